@@ -1,0 +1,108 @@
+// Pipeline specs: what a YAML pipeline file says, checked before any I/O.
+//
+//   loadPipelineSpec()  reads YAML, applies `params` (+ --set overrides) and ${VAR} / ${VAR:-default}
+//                       interpolation, checks the top-level shape.
+//   resolvePipeline()   looks up every stage's plugin, validates its options against the plugin's
+//                       OptionSpec table (unknown/mistyped/missing), fills defaults and checks that
+//                       every stream a stage takes is produced by the source or an earlier stage.
+//
+// Both throw ConfigError, whose what() is one line: "file:line:column: what is wrong (what is right)".
+// Nothing here opens a database, a socket or a plugin instance.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kalshi_direct/config.h"
+#include "kalshi_direct/engine/registry.h"
+
+namespace kalshi_direct {
+
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const SourceLocation& location, const std::string& message)
+      : std::runtime_error(location.file.empty() ? message : location.toString() + ": " + message),
+        location_(location) {}
+  const SourceLocation& location() const { return location_; }
+
+ private:
+  SourceLocation location_;
+};
+
+struct StageSpec {
+  PluginKind kind = PluginKind::kSource;
+  std::string type;
+  std::string label;         // "source 'kalshi_live'", "transforms[1] 'select'", "sinks[0] 'csv'"
+  SourceLocation location;   // where the stage's mapping starts
+  ConfigValue options;       // the stage's keys minus type / inputs / fallback
+  bool inputs_given = false;
+  std::vector<std::string> inputs;
+  SourceLocation inputs_location;
+};
+
+struct RetryPolicy {
+  int max_attempts = 5;            // per write/read call, including the first
+  int64_t initial_backoff_ms = 200;
+  int64_t max_backoff_ms = 10000;
+};
+
+struct PipelineSpec {
+  std::string file;  // as given (for messages)
+  std::string name;
+  std::string description;
+  std::vector<std::pair<std::string, std::string>> params;  // final values, in file order
+  std::vector<std::string> plugin_paths;                    // ~ expanded
+  size_t batch_size = 1000;
+  int64_t commit_rows = 100000;
+  int64_t commit_interval_ms = 1000;
+  std::string state_path;   // empty: the first database sink's file
+  std::string state_scope;  // key space in the state table; default: the pipeline name
+  std::string dead_letter_path;  // empty: <name>.dead-letter.jsonl in the working directory
+  bool allow_fallback = true;    // exit 0 when the fallback source served the run
+  RetryPolicy retry;
+  StageSpec source;
+  std::optional<StageSpec> fallback;
+  std::vector<StageSpec> transforms;
+  std::vector<StageSpec> sinks;
+};
+
+struct LoadOptions {
+  // --set name=value: overrides a declared param (an undeclared name is an error).
+  std::vector<std::pair<std::string, std::string>> overrides;
+  // Environment lookup; default: getenv.
+  std::function<std::optional<std::string>(const std::string&)> environment;
+};
+
+PipelineSpec loadPipelineSpec(const std::string& path, const LoadOptions& options);
+PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& file_label,
+                               const LoadOptions& options);
+
+struct ResolvedStage {
+  StageSpec spec;
+  Options options;                  // validated, defaults filled
+  std::vector<std::string> inputs;  // resolved; for sources: the streams produced
+};
+
+struct ResolvedPipeline {
+  PipelineSpec spec;
+  ResolvedStage source;
+  std::optional<ResolvedStage> fallback;
+  std::vector<ResolvedStage> transforms;
+  std::vector<ResolvedStage> sinks;
+};
+
+ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& registry);
+
+// Validates one stage's options against a factory's table (exposed for tests and `validate`).
+Options validateOptions(const StageSpec& stage, const PluginFactory& factory);
+
+// "a, b, c" / closest-name suggestions used in messages.
+std::string joinNames(const std::vector<std::string>& names);
+std::string closestName(const std::string& wrong, const std::vector<std::string>& candidates);
+
+}  // namespace kalshi_direct

@@ -1,0 +1,101 @@
+// A thin RAII layer over SQLite's C API for the engine and built-in database sinks.
+//
+// Why not Poco::Data: the hot path of a backfill is one prepared upsert executed a million times
+// with runtime-typed values (Value); Poco::Data's into()/use() binding is compile-time typed and
+// copies per execution, and the measurements in docs/architecture.md show the cost is SQLite's
+// anyway. Debian's Poco::DataSQLite links the same system libsqlite3 this wrapper uses.
+//
+// Errors throw SqliteError (caught at the plugin boundary and turned into a Status). Messages
+// name the database file and never include bound values (they may be private data).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "kalshi_direct/record.h"
+
+namespace kalshi_direct {
+namespace sqlite {
+
+class SqliteError : public std::runtime_error {
+ public:
+  SqliteError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+  // SQLITE_BUSY/SQLITE_LOCKED: another connection holds the lock; the caller may retry.
+  bool isBusy() const { return (code_ & 0xff) == SQLITE_BUSY || (code_ & 0xff) == SQLITE_LOCKED; }
+
+ private:
+  int code_;
+};
+
+// True for names safe to splice into SQL as identifiers: [A-Za-z_][A-Za-z0-9_]{0,63}.
+// Table and column names from YAML must pass this; values are always bound, never spliced.
+bool isValidIdentifier(std::string_view name);
+// "name" with embedded quotes doubled (use only on names that passed isValidIdentifier).
+std::string quoteIdentifier(std::string_view name);
+
+class Database {
+ public:
+  enum class Mode { kReadWriteCreate, kReadWrite, kReadOnly, kMemory };
+
+  // Opens (creating if allowed) and, for writable files, sets WAL mode, synchronous=NORMAL,
+  // a busy timeout and a large page cache. Throws SqliteError with a one-line message, also when
+  // the file exists but is not a SQLite database.
+  Database(const std::string& path, Mode mode);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  sqlite3* handle() const { return handle_; }
+  const std::string& path() const { return path_; }
+  void exec(const std::string& sql);
+  bool inTransaction() const { return sqlite3_get_autocommit(handle_) == 0; }
+
+ private:
+  sqlite3* handle_ = nullptr;
+  std::string path_;
+};
+
+// Runs SQL text (one or more statements, no results). Throws SqliteError.
+void exec(sqlite3* db, const std::string& sql);
+// The file name of the main database of a connection (for messages).
+std::string databaseName(sqlite3* db);
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // 1-based parameter index. Values map to SQLite types: null, bool/int -> INTEGER,
+  // decimal -> TEXT (exact, "0.5600"), string -> TEXT, timestamp -> TEXT (ISO 8601 UTC).
+  void bind(int index, const Value& value);
+  void bindNull(int index);
+  void bindInt(int index, int64_t value);
+  void bindDouble(int index, double value);
+  void bindText(int index, std::string_view text);
+  // Steps once: true when a row is available, false when done. Throws on error.
+  bool step();
+  // Executes to completion ignoring rows, then resets for reuse (bindings are kept until rebound).
+  void run();
+  void reset();
+
+  int columnCount() const;
+  bool columnIsNull(int column) const;  // 0-based
+  int64_t columnInt(int column) const;
+  double columnDouble(int column) const;
+  std::string columnText(int column) const;
+  std::string columnName(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+}  // namespace sqlite
+}  // namespace kalshi_direct

@@ -1,0 +1,191 @@
+// The plugin interfaces: Source, Transform, Sink, their factories and the registrar.
+//
+// Lifecycle of a run (the runner is the only caller; all calls come from one thread):
+//
+//   factory.create(options)          options already validated against factory.options()
+//   sink.open(ctx)       for every sink, in YAML order; database sinks get the shared connection
+//   transform.open(ctx)  for every transform, in order
+//   source.open(ctx)     ctx.committedState() holds what the source committed last time
+//   loop:  source.read(batch)        -> each transform.process(batch)  -> each sink.write(batch)
+//          every `commit.rows` rows or `commit.interval`: sink.flush() for all sinks, then the
+//          engine commits each database (rows and source.checkpoint() in one transaction), then
+//          sink.commit() for the others
+//   source.read() == kEndOfStream    -> transform.finish() in order (may emit more batches)
+//   final commit as above, then close() on everything (also after a failure, after rollback())
+//
+// Failures: every call returns a Status (or WriteResult). kRetry asks the runner to back off and
+// call again; kReject dead-letters records; kUnavailable from a source switches to the pipeline's
+// fallback source if it has one; anything else ends the run, rolling back uncommitted work.
+// Exceptions thrown by a plugin are caught by the runner and treated as kFailed, but a drop-in
+// plugin must not rely on that: return a Status.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kalshi_direct/config.h"
+#include "kalshi_direct/record.h"
+#include "kalshi_direct/status.h"
+
+struct sqlite3;  // from <sqlite3.h>; database sinks include it themselves
+
+namespace kalshi_direct {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+// A source's resumable position (cursor, watermark...), as key -> value text.
+using StateMap = std::map<std::string, std::string>;
+
+// What the engine offers every running stage. Owned by the engine; valid from open() to close().
+class StageContext {
+ public:
+  virtual ~StageContext() = default;
+  virtual const std::string& pipelineName() const = 0;
+  // A readable name for messages: "sink 'csv' (sinks[1])".
+  virtual const std::string& stageName() const = 0;
+  // Logs through the engine (levels, text or JSON format). Never pass secrets.
+  virtual void log(LogLevel level, const std::string& message) = 0;
+  virtual bool dryRun() const = 0;
+  // True after SIGTERM/SIGINT: finish the current batch and return kEndOfStream soon.
+  virtual bool stopRequested() const = 0;
+};
+
+class SourceContext : public StageContext {
+ public:
+  // How many records a batch should hold at most (the pipeline's batch_size).
+  virtual size_t batchSize() const = 0;
+  // The state this source committed at the end of the last successful commit, or empty.
+  virtual const StateMap& committedState() const = 0;
+  // Sends an input that cannot become a record (malformed line, record missing required fields)
+  // to the dead-letter output with the raw text and a one-line reason; counted in the summary.
+  virtual void reject(const std::string& stream, const std::string& raw,
+                      const std::string& reason) = 0;
+};
+
+class SinkContext : public StageContext {
+ public:
+  // When databasePath() is non-empty: the engine's SQLite connection to that file, shared by all
+  // sinks writing to it and always inside an open transaction that the engine commits. Do not
+  // BEGIN/COMMIT on it; use SAVEPOINTs if a write must be undone on kRetry. Null otherwise.
+  virtual sqlite3* database() = 0;
+};
+
+// Where a transform sends its output.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  virtual void emit(Batch&& batch) = 0;
+  // Sends one record to the dead-letter output with a one-line reason (counted in the summary).
+  virtual void reject(const std::string& stream, Record&& record, const std::string& reason) = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual Status open(SourceContext& context) = 0;
+  // Fills `batch` (cleared by the caller) with up to batchSize() records of one stream and sets
+  // batch.stream. Returns kEndOfStream when there is nothing more. An empty kOk batch is allowed.
+  virtual Status read(Batch& batch) = 0;
+  // The state that, once committed, lets a new run resume after everything read so far.
+  virtual StateMap checkpoint() const { return {}; }
+  virtual Status close() { return Status::ok(); }
+};
+
+class Transform {
+ public:
+  virtual ~Transform() = default;
+  virtual Status open(StageContext& context) { return Status::ok(); }
+  // Called for each batch on one of this stage's input streams; batches of other streams bypass
+  // it. Emits zero or more batches (any stream) and may reject records.
+  virtual Status process(Batch&& batch, Emitter& out) = 0;
+  // Called once after the source is exhausted: aggregating transforms emit their results here.
+  virtual Status finish(Emitter& out) { return Status::ok(); }
+  virtual Status close() { return Status::ok(); }
+};
+
+struct RecordRejection {
+  size_t index;        // position of the record in the batch
+  std::string reason;  // one line
+};
+
+struct WriteResult {
+  // kOk: every record not listed in `rejected` is written (into the open transaction/temp file).
+  // kRetry: nothing of this batch was written; the runner backs off and calls write() again.
+  // Anything else ends the run.
+  Status status;
+  std::vector<RecordRejection> rejected;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // The SQLite file this sink writes into, or empty. The engine opens each file once, shares the
+  // connection (SinkContext::database()), runs one transaction across all its sinks and writes
+  // the source state into the same transaction: rows and state commit together or not at all.
+  virtual std::string databasePath() const { return {}; }
+  virtual Status open(SinkContext& context) = 0;
+  virtual WriteResult write(const Batch& batch) = 0;
+  // Before each commit: push buffered rows into the transaction or temporary file.
+  virtual Status flush() { return Status::ok(); }
+  // After the databases committed: make this sink's own output durable (rename a temp file...).
+  virtual Status commit() { return Status::ok(); }
+  // Discard everything written since the last commit (dry run, failed run).
+  virtual void rollback() {}
+  virtual Status close() { return Status::ok(); }
+};
+
+using SourcePtr = std::unique_ptr<Source>;
+using TransformPtr = std::unique_ptr<Transform>;
+using SinkPtr = std::unique_ptr<Sink>;
+
+// Factories describe a plugin (name = folder name = YAML `type:`) and create instances.
+class PluginFactory {
+ public:
+  virtual ~PluginFactory() = default;
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;  // one line, shown by `kalshi-direct plugins`
+  virtual std::vector<OptionSpec> options() const = 0;
+};
+
+class SourceFactory : public PluginFactory {
+ public:
+  // The streams a source with these options produces (checked before the run).
+  virtual std::vector<std::string> streams(const Options& options) const = 0;
+  virtual Status create(const Options& options, SourcePtr& out) const = 0;
+};
+
+class TransformFactory : public PluginFactory {
+ public:
+  // The streams this transform takes when the YAML gives no `inputs:`; empty means all streams.
+  virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
+  // The streams it emits for the given inputs; by default it reshapes them in place.
+  virtual std::vector<std::string> outputs(const std::vector<std::string>& inputs,
+                                           const Options& options) const {
+    return inputs;
+  }
+  virtual Status create(const Options& options, TransformPtr& out) const = 0;
+};
+
+class SinkFactory : public PluginFactory {
+ public:
+  // The streams this sink takes when the YAML gives no `inputs:`; empty means all streams.
+  virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
+  virtual Status create(const Options& options, SinkPtr& out) const = 0;
+};
+
+// What a plugin library (or a built-in plugin folder) registers its factories with.
+// Registering a name that is already taken (for that kind) is an error.
+class PluginRegistrar {
+ public:
+  virtual Status addSource(std::unique_ptr<SourceFactory> factory) = 0;
+  virtual Status addTransform(std::unique_ptr<TransformFactory> factory) = 0;
+  virtual Status addSink(std::unique_ptr<SinkFactory> factory) = 0;
+
+ protected:
+  ~PluginRegistrar() = default;
+};
+
+}  // namespace kalshi_direct

@@ -1,0 +1,598 @@
+#include "kalshi_direct/engine/pipeline_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace kalshi_direct {
+
+namespace {
+
+SourceLocation locationOf(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
+
+bool isVariableName(const std::string& name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                    (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Expands ${NAME} and ${NAME:-default} (params first, then the environment); $$ is a literal $.
+class Interpolator {
+ public:
+  explicit Interpolator(const LoadOptions& options) : options_(options) {}
+
+  void setParam(const std::string& name, const std::string& value) { params_[name] = value; }
+  const std::map<std::string, std::string>& params() const { return params_; }
+
+  std::string apply(const std::string& text, const SourceLocation& location,
+                    const std::string& context) const {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+      if (text[i] != '$') {
+        out.push_back(text[i++]);
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '$') {
+        out.push_back('$');
+        i += 2;
+        continue;
+      }
+      if (i + 1 >= text.size() || text[i + 1] != '{') {
+        out.push_back(text[i++]);
+        continue;
+      }
+      const size_t close = text.find('}', i + 2);
+      if (close == std::string::npos) {
+        throw ConfigError(location, context + "unterminated '${' in '" + text +
+                                        "' (write ${NAME} or ${NAME:-default}; $$ for a literal $)");
+      }
+      const std::string body = text.substr(i + 2, close - i - 2);
+      const size_t dash = body.find(":-");
+      const std::string name = dash == std::string::npos ? body : body.substr(0, dash);
+      if (!isVariableName(name)) {
+        throw ConfigError(location, context + "'${" + body + "}' is not a valid variable reference "
+                                              "(write ${NAME} or ${NAME:-default})");
+      }
+      auto param = params_.find(name);
+      if (param != params_.end()) {
+        out += param->second;
+      } else if (auto value = lookupEnvironment(name)) {
+        out += *value;
+      } else if (dash != std::string::npos) {
+        out += body.substr(dash + 2);
+      } else {
+        throw ConfigError(location, context + "environment variable " + name +
+                                        " is not set and has no default (set it, or write ${" +
+                                        name + ":-default})");
+      }
+      i = close + 1;
+    }
+    return out;
+  }
+
+ private:
+  std::optional<std::string> lookupEnvironment(const std::string& name) const {
+    if (options_.environment) return options_.environment(name);
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  }
+
+  const LoadOptions& options_;
+  std::map<std::string, std::string> params_;
+};
+
+// YAML node -> located ConfigValue, interpolating scalars and refusing duplicate keys.
+ConfigValue convert(const YAML::Node& node, const std::string& file, const Interpolator& interpolator,
+                    const std::string& context) {
+  const SourceLocation location = locationOf(file, node.Mark());
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null: return ConfigValue::null(location);
+    case YAML::NodeType::Scalar:
+      return ConfigValue::scalar(interpolator.apply(node.Scalar(), location, context), location);
+    case YAML::NodeType::Sequence: {
+      ConfigValue list = ConfigValue::list(location);
+      for (const auto& item : node) list.push(convert(item, file, interpolator, context));
+      return list;
+    }
+    case YAML::NodeType::Map: {
+      ConfigValue map = ConfigValue::map(location);
+      for (const auto& entry : node) {
+        const SourceLocation key_location = locationOf(file, entry.first.Mark());
+        if (!entry.first.IsScalar()) {
+          throw ConfigError(key_location, context + "map keys must be plain names");
+        }
+        const std::string key = entry.first.Scalar();
+        if (map.find(key)) throw ConfigError(key_location, context + "duplicate key '" + key + "'");
+        map.insert(key, key_location, convert(entry.second, file, interpolator, context));
+      }
+      return map;
+    }
+  }
+  return ConfigValue::null(location);
+}
+
+std::string expandHome(const std::string& path) {
+  if (path.rfind("~/", 0) == 0 || path == "~") {
+    const char* home = std::getenv("HOME");
+    if (home) return std::string(home) + path.substr(1);
+  }
+  return path;
+}
+
+const ConfigValue& requireScalar(const ConfigValue& value, const std::string& what) {
+  if (!value.isScalar()) {
+    throw ConfigError(value.location(),
+                      what + " must be a single value, not " + ConfigValue::kindName(value.kind()));
+  }
+  return value;
+}
+
+int64_t requireInt(const ConfigValue& value, const std::string& what, int64_t minimum) {
+  int64_t result = 0;
+  if (!parseInt(requireScalar(value, what).text(), result) || result < minimum) {
+    throw ConfigError(value.location(), what + " must be a whole number >= " +
+                                            std::to_string(minimum) + ", not '" + value.text() + "'");
+  }
+  return result;
+}
+
+int64_t requireDuration(const ConfigValue& value, const std::string& what) {
+  int64_t millis = 0;
+  std::string error;
+  if (!parseDurationMillis(requireScalar(value, what).text(), millis, &error)) {
+    throw ConfigError(value.location(), what + ": " + error);
+  }
+  return millis;
+}
+
+void rejectUnknownKeys(const ConfigValue& map, const std::vector<std::string>& valid,
+                       const std::string& context) {
+  for (const auto& entry : map.entries()) {
+    if (std::find(valid.begin(), valid.end(), entry.key) == valid.end()) {
+      const std::string suggestion = closestName(entry.key, valid);
+      throw ConfigError(entry.key_location,
+                        context + "unknown key '" + entry.key + "'" +
+                            (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            " (valid: " + joinNames(valid) + ")");
+    }
+  }
+}
+
+StageSpec parseStage(const ConfigValue& value, PluginKind kind, const std::string& position) {
+  StageSpec stage;
+  stage.kind = kind;
+  stage.location = value.location();
+  if (!value.isMap()) {
+    throw ConfigError(value.location(), position + " must be a map with a 'type' key, not " +
+                                            ConfigValue::kindName(value.kind()));
+  }
+  const ConfigValue* type = value.find("type");
+  if (!type || !type->isScalar() || type->text().empty()) {
+    throw ConfigError(value.location(), position + " has no 'type' (name the " +
+                                            pluginKindName(kind) + " plugin to use)");
+  }
+  stage.type = type->text();
+  stage.label = position + " '" + stage.type + "'";
+  stage.options = ConfigValue::map(value.location());
+  for (const auto& entry : value.entries()) {
+    if (entry.key == "type" || (kind == PluginKind::kSource && entry.key == "fallback")) continue;
+    if (entry.key == "inputs" && kind != PluginKind::kSource) {
+      stage.inputs_given = true;
+      stage.inputs_location = entry.value.location();
+      if (entry.value.isScalar()) {
+        stage.inputs.push_back(entry.value.text());
+      } else if (entry.value.isList()) {
+        for (const auto& item : entry.value.items()) {
+          stage.inputs.push_back(requireScalar(item, stage.label + ": each input").text());
+        }
+      } else {
+        throw ConfigError(entry.value.location(),
+                          stage.label + ": 'inputs' must be a stream name or a list of them");
+      }
+      continue;
+    }
+    stage.options.insert(entry.key, entry.key_location, entry.value);
+  }
+  return stage;
+}
+
+}  // namespace
+
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string closestName(const std::string& wrong, const std::vector<std::string>& candidates) {
+  // Levenshtein distance; suggest only close matches (a typo, not a different word).
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t previous = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t current = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] != b[j - 1] ? 1 : 0)});
+        previous = current;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  size_t best_distance = 3;  // at most 2 edits
+  for (const auto& candidate : candidates) {
+    const size_t d = distance(wrong, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+PipelineSpec loadPipelineSpec(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(SourceLocation{}, path + ": cannot read pipeline file (check the path and "
+                                               "its permissions)");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parsePipelineSpec(text.str(), path, options);
+}
+
+PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& file,
+                               const LoadOptions& options) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(locationOf(file, error.mark), "YAML syntax error: " + error.msg);
+  }
+  if (!root.IsMap()) {
+    throw ConfigError(SourceLocation{file, 1, 1},
+                      "a pipeline must be a YAML map with name, source and sinks");
+  }
+
+  PipelineSpec spec;
+  spec.file = file;
+  Interpolator interpolator(options);
+
+  // params first: their values may use the environment and earlier params; --set overrides.
+  std::vector<std::string> declared_params;
+  if (const YAML::Node params = root["params"]; params) {
+    if (!params.IsMap()) {
+      throw ConfigError(locationOf(file, params.Mark()), "params must be a map of name: default");
+    }
+    for (const auto& entry : params) {
+      const SourceLocation key_location = locationOf(file, entry.first.Mark());
+      const std::string key = entry.first.Scalar();
+      if (!isVariableName(key)) {
+        throw ConfigError(key_location, "param name '" + key + "' must be letters, digits and _");
+      }
+      if (std::find(declared_params.begin(), declared_params.end(), key) != declared_params.end()) {
+        throw ConfigError(key_location, "params: duplicate key '" + key + "'");
+      }
+      // Converted one by one so that a param may refer to the ones declared before it.
+      const ConfigValue value = convert(entry.second, file, interpolator, "params: ");
+      interpolator.setParam(key, value.isNull() ? "" : requireScalar(value, "param '" + key + "'").text());
+      declared_params.push_back(key);
+    }
+  }
+  for (const auto& [name, value] : options.overrides) {
+    if (std::find(declared_params.begin(), declared_params.end(), name) == declared_params.end()) {
+      const std::string suggestion = closestName(name, declared_params);
+      throw ConfigError(SourceLocation{file, 0, 0},
+                        "--set " + name + ": the pipeline has no parameter '" + name + "'" +
+                            (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            " (valid: " + joinNames(declared_params) + ")");
+    }
+    interpolator.setParam(name, value);
+  }
+  for (const auto& name : declared_params) {
+    spec.params.emplace_back(name, interpolator.params().at(name));
+  }
+
+  // Everything else, interpolated with the final params.
+  ConfigValue top = ConfigValue::map(SourceLocation{file, 1, 1});
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    if (key == "params") continue;
+    const SourceLocation key_location = locationOf(file, entry.first.Mark());
+    if (top.find(key)) throw ConfigError(key_location, "duplicate key '" + key + "'");
+    std::string context;
+    if (key == "source") context = "source: ";
+    top.insert(key, key_location, convert(entry.second, file, interpolator, context));
+  }
+  rejectUnknownKeys(top,
+                    {"name", "description", "params", "plugin_paths", "batch_size", "commit",
+                     "state", "dead_letter", "retry", "allow_fallback", "source", "transforms",
+                     "sinks"},
+                    "");
+
+  if (const ConfigValue* name = top.find("name")) {
+    spec.name = requireScalar(*name, "name").text();
+  } else {
+    // Default: the file name without directory and extension.
+    std::string stem = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
+    spec.name = stem.substr(0, stem.find('.'));
+  }
+  if (spec.name.empty()) throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline name is empty");
+  if (const ConfigValue* description = top.find("description")) {
+    spec.description = requireScalar(*description, "description").text();
+  }
+  if (const ConfigValue* paths = top.find("plugin_paths")) {
+    if (paths->isScalar()) {
+      spec.plugin_paths.push_back(expandHome(paths->text()));
+    } else if (paths->isList()) {
+      for (const auto& item : paths->items()) {
+        spec.plugin_paths.push_back(expandHome(requireScalar(item, "each plugin path").text()));
+      }
+    } else {
+      throw ConfigError(paths->location(), "plugin_paths must be a directory or a list of them");
+    }
+  }
+  if (const ConfigValue* batch_size = top.find("batch_size")) {
+    spec.batch_size = static_cast<size_t>(requireInt(*batch_size, "batch_size", 1));
+  }
+  if (const ConfigValue* commit = top.find("commit")) {
+    if (!commit->isMap()) throw ConfigError(commit->location(), "commit must be a map with rows and/or interval");
+    rejectUnknownKeys(*commit, {"rows", "interval"}, "commit: ");
+    if (const ConfigValue* rows = commit->find("rows")) spec.commit_rows = requireInt(*rows, "commit.rows", 1);
+    if (const ConfigValue* interval = commit->find("interval")) {
+      spec.commit_interval_ms = requireDuration(*interval, "commit.interval");
+    }
+  }
+  if (const ConfigValue* state = top.find("state")) {
+    if (state->isScalar()) {
+      spec.state_path = state->text();
+    } else if (state->isMap()) {
+      rejectUnknownKeys(*state, {"path", "scope"}, "state: ");
+      if (const ConfigValue* path = state->find("path")) spec.state_path = requireScalar(*path, "state.path").text();
+      if (const ConfigValue* scope = state->find("scope")) spec.state_scope = requireScalar(*scope, "state.scope").text();
+    } else {
+      throw ConfigError(state->location(), "state must be a database path or a map with path and scope");
+    }
+  }
+  if (spec.state_scope.empty()) spec.state_scope = spec.name;
+  if (const ConfigValue* dead_letter = top.find("dead_letter")) {
+    if (dead_letter->isScalar()) {
+      spec.dead_letter_path = dead_letter->text();
+    } else if (dead_letter->isMap()) {
+      rejectUnknownKeys(*dead_letter, {"path"}, "dead_letter: ");
+      if (const ConfigValue* path = dead_letter->find("path")) spec.dead_letter_path = requireScalar(*path, "dead_letter.path").text();
+    } else {
+      throw ConfigError(dead_letter->location(), "dead_letter must be a file path or a map with path");
+    }
+  }
+  if (spec.dead_letter_path.empty()) spec.dead_letter_path = spec.name + ".dead-letter.jsonl";
+  if (const ConfigValue* retry = top.find("retry")) {
+    if (!retry->isMap()) throw ConfigError(retry->location(), "retry must be a map");
+    rejectUnknownKeys(*retry, {"max_attempts", "initial_backoff", "max_backoff"}, "retry: ");
+    if (const ConfigValue* v = retry->find("max_attempts")) spec.retry.max_attempts = static_cast<int>(requireInt(*v, "retry.max_attempts", 1));
+    if (const ConfigValue* v = retry->find("initial_backoff")) spec.retry.initial_backoff_ms = requireDuration(*v, "retry.initial_backoff");
+    if (const ConfigValue* v = retry->find("max_backoff")) spec.retry.max_backoff_ms = requireDuration(*v, "retry.max_backoff");
+  }
+  if (const ConfigValue* allow = top.find("allow_fallback")) {
+    if (!parseBool(requireScalar(*allow, "allow_fallback").text(), spec.allow_fallback)) {
+      throw ConfigError(allow->location(), "allow_fallback must be true or false");
+    }
+  }
+
+  const ConfigValue* source = top.find("source");
+  if (!source) throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline has no 'source' (what to read from)");
+  spec.source = parseStage(*source, PluginKind::kSource, "source");
+  if (const ConfigValue* fallback = source->find("fallback")) {
+    spec.fallback = parseStage(*fallback, PluginKind::kSource, "fallback source");
+  }
+  if (const ConfigValue* transforms = top.find("transforms")) {
+    if (!transforms->isList() && !transforms->isNull()) {
+      throw ConfigError(transforms->location(), "transforms must be a list of stages");
+    }
+    for (size_t i = 0; i < transforms->items().size(); ++i) {
+      spec.transforms.push_back(parseStage(transforms->items()[i], PluginKind::kTransform,
+                                           "transforms[" + std::to_string(i) + "]"));
+    }
+  }
+  const ConfigValue* sinks = top.find("sinks");
+  if (!sinks || !sinks->isList() || sinks->items().empty()) {
+    throw ConfigError(sinks ? sinks->location() : SourceLocation{file, 1, 1},
+                      "the pipeline needs 'sinks': a list of at least one sink");
+  }
+  for (size_t i = 0; i < sinks->items().size(); ++i) {
+    spec.sinks.push_back(parseStage(sinks->items()[i], PluginKind::kSink, "sinks[" + std::to_string(i) + "]"));
+  }
+  return spec;
+}
+
+Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
+  const std::vector<OptionSpec> declared = factory.options();
+  std::vector<std::string> valid;
+  for (const auto& option : declared) valid.push_back(option.name());
+  if (stage.kind != PluginKind::kSource) valid.push_back("inputs");
+  if (stage.kind == PluginKind::kSource) valid.push_back("fallback");
+
+  for (const auto& entry : stage.options.entries()) {
+    if (std::find_if(declared.begin(), declared.end(), [&](const OptionSpec& o) {
+          return o.name() == entry.key;
+        }) == declared.end()) {
+      const std::string suggestion = closestName(entry.key, valid);
+      throw ConfigError(entry.key_location,
+                        stage.label + ": unknown option '" + entry.key + "'" +
+                            (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            " (valid: " + joinNames(valid) + ")");
+    }
+  }
+
+  ConfigValue values = ConfigValue::map(stage.location);
+  for (const auto& option : declared) {
+    const ConfigValue* given = stage.options.find(option.name());
+    if (given && given->isNull()) given = nullptr;  // `key:` with no value = not set
+    if (!given) {
+      if (option.isRequired()) {
+        throw ConfigError(stage.location, stage.label + ": missing required option '" +
+                                              option.name() + "'" +
+                                              (option.helpText().empty() ? "" : " (" + option.helpText() + ")"));
+      }
+      if (option.hasDefault()) {
+        values.insert(option.name(), stage.location,
+                      ConfigValue::scalar(option.defaultText(), stage.location));
+      }
+      continue;
+    }
+    const std::string where = stage.label + ": option '" + option.name() + "'";
+    auto expectScalar = [&]() {
+      if (!given->isScalar()) {
+        throw ConfigError(given->location(), where + " must be a " + optionTypeName(option.type()) +
+                                                 ", not " + ConfigValue::kindName(given->kind()));
+      }
+    };
+    switch (option.type()) {
+      case OptionType::kString: expectScalar(); break;
+      case OptionType::kInt: {
+        expectScalar();
+        int64_t ignored;
+        if (!parseInt(given->text(), ignored)) {
+          throw ConfigError(given->location(), where + " must be a whole number, not '" + given->text() + "'");
+        }
+        break;
+      }
+      case OptionType::kBool: {
+        expectScalar();
+        bool ignored;
+        if (!parseBool(given->text(), ignored)) {
+          throw ConfigError(given->location(), where + " must be true or false, not '" + given->text() + "'");
+        }
+        break;
+      }
+      case OptionType::kDecimal: {
+        expectScalar();
+        Decimal ignored;
+        if (!Decimal::parse(given->text(), ignored)) {
+          throw ConfigError(given->location(), where + " must be a decimal number, not '" + given->text() + "'");
+        }
+        break;
+      }
+      case OptionType::kDuration: {
+        expectScalar();
+        int64_t ignored;
+        std::string error;
+        if (!parseDurationMillis(given->text(), ignored, &error)) {
+          throw ConfigError(given->location(), where + ": " + error);
+        }
+        break;
+      }
+      case OptionType::kEnum: {
+        expectScalar();
+        const auto& allowed = option.allowedValues();
+        if (std::find(allowed.begin(), allowed.end(), given->text()) == allowed.end()) {
+          throw ConfigError(given->location(), where + " must be one of " + joinNames(allowed) +
+                                                   ", not '" + given->text() + "'");
+        }
+        break;
+      }
+      case OptionType::kStringList: {
+        if (given->isList()) {
+          for (const auto& item : given->items()) {
+            if (!item.isScalar()) {
+              throw ConfigError(item.location(), where + " must be a list of plain values");
+            }
+          }
+        } else {
+          expectScalar();
+        }
+        break;
+      }
+      case OptionType::kAny: break;
+    }
+    values.insert(option.name(), given->location(), *given);
+  }
+  return Options(std::move(values), stage.location);
+}
+
+ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& registry) {
+  ResolvedPipeline resolved;
+  resolved.spec = spec;
+
+  auto factoryFor = [&](const StageSpec& stage) -> const PluginFactory& {
+    const PluginFactory* factory = registry.find(stage.kind, stage.type);
+    if (!factory) {
+      const auto names = registry.names(stage.kind);
+      const std::string suggestion = closestName(stage.type, names);
+      throw ConfigError(stage.location,
+                        stage.label + ": unknown " + pluginKindName(stage.kind) + " type '" + stage.type +
+                            "'" + (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            " (valid: " + joinNames(names) +
+                            "; drop-in plugins load from plugin_paths or --plugin-dir)");
+    }
+    return *factory;
+  };
+
+  auto resolveSource = [&](const StageSpec& stage) {
+    const auto& factory = static_cast<const SourceFactory&>(factoryFor(stage));
+    ResolvedStage result{stage, validateOptions(stage, factory), {}};
+    result.inputs = factory.streams(result.options);
+    return result;
+  };
+  resolved.source = resolveSource(spec.source);
+  if (spec.fallback) resolved.fallback = resolveSource(*spec.fallback);
+
+  // Streams available to each stage: the source's (and the fallback's), then what transforms emit.
+  std::vector<std::string> available = resolved.source.inputs;
+  if (resolved.fallback) {
+    for (const auto& stream : resolved.fallback->inputs) {
+      if (std::find(available.begin(), available.end(), stream) == available.end()) available.push_back(stream);
+    }
+  }
+  auto checkInputs = [&](const ResolvedStage& stage) {
+    for (const auto& input : stage.inputs) {
+      if (std::find(available.begin(), available.end(), input) == available.end()) {
+        throw ConfigError(stage.spec.inputs_given ? stage.spec.inputs_location : stage.spec.location,
+                          stage.spec.label + ": takes stream '" + input +
+                              "' that no earlier stage produces (available: " + joinNames(available) + ")");
+      }
+    }
+  };
+
+  for (const auto& stage_spec : spec.transforms) {
+    const auto& factory = static_cast<const TransformFactory&>(factoryFor(stage_spec));
+    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
+    stage.inputs = stage_spec.inputs_given ? stage_spec.inputs : factory.defaultInputs(stage.options);
+    checkInputs(stage);
+    const std::vector<std::string> taken = stage.inputs.empty() ? available : stage.inputs;
+    for (const auto& output : factory.outputs(taken, stage.options)) {
+      if (std::find(available.begin(), available.end(), output) == available.end()) available.push_back(output);
+    }
+    resolved.transforms.push_back(std::move(stage));
+  }
+  for (const auto& stage_spec : spec.sinks) {
+    const auto& factory = static_cast<const SinkFactory&>(factoryFor(stage_spec));
+    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
+    stage.inputs = stage_spec.inputs_given ? stage_spec.inputs : factory.defaultInputs(stage.options);
+    checkInputs(stage);
+    resolved.sinks.push_back(std::move(stage));
+  }
+  return resolved;
+}
+
+}  // namespace kalshi_direct

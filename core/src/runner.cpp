@@ -1,0 +1,782 @@
+#include "kalshi_direct/engine/runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/json_writer.h"
+
+namespace kalshi_direct {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string nowIso() {
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return Timestamp::fromMicros(now.count()).toIso8601();
+}
+
+// Runs a plugin call, turning exceptions into kFailed so a throwing plugin cannot crash the run.
+template <typename Call>
+Status guarded(const std::string& label, Call&& call) {
+  try {
+    return call();
+  } catch (const std::exception& error) {
+    return Status::failed(label + ": " + error.what());
+  } catch (...) {
+    return Status::failed(label + ": unknown exception");
+  }
+}
+
+// Common StageContext behaviour for the three context kinds.
+template <typename Base>
+class ContextImpl : public Base {
+ public:
+  ContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
+              const std::function<bool()>& stop)
+      : pipeline_(pipeline), label_(label), dry_run_(dry_run), stop_(stop) {}
+  const std::string& pipelineName() const override { return pipeline_; }
+  const std::string& stageName() const override { return label_; }
+  void log(LogLevel level, const std::string& message) override {
+    log::write(level, pipeline_ + " " + label_, message);
+  }
+  bool dryRun() const override { return dry_run_; }
+  bool stopRequested() const override { return stop_ && stop_(); }
+
+ private:
+  std::string pipeline_;
+  std::string label_;
+  bool dry_run_;
+  const std::function<bool()>& stop_;
+};
+
+// Appends rejected records as JSON lines; opened on first use so clean runs create no file.
+class DeadLetterWriter {
+ public:
+  DeadLetterWriter(std::string path, std::string pipeline, bool dry_run)
+      : path_(std::move(path)), pipeline_(std::move(pipeline)), dry_run_(dry_run) {}
+
+  void write(const std::string& stage, const std::string& stream, const std::string& reason,
+             const Record* record, const std::string* raw) {
+    ++count_;
+    log::debug(pipeline_ + " " + stage, "rejected a " + stream + " record: " + reason);
+    if (dry_run_) return;
+    if (!out_.is_open()) {
+      out_.open(path_, std::ios::app | std::ios::binary);
+      if (!out_) throw std::runtime_error("cannot write the dead-letter file '" + path_ + "'");
+    }
+    std::string line = "{\"time\":";
+    appendJsonString(line, nowIso());
+    line += ",\"pipeline\":";
+    appendJsonString(line, pipeline_);
+    line += ",\"stage\":";
+    appendJsonString(line, stage);
+    line += ",\"stream\":";
+    appendJsonString(line, stream);
+    line += ",\"reason\":";
+    appendJsonString(line, reason);
+    if (record) {
+      line += ",\"record\":";
+      appendJsonRecord(line, *record);
+    }
+    if (raw) {
+      line += ",\"raw\":";
+      appendJsonString(line, *raw);
+    }
+    line += "}\n";
+    out_ << line;
+  }
+  void flush() {
+    if (out_.is_open()) out_.flush();
+  }
+  uint64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string pipeline_;
+  bool dry_run_;
+  std::ofstream out_;
+  uint64_t count_ = 0;
+};
+
+// One SQLite file shared by the sinks that write into it.
+struct ManagedDatabase {
+  std::string path;  // absolute
+  std::unique_ptr<sqlite::Database> database;
+  bool in_memory_stand_in = false;  // dry run on a file that does not exist yet
+  int lock_fd = -1;
+
+  ~ManagedDatabase() {
+    if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+  }
+};
+
+std::string absolutePath(const std::string& path) {
+  return std::filesystem::absolute(std::filesystem::path(path)).lexically_normal().string();
+}
+
+// Takes an exclusive, non-blocking flock on "<database>.lock" and records who holds it.
+int lockDatabase(const std::string& path, const std::string& pipeline) {
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::runtime_error("cannot create lock file '" + lock_path +
+                             "' (is the database directory writable?)");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[512] = {0};
+    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    std::string who = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "another process";
+    while (!who.empty() && (who.back() == '\n' || who.back() == '\r')) who.pop_back();
+    throw std::runtime_error("database '" + path + "' is in use by " + who +
+                             "; wait for that run to finish or stop it");
+  }
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const std::string holder = "pipeline '" + pipeline + "' (pid " + std::to_string(::getpid()) +
+                             " on " + host + ", since " + nowIso() + ")\n";
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
+  }
+  return fd;
+}
+
+constexpr const char* kStateTableSql =
+    "CREATE TABLE IF NOT EXISTS kd_state ("
+    " scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    " PRIMARY KEY (scope, key))";
+
+class SourceContextImpl final : public ContextImpl<SourceContext> {
+ public:
+  SourceContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
+                    const std::function<bool()>& stop, size_t batch_size, const StateMap& state,
+                    DeadLetterWriter& dead_letters, StageReport& report)
+      : ContextImpl(pipeline, label, dry_run, stop),
+        batch_size_(batch_size),
+        state_(state),
+        dead_letters_(dead_letters),
+        report_(report) {}
+  size_t batchSize() const override { return batch_size_; }
+  const StateMap& committedState() const override { return state_; }
+  void reject(const std::string& stream, const std::string& raw,
+              const std::string& reason) override {
+    ++report_.streams[stream].rejected;
+    dead_letters_.write(stageName(), stream, reason, nullptr, &raw);
+  }
+
+ private:
+  size_t batch_size_;
+  const StateMap& state_;
+  DeadLetterWriter& dead_letters_;
+  StageReport& report_;
+};
+
+class SinkContextImpl final : public ContextImpl<SinkContext> {
+ public:
+  SinkContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
+                  const std::function<bool()>& stop, sqlite3* database)
+      : ContextImpl(pipeline, label, dry_run, stop), database_(database) {}
+  sqlite3* database() override { return database_; }
+
+ private:
+  sqlite3* database_;
+};
+
+using TransformContextImpl = ContextImpl<StageContext>;
+
+bool takes(const std::vector<std::string>& inputs, const std::string& stream) {
+  if (inputs.empty()) return true;
+  for (const auto& input : inputs) {
+    if (input == stream) return true;
+  }
+  return false;
+}
+
+class Runner {
+ public:
+  Runner(const ResolvedPipeline& pipeline, const Registry& registry, const RunOptions& options)
+      : pipeline_(pipeline),
+        spec_(pipeline.spec),
+        registry_(registry),
+        options_(options),
+        dead_letters_(spec_.dead_letter_path, spec_.name, options.dry_run),
+        jitter_(std::random_device{}()) {
+    report_.pipeline = spec_.name;
+    report_.dry_run = options.dry_run;
+  }
+
+  RunReport run() {
+    const auto started = Clock::now();
+    Status status = guarded("pipeline '" + spec_.name + "'", [&] { return execute(); });
+    if (!status.isOk()) {
+      rollbackAll();
+      report_.error = log::redact(status.message());
+      report_.exit_code = status.code() == StatusCode::kInvalidConfig ? kExitConfig : kExitFailed;
+    }
+    closeAll();
+    try {
+      dead_letters_.flush();
+    } catch (...) {
+    }
+    report_.rejected = dead_letters_.count();
+    if (report_.rejected > 0 && !options_.dry_run) report_.dead_letter_path = dead_letters_.path();
+    for (const auto& stage : report_.stages) report_.retries += stage.retries;
+    if (report_.exit_code == kExitOk) {
+      if (report_.used_fallback && !spec_.allow_fallback) {
+        report_.exit_code = kExitFailed;
+        report_.error = "the source was unavailable (" + report_.fallback_reason +
+                        ") and the pipeline does not allow the fallback (allow_fallback: false)";
+      } else if (report_.rejected > 0) {
+        report_.exit_code = kExitPartial;
+      }
+    }
+    report_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return std::move(report_);
+  }
+
+ private:
+  struct SinkSlot {
+    const ResolvedStage* stage;
+    SinkPtr sink;
+    std::unique_ptr<SinkContextImpl> context;
+    size_t report_index;
+    bool opened = false;
+  };
+  struct TransformSlot {
+    const ResolvedStage* stage;
+    TransformPtr transform;
+    std::unique_ptr<TransformContextImpl> context;
+    size_t report_index;
+    bool opened = false;
+  };
+
+  // Forwards what a transform emits into the rest of the pipeline.
+  class ForwardingEmitter final : public Emitter {
+   public:
+    ForwardingEmitter(Runner& runner, size_t transform_index)
+        : runner_(runner), index_(transform_index) {}
+    void emit(Batch&& batch) override {
+      if (!status_.isOk()) return;
+      auto& counts = runner_.stageReport(runner_.transforms_[index_]).streams[batch.stream];
+      counts.out += batch.size();
+      status_ = runner_.deliver(index_ + 1, std::move(batch));
+    }
+    void reject(const std::string& stream, Record&& record, const std::string& reason) override {
+      auto& slot = runner_.transforms_[index_];
+      ++runner_.stageReport(slot).streams[stream].rejected;
+      runner_.dead_letters_.write(slot.stage->spec.label, stream, reason, &record, nullptr);
+    }
+    const Status& status() const { return status_; }
+
+   private:
+    Runner& runner_;
+    size_t index_;
+    Status status_;
+  };
+
+  StageReport& stageReport(const TransformSlot& slot) { return report_.stages[slot.report_index]; }
+  StageReport& stageReport(const SinkSlot& slot) { return report_.stages[slot.report_index]; }
+
+  size_t addReport(const std::string& label) {
+    report_.stages.push_back(StageReport{label, {}, 0});
+    return report_.stages.size() - 1;
+  }
+
+  Status execute() {
+    // 1. Instantiate every plugin (options are already validated).
+    SourcePtr source;
+    if (Status s = createSource(pipeline_.source, source); !s.isOk()) return s;
+    source_report_ = addReport(pipeline_.source.spec.label);
+    for (const auto& stage : pipeline_.transforms) {
+      TransformSlot slot{&stage, nullptr, nullptr, addReport(stage.spec.label)};
+      const auto* factory = registry_.findTransform(stage.spec.type);
+      if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.transform); });
+          !s.isOk()) {
+        return s.withContext(stage.spec.label);
+      }
+      slot.context = std::make_unique<TransformContextImpl>(spec_.name, stage.spec.label,
+                                                            options_.dry_run, options_.stop_requested);
+      transforms_.push_back(std::move(slot));
+    }
+    for (const auto& stage : pipeline_.sinks) {
+      SinkSlot slot{&stage, nullptr, nullptr, addReport(stage.spec.label)};
+      const auto* factory = registry_.findSink(stage.spec.type);
+      if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.sink); });
+          !s.isOk()) {
+        return s.withContext(stage.spec.label);
+      }
+      sinks_.push_back(std::move(slot));
+    }
+
+    // 2. Databases: one connection, lock and transaction per file; the state database last.
+    for (auto& slot : sinks_) {
+      const std::string path = slot.sink->databasePath();
+      sqlite3* handle = path.empty() ? nullptr : openDatabase(path).database->handle();
+      slot.context = std::make_unique<SinkContextImpl>(spec_.name, slot.stage->spec.label,
+                                                       options_.dry_run, options_.stop_requested,
+                                                       handle);
+    }
+    if (!spec_.state_path.empty()) state_database_ = &openDatabase(spec_.state_path);
+    if (!state_database_ && !databases_.empty()) state_database_ = databases_.front().get();
+    for (auto& database : databases_) {
+      database->database->exec("BEGIN IMMEDIATE");
+      database->database->exec(kStateTableSql);
+    }
+    loadState();
+
+    // 3. Open sinks, transforms, then the source (which may fail over to the fallback).
+    for (auto& slot : sinks_) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->open(*slot.context); });
+          !s.isOk()) {
+        return s.withContext(slot.stage->spec.label);
+      }
+      slot.opened = true;
+    }
+    for (auto& slot : transforms_) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.transform->open(*slot.context); });
+          !s.isOk()) {
+        return s.withContext(slot.stage->spec.label);
+      }
+      slot.opened = true;
+    }
+    primary_ = std::move(source);
+    if (Status s = openSource(*primary_, pipeline_.source, source_report_, primary_context_);
+        !s.isOk()) {
+      if (Status f = maybeFallBack(s); !f.isOk()) return f;
+    } else {
+      active_ = primary_.get();
+    }
+
+    // 4. Stream.
+    last_commit_ = Clock::now();
+    bool exhausted = false;
+    while (!exhausted) {
+      if (options_.stop_requested && options_.stop_requested()) {
+        report_.interrupted = true;
+        log::warning(spec_.name, "stop requested: finishing after the current batch");
+        break;
+      }
+      Batch batch;
+      const std::string label = activeLabel();
+      Status status = readWithRetry(batch, label);
+      if (status.code() == StatusCode::kEndOfStream) {
+        exhausted = true;
+      } else if (status.code() == StatusCode::kUnavailable && active_ == primary_.get() &&
+                 pipeline_.fallback) {
+        if (Status f = maybeFallBack(status); !f.isOk()) return f;
+        continue;
+      } else if (!status.isOk()) {
+        return status.withContext(label);
+      }
+      if (!batch.empty()) {
+        report_.records_read += batch.size();
+        rows_since_commit_ += batch.size();
+        report_.stages[active_report_].streams[batch.stream].out += batch.size();
+        if (Status s = deliver(0, std::move(batch)); !s.isOk()) return s;
+      }
+      if (rows_since_commit_ >= static_cast<uint64_t>(spec_.commit_rows) ||
+          Clock::now() - last_commit_ >= std::chrono::milliseconds(spec_.commit_interval_ms)) {
+        if (Status s = commit(); !s.isOk()) return s;
+      }
+    }
+
+    // 5. Let aggregating transforms emit (not after an interruption: their view is partial).
+    if (!report_.interrupted) {
+      for (size_t i = 0; i < transforms_.size(); ++i) {
+        ForwardingEmitter emitter(*this, i);
+        auto& slot = transforms_[i];
+        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.transform->finish(emitter); });
+            !s.isOk()) {
+          return s.withContext(slot.stage->spec.label);
+        }
+        if (!emitter.status().isOk()) return emitter.status();
+      }
+    }
+    return commit();
+  }
+
+  Status createSource(const ResolvedStage& stage, SourcePtr& out) {
+    const auto* factory = registry_.findSource(stage.spec.type);
+    return guarded(stage.spec.label, [&] { return factory->create(stage.options, out); })
+        .withContext(stage.spec.label);
+  }
+
+  Status openSource(Source& source, const ResolvedStage& stage, size_t report_index,
+                    std::unique_ptr<SourceContextImpl>& context) {
+    context = std::make_unique<SourceContextImpl>(
+        spec_.name, stage.spec.label, options_.dry_run, options_.stop_requested, spec_.batch_size,
+        committed_state_, dead_letters_, report_.stages[report_index]);
+    active_report_ = report_index;
+    return guarded(stage.spec.label, [&] { return source.open(*context); });
+  }
+
+  // Switches to the fallback source after `reason` (kUnavailable), or returns the failure.
+  Status maybeFallBack(const Status& reason) {
+    if (reason.code() != StatusCode::kUnavailable || !pipeline_.fallback || fallback_) {
+      return reason.withContext(pipeline_.source.spec.label);
+    }
+    report_.used_fallback = true;
+    report_.fallback_reason = reason.message();
+    log::warning(spec_.name, pipeline_.source.spec.label + " is unavailable (" +
+                                 log::redact(reason.message()) + "); using " +
+                                 pipeline_.fallback->spec.label + " (last known state)");
+    primary_state_ = guardedCheckpoint(*primary_);
+    if (active_ == primary_.get()) {
+      const Status closed = guarded(pipeline_.source.spec.label, [&] { return primary_->close(); });
+      if (!closed.isOk()) log::debug(spec_.name, closed.message());
+    }
+    if (Status s = createSource(*pipeline_.fallback, fallback_); !s.isOk()) return s;
+    fallback_report_ = addReport(pipeline_.fallback->spec.label);
+    if (Status s = openSource(*fallback_, *pipeline_.fallback, fallback_report_, fallback_context_);
+        !s.isOk()) {
+      return s.withContext(pipeline_.fallback->spec.label);
+    }
+    active_ = fallback_.get();
+    return Status::ok();
+  }
+
+  std::string activeLabel() const {
+    return active_ == fallback_.get() && fallback_ ? pipeline_.fallback->spec.label
+                                                   : pipeline_.source.spec.label;
+  }
+
+  static StateMap guardedCheckpoint(const Source& source) {
+    try {
+      return source.checkpoint();
+    } catch (...) {
+      return {};
+    }
+  }
+
+  int64_t backoffMillis(int attempt) {
+    int64_t backoff = spec_.retry.initial_backoff_ms;
+    for (int i = 1; i < attempt && backoff < spec_.retry.max_backoff_ms; ++i) backoff *= 2;
+    if (backoff > spec_.retry.max_backoff_ms) backoff = spec_.retry.max_backoff_ms;
+    std::uniform_int_distribution<int64_t> spread(backoff / 2, backoff);  // jitter
+    return spread(jitter_);
+  }
+
+  Status readWithRetry(Batch& batch, const std::string& label) {
+    for (int attempt = 1;; ++attempt) {
+      batch.records.clear();
+      batch.stream.clear();
+      Status status = guarded(label, [&] { return active_->read(batch); });
+      if (status.code() != StatusCode::kRetry || attempt >= spec_.retry.max_attempts) {
+        if (status.code() == StatusCode::kRetry) {
+          return Status::failed("gave up after " + std::to_string(attempt) +
+                                " attempts: " + status.message());
+        }
+        return status;
+      }
+      ++report_.stages[active_report_].retries;
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoffMillis(attempt)));
+    }
+  }
+
+  // Sends a batch into transform `index` onwards, then to the sinks.
+  Status deliver(size_t index, Batch&& batch) {
+    for (size_t i = index; i < transforms_.size(); ++i) {
+      auto& slot = transforms_[i];
+      if (!takes(slot.stage->inputs, batch.stream)) continue;
+      stageReport(slot).streams[batch.stream].in += batch.size();
+      ForwardingEmitter emitter(*this, i);
+      Status status = guarded(slot.stage->spec.label, [&] {
+        return slot.transform->process(std::move(batch), emitter);
+      });
+      if (!status.isOk()) return status.withContext(slot.stage->spec.label);
+      return emitter.status();
+    }
+    return writeToSinks(batch);
+  }
+
+  Status writeToSinks(const Batch& batch) {
+    if (batch.empty()) return Status::ok();
+    for (auto& slot : sinks_) {
+      if (!takes(slot.stage->inputs, batch.stream)) continue;
+      auto& report = stageReport(slot);
+      auto& counts = report.streams[batch.stream];
+      counts.in += batch.size();
+      WriteResult result;
+      for (int attempt = 1;; ++attempt) {
+        try {
+          result = slot.sink->write(batch);
+        } catch (const std::exception& error) {
+          result = WriteResult{Status::failed(error.what()), {}};
+        }
+        if (result.status.code() != StatusCode::kRetry) break;
+        if (attempt >= spec_.retry.max_attempts) {
+          return Status::failed(slot.stage->spec.label + ": gave up after " +
+                                std::to_string(attempt) + " attempts: " + result.status.message());
+        }
+        ++report.retries;
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoffMillis(attempt)));
+      }
+      if (!result.status.isOk()) return result.status.withContext(slot.stage->spec.label);
+      for (const auto& rejection : result.rejected) {
+        if (rejection.index >= batch.size()) continue;
+        ++counts.rejected;
+        dead_letters_.write(slot.stage->spec.label, batch.stream, rejection.reason,
+                            &batch.records[rejection.index], nullptr);
+      }
+      counts.out += batch.size() - std::min(batch.size(), result.rejected.size());
+    }
+    return Status::ok();
+  }
+
+  ManagedDatabase& openDatabase(const std::string& path) {
+    const std::string absolute = absolutePath(path);
+    for (auto& database : databases_) {
+      if (database->path == absolute) return *database;
+    }
+    auto managed = std::make_unique<ManagedDatabase>();
+    managed->path = absolute;
+    const bool exists = std::filesystem::exists(absolute);
+    if (options_.dry_run && !exists) {
+      // A dry run must not create files: stand in with an in-memory database.
+      managed->in_memory_stand_in = true;
+      managed->database = std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kMemory);
+      log::info(spec_.name, "dry run: database '" + path + "' does not exist yet and would be created");
+    } else {
+      managed->lock_fd = lockDatabase(absolute, spec_.name);
+      managed->database = std::make_unique<sqlite::Database>(
+          absolute, sqlite::Database::Mode::kReadWriteCreate);
+    }
+    databases_.push_back(std::move(managed));
+    return *databases_.back();
+  }
+
+  void loadState() {
+    if (!state_database_) return;
+    sqlite::Statement query(state_database_->database->handle(),
+                            "SELECT key, value FROM kd_state WHERE scope = ?");
+    query.bindText(1, spec_.state_scope);
+    while (query.step()) committed_state_[query.columnText(0)] = query.columnText(1);
+  }
+
+  Status commit() {
+    for (auto& slot : sinks_) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); }); !s.isOk()) {
+        return s.withContext(slot.stage->spec.label);
+      }
+    }
+    dead_letters_.flush();
+    if (options_.dry_run) {
+      rows_since_commit_ = 0;
+      last_commit_ = Clock::now();
+      return Status::ok();
+    }
+    StateMap state = primary_ && active_ == primary_.get() ? guardedCheckpoint(*primary_) : primary_state_;
+    const std::string updated_at = nowIso();
+    // The state database commits last: after a crash in between, the others hold rows the state
+    // does not cover yet, which a re-run upserts again (harmless); never the other way round.
+    std::vector<ManagedDatabase*> order;
+    for (auto& database : databases_) {
+      if (database.get() != state_database_) order.push_back(database.get());
+    }
+    if (state_database_) order.push_back(state_database_);
+    for (ManagedDatabase* database : order) {
+      sqlite3* handle = database->database->handle();
+      sqlite::Statement upsert(handle,
+                               "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
+                               "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
+                               "updated_at = excluded.updated_at");
+      for (const auto& [key, value] : state) {
+        upsert.bindText(1, spec_.state_scope);
+        upsert.bindText(2, key);
+        upsert.bindText(3, value);
+        upsert.bindText(4, updated_at);
+        upsert.run();
+      }
+      database->database->exec("COMMIT");
+      database->database->exec("BEGIN IMMEDIATE");
+    }
+    for (auto& slot : sinks_) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->commit(); }); !s.isOk()) {
+        return s.withContext(slot.stage->spec.label);
+      }
+    }
+    for (const auto& [key, value] : state) committed_state_[key] = value;
+    report_.committed_state = committed_state_;
+    ++report_.commits;
+    rows_since_commit_ = 0;
+    last_commit_ = Clock::now();
+    return Status::ok();
+  }
+
+  void rollbackAll() {
+    for (auto& slot : sinks_) {
+      try {
+        slot.sink->rollback();
+      } catch (...) {
+      }
+    }
+    for (auto& database : databases_) {
+      try {
+        if (database->database->inTransaction()) database->database->exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+
+  void closeAll() {
+    if (options_.dry_run) rollbackAll();
+    auto closeQuietly = [&](const std::string& label, auto&& call) {
+      Status status = guarded(label, call);
+      if (!status.isOk()) log::warning(spec_.name, label + ": close failed: " + status.message());
+    };
+    if (fallback_) closeQuietly(pipeline_.fallback->spec.label, [&] { return fallback_->close(); });
+    if (primary_ && active_ == primary_.get()) {
+      closeQuietly(pipeline_.source.spec.label, [&] { return primary_->close(); });
+    }
+    for (auto& slot : transforms_) {
+      if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.transform->close(); });
+    }
+    for (auto& slot : sinks_) {
+      if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.sink->close(); });
+    }
+    // Ends any transaction left open (the final BEGIN after the last commit, or a failed run).
+    for (auto& database : databases_) {
+      try {
+        if (database->database->inTransaction()) database->database->exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+
+  const ResolvedPipeline& pipeline_;
+  const PipelineSpec& spec_;
+  const Registry& registry_;
+  const RunOptions& options_;
+  RunReport report_;
+  DeadLetterWriter dead_letters_;
+  std::mt19937_64 jitter_;
+
+  std::vector<std::unique_ptr<ManagedDatabase>> databases_;
+  ManagedDatabase* state_database_ = nullptr;
+  StateMap committed_state_;
+  StateMap primary_state_;
+
+  SourcePtr primary_;
+  SourcePtr fallback_;
+  Source* active_ = nullptr;
+  std::unique_ptr<SourceContextImpl> primary_context_;
+  std::unique_ptr<SourceContextImpl> fallback_context_;
+  size_t source_report_ = 0;
+  size_t fallback_report_ = 0;
+  size_t active_report_ = 0;
+  std::vector<TransformSlot> transforms_;
+  std::vector<SinkSlot> sinks_;
+
+  uint64_t rows_since_commit_ = 0;
+  Clock::time_point last_commit_;
+};
+
+}  // namespace
+
+RunReport runPipeline(const ResolvedPipeline& pipeline, const Registry& registry,
+                      const RunOptions& options) {
+  Runner runner(pipeline, registry, options);
+  return runner.run();
+}
+
+std::string RunReport::toText() const {
+  char seconds_text[32];
+  std::snprintf(seconds_text, sizeof seconds_text, "%.2f", seconds);
+  std::string out = "pipeline '" + pipeline + "' ";
+  if (exit_code == kExitFailed || exit_code == kExitConfig) {
+    out += "failed after " + std::string(seconds_text) + " s: " + error + "\n";
+  } else {
+    out += std::string(dry_run ? "dry run finished" : "finished") + " in " + seconds_text + " s";
+    out += interrupted ? " (interrupted; run again to continue)" : "";
+    out += ": " + std::to_string(records_read) + " records read, " + std::to_string(commits) +
+           " commits";
+    if (retries > 0) out += ", " + std::to_string(retries) + " retries";
+    out += "\n";
+  }
+  if (used_fallback) out += "  FALLBACK: source unavailable (" + fallback_reason + "); served the last known state\n";
+  for (const auto& stage : stages) {
+    if (stage.streams.empty() && stage.retries == 0) continue;
+    out += "  " + stage.label + ":";
+    bool first = true;
+    for (const auto& [stream, counts] : stage.streams) {
+      out += first ? " " : "; ";
+      first = false;
+      out += stream + " ";
+      const bool is_sink = stage.label.rfind("sinks[", 0) == 0;
+      if (counts.in > 0 || is_sink) out += std::to_string(counts.in) + " in, ";
+      out += std::to_string(counts.out) + (is_sink ? (dry_run ? " would be written" : " written") : " out");
+      if (counts.rejected > 0) out += ", " + std::to_string(counts.rejected) + " rejected";
+    }
+    if (stage.retries > 0) out += " (" + std::to_string(stage.retries) + " retries)";
+    out += "\n";
+  }
+  if (rejected > 0) {
+    out += "  " + std::to_string(rejected) + " records rejected" +
+           (dead_letter_path.empty() ? std::string(" (dry run: not written)") : " -> " + dead_letter_path) + "\n";
+  }
+  if (dry_run) out += "  dry run: nothing was committed\n";
+  return out;
+}
+
+std::string RunReport::toJson() const {
+  std::string out = "{\"pipeline\":";
+  appendJsonString(out, pipeline);
+  out += ",\"exit_code\":" + std::to_string(exit_code);
+  out += ",\"ok\":" + std::string(exit_code == kExitOk ? "true" : "false");
+  if (!error.empty()) {
+    out += ",\"error\":";
+    appendJsonString(out, error);
+  }
+  out += ",\"dry_run\":" + std::string(dry_run ? "true" : "false");
+  out += ",\"interrupted\":" + std::string(interrupted ? "true" : "false");
+  out += ",\"used_fallback\":" + std::string(used_fallback ? "true" : "false");
+  if (used_fallback) {
+    out += ",\"fallback_reason\":";
+    appendJsonString(out, fallback_reason);
+  }
+  char seconds_text[32];
+  std::snprintf(seconds_text, sizeof seconds_text, "%.3f", seconds);
+  out += ",\"seconds\":" + std::string(seconds_text);
+  out += ",\"records_read\":" + std::to_string(records_read);
+  out += ",\"commits\":" + std::to_string(commits);
+  out += ",\"retries\":" + std::to_string(retries);
+  out += ",\"rejected\":" + std::to_string(rejected);
+  if (!dead_letter_path.empty()) {
+    out += ",\"dead_letter_path\":";
+    appendJsonString(out, dead_letter_path);
+  }
+  out += ",\"stages\":[";
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (i) out += ",";
+    out += "{\"stage\":";
+    appendJsonString(out, stages[i].label);
+    out += ",\"retries\":" + std::to_string(stages[i].retries) + ",\"streams\":{";
+    bool first = true;
+    for (const auto& [stream, counts] : stages[i].streams) {
+      if (!first) out += ",";
+      first = false;
+      appendJsonString(out, stream);
+      out += ":{\"in\":" + std::to_string(counts.in) + ",\"out\":" + std::to_string(counts.out) +
+             ",\"rejected\":" + std::to_string(counts.rejected) + "}";
+    }
+    out += "}}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace kalshi_direct

@@ -1,0 +1,172 @@
+#include "kalshi_direct/engine/sqlite.h"
+
+namespace kalshi_direct {
+namespace sqlite {
+
+namespace {
+
+[[noreturn]] void throwError(sqlite3* db, int code, const std::string& what) {
+  const char* detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  throw SqliteError(code, what + ": " + (detail ? detail : "unknown error"));
+}
+
+}  // namespace
+
+bool isValidIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    if (!(letter || (digit && i > 0))) return false;
+  }
+  return true;
+}
+
+std::string quoteIdentifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  std::string target = path;
+  switch (mode) {
+    case Mode::kReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case Mode::kReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
+    case Mode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::kMemory:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY;
+      target = ":memory:";
+      break;
+  }
+  const int rc = sqlite3_open_v2(target.c_str(), &handle_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string detail = handle_ ? sqlite3_errmsg(handle_) : sqlite3_errstr(rc);
+    sqlite3_close(handle_);
+    handle_ = nullptr;
+    throw SqliteError(rc, "cannot open database '" + path + "': " + detail);
+  }
+  sqlite3_extended_result_codes(handle_, 1);
+  sqlite3_busy_timeout(handle_, 5000);
+  try {
+    // Reading the schema is what detects "file is not a database".
+    exec("SELECT count(*) FROM sqlite_master");
+    if (mode == Mode::kReadWriteCreate || mode == Mode::kReadWrite) {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=NORMAL");
+      exec("PRAGMA cache_size=-262144");  // 256 MiB: random-key upserts touch the whole B-tree
+      exec("PRAGMA foreign_keys=ON");
+    }
+  } catch (const SqliteError& error) {
+    sqlite3_close(handle_);
+    handle_ = nullptr;
+    throw SqliteError(error.code(), "database '" + path + "' is not usable: " +
+                                        (sqlite3_errstr(error.code()) ? sqlite3_errstr(error.code())
+                                                                      : "unknown error"));
+  }
+}
+
+Database::~Database() {
+  if (handle_) sqlite3_close_v2(handle_);
+}
+
+void Database::exec(const std::string& sql) { sqlite::exec(handle_, sql); }
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string detail = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw SqliteError(rc, "SQLite error in '" + databaseName(db) + "': " + detail);
+  }
+}
+
+std::string databaseName(sqlite3* db) {
+  const char* name = sqlite3_db_filename(db, "main");
+  return name && *name ? name : ":memory:";
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_,
+                                    nullptr);
+  if (rc != SQLITE_OK) throwError(db, rc, "cannot prepare statement on '" + databaseName(db) + "'");
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+void Statement::bind(int index, const Value& value) {
+  switch (value.type()) {
+    case ValueType::kNull: bindNull(index); break;
+    case ValueType::kBool: bindInt(index, value.asBool() ? 1 : 0); break;
+    case ValueType::kInt: bindInt(index, value.asInt()); break;
+    case ValueType::kDecimal: bindText(index, value.asDecimal().toString()); break;
+    case ValueType::kString: bindText(index, value.asString()); break;
+    case ValueType::kTimestamp: bindText(index, value.asTimestamp().toIso8601()); break;
+  }
+}
+
+void Statement::bindNull(int index) {
+  const int rc = sqlite3_bind_null(statement_, index);
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
+
+void Statement::bindInt(int index, int64_t value) {
+  const int rc = sqlite3_bind_int64(statement_, index, value);
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
+
+void Statement::bindDouble(int index, double value) {
+  const int rc = sqlite3_bind_double(statement_, index, value);
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
+
+void Statement::bindText(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                                   SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(statement_);
+  throwError(db_, rc, "SQLite error in '" + databaseName(db_) + "'");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() { sqlite3_reset(statement_); }
+
+int Statement::columnCount() const { return sqlite3_column_count(statement_); }
+bool Statement::columnIsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+int64_t Statement::columnInt(int column) const { return sqlite3_column_int64(statement_, column); }
+double Statement::columnDouble(int column) const {
+  return sqlite3_column_double(statement_, column);
+}
+std::string Statement::columnText(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  return text ? std::string(reinterpret_cast<const char*>(text),
+                            static_cast<size_t>(sqlite3_column_bytes(statement_, column)))
+              : std::string();
+}
+std::string Statement::columnName(int column) const {
+  const char* name = sqlite3_column_name(statement_, column);
+  return name ? name : "";
+}
+
+}  // namespace sqlite
+}  // namespace kalshi_direct

@@ -1,0 +1,95 @@
+// GoogleMock mocks of every core interface (Envoy's test/mocks style). Prefer StrictMock.
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace testing {
+
+class MockStageContext : public StageContext {
+ public:
+  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
+  MOCK_METHOD(const std::string&, stageName, (), (const, override));
+  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(bool, dryRun, (), (const, override));
+  MOCK_METHOD(bool, stopRequested, (), (const, override));
+};
+
+class MockSourceContext : public SourceContext {
+ public:
+  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
+  MOCK_METHOD(const std::string&, stageName, (), (const, override));
+  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(bool, dryRun, (), (const, override));
+  MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(size_t, batchSize, (), (const, override));
+  MOCK_METHOD(const StateMap&, committedState, (), (const, override));
+  MOCK_METHOD(void, reject,
+              (const std::string& stream, const std::string& raw, const std::string& reason),
+              (override));
+};
+
+class MockSinkContext : public SinkContext {
+ public:
+  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
+  MOCK_METHOD(const std::string&, stageName, (), (const, override));
+  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(bool, dryRun, (), (const, override));
+  MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(sqlite3*, database, (), (override));
+};
+
+class MockEmitter : public Emitter {
+ public:
+  MOCK_METHOD(void, emit, (Batch && batch), (override));
+  MOCK_METHOD(void, reject, (const std::string& stream, Record&& record, const std::string& reason),
+              (override));
+};
+
+// Collects what a transform emits, for tests that check rows rather than calls.
+class CollectingEmitter : public Emitter {
+ public:
+  void emit(Batch&& batch) override { batches.push_back(std::move(batch)); }
+  void reject(const std::string& stream, Record&& record, const std::string& reason) override {
+    rejected.push_back({stream, std::move(record), reason});
+  }
+  struct Rejected {
+    std::string stream;
+    Record record;
+    std::string reason;
+  };
+  std::vector<Batch> batches;
+  std::vector<Rejected> rejected;
+};
+
+class MockSource : public Source {
+ public:
+  MOCK_METHOD(Status, open, (SourceContext & context), (override));
+  MOCK_METHOD(Status, read, (Batch & batch), (override));
+  MOCK_METHOD(StateMap, checkpoint, (), (const, override));
+  MOCK_METHOD(Status, close, (), (override));
+};
+
+class MockTransform : public Transform {
+ public:
+  MOCK_METHOD(Status, open, (StageContext & context), (override));
+  MOCK_METHOD(Status, process, (Batch && batch, Emitter& out), (override));
+  MOCK_METHOD(Status, finish, (Emitter & out), (override));
+  MOCK_METHOD(Status, close, (), (override));
+};
+
+class MockSink : public Sink {
+ public:
+  MOCK_METHOD(std::string, databasePath, (), (const, override));
+  MOCK_METHOD(Status, open, (SinkContext & context), (override));
+  MOCK_METHOD(WriteResult, write, (const Batch& batch), (override));
+  MOCK_METHOD(Status, flush, (), (override));
+  MOCK_METHOD(Status, commit, (), (override));
+  MOCK_METHOD(void, rollback, (), (override));
+  MOCK_METHOD(Status, close, (), (override));
+};
+
+}  // namespace testing
+}  // namespace kalshi_direct

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kalshi-direct needs to build, test and demo, if any are missing.
+# As root it runs apt-get; otherwise it prints the command to run and fails.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libpoco-dev libyaml-cpp-dev libsqlite3-dev libsimdjson-dev libssl-dev
+  libgtest-dev libgmock-dev
+  sqlite3 openssl curl python3
+)
+# Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
+if [[ "${KD_DEPS_EXTRA:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
+if [[ "${KD_DEPS_EXTRA:-}" == *bench* ]]; then packages+=(time gnuplot-nox); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: not root; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

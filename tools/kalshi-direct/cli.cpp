@@ -1,0 +1,440 @@
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "kalshi_direct/engine/builtin_plugins.h"
+#include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/pipeline_spec.h"
+#include "kalshi_direct/engine/plugin_loader.h"
+#include "kalshi_direct/engine/registry.h"
+#include "kalshi_direct/engine/runner.h"
+#include "kalshi_direct/json_writer.h"
+#include "kalshi_direct/version.h"
+
+namespace kalshi_direct {
+namespace cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void onStopSignal(int signal_number) {
+  if (g_stop_signal.exchange(signal_number) != 0) {
+    // A second signal while finishing: the user insists; leave now (committed data is safe).
+    _exit(128 + signal_number);
+  }
+}
+
+void installSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = onStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+const char* kUsage =
+    "usage: kalshi-direct <command> [options]\n"
+    "\n"
+    "Keeps a dashboard's SQLite database in step with a Kalshi account, through YAML pipelines.\n"
+    "\n"
+    "commands:\n"
+    "  run NAME|FILE      run a pipeline (a shipped name such as sync or backfill, or a YAML file)\n"
+    "      --set KEY=VALUE   override a pipeline parameter (repeatable)\n"
+    "      --db PATH         shorthand for --set db=PATH\n"
+    "      --days N          shorthand for --set days=N (backfill the last N days)\n"
+    "      --full            shorthand for --set days=all (backfill everything)\n"
+    "      --dry-run         run everything, commit nothing, report what would be written\n"
+    "      --every DURATION  run again every DURATION (e.g. 15m) until SIGTERM/SIGINT\n"
+    "  validate [NAME|FILE ...]\n"
+    "                     check pipelines without any I/O (default: every shipped pipeline)\n"
+    "  plugins [--json]   list the registered plugins and their options\n"
+    "\n"
+    "options for every command:\n"
+    "  --plugin-dir DIR   load drop-in plugin libraries from DIR (repeatable; also\n"
+    "                     KALSHI_DIRECT_PLUGIN_PATH=dir1:dir2)\n"
+    "  --verbose          debug logging\n"
+    "  --quiet            warnings and errors only\n"
+    "  --log-format text|json\n"
+    "                     log lines (stderr) and run summary (stdout) as text or JSON\n"
+    "  --help, --version\n"
+    "\n"
+    "exit codes: 0 success, 1 the run failed, 2 bad usage or configuration,\n"
+    "            3 the run finished but rejected some records (see the dead-letter file)\n";
+
+struct Arguments {
+  std::string command;
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> sets;
+  std::vector<std::string> plugin_dirs;
+  bool dry_run = false;
+  bool verbose = false;
+  bool quiet = false;
+  bool json_output = false;  // --json (plugins) or --log-format json
+  log::Format log_format = log::Format::kText;
+  std::optional<int64_t> every_ms;
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+Arguments parseArguments(const std::vector<std::string>& args) {
+  Arguments parsed;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& flag) -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
+      return args[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      parsed.command = "help";
+    } else if (arg == "--version") {
+      parsed.command = "version";
+    } else if (arg == "--set") {
+      const std::string assignment = value(arg);
+      const size_t equals = assignment.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        throw UsageError("--set needs KEY=VALUE, not '" + assignment + "'");
+      }
+      parsed.sets.emplace_back(assignment.substr(0, equals), assignment.substr(equals + 1));
+    } else if (arg == "--db") {
+      parsed.sets.emplace_back("db", value(arg));
+    } else if (arg == "--days") {
+      const std::string days = value(arg);
+      int64_t number = 0;
+      if (!parseInt(days, number) || number < 1) {
+        throw UsageError("--days needs a whole number of days >= 1, not '" + days + "'");
+      }
+      parsed.sets.emplace_back("days", days);
+    } else if (arg == "--full") {
+      parsed.sets.emplace_back("days", "all");
+    } else if (arg == "--dry-run") {
+      parsed.dry_run = true;
+    } else if (arg == "--verbose" || arg == "-v") {
+      parsed.verbose = true;
+    } else if (arg == "--quiet" || arg == "-q") {
+      parsed.quiet = true;
+    } else if (arg == "--json") {
+      parsed.json_output = true;
+    } else if (arg == "--log-format") {
+      const std::string format = value(arg);
+      if (format == "json") {
+        parsed.log_format = log::Format::kJson;
+        parsed.json_output = true;
+      } else if (format != "text") {
+        throw UsageError("--log-format must be text or json, not '" + format + "'");
+      }
+    } else if (arg == "--plugin-dir") {
+      parsed.plugin_dirs.push_back(value(arg));
+    } else if (arg == "--every") {
+      const std::string text = value(arg);
+      int64_t millis = 0;
+      std::string error;
+      if (!parseDurationMillis(text, millis, &error) || millis < 1000) {
+        throw UsageError("--every: " + (error.empty() ? "the interval must be at least 1s" : error));
+      }
+      parsed.every_ms = millis;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "' (see kalshi-direct --help)");
+    } else if (parsed.command.empty()) {
+      parsed.command = arg;
+    } else {
+      parsed.positional.push_back(arg);
+    }
+  }
+  return parsed;
+}
+
+// Where named pipelines are looked up, in order.
+std::vector<std::string> pipelineDirectories() {
+  std::vector<std::string> directories;
+  if (const char* list = std::getenv("KALSHI_DIRECT_PIPELINES")) {
+    for (const auto& path : splitPathList(list)) directories.push_back(path);
+  }
+  directories.push_back("pipelines");
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) directories.push_back((exe.parent_path() / ".." / "share" / "kalshi-direct" / "pipelines").lexically_normal().string());
+  directories.push_back(KD_INSTALL_PIPELINES_DIR);
+  directories.push_back(KD_SOURCE_PIPELINES_DIR);
+  return directories;
+}
+
+bool looksLikeFile(const std::string& name) {
+  return name.find('/') != std::string::npos ||
+         (name.size() > 5 && (name.substr(name.size() - 5) == ".yaml" || name.substr(name.size() - 4) == ".yml"));
+}
+
+// NAME -> pipelines/NAME.yaml (first directory that has it); FILE -> FILE.
+std::string findPipeline(const std::string& name) {
+  if (looksLikeFile(name)) return name;
+  std::vector<std::string> available;
+  for (const auto& directory : pipelineDirectories()) {
+    for (const char* extension : {".yaml", ".yml"}) {
+      const fs::path candidate = fs::path(directory) / (name + extension);
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    }
+    std::error_code ec;
+    if (fs::is_directory(directory, ec)) {
+      for (const auto& entry : fs::directory_iterator(directory, ec)) {
+        if (entry.path().extension() == ".yaml") available.push_back(entry.path().stem().string());
+      }
+    }
+  }
+  std::sort(available.begin(), available.end());
+  available.erase(std::unique(available.begin(), available.end()), available.end());
+  throw UsageError("no pipeline named '" + name + "' (available: " + joinNames(available) +
+                   "; or give a path to a YAML file)");
+}
+
+std::vector<std::string> shippedPipelineFiles() {
+  std::vector<std::string> files;
+  for (const auto& directory : pipelineDirectories()) {
+    std::error_code ec;
+    if (!fs::is_directory(directory, ec)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(directory, ec)) {
+      const auto extension = entry.path().extension();
+      if (entry.is_regular_file() && (extension == ".yaml" || extension == ".yml")) {
+        files.push_back(entry.path().string());
+      }
+    }
+    if (!files.empty()) break;  // the first directory that has pipelines
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Status setUpRegistry(Registry& registry, const Arguments& arguments) {
+  if (Status status = registerBuiltinPlugins(registry); !status.isOk()) return status;
+  std::vector<std::string> paths;
+  if (const char* list = std::getenv("KALSHI_DIRECT_PLUGIN_PATH")) paths = splitPathList(list);
+  paths.insert(paths.end(), arguments.plugin_dirs.begin(), arguments.plugin_dirs.end());
+  return loadPluginPaths(paths, registry);
+}
+
+// Loads a pipeline file, its plugin_paths (relative to the file) and resolves it.
+ResolvedPipeline loadAndResolve(const std::string& file, const Arguments& arguments,
+                                Registry& registry) {
+  LoadOptions load_options;
+  load_options.overrides = arguments.sets;
+  const PipelineSpec spec = loadPipelineSpec(file, load_options);
+  std::vector<std::string> plugin_paths;
+  for (const auto& path : spec.plugin_paths) {
+    fs::path resolved(path);
+    if (resolved.is_relative()) resolved = fs::path(file).parent_path() / resolved;
+    plugin_paths.push_back(resolved.lexically_normal().string());
+  }
+  if (Status status = loadPluginPaths(plugin_paths, registry); !status.isOk()) {
+    throw ConfigError(SourceLocation{file, 0, 0}, "plugin_paths: " + status.message());
+  }
+  return resolvePipeline(spec, registry);
+}
+
+void printError(const std::string& message) { std::cerr << log::redact(message) << std::endl; }
+
+int commandValidate(const Arguments& arguments, Registry& registry) {
+  std::vector<std::string> files;
+  for (const auto& name : arguments.positional) files.push_back(findPipeline(name));
+  if (files.empty()) files = shippedPipelineFiles();
+  if (files.empty()) {
+    printError("validate: no pipelines found (give NAME or FILE)");
+    return kExitConfig;
+  }
+  int exit_code = kExitOk;
+  for (const auto& file : files) {
+    try {
+      const ResolvedPipeline pipeline = loadAndResolve(file, arguments, registry);
+      std::cout << file << ": ok (pipeline '" << pipeline.spec.name << "': " << pipeline.spec.source.type
+                << (pipeline.fallback ? " with fallback " + pipeline.fallback->spec.type : "") << ", "
+                << pipeline.transforms.size() << " transforms, " << pipeline.sinks.size() << " sinks)\n";
+    } catch (const ConfigError& error) {
+      printError(error.what());
+      exit_code = kExitConfig;
+    }
+  }
+  return exit_code;
+}
+
+void printPluginsText(const Registry& registry) {
+  for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
+    std::cout << pluginKindName(kind) << "s:\n";
+    for (const auto& name : registry.names(kind)) {
+      const PluginFactory* factory = registry.find(kind, name);
+      const std::string origin = registry.originOf(kind, name);
+      std::cout << "  " << name << " - " << factory->description()
+                << (origin == "built-in" ? "" : "  [" + origin + "]") << "\n";
+      for (const auto& option : factory->options()) {
+        std::string detail = optionTypeName(option.type());
+        if (option.type() == OptionType::kEnum) detail += ": " + joinNames(option.allowedValues());
+        if (option.isRequired()) detail += ", required";
+        if (option.hasDefault() && !option.isSecret()) detail += ", default " + (option.defaultText().empty() ? "\"\"" : option.defaultText());
+        std::cout << "      " << option.name() << " (" << detail << ")  " << option.helpText() << "\n";
+      }
+      if (kind != PluginKind::kSource) std::cout << "      inputs (list)  streams to take (default: all streams, or the plugin's own)\n";
+    }
+  }
+}
+
+void printPluginsJson(const Registry& registry) {
+  std::string out = "{";
+  bool first_kind = true;
+  for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
+    if (!first_kind) out += ",";
+    first_kind = false;
+    appendJsonString(out, std::string(pluginKindName(kind)) + "s");
+    out += ":[";
+    bool first = true;
+    for (const auto& name : registry.names(kind)) {
+      const PluginFactory* factory = registry.find(kind, name);
+      if (!first) out += ",";
+      first = false;
+      out += "{\"name\":";
+      appendJsonString(out, name);
+      out += ",\"description\":";
+      appendJsonString(out, factory->description());
+      out += ",\"origin\":";
+      appendJsonString(out, registry.originOf(kind, name));
+      out += ",\"options\":[";
+      bool first_option = true;
+      for (const auto& option : factory->options()) {
+        if (!first_option) out += ",";
+        first_option = false;
+        out += "{\"name\":";
+        appendJsonString(out, option.name());
+        out += ",\"type\":";
+        appendJsonString(out, optionTypeName(option.type()));
+        out += ",\"required\":" + std::string(option.isRequired() ? "true" : "false");
+        if (option.hasDefault() && !option.isSecret()) {
+          out += ",\"default\":";
+          appendJsonString(out, option.defaultText());
+        }
+        if (!option.allowedValues().empty()) {
+          out += ",\"allowed\":[";
+          for (size_t i = 0; i < option.allowedValues().size(); ++i) {
+            if (i) out += ",";
+            appendJsonString(out, option.allowedValues()[i]);
+          }
+          out += "]";
+        }
+        out += ",\"help\":";
+        appendJsonString(out, option.helpText());
+        out += "}";
+      }
+      out += "]}";
+    }
+    out += "]";
+  }
+  out += "}";
+  std::cout << out << std::endl;
+}
+
+bool stopRequested() { return g_stop_signal.load() != 0; }
+
+int commandRun(const Arguments& arguments, Registry& registry) {
+  if (arguments.positional.size() != 1) {
+    throw UsageError("run needs exactly one pipeline NAME or FILE (e.g. kalshi-direct run sync)");
+  }
+  const std::string file = findPipeline(arguments.positional[0]);
+  ResolvedPipeline pipeline;
+  try {
+    pipeline = loadAndResolve(file, arguments, registry);
+  } catch (const ConfigError& error) {
+    printError(error.what());
+    return kExitConfig;
+  }
+  installSignalHandlers();
+  RunOptions options;
+  options.dry_run = arguments.dry_run;
+  options.stop_requested = stopRequested;
+  int exit_code = kExitOk;
+  for (;;) {
+    log::debug(pipeline.spec.name, "starting run of " + file);
+    const RunReport report = runPipeline(pipeline, registry, options);
+    if (arguments.json_output) {
+      std::cout << log::redact(report.toJson()) << std::endl;
+    } else {
+      std::cout << log::redact(report.toText()) << std::flush;
+    }
+    if (!report.error.empty()) printError("error: " + report.error);
+    exit_code = report.exit_code;
+    if (exit_code == kExitConfig || !arguments.every_ms || stopRequested()) break;
+    // --every: wait for the next interval (a failed run is retried at the next one).
+    const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(*arguments.every_ms);
+    log::info(pipeline.spec.name, "next run in " + std::to_string(*arguments.every_ms / 1000) + " s");
+    while (!stopRequested() && std::chrono::steady_clock::now() < next) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (stopRequested()) break;
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+int main(const std::vector<std::string>& args) {
+  Arguments arguments;
+  try {
+    arguments = parseArguments(args);
+  } catch (const UsageError& error) {
+    printError(std::string("kalshi-direct: ") + error.what());
+    return kExitConfig;
+  }
+  log::configure(arguments.log_format, arguments.verbose ? LogLevel::kDebug
+                                       : arguments.quiet ? LogLevel::kWarning
+                                                         : LogLevel::kInfo);
+  if (arguments.command.empty() || arguments.command == "help") {
+    std::cout << kUsage;
+    return arguments.command.empty() ? kExitConfig : kExitOk;
+  }
+  if (arguments.command == "version") {
+    std::cout << "kalshi-direct " KALSHI_DIRECT_VERSION << std::endl;
+    return kExitOk;
+  }
+  try {
+    Registry registry;
+    if (Status status = setUpRegistry(registry, arguments); !status.isOk()) {
+      printError("kalshi-direct: " + status.message());
+      return kExitConfig;
+    }
+    if (arguments.command == "run") return commandRun(arguments, registry);
+    if (arguments.command == "validate") return commandValidate(arguments, registry);
+    if (arguments.command == "plugins") {
+      if (arguments.json_output) {
+        printPluginsJson(registry);
+      } else {
+        printPluginsText(registry);
+      }
+      return kExitOk;
+    }
+    throw UsageError("unknown command '" + arguments.command +
+                     "' (commands: run, validate, plugins; see --help)");
+  } catch (const UsageError& error) {
+    printError(std::string("kalshi-direct: ") + error.what());
+    return kExitConfig;
+  } catch (const ConfigError& error) {
+    printError(error.what());
+    return kExitConfig;
+  } catch (const std::exception& error) {
+    printError(std::string("kalshi-direct: ") + error.what());
+    return kExitFailed;
+  }
+}
+
+}  // namespace cli
+}  // namespace kalshi_direct
