@@ -323,14 +323,20 @@ class Runner {
     }
 
     // 2. Databases: one connection, lock and transaction per file; the state database last.
-    for (auto& slot : sinks_) {
-      const std::string path = slot.sink->databasePath();
-      sqlite3* handle = path.empty() ? nullptr : openDatabase(path).database->handle();
-      slot.context = std::make_unique<SinkContextImpl>(spec_.name, slot.stage->spec.label,
-                                                       options_.dry_run, options_.stop_requested,
-                                                       handle);
+    //    A path that cannot be opened as SQLite is a configuration error (exit 2).
+    try {
+      for (auto& slot : sinks_) {
+        const std::string path = slot.sink->databasePath();
+        sqlite3* handle = path.empty() ? nullptr : openDatabase(path).database->handle();
+        slot.context = std::make_unique<SinkContextImpl>(spec_.name, slot.stage->spec.label,
+                                                         options_.dry_run, options_.stop_requested,
+                                                         handle);
+      }
+      if (!spec_.state_path.empty()) state_database_ = &openDatabase(spec_.state_path);
+    } catch (const sqlite::SqliteError& error) {
+      return Status::invalidConfig(std::string(error.what()) +
+                                   " (check the path, its permissions and that it is a SQLite file)");
     }
-    if (!spec_.state_path.empty()) state_database_ = &openDatabase(spec_.state_path);
     if (!state_database_ && !databases_.empty()) state_database_ = databases_.front().get();
     for (auto& database : databases_) {
       database->database->exec("BEGIN IMMEDIATE");
@@ -551,9 +557,10 @@ class Runner {
       managed->database = std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kMemory);
       log::info(spec_.name, "dry run: database '" + path + "' does not exist yet and would be created");
     } else {
-      managed->lock_fd = lockDatabase(absolute, spec_.name);
+      // Open first: a path that is not a SQLite database fails here, before any file is written.
       managed->database = std::make_unique<sqlite::Database>(
           absolute, sqlite::Database::Mode::kReadWriteCreate);
+      managed->lock_fd = lockDatabase(absolute, spec_.name);
     }
     databases_.push_back(std::move(managed));
     return *databases_.back();

@@ -1,0 +1,365 @@
+#include "kalshi_direct/engine/runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "support/test_support.h"
+#include "mocks/fake_plugins.h"
+#include "mocks/mock_plugin.h"
+
+namespace kalshi_direct {
+namespace {
+
+using ::testing::_;
+using ::testing::ByMove;
+using ::testing::HasSubstr;
+using ::testing::InSequence;
+using ::testing::Invoke;
+using ::testing::Return;
+using ::testing::StrictMock;
+using testing::FakeSinkFactory;
+using testing::FakeSourceFactory;
+using testing::FakeTransformFactory;
+using testing::makeBatch;
+using testing::ReplaySource;
+using testing::TableSink;
+using testing::TempDir;
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  RunnerTest() {
+    auto source = std::make_unique<FakeSourceFactory>("replay", std::vector<std::string>{"orders"});
+    source_factory_ = source.get();
+    EXPECT_TRUE(registry_.addSource(std::move(source)).isOk());
+    auto fallback = std::make_unique<FakeSourceFactory>("backup", std::vector<std::string>{"orders"});
+    fallback_factory_ = fallback.get();
+    EXPECT_TRUE(registry_.addSource(std::move(fallback)).isOk());
+    auto transform = std::make_unique<FakeTransformFactory>("shape");
+    transform_factory_ = transform.get();
+    EXPECT_TRUE(registry_.addTransform(std::move(transform)).isOk());
+    auto sink = std::make_unique<FakeSinkFactory>("out");
+    sink_factory_ = sink.get();
+    EXPECT_TRUE(registry_.addSink(std::move(sink)).isOk());
+  }
+
+  RunReport run(const std::string& yaml, bool dry_run = false,
+                std::function<bool()> stop = nullptr) {
+    const auto spec = parsePipelineSpec(yaml, "test.yaml", LoadOptions{});
+    resolved_ = resolvePipeline(spec, registry_);
+    RunOptions options;
+    options.dry_run = dry_run;
+    options.stop_requested = std::move(stop);
+    return runPipeline(resolved_, registry_, options);
+  }
+
+  // A pipeline replay -> out (+ optional extras), with files in the temp dir.
+  std::string pipeline(const std::string& extra = "") {
+    return "name: t\nretry: { max_attempts: 3, initial_backoff: 1ms, max_backoff: 2ms }\n"
+           "dead_letter: " + dir_.file("dead.jsonl") + "\n" + extra +
+           "source: { type: replay }\nsinks: [ { type: out } ]\n";
+  }
+
+  void replay(std::vector<Batch> batches) {
+    source_factory_->make = [batches](const Options&) {
+      return std::make_unique<ReplaySource>(batches);
+    };
+  }
+  void tableSink() {
+    const std::string path = db();
+    sink_factory_->make = [path](const Options&) { return std::make_unique<TableSink>(path); };
+  }
+  std::string db() const { return dir_.file("out.db"); }
+
+  TempDir dir_;
+  Registry registry_;
+  ResolvedPipeline resolved_;
+  FakeSourceFactory* source_factory_;
+  FakeSourceFactory* fallback_factory_;
+  FakeTransformFactory* transform_factory_;
+  FakeSinkFactory* sink_factory_;
+};
+
+TEST_F(RunnerTest, CallsPluginsInTheDocumentedOrder) {
+  auto* source = new StrictMock<testing::MockSource>;
+  auto* transform = new StrictMock<testing::MockTransform>;
+  auto* sink = new StrictMock<testing::MockSink>;
+  source_factory_->make = [source](const Options&) { return SourcePtr(source); };
+  transform_factory_->make = [transform](const Options&) { return TransformPtr(transform); };
+  sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
+  {
+    InSequence in_order;
+    EXPECT_CALL(*sink, databasePath()).WillOnce(Return(""));
+    EXPECT_CALL(*sink, open(_)).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*transform, open(_)).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*source, open(_)).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*source, read(_)).WillOnce(Invoke([](Batch& batch) {
+      batch = makeBatch("orders", {"a", "b"});
+      return Status::ok();
+    }));
+    EXPECT_CALL(*transform, process(_, _)).WillOnce(Invoke([](Batch&& batch, Emitter& out) {
+      batch.records.pop_back();  // the transform drops one record
+      out.emit(std::move(batch));
+      return Status::ok();
+    }));
+    EXPECT_CALL(*sink, write(_)).WillOnce(Invoke([](const Batch& batch) {
+      EXPECT_EQ(batch.size(), 1u);
+      return WriteResult{Status::ok(), {}};
+    }));
+    EXPECT_CALL(*source, read(_)).WillOnce(Return(Status::endOfStream()));
+    EXPECT_CALL(*transform, finish(_)).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*sink, flush()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*source, checkpoint()).WillOnce(Return(StateMap{}));
+    EXPECT_CALL(*sink, commit()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*source, close()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*transform, close()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*sink, close()).WillOnce(Return(Status::ok()));
+  }
+  const auto report = run("source: { type: replay }\ntransforms: [ { type: shape } ]\n"
+                          "sinks: [ { type: out } ]\n");
+  EXPECT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(report.records_read, 2u);
+  EXPECT_EQ(report.stages[1].streams.at("orders").in, 2u);
+  EXPECT_EQ(report.stages[1].streams.at("orders").out, 1u);
+  EXPECT_EQ(report.stages[2].streams.at("orders").out, 1u);
+}
+
+TEST_F(RunnerTest, CommitsRowsAndSourceStateInOneTransaction) {
+  replay({makeBatch("orders", {"a", "b"}), makeBatch("orders", {"c"})});
+  tableSink();
+  const auto report = run(pipeline());
+  ASSERT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 3);
+  EXPECT_EQ(testing::countRows(db(), "SELECT value FROM kd_state WHERE scope = 't' AND key = 'read'"), 3);
+  EXPECT_EQ(report.committed_state.at("read"), "3");
+}
+
+TEST_F(RunnerTest, ASecondRunResumesFromTheCommittedState) {
+  replay({makeBatch("orders", {"a", "b"}), makeBatch("orders", {"c"})});
+  tableSink();
+  ASSERT_EQ(run(pipeline()).exit_code, kExitOk);
+  ReplaySource* second = nullptr;
+  source_factory_->make = [&second](const Options&) {
+    auto source = std::make_unique<ReplaySource>(
+        std::vector<Batch>{makeBatch("orders", {"a", "b"}), makeBatch("orders", {"c"}),
+                           makeBatch("orders", {"d"})});
+    second = source.get();
+    return source;
+  };
+  const auto report = run(pipeline());
+  ASSERT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(report.records_read, 1u);  // only "d" is new
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 4);
+}
+
+TEST_F(RunnerTest, AFailureRollsBackEverythingSinceTheLastCommit) {
+  source_factory_->make = [](const Options&) {
+    auto source = std::make_unique<ReplaySource>(std::vector<Batch>{
+        makeBatch("orders", {"a"}), makeBatch("orders", {"b"}), makeBatch("orders", {"c"})});
+    source->fail_after_batches = 2;
+    return source;
+  };
+  tableSink();
+  // A commit every 1 record: "a" and "b" are committed, then the source fails.
+  const auto report = run(pipeline("commit: { rows: 1 }\n"));
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_THAT(report.error, HasSubstr("source broke"));
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 2);
+  EXPECT_EQ(testing::countRows(db(), "SELECT value FROM kd_state WHERE key = 'read'"), 2);
+}
+
+TEST_F(RunnerTest, CommitsByRowCountAndAtTheEnd) {
+  replay({makeBatch("orders", {"a"}), makeBatch("orders", {"b"}), makeBatch("orders", {"c"}),
+          makeBatch("orders", {"d"}), makeBatch("orders", {"e"})});
+  tableSink();
+  const auto report = run(pipeline("commit: { rows: 2, interval: 1h }\n"));
+  ASSERT_EQ(report.exit_code, kExitOk);
+  EXPECT_EQ(report.commits, 3u);  // after b, after d, and the final one
+}
+
+TEST_F(RunnerTest, RetriesASinkThatAsksForItThenSucceeds) {
+  replay({makeBatch("orders", {"a"})});
+  auto* sink = new ::testing::NiceMock<testing::MockSink>;
+  sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
+  ON_CALL(*sink, open(_)).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, flush()).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, commit()).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, close()).WillByDefault(Return(Status::ok()));
+  EXPECT_CALL(*sink, write(_))
+      .WillOnce(Return(WriteResult{Status::retry("database is busy"), {}}))
+      .WillOnce(Return(WriteResult{Status::retry("database is busy"), {}}))
+      .WillOnce(Return(WriteResult{Status::ok(), {}}));
+  const auto report = run(pipeline());
+  EXPECT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(report.retries, 2u);
+}
+
+TEST_F(RunnerTest, GivesUpAfterTheConfiguredAttempts) {
+  replay({makeBatch("orders", {"a"})});
+  auto* sink = new ::testing::NiceMock<testing::MockSink>;
+  sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
+  ON_CALL(*sink, open(_)).WillByDefault(Return(Status::ok()));
+  EXPECT_CALL(*sink, write(_)).Times(3).WillRepeatedly(Return(WriteResult{Status::retry("busy"), {}}));
+  EXPECT_CALL(*sink, rollback());
+  const auto report = run(pipeline());
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_EQ(report.error, "sinks[0] 'out': gave up after 3 attempts: busy");
+}
+
+TEST_F(RunnerTest, RejectedRecordsGoToTheDeadLetterFileAndTheExitCodeSaysPartial) {
+  replay({makeBatch("orders", {"good", "bad", "fine"})});
+  auto* sink = new ::testing::NiceMock<testing::MockSink>;
+  sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
+  ON_CALL(*sink, open(_)).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, flush()).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, commit()).WillByDefault(Return(Status::ok()));
+  ON_CALL(*sink, close()).WillByDefault(Return(Status::ok()));
+  EXPECT_CALL(*sink, write(_)).WillOnce(Return(WriteResult{Status::ok(), {{1, "id is not valid"}}}));
+  const auto report = run(pipeline());
+  EXPECT_EQ(report.exit_code, kExitPartial);
+  EXPECT_EQ(report.rejected, 1u);
+  EXPECT_EQ(report.stages[1].streams.at("orders").out, 2u);
+  const std::string dead = testing::readFile(dir_.file("dead.jsonl"));
+  EXPECT_THAT(dead, HasSubstr("\"stage\":\"sinks[0] 'out'\",\"stream\":\"orders\","
+                              "\"reason\":\"id is not valid\",\"record\":{\"id\":\"bad\"}}\n"));
+  EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 1);
+}
+
+TEST_F(RunnerTest, TransformRejectionsAreDeadLetteredToo) {
+  replay({makeBatch("orders", {"x"})});
+  tableSink();
+  auto* transform = new ::testing::NiceMock<testing::MockTransform>;
+  transform_factory_->make = [transform](const Options&) { return TransformPtr(transform); };
+  ON_CALL(*transform, open(_)).WillByDefault(Return(Status::ok()));
+  ON_CALL(*transform, finish(_)).WillByDefault(Return(Status::ok()));
+  ON_CALL(*transform, close()).WillByDefault(Return(Status::ok()));
+  EXPECT_CALL(*transform, process(_, _)).WillOnce(Invoke([](Batch&& batch, Emitter& out) {
+    out.reject(batch.stream, std::move(batch.records[0]), "price is not a number");
+    return Status::ok();
+  }));
+  const auto report = run("name: t\ndead_letter: " + dir_.file("dead.jsonl") +
+                          "\nsource: { type: replay }\ntransforms: [ { type: shape } ]\n"
+                          "sinks: [ { type: out } ]\n");
+  EXPECT_EQ(report.exit_code, kExitPartial);
+  EXPECT_THAT(testing::readFile(dir_.file("dead.jsonl")), HasSubstr("price is not a number"));
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 0);
+}
+
+TEST_F(RunnerTest, UnavailableSourceSwitchesToTheFallback) {
+  source_factory_->make = [](const Options&) {
+    auto source = std::make_unique<ReplaySource>(std::vector<Batch>{});
+    source->fail_after_batches = 0;
+    source->failure = Status::unavailable("GET /portfolio/balance: connection refused");
+    return source;
+  };
+  fallback_factory_->make = [](const Options&) {
+    return std::make_unique<ReplaySource>(std::vector<Batch>{makeBatch("orders", {"last-known"})});
+  };
+  tableSink();
+  const std::string yaml = "name: t\nsource:\n  type: replay\n  fallback: { type: backup }\n"
+                           "sinks: [ { type: out } ]\n";
+  auto report = run(yaml);
+  EXPECT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_TRUE(report.used_fallback);
+  EXPECT_THAT(report.fallback_reason, HasSubstr("connection refused"));
+  EXPECT_THAT(report.toText(), HasSubstr("FALLBACK: source unavailable"));
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows WHERE id = 'last-known'"), 1);
+
+  report = run("allow_fallback: false\n" + yaml);
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_THAT(report.error, HasSubstr("does not allow the fallback"));
+}
+
+TEST_F(RunnerTest, WrongCredentialsDoNotFallBack) {
+  source_factory_->make = [](const Options&) {
+    auto source = std::make_unique<ReplaySource>(std::vector<Batch>{});
+    source->fail_after_batches = 0;
+    source->failure = Status::unauthenticated("authentication failed");
+    return source;
+  };
+  bool fallback_created = false;
+  fallback_factory_->make = [&](const Options&) {
+    fallback_created = true;
+    return std::make_unique<ReplaySource>(std::vector<Batch>{});
+  };
+  tableSink();
+  const auto report = run("source:\n  type: replay\n  fallback: { type: backup }\nsinks: [ { type: out } ]\n");
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_FALSE(fallback_created);
+  EXPECT_THAT(report.error, HasSubstr("authentication failed"));
+}
+
+TEST_F(RunnerTest, DryRunCommitsNothingAndCreatesNoFiles) {
+  replay({makeBatch("orders", {"a", "b"})});
+  tableSink();
+  const auto report = run(pipeline(), /*dry_run=*/true);
+  EXPECT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(report.stages[1].streams.at("orders").out, 2u);
+  EXPECT_THAT(report.toText(), HasSubstr("2 would be written"));
+  EXPECT_FALSE(std::filesystem::exists(db()));
+
+  // On an existing database, a dry run leaves it exactly as it was.
+  replay({makeBatch("orders", {"a"})});
+  ASSERT_EQ(run(pipeline()).exit_code, kExitOk);
+  replay({makeBatch("orders", {"b", "c"})});
+  ASSERT_EQ(run(pipeline(), true).exit_code, kExitOk);
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 1);
+}
+
+TEST_F(RunnerTest, StopRequestFinishesTheCurrentBatchAndCommits) {
+  replay({makeBatch("orders", {"a"}), makeBatch("orders", {"b"}), makeBatch("orders", {"c"})});
+  tableSink();
+  int polls = 0;
+  const auto report = run(pipeline(), false, [&polls] { return ++polls > 1; });
+  EXPECT_EQ(report.exit_code, kExitOk);
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 1);
+  EXPECT_EQ(testing::countRows(db(), "SELECT value FROM kd_state WHERE key = 'read'"), 1);
+}
+
+TEST_F(RunnerTest, ASecondRunOnTheSameDatabaseIsRefusedAndNamesTheHolder) {
+  replay({makeBatch("orders", {"a"})});
+  tableSink();
+  const std::string lock_path = db() + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  const std::string holder = "pipeline 'sync' (pid 4242 on host, since 2026-11-24T00:00:00Z)\n";
+  ASSERT_EQ(::write(fd, holder.data(), holder.size()), static_cast<ssize_t>(holder.size()));
+  const auto report = run(pipeline());
+  ::close(fd);
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_THAT(report.error, HasSubstr("is in use by pipeline 'sync' (pid 4242"));
+}
+
+TEST_F(RunnerTest, APluginThatThrowsFailsTheRunInsteadOfCrashing) {
+  replay({makeBatch("orders", {"a"})});
+  auto* sink = new ::testing::NiceMock<testing::MockSink>;
+  sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
+  ON_CALL(*sink, open(_)).WillByDefault(Return(Status::ok()));
+  EXPECT_CALL(*sink, write(_)).WillOnce(Invoke([](const Batch&) -> WriteResult {
+    throw std::runtime_error("disk on fire");
+  }));
+  const auto report = run(pipeline());
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_THAT(report.error, HasSubstr("disk on fire"));
+}
+
+TEST_F(RunnerTest, ReportAsJsonCarriesTheCounts) {
+  replay({makeBatch("orders", {"a", "b"})});
+  tableSink();
+  const auto report = run(pipeline());
+  const std::string json = report.toJson();
+  EXPECT_THAT(json, HasSubstr("\"pipeline\":\"t\",\"exit_code\":0,\"ok\":true"));
+  EXPECT_THAT(json, HasSubstr("\"records_read\":2"));
+  EXPECT_THAT(json, HasSubstr("{\"stage\":\"sinks[0] 'out'\",\"retries\":0,\"streams\":{\"orders\":"
+                              "{\"in\":2,\"out\":2,\"rejected\":0}}}"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct
