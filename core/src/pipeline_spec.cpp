@@ -595,4 +595,29 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
   return resolved;
 }
 
+std::string describeStageError(const ResolvedStage& stage, const Status& status) {
+  const std::string& message = status.message();
+  const std::string& file = stage.spec.location.file;
+  if (status.code() == StatusCode::kInvalidConfig && !file.empty() && message.rfind(file + ":", 0) == 0) {
+    return message;
+  }
+  return stage.spec.location.toString() + ": " + stage.spec.label + ": " + message;
+}
+
+void checkPipeline(const ResolvedPipeline& pipeline, const Registry& registry) {
+  auto run = [&](const ResolvedStage& stage, const auto* factory) {
+    Status status;
+    try {
+      status = factory->check(stage.options);
+    } catch (const std::exception& error) {
+      status = Status::invalidConfig(error.what());
+    }
+    if (!status.isOk()) throw ConfigError(SourceLocation{}, describeStageError(stage, status));
+  };
+  run(pipeline.source, registry.findSource(pipeline.source.spec.type));
+  if (pipeline.fallback) run(*pipeline.fallback, registry.findSource(pipeline.fallback->spec.type));
+  for (const auto& stage : pipeline.transforms) run(stage, registry.findTransform(stage.spec.type));
+  for (const auto& stage : pipeline.sinks) run(stage, registry.findSink(stage.spec.type));
+}
+
 }  // namespace kalshi_direct

@@ -45,8 +45,9 @@ template <typename Base>
 class ContextImpl : public Base {
  public:
   ContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
-              const std::function<bool()>& stop)
-      : pipeline_(pipeline), label_(label), dry_run_(dry_run), stop_(stop) {}
+              const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters)
+      : pipeline_(pipeline), label_(label), dry_run_(dry_run), stop_(stop), counters_(counters) {}
+  void addCounter(const std::string& name, uint64_t delta) override { counters_[name] += delta; }
   const std::string& pipelineName() const override { return pipeline_; }
   const std::string& stageName() const override { return label_; }
   void log(LogLevel level, const std::string& message) override {
@@ -60,6 +61,7 @@ class ContextImpl : public Base {
   std::string label_;
   bool dry_run_;
   const std::function<bool()>& stop_;
+  std::map<std::string, uint64_t>& counters_;
 };
 
 // Appends rejected records as JSON lines; opened on first use so clean runs create no file.
@@ -165,7 +167,7 @@ class SourceContextImpl final : public ContextImpl<SourceContext> {
   SourceContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
                     const std::function<bool()>& stop, size_t batch_size, const StateMap& state,
                     DeadLetterWriter& dead_letters, StageReport& report)
-      : ContextImpl(pipeline, label, dry_run, stop),
+      : ContextImpl(pipeline, label, dry_run, stop, report.counters),
         batch_size_(batch_size),
         state_(state),
         dead_letters_(dead_letters),
@@ -188,8 +190,9 @@ class SourceContextImpl final : public ContextImpl<SourceContext> {
 class SinkContextImpl final : public ContextImpl<SinkContext> {
  public:
   SinkContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
-                  const std::function<bool()>& stop, sqlite3* database)
-      : ContextImpl(pipeline, label, dry_run, stop), database_(database) {}
+                  const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters,
+                  sqlite3* database)
+      : ContextImpl(pipeline, label, dry_run, stop, counters), database_(database) {}
   sqlite3* database() override { return database_; }
 
  private:
@@ -292,7 +295,7 @@ class Runner {
   StageReport& stageReport(const SinkSlot& slot) { return report_.stages[slot.report_index]; }
 
   size_t addReport(const std::string& label) {
-    report_.stages.push_back(StageReport{label, {}, 0});
+    report_.stages.push_back(StageReport{label, {}, 0, {}});
     return report_.stages.size() - 1;
   }
 
@@ -306,10 +309,11 @@ class Runner {
       const auto* factory = registry_.findTransform(stage.spec.type);
       if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.transform); });
           !s.isOk()) {
-        return s.withContext(stage.spec.label);
+        return Status(s.code(), describeStageError(stage, s));
       }
-      slot.context = std::make_unique<TransformContextImpl>(spec_.name, stage.spec.label,
-                                                            options_.dry_run, options_.stop_requested);
+      slot.context = std::make_unique<TransformContextImpl>(
+          spec_.name, stage.spec.label, options_.dry_run, options_.stop_requested,
+          report_.stages[slot.report_index].counters);
       transforms_.push_back(std::move(slot));
     }
     for (const auto& stage : pipeline_.sinks) {
@@ -317,7 +321,7 @@ class Runner {
       const auto* factory = registry_.findSink(stage.spec.type);
       if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.sink); });
           !s.isOk()) {
-        return s.withContext(stage.spec.label);
+        return Status(s.code(), describeStageError(stage, s));
       }
       sinks_.push_back(std::move(slot));
     }
@@ -328,9 +332,9 @@ class Runner {
       for (auto& slot : sinks_) {
         const std::string path = slot.sink->databasePath();
         sqlite3* handle = path.empty() ? nullptr : openDatabase(path).database->handle();
-        slot.context = std::make_unique<SinkContextImpl>(spec_.name, slot.stage->spec.label,
-                                                         options_.dry_run, options_.stop_requested,
-                                                         handle);
+        slot.context = std::make_unique<SinkContextImpl>(
+            spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
+            report_.stages[slot.report_index].counters, handle);
       }
       if (!spec_.state_path.empty()) state_database_ = &openDatabase(spec_.state_path);
     } catch (const sqlite::SqliteError& error) {
@@ -411,14 +415,24 @@ class Runner {
         }
         if (!emitter.status().isOk()) return emitter.status();
       }
+      for (auto& slot : sinks_) {
+        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); }); !s.isOk()) {
+          return s.withContext(slot.stage->spec.label);
+        }
+      }
+      for (auto& slot : sinks_) {
+        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->finish(); }); !s.isOk()) {
+          return s.withContext(slot.stage->spec.label);
+        }
+      }
     }
     return commit();
   }
 
   Status createSource(const ResolvedStage& stage, SourcePtr& out) {
     const auto* factory = registry_.findSource(stage.spec.type);
-    return guarded(stage.spec.label, [&] { return factory->create(stage.options, out); })
-        .withContext(stage.spec.label);
+    Status status = guarded(stage.spec.label, [&] { return factory->create(stage.options, out); });
+    return status.isOk() ? status : Status(status.code(), describeStageError(stage, status));
   }
 
   Status openSource(Source& source, const ResolvedStage& stage, size_t report_index,
@@ -716,7 +730,7 @@ std::string RunReport::toText() const {
   }
   if (used_fallback) out += "  FALLBACK: source unavailable (" + fallback_reason + "); served the last known state\n";
   for (const auto& stage : stages) {
-    if (stage.streams.empty() && stage.retries == 0) continue;
+    if (stage.streams.empty() && stage.retries == 0 && stage.counters.empty()) continue;
     out += "  " + stage.label + ":";
     bool first = true;
     for (const auto& [stream, counts] : stage.streams) {
@@ -729,6 +743,7 @@ std::string RunReport::toText() const {
       if (counts.rejected > 0) out += ", " + std::to_string(counts.rejected) + " rejected";
     }
     if (stage.retries > 0) out += " (" + std::to_string(stage.retries) + " retries)";
+    for (const auto& [name, value] : stage.counters) out += "; " + name + " " + std::to_string(value);
     out += "\n";
   }
   if (rejected > 0) {
@@ -771,7 +786,15 @@ std::string RunReport::toJson() const {
     if (i) out += ",";
     out += "{\"stage\":";
     appendJsonString(out, stages[i].label);
-    out += ",\"retries\":" + std::to_string(stages[i].retries) + ",\"streams\":{";
+    out += ",\"retries\":" + std::to_string(stages[i].retries) + ",\"counters\":{";
+    bool first_counter = true;
+    for (const auto& [name, value] : stages[i].counters) {
+      if (!first_counter) out += ",";
+      first_counter = false;
+      appendJsonString(out, name);
+      out += ":" + std::to_string(value);
+    }
+    out += "},\"streams\":{";
     bool first = true;
     for (const auto& [stream, counts] : stages[i].streams) {
       if (!first) out += ",";

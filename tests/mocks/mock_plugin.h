@@ -15,6 +15,7 @@ class MockStageContext : public StageContext {
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
 };
 
 class MockSourceContext : public SourceContext {
@@ -24,6 +25,7 @@ class MockSourceContext : public SourceContext {
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
   MOCK_METHOD(size_t, batchSize, (), (const, override));
   MOCK_METHOD(const StateMap&, committedState, (), (const, override));
   MOCK_METHOD(void, reject,
@@ -38,6 +40,7 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
   MOCK_METHOD(sqlite3*, database, (), (override));
 };
 
@@ -86,6 +89,7 @@ class MockSink : public Sink {
   MOCK_METHOD(Status, open, (SinkContext & context), (override));
   MOCK_METHOD(WriteResult, write, (const Batch& batch), (override));
   MOCK_METHOD(Status, flush, (), (override));
+  MOCK_METHOD(Status, finish, (), (override));
   MOCK_METHOD(Status, commit, (), (override));
   MOCK_METHOD(void, rollback, (), (override));
   MOCK_METHOD(Status, close, (), (override));

@@ -260,6 +260,7 @@ int commandValidate(const Arguments& arguments, Registry& registry) {
   for (const auto& file : files) {
     try {
       const ResolvedPipeline pipeline = loadAndResolve(file, arguments, registry);
+      checkPipeline(pipeline, registry);
       std::cout << file << ": ok (pipeline '" << pipeline.spec.name << "': " << pipeline.spec.source.type
                 << (pipeline.fallback ? " with fallback " + pipeline.fallback->spec.type : "") << ", "
                 << pipeline.transforms.size() << " transforms, " << pipeline.sinks.size() << " sinks)\n";

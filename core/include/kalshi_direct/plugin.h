@@ -11,6 +11,7 @@
 //          engine commits each database (rows and source.checkpoint() in one transaction), then
 //          sink.commit() for the others
 //   source.read() == kEndOfStream    -> transform.finish() in order (may emit more batches)
+//                                       -> sink.flush() then sink.finish() for all sinks
 //   final commit as above, then close() on everything (also after a failure, after rollback())
 //
 // Failures: every call returns a Status (or WriteResult). kRetry asks the runner to back off and
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +53,8 @@ class StageContext {
   virtual bool dryRun() const = 0;
   // True after SIGTERM/SIGINT: finish the current batch and return kEndOfStream soon.
   virtual bool stopRequested() const = 0;
+  // Adds to a named counter shown in the run summary (e.g. "http_requests", "http_retries").
+  virtual void addCounter(const std::string& name, uint64_t delta) = 0;
 };
 
 class SourceContext : public StageContext {
@@ -130,6 +134,10 @@ class Sink {
   virtual WriteResult write(const Batch& batch) = 0;
   // Before each commit: push buffered rows into the transaction or temporary file.
   virtual Status flush() { return Status::ok(); }
+  // Once, after all input was delivered and flushed (not after an interruption or a failure),
+  // before the final commit: aggregating sinks write their summaries here, inside the same
+  // transaction as everything else.
+  virtual Status finish() { return Status::ok(); }
   // After the databases committed: make this sink's own output durable (rename a temp file...).
   virtual Status commit() { return Status::ok(); }
   // Discard everything written since the last commit (dry run, failed run).
@@ -154,7 +162,15 @@ class SourceFactory : public PluginFactory {
  public:
   // The streams a source with these options produces (checked before the run).
   virtual std::vector<std::string> streams(const Options& options) const = 0;
+  // Must not do I/O: only build the object from validated options (and fail with
+  // kInvalidConfig, message starting with options.location(...), on a bad combination).
   virtual Status create(const Options& options, SourcePtr& out) const = 0;
+  // Deep validation for `kalshi-direct validate`: everything create() checks except what depends
+  // on the machine it runs on (credentials, files). Default: create() and discard.
+  virtual Status check(const Options& options) const {
+    SourcePtr discarded;
+    return create(options, discarded);
+  }
 };
 
 class TransformFactory : public PluginFactory {
@@ -167,6 +183,10 @@ class TransformFactory : public PluginFactory {
     return inputs;
   }
   virtual Status create(const Options& options, TransformPtr& out) const = 0;
+  virtual Status check(const Options& options) const {
+    TransformPtr discarded;
+    return create(options, discarded);
+  }
 };
 
 class SinkFactory : public PluginFactory {
@@ -174,6 +194,10 @@ class SinkFactory : public PluginFactory {
   // The streams this sink takes when the YAML gives no `inputs:`; empty means all streams.
   virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
   virtual Status create(const Options& options, SinkPtr& out) const = 0;
+  virtual Status check(const Options& options) const {
+    SinkPtr discarded;
+    return create(options, discarded);
+  }
 };
 
 // What a plugin library (or a built-in plugin folder) registers its factories with.

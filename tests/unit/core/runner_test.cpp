@@ -114,6 +114,8 @@ TEST_F(RunnerTest, CallsPluginsInTheDocumentedOrder) {
     EXPECT_CALL(*source, read(_)).WillOnce(Return(Status::endOfStream()));
     EXPECT_CALL(*transform, finish(_)).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*sink, flush()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*sink, finish()).WillOnce(Return(Status::ok()));
+    EXPECT_CALL(*sink, flush()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*source, checkpoint()).WillOnce(Return(StateMap{}));
     EXPECT_CALL(*sink, commit()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*source, close()).WillOnce(Return(Status::ok()));
@@ -357,7 +359,7 @@ TEST_F(RunnerTest, ReportAsJsonCarriesTheCounts) {
   const std::string json = report.toJson();
   EXPECT_THAT(json, HasSubstr("\"pipeline\":\"t\",\"exit_code\":0,\"ok\":true"));
   EXPECT_THAT(json, HasSubstr("\"records_read\":2"));
-  EXPECT_THAT(json, HasSubstr("{\"stage\":\"sinks[0] 'out'\",\"retries\":0,\"streams\":{\"orders\":"
+  EXPECT_THAT(json, HasSubstr("{\"stage\":\"sinks[0] 'out'\",\"retries\":0,\"counters\":{},\"streams\":{\"orders\":"
                               "{\"in\":2,\"out\":2,\"rejected\":0}}}"));
 }
 

@@ -98,6 +98,13 @@ struct ResolvedPipeline {
 
 ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& registry);
 
+// Runs every stage's factory check() (deep option validation, no I/O). Throws ConfigError.
+void checkPipeline(const ResolvedPipeline& pipeline, const Registry& registry);
+
+// A plugin's kInvalidConfig message normally starts with its own "file:line:col: "; anything else
+// gets the stage's label and location in front.
+std::string describeStageError(const ResolvedStage& stage, const Status& status);
+
 // Validates one stage's options against a factory's table (exposed for tests and `validate`).
 Options validateOptions(const StageSpec& stage, const PluginFactory& factory);
 

@@ -1,0 +1,272 @@
+#include "kalshi/api_client.h"
+
+#include <Poco/DateTimeParser.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/AcceptCertificateHandler.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timespan.h>
+#include <Poco/URI.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "kalshi_direct/engine/log.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+int64_t unixMillisNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string urlEncode(const std::string& text) {
+  std::string out;
+  Poco::URI::encode(text, "!#$&'()*+,/:;=?@[] ", out);
+  return out;
+}
+
+// Retry-After: delta seconds or an HTTP date. Returns -1 when absent or unparseable.
+int64_t retryAfterMillis(const Poco::Net::HTTPResponse& response) {
+  if (!response.has("Retry-After")) return -1;
+  const std::string value = response.get("Retry-After");
+  try {
+    return static_cast<int64_t>(std::stod(value) * 1000);
+  } catch (...) {
+  }
+  try {
+    int tz = 0;
+    const Poco::DateTime when = Poco::DateTimeParser::parse(value, tz);
+    const int64_t delta = (when.timestamp().epochMicroseconds() / 1000) - unixMillisNow();
+    return delta > 0 ? delta : 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::once_flag g_ssl_once;
+
+}  // namespace
+
+std::string describeErrorBody(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (!body.empty() && parser.parse(body).get(root) == simdjson::SUCCESS && root.is_object()) {
+    simdjson::dom::element error = root;
+    simdjson::dom::element nested;
+    if (root["error"].get(nested) == simdjson::SUCCESS) {
+      std::string_view text;
+      if (nested.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+      if (nested.is_object()) error = nested;
+    }
+    std::string_view code, message, details;
+    const bool has_code = error["code"].get_string().get(code) == simdjson::SUCCESS;
+    const bool has_message = error["message"].get_string().get(message) == simdjson::SUCCESS;
+    const bool has_details = error["details"].get_string().get(details) == simdjson::SUCCESS;
+    if (has_code || has_message) {
+      std::string out = has_code ? std::string(code) : std::string();
+      if (has_message) out += (out.empty() ? "" : ": ") + std::string(message);
+      if (has_details && !details.empty()) out += " (" + std::string(details) + ")";
+      return out;
+    }
+  }
+  std::string snippet = body.substr(0, 200);
+  for (char& c : snippet) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return snippet.empty() ? "empty body" : snippet;
+}
+
+Status ApiClient::create(const ClientConfig& config, AuthenticatorPtr auth,
+                         std::unique_ptr<ApiClient>& out) {
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(config.base_url);
+  } catch (const Poco::Exception&) {
+    return Status::invalidConfig("base_url '" + config.base_url + "' is not a URL");
+  }
+  if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
+    return Status::invalidConfig("base_url '" + config.base_url +
+                                 "' must be an http:// or https:// URL with a host");
+  }
+  std::unique_ptr<ApiClient> client(new ApiClient());
+  client->config_ = config;
+  client->auth_ = std::move(auth);
+  client->limiter_ = std::make_unique<RateLimiter>(config.tokens_per_second, config.read_cost);
+  client->scheme_ = uri.getScheme();
+  client->host_ = uri.getHost();
+  client->port_ = uri.getPort();
+  client->base_path_ = uri.getPath();
+  while (!client->base_path_.empty() && client->base_path_.back() == '/') client->base_path_.pop_back();
+  if (client->scheme_ == "https") {
+    std::call_once(g_ssl_once, [] { Poco::Net::initializeSSL(); });
+  }
+  try {
+    client->resetSession();
+  } catch (const Poco::Exception& error) {
+    return Status::invalidConfig("TLS set-up failed: " + error.displayText() +
+                                 (config.ca_file.empty() ? "" : " (check ca_file '" + config.ca_file + "')"));
+  }
+  out = std::move(client);
+  return Status::ok();
+}
+
+ApiClient::~ApiClient() = default;
+
+void ApiClient::resetSession() {
+  if (scheme_ == "https") {
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", config_.ca_file,
+        config_.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED, 9,
+        config_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
+    // Never prompt on a console: a certificate that does not verify is refused (or, with
+    // `insecure`, accepted), decided here and nowhere else.
+    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> handler;
+    if (config_.insecure) {
+      handler = new Poco::Net::AcceptCertificateHandler(false);
+    } else {
+      handler = new Poco::Net::RejectCertificateHandler(false);
+    }
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, handler, context);
+    session_ = std::make_unique<Poco::Net::HTTPSClientSession>(host_, port_, context);
+  } else {
+    session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+  }
+  session_->setKeepAlive(true);
+  session_->setTimeout(Poco::Timespan(config_.connect_timeout_ms * 1000),
+                       Poco::Timespan(config_.read_timeout_ms * 1000),
+                       Poco::Timespan(config_.read_timeout_ms * 1000));
+}
+
+Status ApiClient::get(const std::string& path, const Query& query, std::string& body,
+                      const std::function<bool(const std::string&, std::string&)>& validate) {
+  const std::string full_path = base_path_ + path;
+  std::string target = full_path;
+  for (size_t i = 0; i < query.size(); ++i) {
+    target += (i == 0 ? "?" : "&") + urlEncode(query[i].first) + "=" + urlEncode(query[i].second);
+  }
+  const std::string what = "GET " + full_path;
+  static thread_local std::mt19937_64 jitter(std::random_device{}());
+  const auto started = std::chrono::steady_clock::now();
+  int64_t backoff = config_.initial_backoff_ms;
+  std::string last_problem;
+  Status last_status;
+
+  for (int attempt = 1;; ++attempt) {
+    limiter_->acquire();
+    ++requests_;
+    count("http_requests");
+    int64_t server_wait = -1;
+    bool retryable = false;
+    try {
+      Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target,
+                                     Poco::Net::HTTPMessage::HTTP_1_1);
+      request.set("Accept", "application/json");
+      request.set("User-Agent", "kalshi-direct/0.1");
+      if (auth_) {
+        for (const auto& [name, value] : auth_->headers("GET", full_path, unixMillisNow())) {
+          request.set(name, value);
+        }
+      }
+      session_->sendRequest(request);
+      Poco::Net::HTTPResponse response;
+      std::istream& stream = session_->receiveResponse(response);
+      body.clear();
+      Poco::StreamCopier::copyToString(stream, body);
+      const int status = static_cast<int>(response.getStatus());
+      const bool truncated = response.hasContentLength() &&
+                             static_cast<int64_t>(body.size()) != response.getContentLength64();
+      if (truncated) {
+        resetSession();
+        retryable = true;
+        last_problem = "connection closed mid-body (" + std::to_string(body.size()) + " of " +
+                       std::to_string(response.getContentLength64()) + " bytes)";
+        last_status = Status::unavailable(what + ": " + last_problem);
+      } else if (status >= 200 && status < 300) {
+        std::string why;
+        if (!validate || validate(body, why)) return Status::ok();
+        retryable = true;
+        last_problem = "malformed response: " + why;
+        last_status = Status::unavailable(what + ": " + last_problem);
+      } else if (status == 401 || status == 403) {
+        return Status::unauthenticated(
+            "authentication failed (" + what + ": HTTP " + std::to_string(status) + " " +
+            describeErrorBody(body) + "); check that the key id and private key (or bearer token) "
+            "belong together and to this environment (" + scheme_ + "://" + host_ + ")");
+      } else if (status == 429 || status >= 500) {
+        retryable = true;
+        count(status == 429 ? "http_429" : "http_5xx");
+        server_wait = retryAfterMillis(response);
+        last_problem = "HTTP " + std::to_string(status) + " " + describeErrorBody(body);
+        last_status = Status::unavailable(what + ": " + last_problem);
+      } else {
+        return Status::failed(what + ": HTTP " + std::to_string(status) + " " + describeErrorBody(body));
+      }
+      if (!response.getKeepAlive()) resetSession();
+    } catch (const Poco::Net::CertificateValidationException& error) {
+      return Status::failed(what + ": TLS certificate rejected (" + error.displayText() +
+                            "); give the CA with ca_file, or fix the endpoint");
+    } catch (const Poco::Net::SSLException& error) {
+      const std::string text = error.displayText();
+      if (text.find("certificate") != std::string::npos) {
+        return Status::failed(what + ": TLS certificate rejected (" + text +
+                              "); give the CA with ca_file, or fix the endpoint");
+      }
+      resetSession();
+      retryable = true;
+      last_problem = "TLS error: " + text;
+      last_status = Status::unavailable(what + ": " + last_problem);
+    } catch (const Poco::Exception& error) {
+      // Connection refused/reset, timeouts, DNS: transient from here.
+      resetSession();
+      retryable = true;
+      last_problem = error.displayText();
+      last_status = Status::unavailable(what + ": " + last_problem);
+    } catch (const std::exception& error) {
+      resetSession();
+      retryable = true;
+      last_problem = error.what();
+      last_status = Status::unavailable(what + ": " + last_problem);
+    }
+    if (!retryable) return last_status;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started).count();
+    if (attempt >= config_.max_attempts || elapsed >= config_.max_retry_time_ms ||
+        (stop_requested && stop_requested())) {
+      return Status::unavailable(what + ": " + last_problem + " (gave up after " +
+                                 std::to_string(attempt) + " attempts in " +
+                                 std::to_string(elapsed / 1000) + " s)");
+    }
+    int64_t wait = std::uniform_int_distribution<int64_t>(0, backoff)(jitter);  // full jitter
+    if (server_wait >= 0) wait = std::max(wait, server_wait);
+    wait = std::min(wait, config_.max_retry_time_ms - elapsed);
+    backoff = std::min(backoff * 2, config_.max_backoff_ms);
+    count("http_retries");
+    log::debug("kalshi", what + ": " + last_problem + "; retry " + std::to_string(attempt) +
+                             " in " + std::to_string(wait) + " ms");
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
+    while (std::chrono::steady_clock::now() < until && !(stop_requested && stop_requested())) {
+      std::this_thread::sleep_for(std::min(std::chrono::milliseconds(50),
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               until - std::chrono::steady_clock::now())));
+    }
+  }
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

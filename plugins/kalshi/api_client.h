@@ -1,0 +1,95 @@
+// ApiClient: GET requests to the Kalshi trade API with everything a long unattended run needs.
+//
+// - One keep-alive connection (Poco HTTPClientSession / HTTPSClientSession), reconnected on error.
+// - TLS verification on by default (system CAs, or `ca_file`); `insecure` turns it off (callers
+//   warn). Connect and read timeouts.
+// - A client-side token bucket (RateLimiter) before every request.
+// - Retries of connection errors, timeouts, truncated bodies, bodies the caller's validator rejects
+//   (malformed JSON), 429 and 5xx, with exponential backoff and full jitter; Retry-After is honoured
+//   when a proxy sends one (Kalshi does not). Bounded by max_attempts AND max_retry_time.
+// - Errors come back as one line with the method, path and the API's own code/message, parsed from
+//   either error shape ({"code","message","details"} or {"error":{...}} / {"error":"..."}):
+//     kUnauthenticated  401/403 (never retried, never a reason to fall back)
+//     kUnavailable      network errors, timeouts, 429/5xx after the retries ran out
+//     kFailed           other 4xx, TLS certificate failures
+// Not thread-safe: one client per source.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kalshi/auth.h"
+#include "kalshi/rate_limiter.h"
+#include "kalshi_direct/status.h"
+
+namespace Poco {
+namespace Net {
+class HTTPClientSession;
+}
+}  // namespace Poco
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct ClientConfig {
+  std::string base_url = "https://external-api.kalshi.com/trade-api/v2";
+  double tokens_per_second = 200;  // Basic tier
+  double read_cost = 10;
+  int64_t connect_timeout_ms = 10000;
+  int64_t read_timeout_ms = 30000;
+  int max_attempts = 8;               // per request, including the first
+  int64_t max_retry_time_ms = 120000; // per request: give up retrying after this long
+  int64_t initial_backoff_ms = 250;
+  int64_t max_backoff_ms = 20000;
+  bool insecure = false;
+  std::string ca_file;
+};
+
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+class ApiClient {
+ public:
+  // Validates the base URL (http or https, a host) and sets up TLS. `auth` may be null.
+  static Status create(const ClientConfig& config, AuthenticatorPtr auth,
+                       std::unique_ptr<ApiClient>& out);
+  ~ApiClient();
+
+  // GET <base path><path>?<query>. On 2xx whose body passes `validate` (may be empty) fills `body`.
+  // `validate` returns false with a reason for a body that must be re-fetched (truncated/malformed).
+  Status get(const std::string& path, const Query& query, std::string& body,
+             const std::function<bool(const std::string&, std::string&)>& validate = {});
+
+  // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx") and a stop flag
+  // that cuts backoff sleeps short.
+  std::function<void(const std::string&, uint64_t)> on_counter;
+  std::function<bool()> stop_requested;
+
+  uint64_t requests() const { return requests_; }
+  const std::string& basePath() const { return base_path_; }
+
+ private:
+  ApiClient() = default;
+  void count(const std::string& name, uint64_t delta = 1) {
+    if (on_counter) on_counter(name, delta);
+  }
+  void resetSession();
+
+  ClientConfig config_;
+  AuthenticatorPtr auth_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::string scheme_, host_, base_path_;
+  uint16_t port_ = 0;
+  uint64_t requests_ = 0;
+};
+
+// Parses either Kalshi error shape into "code: message (details)"; falls back to the first 200
+// characters of the body.
+std::string describeErrorBody(const std::string& body);
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

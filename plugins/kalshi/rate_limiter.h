@@ -1,0 +1,77 @@
+// A client-side token bucket, so a long backfill stays under Kalshi's limit instead of bouncing off
+// 429s. Kalshi (since 2026-04) charges 10 tokens per read and refills per tier: Basic 200 tokens/s
+// (20 reads/s), Advanced 300, Expert 600, Premier 1000, Prime 4000.
+//
+// acquire() blocks until the request's cost is available. Capacity is one second of refill, so a
+// burst after an idle period never exceeds what the exchange's own bucket would allow.
+// Thread-safe; time comes from a steady clock.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace kalshi_direct {
+namespace kalshi {
+
+class RateLimiter {
+ public:
+  // tokens_per_second <= 0 disables limiting.
+  RateLimiter(double tokens_per_second, double cost_per_request)
+      : rate_(tokens_per_second),
+        cost_(cost_per_request),
+        capacity_(std::max(tokens_per_second, cost_per_request)),
+        tokens_(capacity_),
+        last_(Clock::now()) {}
+
+  bool enabled() const { return rate_ > 0; }
+  double requestsPerSecond() const { return rate_ > 0 ? rate_ / cost_ : 0; }
+
+  // Waits until one request may be sent; returns the time waited.
+  std::chrono::milliseconds acquire() {
+    if (rate_ <= 0) return std::chrono::milliseconds(0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    refill();
+    std::chrono::milliseconds waited(0);
+    if (tokens_ < cost_) {
+      const double seconds = (cost_ - tokens_) / rate_;
+      const auto wait = std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6) + 1);
+      lock.unlock();
+      std::this_thread::sleep_for(wait);
+      lock.lock();
+      refill();
+      waited = std::chrono::duration_cast<std::chrono::milliseconds>(wait);
+    }
+    tokens_ -= cost_;  // may dip slightly below zero after a concurrent refill race; self-correcting
+    return waited;
+  }
+
+  // Tier names as Kalshi publishes them -> read tokens per second (0 if unknown).
+  static double tierTokensPerSecond(const std::string& tier) {
+    if (tier == "basic") return 200;
+    if (tier == "advanced") return 300;
+    if (tier == "expert") return 600;
+    if (tier == "premier") return 1000;
+    if (tier == "prime") return 4000;
+    return 0;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void refill() {
+    const auto now = Clock::now();
+    tokens_ = std::min(capacity_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    last_ = now;
+  }
+
+  double rate_;
+  double cost_;
+  double capacity_;
+  double tokens_;
+  Clock::time_point last_;
+  std::mutex mutex_;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,200 @@
+#include "kalshi/tables.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+const TableDefinition& ordersTable() {
+  static const TableDefinition table{
+      "kalshi_orders",
+      "CREATE TABLE IF NOT EXISTS kalshi_orders ("
+      " id TEXT PRIMARY KEY,"            // order_id
+      " ticker TEXT NOT NULL,"
+      " side TEXT NOT NULL,"             // BUY / SELL
+      " contract_side TEXT NOT NULL,"    // yes / no: the contract bought or sold
+      " outcome_side TEXT, book_side TEXT,"
+      " quantity INTEGER,"               // contracts ordered (initial count, rounded if fractional)
+      " quantity_fp TEXT, filled_quantity_fp TEXT, remaining_quantity_fp TEXT,"
+      " price REAL,"                     // limit price, cents per contract of contract_side
+      " yes_price_dollars TEXT, no_price_dollars TEXT,"
+      " avg_fill_price REAL,"            // cents per contract, from the fill cost; NULL if unfilled
+      " fill_cost_dollars TEXT,"
+      " fees_dollars TEXT, fees_cents INTEGER,"
+      " filled_at TEXT,"                 // last update of an order with fills; NULL if unfilled
+      " created_at TEXT, updated_at TEXT,"
+      " status TEXT NOT NULL,"           // resting / canceled / executed
+      " type TEXT, client_order_id TEXT,"
+      " category TEXT,"
+      " pnl_cents INTEGER"               // realized P&L of what it closed, net of its fees
+      ");"
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);",
+      {"id", "ticker", "side", "contract_side", "outcome_side", "book_side", "quantity", "quantity_fp",
+       "filled_quantity_fp", "remaining_quantity_fp", "price", "yes_price_dollars", "no_price_dollars",
+       "avg_fill_price", "fill_cost_dollars", "fees_dollars", "fees_cents", "filled_at", "created_at",
+       "updated_at", "status", "type", "client_order_id", "category"},
+      {"id"}};
+  return table;
+}
+
+const TableDefinition& fillsTable() {
+  static const TableDefinition table{
+      "kalshi_fills",
+      "CREATE TABLE IF NOT EXISTS kalshi_fills ("
+      " id TEXT PRIMARY KEY,"            // fill_id
+      " order_id TEXT, trade_id TEXT,"
+      " ticker TEXT NOT NULL,"
+      " side TEXT NOT NULL,"             // BUY / SELL
+      " contract_side TEXT NOT NULL,"    // yes / no
+      " outcome_side TEXT NOT NULL,"     // yes: moves the position towards YES; no: towards NO
+      " book_side TEXT,"
+      " quantity INTEGER,"               // contracts (rounded if fractional)
+      " quantity_fp TEXT NOT NULL,"      // exact count
+      " price REAL,"                     // cents per contract of contract_side
+      " yes_price_dollars TEXT NOT NULL, no_price_dollars TEXT NOT NULL,"
+      " fee_dollars TEXT NOT NULL, fee_cents INTEGER,"
+      " is_taker INTEGER,"
+      " filled_at TEXT, filled_at_us INTEGER, ts INTEGER,"
+      " category TEXT,"
+      " realized_pnl_dollars TEXT"       // realized P&L of the contracts it closed, before fees
+      ");"
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_market ON kalshi_fills (ticker, filled_at_us);"
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);",
+      {"id", "order_id", "trade_id", "ticker", "side", "contract_side", "outcome_side", "book_side",
+       "quantity", "quantity_fp", "price", "yes_price_dollars", "no_price_dollars", "fee_dollars",
+       "fee_cents", "is_taker", "filled_at", "filled_at_us", "ts", "category"},
+      {"id"}};
+  return table;
+}
+
+const TableDefinition& marketsTable() {
+  static const TableDefinition table{
+      "kalshi_markets",
+      "CREATE TABLE IF NOT EXISTS kalshi_markets ("
+      " ticker TEXT PRIMARY KEY, event_ticker TEXT, series_ticker TEXT,"
+      " series_category TEXT,"           // the exchange's category ("Climate and Weather")
+      " category TEXT,"                  // the dashboard category the rules give the market
+      " title TEXT, market_type TEXT, status TEXT, result TEXT,"
+      " yes_bid_dollars TEXT, yes_ask_dollars TEXT, last_price_dollars TEXT,"
+      " close_time TEXT, updated_at TEXT)",
+      {"ticker", "event_ticker", "series_ticker", "series_category", "category", "title", "market_type",
+       "status", "result", "yes_bid_dollars", "yes_ask_dollars", "last_price_dollars", "close_time",
+       "updated_at"},
+      {"ticker"}};
+  return table;
+}
+
+const TableDefinition& settlementsTable() {
+  static const TableDefinition table{
+      "kalshi_settlements",
+      "CREATE TABLE IF NOT EXISTS kalshi_settlements ("
+      " ticker TEXT PRIMARY KEY, event_ticker TEXT,"
+      " market_result TEXT NOT NULL,"    // yes / no / scalar
+      " yes_count_fp TEXT, no_count_fp TEXT,"
+      " yes_total_cost_dollars TEXT, no_total_cost_dollars TEXT,"
+      " revenue_cents INTEGER NOT NULL,"  // paid out at settlement
+      " value_cents INTEGER,"             // scalar: payout per YES contract
+      " fee_dollars TEXT, settled_at TEXT, settled_at_us INTEGER, category TEXT)",
+      {"ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp",
+       "yes_total_cost_dollars", "no_total_cost_dollars", "revenue_cents", "value_cents",
+       "fee_dollars", "settled_at", "settled_at_us", "category"},
+      {"ticker"}};
+  return table;
+}
+
+const TableDefinition& positionsTable() {
+  static const TableDefinition table{
+      "kalshi_positions",
+      "CREATE TABLE IF NOT EXISTS kalshi_positions ("
+      " ticker TEXT PRIMARY KEY,"
+      " position_fp TEXT NOT NULL,"      // signed: negative = NO contracts
+      " total_traded_dollars TEXT, market_exposure_dollars TEXT,"
+      " realized_pnl_dollars TEXT, fees_paid_dollars TEXT,"   // as Kalshi reports them
+      " last_updated_at TEXT, category TEXT, snapshot_id INTEGER)",
+      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
+       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_at", "category", "snapshot_id"},
+      {"ticker"}};
+  return table;
+}
+
+const TableDefinition& snapshotsTable() {
+  static const TableDefinition table{
+      "kalshi_snapshots",
+      "CREATE TABLE IF NOT EXISTS kalshi_snapshots ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " taken_at TEXT NOT NULL,"
+      " source TEXT NOT NULL,"            // live / fallback
+      " balance_cents INTEGER, portfolio_value_cents INTEGER,"
+      " open_positions INTEGER, total_orders INTEGER, total_fills INTEGER,"
+      " realized_pnl_cents INTEGER,"      // net of fees
+      " unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
+      " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT)",
+      {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions", "total_orders",
+       "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents", "realized_pnl_dollars",
+       "unrealized_pnl_dollars", "fees_dollars"},
+      {}};
+  return table;
+}
+
+const TableDefinition& snapshotPnlTable() {
+  static const TableDefinition table{
+      "kalshi_snapshot_pnl",
+      "CREATE TABLE IF NOT EXISTS kalshi_snapshot_pnl ("
+      " snapshot_id INTEGER NOT NULL REFERENCES kalshi_snapshots (id),"
+      " category TEXT NOT NULL,"
+      " realized_pnl_cents INTEGER NOT NULL, unrealized_pnl_cents INTEGER NOT NULL,"
+      " fees_cents INTEGER NOT NULL,"
+      " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
+      " PRIMARY KEY (snapshot_id, category))",
+      {"snapshot_id", "category", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents",
+       "realized_pnl_dollars", "unrealized_pnl_dollars", "fees_dollars"},
+      {"snapshot_id", "category"}};
+  return table;
+}
+
+const TableDefinition& marketPnlTable() {
+  static const TableDefinition table{
+      "kalshi_market_pnl",
+      "CREATE TABLE IF NOT EXISTS kalshi_market_pnl ("
+      " ticker TEXT NOT NULL, category TEXT NOT NULL,"
+      " realized_dollars TEXT NOT NULL,"   // net of fees
+      " unrealized_dollars TEXT NOT NULL, fees_dollars TEXT NOT NULL,"
+      " cash_flow_dollars TEXT NOT NULL,"  // received - paid - fees + settlement revenue
+      " position_fp TEXT NOT NULL, mark_price_dollars TEXT,"
+      " updated_at TEXT, PRIMARY KEY (ticker, category))",
+      {"ticker", "category", "realized_dollars", "unrealized_dollars", "fees_dollars",
+       "cash_flow_dollars", "position_fp", "mark_price_dollars", "updated_at"},
+      {"ticker", "category"}};
+  return table;
+}
+
+const TableDefinition& reconciliationTable() {
+  static const TableDefinition table{
+      "kalshi_reconciliation",
+      "CREATE TABLE IF NOT EXISTS kalshi_reconciliation ("
+      " snapshot_id INTEGER NOT NULL, ticker TEXT NOT NULL, field TEXT NOT NULL,"
+      " computed_dollars TEXT, reported_dollars TEXT, difference_dollars TEXT,"
+      " PRIMARY KEY (snapshot_id, ticker, field))",
+      {"snapshot_id", "ticker", "field", "computed_dollars", "reported_dollars", "difference_dollars"},
+      {"snapshot_id", "ticker", "field"}};
+  return table;
+}
+
+std::string upsertSql(const TableDefinition& table) {
+  std::string columns, placeholders, updates;
+  for (const auto& column : table.columns) {
+    columns += (columns.empty() ? "" : ", ") + column;
+    placeholders += placeholders.empty() ? "?" : ", ?";
+    bool is_key = false;
+    for (const auto& key : table.key) is_key = is_key || key == column;
+    if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
+  }
+  std::string sql = std::string("INSERT INTO ") + table.name + " (" + columns + ") VALUES (" + placeholders + ")";
+  if (!table.key.empty()) {
+    std::string key;
+    for (const auto& column : table.key) key += (key.empty() ? "" : ", ") + column;
+    sql += " ON CONFLICT (" + key + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+  }
+  return sql;
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

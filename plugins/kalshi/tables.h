@@ -1,0 +1,37 @@
+// The dashboard's tables: one definition shared by the sinks that write them, the fallback source
+// and the commands that read them. Units are in the column names or in docs/tables.md:
+//   *_cents    INTEGER  whole US cents, rounded half away from zero from the exact amount
+//   *_dollars  TEXT     exact decimal dollars as Kalshi sends them ("0.5600")
+//   *_fp       TEXT     exact contract counts ("2.50")
+//   price      REAL     cents per contract of the contract side (56.0 = $0.56)
+//   *_at       TEXT     ISO 8601 UTC ("2026-03-01T14:03:22.123456Z"); *_us INTEGER = Unix micros
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct TableDefinition {
+  const char* name;
+  const char* create_sql;           // CREATE TABLE IF NOT EXISTS ... plus indexes
+  std::vector<std::string> columns; // insert order
+  std::vector<std::string> key;     // upsert key (empty: plain insert)
+};
+
+const TableDefinition& ordersTable();
+const TableDefinition& fillsTable();
+const TableDefinition& marketsTable();
+const TableDefinition& settlementsTable();
+const TableDefinition& positionsTable();
+const TableDefinition& snapshotsTable();
+const TableDefinition& snapshotPnlTable();
+const TableDefinition& marketPnlTable();
+const TableDefinition& reconciliationTable();
+
+// INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
+std::string upsertSql(const TableDefinition& table);
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,124 @@
+// kalshi_live: reads a Kalshi account over the trade API v2.
+//
+// Streams, in this order within a run (each optional via `streams:`):
+//   balance      one record: balance (int cents), balance_dollars, portfolio_value, updated_ts,
+//                snapshot_source = "live"
+//   positions    every market position (GET /portfolio/positions, all pages)
+//   orders       orders created since the pass's start point, plus every resting order
+//   fills        fills since the start point (live endpoint, then /historical/fills if needed)
+//   settlements  settlements since the start point
+//   markets      metadata for every ticker the other streams mention, emitted BEFORE the batch
+//                that first mentions it (ticker, event_ticker, series_ticker, series_category as
+//                the exchange names it, status, result, prices...)
+//
+// Where a history stream starts (`since`):
+//   watermark  after what the last completed pass reached (state); first run: all the live
+//              endpoints hold (~3 months; run `backfill --full` for older history)
+//   all        everything: /historical/* as well as the live endpoints
+//   N / Nd     the last N days (a duration such as 12h also works)
+// Live pages are read before historical ones: records only ever move from live to historical, so
+// a cutoff that advances mid-run can cause a duplicate (upserted away) but never a gap.
+//
+// State (committed with the rows): per stream the watermark (`fills.max_ts`...) and, while a pass
+// is under way, its cursor, phase and start point, so a crashed backfill resumes at the page it
+// reached. A watermark only advances when its stream's pass has completed.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kalshi/api_client.h"
+#include "kalshi/api_parser.h"
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct LiveSourceConfig {
+  ClientConfig client;
+  std::string auth = "auto";  // auto | rsa_pss | bearer | none
+  std::string key_id, private_key_path, private_key, api_key, api_key_file;
+  std::vector<std::string> streams;
+  std::string since = "watermark";
+  int page_size = 1000;
+  bool metadata = true;
+  std::string cache_db;             // SQLite file with a kalshi_markets table (optional)
+  int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
+};
+
+// Resolves credentials per `auth` (reading KALSHI_* variables when options are empty).
+Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out, std::string& warning);
+
+class KalshiLiveSource final : public Source {
+ public:
+  explicit KalshiLiveSource(LiveSourceConfig config) : config_(std::move(config)) {}
+
+  Status open(SourceContext& context) override;
+  Status read(Batch& batch) override;
+  StateMap checkpoint() const override;
+
+  // For tests: the client, once open.
+  ApiClient* clientForTest() { return client_.get(); }
+
+ private:
+  // One paged read of an endpoint, possibly in two phases (live, then historical).
+  struct Pass {
+    std::string stream;                // orders | fills | settlements
+    std::vector<std::string> phases;   // e.g. {"live", "historical"}
+    size_t phase = 0;
+    std::string cursor;
+    int64_t min_ts = 0;                // 0 = no lower bound
+    int64_t pass_max_ts = 0;           // newest record seen in this pass (unix s)
+    int64_t oldest_resting_ts = 0;     // orders: oldest resting order's creation (unix s)
+    bool started = false;
+    bool done = false;
+  };
+
+  Status startPass(const std::string& stream);
+  Status readPage(Pass& pass, Batch& batch);
+  Status readBalance(Batch& batch);
+  Status readPositions(Batch& batch);
+  Status fetchCutoff();
+  // Emits metadata for tickers in `records` not yet known; queues a markets batch.
+  Status resolveMetadata(const std::vector<Record>& records, bool refresh_prices);
+  Status fetchMarket(const std::string& ticker, bool refresh);
+  void loadMarketCache();
+  void rejectAll(const std::string& stream, const ParsedPage& page);
+  int64_t stateInt(const std::string& key) const;
+
+  LiveSourceConfig config_;
+  SourceContext* context_ = nullptr;
+  std::unique_ptr<ApiClient> client_;
+  PageParser parser_;
+  StateMap state_;                    // what checkpoint() reports
+  std::deque<std::string> pending_streams_;
+  std::optional<Pass> pass_;
+  std::string positions_cursor_;
+  bool positions_started_ = false;
+  // Batches ready to hand out, each with the state to adopt once it has been handed out (a page's
+  // cursor must not be committed before the page itself has been delivered).
+  struct Queued {
+    Batch batch;
+    std::optional<StateMap> state_after;
+  };
+  std::deque<Queued> queued_;
+  StateMap next_state_;  // scratch: the state readPage() computes for its page
+  std::optional<int64_t> cutoff_trades_ts_, cutoff_orders_ts_;
+
+  struct MarketInfo {
+    Record record;       // the `markets` stream record
+    bool fresh = false;  // fetched in this run
+  };
+  std::map<std::string, MarketInfo> markets_;                  // ticker -> info
+  std::map<std::string, std::pair<std::string, std::string>> events_;  // event -> (series, category)
+  std::map<std::string, std::string> series_categories_;       // series -> category
+  std::set<std::string> emitted_markets_;                      // emitted in this run
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

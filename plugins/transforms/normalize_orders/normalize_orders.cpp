@@ -1,0 +1,165 @@
+#include "normalize_orders.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+const Decimal kHundred = Decimal::fromInt(100);
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return text;
+}
+
+const Decimal* decimalField(const Record& record, const char* name, std::string& reason) {
+  const Decimal* value = record.get(name).ifDecimal();
+  if (!value) reason = std::string("field '") + name + "' is missing or not a number";
+  return value;
+}
+
+const std::string* stringField(const Record& record, const char* name, std::string& reason) {
+  const std::string* value = record.get(name).ifString();
+  if (!value) reason = std::string("field '") + name + "' is missing";
+  return value;
+}
+
+// The side and contract side of an order or fill (see the header).
+bool direction(const Record& record, std::string& side, std::string& contract_side, std::string& reason) {
+  const std::string* outcome = stringField(record, "outcome_side", reason);
+  if (!outcome) return false;
+  const std::string* action = record.get("action").ifString();
+  const std::string* contract = record.get("side").ifString();
+  side = action ? upper(*action) : "BUY";
+  contract_side = contract ? *contract : *outcome;
+  return true;
+}
+
+Value isoOrNull(const Value& value) {
+  const Timestamp* time = value.ifTimestamp();
+  return time ? Value(time->toIso8601()) : Value();
+}
+
+}  // namespace
+
+bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
+  row = Record();
+  const std::string* id = stringField(order, "order_id", reason);
+  const std::string* ticker = stringField(order, "ticker", reason);
+  std::string side, contract_side;
+  if (!id || !ticker || !direction(order, side, contract_side, reason)) return false;
+  const Decimal* yes_price = decimalField(order, "yes_price_dollars", reason);
+  const Decimal* no_price = decimalField(order, "no_price_dollars", reason);
+  const Decimal* initial = decimalField(order, "initial_count_fp", reason);
+  const Decimal* filled = decimalField(order, "fill_count_fp", reason);
+  const Decimal* remaining = decimalField(order, "remaining_count_fp", reason);
+  const Decimal* taker_cost = decimalField(order, "taker_fill_cost_dollars", reason);
+  const Decimal* maker_cost = decimalField(order, "maker_fill_cost_dollars", reason);
+  const Decimal* taker_fees = decimalField(order, "taker_fees_dollars", reason);
+  const Decimal* maker_fees = decimalField(order, "maker_fees_dollars", reason);
+  if (!yes_price || !no_price || !initial || !filled || !remaining || !taker_cost || !maker_cost ||
+      !taker_fees || !maker_fees) {
+    return false;
+  }
+  const std::string* status = stringField(order, "status", reason);
+  if (!status) return false;
+  const Decimal& price = contract_side == "yes" ? *yes_price : *no_price;
+  const Decimal fill_cost = *taker_cost + *maker_cost;
+  const Decimal fees = *taker_fees + *maker_fees;
+
+  row.append("id", Value(*id));
+  row.append("ticker", Value(*ticker));
+  row.append("side", Value(side));
+  row.append("contract_side", Value(contract_side));
+  row.append("outcome_side", order.get("outcome_side"));
+  row.append("book_side", order.get("book_side"));
+  row.append("quantity", Value(initial->toUnits(0)));
+  row.append("quantity_fp", Value(initial->rescaled(2).toString()));
+  row.append("filled_quantity_fp", Value(filled->rescaled(2).toString()));
+  row.append("remaining_quantity_fp", Value(remaining->rescaled(2).toString()));
+  row.append("price", Value(price * kHundred));
+  row.append("yes_price_dollars", Value(yes_price->toString()));
+  row.append("no_price_dollars", Value(no_price->toString()));
+  // Average fill price in cents per contract, to 4 decimals (a display value; exact cost is kept).
+  row.append("avg_fill_price",
+             filled->isZero() ? Value() : Value((fill_cost * kHundred).divide(*filled, 4, Rounding::kHalfAwayFromZero)));
+  row.append("fill_cost_dollars", Value(fill_cost.toString()));
+  row.append("fees_dollars", Value(fees.toString()));
+  row.append("fees_cents", Value(fees.toUnits(2)));
+  row.append("filled_at", filled->isZero() ? Value() : isoOrNull(order.get("last_update_time")));
+  row.append("created_at", isoOrNull(order.get("created_time")));
+  row.append("updated_at", isoOrNull(order.get("last_update_time")));
+  row.append("status", Value(*status));
+  row.append("type", order.get("type"));
+  row.append("client_order_id", order.get("client_order_id"));
+  return true;
+}
+
+bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
+  row = Record();
+  const std::string* id = stringField(fill, "fill_id", reason);
+  const std::string* ticker = stringField(fill, "ticker", reason);
+  std::string side, contract_side;
+  if (!id || !ticker || !direction(fill, side, contract_side, reason)) return false;
+  const Decimal* count = decimalField(fill, "count_fp", reason);
+  const Decimal* yes_price = decimalField(fill, "yes_price_dollars", reason);
+  const Decimal* no_price = decimalField(fill, "no_price_dollars", reason);
+  const Decimal* fee = decimalField(fill, "fee_cost", reason);
+  if (!count || !yes_price || !no_price || !fee) return false;
+  if (count->sign() <= 0) {
+    reason = "fill count must be positive, not " + count->toString();
+    return false;
+  }
+  if (*yes_price + *no_price != Decimal::fromInt(1)) {
+    reason = "yes_price_dollars + no_price_dollars must be 1 (got " + yes_price->toString() + " and " +
+             no_price->toString() + ")";
+    return false;
+  }
+  const Decimal& price = contract_side == "yes" ? *yes_price : *no_price;
+  const Timestamp* created = fill.get("created_time").ifTimestamp();
+  const int64_t* ts = fill.get("ts").ifInt();
+  int64_t micros = created ? created->micros() : (ts ? *ts * 1000000 : 0);
+
+  row.append("id", Value(*id));
+  row.append("order_id", fill.get("order_id"));
+  row.append("trade_id", fill.get("trade_id"));
+  row.append("ticker", Value(*ticker));
+  row.append("side", Value(side));
+  row.append("contract_side", Value(contract_side));
+  row.append("outcome_side", fill.get("outcome_side"));
+  row.append("book_side", fill.get("book_side"));
+  row.append("quantity", Value(count->toUnits(0)));
+  row.append("quantity_fp", Value(count->rescaled(2).toString()));
+  row.append("price", Value(price * kHundred));
+  row.append("yes_price_dollars", Value(yes_price->toString()));
+  row.append("no_price_dollars", Value(no_price->toString()));
+  row.append("fee_dollars", Value(fee->toString()));
+  row.append("fee_cents", Value(fee->toUnits(2)));
+  row.append("is_taker", fill.get("is_taker"));
+  row.append("filled_at", created ? Value(created->toIso8601())
+                                  : (ts ? Value(Timestamp::fromUnixSeconds(*ts).toIso8601()) : Value()));
+  row.append("filled_at_us", micros ? Value(micros) : Value());
+  row.append("ts", ts ? Value(*ts) : (created ? Value(created->unixSeconds()) : Value()));
+  return true;
+}
+
+Status NormalizeOrders::process(Batch&& batch, Emitter& out) {
+  Batch rows;
+  rows.stream = batch.stream;
+  rows.records.reserve(batch.records.size());
+  const bool orders = batch.stream == "orders";
+  for (auto& record : batch.records) {
+    Record row;
+    std::string reason;
+    if (orders ? normalizeOrder(record, row, reason) : normalizeFill(record, row, reason)) {
+      rows.records.push_back(std::move(row));
+    } else {
+      out.reject(batch.stream, std::move(record), reason);
+    }
+  }
+  out.emit(std::move(rows));
+  return Status::ok();
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,29 @@
+// normalize_orders: Kalshi order and fill records (as kalshi_live emits them, API field names)
+// -> the rows of the kalshi_orders and kalshi_fills tables (see plugins/kalshi/tables.cpp).
+//
+//   side           BUY / SELL from `action`; when the API omits `action` (it is deprecated), BUY
+//   contract_side  yes / no from `side`; when omitted, `outcome_side` (what a BUY would buy)
+//   quantity       whole contracts, rounded half away from zero; the exact count is quantity_fp
+//   price          cents per contract of contract_side (yes_price for yes, no_price for no)
+//   fees           orders: taker_fees + maker_fees; fills: fee_cost; *_dollars exact, *_cents rounded
+//   filled_at      fills: created_time; orders: last_update_time when anything was filled
+// The accounting (P&L) does not depend on side/action: a fill's effect on the position is fully
+// given by outcome_side, count and price (see docs/pnl.md).
+#pragma once
+
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+// Returns false with `reason` when the record cannot be normalized (it is then dead-lettered).
+bool normalizeOrder(const Record& order, Record& row, std::string& reason);
+bool normalizeFill(const Record& fill, Record& row, std::string& reason);
+
+class NormalizeOrders final : public Transform {
+ public:
+  Status process(Batch&& batch, Emitter& out) override;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,96 @@
+// The interface between the HTTP layer and an account (generated or loaded from a fixture).
+//
+// Records of each list endpoint live in arrays sorted by their time (fills: created time,
+// orders: created_time, settlements: settled_time); a record's index in that array is its
+// sequence number and the tie-breaker of the sort key. Lists are ascending vectors of such
+// indices (one per endpoint partition, plus per-market lists for ticker filters), so paging can
+// binary-search by time and by cursor. New records are only ever appended with a later time,
+// which is what keeps a cursor stable while the account grows.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "json_writer.h"
+
+namespace ksim {
+
+enum class ListKind { Fills, HistFills, Orders, HistOrders, Settlements };
+
+// Short tag written into cursors so a cursor from one endpoint is rejected by another.
+const char* list_kind_tag(ListKind k);
+
+struct ListQuery {
+  std::string ticker;
+  std::vector<std::string> event_tickers;  // orders accept a comma-separated list
+  std::string order_id;
+  std::string status;
+  bool has_min_ts = false;
+  bool has_max_ts = false;
+  std::int64_t min_ts = 0;  // inclusive, Unix seconds
+  std::int64_t max_ts = 0;  // exclusive, Unix seconds
+};
+
+struct PositionsQuery {
+  std::string ticker;
+  std::string event_ticker;
+  bool need_position = false;  // count_filter=position
+  bool need_traded = false;    // count_filter=total_traded
+};
+
+struct AddFillsResult {
+  int fills = 0;
+  int orders = 0;
+  std::int64_t first_us = 0;
+  std::int64_t last_us = 0;
+};
+
+// A 400 with Kalshi's {"code","message","details"} body.
+struct BadRequest : std::runtime_error {
+  BadRequest(const std::string& message, std::string details_)
+      : std::runtime_error(message), details(std::move(details_)) {}
+  std::string details;
+};
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+
+  // ---- list endpoints (the caller holds the account lock) ----
+  // The list to scan for a query: a per-market list when `ticker` (or an order id) narrows it,
+  // else the whole partition. nullptr when nothing can match (unknown ticker).
+  virtual const std::vector<std::uint32_t>* candidates(ListKind k, const ListQuery& q) const = 0;
+  virtual std::int64_t sort_time_us(ListKind k, std::uint32_t idx) const = 0;
+  // Filters that the candidate list and time range do not already apply.
+  virtual bool matches(ListKind k, std::uint32_t idx, const ListQuery& q) const = 0;
+  virtual void render(ListKind k, std::uint32_t idx, std::string& out) const = 0;
+  virtual std::size_t list_size(ListKind k) const = 0;
+
+  // ---- positions (market positions sorted by ticker) ----
+  virtual std::size_t position_count() const = 0;
+  virtual const std::string& position_ticker(std::size_t i) const = 0;  // ascending
+  virtual bool position_matches(std::size_t i, const PositionsQuery& q) const = 0;
+  virtual void render_position(std::size_t i, std::string& out) const = 0;
+  // Appends every matching event position to the array `w` is in.
+  virtual void render_event_positions(const PositionsQuery& q, JsonWriter& w) const = 0;
+
+  // ---- single objects ----
+  virtual void render_balance(std::string& out) const = 0;
+  virtual void render_cutoff(std::string& out) const = 0;
+  virtual bool render_market(const std::string& ticker, std::string& out) const = 0;
+  virtual bool render_event(const std::string& event_ticker, bool nested, std::string& out) const = 0;
+  virtual bool render_series(const std::string& series_ticker, std::string& out) const = 0;
+
+  // ---- ground truth and runtime growth ----
+  virtual std::string truth_json() const = 0;
+  virtual bool can_add_fills() const { return false; }
+  // Requires the exclusive lock. Throws std::runtime_error when not supported.
+  virtual AddFillsResult add_fills(int count) {
+    (void)count;
+    throw std::runtime_error("add-fills is not supported for this account");
+  }
+};
+
+}  // namespace ksim

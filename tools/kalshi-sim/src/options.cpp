@@ -1,0 +1,191 @@
+#include "options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "fixed_point.h"
+
+namespace ksim {
+
+const char* usage_text() {
+  return R"(kalshi-sim: a Kalshi trade API v2 simulator (HTTP on 127.0.0.1)
+
+Usage: kalshi-sim [options]
+
+Server
+  --port N               port to listen on, 0 = pick a free one (default 8090)
+  --port-file FILE       write the chosen port to FILE (atomically) once listening
+  --threads N            worker threads (default 16)
+  --tls-cert PEM         serve HTTPS with this certificate (needs --tls-key)
+  --tls-key PEM          private key for --tls-cert
+  --verbose              log every API request to stderr
+
+Account (generated deterministically unless --fixture is given)
+  --seed N               generator seed (default 42)
+  --fills N              number of fills to generate (default 2000)
+  --markets N            number of markets (default: fills/40, between 12 and 25000)
+  --days N               length of the generated history in days (default 150)
+  --cutoff-days N        historical cutoff = anchor - N days (default: the whole hour below
+                         the 40% quantile of fill times, so ~40% of fills are historical)
+  --anchor TIME          end of the generated history: RFC 3339, Unix seconds or "now"
+                         (default 2026-08-20T16:05:00Z, so runs are reproducible)
+  --mm-prefix P          client_order_id prefix of the market-making bot (default "mm-")
+  --netting-rate F       share of closing trades made as a buy of the other side (default 0.12)
+  --fixture FILE         serve the account in FILE instead (see README: fixture format)
+
+Ground truth
+  --dump-truth FILE      write the ground-truth JSON to FILE (rewritten after add-fills)
+  --exit                 with --dump-truth: write the file and exit without serving
+
+Authentication (portfolio and historical fills/orders; markets, events, series are public)
+  --key-id ID            expected KALSHI-ACCESS-KEY
+  --public-key PEM       RSA public key (or private key) that verifies KALSHI-ACCESS-SIGNATURE
+  --max-skew-ms N        accepted KALSHI-ACCESS-TIMESTAMP skew (default 5000)
+  --bearer-token T       accept "Authorization: Bearer T" (either mode works if both are set)
+                         With neither --key-id nor --bearer-token the endpoints are open.
+
+Faults and limits (only on /trade-api paths; change at run time with POST /admin/faults)
+  --rate-limit-rps R     token bucket: R reads per second (0 = unlimited, the default)
+  --rate-limit-burst B   bucket size in reads (default max(1, R))
+  --rate-limit-cost C    tokens per read (default 10; the bucket refills R*C tokens/s)
+  --error-rate F         fraction of requests answered 500/502/503 (default 0)
+  --error-statuses LIST  comma-separated statuses for --error-rate (default 500,502,503)
+  --disconnect-rate F    fraction of 200s closed after half the body (default 0)
+  --malformed-rate F     fraction of 200s with a truncated JSON body (default 0)
+  --slow-ms MS           delay responses by MS milliseconds
+  --slow-rate F          fraction of requests delayed by --slow-ms (default 1)
+  --outage MODE          off | 503 | reset (default off)
+
+  --help                 show this help
+)";
+}
+
+namespace {
+
+std::int64_t to_int(const std::string& flag, const std::string& v, std::int64_t lo, std::int64_t hi) {
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
+    throw UsageError(flag + " expects an integer between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                     ", got \"" + v + "\"");
+  return n;
+}
+
+double to_double(const std::string& flag, const std::string& v, double lo, double hi) {
+  errno = 0;
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno != 0 || !(d >= lo && d <= hi)) {
+    std::ostringstream os;
+    os << flag << " expects a number between " << lo << " and " << hi << ", got \"" << v << "\"";
+    throw UsageError(os.str());
+  }
+  return d;
+}
+
+std::uint64_t to_seed(const std::string& flag, const std::string& v) {
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || v[0] == '-' || *end != '\0' || errno != 0)
+    throw UsageError(flag + " expects a non-negative integer, got \"" + v + "\"");
+  return n;
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  using Setter = std::function<void(const std::string&, const std::string&)>;
+  const std::map<std::string, Setter> with_value = {
+      {"--port", [&](auto& f, auto& v) { o.port = static_cast<int>(to_int(f, v, 0, 65535)); }},
+      {"--port-file", [&](auto&, auto& v) { o.port_file = v; }},
+      {"--threads", [&](auto& f, auto& v) { o.threads = static_cast<int>(to_int(f, v, 1, 256)); }},
+      {"--tls-cert", [&](auto&, auto& v) { o.tls_cert = v; }},
+      {"--tls-key", [&](auto&, auto& v) { o.tls_key = v; }},
+      {"--seed", [&](auto& f, auto& v) { o.gen.seed = to_seed(f, v); }},
+      {"--fills", [&](auto& f, auto& v) { o.gen.fills = to_int(f, v, 0, 20000000); }},
+      {"--markets", [&](auto& f, auto& v) { o.gen.markets = to_int(f, v, 1, 1000000); }},
+      {"--days", [&](auto& f, auto& v) { o.gen.days = static_cast<int>(to_int(f, v, 2, 3650)); }},
+      {"--cutoff-days", [&](auto& f, auto& v) { o.gen.cutoff_days = static_cast<int>(to_int(f, v, 0, 3650)); }},
+      {"--anchor",
+       [&](auto& f, auto& v) {
+         std::int64_t us;
+         if (v == "now") o.gen.anchor_us = wall_clock_us();
+         else if (parse_rfc3339(v, us)) o.gen.anchor_us = us;
+         else o.gen.anchor_us = to_int(f, v, 86400 * 400, 4102444800LL) * kMicrosPerSecond;
+       }},
+      {"--mm-prefix", [&](auto&, auto& v) { o.gen.mm_prefix = v; }},
+      {"--netting-rate",
+       [&](auto& f, auto& v) { o.gen.netting_permille = static_cast<int>(to_double(f, v, 0, 1) * 1000 + 0.5); }},
+      {"--fixture", [&](auto&, auto& v) { o.fixture = v; }},
+      {"--dump-truth", [&](auto&, auto& v) { o.dump_truth = v; }},
+      {"--key-id", [&](auto&, auto& v) { o.auth.key_id = v; }},
+      {"--public-key", [&](auto&, auto& v) { o.auth.public_key_path = v; }},
+      {"--max-skew-ms", [&](auto& f, auto& v) { o.auth.max_skew_ms = to_int(f, v, 0, 86400000); }},
+      {"--bearer-token", [&](auto&, auto& v) { o.auth.bearer_token = v; }},
+      {"--rate-limit-rps", [&](auto& f, auto& v) { o.faults.rate_limit_rps = to_double(f, v, 0, 1e9); }},
+      {"--rate-limit-burst", [&](auto& f, auto& v) { o.faults.rate_limit_burst = to_double(f, v, 0, 1e9); }},
+      {"--rate-limit-cost", [&](auto& f, auto& v) { o.faults.rate_limit_cost = to_double(f, v, 1e-6, 1e9); }},
+      {"--error-rate", [&](auto& f, auto& v) { o.faults.error_rate = to_double(f, v, 0, 1); }},
+      {"--error-statuses",
+       [&](auto& f, auto& v) {
+         o.faults.error_statuses.clear();
+         std::stringstream ss(v);
+         std::string part;
+         while (std::getline(ss, part, ','))
+           o.faults.error_statuses.push_back(static_cast<int>(to_int(f, part, 400, 599)));
+         if (o.faults.error_statuses.empty()) throw UsageError(f + " needs at least one status");
+       }},
+      {"--disconnect-rate", [&](auto& f, auto& v) { o.faults.disconnect_rate = to_double(f, v, 0, 1); }},
+      {"--malformed-rate", [&](auto& f, auto& v) { o.faults.malformed_rate = to_double(f, v, 0, 1); }},
+      {"--slow-ms", [&](auto& f, auto& v) { o.faults.slow_ms = static_cast<int>(to_int(f, v, 0, 600000)); }},
+      {"--slow-rate", [&](auto& f, auto& v) { o.faults.slow_rate = to_double(f, v, 0, 1); }},
+      {"--outage",
+       [&](auto& f, auto& v) {
+         if (!parse_outage(v, o.faults.outage)) throw UsageError(f + " expects off, 503 or reset, got \"" + v + "\"");
+       }},
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      o.help = true;
+      continue;
+    }
+    if (arg == "--exit") {
+      o.exit_after_dump = true;
+      continue;
+    }
+    if (arg == "--verbose") {
+      o.verbose = true;
+      continue;
+    }
+    std::string value;
+    bool has_value = false;
+    const std::size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto it = with_value.find(arg);
+    if (it == with_value.end()) throw UsageError("unknown option " + arg + " (see --help)");
+    if (!has_value) {
+      if (i + 1 >= argc) throw UsageError(arg + " needs a value");
+      value = argv[++i];
+    }
+    it->second(arg, value);
+  }
+  if (o.help) return o;
+  if (o.exit_after_dump && o.dump_truth.empty()) throw UsageError("--exit needs --dump-truth FILE");
+  if (o.tls_cert.empty() != o.tls_key.empty()) throw UsageError("--tls-cert and --tls-key must be given together");
+  if (o.auth.key_id.empty() != o.auth.public_key_path.empty())
+    throw UsageError("--key-id and --public-key must be given together");
+  return o;
+}
+
+}  // namespace ksim

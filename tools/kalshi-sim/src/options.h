@@ -1,0 +1,38 @@
+// Command line of kalshi-sim.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "auth.h"
+#include "faults.h"
+#include "generated_account.h"
+
+namespace ksim {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  bool help = false;
+  int port = 8090;
+  std::string port_file;
+  GenConfig gen;
+  std::string fixture;
+  std::string dump_truth;
+  bool exit_after_dump = false;
+  AuthConfig auth;
+  FaultSettings faults;
+  int threads = 16;
+  std::string tls_cert;
+  std::string tls_key;
+  bool verbose = false;
+};
+
+// Throws UsageError with a one-line message.
+Options parse_options(int argc, char** argv);
+const char* usage_text();
+
+}  // namespace ksim
