@@ -574,11 +574,27 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
     }
   };
 
+  // Explicit `inputs:` must all exist; a plugin's default inputs are those of them that do.
+  auto resolveInputs = [&](ResolvedStage& stage, const std::vector<std::string>& defaults) {
+    if (stage.spec.inputs_given) {
+      stage.inputs = stage.spec.inputs;
+      checkInputs(stage);
+      return;
+    }
+    for (const auto& input : defaults) {
+      if (std::find(available.begin(), available.end(), input) != available.end()) stage.inputs.push_back(input);
+    }
+    if (!defaults.empty() && stage.inputs.empty()) {
+      throw ConfigError(stage.spec.location, stage.spec.label + ": none of the streams it takes (" +
+                                                 joinNames(defaults) + ") is produced (available: " +
+                                                 joinNames(available) + ")");
+    }
+  };
+
   for (const auto& stage_spec : spec.transforms) {
     const auto& factory = static_cast<const TransformFactory&>(factoryFor(stage_spec));
     ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
-    stage.inputs = stage_spec.inputs_given ? stage_spec.inputs : factory.defaultInputs(stage.options);
-    checkInputs(stage);
+    resolveInputs(stage, factory.defaultInputs(stage.options));
     const std::vector<std::string> taken = stage.inputs.empty() ? available : stage.inputs;
     for (const auto& output : factory.outputs(taken, stage.options)) {
       if (std::find(available.begin(), available.end(), output) == available.end()) available.push_back(output);
@@ -588,8 +604,7 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
   for (const auto& stage_spec : spec.sinks) {
     const auto& factory = static_cast<const SinkFactory&>(factoryFor(stage_spec));
     ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
-    stage.inputs = stage_spec.inputs_given ? stage_spec.inputs : factory.defaultInputs(stage.options);
-    checkInputs(stage);
+    resolveInputs(stage, factory.defaultInputs(stage.options));
     resolved.sinks.push_back(std::move(stage));
   }
   return resolved;

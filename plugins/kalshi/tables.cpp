@@ -31,7 +31,8 @@ const TableDefinition& ordersTable() {
        "filled_quantity_fp", "remaining_quantity_fp", "price", "yes_price_dollars", "no_price_dollars",
        "avg_fill_price", "fill_cost_dollars", "fees_dollars", "fees_cents", "filled_at", "created_at",
        "updated_at", "status", "type", "client_order_id", "category"},
-      {"id"}};
+      {"id"},
+      {"id", "ticker", "side", "contract_side", "status"}};
   return table;
 }
 
@@ -53,15 +54,16 @@ const TableDefinition& fillsTable() {
       " fee_dollars TEXT NOT NULL, fee_cents INTEGER,"
       " is_taker INTEGER,"
       " filled_at TEXT, filled_at_us INTEGER, ts INTEGER,"
-      " category TEXT,"
-      " realized_pnl_dollars TEXT"       // realized P&L of the contracts it closed, before fees
+      " category TEXT"
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_market ON kalshi_fills (ticker, filled_at_us);"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);",
       {"id", "order_id", "trade_id", "ticker", "side", "contract_side", "outcome_side", "book_side",
        "quantity", "quantity_fp", "price", "yes_price_dollars", "no_price_dollars", "fee_dollars",
        "fee_cents", "is_taker", "filled_at", "filled_at_us", "ts", "category"},
-      {"id"}};
+      {"id"},
+      {"id", "ticker", "side", "contract_side", "outcome_side", "quantity_fp", "yes_price_dollars",
+       "no_price_dollars", "fee_dollars"}};
   return table;
 }
 

@@ -18,6 +18,7 @@ struct TableDefinition {
   const char* create_sql;           // CREATE TABLE IF NOT EXISTS ... plus indexes
   std::vector<std::string> columns; // insert order
   std::vector<std::string> key;     // upsert key (empty: plain insert)
+  std::vector<std::string> not_null = {};  // columns a row must have (checked before buffering)
 };
 
 const TableDefinition& ordersTable();

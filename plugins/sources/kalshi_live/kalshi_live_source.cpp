@@ -302,12 +302,17 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
       }
     }
     pass.min_ts = start;
+    // What could have moved to /historical since: records older than the start point. For orders
+    // in watermark mode the start is the oldest order still resting, but an order that changed
+    // since the last pass was updated after that pass ran, so the last pass's time decides.
+    int64_t history_start = start;
+    if (config_.since == "watermark" && stream == "orders") history_start = stateInt(p + "max_ts");
     // The historical endpoints hold what is older than the cutoff (~3 months back). Only ask for
     // the cutoff when the start point is old enough to possibly be behind it.
-    if (start > 0 && has_historical && (now - start) * 1000 > config_.history_check_ms) {
+    if (history_start > 0 && has_historical && (now - history_start) * 1000 > config_.history_check_ms) {
       if (Status status = fetchCutoff(); !status.isOk()) return status;
       const int64_t cutoff = stream == "orders" ? *cutoff_orders_ts_ : *cutoff_trades_ts_;
-      want_historical = start < cutoff;
+      want_historical = history_start < cutoff;
     }
   }
   if (want_historical) pass.phases.push_back("historical");

@@ -54,7 +54,8 @@ class KalshiLiveFactory final : public SourceFactory {
             .defaultValue("watermark")
             .help("watermark (after the last sync), all (full history incl. /historical), N (days) or a duration like 7d"),
         OptionSpec("rate_limit", OptionType::kAny)
-            .help("{tier: basic|advanced|expert|premier|prime} or {reads_per_second: N} or off (default: basic)"),
+            .help("a tier (basic|advanced|expert|premier|prime), reads per second, off, or {tier: ..} / "
+                  "{reads_per_second: N} / {tokens_per_second: N, read_cost: 10} (default: basic, 20 reads/s)"),
         OptionSpec("page_size", OptionType::kInt).defaultValue("1000").help("records per request, 1..1000"),
         OptionSpec("connect_timeout", OptionType::kDuration).defaultValue("10s").help("TCP/TLS connect timeout"),
         OptionSpec("read_timeout", OptionType::kDuration).defaultValue("30s").help("timeout waiting for a response"),
@@ -158,8 +159,20 @@ class KalshiLiveFactory final : public SourceFactory {
     config.client.tokens_per_second = kalshi::RateLimiter::tierTokensPerSecond("basic");
     config.client.read_cost = 10;
     if (!value) return Status::ok();
-    if (value->isScalar() && value->text() == "off") {
-      config.client.tokens_per_second = 0;
+    if (value->isScalar()) {
+      // Scalar forms: a tier name, "off", or reads per second.
+      const std::string& text = value->text();
+      Decimal reads;
+      if (text == "off") {
+        config.client.tokens_per_second = 0;
+      } else if (kalshi::RateLimiter::tierTokensPerSecond(text) > 0) {
+        config.client.tokens_per_second = kalshi::RateLimiter::tierTokensPerSecond(text);
+      } else if (Decimal::parse(text, reads) && reads.sign() > 0) {
+        config.client.tokens_per_second = std::stod(reads.toString()) * config.client.read_cost;
+      } else {
+        return invalid(options, "rate_limit", "rate_limit must be a tier (basic, advanced, expert, premier, prime), "
+                                              "off, a number of reads per second, or a map; not '" + text + "'");
+      }
       return Status::ok();
     }
     if (!value->isMap()) return invalid(options, "rate_limit", "rate_limit must be off or a map such as {tier: basic}");

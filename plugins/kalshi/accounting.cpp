@@ -1,0 +1,265 @@
+// P&L accounting for one Kalshi market: see accounting.h for the contract and docs/pnl.md for the
+// model with worked examples.
+#include "kalshi/accounting.h"
+
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace kalshi_direct {
+namespace kalshi {
+
+Amounts& Amounts::operator+=(const Amounts& other) {
+  realized += other.realized;
+  unrealized += other.unrealized;
+  fees += other.fees;
+  cash_flow += other.cash_flow;
+  return *this;
+}
+
+namespace {
+
+const Decimal kOne = Decimal::fromInt(1);
+// Proportional basis removal is rounded to at least this many decimals (micro-dollars).
+constexpr int kRemovalScale = 6;
+
+__int128 pow10Wide(int exponent) {
+  __int128 value = 1;
+  for (int i = 0; i < exponent; ++i) value *= 10;
+  return value;
+}
+
+__int128 checkedMul(__int128 a, __int128 b) {
+  __int128 result;
+  if (__builtin_mul_overflow(a, b, &result)) throw std::overflow_error("decimal overflow in cost basis");
+  return result;
+}
+
+// cost * part / whole, rounded half-even to max(kRemovalScale, cost.scale()) decimals.
+// 0 < part < whole. Computed in 128 bits so large lots do not overflow an intermediate product.
+Decimal proportionalCost(const Decimal& cost, const Decimal& part, const Decimal& whole) {
+  const int scale = std::max(kRemovalScale, cost.scale());
+  // value = (cu / 10^cs) * (pu / 10^ps) / (wu / 10^ws); units at `scale` = value * 10^scale.
+  __int128 numerator = checkedMul(checkedMul(cost.units(), part.units()), pow10Wide(scale + whole.scale()));
+  __int128 denominator = checkedMul(whole.units(), pow10Wide(cost.scale() + part.scale()));
+  if (denominator < 0) {
+    numerator = -numerator;
+    denominator = -denominator;
+  }
+  __int128 quotient = numerator / denominator;
+  const __int128 remainder = numerator % denominator;
+  if (remainder != 0) {
+    const __int128 twice = (remainder < 0 ? -remainder : remainder) * 2;
+    if (twice > denominator || (twice == denominator && quotient % 2 != 0)) {
+      quotient += numerator < 0 ? -1 : 1;
+    }
+  }
+  if (quotient > INT64_MAX || quotient < INT64_MIN) throw std::overflow_error("decimal overflow in cost basis");
+  return Decimal(static_cast<int64_t>(quotient), scale);
+}
+
+Decimal absolute(const Decimal& value) { return value.sign() < 0 ? -value : value; }
+Decimal minDecimal(const Decimal& a, const Decimal& b) { return b < a ? b : a; }
+
+struct Lot {
+  Decimal count;
+  Decimal cost;  // exact dollars paid for these contracts
+};
+
+// Open contracts of the held side, oldest first (FIFO) or one pooled lot (average cost).
+class Lots {
+ public:
+  explicit Lots(LotMethod method) : method_(method) {}
+
+  void open(const Decimal& count, const Decimal& cost) {
+    if (method_ == LotMethod::kAverageCost && !lots_.empty()) {
+      lots_.front().count += count;
+      lots_.front().cost += cost;
+      return;
+    }
+    lots_.push_back(Lot{count, cost});
+  }
+
+  // Removes `count` contracts (<= held) and returns the basis that leaves with them. What is
+  // removed plus what remains always equals what was there.
+  Decimal close(Decimal count) {
+    Decimal removed;
+    while (count.sign() > 0 && !lots_.empty()) {
+      Lot& lot = lots_.front();
+      if (count >= lot.count) {
+        removed += lot.cost;
+        count -= lot.count;
+        lots_.pop_front();
+        continue;
+      }
+      const Decimal part = proportionalCost(lot.cost, count, lot.count);
+      removed += part;
+      lot.cost -= part;
+      lot.count -= count;
+      count = Decimal();
+    }
+    return removed;
+  }
+
+  Decimal basis() const {
+    Decimal sum;
+    for (const Lot& lot : lots_) sum += lot.cost;
+    return sum;
+  }
+
+  void clear() { lots_.clear(); }
+
+ private:
+  LotMethod method_;
+  std::deque<Lot> lots_;
+};
+
+std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) {
+  switch (method) {
+    case MarkMethod::kLast: break;
+    case MarkMethod::kBid:
+      if (prices.bid) return *prices.bid;
+      break;
+    case MarkMethod::kMid:
+      if (prices.bid && prices.ask) {
+        const Decimal sum = *prices.bid + *prices.ask;
+        return sum.divide(Decimal::fromInt(2), sum.scale() + 1, Rounding::kHalfEven);  // exact
+      }
+      break;
+  }
+  return prices.last;
+}
+
+// The fill's (yes, no) prices. They normally add to 1; if one is missing (zero) it is derived
+// from the other, and if both are given but disagree the YES price is trusted.
+std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
+  if (fill.yes_price + fill.no_price == kOne) return {fill.yes_price, fill.no_price};
+  if (fill.yes_price.isZero() && !fill.no_price.isZero()) return {kOne - fill.no_price, fill.no_price};
+  return {fill.yes_price, kOne - fill.yes_price};
+}
+
+std::string describe(const Decimal& value) { return value.toString(); }
+
+}  // namespace
+
+MarketResult computeMarket(std::vector<FillEvent> fills, const std::optional<SettlementEvent>& settlement,
+                           const MarketPrices& prices, const std::string& market_category,
+                           const AccountingOptions& options) {
+  std::stable_sort(fills.begin(), fills.end(), [](const FillEvent& a, const FillEvent& b) {
+    if (a.time_us != b.time_us) return a.time_us < b.time_us;
+    return a.fill_id < b.fill_id;
+  });
+
+  MarketResult result;
+  Lots lots(options.lots);
+  Decimal position;  // signed: + YES, - NO
+
+  for (const FillEvent& fill : fills) {
+    const auto [yes_price, no_price] = fillPrices(fill);
+    // Held contracts of the other side, which this fill closes first.
+    const Decimal held_opposite = fill.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
+                                                   : (position.sign() > 0 ? position : Decimal());
+    const Decimal closed = minDecimal(fill.count, held_opposite);
+    const Decimal opened = fill.count - closed;
+    // Closing sells the held side at its price: NO at the no price, YES at the yes price.
+    const Decimal close_price = fill.outcome_yes ? no_price : yes_price;
+    const Decimal open_price = fill.outcome_yes ? yes_price : no_price;
+
+    Decimal closing_pnl;
+    Decimal cash;
+    if (closed.sign() > 0) {
+      const Decimal proceeds = closed * close_price;
+      const Decimal basis_removed = lots.close(closed);
+      closing_pnl = proceeds - basis_removed;
+      cash += proceeds;
+    }
+    if (opened.sign() > 0) {
+      const Decimal paid = opened * open_price;
+      lots.open(opened, paid);
+      cash -= paid;
+    }
+    position += fill.outcome_yes ? fill.count : -fill.count;
+
+    Amounts delta;
+    delta.realized = closing_pnl - fill.fee;
+    delta.fees = fill.fee;
+    delta.cash_flow = cash - fill.fee;
+    result.total += delta;
+    result.by_category[fill.category] += delta;
+    result.closing_pnl_by_fill[fill.fill_id] += closing_pnl;
+    result.pnl_by_order[fill.order_id] += closing_pnl - fill.fee;
+  }
+
+  result.mark = markPrice(prices, options.mark);
+
+  if (settlement) {
+    const SettlementEvent& s = *settlement;
+    const Decimal held = absolute(position);
+    const Decimal revenue(s.revenue_cents, 2);
+    const Decimal basis = lots.basis();
+    std::string mismatch;
+    auto note = [&mismatch](const std::string& text) {
+      if (!mismatch.empty()) mismatch += "; ";
+      mismatch += text;
+    };
+
+    // Payout of one YES contract, when it is known.
+    std::optional<Decimal> yes_payout;
+    if (s.result == "yes") {
+      yes_payout = kOne;
+    } else if (s.result == "no") {
+      yes_payout = Decimal();
+    } else if (s.result == "scalar") {
+      if (s.value_cents) yes_payout = Decimal(*s.value_cents, 2);
+      // else: the payout per contract is whatever revenue / held says; nothing to check.
+    } else {
+      note("unknown market_result '" + s.result + "'; revenue taken as paid");
+    }
+    if (yes_payout) {
+      const Decimal per_contract = position.sign() >= 0 ? *yes_payout : kOne - *yes_payout;
+      const Decimal expected = held * per_contract;
+      // revenue is whole cents: an exact payout with sub-cent digits is accepted when revenue is
+      // within a cent of it.
+      if (absolute(expected - revenue) >= Decimal(1, 2)) {
+        note("revenue " + describe(revenue) + " but " + describe(held) + " " +
+             (position.sign() >= 0 ? "YES" : "NO") + " contracts at " + describe(per_contract) +
+             " pay " + describe(expected));
+      }
+    }
+    const Decimal expected_yes = position.sign() > 0 ? position : Decimal();
+    const Decimal expected_no = position.sign() < 0 ? -position : Decimal();
+    if (s.yes_count != expected_yes || s.no_count != expected_no) {
+      note("settlement holds yes " + describe(s.yes_count) + " / no " + describe(s.no_count) +
+           " but fills give yes " + describe(expected_yes) + " / no " + describe(expected_no));
+    }
+    if (!mismatch.empty()) result.settlement_mismatch = mismatch;
+
+    Amounts delta;
+    delta.realized = revenue - basis - s.fee;
+    delta.fees = s.fee;
+    delta.cash_flow = revenue - s.fee;
+    result.total += delta;
+    result.by_category[market_category] += delta;
+    result.settlement_revenue = revenue;
+    lots.clear();
+    position = Decimal();
+  }
+
+  result.position = position;
+  result.open_basis = lots.basis();
+  if (position.sign() != 0) {
+    Amounts delta;
+    if (result.mark) {
+      const Decimal side_mark = position.sign() > 0 ? *result.mark : kOne - *result.mark;
+      delta.unrealized = absolute(position) * side_mark - result.open_basis;
+    }
+    result.total += delta;
+    result.by_category[market_category] += delta;
+  }
+  return result;
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

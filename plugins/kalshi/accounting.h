@@ -1,0 +1,98 @@
+// The P&L accounting model for one Kalshi market (docs/pnl.md explains it with examples).
+//
+// Kalshi nets YES against NO in a market: an account holds either YES or NO contracts there, never
+// both. The position is one signed count P (+ = YES contracts, - = NO contracts). A fill moves it
+// by +count (outcome_side = yes) or -count (outcome_side = no); `action`/`side` are not needed:
+//   - the part of the fill that nets against held contracts of the other side CLOSES them: it
+//     receives (1 - price of outcome_side) per contract (selling the held side at its price);
+//   - the rest OPENS contracts of outcome_side at that side's price (cash paid).
+// Settlement pays per held contract: YES 1 if result yes, value/100 if scalar, else 0; NO 1 - that.
+// Kalshi's reported `revenue` (cents) is taken as the cash received; fee_cost is a fee.
+//
+// Cost basis: lots in opening order. FIFO (default) closes the oldest first; average cost keeps
+// one pooled lot. Either way, cost leaves the basis exactly (what is removed plus what remains
+// equals what was paid), so per market, for any lot method:
+//   realized + unrealized = cash received - cash paid - fees + settlement revenue + open at mark
+// where realized is net of fees and unrealized = open contracts at mark - their remaining basis.
+// Fees are expensed when paid. All amounts are exact Decimals (dollars); cents appear only when a
+// caller rounds a final column.
+//
+// Attribution: a fill's closing P&L and its fee go to the fill's category; settlement P&L and
+// unrealized P&L go to the market's category. Per-order P&L = sum over its fills of (closing P&L
+// - fee): an opening-only order carries minus its fees.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kalshi_direct/decimal.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+enum class LotMethod { kFifo, kAverageCost };
+enum class MarkMethod { kLast, kBid, kMid };
+
+struct FillEvent {
+  std::string fill_id;
+  std::string order_id;
+  std::string category;      // the fill's dashboard category
+  bool outcome_yes = true;   // outcome_side == "yes"
+  Decimal count;             // > 0
+  Decimal yes_price;         // dollars; no price = 1 - yes price
+  Decimal no_price;
+  Decimal fee;               // dollars, >= 0
+  int64_t time_us = 0;       // chronological order; ties broken by fill_id
+};
+
+struct SettlementEvent {
+  std::string result;                  // yes | no | scalar
+  std::optional<int64_t> value_cents;  // scalar: payout per YES contract in cents
+  int64_t revenue_cents = 0;           // what Kalshi paid out
+  Decimal fee;                         // dollars
+  Decimal yes_count, no_count;         // what Kalshi says was held (for reconciliation)
+  int64_t time_us = 0;
+};
+
+struct MarketPrices {
+  std::optional<Decimal> last, bid, ask;  // YES prices in dollars
+};
+
+struct Amounts {
+  Decimal realized;     // net of fees
+  Decimal unrealized;
+  Decimal fees;
+  Decimal cash_flow;    // received - paid - fees + settlement revenue
+  Amounts& operator+=(const Amounts& other);
+};
+
+struct MarketResult {
+  Decimal position;                    // signed, after all events
+  Decimal open_basis;                  // cost basis of the open contracts (dollars)
+  std::optional<Decimal> mark;         // YES mark price used (none: no price known)
+  Amounts total;
+  Decimal settlement_revenue;          // dollars
+  std::map<std::string, Amounts> by_category;
+  std::map<std::string, Decimal> closing_pnl_by_fill;  // fill_id -> realized before fees
+  std::map<std::string, Decimal> pnl_by_order;         // order_id -> realized net of its fees
+  // Settlement counts differing from the computed position (a sign of missing fills).
+  std::optional<std::string> settlement_mismatch;
+};
+
+struct AccountingOptions {
+  LotMethod lots = LotMethod::kFifo;
+  MarkMethod mark = MarkMethod::kLast;
+};
+
+// Computes one market from all its fills (any order: sorted by time_us, then fill_id) and its
+// settlement if it settled. Open contracts without a usable mark price count at their basis
+// (unrealized 0). Throws std::overflow_error only for amounts beyond any real account.
+MarketResult computeMarket(std::vector<FillEvent> fills, const std::optional<SettlementEvent>& settlement,
+                           const MarketPrices& prices, const std::string& market_category,
+                           const AccountingOptions& options = {});
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

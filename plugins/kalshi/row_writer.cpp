@@ -1,0 +1,88 @@
+#include "kalshi/row_writer.h"
+
+#include <algorithm>
+
+namespace kalshi_direct {
+namespace kalshi {
+
+void RowWriter::open(sqlite3* database) {
+  database_ = database;
+  sqlite::exec(database, table_.create_sql);
+  // An older database may lack columns added since: add them (all are nullable).
+  std::vector<std::string> existing;
+  {
+    sqlite::Statement columns(database, std::string("PRAGMA table_info(") + table_.name + ")");
+    while (columns.step()) existing.push_back(columns.columnText(1));
+  }
+  for (const auto& column : table_.columns) {
+    if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
+      sqlite::exec(database, std::string("ALTER TABLE ") + table_.name + " ADD COLUMN " + column);
+    }
+  }
+  upsert_ = std::make_unique<sqlite::Statement>(database, upsertSql(table_));
+  auto indexOf = [&](const std::string& column) {
+    return static_cast<size_t>(std::find(table_.columns.begin(), table_.columns.end(), column) -
+                               table_.columns.begin());
+  };
+  for (const auto& column : table_.key) key_columns_.push_back(indexOf(column));
+  for (const auto& column : table_.not_null) not_null_columns_.push_back(indexOf(column));
+  field_hint_.assign(table_.columns.size(), 0);
+}
+
+WriteResult RowWriter::add(const Batch& batch) {
+  WriteResult result;
+  for (size_t index = 0; index < batch.records.size(); ++index) {
+    const auto& fields = batch.records[index].fields();
+    std::vector<Value> row(table_.columns.size());
+    for (size_t column = 0; column < table_.columns.size(); ++column) {
+      const std::string& name = table_.columns[column];
+      size_t& hint = field_hint_[column];
+      if (hint < fields.size() && fields[hint].name == name) {
+        row[column] = fields[hint].value;
+        continue;
+      }
+      for (size_t f = 0; f < fields.size(); ++f) {
+        if (fields[f].name == name) {
+          row[column] = fields[f].value;
+          hint = f;
+          break;
+        }
+      }
+    }
+    bool complete = true;
+    for (size_t column : not_null_columns_) {
+      if (row[column].isNull()) {
+        result.rejected.push_back({index, "missing " + table_.columns[column] + " for " + table_.name});
+        complete = false;
+        break;
+      }
+    }
+    if (complete) buffer_.push_back(std::move(row));
+  }
+  if (buffer_.size() >= buffer_rows_) flush();
+  return result;
+}
+
+void RowWriter::flush() {
+  if (buffer_.empty()) return;
+  if (!key_columns_.empty()) {
+    const size_t key = key_columns_.front();
+    // Stable: two versions of one id in a run keep their order, so the later one wins.
+    std::stable_sort(buffer_.begin(), buffer_.end(), [key](const auto& a, const auto& b) {
+      const std::string* left = a[key].ifString();
+      const std::string* right = b[key].ifString();
+      return left && right ? *left < *right : false;
+    });
+  }
+  for (const auto& row : buffer_) {
+    for (size_t column = 0; column < row.size(); ++column) {
+      upsert_->bind(static_cast<int>(column + 1), row[column]);
+    }
+    upsert_->run();
+  }
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

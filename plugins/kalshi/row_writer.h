@@ -1,0 +1,77 @@
+// RowWriter: upserts records into one of the dashboard tables inside the engine's transaction.
+//
+// Rows are matched to columns by field name (missing fields are NULL, extra fields ignored). They
+// are buffered and written at flush() sorted by key: Kalshi ids are random UUIDs, and inserting
+// them in sorted runs touches far fewer B-tree pages than arrival order (docs/architecture
+// measurements: ~210k -> ~320k rows/s). A row lacking a NOT NULL column is rejected at add().
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kalshi/tables.h"
+#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+class RowWriter {
+ public:
+  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = 50000)
+      : table_(table), buffer_rows_(buffer_rows) {}
+
+  // Creates the table (and indexes) if missing and prepares the upsert.
+  void open(sqlite3* database);
+  // Buffers the batch's rows; flushes when the buffer is full. Rejections index into the batch.
+  WriteResult add(const Batch& batch);
+  // Writes everything buffered.
+  void flush();
+  void discard() { buffer_.clear(); }
+  uint64_t written() const { return written_; }
+
+ private:
+  const TableDefinition& table_;
+  size_t buffer_rows_;
+  sqlite3* database_ = nullptr;
+  std::unique_ptr<sqlite::Statement> upsert_;
+  std::vector<size_t> key_columns_;
+  std::vector<size_t> not_null_columns_;
+  std::vector<std::vector<Value>> buffer_;
+  std::vector<size_t> field_hint_;  // column -> field position seen last (records share a shape)
+  uint64_t written_ = 0;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace kalshi {
+
+// A sink that upserts its stream into one dashboard table (kalshi_orders, kalshi_fills).
+class TableSink final : public Sink {
+ public:
+  TableSink(std::string path, const TableDefinition& table) : path_(std::move(path)), writer_(table) {}
+  std::string databasePath() const override { return path_; }
+  Status open(SinkContext& context) override {
+    if (!context.database()) return Status::failed("no database connection");
+    writer_.open(context.database());
+    return Status::ok();
+  }
+  WriteResult write(const Batch& batch) override { return writer_.add(batch); }
+  Status flush() override {
+    writer_.flush();
+    return Status::ok();
+  }
+  void rollback() override { writer_.discard(); }
+
+ private:
+  std::string path_;
+  RowWriter writer_;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,32 @@
+// Wiring for the kalshi_orders sink: the normalize_orders rows of the `orders` stream into kalshi_orders.
+#include <memory>
+
+#include "kalshi/row_writer.h"
+
+namespace kalshi_direct {
+namespace builtin {
+
+namespace {
+
+class Factory final : public SinkFactory {
+ public:
+  std::string name() const override { return "kalshi_orders"; }
+  std::string description() const override { return "Upserts normalized orders into the kalshi_orders table (one row per order_id)"; }
+  std::vector<OptionSpec> options() const override {
+    return {OptionSpec("path", OptionType::kString).required().help("SQLite database file (created if missing, WAL mode)")};
+  }
+  std::vector<std::string> defaultInputs(const Options&) const override { return {"orders"}; }
+  Status create(const Options& options, SinkPtr& out) const override {
+    out = std::make_unique<kalshi::TableSink>(options.getString("path"), kalshi::ordersTable());
+    return Status::ok();
+  }
+};
+
+}  // namespace
+
+Status register_sink_kalshi_orders(PluginRegistrar& registrar) {
+  return registrar.addSink(std::make_unique<Factory>());
+}
+
+}  // namespace builtin
+}  // namespace kalshi_direct

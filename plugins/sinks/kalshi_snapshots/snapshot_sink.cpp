@@ -1,0 +1,380 @@
+#include "snapshot_sink.h"
+
+#include <chrono>
+#include <map>
+
+#include "kalshi_direct/engine/sqlite.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+std::string nowIso() {
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return Timestamp::fromMicros(now.count()).toIso8601();
+}
+
+Decimal decimalOr(const std::string& text, Decimal fallback = {}) {
+  Decimal value;
+  return Decimal::parse(text, value) ? value : fallback;
+}
+
+std::optional<Decimal> optionalDecimal(sqlite::Statement& query, int column) {
+  Decimal value;
+  if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value)) return std::nullopt;
+  return value;
+}
+
+Value cents(const Decimal& dollars) { return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero)); }
+
+bool tableExists(sqlite3* database, const char* name) {
+  sqlite::Statement query(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  query.bindText(1, name);
+  return query.step() && query.columnInt(0) > 0;
+}
+
+int64_t countRows(sqlite3* database, const char* table) {
+  if (!tableExists(database, table)) return 0;
+  sqlite::Statement query(database, std::string("SELECT count(*) FROM ") + table);
+  return query.step() ? query.columnInt(0) : 0;
+}
+
+}  // namespace
+
+SnapshotSink::SnapshotSink(SnapshotOptions options) : options_(std::move(options)) {}
+
+Status SnapshotSink::open(SinkContext& context) {
+  context_ = &context;
+  database_ = context.database();
+  if (!database_) return Status::failed("no database connection");
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable(), &positionsTable(), &snapshotsTable(),
+                                       &snapshotPnlTable(), &marketPnlTable(), &reconciliationTable()}) {
+    sqlite::exec(database_, table->create_sql);
+  }
+  markets_.open(database_);
+  settlements_.open(database_);
+  return Status::ok();
+}
+
+WriteResult SnapshotSink::write(const Batch& batch) {
+  if (batch.stream == "markets") {
+    Batch rows;
+    rows.stream = batch.stream;
+    const std::string updated_at = nowIso();
+    for (const auto& record : batch.records) {
+      Record row = record;
+      row.set("updated_at", Value(updated_at));
+      rows.records.push_back(std::move(row));
+    }
+    return markets_.add(rows);
+  }
+  if (batch.stream == "settlements") {
+    Batch rows;
+    rows.stream = batch.stream;
+    for (const auto& record : batch.records) {
+      Record row;
+      for (const char* field : {"ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp",
+                                "yes_total_cost_dollars", "no_total_cost_dollars"}) {
+        row.append(field, record.get(field));
+      }
+      row.append("revenue_cents", record.get("revenue"));
+      row.append("value_cents", record.get("value"));
+      row.append("fee_dollars", record.get("fee_cost"));
+      const Timestamp* settled = record.get("settled_time").ifTimestamp();
+      row.append("settled_at", settled ? Value(settled->toIso8601()) : Value());
+      row.append("settled_at_us", settled ? Value(settled->micros()) : Value());
+      row.append("category", record.get("category"));
+      if (const std::string* ticker = record.get("ticker").ifString()) touched_.insert(*ticker);
+      rows.records.push_back(std::move(row));
+    }
+    return settlements_.add(rows);
+  }
+  if (batch.stream == "fills") {
+    for (const auto& record : batch.records) {
+      if (const std::string* ticker = record.get("ticker").ifString()) touched_.insert(*ticker);
+    }
+    return {};
+  }
+  if (batch.stream == "positions") {
+    have_positions_ = true;
+    positions_.insert(positions_.end(), batch.records.begin(), batch.records.end());
+    return {};
+  }
+  if (batch.stream == "balance" && !batch.records.empty()) {
+    balance_ = batch.records.back();
+    have_balance_ = true;
+    const std::string* source = balance_.get("snapshot_source").ifString();
+    if (source && *source == "fallback") {
+      positions_.clear();  // the fallback sends the last known positions next
+      have_positions_ = false;
+    }
+  }
+  return {};
+}
+
+Status SnapshotSink::flush() {
+  markets_.flush();
+  settlements_.flush();
+  return Status::ok();
+}
+
+void SnapshotSink::rollback() {
+  markets_.discard();
+  settlements_.discard();
+}
+
+std::set<std::string> SnapshotSink::marketsToRecompute() {
+  std::set<std::string> tickers;
+  if (options_.recompute_all || countRows(database_, "kalshi_market_pnl") == 0) {
+    sqlite::Statement all(database_, "SELECT DISTINCT ticker FROM kalshi_fills UNION "
+                                     "SELECT ticker FROM kalshi_settlements");
+    while (all.step()) tickers.insert(all.columnText(0));
+    return tickers;
+  }
+  tickers = touched_;
+  for (const auto& position : positions_) {
+    const Decimal* count = position.get("position_fp").ifDecimal();
+    const std::string* ticker = position.get("ticker").ifString();
+    if (count && ticker && !count->isZero()) tickers.insert(*ticker);
+  }
+  // Markets that were open at the last snapshot: their marks (or their closing) changed.
+  sqlite::Statement open(database_, "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
+  while (open.step()) tickers.insert(open.columnText(0));
+  return tickers;
+}
+
+bool SnapshotSink::recomputeMarket(const std::string& ticker) {
+  std::vector<FillEvent> fills;
+  {
+    sqlite::Statement query(database_,
+                            "SELECT id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
+                            "no_price_dollars, fee_dollars, filled_at_us FROM kalshi_fills WHERE ticker = ?");
+    query.bindText(1, ticker);
+    while (query.step()) {
+      FillEvent fill;
+      fill.fill_id = query.columnText(0);
+      fill.order_id = query.columnText(1);
+      fill.category = query.columnIsNull(2) ? "other" : query.columnText(2);
+      fill.outcome_yes = query.columnText(3) == "yes";
+      fill.count = decimalOr(query.columnText(4));
+      fill.yes_price = decimalOr(query.columnText(5));
+      fill.no_price = decimalOr(query.columnText(6));
+      fill.fee = decimalOr(query.columnText(7));
+      fill.time_us = query.columnInt(8);
+      fills.push_back(std::move(fill));
+    }
+  }
+  std::optional<SettlementEvent> settlement;
+  std::string category;
+  {
+    sqlite::Statement query(database_,
+                            "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
+                            "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?");
+    query.bindText(1, ticker);
+    if (query.step()) {
+      SettlementEvent event;
+      event.result = query.columnText(0);
+      if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
+      event.revenue_cents = query.columnInt(2);
+      event.fee = decimalOr(query.columnText(3));
+      event.yes_count = decimalOr(query.columnText(4));
+      event.no_count = decimalOr(query.columnText(5));
+      event.time_us = query.columnInt(6);
+      if (!query.columnIsNull(7)) category = query.columnText(7);
+      settlement = event;
+    }
+  }
+  MarketPrices prices;
+  {
+    sqlite::Statement query(database_, "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
+                                       "FROM kalshi_markets WHERE ticker = ?");
+    query.bindText(1, ticker);
+    if (query.step()) {
+      if (!query.columnIsNull(0) && !query.columnText(0).empty()) category = query.columnText(0);
+      prices.last = optionalDecimal(query, 1);
+      prices.bid = optionalDecimal(query, 2);
+      prices.ask = optionalDecimal(query, 3);
+    }
+  }
+  if (category.empty()) {
+    for (const auto& position : positions_) {
+      const std::string* position_ticker = position.get("ticker").ifString();
+      const std::string* position_category = position.get("category").ifString();
+      if (position_ticker && *position_ticker == ticker && position_category) category = *position_category;
+    }
+  }
+  if (category.empty()) category = fills.empty() ? "other" : fills.front().category;
+
+  const MarketResult result = computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
+  if (result.settlement_mismatch) {
+    context_->log(LogLevel::kDebug, "market " + ticker + ": " + *result.settlement_mismatch);
+  }
+  {
+    sqlite::Statement remove(database_, "DELETE FROM kalshi_market_pnl WHERE ticker = ?");
+    remove.bindText(1, ticker);
+    remove.run();
+  }
+  sqlite::Statement insert(database_, upsertSql(marketPnlTable()));
+  const std::string updated_at = nowIso();
+  for (const auto& [row_category, amounts] : result.by_category) {
+    insert.bindText(1, ticker);
+    insert.bindText(2, row_category);
+    insert.bindText(3, amounts.realized.toString());
+    insert.bindText(4, amounts.unrealized.toString());
+    insert.bindText(5, amounts.fees.toString());
+    insert.bindText(6, amounts.cash_flow.toString());
+    // The position and mark belong to the market: on the market category's row, zero elsewhere.
+    const bool market_row = row_category == category;
+    insert.bindText(7, market_row ? result.position.rescaled(2).toString() : "0.00");
+    if (market_row && result.mark) insert.bindText(8, result.mark->toString()); else insert.bindNull(8);
+    insert.bindText(9, updated_at);
+    insert.run();
+  }
+  sqlite::Statement order_pnl(database_, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?");
+  for (const auto& [order_id, pnl] : result.pnl_by_order) {
+    order_pnl.bindInt(1, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
+    order_pnl.bindText(2, order_id);
+    order_pnl.run();
+  }
+  return result.settlement_mismatch.has_value();
+}
+
+Status SnapshotSink::finish() {
+  markets_.flush();
+  settlements_.flush();
+  const std::set<std::string> tickers = marketsToRecompute();
+  uint64_t incomplete = 0;
+  for (const auto& ticker : tickers) incomplete += recomputeMarket(ticker) ? 1 : 0;
+  context_->addCounter("markets_recomputed", tickers.size());
+  if (incomplete > 0) {
+    context_->addCounter("markets_with_incomplete_history", incomplete);
+    context_->log(LogLevel::kWarning,
+                  std::to_string(incomplete) + " settled markets hold fewer fills in the database than "
+                  "Kalshi settled: their history is incomplete and their P&L understated or overstated; "
+                  "run `kalshi-direct run backfill --full` (details with --verbose)");
+  }
+
+  // Totals per category from every market's exact amounts.
+  std::map<std::string, Amounts> by_category;
+  for (const auto& name : options_.categories) by_category[name];
+  Amounts total;
+  std::map<std::string, std::pair<Decimal, Decimal>> computed;  // ticker -> (realized before fees, fees)
+  {
+    sqlite::Statement query(database_, "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
+                                       "cash_flow_dollars FROM kalshi_market_pnl");
+    while (query.step()) {
+      Amounts amounts;
+      amounts.realized = decimalOr(query.columnText(2));
+      amounts.unrealized = decimalOr(query.columnText(3));
+      amounts.fees = decimalOr(query.columnText(4));
+      amounts.cash_flow = decimalOr(query.columnText(5));
+      by_category[query.columnText(1)] += amounts;
+      total += amounts;
+      auto& market = computed[query.columnText(0)];
+      market.first += amounts.realized + amounts.fees;
+      market.second += amounts.fees;
+    }
+  }
+
+  int64_t open_positions = 0;
+  for (const auto& position : positions_) {
+    const Decimal* count = position.get("position_fp").ifDecimal();
+    if (count && !count->isZero()) ++open_positions;
+  }
+  std::string source = "live";
+  if (have_balance_) {
+    if (const std::string* value = balance_.get("snapshot_source").ifString()) source = *value;
+  }
+  const std::string taken_at = nowIso();
+  {
+    sqlite::Statement insert(database_, upsertSql(snapshotsTable()));
+    insert.bindText(1, taken_at);
+    insert.bindText(2, source);
+    insert.bind(3, have_balance_ ? balance_.get("balance") : Value());
+    insert.bind(4, have_balance_ ? balance_.get("portfolio_value") : Value());
+    insert.bind(5, have_positions_ ? Value(open_positions) : Value());
+    insert.bindInt(6, countRows(database_, "kalshi_orders"));
+    insert.bindInt(7, countRows(database_, "kalshi_fills"));
+    insert.bind(8, cents(total.realized));
+    insert.bind(9, cents(total.unrealized));
+    insert.bind(10, cents(total.fees));
+    insert.bindText(11, total.realized.toString());
+    insert.bindText(12, total.unrealized.toString());
+    insert.bindText(13, total.fees.toString());
+    insert.run();
+  }
+  const int64_t snapshot_id = sqlite3_last_insert_rowid(database_);
+  {
+    sqlite::Statement insert(database_, upsertSql(snapshotPnlTable()));
+    for (const auto& [name, amounts] : by_category) {
+      insert.bindInt(1, snapshot_id);
+      insert.bindText(2, name);
+      insert.bind(3, cents(amounts.realized));
+      insert.bind(4, cents(amounts.unrealized));
+      insert.bind(5, cents(amounts.fees));
+      insert.bindText(6, amounts.realized.toString());
+      insert.bindText(7, amounts.unrealized.toString());
+      insert.bindText(8, amounts.fees.toString());
+      insert.run();
+    }
+  }
+  if (have_positions_) {
+    sqlite::exec(database_, "DELETE FROM kalshi_positions");
+    sqlite::Statement insert(database_, upsertSql(positionsTable()));
+    sqlite::Statement reconcile(database_, upsertSql(reconciliationTable()));
+    uint64_t differences = 0;
+    for (const auto& position : positions_) {
+      const std::string* ticker = position.get("ticker").ifString();
+      if (!ticker) continue;
+      insert.bindText(1, *ticker);
+      insert.bind(2, position.get("position_fp").ifDecimal() ? Value(position.get("position_fp").asDecimal().rescaled(2)) : Value("0.00"));
+      insert.bind(3, position.get("total_traded_dollars"));
+      insert.bind(4, position.get("market_exposure_dollars"));
+      insert.bind(5, position.get("realized_pnl_dollars"));
+      insert.bind(6, position.get("fees_paid_dollars"));
+      const Timestamp* updated = position.get("last_updated_ts").ifTimestamp();
+      insert.bind(7, updated ? Value(updated->toIso8601()) : Value());
+      insert.bind(8, position.get("category"));
+      insert.bindInt(9, snapshot_id);
+      insert.run();
+      if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
+      auto mine = computed.find(*ticker);
+      const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
+      const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
+      auto compare = [&](const char* field, const Decimal& ours, const Value& theirs_value) {
+        const Decimal* theirs = theirs_value.ifDecimal();
+        if (!theirs) return;
+        const Decimal difference = ours - *theirs;
+        const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
+        if (magnitude <= options_.tolerance) return;
+        ++differences;
+        reconcile.bindInt(1, snapshot_id);
+        reconcile.bindText(2, *ticker);
+        reconcile.bindText(3, field);
+        reconcile.bindText(4, ours.toString());
+        reconcile.bindText(5, theirs->toString());
+        reconcile.bindText(6, difference.toString());
+        reconcile.run();
+      };
+      compare("realized_pnl", realized, position.get("realized_pnl_dollars"));
+      compare("fees_paid", fees, position.get("fees_paid_dollars"));
+    }
+    context_->addCounter("reconciliation_differences", differences);
+    if (differences > 0) {
+      context_->log(LogLevel::kWarning, std::to_string(differences) +
+                                            " market figures differ from Kalshi's by more than $" +
+                                            options_.tolerance.toString() + " (see kalshi_reconciliation, snapshot " +
+                                            std::to_string(snapshot_id) + ")");
+    }
+  }
+  context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source + "): realized " +
+                                     total.realized.rescaled(2).toString() + ", unrealized " +
+                                     total.unrealized.rescaled(2).toString() + ", fees " +
+                                     total.fees.rescaled(2).toString() + " dollars");
+  return Status::ok();
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,66 @@
+// kalshi_snapshots: the dashboard's account state, one snapshot per sync.
+//
+// Takes balance, positions, settlements, markets and fills. While the run streams it upserts
+// kalshi_markets and kalshi_settlements and notes which markets got new fills or settlements.
+// At finish() (all input delivered, same transaction as every row of the run) it
+//   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets that changed, the markets with
+//      open positions (their marks move) - or all markets when kalshi_market_pnl is empty -
+//      from every fill in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
+//   2. inserts one kalshi_snapshots row (taken_at, source live/fallback, balance, portfolio value,
+//      open positions, orders, realized/unrealized/fees) and one kalshi_snapshot_pnl row per
+//      category (the configured categories always, plus any other that has amounts);
+//   3. replaces kalshi_positions with the positions of this run;
+//   4. compares the computed realized P&L and fees per market with what Kalshi reports in its
+//      market positions; differences beyond `reconcile_tolerance` go to kalshi_reconciliation and
+//      the run summary (counter reconciliation_differences). Nothing is hidden or adjusted.
+// The snapshot's source is the snapshot_source of the last balance record: "fallback" when the
+// pipeline's fallback source served the run.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kalshi/accounting.h"
+#include "kalshi/row_writer.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct SnapshotOptions {
+  std::string path;
+  AccountingOptions accounting;
+  std::vector<std::string> categories;
+  Decimal tolerance = Decimal(1, 2);  // $0.01
+  bool recompute_all = false;
+};
+
+class SnapshotSink final : public Sink {
+ public:
+  explicit SnapshotSink(SnapshotOptions options);
+  std::string databasePath() const override { return options_.path; }
+  Status open(SinkContext& context) override;
+  WriteResult write(const Batch& batch) override;
+  Status flush() override;
+  Status finish() override;
+  void rollback() override;
+
+ private:
+  // Returns true when the market's settlement disagrees with its fills (history incomplete).
+  bool recomputeMarket(const std::string& ticker);
+  std::set<std::string> marketsToRecompute();
+
+  SnapshotOptions options_;
+  SinkContext* context_ = nullptr;
+  sqlite3* database_ = nullptr;
+  RowWriter markets_{marketsTable()};
+  RowWriter settlements_{settlementsTable()};
+  std::set<std::string> touched_;
+  std::vector<Record> positions_;
+  bool have_positions_ = false;
+  Record balance_;
+  bool have_balance_ = false;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,268 @@
+#include "local_db_fallback_source.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "kalshi/tables.h"
+#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/json_writer.h"
+
+namespace kalshi_direct {
+namespace plugins {
+
+namespace {
+
+using sqlite::Statement;
+
+bool wants(const std::vector<std::string>& streams, const char* stream) {
+  return std::find(streams.begin(), streams.end(), stream) != streams.end();
+}
+
+Status noState(const std::string& path) {
+  return Status::failed("no last known state in " + path + ": run a successful sync first");
+}
+
+bool tableExists(sqlite3* db, const char* table) {
+  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  statement.bindText(1, table);
+  return statement.step();
+}
+
+// One row's columns as text (for a rejected row's raw form): {"column":"text"|null,...}.
+std::string rowJson(const Statement& statement) {
+  Record row;
+  for (int i = 0; i < statement.columnCount(); ++i) {
+    row.append(statement.columnName(i),
+               statement.columnIsNull(i) ? Value() : Value(statement.columnText(i)));
+  }
+  return recordToJson(row);
+}
+
+// Column `column` as the typed value kalshi_live would have produced; false with `reason` when the
+// stored text cannot be that type. NULL stays null.
+enum class Kind { kText, kDecimal, kTimestamp };
+
+bool columnValue(const Statement& statement, int column, Kind kind, Value& out, std::string& reason) {
+  if (statement.columnIsNull(column)) {
+    out = Value();
+    return true;
+  }
+  const std::string text = statement.columnText(column);
+  switch (kind) {
+    case Kind::kText:
+      out = Value(text);
+      return true;
+    case Kind::kDecimal: {
+      Decimal value;
+      if (!Decimal::parse(text, value)) {
+        reason = statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an exact decimal";
+        return false;
+      }
+      out = Value(value);
+      return true;
+    }
+    case Kind::kTimestamp: {
+      Timestamp value;
+      if (!Timestamp::parse(text, value)) {
+        reason = statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an ISO 8601 time";
+        return false;
+      }
+      out = Value(value);
+      return true;
+    }
+  }
+  return false;
+}
+
+struct ColumnMap {
+  const char* column;  // in the table
+  const char* field;   // in the record (kalshi_live's name)
+  Kind kind;
+};
+
+// Reads `sql`'s rows into records with the fields of `columns` (selected in that order);
+// `required` columns must not be NULL.
+void readRows(sqlite3* db, const std::string& sql, const std::vector<ColumnMap>& columns,
+              size_t required, const char* stream, std::vector<Record>& out,
+              std::vector<LastKnownState::Rejected>& rejected) {
+  Statement statement(db, sql);
+  while (statement.step()) {
+    Record record;
+    record.reserve(columns.size());
+    std::string reason;
+    for (size_t i = 0; i < columns.size() && reason.empty(); ++i) {
+      Value value;
+      if (!columnValue(statement, static_cast<int>(i), columns[i].kind, value, reason)) break;
+      if (i < required && value.isNull()) reason = std::string(columns[i].column) + " is NULL";
+      record.append(columns[i].field, std::move(value));
+    }
+    if (!reason.empty()) {
+      rejected.push_back({stream, rowJson(statement),
+                          std::string(stream) + ": row of the local database: " + reason});
+      continue;
+    }
+    out.push_back(std::move(record));
+  }
+}
+
+std::string selectList(const std::vector<ColumnMap>& columns, const char* prefix) {
+  std::string sql;
+  for (const auto& column : columns) sql += (sql.empty() ? "" : ", ") + std::string(prefix) + column.column;
+  return sql;
+}
+
+Status readSnapshot(sqlite3* db, const std::string& path, LastKnownState& out) {
+  const char* table = kalshi::snapshotsTable().name;
+  if (!tableExists(db, table)) return noState(path);
+  // The latest snapshot made from the API: a fallback snapshot only repeats it (with a later
+  // taken_at that would misdate the data). A database holding only fallback rows still serves.
+  Statement statement(db, std::string("SELECT id, taken_at, source, balance_cents, portfolio_value_cents FROM ") +
+                              table + " ORDER BY (source = 'live') DESC, id DESC LIMIT 1");
+  if (!statement.step()) return noState(path);
+  LastKnownSnapshot snapshot;
+  snapshot.id = statement.columnInt(0);
+  snapshot.taken_at = statement.columnText(1);
+  snapshot.source = statement.columnText(2);
+  if (!Timestamp::parse(snapshot.taken_at, snapshot.taken)) {
+    return Status::failed("the last snapshot (#" + std::to_string(snapshot.id) + ") in " + path +
+                          " has an unreadable taken_at '" + snapshot.taken_at.substr(0, 64) + "'");
+  }
+  Record balance;
+  if (statement.columnIsNull(3)) {
+    balance.append("balance", Value());
+    balance.append("balance_dollars", Value());
+  } else {
+    const int64_t cents = statement.columnInt(3);
+    balance.append("balance", Value(cents));
+    balance.append("balance_dollars", Value(Decimal(cents, 2)));
+  }
+  balance.append("portfolio_value", statement.columnIsNull(4) ? Value() : Value(statement.columnInt(4)));
+  balance.append("updated_ts", Value(snapshot.taken.unixSeconds()));
+  balance.append("snapshot_source", Value("fallback"));
+  out.snapshot = std::move(snapshot);
+  out.balance = std::move(balance);
+  return Status::ok();
+}
+
+const std::vector<ColumnMap>& positionColumns() {
+  static const std::vector<ColumnMap> columns = {
+      {"ticker", "ticker", Kind::kText},
+      {"position_fp", "position_fp", Kind::kDecimal},
+      {"total_traded_dollars", "total_traded_dollars", Kind::kDecimal},
+      {"market_exposure_dollars", "market_exposure_dollars", Kind::kDecimal},
+      {"realized_pnl_dollars", "realized_pnl_dollars", Kind::kDecimal},
+      {"fees_paid_dollars", "fees_paid_dollars", Kind::kDecimal},
+      {"last_updated_at", "last_updated_ts", Kind::kTimestamp},
+  };
+  return columns;
+}
+
+const std::vector<ColumnMap>& marketColumns() {
+  static const std::vector<ColumnMap> columns = {
+      {"ticker", "ticker", Kind::kText},
+      {"event_ticker", "event_ticker", Kind::kText},
+      {"series_ticker", "series_ticker", Kind::kText},
+      {"series_category", "series_category", Kind::kText},
+      {"title", "title", Kind::kText},
+      {"market_type", "market_type", Kind::kText},
+      {"status", "status", Kind::kText},
+      {"result", "result", Kind::kText},
+      {"yes_bid_dollars", "yes_bid_dollars", Kind::kDecimal},
+      {"yes_ask_dollars", "yes_ask_dollars", Kind::kDecimal},
+      {"last_price_dollars", "last_price_dollars", Kind::kDecimal},
+      {"close_time", "close_time", Kind::kTimestamp},
+  };
+  return columns;
+}
+
+}  // namespace
+
+Status readLastKnownState(const std::string& path, const std::vector<std::string>& streams,
+                          LastKnownState& out) {
+  out = LastKnownState();
+  try {
+    std::unique_ptr<sqlite::Database> database;
+    try {
+      database = std::make_unique<sqlite::Database>(path, sqlite::Database::Mode::kReadOnly);
+    } catch (const sqlite::SqliteError& error) {
+      // A file that does not exist (or cannot be opened at all): nothing was ever synced here.
+      if ((error.code() & 0xff) == SQLITE_CANTOPEN) return noState(path);
+      throw;
+    }
+    sqlite3* db = database->handle();
+    const char* positions = kalshi::positionsTable().name;
+    const char* markets = kalshi::marketsTable().name;
+    // One read transaction: balance, markets and positions from the same committed state.
+    database->exec("BEGIN");
+    if (wants(streams, "balance")) {
+      if (Status status = readSnapshot(db, path, out); !status.isOk()) return status;
+    }
+    const bool want_positions = wants(streams, "positions");
+    const bool want_markets = wants(streams, "markets");
+    if ((want_positions || want_markets) && !tableExists(db, positions)) return noState(path);
+    if (want_markets && !tableExists(db, markets)) return noState(path);
+    if (want_markets) {
+      readRows(db,
+               "SELECT " + selectList(marketColumns(), "m.") + " FROM " + markets + " m WHERE m.ticker IN (SELECT ticker FROM " +
+                   positions + ") ORDER BY m.ticker",
+               marketColumns(), 1, "markets", out.markets, out.rejected);
+    }
+    if (want_positions) {
+      readRows(db, "SELECT " + selectList(positionColumns(), "") + " FROM " + positions + " ORDER BY ticker",
+               positionColumns(), 2, "positions", out.positions, out.rejected);
+    }
+    database->exec("COMMIT");
+  } catch (const sqlite::SqliteError& error) {
+    return Status::failed("cannot read the last known state from " + path + ": " + error.what());
+  }
+  return Status::ok();
+}
+
+Status LocalDbFallbackSource::open(SourceContext& context) {
+  context_ = &context;
+  LastKnownState state;
+  if (Status status = readLastKnownState(config_.path, config_.streams, state); !status.isOk()) {
+    return status;
+  }
+  for (auto& rejected : state.rejected) context.reject(rejected.stream, rejected.raw, rejected.reason);
+  // kalshi_live's order: balance, then positions with their markets ahead of them.
+  for (const char* stream : {"balance", "markets", "positions"}) {
+    if (!wants(config_.streams, stream)) continue;
+    Batch batch;
+    batch.stream = stream;
+    if (std::string(stream) == "balance") batch.records.push_back(std::move(state.balance));
+    if (std::string(stream) == "markets") batch.records = std::move(state.markets);
+    if (std::string(stream) == "positions") batch.records = std::move(state.positions);
+    pending_.push_back(std::move(batch));
+  }
+  std::string message = "serving the last known state from " + config_.path;
+  if (state.snapshot) {
+    message += ": balance of snapshot #" + std::to_string(state.snapshot->id) + " taken at " +
+               state.snapshot->taken_at + " (" + state.snapshot->source + ")";
+  }
+  for (const auto& batch : pending_) {
+    if (batch.stream != "balance") message += ", " + std::to_string(batch.size()) + " " + batch.stream;
+  }
+  context.log(LogLevel::kWarning, message);
+  return Status::ok();
+}
+
+Status LocalDbFallbackSource::read(Batch& batch) {
+  while (stream_index_ < pending_.size() && record_index_ >= pending_[stream_index_].size()) {
+    ++stream_index_;
+    record_index_ = 0;
+  }
+  if (stream_index_ >= pending_.size() || context_->stopRequested()) return Status::endOfStream();
+  Batch& source = pending_[stream_index_];
+  const size_t limit = std::max<size_t>(1, context_->batchSize());
+  const size_t end = std::min(source.size(), record_index_ + limit);
+  batch.stream = source.stream;
+  batch.records.reserve(end - record_index_);
+  for (size_t i = record_index_; i < end; ++i) batch.records.push_back(std::move(source.records[i]));
+  record_index_ = end;
+  return Status::ok();
+}
+
+}  // namespace plugins
+}  // namespace kalshi_direct

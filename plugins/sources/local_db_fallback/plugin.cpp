@@ -1,0 +1,78 @@
+// Wiring of the `local_db_fallback` source: option table, option checks, registration.
+// Logic: local_db_fallback_source.cpp.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kalshi_direct/plugin.h"
+#include "local_db_fallback_source.h"
+
+namespace kalshi_direct {
+namespace builtin {
+
+namespace {
+
+const std::vector<std::string> kStreams = {"balance", "positions", "markets"};
+
+std::vector<std::string> configuredStreams(const Options& options) {
+  std::vector<std::string> streams =
+      options.has("streams") ? options.getStringList("streams") : std::vector<std::string>{"balance", "positions"};
+  // In kalshi_live's order, once each.
+  std::vector<std::string> ordered;
+  for (const char* stream : {"balance", "markets", "positions"}) {
+    if (std::find(streams.begin(), streams.end(), stream) != streams.end()) ordered.push_back(stream);
+  }
+  return ordered;
+}
+
+class LocalDbFallbackFactory final : public SourceFactory {
+ public:
+  std::string name() const override { return "local_db_fallback"; }
+  std::string description() const override {
+    return "Reads the last known balance and positions back from the local database (a source's "
+           "fallback: when the API is unavailable)";
+  }
+  std::vector<OptionSpec> options() const override {
+    return {
+        OptionSpec("path", OptionType::kString)
+            .required()
+            .help("SQLite database earlier syncs wrote (opened read-only)"),
+        OptionSpec("streams", OptionType::kStringList)
+            .help("any of balance, positions, markets (default: balance, positions)"),
+    };
+  }
+  std::vector<std::string> streams(const Options& options) const override {
+    return configuredStreams(options);
+  }
+  Status create(const Options& options, SourcePtr& out) const override {
+    auto error = [&](const char* option, const std::string& message) {
+      return Status::invalidConfig(options.location(option).toString() +
+                                   ": source 'local_db_fallback': " + message);
+    };
+    plugins::LocalDbFallbackConfig config;
+    config.path = options.getString("path");
+    if (config.path.empty()) return error("path", "option 'path' must not be empty");
+    if (options.has("streams")) {
+      const auto listed = options.getStringList("streams");
+      if (listed.empty()) return error("streams", "streams must list at least one of balance, positions, markets");
+      for (const auto& stream : listed) {
+        if (std::find(kStreams.begin(), kStreams.end(), stream) == kStreams.end()) {
+          return error("streams", "unknown stream '" + stream + "' (valid: balance, positions, markets)");
+        }
+      }
+    }
+    config.streams = configuredStreams(options);
+    out = std::make_unique<plugins::LocalDbFallbackSource>(std::move(config));
+    return Status::ok();
+  }
+};
+
+}  // namespace
+
+Status register_source_local_db_fallback(PluginRegistrar& registrar) {
+  return registrar.addSource(std::make_unique<LocalDbFallbackFactory>());
+}
+
+}  // namespace builtin
+}  // namespace kalshi_direct

@@ -1,0 +1,201 @@
+#include "categorizer.h"
+
+#include <fnmatch.h>
+
+#include <functional>
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return text;
+}
+
+bool startsWithAny(const std::string& text, const std::vector<std::string>& prefixes) {
+  for (const auto& prefix : prefixes) {
+    if (text.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
+uint64_t hashId(const std::string& id) { return std::hash<std::string>{}(id); }
+
+Status collect(const ConfigValue& value, const std::string& what, std::vector<std::string>& out) {
+  if (value.isScalar()) {
+    out.push_back(value.text());
+    return Status::ok();
+  }
+  if (value.isList()) {
+    for (const auto& item : value.items()) {
+      if (!item.isScalar()) {
+        return Status::invalidConfig(item.location().toString() + ": transform 'categorize_pnl': " + what +
+                                     " must be a value or a list of values");
+      }
+      out.push_back(item.text());
+    }
+    return Status::ok();
+  }
+  return Status::invalidConfig(value.location().toString() + ": transform 'categorize_pnl': " + what +
+                               " must be a value or a list of values");
+}
+
+}  // namespace
+
+Status parseCategoryRules(const ConfigValue& rules, std::vector<CategoryRule>& out) {
+  const std::string where = rules.location().toString() + ": transform 'categorize_pnl': ";
+  if (!rules.isList()) return Status::invalidConfig(where + "rules must be a list of maps");
+  if (rules.items().size() > 64) return Status::invalidConfig(where + "at most 64 rules");
+  for (const auto& item : rules.items()) {
+    const std::string at = item.location().toString() + ": transform 'categorize_pnl': ";
+    if (!item.isMap()) return Status::invalidConfig(at + "each rule must be a map such as {series_category: Crypto, category: crypto}");
+    CategoryRule rule;
+    bool has_condition = false;
+    for (const auto& entry : item.entries()) {
+      const std::string key_at = entry.key_location.toString() + ": transform 'categorize_pnl': ";
+      Status status;
+      if (entry.key == "category") {
+        if (!entry.value.isScalar() || entry.value.text().empty()) return Status::invalidConfig(key_at + "category must be a name");
+        rule.category = entry.value.text();
+        continue;
+      }
+      has_condition = true;
+      if (entry.key == "series_category") {
+        std::vector<std::string> values;
+        status = collect(entry.value, entry.key, values);
+        for (auto& value : values) rule.series_categories.push_back(lower(value));
+      } else if (entry.key == "series_prefix") {
+        status = collect(entry.value, entry.key, rule.series_prefixes);
+      } else if (entry.key == "ticker_pattern") {
+        status = collect(entry.value, entry.key, rule.ticker_patterns);
+      } else if (entry.key == "client_order_id_prefix") {
+        status = collect(entry.value, entry.key, rule.client_order_id_prefixes);
+      } else if (entry.key == "maker") {
+        bool maker = false;
+        if (!entry.value.isScalar() || !parseBool(entry.value.text(), maker)) {
+          return Status::invalidConfig(key_at + "maker must be true or false");
+        }
+        rule.maker = maker;
+      } else {
+        return Status::invalidConfig(key_at + "unknown rule key '" + entry.key +
+                                     "' (valid: series_category, series_prefix, ticker_pattern, "
+                                     "client_order_id_prefix, maker, category)");
+      }
+      if (!status.isOk()) return status;
+    }
+    if (rule.category.empty()) return Status::invalidConfig(at + "the rule has no 'category' (what to call what it matches)");
+    if (!has_condition) return Status::invalidConfig(at + "the rule has no condition (use `default:` for the rest)");
+    out.push_back(std::move(rule));
+  }
+  return Status::ok();
+}
+
+std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_prefix) {
+  std::vector<CategoryRule> rules;
+  if (!market_making_prefix.empty()) {
+    CategoryRule rule;
+    rule.client_order_id_prefixes = {market_making_prefix};
+    rule.category = "market_making";
+    rules.push_back(rule);
+  }
+  auto byCategory = [&](std::vector<std::string> categories, const char* category) {
+    CategoryRule rule;
+    for (auto& name : categories) rule.series_categories.push_back(lower(name));
+    rule.category = category;
+    rules.push_back(rule);
+  };
+  byCategory({"Climate and Weather"}, "weather");
+  byCategory({"Crypto"}, "crypto");
+  byCategory({"Economics", "Financials"}, "econ");
+  return rules;
+}
+
+Categorizer::Categorizer(std::vector<CategoryRule> rules, std::string default_category)
+    : rules_(std::move(rules)), default_(std::move(default_category)) {
+  for (const auto& rule : rules_) uses_client_order_ids_ |= !rule.client_order_id_prefixes.empty();
+}
+
+uint64_t Categorizer::clientOrderMask(const std::string& client_order_id) const {
+  uint64_t mask = 0;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (startsWithAny(client_order_id, rules_[i].client_order_id_prefixes)) mask |= uint64_t{1} << i;
+  }
+  return mask;
+}
+
+bool Categorizer::matches(const CategoryRule& rule, size_t rule_index, const std::string& stream,
+                          const Record& record, const MarketInfo* market, uint64_t order_mask) const {
+  if (!rule.series_categories.empty()) {
+    if (!market) return false;
+    bool any = false;
+    for (const auto& category : rule.series_categories) any = any || category == market->series_category;
+    if (!any) return false;
+  }
+  if (!rule.series_prefixes.empty() && (!market || !startsWithAny(market->series_ticker, rule.series_prefixes))) {
+    return false;
+  }
+  if (!rule.ticker_patterns.empty()) {
+    const std::string* ticker = record.get("ticker").ifString();
+    bool any = false;
+    for (const auto& pattern : rule.ticker_patterns) {
+      any = any || (ticker && fnmatch(pattern.c_str(), ticker->c_str(), 0) == 0);
+    }
+    if (!any) return false;
+  }
+  if (!rule.client_order_id_prefixes.empty() && (order_mask & (uint64_t{1} << rule_index)) == 0) return false;
+  if (rule.maker) {
+    if (stream != "fills") return false;
+    const Value& taker = record.get("is_taker");
+    const bool* is_taker = taker.ifBool();
+    const int64_t* is_taker_int = taker.ifInt();
+    if (!is_taker && !is_taker_int) return false;
+    const bool maker = is_taker ? !*is_taker : *is_taker_int == 0;
+    if (maker != *rule.maker) return false;
+  }
+  return true;
+}
+
+std::string Categorizer::categorize(const std::string& stream, const Record& record) {
+  const std::string* ticker = record.get("ticker").ifString();
+  if (stream == "markets" && ticker) {
+    MarketInfo info;
+    if (const std::string* series = record.get("series_ticker").ifString()) info.series_ticker = *series;
+    if (const std::string* category = record.get("series_category").ifString()) info.series_category = lower(*category);
+    markets_[*ticker] = info;
+  }
+  const MarketInfo* market = nullptr;
+  if (ticker) {
+    auto it = markets_.find(*ticker);
+    if (it != markets_.end()) market = &it->second;
+  }
+  uint64_t mask = 0;
+  if (uses_client_order_ids_) {
+    if (stream == "orders") {
+      if (const std::string* client_id = record.get("client_order_id").ifString()) mask = clientOrderMask(*client_id);
+      if (const std::string* order_id = record.get("id").ifString()) {
+        if (mask != 0) order_masks_[hashId(*order_id)] = mask;
+        else order_masks_.erase(hashId(*order_id));
+      }
+    } else if (stream == "fills") {
+      if (const std::string* order_id = record.get("order_id").ifString()) {
+        auto it = order_masks_.find(hashId(*order_id));
+        if (it != order_masks_.end()) mask = it->second;
+      }
+    }
+  }
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (matches(rules_[i], i, stream, record, market, mask)) return rules_[i].category;
+  }
+  return default_;
+}
+
+Status Categorizer::process(Batch&& batch, Emitter& out) {
+  for (auto& record : batch.records) record.set("category", Value(categorize(batch.stream, record)));
+  out.emit(std::move(batch));
+  return Status::ok();
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,71 @@
+// categorize_pnl: gives every order, fill, settlement, position and market a dashboard category
+// (weather, crypto, econ, market_making, other...) by rules from the pipeline YAML.
+//
+// Rules are tried in order; the first whose conditions ALL match wins; no match -> `default`.
+// Conditions (each a value or a list of alternatives):
+//   series_category         the exchange's category of the market's series ("Climate and Weather"),
+//                           compared case-insensitively; known from the `markets` stream
+//   series_prefix           the series ticker starts with it ("KXHIGH")
+//   ticker_pattern          shell glob on the market ticker ("KXBTC*")
+//   client_order_id_prefix  the order's client_order_id starts with it (fills: their order's)
+//   maker                   true: maker fills (is_taker false); false: taker fills
+// A condition on a field the record lacks does not match (settlements have no client_order_id).
+// Fills learn their order's client_order_id from the orders stream, which kalshi_live emits
+// before fills (every order that can receive new fills is in the same run).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kalshi_direct/config.h"
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct CategoryRule {
+  std::vector<std::string> series_categories;  // lower case
+  std::vector<std::string> series_prefixes;
+  std::vector<std::string> ticker_patterns;
+  std::vector<std::string> client_order_id_prefixes;
+  std::optional<bool> maker;
+  std::string category;
+};
+
+// Parses `rules:` (a list of maps). Errors carry the rule's file:line:column.
+Status parseCategoryRules(const ConfigValue& rules, std::vector<CategoryRule>& out);
+
+// The shipped mapping, used when a pipeline gives no rules.
+std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_prefix);
+
+class Categorizer final : public Transform {
+ public:
+  Categorizer(std::vector<CategoryRule> rules, std::string default_category);
+  Status process(Batch&& batch, Emitter& out) override;
+
+  // For tests: the category a record of `stream` gets.
+  std::string categorize(const std::string& stream, const Record& record);
+
+ private:
+  struct MarketInfo {
+    std::string series_ticker;
+    std::string series_category;  // lower case
+  };
+  bool matches(const CategoryRule& rule, size_t rule_index, const std::string& stream,
+               const Record& record, const MarketInfo* market, uint64_t order_mask) const;
+  uint64_t clientOrderMask(const std::string& client_order_id) const;
+
+  std::vector<CategoryRule> rules_;
+  std::string default_;
+  std::unordered_map<std::string, MarketInfo> markets_;
+  // order_id hash -> bit i set when the order's client_order_id matched rule i's prefix list.
+  // Only orders with a non-zero mask are kept, so memory follows the bot's orders, not history.
+  std::unordered_map<uint64_t, uint64_t> order_masks_;
+  bool uses_client_order_ids_ = false;
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,56 @@
+// Wiring for the categorize_pnl transform.
+#include <memory>
+
+#include "categorizer.h"
+
+namespace kalshi_direct {
+namespace builtin {
+
+namespace {
+
+class CategorizePnlFactory final : public TransformFactory {
+ public:
+  std::string name() const override { return "categorize_pnl"; }
+  std::string description() const override {
+    return "Gives orders, fills, settlements, positions and markets a P&L category by ordered rules";
+  }
+  std::vector<OptionSpec> options() const override {
+    return {OptionSpec("rules", OptionType::kAny)
+                .help("ordered list of {<conditions>, category: NAME}; conditions: series_category, series_prefix, "
+                      "ticker_pattern, client_order_id_prefix, maker (default: the shipped weather/crypto/econ/"
+                      "market_making mapping)"),
+            OptionSpec("default", OptionType::kString).defaultValue("other").help("category of what no rule matches"),
+            OptionSpec("market_making_prefix", OptionType::kString)
+                .defaultValue("mm-")
+                .help("client_order_id prefix of the market-making bot, used by the default rules")};
+  }
+  std::vector<std::string> defaultInputs(const Options&) const override {
+    return {"orders", "fills", "settlements", "positions", "markets"};
+  }
+  std::vector<std::string> outputs(const std::vector<std::string>& inputs, const Options&) const override {
+    return inputs;
+  }
+  Status create(const Options& options, TransformPtr& out) const override {
+    std::vector<kalshi::CategoryRule> rules;
+    if (const ConfigValue* given = options.find("rules")) {
+      if (Status status = kalshi::parseCategoryRules(*given, rules); !status.isOk()) return status;
+    } else {
+      rules = kalshi::defaultCategoryRules(options.getString("market_making_prefix"));
+    }
+    if (options.getString("default").empty()) {
+      return Status::invalidConfig(options.location("default").toString() +
+                                   ": transform 'categorize_pnl': default must be a category name");
+    }
+    out = std::make_unique<kalshi::Categorizer>(std::move(rules), options.getString("default"));
+    return Status::ok();
+  }
+};
+
+}  // namespace
+
+Status register_transform_categorize_pnl(PluginRegistrar& registrar) {
+  return registrar.addTransform(std::make_unique<CategorizePnlFactory>());
+}
+
+}  // namespace builtin
+}  // namespace kalshi_direct

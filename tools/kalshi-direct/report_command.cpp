@@ -1,0 +1,476 @@
+#include "report_command.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/runner.h"
+#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/json_writer.h"
+
+namespace kalshi_direct {
+namespace cli {
+
+namespace {
+
+using sqlite::Statement;
+
+const char* kUsage =
+    "usage: kalshi-direct report [--db PATH] [--json] [--since TIME]\n"
+    "\n"
+    "P&L by category and in total from the latest snapshot in the database (no API calls).\n"
+    "\n"
+    "  --db PATH     database (default: $KALSHI_DB, else ./kalshi.db)\n"
+    "  --json        one JSON object with exact decimal strings (for dashboards)\n"
+    "  --since TIME  also show the change since the latest snapshot taken at or before TIME:\n"
+    "                ISO 8601 (2026-08-01T00:00:00Z, 2026-08-01) or a duration ago (24h, 7d)\n";
+
+const char* kCommand = "kalshi-direct report: ";
+const char* kRunSyncFirst = ": run `kalshi-direct run sync` first";
+
+struct Arguments {
+  std::string db;
+  bool json = false;
+  bool help = false;
+  std::optional<std::string> since;
+};
+
+bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::string& error) {
+  const std::string usage = " (usage: kalshi-direct report [--db PATH] [--json] [--since TIME])";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& flag, std::string& target) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = flag + " needs a value" + usage;
+        return false;
+      }
+      target = args[++i];
+      return true;
+    };
+    if (arg == "--json") {
+      out.json = true;
+    } else if (arg == "--help" || arg == "-h") {
+      out.help = true;
+    } else if (arg == "--db") {
+      if (!value(arg, out.db)) return false;
+    } else if (arg.rfind("--db=", 0) == 0 && arg.size() > 5) {
+      out.db = arg.substr(5);
+    } else if (arg == "--since") {
+      std::string since;
+      if (!value(arg, since)) return false;
+      out.since = since;
+    } else if (arg.rfind("--since=", 0) == 0 && arg.size() > 8) {
+      out.since = arg.substr(8);
+    } else if (!arg.empty() && arg[0] == '-') {
+      error = "unknown option '" + arg + "'" + usage;
+      return false;
+    } else {
+      error = "unexpected argument '" + arg + "'" + usage;
+      return false;
+    }
+  }
+  if (out.db.empty()) {
+    const char* env = std::getenv("KALSHI_DB");
+    out.db = env && *env ? env : "kalshi.db";
+  }
+  return true;
+}
+
+int64_t nowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ISO 8601 (with or without zone: UTC assumed; a bare date is its midnight UTC) or a duration ago.
+bool parseSince(const std::string& text, Timestamp& out, std::string& error) {
+  const bool has_letter_unit = !text.empty() && std::isalpha(static_cast<unsigned char>(text.back()));
+  const bool looks_like_duration = text.find_first_of("-:T") == std::string::npos;
+  if (looks_like_duration) {
+    int64_t millis = 0;
+    if (has_letter_unit && parseDurationMillis(text, millis) && millis >= 0) {
+      out = Timestamp::fromMicros(nowMicros() - millis * 1000);
+      return true;
+    }
+  } else {
+    for (const std::string& candidate : {text, text + "Z", text + ":00Z", text + "T00:00:00Z"}) {
+      if (Timestamp::parse(candidate, out)) return true;
+    }
+  }
+  error = "--since: '" + text + "' is not an ISO 8601 time (2026-08-01T00:00:00Z, 2026-08-01) or a "
+          "duration ago (24h, 7d, 30m)";
+  return false;
+}
+
+// ---- money ----
+
+Decimal normalized(const Decimal& value, int min_scale) {
+  if (value.scale() <= min_scale) return value.rescaled(min_scale);
+  Decimal out = value;
+  Decimal shorter;
+  while (out.scale() > min_scale && out.tryRescale(out.scale() - 1, shorter)) out = shorter;
+  return out;
+}
+std::string exactDollars(const Decimal& value) { return normalized(value, 4).toString(); }
+std::string dollars(const Decimal& value) {
+  return value.rescaled(2, Rounding::kHalfAwayFromZero).toString();
+}
+
+using Money = std::optional<Decimal>;
+
+Money operator-(const Money& a, const Money& b) {
+  if (!a || !b) return std::nullopt;
+  return *a - *b;
+}
+Money operator+(const Money& a, const Money& b) {
+  if (!a || !b) return std::nullopt;
+  return *a + *b;
+}
+
+// The exact *_dollars column when it holds a decimal, else the *_cents column, else unknown.
+Money moneyColumn(const Statement& statement, int dollars_column, int cents_column) {
+  if (dollars_column >= 0 && !statement.columnIsNull(dollars_column)) {
+    Decimal value;
+    if (Decimal::parse(statement.columnText(dollars_column), value)) return value;
+  }
+  if (cents_column >= 0 && !statement.columnIsNull(cents_column)) {
+    return Decimal(statement.columnInt(cents_column), 2);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> intColumn(const Statement& statement, int column) {
+  if (statement.columnIsNull(column)) return std::nullopt;
+  return statement.columnInt(column);
+}
+
+struct Pnl {
+  Money realized, unrealized, fees;
+  Money total() const { return realized + unrealized; }
+};
+
+Pnl operator-(const Pnl& a, const Pnl& b) {
+  return Pnl{a.realized - b.realized, a.unrealized - b.unrealized, a.fees - b.fees};
+}
+
+struct Snapshot {
+  int64_t id = 0;
+  std::string taken_at, source;
+  Money balance, portfolio_value;
+  std::optional<int64_t> open_positions, total_orders, total_fills;
+  Pnl totals;
+  std::map<std::string, Pnl> categories;
+};
+
+bool tableExists(sqlite3* db, const char* table) {
+  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  statement.bindText(1, table);
+  return statement.step();
+}
+
+Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
+  Statement statement(db,
+                      "SELECT id, taken_at, source, balance_cents, portfolio_value_cents, open_positions,"
+                      " total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
+                      " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
+                      " FROM kalshi_snapshots WHERE id = ?");
+  statement.bindInt(1, id);
+  Snapshot snapshot;
+  if (!statement.step()) return snapshot;
+  snapshot.id = statement.columnInt(0);
+  snapshot.taken_at = statement.columnText(1);
+  snapshot.source = statement.columnText(2);
+  snapshot.balance = moneyColumn(statement, -1, 3);
+  snapshot.portfolio_value = moneyColumn(statement, -1, 4);
+  snapshot.open_positions = intColumn(statement, 5);
+  snapshot.total_orders = intColumn(statement, 6);
+  snapshot.total_fills = intColumn(statement, 7);
+  snapshot.totals = Pnl{moneyColumn(statement, 11, 8), moneyColumn(statement, 12, 9), moneyColumn(statement, 13, 10)};
+  if (have_categories) {
+    Statement rows(db,
+                   "SELECT category, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
+                   " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
+                   " FROM kalshi_snapshot_pnl WHERE snapshot_id = ? ORDER BY category");
+    rows.bindInt(1, id);
+    while (rows.step()) {
+      snapshot.categories[rows.columnText(0)] =
+          Pnl{moneyColumn(rows, 4, 1), moneyColumn(rows, 5, 2), moneyColumn(rows, 6, 3)};
+    }
+  }
+  // A total the snapshot row does not hold: the exact sum of its categories.
+  auto fill = [&](Money Pnl::*field) {
+    if (snapshot.totals.*field || snapshot.categories.empty()) return;
+    Money sum = Decimal();
+    for (const auto& [name, pnl] : snapshot.categories) sum = sum + pnl.*field;
+    snapshot.totals.*field = sum;
+  };
+  fill(&Pnl::realized);
+  fill(&Pnl::unrealized);
+  fill(&Pnl::fees);
+  return snapshot;
+}
+
+// The change of every category present in either snapshot (absent = zero).
+std::map<std::string, Pnl> categoryChanges(const Snapshot& latest, const Snapshot& base) {
+  std::map<std::string, Pnl> changes;
+  const Pnl zero{Decimal(), Decimal(), Decimal()};
+  for (const auto& [name, pnl] : latest.categories) {
+    auto it = base.categories.find(name);
+    changes[name] = pnl - (it == base.categories.end() ? zero : it->second);
+  }
+  for (const auto& [name, pnl] : base.categories) {
+    if (latest.categories.count(name) == 0) changes[name] = zero - pnl;
+  }
+  return changes;
+}
+
+struct Comparison {
+  std::string since_iso;
+  std::optional<Snapshot> base;
+  std::string message;
+};
+
+// ---- output ----
+
+std::string cell(const Money& value) { return value ? dollars(*value) : "-"; }
+std::string cell(const std::optional<int64_t>& value) { return value ? std::to_string(*value) : "-"; }
+
+void printAligned(const std::vector<std::vector<std::string>>& rows, size_t separator_before,
+                  const std::string& indent = "") {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  size_t total_width = 0;
+  for (size_t w : widths) total_width += w + 2;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (r == separator_before) std::cout << indent << std::string(total_width - 2, '-') << "\n";
+    std::string line = indent;
+    for (size_t i = 0; i < rows[r].size(); ++i) {
+      const std::string pad(widths[i] - rows[r][i].size(), ' ');
+      line += i == 0 ? rows[r][i] + pad : pad + rows[r][i];
+      if (i + 1 < rows[r].size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
+}
+
+void printPnlTable(const std::map<std::string, Pnl>& categories, const Pnl& total) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"CATEGORY", "REALIZED", "UNREALIZED", "FEES", "TOTAL"});
+  for (const auto& [name, pnl] : categories) {
+    rows.push_back({name, cell(pnl.realized), cell(pnl.unrealized), cell(pnl.fees), cell(pnl.total())});
+  }
+  rows.push_back({"TOTAL", cell(total.realized), cell(total.unrealized), cell(total.fees), cell(total.total())});
+  printAligned(rows, rows.size() - 1, "  ");
+}
+
+std::string describe(const Snapshot& snapshot) {
+  return "snapshot #" + std::to_string(snapshot.id) + " taken at " + snapshot.taken_at + " (" +
+         snapshot.source + ")";
+}
+
+void printText(const std::string& db, const Snapshot& latest, const std::optional<Comparison>& comparison) {
+  std::cout << db << ": latest " << describe(latest) << "\n";
+  if (latest.source == "fallback") {
+    std::cout << "  note: written from the last known state while the API was unavailable\n";
+  }
+  std::vector<std::vector<std::string>> facts = {
+      {"balance", cell(latest.balance)},
+      {"portfolio value", cell(latest.portfolio_value)},
+      {"open positions", cell(latest.open_positions)},
+      {"total orders", cell(latest.total_orders)},
+      {"total fills", cell(latest.total_fills)},
+  };
+  printAligned(facts, facts.size() + 1, "  ");
+  std::cout << "\nP&L by category (dollars; realized is net of fees; total = realized + unrealized)\n";
+  printPnlTable(latest.categories, latest.totals);
+  if (!comparison) return;
+  std::cout << "\nChange since " << comparison->since_iso << ": " << comparison->message << "\n";
+  if (!comparison->base) return;
+  const Snapshot& base = *comparison->base;
+  std::vector<std::vector<std::string>> changes = {
+      {"balance", cell(latest.balance - base.balance)},
+      {"portfolio value", cell(latest.portfolio_value - base.portfolio_value)},
+  };
+  printAligned(changes, changes.size() + 1, "  ");
+  printPnlTable(categoryChanges(latest, base), latest.totals - base.totals);
+}
+
+void appendMoney(std::string& out, const char* name, const Money& value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  if (value) {
+    appendJsonString(out, exactDollars(*value));
+  } else {
+    out += "null";
+  }
+}
+
+void appendInt(std::string& out, const char* name, const std::optional<int64_t>& value) {
+  out += ",\"";
+  out += name;
+  out += "\":" + (value ? std::to_string(*value) : std::string("null"));
+}
+
+void appendPnl(std::string& out, const Pnl& pnl) {
+  appendMoney(out, "realized_pnl_dollars", pnl.realized);
+  appendMoney(out, "unrealized_pnl_dollars", pnl.unrealized);
+  appendMoney(out, "fees_dollars", pnl.fees);
+  appendMoney(out, "total_pnl_dollars", pnl.total());
+}
+
+void appendCategories(std::string& out, const std::map<std::string, Pnl>& categories, const Pnl& total) {
+  out += ",\"categories\":[";
+  bool first = true;
+  for (const auto& [name, pnl] : categories) {
+    if (!first) out += ",";
+    first = false;
+    out += "{\"category\":";
+    appendJsonString(out, name);
+    appendPnl(out, pnl);
+    out += "}";
+  }
+  out += "],\"total\":{\"category\":\"TOTAL\"";
+  appendPnl(out, total);
+  out += "}";
+}
+
+void appendSnapshotRef(std::string& out, const Snapshot& snapshot) {
+  out += "{\"id\":" + std::to_string(snapshot.id) + ",\"taken_at\":";
+  appendJsonString(out, snapshot.taken_at);
+  out += ",\"source\":";
+  appendJsonString(out, snapshot.source);
+}
+
+void printJson(const std::string& db, const Snapshot& latest, const std::optional<Comparison>& comparison) {
+  std::string out = "{\"database\":";
+  appendJsonString(out, db);
+  out += ",\"snapshot\":";
+  appendSnapshotRef(out, latest);
+  appendMoney(out, "balance_dollars", latest.balance);
+  appendMoney(out, "portfolio_value_dollars", latest.portfolio_value);
+  appendInt(out, "open_positions", latest.open_positions);
+  appendInt(out, "total_orders", latest.total_orders);
+  appendInt(out, "total_fills", latest.total_fills);
+  appendPnl(out, latest.totals);
+  out += "}";
+  appendCategories(out, latest.categories, latest.totals);
+  if (comparison) {
+    out += ",\"since\":{\"time\":";
+    appendJsonString(out, comparison->since_iso);
+    out += ",\"message\":";
+    appendJsonString(out, comparison->message);
+    out += ",\"compared_to\":";
+    if (comparison->base) {
+      const Snapshot& base = *comparison->base;
+      appendSnapshotRef(out, base);
+      out += "}";
+      appendMoney(out, "balance_change_dollars", latest.balance - base.balance);
+      appendMoney(out, "portfolio_value_change_dollars", latest.portfolio_value - base.portfolio_value);
+      appendCategories(out, categoryChanges(latest, base), latest.totals - base.totals);
+    } else {
+      out += "null";
+    }
+    out += "}";
+  }
+  out += "}";
+  std::cout << out << std::endl;
+}
+
+}  // namespace
+
+int runReportCommand(const std::vector<std::string>& args) {
+  Arguments arguments;
+  std::string error;
+  if (!parseArguments(args, arguments, error)) {
+    std::cerr << kCommand << error << std::endl;
+    return kExitConfig;
+  }
+  if (arguments.help) {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  std::optional<Timestamp> since;
+  if (arguments.since) {
+    Timestamp parsed;
+    if (!parseSince(*arguments.since, parsed, error)) {
+      std::cerr << kCommand << error << std::endl;
+      return kExitConfig;
+    }
+    since = parsed;
+  }
+  const std::string& path = arguments.db;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    std::cerr << kCommand << "no database at " << path << kRunSyncFirst << std::endl;
+    return kExitFailed;
+  }
+  try {
+    sqlite::Database database(path, sqlite::Database::Mode::kReadOnly);
+    sqlite3* db = database.handle();
+    database.exec("BEGIN");  // one consistent view, even while a sync commits
+    int64_t latest_id = 0;
+    if (tableExists(db, "kalshi_snapshots")) {
+      Statement latest(db, "SELECT id FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
+      if (latest.step()) latest_id = latest.columnInt(0);
+    }
+    if (latest_id == 0) {
+      std::cerr << kCommand << "no snapshots in " << path << kRunSyncFirst << std::endl;
+      return kExitFailed;
+    }
+    const bool have_categories = tableExists(db, "kalshi_snapshot_pnl");
+    const Snapshot latest = loadSnapshot(db, latest_id, have_categories);
+
+    std::optional<Comparison> comparison;
+    if (since) {
+      Comparison c;
+      c.since_iso = since->toIso8601();
+      // taken_at is text whose sub-second part makes string order unreliable: compare parsed times.
+      Statement all(db, "SELECT id, taken_at FROM kalshi_snapshots");
+      std::optional<std::pair<Timestamp, int64_t>> best;
+      std::optional<std::pair<Timestamp, std::string>> oldest;
+      while (all.step()) {
+        Timestamp taken;
+        const std::string text = all.columnText(1);
+        if (!Timestamp::parse(text, taken)) continue;
+        if (!oldest || taken < oldest->first) oldest = std::make_pair(taken, text);
+        if (taken <= *since) {
+          const auto candidate = std::make_pair(taken, all.columnInt(0));
+          if (!best || candidate > *best) best = candidate;
+        }
+      }
+      if (best) {
+        c.base = loadSnapshot(db, best->second, have_categories);
+        c.message = "compared with " + describe(*c.base) +
+                    (best->second == latest.id ? ", the latest snapshot itself: no newer snapshot" : "");
+      } else {
+        c.message = "no snapshot was taken at or before " + c.since_iso +
+                    (oldest ? " (the oldest was taken at " + oldest->second + ")" : "");
+      }
+      comparison = std::move(c);
+    }
+    database.exec("COMMIT");
+    if (arguments.json) {
+      printJson(path, latest, comparison);
+    } else {
+      printText(path, latest, comparison);
+    }
+    return kExitOk;
+  } catch (const std::exception& exception) {
+    std::cerr << kCommand << "cannot read " << path << ": " << exception.what() << std::endl;
+    return kExitFailed;
+  }
+}
+
+}  // namespace cli
+}  // namespace kalshi_direct
