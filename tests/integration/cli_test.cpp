@@ -55,7 +55,7 @@ TEST_F(CliTest, VersionAndHelp) {
 TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   auto result = cli({"frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "kalshi-direct: unknown command 'frobnicate' (commands: run, validate, plugins; see --help)\n");
+  EXPECT_EQ(result.err, "kalshi-direct: unknown command 'frobnicate' (commands: run, validate, plugins, report, positions; see --help)\n");
   result = cli({"run", "sync", "--bogus"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "kalshi-direct: unknown option '--bogus' (see kalshi-direct --help)\n");

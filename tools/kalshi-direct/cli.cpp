@@ -1,4 +1,6 @@
 #include "cli.h"
+#include "positions_command.h"
+#include "report_command.h"
 
 #include <unistd.h>
 
@@ -62,6 +64,10 @@ const char* kUsage =
     "  validate [NAME|FILE ...]\n"
     "                     check pipelines without any I/O (default: every shipped pipeline)\n"
     "  plugins [--json]   list the registered plugins and their options\n"
+    "  report [--db PATH] [--since TIME|24h] [--json]\n"
+    "                     P&L by category and in total from the latest snapshot\n"
+    "  positions [--json] [--db PATH]\n"
+    "                     live open positions (last known ones when the API is down)\n"
     "\n"
     "options for every command:\n"
     "  --plugin-dir DIR   load drop-in plugin libraries from DIR (repeatable; also\n"
@@ -389,6 +395,12 @@ int commandRun(const Arguments& arguments, Registry& registry) {
 }  // namespace
 
 int main(const std::vector<std::string>& args) {
+  // report and positions parse their own flags.
+  if (!args.empty() && (args[0] == "report" || args[0] == "positions")) {
+    log::configure(log::Format::kText, LogLevel::kWarning);
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args[0] == "report" ? runReportCommand(rest) : runPositionsCommand(rest);
+  }
   Arguments arguments;
   try {
     arguments = parseArguments(args);
@@ -424,7 +436,7 @@ int main(const std::vector<std::string>& args) {
       return kExitOk;
     }
     throw UsageError("unknown command '" + arguments.command +
-                     "' (commands: run, validate, plugins; see --help)");
+                     "' (commands: run, validate, plugins, report, positions; see --help)");
   } catch (const UsageError& error) {
     printError(std::string("kalshi-direct: ") + error.what());
     return kExitConfig;

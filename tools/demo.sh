@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The main job end to end, on a fresh machine: installs what is missing, builds, starts kalshi-sim
+# (a simulated Kalshi exchange on 127.0.0.1) with a generated account, runs `sync` then
+# `backfill --full` into ./kalshi.db, shows the snapshot and the P&L by category, checks the order
+# count and the P&L against the simulator's own truth, and stops the simulator.
+#   DEMO_FILLS=20000 tools/demo.sh      (size of the generated account; default 20000)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+KD_QUIET_BUILD=1 "$root/tools/build.sh"
+bin="$root/build/bin"
+db="$PWD/kalshi.db"
+marker="$db.demo"
+
+# Never overwrite a database the demo did not create (it may hold a real account).
+if [[ -e "$db" && ! -e "$marker" ]]; then
+  echo "demo: $db exists and was not made by the demo; move it away or run the demo elsewhere" >&2
+  exit 2
+fi
+rm -f "$db" "$db-wal" "$db-shm" "$db.lock" "$marker"
+touch "$marker"
+
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+token="demo-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+"$bin/kalshi-sim" --port 0 --port-file "$work/port" --fills "${DEMO_FILLS:-20000}" --seed 2026 \
+  --anchor now --bearer-token "$token" --dump-truth "$work/truth.json" >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.1; done
+[[ -s "$work/port" ]] || { echo "demo: kalshi-sim did not start:"; cat "$work/sim.log"; exit 1; }
+
+export KALSHI_API_BASE_URL="http://127.0.0.1:$(cat "$work/port")/trade-api/v2"
+export KALSHI_API_KEY="$token" KALSHI_DB="$db" KALSHI_RATE_LIMIT=off
+unset KALSHI_API_KEY_ID KALSHI_PRIVATE_KEY_PATH KALSHI_PRIVATE_KEY
+
+echo "== kalshi-sim serving a generated account at $KALSHI_API_BASE_URL"
+echo; echo "== kalshi-direct run sync"
+"$bin/kalshi-direct" run sync --quiet
+echo; echo "== kalshi-direct run backfill --full"
+"$bin/kalshi-direct" run backfill --full --quiet
+echo; echo "== kalshi-direct report"
+"$bin/kalshi-direct" report --db "$db"
+
+echo; echo "== checked against the simulator's truth"
+python3 - "$db" "$work/truth.json" <<'PY'
+import json, sqlite3, sys
+from decimal import Decimal
+db, truth = sqlite3.connect(sys.argv[1]), json.load(open(sys.argv[2]))
+ok = True
+def check(label, ours, theirs):
+    global ok
+    good = ours == theirs
+    ok &= good
+    print(f"  {label:<44} {str(ours):>14}   truth {str(theirs):>14}   {'ok' if good else 'MISMATCH'}")
+check("orders in kalshi_orders", db.execute("select count(*) from kalshi_orders").fetchone()[0], truth["counts"]["orders"])
+check("fills in kalshi_fills", db.execute("select count(*) from kalshi_fills").fetchone()[0], truth["counts"]["fills"])
+ours = {}
+for ticker, realized, unrealized in db.execute("select ticker, realized_dollars, unrealized_dollars from kalshi_market_pnl"):
+    ours[ticker] = ours.get(ticker, Decimal(0)) + Decimal(realized) + Decimal(unrealized)
+total_ours = sum(ours.values(), Decimal(0))
+total_truth = sum((Decimal(m["cash_pnl_dollars"]) + Decimal(m["position_value_dollars"])) for m in truth["markets"].values())
+check("P&L, realized + unrealized (dollars)", total_ours, total_truth)
+bad = [t for t, m in truth["markets"].items()
+       if ours.get(t, Decimal(0)) != Decimal(m["cash_pnl_dollars"]) + Decimal(m["position_value_dollars"])]
+check("markets whose P&L differs from the truth", len(bad), 0)
+sys.exit(0 if ok else 1)
+PY
+echo; echo "Done: $db holds the account (tables kalshi_orders, kalshi_fills, kalshi_snapshots, kalshi_snapshot_pnl, ...)."
