@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -117,7 +118,7 @@ ConfigValue convert(const YAML::Node& node, const std::string& file, const Inter
           throw ConfigError(key_location, context + "map keys must be plain names");
         }
         const std::string key = entry.first.Scalar();
-        if (map.find(key)) throw ConfigError(key_location, context + "duplicate key '" + key + "'");
+        if (map.find(key)) throw ConfigError(key_location, context + "duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
         map.insert(key, key_location, convert(entry.second, file, interpolator, context));
       }
       return map;
@@ -171,6 +172,45 @@ void rejectUnknownKeys(const ConfigValue& map, const std::vector<std::string>& v
                             " (valid: " + joinNames(valid) + ")");
     }
   }
+}
+
+// What to do about a YAML syntax error, in a few words (yaml-cpp's messages say what, not how).
+std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error) {
+  // A tab in the indentation of the line (or the one before it) is the classic cause.
+  std::vector<std::string> lines;
+  std::stringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  if (!error.mark.is_null()) {
+    for (int n = std::max(0, error.mark.line - 1); n <= error.mark.line && n < static_cast<int>(lines.size()); ++n) {
+      const std::string& line = lines[static_cast<size_t>(n)];
+      const size_t indent_end = line.find_first_not_of(" \t");
+      if (line.substr(0, indent_end).find('\t') != std::string::npos) {
+        return "line " + std::to_string(n + 1) + " is indented with a tab: indent with spaces";
+      }
+    }
+  }
+  const std::string& what = error.msg;
+  if (what.find("map flow") != std::string::npos) {
+    return "close the '{' with '}' and check that quotes opened inside it are closed";
+  }
+  if (what.find("sequence flow") != std::string::npos) {
+    return "close the '[' with ']' and check that quotes opened inside it are closed";
+  }
+  if (what.find("end of map") != std::string::npos || what.find("end of sequence") != std::string::npos ||
+      what.find("illegal map value") != std::string::npos || what.find("block entry") != std::string::npos ||
+      what.find("map key") != std::string::npos) {
+    return "check the indentation (spaces, keys of one map aligned) and quote values that contain ': '";
+  }
+  if (what.find("escape") != std::string::npos) {
+    return "write \\\\ for a backslash in double quotes, or use single quotes";
+  }
+  if (what.find("scalar") != std::string::npos) {
+    return "close the quote, or quote the value with ' instead of \"";
+  }
+  if (what.find("anchor") != std::string::npos || what.find("alias") != std::string::npos) {
+    return "quote values that start with & or *";
+  }
+  return "fix the YAML at that place; quote values with special characters";
 }
 
 StageSpec parseStage(const ConfigValue& value, PluginKind kind, const std::string& position) {
@@ -251,6 +291,10 @@ std::string closestName(const std::string& wrong, const std::vector<std::string>
 }
 
 PipelineSpec loadPipelineSpec(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ConfigError(SourceLocation{}, path + ": is a directory, not a pipeline file (give the YAML file in it)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(SourceLocation{}, path + ": cannot read pipeline file (check the path and "
@@ -267,7 +311,8 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& error) {
-    throw ConfigError(locationOf(file, error.mark), "YAML syntax error: " + error.msg);
+    throw ConfigError(locationOf(file, error.mark),
+                      "YAML syntax error: " + error.msg + " (" + yamlSyntaxHint(yaml_text, error) + ")");
   }
   if (!root.IsMap()) {
     throw ConfigError(SourceLocation{file, 1, 1},
@@ -291,7 +336,7 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
         throw ConfigError(key_location, "param name '" + key + "' must be letters, digits and _");
       }
       if (std::find(declared_params.begin(), declared_params.end(), key) != declared_params.end()) {
-        throw ConfigError(key_location, "params: duplicate key '" + key + "'");
+        throw ConfigError(key_location, "params: duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
       }
       // Converted one by one so that a param may refer to the ones declared before it.
       const ConfigValue value = convert(entry.second, file, interpolator, "params: ");
@@ -319,7 +364,7 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
     const std::string key = entry.first.Scalar();
     if (key == "params") continue;
     const SourceLocation key_location = locationOf(file, entry.first.Mark());
-    if (top.find(key)) throw ConfigError(key_location, "duplicate key '" + key + "'");
+    if (top.find(key)) throw ConfigError(key_location, "duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
     std::string context;
     if (key == "source") context = "source: ";
     top.insert(key, key_location, convert(entry.second, file, interpolator, context));
@@ -342,6 +387,7 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
     spec.description = requireScalar(*description, "description").text();
   }
   if (const ConfigValue* paths = top.find("plugin_paths")) {
+    spec.plugin_paths_location = paths->location();
     if (paths->isScalar()) {
       spec.plugin_paths.push_back(expandHome(paths->text()));
     } else if (paths->isList()) {

@@ -101,7 +101,8 @@ Status loadPluginPaths(const std::vector<std::string>& paths, Registry& registry
       if (ec) return Status::invalidConfig("plugin directory '" + path + "' cannot be read");
       std::sort(files.begin(), files.end());
     } else {
-      files.push_back(path);
+      // dlopen() searches the library path for a name without '/': anchor relative files here.
+      files.push_back(path.find('/') == std::string::npos ? "./" + path : path);
     }
     for (const auto& file : files) {
       const std::string canonical = fs::weakly_canonical(file, ec).string();

@@ -119,6 +119,8 @@ struct ManagedDatabase {
   std::string path;  // absolute
   std::unique_ptr<sqlite::Database> database;
   bool in_memory_stand_in = false;  // dry run on a file that does not exist yet
+  bool created = false;             // this run created the file (removed again on a config error)
+  bool lock_created = false;        // this run created "<path>.lock"
   int lock_fd = -1;
 
   ~ManagedDatabase() {
@@ -231,6 +233,7 @@ class Runner {
       report_.exit_code = status.code() == StatusCode::kInvalidConfig ? kExitConfig : kExitFailed;
     }
     closeAll();
+    if (report_.exit_code == kExitConfig && report_.commits == 0) removeCreatedFiles();
     try {
       dead_letters_.flush();
     } catch (...) {
@@ -328,18 +331,28 @@ class Runner {
 
     // 2. Databases: one connection, lock and transaction per file; the state database last.
     //    A path that cannot be opened as SQLite is a configuration error (exit 2).
-    try {
-      for (auto& slot : sinks_) {
-        const std::string path = slot.sink->databasePath();
-        sqlite3* handle = path.empty() ? nullptr : openDatabase(path).database->handle();
-        slot.context = std::make_unique<SinkContextImpl>(
-            spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
-            report_.stages[slot.report_index].counters, handle);
+    //    The message names the stage (file:line:column) whose path it is.
+    const std::string database_hint = " (check the path, that its directory exists, its permissions "
+                                      "and that it is a SQLite file)";
+    for (auto& slot : sinks_) {
+      const std::string path = slot.sink->databasePath();
+      sqlite3* handle = nullptr;
+      try {
+        handle = path.empty() ? nullptr : openDatabase(path).database->handle();
+      } catch (const sqlite::SqliteError& error) {
+        return Status::invalidConfig(describeStageError(
+            *slot.stage, Status::invalidConfig(std::string(error.what()) + database_hint)));
       }
-      if (!spec_.state_path.empty()) state_database_ = &openDatabase(spec_.state_path);
-    } catch (const sqlite::SqliteError& error) {
-      return Status::invalidConfig(std::string(error.what()) +
-                                   " (check the path, its permissions and that it is a SQLite file)");
+      slot.context = std::make_unique<SinkContextImpl>(
+          spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
+          report_.stages[slot.report_index].counters, handle);
+    }
+    if (!spec_.state_path.empty()) {
+      try {
+        state_database_ = &openDatabase(spec_.state_path);
+      } catch (const sqlite::SqliteError& error) {
+        return Status::invalidConfig(spec_.file + ": state: " + error.what() + database_hint);
+      }
     }
     if (!state_database_ && !databases_.empty()) state_database_ = databases_.front().get();
     for (auto& database : databases_) {
@@ -349,23 +362,29 @@ class Runner {
     loadState();
 
     // 3. Open sinks, transforms, then the source (which may fail over to the fallback).
+    //    A configuration problem found on open (a path, a key) names the stage's place.
+    auto openFailure = [](const ResolvedStage& stage, const Status& s) {
+      return s.code() == StatusCode::kInvalidConfig ? Status(s.code(), describeStageError(stage, s))
+                                                    : s.withContext(stage.spec.label);
+    };
     for (auto& slot : sinks_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->open(*slot.context); });
           !s.isOk()) {
-        return s.withContext(slot.stage->spec.label);
+        return openFailure(*slot.stage, s);
       }
       slot.opened = true;
     }
     for (auto& slot : transforms_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.transform->open(*slot.context); });
           !s.isOk()) {
-        return s.withContext(slot.stage->spec.label);
+        return openFailure(*slot.stage, s);
       }
       slot.opened = true;
     }
     primary_ = std::move(source);
     if (Status s = openSource(*primary_, pipeline_.source, source_report_, primary_context_);
         !s.isOk()) {
+      if (s.code() == StatusCode::kInvalidConfig) return openFailure(pipeline_.source, s);
       if (Status f = maybeFallBack(s); !f.isOk()) return f;
     } else {
       active_ = primary_.get();
@@ -565,6 +584,7 @@ class Runner {
     auto managed = std::make_unique<ManagedDatabase>();
     managed->path = absolute;
     const bool exists = std::filesystem::exists(absolute);
+    managed->created = !exists;
     if (options_.dry_run && !exists) {
       // A dry run must not create files: stand in with an in-memory database.
       managed->in_memory_stand_in = true;
@@ -572,12 +592,39 @@ class Runner {
       log::info(spec_.name, "dry run: database '" + path + "' does not exist yet and would be created");
     } else {
       // Open first: a path that is not a SQLite database fails here, before any file is written.
-      managed->database = std::make_unique<sqlite::Database>(
-          absolute, sqlite::Database::Mode::kReadWriteCreate);
+      std::error_code ec;
+      const bool lock_existed = std::filesystem::exists(absolute + ".lock", ec);
+      try {
+        managed->database = std::make_unique<sqlite::Database>(
+            absolute, sqlite::Database::Mode::kReadWriteCreate);
+      } catch (const sqlite::SqliteError&) {
+        if (!exists) removeDatabaseFiles(absolute);  // e.g. a half-created file in a bad place
+        throw;
+      }
       managed->lock_fd = lockDatabase(absolute, spec_.name);
+      managed->lock_created = !lock_existed;
     }
     databases_.push_back(std::move(managed));
     return *databases_.back();
+  }
+
+  static void removeDatabaseFiles(const std::string& path) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+  }
+
+  // After a configuration error nothing may be left behind: databases and lock files this run
+  // created (no commit happened) are removed again. Files that existed are never touched.
+  void removeCreatedFiles() {
+    for (auto& managed : databases_) {
+      if (managed->in_memory_stand_in) continue;
+      managed->database.reset();  // close the connection first
+      if (managed->created) removeDatabaseFiles(managed->path);
+      if (managed->lock_created && managed->lock_fd >= 0) {
+        std::error_code ec;
+        std::filesystem::remove(managed->path + ".lock", ec);  // still holding the flock
+      }
+    }
   }
 
   void loadState() {

@@ -66,5 +66,34 @@ inline ProcessResult runProcess(const std::vector<std::string>& argv, const std:
   return result;
 }
 
+// Starts a command without waiting (output discarded); returns its pid.
+inline pid_t spawnProcess(const std::vector<std::string>& argv, const std::string& cwd,
+                          const std::map<std::string, std::string>& env) {
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string text = *entry;
+    if (env.count(text.substr(0, text.find('='))) == 0) environment.push_back(text);
+  }
+  for (const auto& [name, value] : env) {
+    if (!value.empty()) environment.push_back(name + "=" + value);
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(126);
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    std::vector<char*> args, envp;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    for (const auto& item : environment) envp.push_back(const_cast<char*>(item.c_str()));
+    envp.push_back(nullptr);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 }  // namespace testing
 }  // namespace kalshi_direct

@@ -247,7 +247,8 @@ ResolvedPipeline loadAndResolve(const std::string& file, const Arguments& argume
     plugin_paths.push_back(resolved.lexically_normal().string());
   }
   if (Status status = loadPluginPaths(plugin_paths, registry); !status.isOk()) {
-    throw ConfigError(SourceLocation{file, 0, 0}, "plugin_paths: " + status.message());
+    throw ConfigError(spec.plugin_paths_location.file.empty() ? SourceLocation{file, 0, 0} : spec.plugin_paths_location,
+                      "plugin_paths: " + status.message());
   }
   return resolvePipeline(spec, registry);
 }
@@ -361,6 +362,7 @@ int commandRun(const Arguments& arguments, Registry& registry) {
   ResolvedPipeline pipeline;
   try {
     pipeline = loadAndResolve(file, arguments, registry);
+    checkPipeline(pipeline, registry);  // every option checked before anything is opened
   } catch (const ConfigError& error) {
     printError(error.what());
     return kExitConfig;
@@ -378,7 +380,8 @@ int commandRun(const Arguments& arguments, Registry& registry) {
     } else {
       std::cout << log::redact(report.toText()) << std::flush;
     }
-    if (!report.error.empty()) printError("error: " + report.error);
+    // A configuration error is one line that starts with its place, like those found before the run.
+    if (!report.error.empty()) printError((report.exit_code == kExitConfig ? "" : "error: ") + report.error);
     exit_code = report.exit_code;
     if (exit_code == kExitConfig || !arguments.every_ms || stopRequested()) break;
     // --every: wait for the next interval (a failed run is retried at the next one).

@@ -219,7 +219,11 @@ inline Decimal Decimal::divide(const Decimal& divisor, int scale, Rounding mode)
   checkedScale(scale);
   if (divisor.units_ == 0) throw std::domain_error("decimal division by zero");
   // value = (u1 / 10^s1) / (u2 / 10^s2); result units = value * 10^scale.
-  __int128 numerator = static_cast<__int128>(units_) * pow10(scale + divisor.scale_);
+  // 10^(scale + divisor scale) can reach 10^36: check the product rather than overflow __int128.
+  const __int128 factor = pow10(scale + divisor.scale_);
+  const __int128 max_units = static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1) / factor;
+  if (units_ > max_units || units_ < -max_units) throw std::overflow_error("decimal overflow in division");
+  __int128 numerator = static_cast<__int128>(units_) * factor;
   __int128 denominator = static_cast<__int128>(divisor.units_) * pow10(scale_);
   if (denominator < 0) {
     numerator = -numerator;

@@ -121,6 +121,10 @@ inline bool Timestamp::parse(std::string_view text, Timestamp& out, std::string*
   if (pos != text.size()) return fail("trailing characters");
   const int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // An offset can move 0000-01-01 or 9999-12-31 out of the four-digit years toIso8601() writes.
+  if (seconds < daysFromCivil(0, 1, 1) * 86400 || seconds >= daysFromCivil(10000, 1, 1) * 86400) {
+    return fail("time out of range (years 0000 to 9999 in UTC)");
+  }
   out = Timestamp(seconds * 1000000 + fraction_micros);
   return true;
 }

@@ -53,6 +53,9 @@ Status SnapshotSink::open(SinkContext& context) {
                                        &snapshotPnlTable(), &marketPnlTable(), &reconciliationTable()}) {
     sqlite::exec(database_, table->create_sql);
   }
+  // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
+  // the same transaction as those rows, so a crash before finish() cannot leave them stale.
+  sqlite::exec(database_, "CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
   markets_.open(database_);
   settlements_.open(database_);
   return Status::ok();
@@ -117,12 +120,21 @@ WriteResult SnapshotSink::write(const Batch& batch) {
 Status SnapshotSink::flush() {
   markets_.flush();
   settlements_.flush();
+  if (!touched_.empty()) {
+    sqlite::Statement mark(database_, "INSERT OR IGNORE INTO kalshi_pnl_dirty (ticker) VALUES (?)");
+    for (const auto& ticker : touched_) {
+      mark.bindText(1, ticker);
+      mark.run();
+    }
+    touched_.clear();
+  }
   return Status::ok();
 }
 
 void SnapshotSink::rollback() {
   markets_.discard();
   settlements_.discard();
+  touched_.clear();
 }
 
 std::set<std::string> SnapshotSink::marketsToRecompute() {
@@ -133,7 +145,10 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     while (all.step()) tickers.insert(all.columnText(0));
     return tickers;
   }
-  tickers = touched_;
+  {
+    sqlite::Statement dirty(database_, "SELECT ticker FROM kalshi_pnl_dirty");
+    while (dirty.step()) tickers.insert(dirty.columnText(0));
+  }
   for (const auto& position : positions_) {
     const Decimal* count = position.get("position_fp").ifDecimal();
     const std::string* ticker = position.get("ticker").ifString();
@@ -242,11 +257,11 @@ bool SnapshotSink::recomputeMarket(const std::string& ticker) {
 }
 
 Status SnapshotSink::finish() {
-  markets_.flush();
-  settlements_.flush();
+  if (Status status = flush(); !status.isOk()) return status;
   const std::set<std::string> tickers = marketsToRecompute();
   uint64_t incomplete = 0;
   for (const auto& ticker : tickers) incomplete += recomputeMarket(ticker) ? 1 : 0;
+  sqlite::exec(database_, "DELETE FROM kalshi_pnl_dirty");
   context_->addCounter("markets_recomputed", tickers.size());
   if (incomplete > 0) {
     context_->addCounter("markets_with_incomplete_history", incomplete);

@@ -3,8 +3,9 @@
 // Takes balance, positions, settlements, markets and fills. While the run streams it upserts
 // kalshi_markets and kalshi_settlements and notes which markets got new fills or settlements.
 // At finish() (all input delivered, same transaction as every row of the run) it
-//   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets that changed, the markets with
-//      open positions (their marks move) - or all markets when kalshi_market_pnl is empty -
+//   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets that changed (recorded in
+//      kalshi_pnl_dirty in the same transaction as their rows, so a crash cannot lose them), the
+//      markets with open positions (their marks move) - or all when kalshi_market_pnl is empty -
 //      from every fill in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
 //   2. inserts one kalshi_snapshots row (taken_at, source live/fallback, balance, portfolio value,
 //      open positions, orders, realized/unrealized/fees) and one kalshi_snapshot_pnl row per

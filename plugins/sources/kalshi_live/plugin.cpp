@@ -2,6 +2,8 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -96,6 +98,16 @@ class KalshiLiveFactory final : public SourceFactory {
     // Credentials are checked now, before any database is opened: a run without them writes nothing.
     kalshi::AuthenticatorPtr auth;
     std::string warning;
+    const char* key_path_env = std::getenv("KALSHI_PRIVATE_KEY_PATH");
+    const std::string key_path = !config.private_key_path.empty() ? config.private_key_path
+                                 : key_path_env                    ? key_path_env
+                                                                   : "";
+    std::error_code ec;
+    if (config.auth != "none" && !key_path.empty() && std::filesystem::is_directory(key_path, ec)) {
+      return Status::invalidConfig(options.stageLocation().toString() + ": source 'kalshi_live': the private key path '" +
+                                   key_path + "' is a directory; set KALSHI_PRIVATE_KEY_PATH (or private_key_path) "
+                                   "to the PEM key file");
+    }
     if (Status status = kalshi::makeAuthenticator(config, auth, warning); !status.isOk()) {
       return Status::invalidConfig(options.stageLocation().toString() + ": source 'kalshi_live': " +
                                    status.message());

@@ -2,7 +2,10 @@
 
 #include <fnmatch.h>
 
+#include <filesystem>
 #include <functional>
+
+#include "kalshi_direct/engine/sqlite.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -112,8 +115,8 @@ std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_
   return rules;
 }
 
-Categorizer::Categorizer(std::vector<CategoryRule> rules, std::string default_category)
-    : rules_(std::move(rules)), default_(std::move(default_category)) {
+Categorizer::Categorizer(std::vector<CategoryRule> rules, std::string default_category, std::string orders_db)
+    : rules_(std::move(rules)), default_(std::move(default_category)), orders_db_(std::move(orders_db)) {
   for (const auto& rule : rules_) uses_client_order_ids_ |= !rule.client_order_id_prefixes.empty();
 }
 
@@ -180,8 +183,13 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
       }
     } else if (stream == "fills") {
       if (const std::string* order_id = record.get("order_id").ifString()) {
-        auto it = order_masks_.find(hashId(*order_id));
-        if (it != order_masks_.end()) mask = it->second;
+        const uint64_t key = hashId(*order_id);
+        auto it = order_masks_.find(key);
+        if (it != order_masks_.end()) {
+          mask = it->second;
+        } else if (auto found = looked_up_.find(key); found != looked_up_.end()) {
+          mask = found->second;
+        }
       }
     }
   }
@@ -191,7 +199,38 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
   return default_;
 }
 
+void Categorizer::lookUpOrders(const Batch& fills) {
+  looked_up_.clear();
+  if (orders_db_.empty() || !std::filesystem::exists(orders_db_)) return;
+  std::vector<std::string> unknown;
+  for (const auto& record : fills.records) {
+    const std::string* order_id = record.get("order_id").ifString();
+    if (order_id && order_masks_.find(hashId(*order_id)) == order_masks_.end()) unknown.push_back(*order_id);
+  }
+  if (unknown.empty()) return;
+  // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the
+  // run's writer); orders of this run not yet committed are in order_masks_ when they matter.
+  sqlite::Database database(orders_db_, sqlite::Database::Mode::kReadOnly);
+  sqlite::Statement exists(database.handle(), "SELECT count(*) FROM sqlite_master WHERE name = 'kalshi_orders'");
+  if (!exists.step() || exists.columnInt(0) == 0) return;
+  constexpr size_t kChunk = 500;
+  for (size_t start = 0; start < unknown.size(); start += kChunk) {
+    const size_t count = std::min(kChunk, unknown.size() - start);
+    std::string sql = "SELECT id, client_order_id FROM kalshi_orders WHERE id IN (?";
+    for (size_t i = 1; i < count; ++i) sql += ",?";
+    sql += ")";
+    sqlite::Statement query(database.handle(), sql);
+    for (size_t i = 0; i < count; ++i) query.bindText(static_cast<int>(i + 1), unknown[start + i]);
+    while (query.step()) {
+      if (query.columnIsNull(1)) continue;
+      const uint64_t mask = clientOrderMask(query.columnText(1));
+      if (mask != 0) looked_up_[hashId(query.columnText(0))] = mask;
+    }
+  }
+}
+
 Status Categorizer::process(Batch&& batch, Emitter& out) {
+  if (batch.stream == "fills" && uses_client_order_ids_) lookUpOrders(batch);
   for (auto& record : batch.records) record.set("category", Value(categorize(batch.stream, record)));
   out.emit(std::move(batch));
   return Status::ok();

@@ -10,8 +10,9 @@
 //   client_order_id_prefix  the order's client_order_id starts with it (fills: their order's)
 //   maker                   true: maker fills (is_taker false); false: taker fills
 // A condition on a field the record lacks does not match (settlements have no client_order_id).
-// Fills learn their order's client_order_id from the orders stream, which kalshi_live emits
-// before fills (every order that can receive new fills is in the same run).
+// Fills learn their order's client_order_id from the orders stream of the same run (kalshi_live
+// emits orders before fills) and, for orders this run has not seen (a run resumed after a crash,
+// a --days window), from the kalshi_orders table in `orders_db`: one query per fills batch.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +44,7 @@ std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_
 
 class Categorizer final : public Transform {
  public:
-  Categorizer(std::vector<CategoryRule> rules, std::string default_category);
+  Categorizer(std::vector<CategoryRule> rules, std::string default_category, std::string orders_db = {});
   Status process(Batch&& batch, Emitter& out) override;
 
   // For tests: the category a record of `stream` gets.
@@ -57,6 +58,8 @@ class Categorizer final : public Transform {
   bool matches(const CategoryRule& rule, size_t rule_index, const std::string& stream,
                const Record& record, const MarketInfo* market, uint64_t order_mask) const;
   uint64_t clientOrderMask(const std::string& client_order_id) const;
+  // Learns the masks of the batch's orders that this run has not seen, from orders_db.
+  void lookUpOrders(const Batch& fills);
 
   std::vector<CategoryRule> rules_;
   std::string default_;
@@ -65,6 +68,9 @@ class Categorizer final : public Transform {
   // Only orders with a non-zero mask are kept, so memory follows the bot's orders, not history.
   std::unordered_map<uint64_t, uint64_t> order_masks_;
   bool uses_client_order_ids_ = false;
+  std::string orders_db_;
+  // Orders looked up in orders_db for the current batch (cleared per batch: bounded memory).
+  std::unordered_map<uint64_t, uint64_t> looked_up_;
 };
 
 }  // namespace kalshi

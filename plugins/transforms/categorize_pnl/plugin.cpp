@@ -20,6 +20,9 @@ class CategorizePnlFactory final : public TransformFactory {
                       "ticker_pattern, client_order_id_prefix, maker (default: the shipped weather/crypto/econ/"
                       "market_making mapping)"),
             OptionSpec("default", OptionType::kString).defaultValue("other").help("category of what no rule matches"),
+            OptionSpec("orders_db", OptionType::kString)
+                .help("SQLite file whose kalshi_orders table gives the client_order_id of orders not seen "
+                      "in this run (a resumed run, a --days window); usually the pipeline's db"),
             OptionSpec("market_making_prefix", OptionType::kString)
                 .defaultValue("mm-")
                 .help("client_order_id prefix of the market-making bot, used by the default rules")};
@@ -41,7 +44,8 @@ class CategorizePnlFactory final : public TransformFactory {
       return Status::invalidConfig(options.location("default").toString() +
                                    ": transform 'categorize_pnl': default must be a category name");
     }
-    out = std::make_unique<kalshi::Categorizer>(std::move(rules), options.getString("default"));
+    out = std::make_unique<kalshi::Categorizer>(std::move(rules), options.getString("default"),
+                                                options.getString("orders_db"));
     return Status::ok();
   }
 };

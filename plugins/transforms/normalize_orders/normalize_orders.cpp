@@ -66,6 +66,16 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   const Decimal& price = contract_side == "yes" ? *yes_price : *no_price;
   const Decimal fill_cost = *taker_cost + *maker_cost;
   const Decimal fees = *taker_fees + *maker_fees;
+  // Average fill price in cents per contract, to 4 decimals (a display value; exact cost is kept).
+  Value average_fill_price;
+  if (!filled->isZero()) {
+    try {
+      average_fill_price = Value((fill_cost * kHundred).divide(*filled, 4, Rounding::kHalfAwayFromZero));
+    } catch (const std::exception&) {  // std::overflow_error: a fill cost no real order has
+      reason = "fill cost " + fill_cost.toString() + " is out of range";
+      return false;
+    }
+  }
 
   row.append("id", Value(*id));
   row.append("ticker", Value(*ticker));
@@ -80,9 +90,7 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   row.append("price", Value(price * kHundred));
   row.append("yes_price_dollars", Value(yes_price->toString()));
   row.append("no_price_dollars", Value(no_price->toString()));
-  // Average fill price in cents per contract, to 4 decimals (a display value; exact cost is kept).
-  row.append("avg_fill_price",
-             filled->isZero() ? Value() : Value((fill_cost * kHundred).divide(*filled, 4, Rounding::kHalfAwayFromZero)));
+  row.append("avg_fill_price", average_fill_price);
   row.append("fill_cost_dollars", Value(fill_cost.toString()));
   row.append("fees_dollars", Value(fees.toString()));
   row.append("fees_cents", Value(fees.toUnits(2)));
@@ -118,6 +126,10 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
   const Decimal& price = contract_side == "yes" ? *yes_price : *no_price;
   const Timestamp* created = fill.get("created_time").ifTimestamp();
   const int64_t* ts = fill.get("ts").ifInt();
+  if (!created && ts && (*ts > INT64_MAX / 1000000 || *ts < INT64_MIN / 1000000)) {
+    reason = "field 'ts' is out of range: " + std::to_string(*ts);  // its microseconds overflow
+    return false;
+  }
   int64_t micros = created ? created->micros() : (ts ? *ts * 1000000 : 0);
 
   row.append("id", Value(*id));

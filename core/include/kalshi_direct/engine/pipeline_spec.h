@@ -57,6 +57,7 @@ struct PipelineSpec {
   std::string description;
   std::vector<std::pair<std::string, std::string>> params;  // final values, in file order
   std::vector<std::string> plugin_paths;                    // ~ expanded
+  SourceLocation plugin_paths_location;                     // where plugin_paths is (for messages)
   size_t batch_size = 1000;
   int64_t commit_rows = 100000;
   int64_t commit_interval_ms = 1000;
