@@ -193,13 +193,18 @@ class SinkContextImpl final : public ContextImpl<SinkContext> {
  public:
   SinkContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
                   const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters,
-                  sqlite3* database)
-      : ContextImpl(pipeline, label, dry_run, stop, counters), database_(database) {}
+                  sqlite3* database, const StateMap& state)
+      : ContextImpl(pipeline, label, dry_run, stop, counters), database_(database), state_(state) {}
   sqlite3* database() override { return database_; }
+  const StateMap& committedState() const override { return state_; }
 
  private:
   sqlite3* database_;
+  const StateMap& state_;
 };
+
+// Sink state lives in the pipeline's state scope under "sink.<index>.<key>".
+std::string sinkStatePrefix(size_t index) { return "sink." + std::to_string(index) + "."; }
 
 using TransformContextImpl = ContextImpl<StageContext>;
 
@@ -334,7 +339,9 @@ class Runner {
     //    The message names the stage (file:line:column) whose path it is.
     const std::string database_hint = " (check the path, that its directory exists, its permissions "
                                       "and that it is a SQLite file)";
-    for (auto& slot : sinks_) {
+    sink_states_.resize(sinks_.size());  // sized once: contexts keep references into it
+    for (size_t index = 0; index < sinks_.size(); ++index) {
+      auto& slot = sinks_[index];
       const std::string path = slot.sink->databasePath();
       sqlite3* handle = nullptr;
       try {
@@ -345,7 +352,7 @@ class Runner {
       }
       slot.context = std::make_unique<SinkContextImpl>(
           spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
-          report_.stages[slot.report_index].counters, handle);
+          report_.stages[slot.report_index].counters, handle, sink_states_[index]);
     }
     if (!spec_.state_path.empty()) {
       try {
@@ -388,6 +395,17 @@ class Runner {
       if (Status f = maybeFallBack(s); !f.isOk()) return f;
     } else {
       active_ = primary_.get();
+    }
+
+    // Sinks with their own output (files) get their starting point on record before any data
+    // flows: otherwise a first run that dies before its first commit leaves output that no
+    // committed state describes, and a re-run could not tell it from older content.
+    if (!options_.dry_run && state_database_) {
+      bool any = false;
+      for (const auto& slot : sinks_) any = any || !slot.sink->checkpoint().empty();
+      if (any) {
+        if (Status s = commit(/*count=*/false); !s.isOk()) return s;
+      }
     }
 
     // 4. Stream.
@@ -632,10 +650,21 @@ class Runner {
     sqlite::Statement query(state_database_->database->handle(),
                             "SELECT key, value FROM kd_state WHERE scope = ?");
     query.bindText(1, spec_.state_scope);
-    while (query.step()) committed_state_[query.columnText(0)] = query.columnText(1);
+    while (query.step()) {
+      const std::string key = query.columnText(0);
+      if (key.rfind("sink.", 0) != 0) {
+        committed_state_[key] = query.columnText(1);
+        continue;
+      }
+      for (size_t i = 0; i < sink_states_.size(); ++i) {
+        const std::string prefix = sinkStatePrefix(i);
+        if (key.compare(0, prefix.size(), prefix) == 0) sink_states_[i][key.substr(prefix.size())] = query.columnText(1);
+      }
+    }
   }
 
-  Status commit() {
+  // `count`: false for the bookkeeping commit at the start, which the report does not count.
+  Status commit(bool count = true) {
     for (auto& slot : sinks_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); }); !s.isOk()) {
         return s.withContext(slot.stage->spec.label);
@@ -648,6 +677,15 @@ class Runner {
       return Status::ok();
     }
     StateMap state = primary_ && active_ == primary_.get() ? guardedCheckpoint(*primary_) : primary_state_;
+    std::vector<StateMap> sink_checkpoints(sinks_.size());
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      try {
+        sink_checkpoints[i] = sinks_[i].sink->checkpoint();
+      } catch (const std::exception& error) {
+        return Status::failed(sinks_[i].stage->spec.label + ": checkpoint failed: " + error.what());
+      }
+      for (const auto& [key, value] : sink_checkpoints[i]) state[sinkStatePrefix(i) + key] = value;
+    }
     const std::string updated_at = nowIso();
     // The state database commits last: after a crash in between, the others hold rows the state
     // does not cover yet, which a re-run upserts again (harmless); never the other way round.
@@ -677,9 +715,14 @@ class Runner {
         return s.withContext(slot.stage->spec.label);
       }
     }
-    for (const auto& [key, value] : state) committed_state_[key] = value;
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      for (const auto& [key, value] : sink_checkpoints[i]) sink_states_[i][key] = value;
+    }
+    for (const auto& [key, value] : state) {
+      if (key.rfind("sink.", 0) != 0) committed_state_[key] = value;
+    }
     report_.committed_state = committed_state_;
-    ++report_.commits;
+    if (count) ++report_.commits;
     rows_since_commit_ = 0;
     last_commit_ = Clock::now();
     return Status::ok();
@@ -736,6 +779,7 @@ class Runner {
   std::vector<std::unique_ptr<ManagedDatabase>> databases_;
   ManagedDatabase* state_database_ = nullptr;
   StateMap committed_state_;
+  std::vector<StateMap> sink_states_;  // per sink, what its checkpoint() committed
   StateMap primary_state_;
 
   SourcePtr primary_;

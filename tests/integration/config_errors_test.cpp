@@ -369,7 +369,7 @@ TEST_P(ConfigErrorTest, ExitsTwoWithOneLineNamingThePlaceAndTheFixAndWritesNothi
   EXPECT_EQ(snapshot(dir.path()), before) << "something was written; stderr: " << err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, ConfigErrorTest, ::testing::ValuesIn(cases()),
+INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(ConfigErrorTable, HasAtLeastThirtyCases) { EXPECT_GE(cases().size(), 30u); }

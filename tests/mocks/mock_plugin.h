@@ -35,6 +35,14 @@ class MockSourceContext : public SourceContext {
 
 class MockSinkContext : public SinkContext {
  public:
+  // Reference-returning methods need a default even in a NiceMock.
+  MockSinkContext() {
+    ON_CALL(*this, pipelineName()).WillByDefault(::testing::ReturnRef(name_));
+    ON_CALL(*this, stageName()).WillByDefault(::testing::ReturnRef(name_));
+    ON_CALL(*this, committedState()).WillByDefault(::testing::ReturnRef(state_));
+  }
+  std::string name_ = "test";
+  StateMap state_;  // what committedState() returns by default
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
@@ -42,6 +50,7 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
   MOCK_METHOD(sqlite3*, database, (), (override));
+  MOCK_METHOD(const StateMap&, committedState, (), (const, override));
 };
 
 class MockEmitter : public Emitter {
@@ -90,6 +99,7 @@ class MockSink : public Sink {
   MOCK_METHOD(WriteResult, write, (const Batch& batch), (override));
   MOCK_METHOD(Status, flush, (), (override));
   MOCK_METHOD(Status, finish, (), (override));
+  MOCK_METHOD(StateMap, checkpoint, (), (const, override));
   MOCK_METHOD(Status, commit, (), (override));
   MOCK_METHOD(void, rollback, (), (override));
   MOCK_METHOD(Status, close, (), (override));

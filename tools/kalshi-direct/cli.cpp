@@ -400,8 +400,32 @@ int commandRun(const Arguments& arguments, Registry& registry) {
 int main(const std::vector<std::string>& args) {
   // report and positions parse their own flags.
   if (!args.empty() && (args[0] == "report" || args[0] == "positions")) {
-    log::configure(log::Format::kText, LogLevel::kWarning);
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    // They take the options every command takes, too (plugins do not matter to them).
+    log::Format format = log::Format::kText;
+    LogLevel level = LogLevel::kWarning;
+    std::vector<std::string> rest;
+    for (size_t i = 1; i < args.size(); ++i) {
+      const std::string& arg = args[i];
+      if (arg == "--verbose" || arg == "-v") {
+        level = LogLevel::kDebug;
+      } else if (arg == "--quiet" || arg == "-q") {
+        level = LogLevel::kWarning;
+      } else if (arg == "--log-format" || arg == "--plugin-dir") {
+        if (i + 1 >= args.size()) {
+          printError("kalshi-direct: " + arg + " needs a value");
+          return kExitConfig;
+        }
+        const std::string& value = args[++i];
+        if (arg == "--log-format" && value != "text" && value != "json") {
+          printError("kalshi-direct: --log-format must be text or json, not '" + value + "'");
+          return kExitConfig;
+        }
+        if (arg == "--log-format" && value == "json") format = log::Format::kJson;
+      } else {
+        rest.push_back(arg);
+      }
+    }
+    log::configure(format, level);
     return args[0] == "report" ? runReportCommand(rest) : runPositionsCommand(rest);
   }
   Arguments arguments;

@@ -75,6 +75,9 @@ class SinkContext : public StageContext {
   // sinks writing to it and always inside an open transaction that the engine commits. Do not
   // BEGIN/COMMIT on it; use SAVEPOINTs if a write must be undone on kRetry. Null otherwise.
   virtual sqlite3* database() = 0;
+  // What this sink's checkpoint() returned at the last commit (empty on a first run, or when the
+  // pipeline has no state database).
+  virtual const StateMap& committedState() const = 0;
 };
 
 // Where a transform sends its output.
@@ -138,6 +141,12 @@ class Sink {
   // before the final commit: aggregating sinks write their summaries here, inside the same
   // transaction as everything else.
   virtual Status finish() { return Status::ok(); }
+  // A sink that writes outside the databases (a file) reports here, after flush(), what it has
+  // made durable so far (e.g. a file length). The engine stores it in the state table in the
+  // same transaction as the source's state, and hands it back via SinkContext::committedState():
+  // on open, output beyond it was not covered by a commit and can be discarded (it will be sent
+  // again). This is how a file sink gets exactly-once output.
+  virtual StateMap checkpoint() const { return {}; }
   // After the databases committed: make this sink's own output durable (rename a temp file...).
   virtual Status commit() { return Status::ok(); }
   // Discard everything written since the last commit (dry run, failed run).

@@ -145,6 +145,27 @@ Status CsvSink::open(SinkContext& context) {
   }
   if (config_.mode == CsvSinkConfig::Mode::kAppend) {
     if (Status status = inspectExistingTarget(); !status.isOk()) return status;
+    struct stat info {};
+    const uint64_t size = ::stat(config_.path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    durable_length_ = repair_pending_ ? repair_offset_ : size;
+    auto committed = context.committedState().find("length");
+    int64_t length = 0;
+    if (committed != context.committedState().end() && parseInt(committed->second, length) && length >= 0) {
+      if (static_cast<uint64_t>(length) < size) {
+        // Rows appended after the last commit (the run died before committing): the source
+        // sends them again, so they go.
+        repair_pending_ = true;
+        repair_offset_ = static_cast<size_t>(length);
+        durable_length_ = static_cast<uint64_t>(length);
+        warn("CSV file '" + config_.path + "': " + std::to_string(size - static_cast<uint64_t>(length)) +
+             " bytes after the last commit are removed (an interrupted run wrote them; they are written again)");
+      } else if (static_cast<uint64_t>(length) > size) {
+        warn("CSV file '" + config_.path + "' is shorter than when it was last committed (" + std::to_string(size) +
+             " < " + std::to_string(length) + " bytes): was it edited? Appending after its current end");
+      }
+    }
+    committed_length_ = durable_length_;
+    if (repair_pending_) header_pending_ = config_.header && repair_offset_ == 0;
   } else {
     struct stat info {};
     if (::stat(config_.path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
@@ -312,7 +333,21 @@ Status CsvSink::flush() {
   if (temp_fd_ < 0) return Status::ok();
   if (Status status = writeBuffer(); !status.isOk()) return status;
   if (::fsync(temp_fd_) != 0) return fileError("cannot sync '" + temp_path_ + "'", errno);
+  if (config_.mode == CsvSinkConfig::Mode::kAppend && !(context_ && context_->dryRun())) {
+    // Before the engine's commit, so that the length committed with the state covers these rows.
+    if (Status status = appendTempToTarget(); !status.isOk()) return status;
+  }
   return Status::ok();
+}
+
+Status CsvSink::finish() {
+  finished_ = true;
+  return Status::ok();
+}
+
+StateMap CsvSink::checkpoint() const {
+  if (config_.mode != CsvSinkConfig::Mode::kAppend) return {};
+  return {{"length", std::to_string(durable_length_)}};
 }
 
 Status CsvSink::appendTempToTarget() {
@@ -347,6 +382,8 @@ Status CsvSink::appendTempToTarget() {
     offset += count;
   }
   if (::fsync(target) != 0) return fail("cannot sync CSV file '" + config_.path + "'");
+  struct stat appended {};
+  if (::fstat(target, &appended) == 0) durable_length_ = static_cast<uint64_t>(appended.st_size);
   ::close(target);
   if (created) syncDirectory(config_.path);
   if (::ftruncate(temp_fd_, 0) != 0 || ::lseek(temp_fd_, 0, SEEK_SET) != 0) {
@@ -360,9 +397,7 @@ Status CsvSink::commit() {
     return Status::failed("CSV sink for '" + config_.path + "' committed after rollback");
   }
   if (Status status = flush(); !status.isOk()) return status;
-  if (config_.mode == CsvSinkConfig::Mode::kAppend) {
-    if (Status status = appendTempToTarget(); !status.isOk()) return status;
-  }
+  committed_length_ = durable_length_;  // append mode: flush() already appended and synced
   committed_ = true;
   dirty_ = false;
   header_pending_at_commit_ = header_pending_;
@@ -381,6 +416,12 @@ void CsvSink::rollback() {
     (void)::ftruncate(temp_fd_, 0);
     (void)::lseek(temp_fd_, 0, SEEK_SET);
   }
+  if (durable_length_ > committed_length_) {
+    // Appended at a flush whose transaction did not commit: take it back.
+    if (::truncate(config_.path.c_str(), static_cast<off_t>(committed_length_)) == 0) {
+      durable_length_ = committed_length_;
+    }
+  }
   header_pending_ = header_pending_at_commit_;
 }
 
@@ -389,7 +430,7 @@ Status CsvSink::close() {
   if (dirty_) {
     warn("CSV file '" + config_.path + "': rows written after the last commit are discarded");
   }
-  if (config_.mode == CsvSinkConfig::Mode::kReplace && committed_ && !dirty_ && !rolled_back_) {
+  if (config_.mode == CsvSinkConfig::Mode::kReplace && finished_ && committed_ && !dirty_ && !rolled_back_) {
     if (Status status = flush(); !status.isOk()) {
       discardTempFile();
       return status;

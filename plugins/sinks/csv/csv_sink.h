@@ -2,12 +2,17 @@
 //
 // replace mode: every row goes to a temporary file next to the target (`<path>.tmp-<pid>`);
 //   flush()/commit() fsync it; close() renames it over the target (atomic on POSIX) only when the
-//   run committed, wrote nothing after its last commit and never rolled back. Otherwise the temp
+//   input ended (finish(): not after an interruption), the run committed, wrote nothing after its
+//   last commit and never rolled back. Otherwise the temp
 //   file is deleted and the old target is left exactly as it was.
-// append mode: rows since the last commit are buffered in the temporary file; commit() appends
-//   them to the target and fsyncs it; rollback() drops them. A target whose last line is torn
-//   (a crash in the middle of an append) is truncated back to its last complete record, on the
-//   first commit (never in a dry run, which does not commit).
+// append mode: rows are buffered in the temporary file and appended to the target (and fsynced)
+//   at flush(), just BEFORE the engine's database commit; checkpoint() reports the target's
+//   length, which the engine commits in the same transaction as the source's state. On open, a
+//   target longer than that committed length holds rows whose commit never happened (a crash
+//   between the append and the commit): they are cut off, and the source sends them again - so
+//   the file gets every row exactly once. rollback() cuts back to the last committed length.
+//   Without a state database (no committed length) a torn last line (a crash in the middle of
+//   an append) is still truncated back to its last complete record. Nothing changes in a dry run.
 //
 // Columns are `fields` or, when absent, the first record's field names (in append mode with a
 // header, the existing file's header). A record lacking a column gets an empty cell; a field that
@@ -53,6 +58,8 @@ class CsvSink final : public Sink {
   Status open(SinkContext& context) override;
   WriteResult write(const Batch& batch) override;
   Status flush() override;
+  Status finish() override;
+  StateMap checkpoint() const override;
   Status commit() override;
   void rollback() override;
   Status close() override;
@@ -84,10 +91,14 @@ class CsvSink final : public Sink {
   bool committed_ = false;                 // commit() succeeded at least once
   bool dirty_ = false;                     // rows written since the last commit
   bool rolled_back_ = false;               // replace mode: the run's output was discarded
+  bool finished_ = false;                  // all input arrived (finish() was called)
 
-  // append mode: where the target's complete records end, when its tail is torn.
+  // append mode: where the target's complete records end, when its tail is torn or uncommitted.
   bool repair_pending_ = false;
   size_t repair_offset_ = 0;
+  // append mode: the target's length after the last append, and as of the last commit.
+  uint64_t durable_length_ = 0;
+  uint64_t committed_length_ = 0;
 };
 
 }  // namespace plugins

@@ -117,6 +117,7 @@ TEST_F(RunnerTest, CallsPluginsInTheDocumentedOrder) {
     EXPECT_CALL(*sink, finish()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*sink, flush()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*source, checkpoint()).WillOnce(Return(StateMap{}));
+    EXPECT_CALL(*sink, checkpoint()).WillOnce(Return(StateMap{}));
     EXPECT_CALL(*sink, commit()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*source, close()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*transform, close()).WillOnce(Return(Status::ok()));

@@ -42,7 +42,8 @@ class CsvSinkTest : public ::testing::Test {
     return factory_->create(options.build(), sink);
   }
 
-  // One complete successful run: open, write every batch, flush, commit, close.
+  // One complete successful run, as the engine drives it: open, write every batch, flush,
+  // finish (end of input), commit, close.
   void run(Sink& sink, const std::vector<Batch>& batches) {
     ASSERT_TRUE(sink.open(context_).isOk());
     for (const auto& batch : batches) {
@@ -51,6 +52,7 @@ class CsvSinkTest : public ::testing::Test {
       EXPECT_TRUE(result.rejected.empty());
     }
     ASSERT_TRUE(sink.flush().isOk());
+    ASSERT_TRUE(sink.finish().isOk());
     ASSERT_TRUE(sink.commit().isOk());
     ASSERT_TRUE(sink.close().isOk());
   }
@@ -148,10 +150,24 @@ TEST_F(CsvSinkTest, ReplaceShowsNothingUntilCloseThenSwapsTheFileAtomically) {
   EXPECT_EQ(readFile(path), "old content\n");  // readers never see a half-written file
   ASSERT_TRUE(sink->write(batch({Record{{"id", "2"}}})).status.isOk());
   ASSERT_TRUE(sink->flush().isOk());
+  ASSERT_TRUE(sink->finish().isOk());
   ASSERT_TRUE(sink->commit().isOk());
   ASSERT_TRUE(sink->close().isOk());
   EXPECT_EQ(readFile(path), "id\n1\n2\n");
   EXPECT_EQ(dir_.entries(), std::vector<std::string>{"out.csv"});  // no temp file left
+}
+
+TEST_F(CsvSinkTest, ReplaceDoesNotPublishAnInterruptedRun) {
+  const std::string path = dir_.file("out.csv");
+  writeFile(path, "old content\n");
+  SinkPtr sink = create(OptionsBuilder().set("path", path));
+  ASSERT_TRUE(sink->open(context_).isOk());
+  ASSERT_TRUE(sink->write(batch({Record{{"id", "1"}}})).status.isOk());
+  ASSERT_TRUE(sink->flush().isOk());
+  ASSERT_TRUE(sink->commit().isOk());  // the engine commits what it has after SIGTERM...
+  ASSERT_TRUE(sink->close().isOk());   // ...but finish() never came: the input did not end
+  EXPECT_EQ(readFile(path), "old content\n");
+  EXPECT_EQ(dir_.entries(), std::vector<std::string>{"out.csv"});
 }
 
 TEST_F(CsvSinkTest, ReplaceKeepsTheOldFileIntactAfterRollback) {
@@ -226,21 +242,37 @@ TEST_F(CsvSinkTest, AppendKeepsTheColumnOrderOfTheExistingHeader) {
   EXPECT_EQ(readFile(path), "b,a\n1,2\ny,x\n");
 }
 
-TEST_F(CsvSinkTest, AppendMakesRowsVisibleOnlyAtCommitAndRollbackDropsTheRest) {
+TEST_F(CsvSinkTest, AppendWritesAtFlushReportsTheLengthAndRollbackCutsBack) {
   const std::string path = dir_.file("log.csv");
   SinkPtr sink = create(OptionsBuilder().set("path", path).set("mode", "append"));
   ASSERT_TRUE(sink->open(context_).isOk());
   ASSERT_TRUE(sink->write(batch({Record{{"id", "1"}}})).status.isOk());
+  // flush() runs just before the engine's commit: the rows are on disk and the length that the
+  // engine commits with the state covers them.
   ASSERT_TRUE(sink->flush().isOk());
-  EXPECT_FALSE(testing::fileExists(path));
-  ASSERT_TRUE(sink->commit().isOk());
   EXPECT_EQ(readFile(path), "id\n1\n");
+  EXPECT_EQ(sink->checkpoint(), (StateMap{{"length", "5"}}));
+  ASSERT_TRUE(sink->commit().isOk());
   ASSERT_TRUE(sink->write(batch({Record{{"id", "2"}}})).status.isOk());
   ASSERT_TRUE(sink->flush().isOk());
-  sink->rollback();
+  EXPECT_EQ(readFile(path), "id\n1\n2\n");
+  sink->rollback();  // that transaction failed: its rows go
   ASSERT_TRUE(sink->close().isOk());
   EXPECT_EQ(readFile(path), "id\n1\n");
   EXPECT_EQ(dir_.entries(), std::vector<std::string>{"log.csv"});
+}
+
+TEST_F(CsvSinkTest, AppendCutsOffRowsWrittenAfterTheLastCommitOfACrashedRun) {
+  const std::string path = dir_.file("log.csv");
+  // The last commit covered "id\n1\n2\n" (7 bytes); a crash came after "3\n4\n" was appended.
+  writeFile(path, "id\n1\n2\n3\n4\n");
+  context_.state_ = {{"length", "7"}};
+  EXPECT_CALL(context_, log(_, _)).Times(AnyNumber());
+  EXPECT_CALL(context_, log(LogLevel::kWarning, HasSubstr("4 bytes after the last commit are removed"))).Times(1);
+  SinkPtr sink = create(OptionsBuilder().set("path", path).set("mode", "append"));
+  // The source resends 3 and 4 (its state is from the same commit).
+  run(*sink, {batch({Record{{"id", "3"}}, Record{{"id", "4"}}})});
+  EXPECT_EQ(readFile(path), "id\n1\n2\n3\n4\n");
 }
 
 TEST_F(CsvSinkTest, AppendRepairsATornLastLineAndWarns) {
