@@ -9,6 +9,7 @@
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
 #include "support/process.h"
+#include "support/kalshi_cli_fixture.h"
 #include "support/sim_server.h"
 #include "support/test_support.h"
 
@@ -21,42 +22,9 @@ using testing::ProcessResult;
 using testing::SimServer;
 using testing::TempDir;
 
-constexpr const char* kToken = "tok-sim-3f9a2c7e51";
+constexpr const char* kToken = testing::KalshiCliFixture::kToken;
 
-class KalshiPipelineTest : public ::testing::Test {
- protected:
-  void startSim(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--fills", "2000", "--seed", "7", "--anchor", "now", "--bearer-token", kToken};
-    args.insert(args.end(), extra.begin(), extra.end());
-    sim_ = std::make_unique<SimServer>(args);
-  }
-  std::map<std::string, std::string> environment() const {
-    return {{"KALSHI_API_BASE_URL", sim_->baseUrl()}, {"KALSHI_API_KEY", kToken}, {"KALSHI_API_KEY_ID", ""},
-            {"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", ""}, {"KALSHI_RATE_LIMIT", "off"},
-            {"KALSHI_MAX_RETRY_TIME", "3s"}, {"KALSHI_DB", db()}};
-  }
-  ProcessResult cli(std::vector<std::string> args, std::map<std::string, std::string> overrides = {}) {
-    auto env = environment();
-    for (auto& [name, value] : overrides) env[name] = value;
-    args.insert(args.begin(), KD_CLI);
-    return testing::runProcess(args, dir_.path(), env);
-  }
-  std::string db() const { return dir_.file("kalshi.db"); }
-  int64_t scalar(const std::string& sql) {
-    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement query(database.handle(), sql);
-    return query.step() ? query.columnInt(0) : -1;
-  }
-  std::string text(const std::string& sql) {
-    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement query(database.handle(), sql);
-    return query.step() ? query.columnText(0) : "";
-  }
-  int truthCount(const std::string& name) { return sim_->truth()->getObject("counts")->getValue<int>(name); }
-
-  TempDir dir_;
-  std::unique_ptr<SimServer> sim_;
-};
+using KalshiPipelineTest = testing::KalshiCliFixture;
 
 TEST_F(KalshiPipelineTest, FullBackfillLandsEveryRecordExactlyOnceAcrossTheHistoricalCutoff) {
   startSim();

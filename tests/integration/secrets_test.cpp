@@ -124,9 +124,7 @@ class SecretsTest : public ::testing::Test {
     auto env = environment();
     for (const auto& [name, value] : overrides) env[name] = value;
     args.insert(args.begin(), KD_CLI);
-    const auto t0 = std::chrono::steady_clock::now();
     ProcessResult result = testing::runProcess(args, work_.path(), env);
-    std::cerr << "TIMING " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " " << args[1] << " " << (args.size() > 2 ? args[2] : "") << " rc=" << result.exit_code << "\n";
     std::string label;
     for (size_t i = 1; i < args.size(); ++i) label += args[i] + " ";
     expectClean("stdout of " + label, result.out);
