@@ -132,7 +132,9 @@ void ApiClient::resetSession() {
   if (scheme_ == "https") {
     Poco::Net::Context::Ptr context = new Poco::Net::Context(
         Poco::Net::Context::TLS_CLIENT_USE, "", "", config_.ca_file,
-        config_.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED, 9,
+        // STRICT, not RELAXED: Poco skips the hostname check for loopback hosts unless strict,
+        // which would let a certificate for another name through a local tunnel or proxy.
+        config_.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_STRICT, 9,
         config_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
     // Never prompt on a console: a certificate that does not verify is refused (or, with
     // `insecure`, accepted), decided here and nowhere else.
@@ -168,6 +170,15 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
   Status last_status;
 
   for (int attempt = 1;; ++attempt) {
+    // No single attempt may outlast the retry budget: cap its timeouts by what is left of it.
+    {
+      const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started).count();
+      const int64_t left = std::max<int64_t>(1000, config_.max_retry_time_ms - spent);
+      session_->setTimeout(Poco::Timespan(std::min(config_.connect_timeout_ms, left) * 1000),
+                           Poco::Timespan(std::min(config_.read_timeout_ms, left) * 1000),
+                           Poco::Timespan(std::min(config_.read_timeout_ms, left) * 1000));
+    }
     limiter_->acquire();
     ++requests_;
     count("http_requests");

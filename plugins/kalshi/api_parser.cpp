@@ -154,7 +154,14 @@ bool PageParser::convert(simdjson::dom::object object, const RecordSchema& schem
 
 bool PageParser::looksComplete(const std::string& body, const char* array_field, std::string& error) {
   simdjson::dom::element root;
-  const auto code = parser_.parse(body).get(root);
+  auto code = parser_.parse(body).get(root);
+  std::string sanitized;
+  if (code == simdjson::UTF8_ERROR) {
+    // Bytes that are not UTF-8 inside a record are that record's problem (parseList rejects it),
+    // not a reason to fetch the page again.
+    sanitized = sanitizeUtf8(body);
+    code = parser_.parse(sanitized).get(root);
+  }
   if (code != simdjson::SUCCESS) {
     error = std::string("not valid JSON (") + simdjson::error_message(code) + ")";
     return false;

@@ -162,6 +162,11 @@ Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem
 }
 
 Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::string* warning) {
+  struct stat kind {};
+  if (::stat(path.c_str(), &kind) == 0 && !S_ISREG(kind.st_mode)) {
+    return Status::invalidConfig("the private key path '" + path +
+                                 "' is not a file (give the .pem file itself in KALSHI_PRIVATE_KEY_PATH)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::invalidConfig("cannot read the private key file '" + path +
@@ -169,6 +174,9 @@ Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::s
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    return Status::invalidConfig("cannot read the private key file '" + path + "' (check its permissions)");
+  }
   pem_text = text.str();
   struct stat info {};
   if (warning && ::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {

@@ -38,6 +38,8 @@ struct Case {
   bool needs_non_root = false;  // permission bits do not stop root
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 // The variables the binary reads, cleared so that the caller's environment cannot leak in.
 std::map<std::string, std::string> cleanEnvironment() {
   return {{"KALSHI_API_KEY", ""},         {"KALSHI_API_KEY_ID", ""},    {"KALSHI_PRIVATE_KEY_PATH", ""},

@@ -358,6 +358,8 @@ int commandRun(const Arguments& arguments, Registry& registry) {
   if (arguments.positional.size() != 1) {
     throw UsageError("run needs exactly one pipeline NAME or FILE (e.g. kalshi-direct run sync)");
   }
+  // First thing: a SIGTERM/SIGINT from here on stops the run cleanly (after the current batch).
+  installSignalHandlers();
   const std::string file = findPipeline(arguments.positional[0]);
   ResolvedPipeline pipeline;
   try {
@@ -367,7 +369,6 @@ int commandRun(const Arguments& arguments, Registry& registry) {
     printError(error.what());
     return kExitConfig;
   }
-  installSignalHandlers();
   RunOptions options;
   options.dry_run = arguments.dry_run;
   options.stop_requested = stopRequested;

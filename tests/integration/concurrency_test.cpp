@@ -1,0 +1,93 @@
+// A dashboard reads while a sync writes; two syncs never write one database at once; SIGTERM ends a
+// run cleanly after its current batch.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/kalshi_cli_fixture.h"
+
+namespace kalshi_direct {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ConcurrencyTest : public testing::KalshiCliFixture {
+ protected:
+  pid_t startBackfill() {
+    return testing::spawnProcess({KD_CLI, "run", "backfill", "--full", "--set", "commit_rows=5000"}, dir_.path(),
+                                 environment());
+  }
+  // Waits (bounded) until run `pid` holds the database and has committed more fills than `before`.
+  void waitForProgress(pid_t pid, int64_t before) {
+    const std::string holder = "(pid " + std::to_string(pid) + " ";
+    for (int i = 0; i < 3000; ++i) {
+      if (testing::readFile(db() + ".lock").find(holder) != std::string::npos) {
+        const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
+        if (result.exit_code == 0 && !result.out.empty() && std::stoll(result.out) > before) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "the backfill made no progress";
+  }
+  int64_t fillsNow() {
+    const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
+    return result.exit_code == 0 && !result.out.empty() ? std::stoll(result.out) : 0;
+  }
+};
+
+TEST_F(ConcurrencyTest, ASecondSyncRefusesAndNamesTheHolderWhileReadersReadFreely) {
+  startSim({}, "120000");
+  const pid_t backfill = startBackfill();
+  waitForProgress(backfill, 0);
+
+  const auto second = cli({"run", "sync"});
+  EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
+  EXPECT_THAT(second.err, HasSubstr("is in use by pipeline 'backfill' (pid " + std::to_string(backfill)));
+
+  // The sqlite3 CLI has no busy timeout: a lock would fail the query at once. In WAL mode it never
+  // does, and it only ever sees whole committed pages of 1000 fills.
+  const int live = truthCount("live_fills"), total = truthCount("fills");
+  int reads = 0;
+  int status = 0;
+  while (waitpid(backfill, &status, WNOHANG) == 0 && reads < 200) {
+    const auto read = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    const int count = std::stoi(read.out);
+    EXPECT_TRUE(count % 1000 == 0 || (count - live) % 1000 == 0 || count == total) << count << " fills";
+    ++reads;
+  }
+  if (reads >= 200) waitpid(backfill, &status, 0);
+  EXPECT_GT(reads, 5);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), total);
+  EXPECT_EQ(cli({"run", "sync"}).exit_code, 0) << "the lock is released with the run";
+}
+
+TEST_F(ConcurrencyTest, SigtermFinishesTheCurrentBatchCommitsAndExitsCleanly) {
+  startSim({}, "100000");
+  for (int signal_number : {SIGTERM, SIGINT}) {
+    const int64_t before = fillsNow();
+    const pid_t backfill = startBackfill();
+    waitForProgress(backfill, before);
+    kill(backfill, signal_number);
+    int status = 0;
+    waitpid(backfill, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping cleanly";
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(text("PRAGMA integrity_check"), "ok");
+    EXPECT_LE(scalar("SELECT count(*) FROM kalshi_fills"), truthCount("fills"));
+  }
+  const auto rerun = cli({"run", "backfill", "--full"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), truthCount("fills"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders"), truthCount("orders"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct
