@@ -142,5 +142,48 @@ sinks: [ { type: kalshi_fills, path: k.db } ]
   EXPECT_THAT(dead, HasSubstr("\"record\":{\"fill_id\":\"bad-8\""));
 }
 
+// An API whose cursors cycle (A -> B -> A) must not make the sync page forever.
+TEST(PaginationTest, ACursorCycleIsStoppedWithOneLine) {
+  const std::string page_a = "{\"cursor\":\"B\",\"fills\":[" + fill("f-a", "") + "]}";
+  const std::string page_b = "{\"cursor\":\"A\",\"fills\":[" + fill("f-b", "") + "]}";
+  class CycleHandler : public Poco::Net::HTTPRequestHandler {
+   public:
+    CycleHandler(const std::string& a, const std::string& b) : a_(a), b_(b) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+      const bool second = request.getURI().find("cursor=B") != std::string::npos;
+      const std::string& body = second ? b_ : a_;
+      response.setContentType("application/json");
+      response.setContentLength(static_cast<std::streamsize>(body.size()));
+      response.send() << body;
+    }
+
+   private:
+    const std::string &a_, &b_;
+  };
+  class CycleFactory : public Poco::Net::HTTPRequestHandlerFactory {
+   public:
+    CycleFactory(const std::string& a, const std::string& b) : a_(a), b_(b) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+      return new CycleHandler(a_, b_);
+    }
+
+   private:
+    const std::string &a_, &b_;
+  };
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  Poco::Net::HTTPServer server(new CycleFactory(page_a, page_b), socket, new Poco::Net::HTTPServerParams);
+  server.start();
+  testing::TempDir dir;
+  testing::writeFile(dir.file("p.yaml"), "source: { type: kalshi_live, base_url: \"${API}\", auth: none, rate_limit: off, "
+                                         "streams: [fills], metadata: false }\n"
+                                         "sinks: [ { type: csv, path: out.csv } ]\n");
+  const auto result = testing::runProcess(
+      {KD_CLI, "run", "p.yaml"}, dir.path(),
+      {{"API", "http://127.0.0.1:" + std::to_string(socket.address().port()) + "/trade-api/v2"}});
+  server.stop();
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("the API returned a cursor it had already returned (pagination would loop)"));
+}
+
 }  // namespace
 }  // namespace kalshi_direct

@@ -232,8 +232,8 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
     return Status::failed("GET /portfolio/positions: " + error);
   }
   rejectAll("positions", page);
-  if (!page.cursor.empty() && page.cursor == positions_cursor_) {
-    return Status::failed("GET /portfolio/positions: the API returned the same cursor twice "
+  if (!page.cursor.empty() && !positions_seen_cursors_.insert(page.cursor).second) {
+    return Status::failed("GET /portfolio/positions: the API returned a cursor it had already returned "
                           "(pagination would loop)");
   }
   positions_cursor_ = page.cursor;
@@ -347,8 +347,8 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   rejectAll(pass.stream, page);
 
   bool phase_done = page.cursor.empty();
-  if (!phase_done && page.cursor == pass.cursor) {
-    return Status::failed("GET " + path + ": the API returned the same cursor twice (pagination would loop)");
+  if (!phase_done && !pass.seen_cursors.insert(page.cursor).second) {
+    return Status::failed("GET " + path + ": the API returned a cursor it had already returned (pagination would loop)");
   }
   std::vector<Record> records;
   records.reserve(page.records.size());

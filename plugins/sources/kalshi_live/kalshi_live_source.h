@@ -77,6 +77,7 @@ class KalshiLiveSource final : public Source {
     int64_t oldest_resting_ts = 0;     // orders: oldest resting order's creation (unix s)
     bool started = false;
     bool done = false;
+    std::set<std::string> seen_cursors;  // a cursor seen twice in one pass means a loop
   };
 
   Status startPass(const std::string& stream);
@@ -99,6 +100,7 @@ class KalshiLiveSource final : public Source {
   std::deque<std::string> pending_streams_;
   std::optional<Pass> pass_;
   std::string positions_cursor_;
+  std::set<std::string> positions_seen_cursors_;
   bool positions_started_ = false;
   // Batches ready to hand out, each with the state to adopt once it has been handed out (a page's
   // cursor must not be committed before the page itself has been delivered).
