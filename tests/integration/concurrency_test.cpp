@@ -89,5 +89,24 @@ TEST_F(ConcurrencyTest, SigtermFinishesTheCurrentBatchCommitsAndExitsCleanly) {
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders"), truthCount("orders"));
 }
 
+TEST_F(ConcurrencyTest, SyncEveryIntervalKeepsSyncingUntilSigterm) {
+  startSim({}, "500");
+  const pid_t every = testing::spawnProcess({KD_CLI, "run", "sync", "--every", "1s"}, dir_.path(), environment());
+  // Wait (bounded) for a few syncs, each one snapshot.
+  int snapshots = 0;
+  for (int i = 0; i < 400 && snapshots < 3; ++i) {
+    const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_snapshots"});
+    if (result.exit_code == 0 && !result.out.empty()) snapshots = std::stoi(result.out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_GE(snapshots, 3);
+  kill(every, SIGTERM);
+  int status = 0;
+  waitpid(every, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(text("PRAGMA integrity_check"), "ok");
+}
+
 }  // namespace
 }  // namespace kalshi_direct
