@@ -91,10 +91,17 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
     ++iterations;
     if (std::filesystem::exists(crashed)) {
       ASSERT_EQ(integrity(crashed), "ok") << "after kill " << iterations;
-      const auto fills = dump(crashed, "SELECT count(*) FROM sqlite_master WHERE name = 'kalshi_fills'")[0] == "1|"
-                             ? dump(crashed, "SELECT count(*) FROM kalshi_fills")[0]
-                             : "none";
-      progress.insert(fills);
+      // Where the run had got to: committed rows of each table and the committed cursors.
+      std::string state;
+      for (const char* table : {"kalshi_orders", "kalshi_fills", "kalshi_markets", "kd_state"}) {
+        const bool exists = dump(crashed, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table +
+                                              "'")[0] == "1|";
+        state += exists ? dump(crashed, std::string("SELECT count(*) FROM ") + table)[0] : "-|";
+      }
+      if (dump(crashed, "SELECT count(*) FROM sqlite_master WHERE name = 'kd_state'")[0] == "1|") {
+        for (const auto& row : dump(crashed, "SELECT value FROM kd_state WHERE key LIKE '%cursor' ORDER BY key")) state += row;
+      }
+      progress.insert(state);
     }
   }
   EXPECT_GE(kills_in_progress, 20);

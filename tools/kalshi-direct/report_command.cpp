@@ -110,14 +110,7 @@ bool parseSince(const std::string& text, Timestamp& out, std::string& error) {
 
 // ---- money ----
 
-Decimal normalized(const Decimal& value, int min_scale) {
-  if (value.scale() <= min_scale) return value.rescaled(min_scale);
-  Decimal out = value;
-  Decimal shorter;
-  while (out.scale() > min_scale && out.tryRescale(out.scale() - 1, shorter)) out = shorter;
-  return out;
-}
-std::string exactDollars(const Decimal& value) { return normalized(value, 4).toString(); }
+std::string exactDollars(const Decimal& value) { return value.trimmed(4).toString(); }
 std::string dollars(const Decimal& value) {
   return value.rescaled(2, Rounding::kHalfAwayFromZero).toString();
 }

@@ -54,6 +54,14 @@ class Decimal {
   Decimal rescaled(int scale, Rounding mode = Rounding::kHalfAwayFromZero) const;
   // Exact conversion: false if the value has non-zero digits beyond `scale` or does not fit.
   bool tryRescale(int scale, Decimal& out) const;
+  // The same value with trailing zero digits dropped, keeping at least `min_scale` digits:
+  // Decimal(125000, 6).trimmed(4) is 0.1250; Decimal(1, 0).trimmed(2) is 1.00. Exact.
+  Decimal trimmed(int min_scale) const {
+    if (scale_ <= min_scale) return rescaled(min_scale);
+    Decimal out = *this, shorter;
+    while (out.scale_ > min_scale && out.tryRescale(out.scale_ - 1, shorter)) out = shorter;
+    return out;
+  }
 
   // Exact arithmetic; the result has the larger scale (sum of scales for *).
   Decimal operator+(const Decimal& other) const;

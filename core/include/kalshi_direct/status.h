@@ -6,6 +6,8 @@
 // contains a secret.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -56,6 +58,23 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
 };
+
+// A failed file operation as a Status: a problem with the path that the user can fix (missing
+// directory, permissions, a directory where a file should be) is a configuration error (exit 2);
+// anything else (disk full, I/O error) fails the run.
+inline Status statusFromErrno(const std::string& message, int error) {
+  const std::string text = message + ": " + std::strerror(error);
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ENAMETOOLONG: return Status::invalidConfig(text);
+    default: return Status::failed(text);
+  }
+}
 
 inline const char* statusCodeName(StatusCode code) {
   switch (code) {

@@ -16,21 +16,6 @@ namespace {
 constexpr size_t kBufferLimit = 1 << 20;  // write to the temp file every MiB
 constexpr size_t kHeaderLimit = 1 << 20;  // longest existing header read back in append mode
 
-// A path the user can fix (missing directory, permissions) is a configuration error (exit 2);
-// anything else (disk full, I/O error) fails the run.
-Status fileError(const std::string& message, int error) {
-  const std::string text = message + ": " + std::strerror(error);
-  switch (error) {
-    case ENOENT:
-    case ENOTDIR:
-    case EISDIR:
-    case EACCES:
-    case EPERM:
-    case EROFS:
-    case ENAMETOOLONG: return Status::invalidConfig(text);
-    default: return Status::failed(text);
-  }
-}
 
 std::string directoryOf(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -190,7 +175,7 @@ Status CsvSink::inspectExistingTarget() {
       header_pending_ = config_.header;
       return Status::ok();
     }
-    return fileError("cannot read CSV file '" + config_.path + "'", errno);
+    return statusFromErrno("cannot read CSV file '" + config_.path + "'", errno);
   }
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -210,7 +195,7 @@ Status CsvSink::inspectExistingTarget() {
       if (errno == EINTR) continue;
       const int error = errno;
       ::close(fd);
-      return fileError("cannot read CSV file '" + config_.path + "'", error);
+      return statusFromErrno("cannot read CSV file '" + config_.path + "'", error);
     }
     if (count == 0) break;
     for (ssize_t i = 0; i < count; ++i) {
@@ -256,7 +241,7 @@ Status CsvSink::inspectExistingTarget() {
 Status CsvSink::openTempFile() {
   temp_fd_ = ::open(temp_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (temp_fd_ < 0) {
-    return fileError("cannot write CSV file '" + config_.path + "' (creating '" + temp_path_ + "')",
+    return statusFromErrno("cannot write CSV file '" + config_.path + "' (creating '" + temp_path_ + "')",
                      errno);
   }
   // A replaced file keeps the permissions it had.
@@ -280,7 +265,7 @@ Status CsvSink::writeBuffer() {
   if (buffer_.empty()) return Status::ok();
   if (temp_fd_ < 0) return Status::failed("CSV sink for '" + config_.path + "' is not open");
   if (!writeAll(temp_fd_, buffer_.data(), buffer_.size())) {
-    return fileError("cannot write '" + temp_path_ + "'", errno);
+    return statusFromErrno("cannot write '" + temp_path_ + "'", errno);
   }
   buffer_.clear();
   return Status::ok();
@@ -332,7 +317,7 @@ WriteResult CsvSink::write(const Batch& batch) {
 Status CsvSink::flush() {
   if (temp_fd_ < 0) return Status::ok();
   if (Status status = writeBuffer(); !status.isOk()) return status;
-  if (::fsync(temp_fd_) != 0) return fileError("cannot sync '" + temp_path_ + "'", errno);
+  if (::fsync(temp_fd_) != 0) return statusFromErrno("cannot sync '" + temp_path_ + "'", errno);
   if (config_.mode == CsvSinkConfig::Mode::kAppend && !(context_ && context_->dryRun())) {
     // Before the engine's commit, so that the length committed with the state covers these rows.
     if (Status status = appendTempToTarget(); !status.isOk()) return status;
@@ -352,17 +337,17 @@ StateMap CsvSink::checkpoint() const {
 
 Status CsvSink::appendTempToTarget() {
   const off_t pending = ::lseek(temp_fd_, 0, SEEK_CUR);
-  if (pending < 0) return fileError("cannot read '" + temp_path_ + "'", errno);
+  if (pending < 0) return statusFromErrno("cannot read '" + temp_path_ + "'", errno);
   if (pending == 0 && !repair_pending_) return Status::ok();
 
   struct stat info {};
   const bool created = ::stat(config_.path.c_str(), &info) != 0;
   const int target = ::open(config_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-  if (target < 0) return fileError("cannot append to CSV file '" + config_.path + "'", errno);
+  if (target < 0) return statusFromErrno("cannot append to CSV file '" + config_.path + "'", errno);
   auto fail = [&](const std::string& what) {
     const int error = errno;
     ::close(target);
-    return fileError(what, error);
+    return statusFromErrno(what, error);
   };
   if (repair_pending_) {
     if (::ftruncate(target, static_cast<off_t>(repair_offset_)) != 0) {
@@ -387,7 +372,7 @@ Status CsvSink::appendTempToTarget() {
   ::close(target);
   if (created) syncDirectory(config_.path);
   if (::ftruncate(temp_fd_, 0) != 0 || ::lseek(temp_fd_, 0, SEEK_SET) != 0) {
-    return fileError("cannot reset '" + temp_path_ + "'", errno);
+    return statusFromErrno("cannot reset '" + temp_path_ + "'", errno);
   }
   return Status::ok();
 }
@@ -440,7 +425,7 @@ Status CsvSink::close() {
     if (::rename(temp_path_.c_str(), config_.path.c_str()) != 0) {
       const int error = errno;
       discardTempFile();
-      return fileError("cannot replace CSV file '" + config_.path + "'", error);
+      return statusFromErrno("cannot replace CSV file '" + config_.path + "'", error);
     }
     temp_path_.clear();
     syncDirectory(config_.path);

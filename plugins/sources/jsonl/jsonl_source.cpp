@@ -16,19 +16,6 @@ namespace plugins {
 
 namespace {
 
-// A path the user can fix is a configuration error (exit 2); anything else fails the run.
-Status fileError(const std::string& message, int error) {
-  const std::string text = message + ": " + std::strerror(error);
-  switch (error) {
-    case ENOENT:
-    case ENOTDIR:
-    case EISDIR:
-    case EACCES:
-    case EPERM:
-    case ENAMETOOLONG: return Status::invalidConfig(text);
-    default: return Status::failed(text);
-  }
-}
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -248,7 +235,7 @@ Status JsonlSource::open(SourceContext& context) {
   context_ = &context;
   file_ = std::fopen(config_.path.c_str(), "rb");
   if (file_ == nullptr)
-    return fileError("cannot read JSON-lines file '" + config_.path + "'", errno);
+    return statusFromErrno("cannot read JSON-lines file '" + config_.path + "'", errno);
   struct stat info {};
   if (::fstat(fileno(file_), &info) != 0 || S_ISDIR(info.st_mode)) {
     return Status::invalidConfig("cannot read JSON-lines file '" + config_.path +
@@ -284,7 +271,7 @@ Status JsonlSource::seekTo(int64_t offset) {
     const size_t count = std::fread(chunk.data(), 1, wanted, file_);
     if (count == 0) {
       return std::ferror(file_)
-                 ? fileError("cannot read JSON-lines file '" + config_.path + "'", errno)
+                 ? statusFromErrno("cannot read JSON-lines file '" + config_.path + "'", errno)
                  : Status::failed("JSON-lines file '" + config_.path + "' ended before offset " +
                                   std::to_string(offset));
     }
@@ -306,7 +293,7 @@ Status JsonlSource::read(Batch& batch) {
     const ssize_t length = ::getline(&line_buffer_, &line_capacity_, file_);
     if (length < 0) {
       if (std::ferror(file_)) {
-        return fileError("cannot read JSON-lines file '" + config_.path + "'", errno ? errno : EIO);
+        return statusFromErrno("cannot read JSON-lines file '" + config_.path + "'", errno ? errno : EIO);
       }
       at_end_ = true;
       break;
