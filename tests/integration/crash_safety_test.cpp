@@ -76,7 +76,7 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
   // Resumed runs are shorter than a full one, and the machine's speed varies: whenever a run
   // finished before its kill, aim earlier.
   double scale = 1.0;
-  while (kills_in_progress < 20 && iterations < 120) {
+  while (kills_in_progress < 20 && iterations < 200) {
     const double fraction = scale * (0.08 + 0.05 * (iterations % 7));
     const pid_t pid = testing::spawnProcess(backfill(), dir_.path(), environment(crashed));
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds * fraction));
@@ -168,7 +168,7 @@ TEST(CsvCrashSafetyTest, AppendModeKilledAtTwentyPointsHasEveryRowExactlyOnce) {
   int kills = 0, iterations = 0;
   std::set<uintmax_t> sizes;
   double scale = 1.0;  // shortened whenever a (resumed, shorter) run finished before its kill
-  while (kills < 20 && iterations < 120) {
+  while (kills < 20 && iterations < 200) {
     const pid_t pid = testing::spawnProcess(run, dir.path(), {});
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds * scale * (0.04 + 0.025 * (iterations % 5))));
     int status = 0;

@@ -101,7 +101,6 @@ class KalshiLiveSource final : public Source {
   std::optional<Pass> pass_;
   std::string positions_cursor_;
   std::set<std::string> positions_seen_cursors_;
-  bool positions_started_ = false;
   // Batches ready to hand out, each with the state to adopt once it has been handed out (a page's
   // cursor must not be committed before the page itself has been delivered).
   struct Queued {

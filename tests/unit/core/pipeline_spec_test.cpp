@@ -219,6 +219,11 @@ TEST_F(PipelineSpecTest, MissingFileIsAClearError) {
   }
 }
 
+TEST_F(PipelineSpecTest, ValuesWithLineBreaksStillGiveOneLineErrors) {
+  const std::string message = errorOf("batch_size: \"2\\n\\n\\tx\"\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n");
+  EXPECT_THAT(message, HasSubstr("batch_size must be a whole number >= 1, not '2\\n\\n\\tx'"));
+}
+
 TEST(ClosestNameTest, SuggestsOnlyNearMisses) {
   EXPECT_EQ(closestName("wher", {"where", "inputs"}), "where");
   EXPECT_EQ(closestName("completely", {"where", "inputs"}), "");

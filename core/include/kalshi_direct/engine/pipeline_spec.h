@@ -26,9 +26,32 @@ namespace kalshi_direct {
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(const SourceLocation& location, const std::string& message)
-      : std::runtime_error(location.file.empty() ? message : location.toString() + ": " + message),
+      : std::runtime_error(oneLine(location.file.empty() ? message : location.toString() + ": " + message)),
         location_(location) {}
   const SourceLocation& location() const { return location_; }
+
+  // A message quotes what the user wrote, which may hold line breaks or other control
+  // characters: they are shown escaped (\n, \t, \xNN) so every error stays one line.
+  static std::string oneLine(const std::string& text) {
+    std::string out;
+    size_t end = text.size();
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' ')) --end;
+    for (size_t i = 0; i < end; ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c < 0x20 || c == 0x7f) {
+        static const char* digits = "0123456789abcdef";
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out;
+  }
 
  private:
   SourceLocation location_;
