@@ -255,7 +255,9 @@ class Bench:
             self.results["sync"] = self.sync(base, kd_db)
         self.remove_db(kd_db)
         if profile:
-            self.results["profile"] = self.profile(base, size)
+            result = self.profile(base, size, entry["backfill"][0]["seconds"])
+            if result:
+                self.results.setdefault("profiles", []).append(result)
         done = 1
         while done < rounds:
             last = entry["backfill"][-1]["seconds"] + entry["reference"][-1]["seconds"] + entry["orders_only"][-1]["seconds"]
@@ -277,32 +279,52 @@ class Bench:
                 break
         return {"runs": runs}
 
-    def profile(self, base, size):
+    def profile(self, base, size, estimate):
         if not shutil.which("perf") or os.environ.get("KD_BENCH_PROFILE", "1") == "0":
             return None
-        log("  profiling a %d-fill backfill with perf" % size)
+        if self.remaining() < 1.3 * estimate + self.args.reserve:
+            log("  no profile at %d fills: %.0f s of the budget left" % (size, self.remaining()))
+            return None
+        # Call graphs from DWARF unwinding; a lower rate for long runs keeps perf.data small.
+        frequency = "299" if estimate < 30 else "39"
+        log("  profiling a %d-fill backfill with perf (-F %s, DWARF call graphs)" % (size, frequency))
         db = os.path.join(self.work, "profile.db")
         self.remove_db(db)
         data = os.path.join(self.work, "perf.data")
-        proc = subprocess.run(["perf", "record", "-F", "999", "-o", data, "--", os.path.join(self.bin, "kalshi-direct"),
-                               "run", "backfill", "--full", "--quiet"], env=self.kd_env(base, db),
-                              cwd=self.work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        start = time.monotonic()
+        proc = subprocess.run(["perf", "record", "-F", frequency, "--call-graph", "dwarf,16384", "-o", data, "--",
+                               os.path.join(self.bin, "kalshi-direct"), "run", "backfill", "--full", "--quiet"],
+                              env=self.kd_env(base, db), cwd=self.work, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        seconds = time.monotonic() - start
         self.remove_db(db)
         if proc.returncode != 0:
             log("  perf failed: " + proc.stderr[-300:])
             return None
 
-        def report(sort):
-            out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio",
-                                  "--percent-limit", "0.8"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+        def report(sort, children):
+            out = subprocess.run(["perf", "report", "-i", data, "--children" if children else "--no-children",
+                                  "--sort", sort, "--stdio", "-g", "none", "--percent-limit", "0.8"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
             rows = []
             for line in out.splitlines():
-                match = re.match(r"\s*([\d.]+)%\s+(.*\S)", line)
-                if match and not line.lstrip().startswith("#"):
-                    rows.append((float(match.group(1)), re.sub(r"\s+", " ", match.group(2))))
+                if line.lstrip().startswith("#"):
+                    continue
+                # children: "total% self% [.] symbol"; no children: "self% dso [.] symbol"
+                match = re.match(r"\s*([\d.]+)%\s+(?:([\d.]+)%\s+)?(.*\S)", line)
+                if match:
+                    name = re.sub(r"\s+", " ", match.group(3))
+                    name = re.sub(r"(\s+-)+$", "", name)
+                    name = re.sub(r"^\[[.k]\] ", "", name).replace(" [.] ", ": ").replace(" [k] ", ": ")
+                    rows.append((float(match.group(1)), name))
             return rows
 
-        result = {"fills": size, "by_dso": report("dso")[:8], "by_symbol": report("dso,symbol")[:15]}
+        # Inclusive time of kalshi-direct's own plugin functions (what a change would have to target).
+        inclusive = [(share, name) for share, name in report("symbol", True)
+                     if name.startswith("kalshi_direct::kalshi::") and "(inlined)" not in name]
+        result = {"fills": size, "seconds": seconds, "frequency": int(frequency),
+                  "by_dso": report("dso", False)[:8], "by_symbol": report("dso,symbol", False)[:15],
+                  "inclusive": inclusive[:15]}
         os.remove(data)
         return result
 
@@ -355,7 +377,7 @@ class Bench:
                 if size == sizes[-1] and not self.results.get("rate_limited"):
                     self.rate_limited()  # before the largest size, whose extra rounds fill the budget
                 self.size(size, self.args.runs if size < 1000000 else self.args.runs_large,
-                          profile=size == self.args.profile_size, sync=size == sizes[-1])
+                          profile=str(size) in self.args.profile_sizes.split(","), sync=size == sizes[-1])
         finally:
             self.stop_all()
         self.results["load_end"] = self.loadavg()
@@ -368,6 +390,19 @@ class Bench:
 class Report:
     def __init__(self, results, root, md, png, work):
         self.r, self.root, self.md, self.png, self.work = results, root, md, png, work
+
+    def hot(self):
+        """The biggest kalshi-direct functions by inclusive time in the largest profile, as text."""
+        profiles = self.r.get("profiles") or []
+        if not profiles:
+            return ""
+        prof = max(profiles, key=lambda p: p["fills"])
+        # Skip the entry points whose inclusive time is everything downstream of them.
+        names = [(share, name) for share, name in prof["inclusive"]
+                 if not name.endswith("::read") and not name.endswith("::process")]
+        return " The profile of the %s-fill backfill puts most time under %s." % (
+            f"{prof['fills']:,}", ", ".join("`%s` (%.0f%%)" % (name.replace("kalshi_direct::kalshi::", ""), share)
+                                         for share, name in names[:4]))
 
     def size_rows(self):
         rows = []
@@ -548,22 +583,21 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
                    "(`/markets`, `/events`, `/series`, one request each), against the reference's %d; it writes %s "
                    "orders, %s fills and a snapshot where the reference writes %s orders. On the reference's own work "
                    "(orders only) kalshi-direct takes %.2f s: %.2f× the reference's speed. The rest is CPU in the "
-                   "backfill itself: see the profile below." % (
+                   "backfill itself.%s" % (
                        big["kd_http"], big["kd_metadata"], 100 * metadata_share, big["ref_http"], f"{big['orders']:,}",
-                       f"{big['rows'] - big['orders']:,}", f"{big['orders']:,}", big["only_s"], big["only_ratio"]))
+                       f"{big['rows'] - big['orders']:,}", f"{big['orders']:,}", big["only_s"], big["only_ratio"], self.hot()))
             target("within %.0f× of this machine's parse + insert limit" % TARGET_LIMIT_MULTIPLE,
                    "%.1f× at %s fills (%.1f s vs %.2f s); %s" % (
                        big["limit_multiple"], f"{big['fills']:,}", big["kd_s"], big["parse_s"] + big["insert_s"],
                        ", ".join("%.1f× at %s" % (x["limit_multiple"], f"{x['fills']:,}") for x in rows if x is not big)),
                    big["limit_multiple"] <= TARGET_LIMIT_MULTIPLE,
                    "parsing the pages and inserting the rows takes %.2f s here; on top of that the backfill makes %d "
-                   "metadata requests (%.0f%% of its requests) and computes the snapshot, and its own CPU time goes "
-                   "where the profile below shows.%s" % (
+                   "metadata requests (%.0f%% of its requests) and computes the snapshot.%s%s" % (
                        big["parse_s"] + big["insert_s"], big["kd_metadata"], 100 * big["kd_metadata"] / max(1, big["kd_http"]),
                        (" Its throughput falls as the account grows (%s rows/s at %s fills, %s at %s): some of its work "
                         "grows faster than the account." % (f"{rows[0]['kd_rows_s']:,.0f}", f"{rows[0]['fills']:,}",
                                                             f"{big['kd_rows_s']:,.0f}", f"{big['fills']:,}"))
-                       if big["kd_rows_s"] < 0.8 * rows[0]["kd_rows_s"] else ""))
+                       if big["kd_rows_s"] < 0.8 * rows[0]["kd_rows_s"] else "", self.hot()))
             peak = max(x["kd_rss"] for x in rows if x["fills"] >= min(100000, big["fills"]))
             flat = big["kd_rss"] / mid["kd_rss"] if mid else None
             target("peak memory < %.0f MiB and flat (±%.0f%%) from 100,000 to 1,000,000 fills" % (TARGET_PEAK_MIB, 100 * (TARGET_FLATNESS - 1)),
@@ -594,19 +628,21 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
             w("")
             out.extend(whys)
             w("")
-        prof = r.get("profile")
-        if prof:
-            w("## Profile (`perf record`, %s-fill backfill, self time)" % f"{prof['fills']:,}")
+        for prof in r.get("profiles", []):
+            w("## Profile: %s-fill backfill (`perf record -F %d --call-graph dwarf`, %.0f s under perf)" % (
+                f"{prof['fills']:,}", prof["frequency"], prof["seconds"]))
             w("")
-            w("| share | library |")
-            w("|---:|---|")
-            for share, name in prof["by_dso"]:
-                w("| %.1f%% | `%s` |" % (share, name))
+            w("Self time by library: " + ", ".join("%s %.1f%%" % (name, share) for share, name in prof["by_dso"]) + ".")
             w("")
-            w("| share | function |")
+            w("| self time | function |")
             w("|---:|---|")
             for share, name in prof["by_symbol"]:
-                w("| %.1f%% | `%s` |" % (share, name.replace("|", "\\|")[:140]))
+                w("| %.1f%% | `%s` |" % (share, name.replace("|", "\\|")[:150]))
+            w("")
+            w("| inclusive time | kalshi-direct plugin function (callees included) |")
+            w("|---:|---|")
+            for share, name in prof["inclusive"]:
+                w("| %.1f%% | `%s` |" % (share, name.replace("|", "\\|")[:150]))
             w("")
         with open(self.md, "w") as f:
             f.write("\n".join(out))
@@ -625,7 +661,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="rounds for sizes below 1,000,000")
     parser.add_argument("--runs-large", type=int, default=3, help="rounds at most for 1,000,000, as the budget allows")
     parser.add_argument("--rl-fills", type=int, default=20000)
-    parser.add_argument("--profile-size", type=int, default=100000)
+    parser.add_argument("--profile-sizes", default="100000,1000000",
+                        help="sizes to profile with perf (the largest only if the budget allows)")
     parser.add_argument("--t0", type=float, default=None, help="start of the whole run (Unix seconds)")
     parser.add_argument("--budget", type=float, default=1140, help="seconds from t0 after which no optional round starts")
     parser.add_argument("--reserve", type=float, default=30, help="seconds kept for the report")

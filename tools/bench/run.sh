@@ -7,7 +7,7 @@
 # Environment: KD_BENCH_SIZES (default 10000,100000,1000000), KD_BENCH_RUNS (rounds below 1M,
 # default 3), KD_BENCH_RUNS_LARGE (at most, at 1M, as the budget allows; default 3),
 # KD_BENCH_BUDGET (seconds from the start after which no optional round starts; default 1140),
-# KD_BENCH_PROFILE=0 (skip perf), KD_BENCH_WORK (scratch directory; default a new one in /tmp, removed).
+# KD_BENCH_PROFILE=0 (skip perf) or KD_BENCH_PROFILE_SIZES (default 100000,1000000), KD_BENCH_WORK (scratch directory; default a new one in /tmp, removed).
 set -euo pipefail
 t0=$(date +%s)
 cd "$(dirname "$0")/../.."
@@ -40,5 +40,6 @@ python3 tools/bench/bench.py --root "$root" --work "$work" \
   --out-md docs/performance.md --out-png docs/performance.png \
   --sizes "${KD_BENCH_SIZES:-10000,100000,1000000}" \
   --runs "${KD_BENCH_RUNS:-3}" --runs-large "${KD_BENCH_RUNS_LARGE:-3}" \
+  --profile-sizes "${KD_BENCH_PROFILE_SIZES:-100000,1000000}" \
   --t0 "$t0" --budget "${KD_BENCH_BUDGET:-1140}"
 echo "bench: done in $(( $(date +%s) - t0 )) s; results in docs/performance.md" >&2
