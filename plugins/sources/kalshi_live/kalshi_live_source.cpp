@@ -472,6 +472,7 @@ Status KalshiLiveSource::fetchMarket(const std::string& ticker, bool refresh) {
       }
       Record event;
       std::string series_ticker, category;
+      std::vector<std::string> sibling_tickers;
       if (event_status.isOk() && parser_.parseObject(event_body, "event", eventSchema(), event, error)) {
         series_ticker = event.get("series_ticker").asString();
         // The event's markets come with it: cache them so their tickers need no request of their own.
@@ -481,6 +482,7 @@ Status KalshiLiveSource::fetchMarket(const std::string& ticker, bool refresh) {
             const std::string sibling_ticker = sibling.get("ticker").asString();
             if (markets_.find(sibling_ticker) == markets_.end()) {
               markets_[sibling_ticker] = MarketInfo{marketRecord(sibling_ticker, event_ticker, series_ticker, "", &sibling), true};
+              sibling_tickers.push_back(sibling_ticker);
             }
           }
         }
@@ -507,12 +509,9 @@ Status KalshiLiveSource::fetchMarket(const std::string& ticker, bool refresh) {
       }
       category = series_ticker.empty() ? "" : series_categories_[series_ticker];
       events_[event_ticker] = {series_ticker, category};
-      // Fill in the category on the siblings cached above.
-      for (auto& [sibling_ticker, info] : markets_) {
-        if (info.record.get("event_ticker").ifString() && info.record.get("event_ticker").asString() == event_ticker) {
-          info.record.set("series_category", Value(category));
-        }
-      }
+      // Fill in the category on the siblings cached above (only those: scanning every cached
+      // market here made large accounts quadratic).
+      for (const auto& sibling_ticker : sibling_tickers) markets_[sibling_ticker].record.set("series_category", Value(category));
     }
   }
   const auto& [series_ticker, category] = events_[event_ticker];
