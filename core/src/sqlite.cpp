@@ -60,7 +60,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     if (mode == Mode::kReadWriteCreate || mode == Mode::kReadWrite) {
       exec("PRAGMA journal_mode=WAL");
       exec("PRAGMA synchronous=NORMAL");
-      exec("PRAGMA cache_size=-262144");  // 256 MiB: random-key upserts touch the whole B-tree
+      exec("PRAGMA cache_size=-" + std::to_string(kCacheKiB));
       exec("PRAGMA foreign_keys=ON");
     }
   } catch (const SqliteError& error) {

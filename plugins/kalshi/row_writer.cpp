@@ -7,7 +7,7 @@ namespace kalshi {
 
 void RowWriter::open(sqlite3* database) {
   database_ = database;
-  sqlite::exec(database, table_.create_sql);
+  indexes_deferred_ = createTable(database, table_, defer_indexes_);
   // An older database may lack columns added since: add them (all are nullable).
   std::vector<std::string> existing;
   {
@@ -27,6 +27,12 @@ void RowWriter::open(sqlite3* database) {
   for (const auto& column : table_.key) key_columns_.push_back(indexOf(column));
   for (const auto& column : table_.not_null) not_null_columns_.push_back(indexOf(column));
   field_hint_.assign(table_.columns.size(), 0);
+}
+
+void RowWriter::finish() {
+  flush();
+  if (indexes_deferred_) createIndexes(database_, table_);
+  indexes_deferred_ = false;
 }
 
 WriteResult RowWriter::add(const Batch& batch) {

@@ -21,11 +21,14 @@ namespace kalshi {
 
 class RowWriter {
  public:
-  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = 50000)
-      : table_(table), buffer_rows_(buffer_rows) {}
+  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = 50000, bool defer_indexes = false)
+      : table_(table), buffer_rows_(buffer_rows), defer_indexes_(defer_indexes) {}
 
-  // Creates the table (and indexes) if missing and prepares the upsert.
+  // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
+  // createTable()) if missing and prepares the upsert.
   void open(sqlite3* database);
+  // Writes everything buffered and builds deferred indexes (at the end of a run).
+  void finish();
   // Buffers the batch's rows; flushes when the buffer is full. Rejections index into the batch.
   WriteResult add(const Batch& batch);
   // Writes everything buffered.
@@ -36,6 +39,8 @@ class RowWriter {
  private:
   const TableDefinition& table_;
   size_t buffer_rows_;
+  bool defer_indexes_;
+  bool indexes_deferred_ = false;
   sqlite3* database_ = nullptr;
   std::unique_ptr<sqlite::Statement> upsert_;
   std::vector<size_t> key_columns_;
@@ -54,7 +59,8 @@ namespace kalshi {
 // A sink that upserts its stream into one dashboard table (kalshi_orders, kalshi_fills).
 class TableSink final : public Sink {
  public:
-  TableSink(std::string path, const TableDefinition& table) : path_(std::move(path)), writer_(table) {}
+  TableSink(std::string path, const TableDefinition& table)
+      : path_(std::move(path)), writer_(table, 50000, /*defer_indexes=*/true) {}
   std::string databasePath() const override { return path_; }
   Status open(SinkContext& context) override {
     if (!context.database()) return Status::failed("no database connection");
@@ -64,6 +70,10 @@ class TableSink final : public Sink {
   WriteResult write(const Batch& batch) override { return writer_.add(batch); }
   Status flush() override {
     writer_.flush();
+    return Status::ok();
+  }
+  Status finish() override {
+    writer_.finish();
     return Status::ok();
   }
   void rollback() override { writer_.discard(); }

@@ -1,5 +1,7 @@
 #include "kalshi/tables.h"
 
+#include "kalshi_direct/engine/sqlite.h"
+
 namespace kalshi_direct {
 namespace kalshi {
 
@@ -196,6 +198,43 @@ std::string upsertSql(const TableDefinition& table) {
     sql += " ON CONFLICT (" + key + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
   }
   return sql;
+}
+
+namespace {
+
+// create_sql is "CREATE TABLE ...;CREATE INDEX ...;...": the statements, split at ';'
+// (no definition has a ';' inside a statement).
+std::vector<std::string> statements(const TableDefinition& table) {
+  std::vector<std::string> out;
+  std::string current;
+  for (const char* c = table.create_sql; *c; ++c) {
+    if (*c == ';') {
+      out.push_back(current);
+      current.clear();
+    } else {
+      current += *c;
+    }
+  }
+  if (current.find_first_not_of(" \n") != std::string::npos) out.push_back(current);
+  return out;
+}
+
+}  // namespace
+
+bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes) {
+  const std::vector<std::string> parts = statements(table);
+  sqlite::exec(database, parts.front());
+  if (defer_indexes && parts.size() > 1) {
+    sqlite::Statement any(database, std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
+    if (!any.step()) return true;
+  }
+  createIndexes(database, table);
+  return false;
+}
+
+void createIndexes(sqlite3* database, const TableDefinition& table) {
+  const std::vector<std::string> parts = statements(table);
+  for (size_t i = 1; i < parts.size(); ++i) sqlite::exec(database, parts[i]);
 }
 
 }  // namespace kalshi

@@ -7,6 +7,8 @@
 //   *_at       TEXT     ISO 8601 UTC ("2026-03-01T14:03:22.123456Z"); *_us INTEGER = Unix micros
 #pragma once
 
+#include <sqlite3.h>
+
 #include <string>
 #include <vector>
 
@@ -33,6 +35,14 @@ const TableDefinition& reconciliationTable();
 
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);
+
+// Creates the table if missing, and its secondary indexes unless `defer_indexes` and the table
+// is empty: a bulk load into an empty table then builds them once at the end, which is much
+// faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
+// docs/performance.md). Returns true when it deferred them; createIndexes() builds them (IF NOT
+// EXISTS, so also whoever opens the table next does, should a run stop before its end).
+bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes);
+void createIndexes(sqlite3* database, const TableDefinition& table);
 
 }  // namespace kalshi
 }  // namespace kalshi_direct

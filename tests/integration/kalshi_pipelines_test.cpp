@@ -40,6 +40,9 @@ TEST_F(KalshiPipelineTest, FullBackfillLandsEveryRecordExactlyOnceAcrossTheHisto
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), 1);
   EXPECT_EQ(text("SELECT source FROM kalshi_snapshots"), "live");
   EXPECT_THAT(result.out, HasSubstr("http_requests"));
+  // Secondary indexes deferred during the bulk load into empty tables are built by the end.
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                   "('kalshi_fills_market', 'kalshi_fills_order', 'kalshi_orders_ticker')"), 3);
 }
 
 TEST_F(KalshiPipelineTest, ASecondSyncFetchesOnlyWhatIsNew) {
@@ -60,6 +63,53 @@ TEST_F(KalshiPipelineTest, ASecondSyncFetchesOnlyWhatIsNew) {
   EXPECT_EQ(sim_->requestsTo("/portfolio/fills"), 1);
   EXPECT_EQ(sim_->requestsTo("/historical/fills"), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), 3);
+}
+
+// Issue 7: with nothing new, a sync asks each stream once (orders twice: what rests now, what
+// is new), refreshes the marks of open positions in batches, and looks up no metadata it has.
+TEST_F(KalshiPipelineTest, ANoChangeSyncAsksEachStreamOnce) {
+  startSim({}, "20000");
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  const int64_t orders = scalar("SELECT count(*) FROM kalshi_orders");
+  const int64_t open = scalar("SELECT count(*) FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00')");
+  ASSERT_GT(open, 0);
+  sim_->resetStats();
+  auto result = cli({"run", "sync"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  for (const char* stream : {"/portfolio/balance", "/portfolio/positions", "/portfolio/fills", "/portfolio/settlements"}) {
+    EXPECT_EQ(sim_->requestsTo(stream), 1) << stream;
+  }
+  EXPECT_EQ(sim_->requestsTo("/portfolio/orders"), 2);
+  EXPECT_EQ(sim_->requestsTo("/markets"), (open + 99) / 100);  // the marks, 100 tickers a request
+  for (const char* none : {"/markets/{ticker}", "/events/{event_ticker}", "/series/{series_ticker}",
+                           "/historical/orders", "/historical/fills", "/historical/cutoff"}) {
+    EXPECT_EQ(sim_->requestsTo(none), 0) << none;
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders"), orders);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_positions"), open);  // sync keeps the open ones
+}
+
+// An order resting at the last sync and not any more is read again from its creation on, so its
+// row follows (the database is edited to say "resting" where the exchange has moved on).
+TEST_F(KalshiPipelineTest, AnOrderThatStoppedRestingIsReadAgain) {
+  startSim({}, "20000");
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  const std::string id = text("SELECT id FROM kalshi_orders WHERE status <> 'resting' ORDER BY created_at DESC LIMIT 1 OFFSET 2500");
+  ASSERT_FALSE(id.empty());
+  const std::string status = text("SELECT status FROM kalshi_orders WHERE id = '" + id + "'");
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWrite);
+    database.exec("UPDATE kalshi_orders SET status = 'resting' WHERE id = '" + id + "'");
+  }
+  sim_->resetStats();
+  auto result = cli({"run", "sync"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(text("SELECT status FROM kalshi_orders WHERE id = '" + id + "'"), status);
+  EXPECT_GE(sim_->requestsTo("/portfolio/orders"), 1 + 3);  // resting, then 3 pages back to its creation
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting'"),
+            scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting' AND id <> '" + id + "'"));
 }
 
 TEST_F(KalshiPipelineTest, RateLimitStormsAndServerErrorsAreSurvived) {

@@ -3,7 +3,7 @@
 // Loads every row of the given tables from SOURCE (the database kalshi-direct's backfill wrote)
 // into memory, in the order they were written (rowid), then, RUNS times, into a fresh DEST: the
 // same CREATE TABLE / CREATE INDEX statements, the same pragmas kalshi-direct's sinks use (WAL,
-// synchronous=NORMAL, 256 MiB cache), one prepared INSERT per table, every row in one
+// synchronous=NORMAL, 16 MiB cache: sqlite::Database::kCacheKiB), one prepared INSERT per table, every row in one
 // transaction, then close (which checkpoints the WAL). Times open-to-close; prints the median as
 // one JSON line.
 //
@@ -98,7 +98,7 @@ double insertAll(const std::string& path, const std::vector<Table>& tables) {
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) die("cannot open " + path);
   exec(db, "PRAGMA journal_mode=WAL");
   exec(db, "PRAGMA synchronous=NORMAL");
-  exec(db, "PRAGMA cache_size=-262144");
+  exec(db, "PRAGMA cache_size=-16384");
   for (const auto& table : tables) {
     for (const auto& statement : table.ddl) exec(db, statement);
   }

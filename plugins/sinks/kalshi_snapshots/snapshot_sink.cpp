@@ -1,5 +1,6 @@
 #include "snapshot_sink.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -49,8 +50,11 @@ Status SnapshotSink::open(SinkContext& context) {
   context_ = &context;
   database_ = context.database();
   if (!database_) return Status::failed("no database connection");
-  for (const TableDefinition* table : {&ordersTable(), &fillsTable(), &positionsTable(), &snapshotsTable(),
-                                       &snapshotPnlTable(), &marketPnlTable(), &reconciliationTable()}) {
+  // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
+  // bulk load; finish() makes sure they exist before reading.
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) createTable(database_, *table, true);
+  for (const TableDefinition* table : {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(), &marketPnlTable(),
+                                       &reconciliationTable()}) {
     sqlite::exec(database_, table->create_sql);
   }
   // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
@@ -160,59 +164,90 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
   return tickers;
 }
 
-bool SnapshotSink::recomputeMarket(const std::string& ticker) {
-  std::vector<FillEvent> fills;
-  {
-    sqlite::Statement query(database_,
-                            "SELECT id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
-                            "no_price_dollars, fee_dollars, filled_at_us FROM kalshi_fills WHERE ticker = ?");
-    query.bindText(1, ticker);
-    while (query.step()) {
-      FillEvent fill;
-      fill.fill_id = query.columnText(0);
-      fill.order_id = query.columnText(1);
-      fill.category = query.columnIsNull(2) ? "other" : query.columnText(2);
-      fill.outcome_yes = query.columnText(3) == "yes";
-      fill.count = decimalOr(query.columnText(4));
-      fill.yes_price = decimalOr(query.columnText(5));
-      fill.no_price = decimalOr(query.columnText(6));
-      fill.fee = decimalOr(query.columnText(7));
-      fill.time_us = query.columnInt(8);
-      fills.push_back(std::move(fill));
-    }
+namespace {
+
+constexpr const char* kFillColumns =
+    "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, no_price_dollars, fee_dollars, "
+    "filled_at_us FROM kalshi_fills";
+
+FillEvent fillFromRow(const sqlite::Statement& query) {
+  FillEvent fill;
+  fill.fill_id = query.columnText(1);
+  fill.order_id = query.columnText(2);
+  fill.category = query.columnIsNull(3) ? "other" : query.columnText(3);
+  fill.outcome_yes = query.columnText(4) == "yes";
+  fill.count = decimalOr(query.columnText(5));
+  fill.yes_price = decimalOr(query.columnText(6));
+  fill.no_price = decimalOr(query.columnText(7));
+  fill.fee = decimalOr(query.columnText(8));
+  fill.time_us = query.columnInt(9);
+  return fill;
+}
+
+}  // namespace
+
+// The statements a recompute runs per market, prepared once per finish(). Order P&L updates are
+// buffered and applied sorted by order id (random ids, like RowWriter's sorted runs).
+struct SnapshotSink::Recompute {
+  explicit Recompute(sqlite3* db)
+      : settlement(db, "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
+                       "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?"),
+        prices(db, "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
+                   "FROM kalshi_markets WHERE ticker = ?"),
+        remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
+        insert(db, upsertSql(marketPnlTable())),
+        order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?") {}
+
+  void addOrderPnl(std::string order_id, int64_t cents) {
+    order_updates.emplace_back(std::move(order_id), cents);
+    if (order_updates.size() >= 50000) flushOrderPnl();
   }
+  void flushOrderPnl() {
+    std::sort(order_updates.begin(), order_updates.end());
+    for (const auto& [order_id, cents] : order_updates) {
+      order_pnl.bindInt(1, cents);
+      order_pnl.bindText(2, order_id);
+      order_pnl.run();
+    }
+    order_updates.clear();
+  }
+
+  sqlite::Statement settlement, prices, remove, insert, order_pnl;
+  std::vector<std::pair<std::string, int64_t>> order_updates;
+  uint64_t incomplete = 0;
+  const std::string updated_at = nowIso();
+};
+
+void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r) {
   std::optional<SettlementEvent> settlement;
   std::string category;
-  {
-    sqlite::Statement query(database_,
-                            "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
-                            "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?");
-    query.bindText(1, ticker);
-    if (query.step()) {
-      SettlementEvent event;
-      event.result = query.columnText(0);
-      if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
-      event.revenue_cents = query.columnInt(2);
-      event.fee = decimalOr(query.columnText(3));
-      event.yes_count = decimalOr(query.columnText(4));
-      event.no_count = decimalOr(query.columnText(5));
-      event.time_us = query.columnInt(6);
-      if (!query.columnIsNull(7)) category = query.columnText(7);
-      settlement = event;
-    }
+  r.settlement.reset();
+  r.settlement.bindText(1, ticker);
+  if (r.settlement.step()) {
+    sqlite::Statement& query = r.settlement;
+    SettlementEvent event;
+    event.result = query.columnText(0);
+    if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
+    event.revenue_cents = query.columnInt(2);
+    event.fee = decimalOr(query.columnText(3));
+    event.yes_count = decimalOr(query.columnText(4));
+    event.no_count = decimalOr(query.columnText(5));
+    event.time_us = query.columnInt(6);
+    if (!query.columnIsNull(7)) category = query.columnText(7);
+    settlement = event;
   }
+  r.settlement.reset();
   MarketPrices prices;
-  {
-    sqlite::Statement query(database_, "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
-                                       "FROM kalshi_markets WHERE ticker = ?");
-    query.bindText(1, ticker);
-    if (query.step()) {
-      if (!query.columnIsNull(0) && !query.columnText(0).empty()) category = query.columnText(0);
-      prices.last = optionalDecimal(query, 1);
-      prices.bid = optionalDecimal(query, 2);
-      prices.ask = optionalDecimal(query, 3);
-    }
+  r.prices.reset();
+  r.prices.bindText(1, ticker);
+  if (r.prices.step()) {
+    sqlite::Statement& query = r.prices;
+    if (!query.columnIsNull(0) && !query.columnText(0).empty()) category = query.columnText(0);
+    prices.last = optionalDecimal(query, 1);
+    prices.bid = optionalDecimal(query, 2);
+    prices.ask = optionalDecimal(query, 3);
   }
+  r.prices.reset();
   if (category.empty()) {
     for (const auto& position : positions_) {
       const std::string* position_ticker = position.get("ticker").ifString();
@@ -224,16 +259,13 @@ bool SnapshotSink::recomputeMarket(const std::string& ticker) {
 
   const MarketResult result = computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
   if (result.settlement_mismatch) {
+    ++r.incomplete;
     context_->log(LogLevel::kDebug, "market " + ticker + ": " + *result.settlement_mismatch);
   }
-  {
-    sqlite::Statement remove(database_, "DELETE FROM kalshi_market_pnl WHERE ticker = ?");
-    remove.bindText(1, ticker);
-    remove.run();
-  }
-  sqlite::Statement insert(database_, upsertSql(marketPnlTable()));
-  const std::string updated_at = nowIso();
+  r.remove.bindText(1, ticker);
+  r.remove.run();
   for (const auto& [row_category, amounts] : result.by_category) {
+    sqlite::Statement& insert = r.insert;
     insert.bindText(1, ticker);
     insert.bindText(2, row_category);
     insert.bindText(3, amounts.realized.toString());
@@ -244,23 +276,61 @@ bool SnapshotSink::recomputeMarket(const std::string& ticker) {
     const bool market_row = row_category == category;
     insert.bindText(7, market_row ? result.position.rescaled(2).toString() : "0.00");
     if (market_row && result.mark) insert.bindText(8, result.mark->toString()); else insert.bindNull(8);
-    insert.bindText(9, updated_at);
+    insert.bindText(9, r.updated_at);
     insert.run();
   }
-  sqlite::Statement order_pnl(database_, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?");
   for (const auto& [order_id, pnl] : result.pnl_by_order) {
-    order_pnl.bindInt(1, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
-    order_pnl.bindText(2, order_id);
-    order_pnl.run();
+    r.addOrderPnl(order_id, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
   }
-  return result.settlement_mismatch.has_value();
+}
+
+uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
+  Recompute r(database_);
+  if (tickers.size() >= kBulkRecomputeMarkets) {
+    // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
+    // external sorter, instead of an index probe plus a random page read per fill.
+    sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
+    std::string current;
+    std::vector<FillEvent> fills;
+    std::set<std::string> done;
+    auto finishCurrent = [&] {
+      if (!current.empty() && tickers.count(current)) {
+        recomputeMarket(current, std::move(fills), r);
+        done.insert(current);
+      }
+      fills.clear();
+    };
+    while (query.step()) {
+      std::string ticker = query.columnText(0);
+      if (ticker != current) {
+        finishCurrent();
+        current = std::move(ticker);
+      }
+      if (tickers.count(current)) fills.push_back(fillFromRow(query));
+    }
+    finishCurrent();
+    for (const auto& ticker : tickers) {
+      if (!done.count(ticker)) recomputeMarket(ticker, {}, r);  // settled without fills here
+    }
+  } else {
+    sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " WHERE ticker = ?");
+    for (const auto& ticker : tickers) {
+      std::vector<FillEvent> fills;
+      query.bindText(1, ticker);
+      while (query.step()) fills.push_back(fillFromRow(query));
+      query.reset();
+      recomputeMarket(ticker, std::move(fills), r);
+    }
+  }
+  r.flushOrderPnl();
+  return r.incomplete;
 }
 
 Status SnapshotSink::finish() {
   if (Status status = flush(); !status.isOk()) return status;
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) createIndexes(database_, *table);
   const std::set<std::string> tickers = marketsToRecompute();
-  uint64_t incomplete = 0;
-  for (const auto& ticker : tickers) incomplete += recomputeMarket(ticker) ? 1 : 0;
+  const uint64_t incomplete = recomputeMarkets(tickers);
   sqlite::exec(database_, "DELETE FROM kalshi_pnl_dirty");
   context_->addCounter("markets_recomputed", tickers.size());
   if (incomplete > 0) {

@@ -47,8 +47,14 @@ class SnapshotSink final : public Sink {
   void rollback() override;
 
  private:
-  // Returns true when the market's settlement disagrees with its fills (history incomplete).
-  bool recomputeMarket(const std::string& ticker);
+  // From this many markets on, recomputeMarkets() reads kalshi_fills in one sorted scan rather
+  // than market by market through the (ticker, filled_at_us) index.
+  static constexpr size_t kBulkRecomputeMarkets = 2000;
+  struct Recompute;
+  // Recomputes and stores the markets' P&L; returns how many settled markets disagree with their
+  // fills (history incomplete).
+  uint64_t recomputeMarkets(const std::set<std::string>& tickers);
+  void recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r);
   std::set<std::string> marketsToRecompute();
 
   SnapshotOptions options_;

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/sqlite.h"
@@ -151,7 +153,7 @@ Status KalshiLiveSource::open(SourceContext& context) {
     context.addCounter(name, delta);
   };
   client_->stop_requested = [&context] { return context.stopRequested(); };
-  if (config_.metadata) loadMarketCache();
+  if (config_.metadata) openMarketCache();
   for (const char* stream : {"balance", "positions", "orders", "fills", "settlements"}) {
     if (std::find(config_.streams.begin(), config_.streams.end(), stream) != config_.streams.end()) {
       pending_streams_.push_back(stream);
@@ -222,6 +224,7 @@ Status KalshiLiveSource::readBalance(Batch& batch) {
 Status KalshiLiveSource::readPositions(Batch& batch) {
   Query query{{"limit", std::to_string(config_.page_size)}};
   if (!positions_cursor_.empty()) query.emplace_back("cursor", positions_cursor_);
+  if (config_.open_positions_only) query.emplace_back("count_filter", "position");
   std::string body, error;
   Status status = client_->get("/portfolio/positions", query, body, [this](const std::string& b, std::string& why) {
     return parser_.looksComplete(b, "market_positions", why);
@@ -302,6 +305,13 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
       }
     }
     pass.min_ts = start;
+    if (config_.since == "watermark" && stream == "orders" && stateInt(p + "max_ts") > 0 && haveOrdersTable()) {
+      // Orders change after they are created: read every order resting now, then the orders
+      // created since the last pass; an order resting at the last pass and not now (canceled,
+      // executed) moves the second phase's start back to its creation (see finishRestingPhase).
+      pass.phases = {"resting", "live"};
+      pass.min_ts = stateInt(p + "max_ts");
+    }
     // What could have moved to /historical since: records older than the start point. For orders
     // in watermark mode the start is the oldest order still resting, but an order that changed
     // since the last pass was updated after that pass ran, so the last pass's time decides.
@@ -331,9 +341,14 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   const std::string& phase = pass.phases[pass.phase];
   const bool historical = phase == "historical";
   const std::string path = (historical ? "/historical/" : "/portfolio/") + pass.stream;
+  const bool resting = phase == "resting";
   Query query{{"limit", std::to_string(config_.page_size)}};
   if (!pass.cursor.empty()) query.emplace_back("cursor", pass.cursor);
-  if (!historical && pass.min_ts > 0) query.emplace_back("min_ts", std::to_string(pass.min_ts));
+  if (resting) {
+    query.emplace_back("status", "resting");
+  } else if (!historical && pass.min_ts > 0) {
+    query.emplace_back("min_ts", std::to_string(pass.min_ts));
+  }
   const char* array = arrayField(pass.stream);
   std::string body, error;
   Status status = client_->get(path, query, body, [this, array](const std::string& b, std::string& why) {
@@ -359,6 +374,9 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
       continue;
     }
     pass.pass_max_ts = std::max(pass.pass_max_ts, time);
+    if (resting) {
+      if (const std::string* id = record.get("order_id").ifString()) pass.resting_seen.insert(*id);
+    }
     if (pass.stream == "orders" && record.get("status").ifString() &&
         record.get("status").asString() == "resting" && time > 0) {
       pass.oldest_resting_ts = pass.oldest_resting_ts == 0 ? time : std::min(pass.oldest_resting_ts, time);
@@ -368,6 +386,9 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
 
   const std::string p = pass.stream + ".";
   pass.cursor = phase_done ? "" : page.cursor;
+  if (phase_done && resting) {
+    if (Status status = finishRestingPhase(pass); !status.isOk()) return status;
+  }
   if (phase_done) ++pass.phase;
   if (pass.phase >= pass.phases.size()) {
     pass.done = true;
@@ -385,6 +406,7 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   } else {
     next_state_[p + "phase"] = std::to_string(pass.phase);
     next_state_[p + "cursor"] = pass.cursor;
+    next_state_[p + "pass_min_ts"] = std::to_string(pass.min_ts);
     next_state_[p + "pass_max_ts"] = std::to_string(pass.pass_max_ts);
     next_state_[p + "pass_oldest_resting_ts"] = std::to_string(pass.oldest_resting_ts);
   }
@@ -396,148 +418,274 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   return Status::ok();
 }
 
+bool KalshiLiveSource::haveOrdersTable() const {
+  if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return false;
+  try {
+    sqlite::Database database(config_.cache_db, sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement exists(database.handle(),
+                             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kalshi_orders'");
+    return exists.step() && exists.columnInt(0) > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+Status KalshiLiveSource::finishRestingPhase(Pass& pass) {
+  // kalshi_orders holds what the last pass saw (this run's rows are not committed yet).
+  int64_t oldest = 0;
+  size_t vanished = 0;
+  bool unknown_time = false;
+  try {
+    sqlite::Database database(config_.cache_db, sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(database.handle(), "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
+    while (query.step()) {
+      if (pass.resting_seen.count(query.columnText(0))) continue;
+      ++vanished;
+      Timestamp created;
+      if (query.columnIsNull(1) || !Timestamp::parse(query.columnText(1), created)) {
+        unknown_time = true;
+        continue;
+      }
+      const int64_t time = created.unixSeconds() - 1;  // min_ts may be exclusive
+      oldest = oldest == 0 ? time : std::min(oldest, time);
+    }
+  } catch (const std::exception& error) {
+    unknown_time = true;
+    context_->log(LogLevel::kWarning, std::string("cannot read resting orders from '") + config_.cache_db +
+                                          "': " + error.what() + "; re-reading all live orders");
+  }
+  pass.resting_seen.clear();
+  if (unknown_time) {
+    pass.min_ts = 0;
+  } else if (oldest > 0) {
+    pass.min_ts = std::min(pass.min_ts, oldest);
+  }
+  if (vanished > 0) {
+    context_->log(LogLevel::kDebug, std::to_string(vanished) + " order(s) no longer resting: reading orders from " +
+                                        std::to_string(pass.min_ts));
+  }
+  return Status::ok();
+}
+
 void KalshiLiveSource::rejectAll(const std::string& stream, const ParsedPage& page) {
   for (const auto& rejected : page.rejected) {
     context_->reject(stream, rejected.raw, rejected.reason);
   }
 }
 
-void KalshiLiveSource::loadMarketCache() {
+void KalshiLiveSource::openMarketCache() {
   if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return;
   try {
-    sqlite::Database database(config_.cache_db, sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement exists(database.handle(),
+    auto database = std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement exists(database->handle(),
                              "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kalshi_markets'");
     if (!exists.step() || exists.columnInt(0) == 0) return;
-    sqlite::Statement query(database.handle(),
-                            "SELECT ticker, event_ticker, series_ticker, series_category, title, market_type, status, "
-                            "result, yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time "
-                            "FROM kalshi_markets");
-    while (query.step()) {
-      Record market;
-      auto text = [&](int column) { return query.columnIsNull(column) ? Value() : Value(query.columnText(column)); };
-      auto decimal = [&](int column) {
-        Decimal value;
-        return !query.columnIsNull(column) && Decimal::parse(query.columnText(column), value) ? Value(value) : Value();
-      };
-      Timestamp close;
-      market.append("title", text(4));
-      market.append("market_type", text(5));
-      market.append("status", text(6));
-      market.append("result", text(7));
-      market.append("yes_bid_dollars", decimal(8));
-      market.append("yes_ask_dollars", decimal(9));
-      market.append("last_price_dollars", decimal(10));
-      market.append("close_time", !query.columnIsNull(11) && Timestamp::parse(query.columnText(11), close) ? Value(close) : Value());
-      const std::string ticker = query.columnText(0), event = query.columnText(1),
-                        series = query.columnText(2), category = query.columnText(3);
-      if (series.empty()) continue;  // incomplete entry: fetch again
-      markets_[ticker] = MarketInfo{marketRecord(ticker, event, series, category, &market), false};
-      events_[event] = {series, category};
-      series_categories_[series] = category;
+    // Events are few (one per traded event) and spare a request each: load them all. Markets are
+    // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
+    sqlite::Statement events(database->handle(),
+                             "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
+                             "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
+    while (events.step()) {
+      events_[events.columnText(0)] = {events.columnText(1), events.columnText(2)};
+      series_categories_[events.columnText(1)] = events.columnText(2);
     }
+    cache_ = std::move(database);
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
   }
 }
 
-Status KalshiLiveSource::fetchMarket(const std::string& ticker, bool refresh) {
-  std::string encoded;
-  Poco::URI::encode(ticker, "/?#", encoded);
+void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers) {
+  if (!cache_ || tickers.empty()) return;
+  constexpr size_t kChunk = 500;
+  try {
+    for (size_t start = 0; start < tickers.size(); start += kChunk) {
+      const size_t count = std::min(kChunk, tickers.size() - start);
+      std::string sql =
+          "SELECT ticker, event_ticker, series_ticker, series_category, title, market_type, status, result, "
+          "yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time FROM kalshi_markets WHERE ticker IN (?";
+      for (size_t i = 1; i < count; ++i) sql += ",?";
+      sql += ")";
+      sqlite::Statement query(cache_->handle(), sql);
+      for (size_t i = 0; i < count; ++i) query.bindText(static_cast<int>(i + 1), tickers[start + i]);
+      while (query.step()) {
+        auto text = [&](int column) { return query.columnIsNull(column) ? Value() : Value(query.columnText(column)); };
+        auto decimal = [&](int column) {
+          Decimal value;
+          return !query.columnIsNull(column) && Decimal::parse(query.columnText(column), value) ? Value(value) : Value();
+        };
+        const std::string series = query.columnText(2);
+        if (series.empty()) continue;  // incomplete entry: fetch again
+        Record market;
+        Timestamp close;
+        market.append("title", text(4));
+        market.append("market_type", text(5));
+        market.append("status", text(6));
+        market.append("result", text(7));
+        market.append("yes_bid_dollars", decimal(8));
+        market.append("yes_ask_dollars", decimal(9));
+        market.append("last_price_dollars", decimal(10));
+        market.append("close_time",
+                      !query.columnIsNull(11) && Timestamp::parse(query.columnText(11), close) ? Value(close) : Value());
+        const std::string ticker = query.columnText(0);
+        markets_[ticker] = MarketInfo{
+            marketRecord(ticker, query.columnText(1), series, query.columnText(3), &market), false, false};
+      }
+    }
+  } catch (const std::exception& error) {
+    context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
+    cache_.reset();
+  }
+}
+
+Status KalshiLiveSource::getObject(const std::string& path, const char* wrapper, const RecordSchema& schema,
+                                   Record& out, bool& found) {
+  found = false;
   std::string body, error;
-  Status status = client_->get("/markets/" + encoded, {}, body, [this](const std::string& b, std::string& why) {
+  Status status = client_->get(path, {}, body, [this](const std::string& b, std::string& why) {
     return parser_.looksComplete(b, nullptr, why);
   });
-  Record market;
-  if (status.isOk() && !parser_.parseObject(body, "market", marketSchema(), market, error)) {
-    status = Status::failed("GET /markets/" + ticker + ": " + error);
+  if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
+  if (status.isOk() && parser_.parseObject(body, wrapper, schema, out, error)) {
+    found = true;
+  } else {
+    metadata_error_ = status.isOk() ? "GET " + path + ": " + error : status.message();
   }
-  if (!status.isOk()) {
-    if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
-    // An unknown or odd market must not stop the sync: record it uncategorised.
-    context_->log(LogLevel::kWarning, "no metadata for market " + ticker + ": " + status.message());
-    markets_[ticker] = MarketInfo{marketRecord(ticker, "", "", "", nullptr), true};
-    return Status::ok();
+  return Status::ok();
+}
+
+Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
+  std::unordered_map<std::string, Record> found;
+  for (size_t start = 0; start < tickers.size() && batch_markets_; start += kMarketsPerRequest) {
+    const size_t end = std::min(tickers.size(), start + kMarketsPerRequest);
+    std::string list;
+    for (size_t i = start; i < end; ++i) list += (i == start ? "" : ",") + tickers[i];
+    std::string cursor;
+    std::set<std::string> seen_cursors;
+    do {
+      Query query{{"tickers", list}, {"limit", std::to_string(kMarketsPerRequest)}};
+      if (!cursor.empty()) query.emplace_back("cursor", cursor);
+      std::string body, error;
+      Status status = client_->get("/markets", query, body, [this](const std::string& b, std::string& why) {
+        return parser_.looksComplete(b, "markets", why);
+      });
+      if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
+      ParsedPage page;
+      if (!status.isOk() || !parser_.parseList(body, "markets", marketSchema(), page, error)) {
+        // An API without the batch form: ask market by market from now on.
+        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" +
+                                              (status.isOk() ? error : status.message()) +
+                                              "): fetching market metadata one market at a time");
+        batch_markets_ = false;
+        break;
+      }
+      for (auto& market : page.records) {
+        if (const std::string* ticker = market.get("ticker").ifString()) found[*ticker] = std::move(market);
+      }
+      cursor = page.cursor;
+      if (!cursor.empty() && !seen_cursors.insert(cursor).second) break;  // a loop: take what we have
+    } while (!cursor.empty());
   }
-  const std::string event_ticker = market.get("event_ticker").asString();
-  if (events_.find(event_ticker) == events_.end() || refresh) {
-    if (events_.find(event_ticker) == events_.end()) {
-      std::string event_body;
-      Status event_status = client_->get("/events/" + event_ticker, {}, event_body,
-                                         [this](const std::string& b, std::string& why) {
-                                           return parser_.looksComplete(b, nullptr, why);
-                                         });
-      if (event_status.code() == StatusCode::kUnavailable || event_status.code() == StatusCode::kUnauthenticated) {
-        return event_status;
-      }
-      Record event;
-      std::string series_ticker, category;
-      std::vector<std::string> sibling_tickers;
-      if (event_status.isOk() && parser_.parseObject(event_body, "event", eventSchema(), event, error)) {
-        series_ticker = event.get("series_ticker").asString();
-        // The event's markets come with it: cache them so their tickers need no request of their own.
-        ParsedPage siblings;
-        if (parser_.parseList(event_body, "markets", marketSchema(), siblings, error)) {
-          for (auto& sibling : siblings.records) {
-            const std::string sibling_ticker = sibling.get("ticker").asString();
-            if (markets_.find(sibling_ticker) == markets_.end()) {
-              markets_[sibling_ticker] = MarketInfo{marketRecord(sibling_ticker, event_ticker, series_ticker, "", &sibling), true};
-              sibling_tickers.push_back(sibling_ticker);
-            }
-          }
+  for (const auto& ticker : tickers) {
+    Record market;
+    bool have = false;
+    if (auto it = found.find(ticker); it != found.end()) {
+      market = std::move(it->second);
+      have = true;
+    } else {
+      // Not in the list: markets settled before the historical cutoff are only served one by one.
+      std::string encoded;
+      Poco::URI::encode(ticker, "/?#", encoded);
+      metadata_error_.clear();
+      for (const char* prefix : {"/markets/", "/historical/markets/"}) {
+        if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have); !status.isOk()) {
+          return status;
         }
-      } else {
-        context_->log(LogLevel::kWarning, "no event metadata for " + event_ticker + ": " +
-                                              (event_status.isOk() ? error : event_status.message()));
+        if (have) break;
       }
-      if (!series_ticker.empty() && series_categories_.find(series_ticker) == series_categories_.end()) {
-        std::string series_body;
-        Status series_status = client_->get("/series/" + series_ticker, {}, series_body,
-                                            [this](const std::string& b, std::string& why) {
-                                              return parser_.looksComplete(b, nullptr, why);
-                                            });
-        if (series_status.code() == StatusCode::kUnavailable || series_status.code() == StatusCode::kUnauthenticated) {
-          return series_status;
-        }
-        Record series;
-        if (series_status.isOk() && parser_.parseObject(series_body, "series", seriesSchema(), series, error)) {
-          series_categories_[series_ticker] = series.get("category").asString();
-        } else {
-          context_->log(LogLevel::kWarning, "no series metadata for " + series_ticker);
-          series_categories_[series_ticker] = "";
-        }
-      }
-      category = series_ticker.empty() ? "" : series_categories_[series_ticker];
-      events_[event_ticker] = {series_ticker, category};
-      // Fill in the category on the siblings cached above (only those: scanning every cached
-      // market here made large accounts quadratic).
-      for (const auto& sibling_ticker : sibling_tickers) markets_[sibling_ticker].record.set("series_category", Value(category));
     }
+    if (!have) {
+      // An unknown or odd market must not stop the sync: record it uncategorised.
+      context_->log(LogLevel::kWarning, "no metadata for market " + ticker + ": " + metadata_error_);
+      markets_[ticker] = MarketInfo{marketRecord(ticker, "", "", "", nullptr), true, false};
+      continue;
+    }
+    const std::string event_ticker = market.get("event_ticker").asString();
+    if (Status status = resolveEvent(event_ticker); !status.isOk()) return status;
+    const auto& [series_ticker, category] = events_[event_ticker];
+    markets_[ticker] = MarketInfo{marketRecord(ticker, event_ticker, series_ticker, category, &market), true, false};
   }
-  const auto& [series_ticker, category] = events_[event_ticker];
-  markets_[ticker] = MarketInfo{marketRecord(ticker, event_ticker, series_ticker, category, &market), true};
+  return Status::ok();
+}
+
+Status KalshiLiveSource::resolveEvent(const std::string& event_ticker) {
+  if (events_.find(event_ticker) != events_.end()) return Status::ok();
+  std::string encoded;
+  Poco::URI::encode(event_ticker, "/?#", encoded);
+  Record event;
+  bool have = false;
+  if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have); !status.isOk()) {
+    return status;
+  }
+  std::string series_ticker;
+  if (have) {
+    series_ticker = event.get("series_ticker").asString();
+  } else {
+    context_->log(LogLevel::kWarning, "no event metadata for " + event_ticker + ": " + metadata_error_);
+  }
+  if (!series_ticker.empty() && series_categories_.find(series_ticker) == series_categories_.end()) {
+    Poco::URI::encode(series_ticker, "/?#", encoded = "");
+    Record series;
+    if (Status status = getObject("/series/" + encoded, "series", seriesSchema(), series, have); !status.isOk()) {
+      return status;
+    }
+    if (!have) context_->log(LogLevel::kWarning, "no series metadata for " + series_ticker + ": " + metadata_error_);
+    series_categories_[series_ticker] = have ? series.get("category").asString() : "";
+  }
+  events_[event_ticker] = {series_ticker, series_ticker.empty() ? "" : series_categories_[series_ticker]};
   return Status::ok();
 }
 
 Status KalshiLiveSource::resolveMetadata(const std::vector<Record>& records, bool refresh_prices) {
-  Batch markets;
-  markets.stream = "markets";
+  // Tickers of the page this run has not met yet: the cache first, the API for the rest.
+  std::vector<std::string> unseen;
+  std::unordered_set<std::string> unseen_set;
+  for (const auto& record : records) {
+    const std::string* ticker = record.get("ticker").ifString();
+    if (ticker && markets_.find(*ticker) == markets_.end() && unseen_set.insert(*ticker).second) {
+      unseen.push_back(*ticker);
+    }
+  }
+  lookUpMarketCache(unseen);
+  // To fetch: unknown anywhere, or (open positions, marked at the market's current price) not
+  // refreshed in this run yet.
+  std::vector<std::string> wanted;
+  std::unordered_set<std::string> wanted_set;
   for (const auto& record : records) {
     const std::string* ticker = record.get("ticker").ifString();
     if (!ticker) continue;
-    // Open positions are marked at the market's current price: refresh those once per run.
     bool refresh = false;
     if (refresh_prices) {
       const Decimal* position = record.get("position_fp").ifDecimal();
       refresh = position && !position->isZero();
     }
     auto it = markets_.find(*ticker);
-    const bool known = it != markets_.end();
-    if (!known || (refresh && !it->second.fresh)) {
-      if (Status status = fetchMarket(*ticker, refresh); !status.isOk()) return status;
-      emitted_markets_.erase(*ticker);  // re-emit with the fresh prices
+    if ((it == markets_.end() || (refresh && !it->second.fresh)) && wanted_set.insert(*ticker).second) {
+      wanted.push_back(*ticker);
     }
-    if (emitted_markets_.insert(*ticker).second) markets.records.push_back(markets_[*ticker].record);
+  }
+  if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
+  Batch markets;
+  markets.stream = "markets";
+  for (const auto& record : records) {
+    const std::string* ticker = record.get("ticker").ifString();
+    if (!ticker) continue;
+    MarketInfo& info = markets_[*ticker];
+    if (info.emitted) continue;
+    // Emitted once per run: the record is not needed after that.
+    markets.records.push_back(std::move(info.record));
+    info.record = Record();
+    info.emitted = true;
   }
   if (!markets.records.empty()) queued_.push_back(Queued{std::move(markets), std::nullopt});
   return Status::ok();

@@ -3,8 +3,11 @@
 // Streams, in this order within a run (each optional via `streams:`):
 //   balance      one record: balance (int cents), balance_dollars, portfolio_value, updated_ts,
 //                snapshot_source = "live"
-//   positions    every market position (GET /portfolio/positions, all pages)
-//   orders       orders created since the pass's start point, plus every resting order
+//   positions    every market position (GET /portfolio/positions, all pages), or with
+//                `positions: open` only the non-zero ones (count_filter=position)
+//   orders       orders created since the pass's start point, plus every resting order (in
+//                watermark mode: GET ?status=resting, then orders created since the last pass
+//                or since the oldest order that stopped resting, whichever is older)
 //   fills        fills since the start point (live endpoint, then /historical/fills if needed)
 //   settlements  settlements since the start point
 //   markets      metadata for every ticker the other streams mention, emitted BEFORE the batch
@@ -30,10 +33,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kalshi/api_client.h"
 #include "kalshi/api_parser.h"
+#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
@@ -46,6 +52,7 @@ struct LiveSourceConfig {
   std::vector<std::string> streams;
   std::string since = "watermark";
   int page_size = 1000;
+  bool open_positions_only = false;  // positions: open (count_filter=position)
   bool metadata = true;
   std::string cache_db;             // SQLite file with a kalshi_markets table (optional)
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
@@ -78,17 +85,35 @@ class KalshiLiveSource final : public Source {
     bool started = false;
     bool done = false;
     std::set<std::string> seen_cursors;  // a cursor seen twice in one pass means a loop
+    std::unordered_set<std::string> resting_seen;  // orders: ids read in the "resting" phase
   };
+  // Orders in watermark mode (with cache_db holding kalshi_orders): phase "resting" reads every
+  // resting order; at its end, orders kalshi_orders still has as resting but the API no longer
+  // does move the "live" phase's min_ts back to the oldest one's creation.
+  bool haveOrdersTable() const;
+  Status finishRestingPhase(Pass& pass);
 
   Status startPass(const std::string& stream);
   Status readPage(Pass& pass, Batch& batch);
   Status readBalance(Batch& batch);
   Status readPositions(Batch& batch);
   Status fetchCutoff();
+  // Metadata requests: markets in batches (GET /markets?tickers=a,b,...; one by one, live then
+  // /historical/markets/{ticker}, for any the list leaves out), then each new event once
+  // (GET /events/{e}) and each new series once (GET /series/{s}). A failed lookup leaves the
+  // market uncategorised with a warning; only kUnavailable / kUnauthenticated stop the run.
+  static constexpr size_t kMarketsPerRequest = 100;  // keeps the URL near 3 KB
   // Emits metadata for tickers in `records` not yet known; queues a markets batch.
   Status resolveMetadata(const std::vector<Record>& records, bool refresh_prices);
-  Status fetchMarket(const std::string& ticker, bool refresh);
-  void loadMarketCache();
+  Status fetchMarkets(const std::vector<std::string>& tickers);
+  Status resolveEvent(const std::string& event_ticker);
+  // GET of one object; `found` false (and metadata_error_ set) on any error but the two above.
+  Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema, Record& out,
+                   bool& found);
+  // cache_db: kalshi_markets rows stand in for metadata requests (events loaded at open, markets
+  // looked up per page).
+  void openMarketCache();
+  void lookUpMarketCache(const std::vector<std::string>& tickers);
   void rejectAll(const std::string& stream, const ParsedPage& page);
   int64_t stateInt(const std::string& key) const;
 
@@ -112,13 +137,16 @@ class KalshiLiveSource final : public Source {
   std::optional<int64_t> cutoff_trades_ts_, cutoff_orders_ts_;
 
   struct MarketInfo {
-    Record record;       // the `markets` stream record
-    bool fresh = false;  // fetched in this run
+    Record record;        // the `markets` stream record, until emitted
+    bool fresh = false;   // fetched in this run (not from the cache)
+    bool emitted = false; // handed out in this run
   };
-  std::map<std::string, MarketInfo> markets_;                  // ticker -> info
+  std::unordered_map<std::string, MarketInfo> markets_;        // tickers this run has met
   std::map<std::string, std::pair<std::string, std::string>> events_;  // event -> (series, category)
   std::map<std::string, std::string> series_categories_;       // series -> category
-  std::set<std::string> emitted_markets_;                      // emitted in this run
+  std::unique_ptr<sqlite::Database> cache_;                    // cache_db, read-only
+  bool batch_markets_ = true;       // false once GET /markets?tickers= proved unusable
+  std::string metadata_error_;      // why the last getObject() found nothing
 };
 
 }  // namespace kalshi

@@ -69,6 +69,11 @@ class KalshiLiveFactory final : public SourceFactory {
             .help("stop retrying a request after this long; the API then counts as unavailable"),
         OptionSpec("insecure", OptionType::kBool).defaultValue("false").help("skip TLS certificate checks (warns)"),
         OptionSpec("ca_file", OptionType::kString).help("PEM file of CA certificates to trust instead of the system's"),
+        OptionSpec("positions", OptionType::kEnum)
+            .allowed({"all", "open"})
+            .defaultValue("all")
+            .help("all: every market the account traded (Kalshi's realized P&L for each, reconciled); "
+                  "open: only non-zero positions (count_filter=position), one request for most accounts"),
         OptionSpec("metadata", OptionType::kBool)
             .defaultValue("true")
             .help("look up market -> event -> series (category, prices) for every ticker; emits the markets stream"),
@@ -157,6 +162,7 @@ class KalshiLiveFactory final : public SourceFactory {
     config.client.max_retry_time_ms = options.getDurationMillis("max_retry_time");
     config.client.insecure = options.getBool("insecure");
     config.client.ca_file = options.getString("ca_file");
+    config.open_positions_only = options.getString("positions") == "open";
     config.metadata = options.getBool("metadata", true);
     config.cache_db = options.getString("cache_db");
     return parseRateLimit(options, config);

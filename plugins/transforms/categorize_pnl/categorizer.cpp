@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -178,8 +179,10 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
     if (stream == "orders") {
       if (const std::string* client_id = record.get("client_order_id").ifString()) mask = clientOrderMask(*client_id);
       if (const std::string* order_id = record.get("id").ifString()) {
-        if (mask != 0) order_masks_[hashId(*order_id)] = mask;
-        else order_masks_.erase(hashId(*order_id));
+        const uint64_t key = hashId(*order_id);
+        if (mask != 0) order_masks_[key] = mask;
+        else order_masks_.erase(key);
+        seen_orders_.push_back(key);
       }
     } else if (stream == "fills") {
       if (const std::string* order_id = record.get("order_id").ifString()) {
@@ -199,27 +202,48 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
   return default_;
 }
 
+bool Categorizer::seenInRun(uint64_t key) {
+  if (seen_sorted_ != seen_orders_.size()) {
+    // Sort what arrived since, merge it in: linear per batch even when orders and fills interleave.
+    const auto middle = seen_orders_.begin() + static_cast<std::ptrdiff_t>(seen_sorted_);
+    std::sort(middle, seen_orders_.end());
+    std::inplace_merge(seen_orders_.begin(), middle, seen_orders_.end());
+    seen_orders_.erase(std::unique(seen_orders_.begin(), seen_orders_.end()), seen_orders_.end());
+    seen_sorted_ = seen_orders_.size();
+  }
+  return std::binary_search(seen_orders_.begin(), seen_orders_.end(), key);
+}
+
 void Categorizer::lookUpOrders(const Batch& fills) {
   looked_up_.clear();
-  if (orders_db_.empty() || !std::filesystem::exists(orders_db_)) return;
+  if (orders_db_.empty()) return;
   std::vector<std::string> unknown;
   for (const auto& record : fills.records) {
     const std::string* order_id = record.get("order_id").ifString();
-    if (order_id && order_masks_.find(hashId(*order_id)) == order_masks_.end()) unknown.push_back(*order_id);
+    if (!order_id) continue;
+    const uint64_t key = hashId(*order_id);
+    if (order_masks_.find(key) == order_masks_.end() && !seenInRun(key)) unknown.push_back(*order_id);
   }
   if (unknown.empty()) return;
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the
   // run's writer); orders of this run not yet committed are in order_masks_ when they matter.
-  sqlite::Database database(orders_db_, sqlite::Database::Mode::kReadOnly);
-  sqlite::Statement exists(database.handle(), "SELECT count(*) FROM sqlite_master WHERE name = 'kalshi_orders'");
-  if (!exists.step() || exists.columnInt(0) == 0) return;
+  if (!orders_connection_) {
+    if (!std::filesystem::exists(orders_db_)) return;
+    orders_connection_ = std::make_unique<sqlite::Database>(orders_db_, sqlite::Database::Mode::kReadOnly);
+  }
+  sqlite3* database = orders_connection_->handle();
+  if (!orders_table_checked_) {
+    sqlite::Statement exists(database, "SELECT count(*) FROM sqlite_master WHERE name = 'kalshi_orders'");
+    if (!exists.step() || exists.columnInt(0) == 0) return;  // not yet: ask again next batch
+    orders_table_checked_ = true;
+  }
   constexpr size_t kChunk = 500;
   for (size_t start = 0; start < unknown.size(); start += kChunk) {
     const size_t count = std::min(kChunk, unknown.size() - start);
     std::string sql = "SELECT id, client_order_id FROM kalshi_orders WHERE id IN (?";
     for (size_t i = 1; i < count; ++i) sql += ",?";
     sql += ")";
-    sqlite::Statement query(database.handle(), sql);
+    sqlite::Statement query(database, sql);
     for (size_t i = 0; i < count; ++i) query.bindText(static_cast<int>(i + 1), unknown[start + i]);
     while (query.step()) {
       if (query.columnIsNull(1)) continue;

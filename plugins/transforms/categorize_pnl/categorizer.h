@@ -16,12 +16,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "kalshi_direct/config.h"
+#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
@@ -69,8 +71,16 @@ class Categorizer final : public Transform {
   std::unordered_map<uint64_t, uint64_t> order_masks_;
   bool uses_client_order_ids_ = false;
   std::string orders_db_;
-  // Orders looked up in orders_db for the current batch (cleared per batch: bounded memory).
+  // Hashes of every order id this run has seen (8 bytes each, sorted lazily: orders arrive
+  // before fills), so fills of this run's orders are never looked up in orders_db.
+  std::vector<uint64_t> seen_orders_;
+  size_t seen_sorted_ = 0;  // seen_orders_[0, seen_sorted_) is sorted
+  bool seenInRun(uint64_t key);
+  // Orders looked up in orders_db for the current batch (cleared per batch: bounded memory),
+  // through one read-only connection opened on first use.
   std::unordered_map<uint64_t, uint64_t> looked_up_;
+  std::unique_ptr<sqlite::Database> orders_connection_;
+  bool orders_table_checked_ = false;
 };
 
 }  // namespace kalshi

@@ -83,6 +83,13 @@ class DataSource {
   virtual bool render_event(const std::string& event_ticker, bool nested, std::string& out) const = 0;
   virtual bool render_series(const std::string& series_ticker, std::string& out) const = 0;
 
+  // ---- GET /markets (the list) ----
+  // Every market ticker the account knows, ascending.
+  virtual std::vector<std::string> market_tickers() const = 0;
+  // Appends one Market object (no {"market": ...} wrapper) and sets its event ticker.
+  virtual bool render_market_object(const std::string& ticker, std::string& event_ticker,
+                                    std::string& out) const = 0;
+
   // ---- ground truth and runtime growth ----
   virtual std::string truth_json() const = 0;
   virtual bool can_add_fills() const { return false; }

@@ -530,6 +530,21 @@ bool FixtureAccount::render_market(const std::string& ticker, std::string& out) 
   return true;
 }
 
+std::vector<std::string> FixtureAccount::market_tickers() const {
+  std::vector<std::string> out;
+  for (const auto& [ticker, info] : markets_) out.push_back(ticker);
+  return out;  // std::map: already ascending
+}
+
+bool FixtureAccount::render_market_object(const std::string& ticker, std::string& event_ticker,
+                                          std::string& out) const {
+  auto it = markets_.find(ticker);
+  if (it == markets_.end()) return false;
+  event_ticker = it->second.event_ticker;
+  out.append(it->second.json);
+  return true;
+}
+
 bool FixtureAccount::render_event(const std::string& event_ticker, bool nested, std::string& out) const {
   auto it = events_.find(event_ticker);
   if (it == events_.end()) return false;

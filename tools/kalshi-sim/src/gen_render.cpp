@@ -491,6 +491,25 @@ bool GeneratedAccount::render_market(const std::string& ticker, std::string& out
   return true;
 }
 
+std::vector<std::string> GeneratedAccount::market_tickers() const {
+  std::vector<std::string> out;
+  out.reserve(markets_.size());
+  for (const GenMarket& m : markets_) out.push_back(m.ticker);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool GeneratedAccount::render_market_object(const std::string& ticker, std::string& event_ticker,
+                                            std::string& out) const {
+  auto it = market_by_ticker_.find(ticker);
+  if (it == market_by_ticker_.end()) return false;
+  const GenMarket& m = markets_[it->second];
+  event_ticker = events_[m.event].ticker;
+  JsonWriter w(out);
+  write_market(w, m);
+  return true;
+}
+
 bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested, std::string& out) const {
   auto it = event_by_ticker_.find(event_ticker);
   if (it == event_by_ticker_.end()) return false;

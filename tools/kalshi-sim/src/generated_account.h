@@ -126,6 +126,9 @@ class GeneratedAccount : public DataSource {
   void render_cutoff(std::string& out) const override;
   bool render_market(const std::string& ticker, std::string& out) const override;
   bool render_event(const std::string& event_ticker, bool nested, std::string& out) const override;
+  std::vector<std::string> market_tickers() const override;
+  bool render_market_object(const std::string& ticker, std::string& event_ticker,
+                            std::string& out) const override;
   bool render_series(const std::string& series_ticker, std::string& out) const override;
 
   std::string truth_json() const override;

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -200,6 +201,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                                    "/historical/fills",  "/historical/orders"};
     for (const char* f : kFixed)
       if (path == f) return f;
+    if (path == "/markets") return "/markets";
     if (path.rfind("/markets/", 0) == 0) return "/markets/{ticker}";
     if (path.rfind("/events/", 0) == 0) return "/events/{event_ticker}";
     if (path.rfind("/series/", 0) == 0) return "/series/{series_ticker}";
@@ -222,7 +224,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (req.getMethod() != "GET")
       return {405, error_body("method_not_allowed", "method " + req.getMethod() + " not allowed", "use GET")};
 
-    const bool is_public = endpoint == "/historical/cutoff" || endpoint == "/markets/{ticker}" ||
+    const bool is_public = endpoint == "/historical/cutoff" || endpoint == "/markets" || endpoint == "/markets/{ticker}" ||
                            endpoint == "/events/{event_ticker}" || endpoint == "/series/{series_ticker}" ||
                            endpoint == "/historical/markets/{ticker}";
     if (!is_public) {
@@ -290,6 +292,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       out = render_page(ds, ListKind::Settlements, "settlements", q, limit, cursor, !any);
     } else if (endpoint == "/portfolio/positions") {
       out = positions(ds, p);
+    } else if (endpoint == "/markets") {
+      out = markets(ds, p);
     } else if (endpoint == "/markets/{ticker}" || endpoint == "/historical/markets/{ticker}") {
       const std::string t = path_arg(endpoint == "/markets/{ticker}" ? 9 : 20);
       if (!ds.render_market(t, out)) return not_found("market " + t);
@@ -307,6 +311,56 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       if (!ds.render_series(t, out)) return not_found("series " + t);
     }
     return {200, std::move(out)};
+  }
+
+  // GET /markets: `tickers` (comma-separated) and/or `event_ticker` filter the account's markets;
+  // ascending by ticker, `limit` (1-1000, default 100) a page, the cursor encodes the last ticker.
+  // The exchange-wide filters (series_ticker, status, close/settle times, mve_filter) are not
+  // simulated: asking for them is a 400, never a silently unfiltered list.
+  static std::string markets(const DataSource& ds, const Params& p) {
+    for (const char* unsupported : {"series_ticker", "status", "min_close_ts", "max_close_ts", "min_created_ts",
+                                    "max_created_ts", "min_updated_ts", "min_settled_ts", "max_settled_ts",
+                                    "mve_filter"}) {
+      if (p.has(unsupported))
+        throw BadRequest(std::string("unsupported parameter ") + unsupported,
+                         "kalshi-sim's GET /markets filters by tickers and event_ticker only");
+    }
+    const int limit = static_cast<int>(p.integer("limit", 1, 1000, 100));
+    std::string after;
+    if (p.has("cursor")) {
+      std::string decoded;
+      if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind("v1|mk|", 0) != 0)
+        throw BadRequest("invalid parameter cursor", "not a cursor of GET /markets");
+      after = decoded.substr(6);
+    }
+    std::vector<std::string> tickers;
+    if (p.has("tickers")) {
+      tickers = split_commas(p.get("tickers"));
+      std::sort(tickers.begin(), tickers.end());
+      tickers.erase(std::unique(tickers.begin(), tickers.end()), tickers.end());
+    } else {
+      tickers = ds.market_tickers();
+    }
+    const std::string event_filter = p.get("event_ticker");
+    std::string out = "{\"markets\":[";
+    std::string last, event_ticker, object;
+    int count = 0;
+    bool more = false;
+    for (const std::string& ticker : tickers) {
+      if (!after.empty() && ticker <= after) continue;
+      object.clear();
+      if (!ds.render_market_object(ticker, event_ticker, object)) continue;  // unknown: left out
+      if (!event_filter.empty() && event_ticker != event_filter) continue;
+      if (count == limit) {
+        more = true;
+        break;
+      }
+      if (count++) out.push_back(',');
+      out.append(object);
+      last = ticker;
+    }
+    out.append("],\"cursor\":\"").append(more ? base64url_encode("v1|mk|" + last) : "").append("\"}");
+    return out;
   }
 
   static std::string positions(const DataSource& ds, const Params& p) {

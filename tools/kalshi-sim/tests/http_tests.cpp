@@ -378,6 +378,39 @@ TEST(Filters, TickerOrderStatusEventAndTimeRanges) {
   for (auto& p : nonzero) EXPECT_NE(centis(str(p, "position_fp")), 0);
 }
 
+// GET /markets: the batch form clients use instead of one GET /markets/{ticker} per market.
+TEST(Filters, MarketsListByTickersAndEvent) {
+  TempDir tmp;
+  Sim sim({"--seed", "5", "--fills", "2000", "--dump-truth", tmp.file("t.json")});
+  Truth truth(tmp.file("t.json"));
+  Object::Ptr tm = truth.markets();
+  std::vector<std::string> tickers;
+  for (const auto& kv : *tm) tickers.push_back(kv.first);
+  std::sort(tickers.begin(), tickers.end());
+  ASSERT_GT(tickers.size(), 20u);
+  // 20 known tickers (out of order, one twice) and one unknown, paged 7 at a time.
+  std::string list = "NOPE-1";
+  for (std::size_t i = 20; i-- > 0;) list += "," + tickers[i];
+  list += "," + tickers[3];
+  auto markets = sim.page_all(api("/markets"), "markets", 7, "&tickers=" + list);
+  ASSERT_EQ(markets.size(), 20u);
+  for (std::size_t i = 0; i < markets.size(); ++i) {
+    EXPECT_EQ(str(markets[i], "ticker"), tickers[i]);  // ascending, each once
+    // Same object as GET /markets/{ticker}.
+    auto one = sim.get_json(api("/markets/" + tickers[i]))->getObject("market");
+    EXPECT_EQ(str(markets[i], "event_ticker"), str(one, "event_ticker"));
+    EXPECT_EQ(str(markets[i], "status"), str(one, "status"));
+    EXPECT_EQ(str(markets[i], "event_ticker"), str(tm->getObject(tickers[i]), "event_ticker"));
+  }
+  const std::string event = str(tm->getObject(tickers[0]), "event_ticker");
+  std::size_t in_event = 0;
+  for (const auto& t : tickers) in_event += str(tm->getObject(t), "event_ticker") == event;
+  auto by_event = sim.page_all(api("/markets"), "markets", 2, "&event_ticker=" + event);
+  EXPECT_EQ(by_event.size(), in_event);
+  for (auto& m : by_event) EXPECT_EQ(str(m, "event_ticker"), event);
+  EXPECT_EQ(sim.get(api("/markets?series_ticker=X")).status, 400);  // not simulated: never a silent full list
+}
+
 // (f) truth is self-consistent, agrees with what is served, and with an independent replay of
 // the served fills and settlements.
 TEST(Truth, SelfConsistentAndMatchesServedData) {
