@@ -28,7 +28,8 @@ COMPARED_COLUMNS = ["id", "ticker", "side", "contract_side", "outcome_side", "bo
                     "yes_price_dollars", "no_price_dollars", "avg_fill_price", "fill_cost_dollars",
                     "fees_dollars", "fees_cents", "filled_at", "created_at", "updated_at", "status",
                     "type", "client_order_id"]
-METADATA_ENDPOINTS = ("/markets/{ticker}", "/events/{event_ticker}", "/series/{series_ticker}")
+METADATA_ENDPOINTS = ("/markets", "/markets/{ticker}", "/historical/markets/{ticker}", "/events/{event_ticker}",
+                      "/series/{series_ticker}")
 SYNC_STREAMS = 5  # balance, positions, orders, fills, settlements (pipelines/sync.yaml)
 
 # The issue's targets.
@@ -580,7 +581,8 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
                    "%.2f×: %.1f s vs %.1f s (orders only: %.2f×)" % (big["ratio"], big["kd_s"], big["ref_s"], big["only_ratio"]),
                    big["ratio"] >= TARGET_SPEEDUP,
                    "the backfill does far more than the reference: %d requests, %d of them (%.0f%%) market metadata "
-                   "(`/markets`, `/events`, `/series`, one request each), against the reference's %d; it writes %s "
+                   "(`/markets` 100 tickers a request, then `/events/{e}` once per event the account traded and "
+                   "`/series/{s}` once per series), against the reference's %d; it writes %s "
                    "orders, %s fills and a snapshot where the reference writes %s orders. On the reference's own work "
                    "(orders only) kalshi-direct takes %.2f s: %.2f× the reference's speed. The rest is CPU in the "
                    "backfill itself.%s" % (
@@ -616,7 +618,10 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
                    "%d requests, %.2f s (median of %d)" % (sync_req, sync_s, len(runs)),
                    sync_req <= SYNC_STREAMS and sync_s < TARGET_SYNC_SECONDS,
                    "with nothing new, the sync still made " + ", ".join("%d × `%s`" % (v["total"], k) for k, v in top) +
-                   "; each endpoint listed with more than one request is over the target of one per stream.")
+                   ". By design `/portfolio/orders` takes two requests (the orders resting now, then those created "
+                   "since the last pass; more pages only when over 1,000 orders rest or one stopped resting) and "
+                   "`/markets` refreshes the marks of the open positions, 100 tickers a request; every other stream "
+                   "takes one.")
         if rl:
             target("rate-limited backfill ≥ %.0f%% of %d requests/s, ≤ %.0f%% answered 429" % (100 * TARGET_RATE_FRACTION, RATE_LIMIT_RPS, 100 * TARGET_429_SHARE),
                    "%.0f%% (%.2f/s), %d × 429 = %.2f%%" % (100 * rl["fraction"], rl["achieved_rps"], rl["status_429"], 100 * rl["share_429"]),
