@@ -93,6 +93,12 @@ std::string databaseName(sqlite3* db) {
   return name && *name ? name : ":memory:";
 }
 
+bool tableExists(sqlite3* db, std::string_view table) {
+  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  statement.bindText(1, table);
+  return statement.step();
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_,
                                     nullptr);

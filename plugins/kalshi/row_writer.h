@@ -21,7 +21,8 @@ namespace kalshi {
 
 class RowWriter {
  public:
-  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = 50000, bool defer_indexes = false)
+  static constexpr size_t kBufferRows = 50000;
+  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = kBufferRows, bool defer_indexes = false)
       : table_(table), buffer_rows_(buffer_rows), defer_indexes_(defer_indexes) {}
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
@@ -60,7 +61,7 @@ namespace kalshi {
 class TableSink final : public Sink {
  public:
   TableSink(std::string path, const TableDefinition& table)
-      : path_(std::move(path)), writer_(table, 50000, /*defer_indexes=*/true) {}
+      : path_(std::move(path)), writer_(table, RowWriter::kBufferRows, /*defer_indexes=*/true) {}
   std::string databasePath() const override { return path_; }
   Status open(SinkContext& context) override {
     if (!context.database()) return Status::failed("no database connection");

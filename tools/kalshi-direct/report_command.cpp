@@ -161,11 +161,7 @@ struct Snapshot {
   std::map<std::string, Pnl> categories;
 };
 
-bool tableExists(sqlite3* db, const char* table) {
-  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  statement.bindText(1, table);
-  return statement.step();
-}
+using sqlite::tableExists;
 
 Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
   Statement statement(db,

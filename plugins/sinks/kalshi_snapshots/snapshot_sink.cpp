@@ -30,11 +30,7 @@ std::optional<Decimal> optionalDecimal(sqlite::Statement& query, int column) {
 
 Value cents(const Decimal& dollars) { return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero)); }
 
-bool tableExists(sqlite3* database, const char* name) {
-  sqlite::Statement query(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
-  query.bindText(1, name);
-  return query.step() && query.columnInt(0) > 0;
-}
+using sqlite::tableExists;
 
 int64_t countRows(sqlite3* database, const char* table) {
   if (!tableExists(database, table)) return 0;
@@ -291,10 +287,11 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
     // external sorter, instead of an index probe plus a random page read per fill.
     sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
     std::string current;
+    bool wanted = false;  // current is one of `tickers`
     std::vector<FillEvent> fills;
     std::set<std::string> done;
     auto finishCurrent = [&] {
-      if (!current.empty() && tickers.count(current)) {
+      if (wanted) {
         recomputeMarket(current, std::move(fills), r);
         done.insert(current);
       }
@@ -305,8 +302,9 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
       if (ticker != current) {
         finishCurrent();
         current = std::move(ticker);
+        wanted = tickers.count(current) > 0;
       }
-      if (tickers.count(current)) fills.push_back(fillFromRow(query));
+      if (wanted) fills.push_back(fillFromRow(query));
     }
     finishCurrent();
     for (const auto& ticker : tickers) {

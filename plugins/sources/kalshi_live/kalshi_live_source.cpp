@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -153,7 +154,7 @@ Status KalshiLiveSource::open(SourceContext& context) {
     context.addCounter(name, delta);
   };
   client_->stop_requested = [&context] { return context.stopRequested(); };
-  if (config_.metadata) openMarketCache();
+  openCacheDb();
   for (const char* stream : {"balance", "positions", "orders", "fills", "settlements"}) {
     if (std::find(config_.streams.begin(), config_.streams.end(), stream) != config_.streams.end()) {
       pending_streams_.push_back(stream);
@@ -386,9 +387,7 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
 
   const std::string p = pass.stream + ".";
   pass.cursor = phase_done ? "" : page.cursor;
-  if (phase_done && resting) {
-    if (Status status = finishRestingPhase(pass); !status.isOk()) return status;
-  }
+  if (phase_done && resting) finishRestingPhase(pass);
   if (phase_done) ++pass.phase;
   if (pass.phase >= pass.phases.size()) {
     pass.done = true;
@@ -419,25 +418,21 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
 }
 
 bool KalshiLiveSource::haveOrdersTable() const {
-  if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return false;
   try {
-    sqlite::Database database(config_.cache_db, sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement exists(database.handle(),
-                             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kalshi_orders'");
-    return exists.step() && exists.columnInt(0) > 0;
+    return cache_ && sqlite::tableExists(cache_->handle(), "kalshi_orders");
   } catch (const std::exception&) {
     return false;
   }
 }
 
-Status KalshiLiveSource::finishRestingPhase(Pass& pass) {
+void KalshiLiveSource::finishRestingPhase(Pass& pass) {
   // kalshi_orders holds what the last pass saw (this run's rows are not committed yet).
   int64_t oldest = 0;
   size_t vanished = 0;
   bool unknown_time = false;
   try {
-    sqlite::Database database(config_.cache_db, sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement query(database.handle(), "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
+    if (!cache_) throw std::runtime_error("not open");  // a resumed pass whose database went away
+    sqlite::Statement query(cache_->handle(), "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
     while (query.step()) {
       if (pass.resting_seen.count(query.columnText(0))) continue;
       ++vanished;
@@ -464,7 +459,6 @@ Status KalshiLiveSource::finishRestingPhase(Pass& pass) {
     context_->log(LogLevel::kDebug, std::to_string(vanished) + " order(s) no longer resting: reading orders from " +
                                         std::to_string(pass.min_ts));
   }
-  return Status::ok();
 }
 
 void KalshiLiveSource::rejectAll(const std::string& stream, const ParsedPage& page) {
@@ -473,30 +467,29 @@ void KalshiLiveSource::rejectAll(const std::string& stream, const ParsedPage& pa
   }
 }
 
-void KalshiLiveSource::openMarketCache() {
+void KalshiLiveSource::openCacheDb() {
   if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return;
   try {
-    auto database = std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement exists(database->handle(),
-                             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'kalshi_markets'");
-    if (!exists.step() || exists.columnInt(0) == 0) return;
+    cache_ = std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
+    if (!config_.metadata || !sqlite::tableExists(cache_->handle(), "kalshi_markets")) return;
     // Events are few (one per traded event) and spare a request each: load them all. Markets are
     // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
-    sqlite::Statement events(database->handle(),
+    sqlite::Statement events(cache_->handle(),
                              "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
                              "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
     while (events.step()) {
       events_[events.columnText(0)] = {events.columnText(1), events.columnText(2)};
       series_categories_[events.columnText(1)] = events.columnText(2);
     }
-    cache_ = std::move(database);
+    markets_cache_ = true;
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
+    cache_.reset();
   }
 }
 
 void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers) {
-  if (!cache_ || tickers.empty()) return;
+  if (!markets_cache_ || tickers.empty()) return;
   constexpr size_t kChunk = 500;
   try {
     for (size_t start = 0; start < tickers.size(); start += kChunk) {
@@ -534,7 +527,7 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
     }
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
-    cache_.reset();
+    markets_cache_ = false;
   }
 }
 
@@ -647,33 +640,28 @@ Status KalshiLiveSource::resolveEvent(const std::string& event_ticker) {
 }
 
 Status KalshiLiveSource::resolveMetadata(const std::vector<Record>& records, bool refresh_prices) {
-  // Tickers of the page this run has not met yet: the cache first, the API for the rest.
-  std::vector<std::string> unseen;
-  std::unordered_set<std::string> unseen_set;
-  for (const auto& record : records) {
-    const std::string* ticker = record.get("ticker").ifString();
-    if (ticker && markets_.find(*ticker) == markets_.end() && unseen_set.insert(*ticker).second) {
-      unseen.push_back(*ticker);
+  // The tickers of `records` that `want` picks, each once, in order.
+  auto tickersWhere = [&records](auto want) {
+    std::vector<std::string> out;
+    std::unordered_set<std::string> seen;
+    for (const auto& record : records) {
+      const std::string* ticker = record.get("ticker").ifString();
+      if (ticker && want(record, *ticker) && seen.insert(*ticker).second) out.push_back(*ticker);
     }
-  }
-  lookUpMarketCache(unseen);
+    return out;
+  };
+  // Tickers this run has not met yet: the cache first, the API for the rest.
+  lookUpMarketCache(tickersWhere([this](const Record&, const std::string& ticker) {
+    return markets_.find(ticker) == markets_.end();
+  }));
   // To fetch: unknown anywhere, or (open positions, marked at the market's current price) not
   // refreshed in this run yet.
-  std::vector<std::string> wanted;
-  std::unordered_set<std::string> wanted_set;
-  for (const auto& record : records) {
-    const std::string* ticker = record.get("ticker").ifString();
-    if (!ticker) continue;
-    bool refresh = false;
-    if (refresh_prices) {
-      const Decimal* position = record.get("position_fp").ifDecimal();
-      refresh = position && !position->isZero();
-    }
-    auto it = markets_.find(*ticker);
-    if ((it == markets_.end() || (refresh && !it->second.fresh)) && wanted_set.insert(*ticker).second) {
-      wanted.push_back(*ticker);
-    }
-  }
+  const std::vector<std::string> wanted = tickersWhere([&](const Record& record, const std::string& ticker) {
+    auto it = markets_.find(ticker);
+    if (it == markets_.end()) return true;
+    const Decimal* position = refresh_prices ? record.get("position_fp").ifDecimal() : nullptr;
+    return position && !position->isZero() && !it->second.fresh;
+  });
   if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
   Batch markets;
   markets.stream = "markets";

@@ -91,7 +91,7 @@ class KalshiLiveSource final : public Source {
   // resting order; at its end, orders kalshi_orders still has as resting but the API no longer
   // does move the "live" phase's min_ts back to the oldest one's creation.
   bool haveOrdersTable() const;
-  Status finishRestingPhase(Pass& pass);
+  void finishRestingPhase(Pass& pass);
 
   Status startPass(const std::string& stream);
   Status readPage(Pass& pass, Batch& batch);
@@ -110,9 +110,10 @@ class KalshiLiveSource final : public Source {
   // GET of one object; `found` false (and metadata_error_ set) on any error but the two above.
   Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema, Record& out,
                    bool& found);
-  // cache_db: kalshi_markets rows stand in for metadata requests (events loaded at open, markets
-  // looked up per page).
-  void openMarketCache();
+  // cache_db (one read-only connection, cache_): kalshi_markets rows stand in for metadata
+  // requests (events loaded at open, markets looked up per page); kalshi_orders says which
+  // orders were resting.
+  void openCacheDb();
   void lookUpMarketCache(const std::vector<std::string>& tickers);
   void rejectAll(const std::string& stream, const ParsedPage& page);
   int64_t stateInt(const std::string& key) const;
@@ -145,6 +146,7 @@ class KalshiLiveSource final : public Source {
   std::map<std::string, std::pair<std::string, std::string>> events_;  // event -> (series, category)
   std::map<std::string, std::string> series_categories_;       // series -> category
   std::unique_ptr<sqlite::Database> cache_;                    // cache_db, read-only
+  bool markets_cache_ = false;                                 // cache_ has kalshi_markets
   bool batch_markets_ = true;       // false once GET /markets?tickers= proved unusable
   std::string metadata_error_;      // why the last getObject() found nothing
 };

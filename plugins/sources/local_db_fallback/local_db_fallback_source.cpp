@@ -23,11 +23,7 @@ Status noState(const std::string& path) {
   return Status::failed("no last known state in " + path + ": run a successful sync first");
 }
 
-bool tableExists(sqlite3* db, const char* table) {
-  Statement statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  statement.bindText(1, table);
-  return statement.step();
-}
+using sqlite::tableExists;
 
 // One row's columns as text (for a rejected row's raw form): {"column":"text"|null,...}.
 std::string rowJson(const Statement& statement) {

@@ -233,8 +233,7 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   }
   sqlite3* database = orders_connection_->handle();
   if (!orders_table_checked_) {
-    sqlite::Statement exists(database, "SELECT count(*) FROM sqlite_master WHERE name = 'kalshi_orders'");
-    if (!exists.step() || exists.columnInt(0) == 0) return;  // not yet: ask again next batch
+    if (!sqlite::tableExists(database, "kalshi_orders")) return;  // not yet: ask again next batch
     orders_table_checked_ = true;
   }
   constexpr size_t kChunk = 500;

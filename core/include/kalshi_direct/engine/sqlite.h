@@ -69,6 +69,8 @@ class Database {
 void exec(sqlite3* db, const std::string& sql);
 // The file name of the main database of a connection (for messages).
 std::string databaseName(sqlite3* db);
+// Whether the main database has a table of that name.
+bool tableExists(sqlite3* db, std::string_view table);
 
 class Statement {
  public:
