@@ -139,6 +139,14 @@ void Statement::bindText(int index, std::string_view text) {
   if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
 }
 
+void Statement::bindTextStatic(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                                   SQLITE_STATIC);
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
+
+void Statement::clearBindings() { sqlite3_clear_bindings(statement_); }
+
 bool Statement::step() {
   const int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;

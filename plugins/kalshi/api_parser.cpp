@@ -152,7 +152,23 @@ bool PageParser::convert(simdjson::dom::object object, const RecordSchema& schem
   return true;
 }
 
+void PageParser::releaseIfLarge(size_t body_size) {
+  if (body_size > kRetainedBodyBytes) parser_ = simdjson::dom::parser();
+}
+
+namespace {
+// Calls `release` when the scope ends, whichever return it ends by.
+template <typename Release>
+struct AtExit {
+  Release release;
+  ~AtExit() { release(); }
+};
+template <typename Release>
+AtExit(Release) -> AtExit<Release>;
+}  // namespace
+
 bool PageParser::looksComplete(const std::string& body, const char* array_field, std::string& error) {
+  AtExit release{[&] { releaseIfLarge(body.size()); }};
   simdjson::dom::element root;
   auto code = parser_.parse(body).get(root);
   std::string sanitized;
@@ -183,6 +199,7 @@ bool PageParser::looksComplete(const std::string& body, const char* array_field,
 bool PageParser::parseList(const std::string& body, const char* array_field,
                            const RecordSchema& schema, ParsedPage& out, std::string& error) {
   out = ParsedPage();
+  AtExit release{[&] { releaseIfLarge(body.size()); }};
   simdjson::dom::element root;
   auto code = parser_.parse(body).get(root);
   std::string sanitized;
@@ -224,6 +241,7 @@ bool PageParser::parseList(const std::string& body, const char* array_field,
 
 bool PageParser::parseObject(const std::string& body, const char* wrapper, const RecordSchema& schema,
                              Record& out, std::string& error) {
+  AtExit release{[&] { releaseIfLarge(body.size()); }};
   simdjson::dom::element root;
   const auto code = parser_.parse(body).get(root);
   if (code != simdjson::SUCCESS) {

@@ -72,7 +72,8 @@ struct ParsedPage {
 class PageParser {
  public:
   // A list page {"<array_field>": [...], "cursor": "..."}. Returns false with `error` when the
-  // body itself is unusable (not JSON, not an object, no array).
+  // body itself is unusable (not JSON, not an object, no array): exactly when looksComplete()
+  // would, so it can serve as the client's validator and parse each page once.
   bool parseList(const std::string& body, const char* array_field, const RecordSchema& schema,
                  ParsedPage& out, std::string& error);
   // A single object, optionally nested under `wrapper` ({"market": {...}}). A record-level
@@ -86,7 +87,14 @@ class PageParser {
   static bool convert(simdjson::dom::object object, const RecordSchema& schema, Record& out,
                       std::string& reason);
 
+  // The parser keeps the memory of the largest body it has parsed (about 9 bytes per byte of
+  // JSON); after a body larger than this it lets that memory go, so one 4 MB positions page
+  // does not cost ~36 MB for the rest of the run.
+  static constexpr size_t kRetainedBodyBytes = 1u << 20;
+
  private:
+  void releaseIfLarge(size_t body_size);
+
   simdjson::dom::parser parser_;
 };
 

@@ -31,25 +31,28 @@ void RowWriter::open(sqlite3* database) {
 
 void RowWriter::finish() {
   flush();
+  buffer_.release();
   if (indexes_deferred_) createIndexes(database_, table_);
   indexes_deferred_ = false;
 }
 
 WriteResult RowWriter::add(const Batch& batch) {
   WriteResult result;
+  const size_t key = key_columns_.empty() ? table_.columns.size() : key_columns_.front();
+  row_.resize(table_.columns.size());
   for (size_t index = 0; index < batch.records.size(); ++index) {
     const auto& fields = batch.records[index].fields();
-    std::vector<Value> row(table_.columns.size());
     for (size_t column = 0; column < table_.columns.size(); ++column) {
       const std::string& name = table_.columns[column];
       size_t& hint = field_hint_[column];
+      row_[column] = nullptr;
       if (hint < fields.size() && fields[hint].name == name) {
-        row[column] = fields[hint].value;
+        row_[column] = &fields[hint].value;
         continue;
       }
       for (size_t f = 0; f < fields.size(); ++f) {
         if (fields[f].name == name) {
-          row[column] = fields[f].value;
+          row_[column] = &fields[f].value;
           hint = f;
           break;
         }
@@ -57,36 +60,32 @@ WriteResult RowWriter::add(const Batch& batch) {
     }
     bool complete = true;
     for (size_t column : not_null_columns_) {
-      if (row[column].isNull()) {
+      if (!row_[column] || row_[column]->isNull()) {
         result.rejected.push_back({index, "missing " + table_.columns[column] + " for " + table_.name});
         complete = false;
         break;
       }
     }
-    if (complete) buffer_.push_back(std::move(row));
+    if (!complete) continue;
+    static const Value kNull;
+    if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
+    buffer_.beginRow();
+    for (const Value* value : row_) buffer_.add(value ? *value : kNull);
+    buffer_.endRow(key);
+    if (buffer_.rows() >= buffer_rows_ || buffer_.bytes() >= kBufferBytes) flush();
   }
-  if (buffer_.size() >= buffer_rows_) flush();
   return result;
 }
 
 void RowWriter::flush() {
   if (buffer_.empty()) return;
-  if (!key_columns_.empty()) {
-    const size_t key = key_columns_.front();
-    // Stable: two versions of one id in a run keep their order, so the later one wins.
-    std::stable_sort(buffer_.begin(), buffer_.end(), [key](const auto& a, const auto& b) {
-      const std::string* left = a[key].ifString();
-      const std::string* right = b[key].ifString();
-      return left && right ? *left < *right : false;
-    });
-  }
-  for (const auto& row : buffer_) {
-    for (size_t column = 0; column < row.size(); ++column) {
-      upsert_->bind(static_cast<int>(column + 1), row[column]);
-    }
+  if (!key_columns_.empty()) buffer_.sortByKey();
+  for (size_t row = 0; row < buffer_.rows(); ++row) {
+    buffer_.bind(row, *upsert_);
     upsert_->run();
   }
-  written_ += buffer_.size();
+  upsert_->clearBindings();
+  written_ += buffer_.rows();
   buffer_.clear();
 }
 

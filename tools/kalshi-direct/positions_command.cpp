@@ -167,15 +167,13 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
   do {
     kalshi::Query query{{"limit", "1000"}, {"count_filter", "position"}};
     if (!cursor.empty()) query.emplace_back("cursor", cursor);
+    kalshi::ParsedPage page;  // parsed by the validator: each page once
     Status status = client->get("/portfolio/positions", query, body,
-                                [&parser](const std::string& b, std::string& why) {
-                                  return parser.looksComplete(b, "market_positions", why);
+                                [&parser, &page](const std::string& b, std::string& why) {
+                                  return parser.parseList(b, "market_positions",
+                                                          kalshi::marketPositionSchema(), page, why);
                                 });
     if (!status.isOk()) return status;
-    kalshi::ParsedPage page;
-    if (!parser.parseList(body, "market_positions", kalshi::marketPositionSchema(), page, error)) {
-      return Status::failed("GET /portfolio/positions: " + error);
-    }
     for (const auto& rejected : page.rejected) {
       warnings.push_back("skipped a position the API sent: " + rejected.reason);
     }

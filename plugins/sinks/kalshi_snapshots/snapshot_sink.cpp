@@ -102,7 +102,8 @@ WriteResult SnapshotSink::write(const Batch& batch) {
   }
   if (batch.stream == "positions") {
     have_positions_ = true;
-    positions_.insert(positions_.end(), batch.records.begin(), batch.records.end());
+    for (const auto& record : batch.records) positions_.emplace_back(record);
+    position_categories_.clear();
     return {};
   }
   if (batch.stream == "balance" && !batch.records.empty()) {
@@ -111,6 +112,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     const std::string* source = balance_.get("snapshot_source").ifString();
     if (source && *source == "fallback") {
       positions_.clear();  // the fallback sends the last known positions next
+      position_categories_.clear();
       have_positions_ = false;
     }
   }
@@ -137,6 +139,28 @@ void SnapshotSink::rollback() {
   touched_.clear();
 }
 
+SnapshotSink::HeldPosition::HeldPosition(const Record& record)
+    : ticker(record.get("ticker")),
+      position_fp(record.get("position_fp")),
+      total_traded(record.get("total_traded_dollars")),
+      market_exposure(record.get("market_exposure_dollars")),
+      realized_pnl(record.get("realized_pnl_dollars")),
+      fees_paid(record.get("fees_paid_dollars")),
+      last_updated(record.get("last_updated_ts")),
+      category(record.get("category")) {}
+
+std::string SnapshotSink::positionCategory(const std::string& ticker) {
+  if (position_categories_.empty()) {
+    for (const auto& position : positions_) {
+      const std::string* position_ticker = position.ticker.ifString();
+      const std::string* category = position.category.ifString();
+      if (position_ticker && category) position_categories_[*position_ticker] = *category;
+    }
+  }
+  auto it = position_categories_.find(ticker);
+  return it == position_categories_.end() ? std::string() : it->second;
+}
+
 std::set<std::string> SnapshotSink::marketsToRecompute() {
   std::set<std::string> tickers;
   if (options_.recompute_all || countRows(database_, "kalshi_market_pnl") == 0) {
@@ -150,8 +174,8 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     while (dirty.step()) tickers.insert(dirty.columnText(0));
   }
   for (const auto& position : positions_) {
-    const Decimal* count = position.get("position_fp").ifDecimal();
-    const std::string* ticker = position.get("ticker").ifString();
+    const Decimal* count = position.position_fp.ifDecimal();
+    const std::string* ticker = position.ticker.ifString();
     if (count && ticker && !count->isZero()) tickers.insert(*ticker);
   }
   // Markets that were open at the last snapshot: their marks (or their closing) changed.
@@ -244,13 +268,7 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
     prices.ask = optionalDecimal(query, 3);
   }
   r.prices.reset();
-  if (category.empty()) {
-    for (const auto& position : positions_) {
-      const std::string* position_ticker = position.get("ticker").ifString();
-      const std::string* position_category = position.get("category").ifString();
-      if (position_ticker && *position_ticker == ticker && position_category) category = *position_category;
-    }
-  }
+  if (category.empty()) category = positionCategory(ticker);
   if (category.empty()) category = fills.empty() ? "other" : fills.front().category;
 
   const MarketResult result = computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
@@ -326,6 +344,8 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
 
 Status SnapshotSink::finish() {
   if (Status status = flush(); !status.isOk()) return status;
+  markets_.finish();  // frees their buffers before the P&L pass needs memory
+  settlements_.finish();
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) createIndexes(database_, *table);
   const std::set<std::string> tickers = marketsToRecompute();
   const uint64_t incomplete = recomputeMarkets(tickers);
@@ -363,7 +383,7 @@ Status SnapshotSink::finish() {
 
   int64_t open_positions = 0;
   for (const auto& position : positions_) {
-    const Decimal* count = position.get("position_fp").ifDecimal();
+    const Decimal* count = position.position_fp.ifDecimal();
     if (count && !count->isZero()) ++open_positions;
   }
   std::string source = "live";
@@ -409,17 +429,18 @@ Status SnapshotSink::finish() {
     sqlite::Statement reconcile(database_, upsertSql(reconciliationTable()));
     uint64_t differences = 0;
     for (const auto& position : positions_) {
-      const std::string* ticker = position.get("ticker").ifString();
+      const std::string* ticker = position.ticker.ifString();
       if (!ticker) continue;
       insert.bindText(1, *ticker);
-      insert.bind(2, position.get("position_fp").ifDecimal() ? Value(position.get("position_fp").asDecimal().rescaled(2)) : Value("0.00"));
-      insert.bind(3, position.get("total_traded_dollars"));
-      insert.bind(4, position.get("market_exposure_dollars"));
-      insert.bind(5, position.get("realized_pnl_dollars"));
-      insert.bind(6, position.get("fees_paid_dollars"));
-      const Timestamp* updated = position.get("last_updated_ts").ifTimestamp();
+      const Decimal* count = position.position_fp.ifDecimal();
+      insert.bind(2, count ? Value(count->rescaled(2)) : Value("0.00"));
+      insert.bind(3, position.total_traded);
+      insert.bind(4, position.market_exposure);
+      insert.bind(5, position.realized_pnl);
+      insert.bind(6, position.fees_paid);
+      const Timestamp* updated = position.last_updated.ifTimestamp();
       insert.bind(7, updated ? Value(updated->toIso8601()) : Value());
-      insert.bind(8, position.get("category"));
+      insert.bind(8, position.category);
       insert.bindInt(9, snapshot_id);
       insert.run();
       if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
@@ -441,8 +462,8 @@ Status SnapshotSink::finish() {
         reconcile.bindText(6, difference.toString());
         reconcile.run();
       };
-      compare("realized_pnl", realized, position.get("realized_pnl_dollars"));
-      compare("fees_paid", fees, position.get("fees_paid_dollars"));
+      compare("realized_pnl", realized, position.realized_pnl);
+      compare("fees_paid", fees, position.fees_paid);
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {

@@ -20,6 +20,7 @@
 
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kalshi/accounting.h"
@@ -63,7 +64,16 @@ class SnapshotSink final : public Sink {
   RowWriter markets_{marketsTable()};
   RowWriter settlements_{settlementsTable()};
   std::set<std::string> touched_;
-  std::vector<Record> positions_;
+  // What the snapshot uses of a market position record, without its field names: a third of a
+  // Record's memory (25,000 positions at 1,000,000 fills).
+  struct HeldPosition {
+    explicit HeldPosition(const Record& record);
+    Value ticker, position_fp, total_traded, market_exposure, realized_pnl, fees_paid, last_updated, category;
+  };
+  // The category of a position's market ("" if none): the last position of that ticker wins.
+  std::string positionCategory(const std::string& ticker);
+  std::vector<HeldPosition> positions_;
+  std::unordered_map<std::string, std::string> position_categories_;  // built on first use
   bool have_positions_ = false;
   Record balance_;
   bool have_balance_ = false;

@@ -172,9 +172,21 @@ int64_t KalshiLiveSource::stateInt(const std::string& key) const {
   return parseInt(it->second, value) ? value : 0;
 }
 
+void KalshiLiveSource::releaseCaches() {
+  std::unordered_map<std::string, MarketInfo>().swap(markets_);
+  std::map<std::string, std::pair<std::string, std::string>>().swap(events_);
+  std::map<std::string, std::string>().swap(series_categories_);
+  cache_.reset();
+  markets_cache_ = false;
+  parser_ = PageParser();
+}
+
 Status KalshiLiveSource::read(Batch& batch) {
   while (queued_.empty()) {
-    if (pending_streams_.empty() || context_->stopRequested()) return Status::endOfStream();
+    if (pending_streams_.empty() || context_->stopRequested()) {
+      releaseCaches();
+      return Status::endOfStream();
+    }
     const std::string stream = pending_streams_.front();
     Batch produced;
     Status status;
@@ -226,15 +238,12 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
   Query query{{"limit", std::to_string(config_.page_size)}};
   if (!positions_cursor_.empty()) query.emplace_back("cursor", positions_cursor_);
   if (config_.open_positions_only) query.emplace_back("count_filter", "position");
-  std::string body, error;
-  Status status = client_->get("/portfolio/positions", query, body, [this](const std::string& b, std::string& why) {
-    return parser_.looksComplete(b, "market_positions", why);
+  std::string body;
+  ParsedPage page;  // parsed by the validator: each page once
+  Status status = client_->get("/portfolio/positions", query, body, [this, &page](const std::string& b, std::string& why) {
+    return parser_.parseList(b, "market_positions", marketPositionSchema(), page, why);
   });
   if (!status.isOk()) return status;
-  ParsedPage page;
-  if (!parser_.parseList(body, "market_positions", marketPositionSchema(), page, error)) {
-    return Status::failed("GET /portfolio/positions: " + error);
-  }
   rejectAll("positions", page);
   if (!page.cursor.empty() && !positions_seen_cursors_.insert(page.cursor).second) {
     return Status::failed("GET /portfolio/positions: the API returned a cursor it had already returned "
@@ -351,15 +360,13 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
     query.emplace_back("min_ts", std::to_string(pass.min_ts));
   }
   const char* array = arrayField(pass.stream);
-  std::string body, error;
-  Status status = client_->get(path, query, body, [this, array](const std::string& b, std::string& why) {
-    return parser_.looksComplete(b, array, why);
+  std::string body;
+  ParsedPage page;  // parsed by the validator: each page once
+  const RecordSchema& schema = schemaFor(pass.stream);
+  Status status = client_->get(path, query, body, [this, array, &schema, &page](const std::string& b, std::string& why) {
+    return parser_.parseList(b, array, schema, page, why);
   });
   if (!status.isOk()) return status;
-  ParsedPage page;
-  if (!parser_.parseList(body, array, schemaFor(pass.stream), page, error)) {
-    return Status::failed("GET " + path + ": " + error);
-  }
   rejectAll(pass.stream, page);
 
   bool phase_done = page.cursor.empty();
@@ -558,16 +565,15 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
     do {
       Query query{{"tickers", list}, {"limit", std::to_string(kMarketsPerRequest)}};
       if (!cursor.empty()) query.emplace_back("cursor", cursor);
-      std::string body, error;
-      Status status = client_->get("/markets", query, body, [this](const std::string& b, std::string& why) {
-        return parser_.looksComplete(b, "markets", why);
+      std::string body;
+      ParsedPage page;  // parsed by the validator: each page once
+      Status status = client_->get("/markets", query, body, [this, &page](const std::string& b, std::string& why) {
+        return parser_.parseList(b, "markets", marketSchema(), page, why);
       });
       if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
-      ParsedPage page;
-      if (!status.isOk() || !parser_.parseList(body, "markets", marketSchema(), page, error)) {
+      if (!status.isOk()) {
         // An API without the batch form: ask market by market from now on.
-        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" +
-                                              (status.isOk() ? error : status.message()) +
+        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" + status.message() +
                                               "): fetching market metadata one market at a time");
         batch_markets_ = false;
         break;

@@ -116,6 +116,8 @@ class KalshiLiveSource final : public Source {
   void openCacheDb();
   void lookUpMarketCache(const std::vector<std::string>& tickers);
   void rejectAll(const std::string& stream, const ParsedPage& page);
+  // At the end of the input: frees the metadata caches and the cache_db connection.
+  void releaseCaches();
   int64_t stateInt(const std::string& key) const;
 
   LiveSourceConfig config_;

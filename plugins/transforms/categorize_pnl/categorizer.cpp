@@ -252,6 +252,16 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   }
 }
 
+Status Categorizer::finish(Emitter&) {
+  std::unordered_map<std::string, MarketInfo>().swap(markets_);
+  std::unordered_map<uint64_t, uint64_t>().swap(order_masks_);
+  std::vector<uint64_t>().swap(seen_orders_);
+  seen_sorted_ = 0;
+  std::unordered_map<uint64_t, uint64_t>().swap(looked_up_);
+  orders_connection_.reset();
+  return Status::ok();
+}
+
 Status Categorizer::process(Batch&& batch, Emitter& out) {
   if (batch.stream == "fills" && uses_client_order_ids_) lookUpOrders(batch);
   for (auto& record : batch.records) record.set("category", Value(categorize(batch.stream, record)));

@@ -48,6 +48,9 @@ class Categorizer final : public Transform {
  public:
   Categorizer(std::vector<CategoryRule> rules, std::string default_category, std::string orders_db = {});
   Status process(Batch&& batch, Emitter& out) override;
+  // The input is over: frees what the run learnt (markets, order masks, seen orders) so the
+  // sinks' end-of-run work has that memory.
+  Status finish(Emitter& out) override;
 
   // For tests: the category a record of `stream` gets.
   std::string categorize(const std::string& stream, const Record& record);

@@ -86,6 +86,10 @@ class Statement {
   void bindInt(int index, int64_t value);
   void bindDouble(int index, double value);
   void bindText(int index, std::string_view text);
+  // Binds text without copying it: it must stay valid until rebound, clearBindings() or the
+  // statement's end.
+  void bindTextStatic(int index, std::string_view text);
+  void clearBindings();
   // Steps once: true when a row is available, false when done. Throws on error.
   bool step();
   // Executes to completion ignoring rows, then resets for reuse (bindings are kept until rebound).
