@@ -31,7 +31,6 @@ void RowWriter::open(sqlite3* database) {
 
 void RowWriter::finish() {
   flush();
-  buffer_.release();
   if (indexes_deferred_) createIndexes(database_, table_);
   indexes_deferred_ = false;
 }
@@ -86,7 +85,9 @@ void RowWriter::flush() {
   }
   upsert_->clearBindings();
   written_ += buffer_.rows();
-  buffer_.clear();
+  // Freed, not kept: a writer whose stream has ended (orders while fills stream) holds nothing,
+  // and refilling a fresh 8 MiB mapping costs ~2,000 page faults per flush.
+  buffer_.release();
 }
 
 }  // namespace kalshi

@@ -33,14 +33,13 @@ class RowWriter {
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
   void open(sqlite3* database);
-  // Writes everything buffered, frees the buffer and builds deferred indexes (at the end of a
-  // run; add() may still follow).
+  // Writes everything buffered and builds deferred indexes (at the end of a run).
   void finish();
   // Buffers the batch's rows; flushes when the buffer is full. Rejections index into the batch.
   WriteResult add(const Batch& batch);
-  // Writes everything buffered.
+  // Writes everything buffered and frees the buffer.
   void flush();
-  void discard() { buffer_.clear(); }
+  void discard() { buffer_.release(); }
   uint64_t written() const { return written_; }
 
  private:

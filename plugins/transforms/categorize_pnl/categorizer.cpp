@@ -179,20 +179,13 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
     if (stream == "orders") {
       if (const std::string* client_id = record.get("client_order_id").ifString()) mask = clientOrderMask(*client_id);
       if (const std::string* order_id = record.get("id").ifString()) {
-        const uint64_t key = hashId(*order_id);
-        if (mask != 0) order_masks_[key] = mask;
-        else order_masks_.erase(key);
-        seen_orders_.push_back(key);
+        run_orders_.add(hashId(*order_id), mask);
       }
     } else if (stream == "fills") {
       if (const std::string* order_id = record.get("order_id").ifString()) {
         const uint64_t key = hashId(*order_id);
-        auto it = order_masks_.find(key);
-        if (it != order_masks_.end()) {
-          mask = it->second;
-        } else if (auto found = looked_up_.find(key); found != looked_up_.end()) {
-          mask = found->second;
-        }
+        mask = run_orders_.mask(key);
+        if (auto found = looked_up_.find(key); mask == 0 && found != looked_up_.end()) mask = found->second;
       }
     }
   }
@@ -202,16 +195,40 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
   return default_;
 }
 
-bool Categorizer::seenInRun(uint64_t key) {
-  if (seen_sorted_ != seen_orders_.size()) {
-    // Sort what arrived since, merge it in: linear per batch even when orders and fills interleave.
-    const auto middle = seen_orders_.begin() + static_cast<std::ptrdiff_t>(seen_sorted_);
-    std::sort(middle, seen_orders_.end());
-    std::inplace_merge(seen_orders_.begin(), middle, seen_orders_.end());
-    seen_orders_.erase(std::unique(seen_orders_.begin(), seen_orders_.end()), seen_orders_.end());
-    seen_sorted_ = seen_orders_.size();
-  }
-  return std::binary_search(seen_orders_.begin(), seen_orders_.end(), key);
+namespace {
+// Sorts what arrived since the last call and merges it in: linear per batch even when orders and
+// fills interleave.
+template <typename T>
+void mergeTail(std::vector<T>& items, size_t& sorted) {
+  if (sorted == items.size()) return;
+  const auto middle = items.begin() + static_cast<std::ptrdiff_t>(sorted);
+  std::sort(middle, items.end());
+  std::inplace_merge(items.begin(), middle, items.end());
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+  sorted = items.size();
+}
+}  // namespace
+
+void Categorizer::RunOrders::add(uint64_t key, uint64_t mask) {
+  seen_.push_back(key);
+  if (mask != 0) masks_.emplace_back(key, mask);
+}
+
+bool Categorizer::RunOrders::seen(uint64_t key) {
+  mergeTail(seen_, seen_sorted_);
+  return std::binary_search(seen_.begin(), seen_.end(), key);
+}
+
+uint64_t Categorizer::RunOrders::mask(uint64_t key) {
+  mergeTail(masks_, masks_sorted_);
+  const auto it = std::lower_bound(masks_.begin(), masks_.end(), std::make_pair(key, uint64_t{0}));
+  return it != masks_.end() && it->first == key ? it->second : 0;
+}
+
+void Categorizer::RunOrders::release() {
+  std::vector<uint64_t>().swap(seen_);
+  std::vector<std::pair<uint64_t, uint64_t>>().swap(masks_);
+  seen_sorted_ = masks_sorted_ = 0;
 }
 
 void Categorizer::lookUpOrders(const Batch& fills) {
@@ -222,11 +239,11 @@ void Categorizer::lookUpOrders(const Batch& fills) {
     const std::string* order_id = record.get("order_id").ifString();
     if (!order_id) continue;
     const uint64_t key = hashId(*order_id);
-    if (order_masks_.find(key) == order_masks_.end() && !seenInRun(key)) unknown.push_back(*order_id);
+    if (run_orders_.mask(key) == 0 && !run_orders_.seen(key)) unknown.push_back(*order_id);
   }
   if (unknown.empty()) return;
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the
-  // run's writer); orders of this run not yet committed are in order_masks_ when they matter.
+  // run's writer); orders of this run not yet committed are in run_orders_ when they matter.
   if (!orders_connection_) {
     if (!std::filesystem::exists(orders_db_)) return;
     orders_connection_ = std::make_unique<sqlite::Database>(orders_db_, sqlite::Database::Mode::kReadOnly);
@@ -254,9 +271,7 @@ void Categorizer::lookUpOrders(const Batch& fills) {
 
 Status Categorizer::finish(Emitter&) {
   std::unordered_map<std::string, MarketInfo>().swap(markets_);
-  std::unordered_map<uint64_t, uint64_t>().swap(order_masks_);
-  std::vector<uint64_t>().swap(seen_orders_);
-  seen_sorted_ = 0;
+  run_orders_.release();
   std::unordered_map<uint64_t, uint64_t>().swap(looked_up_);
   orders_connection_.reset();
   return Status::ok();

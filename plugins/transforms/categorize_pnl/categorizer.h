@@ -69,16 +69,26 @@ class Categorizer final : public Transform {
   std::vector<CategoryRule> rules_;
   std::string default_;
   std::unordered_map<std::string, MarketInfo> markets_;
-  // order_id hash -> bit i set when the order's client_order_id matched rule i's prefix list.
-  // Only orders with a non-zero mask are kept, so memory follows the bot's orders, not history.
-  std::unordered_map<uint64_t, uint64_t> order_masks_;
+  // The orders this run has seen, by order_id hash: every one (8 bytes each, so fills of this
+  // run's orders are never looked up in orders_db) and, for those whose client_order_id matched
+  // a rule's prefix list, the mask (bit i for rule i; 16 bytes each). Appended as orders arrive,
+  // sorted lazily when fills ask (an order's client_order_id never changes, so duplicates agree).
+  class RunOrders {
+   public:
+    void add(uint64_t key, uint64_t mask);
+    bool seen(uint64_t key);
+    uint64_t mask(uint64_t key);  // 0 when unknown
+    void release();
+
+   private:
+    std::vector<uint64_t> seen_;
+    size_t seen_sorted_ = 0;  // seen_[0, seen_sorted_) is sorted
+    std::vector<std::pair<uint64_t, uint64_t>> masks_;
+    size_t masks_sorted_ = 0;
+  };
+  RunOrders run_orders_;
   bool uses_client_order_ids_ = false;
   std::string orders_db_;
-  // Hashes of every order id this run has seen (8 bytes each, sorted lazily: orders arrive
-  // before fills), so fills of this run's orders are never looked up in orders_db.
-  std::vector<uint64_t> seen_orders_;
-  size_t seen_sorted_ = 0;  // seen_orders_[0, seen_sorted_) is sorted
-  bool seenInRun(uint64_t key);
   // Orders looked up in orders_db for the current batch (cleared per batch: bounded memory),
   // through one read-only connection opened on first use.
   std::unordered_map<uint64_t, uint64_t> looked_up_;
