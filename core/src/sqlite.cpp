@@ -107,6 +107,20 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
 
 Statement::~Statement() { sqlite3_finalize(statement_); }
 
+SortMemoryScope::SortMemoryScope(sqlite3* db, int kib) : db_(db) {
+  Statement current(db, "PRAGMA cache_size");
+  previous_ = current.step() ? current.columnInt(0) : -Database::kCacheKiB;
+  exec(db, "PRAGMA cache_size=-" + std::to_string(kib));
+}
+
+SortMemoryScope::~SortMemoryScope() {
+  try {
+    exec(db_, "PRAGMA cache_size=" + std::to_string(previous_));
+  } catch (...) {
+    // A destructor must not throw; the cache stays small, which costs speed, not correctness.
+  }
+}
+
 void Statement::bind(int index, const Value& value) {
   switch (value.type()) {
     case ValueType::kNull: bindNull(index); break;
@@ -146,6 +160,11 @@ void Statement::bindTextStatic(int index, std::string_view text) {
 }
 
 void Statement::clearBindings() { sqlite3_clear_bindings(statement_); }
+
+void Statement::bindColumn(int index, const Statement& from, int column) {
+  const int rc = sqlite3_bind_value(statement_, index, sqlite3_column_value(from.statement_, column));
+  if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
+}
 
 bool Statement::step() {
   const int rc = sqlite3_step(statement_);

@@ -234,6 +234,8 @@ bool createTable(sqlite3* database, const TableDefinition& table, bool defer_ind
 
 void createIndexes(sqlite3* database, const TableDefinition& table) {
   const std::vector<std::string> parts = statements(table);
+  if (parts.size() < 2) return;
+  sqlite::SortMemoryScope sort_memory(database);  // building an index sorts the whole table
   for (size_t i = 1; i < parts.size(); ++i) sqlite::exec(database, parts[i]);
 }
 

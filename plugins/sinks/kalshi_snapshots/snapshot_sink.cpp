@@ -58,7 +58,22 @@ Status SnapshotSink::open(SinkContext& context) {
   sqlite::exec(database_, "CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
   markets_.open(database_);
   settlements_.open(database_);
+  incoming_positions_.open(database_);
+  sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);  // an earlier run's, same connection
   return Status::ok();
+}
+
+const TableDefinition& SnapshotSink::incomingPositionsTable() {
+  // No declared types: values keep the type they were bound with (decimals as exact text).
+  static const TableDefinition table{
+      "kd_incoming_positions",
+      "CREATE TEMP TABLE IF NOT EXISTS kd_incoming_positions (ticker TEXT PRIMARY KEY, position_fp,"
+      " total_traded_dollars, market_exposure_dollars, realized_pnl_dollars, fees_paid_dollars,"
+      " last_updated_ts, category)",
+      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars", "realized_pnl_dollars",
+       "fees_paid_dollars", "last_updated_ts", "category"},
+      {"ticker"}};
+  return table;
 }
 
 WriteResult SnapshotSink::write(const Batch& batch) {
@@ -102,17 +117,16 @@ WriteResult SnapshotSink::write(const Batch& batch) {
   }
   if (batch.stream == "positions") {
     have_positions_ = true;
-    for (const auto& record : batch.records) positions_.emplace_back(record);
-    position_categories_.clear();
-    return {};
+    return incoming_positions_.add(batch);
   }
   if (batch.stream == "balance" && !batch.records.empty()) {
     balance_ = batch.records.back();
     have_balance_ = true;
     const std::string* source = balance_.get("snapshot_source").ifString();
     if (source && *source == "fallback") {
-      positions_.clear();  // the fallback sends the last known positions next
-      position_categories_.clear();
+      // The fallback sends the last known positions next: forget what the live source sent.
+      incoming_positions_.discard();
+      sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);
       have_positions_ = false;
     }
   }
@@ -122,6 +136,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
 Status SnapshotSink::flush() {
   markets_.flush();
   settlements_.flush();
+  incoming_positions_.flush();
   if (!touched_.empty()) {
     sqlite::Statement mark(database_, "INSERT OR IGNORE INTO kalshi_pnl_dirty (ticker) VALUES (?)");
     for (const auto& ticker : touched_) {
@@ -136,29 +151,8 @@ Status SnapshotSink::flush() {
 void SnapshotSink::rollback() {
   markets_.discard();
   settlements_.discard();
+  incoming_positions_.discard();
   touched_.clear();
-}
-
-SnapshotSink::HeldPosition::HeldPosition(const Record& record)
-    : ticker(record.get("ticker")),
-      position_fp(record.get("position_fp")),
-      total_traded(record.get("total_traded_dollars")),
-      market_exposure(record.get("market_exposure_dollars")),
-      realized_pnl(record.get("realized_pnl_dollars")),
-      fees_paid(record.get("fees_paid_dollars")),
-      last_updated(record.get("last_updated_ts")),
-      category(record.get("category")) {}
-
-std::string SnapshotSink::positionCategory(const std::string& ticker) {
-  if (position_categories_.empty()) {
-    for (const auto& position : positions_) {
-      const std::string* position_ticker = position.ticker.ifString();
-      const std::string* category = position.category.ifString();
-      if (position_ticker && category) position_categories_[*position_ticker] = *category;
-    }
-  }
-  auto it = position_categories_.find(ticker);
-  return it == position_categories_.end() ? std::string() : it->second;
 }
 
 std::set<std::string> SnapshotSink::marketsToRecompute() {
@@ -173,10 +167,11 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     sqlite::Statement dirty(database_, "SELECT ticker FROM kalshi_pnl_dirty");
     while (dirty.step()) tickers.insert(dirty.columnText(0));
   }
-  for (const auto& position : positions_) {
-    const Decimal* count = position.position_fp.ifDecimal();
-    const std::string* ticker = position.ticker.ifString();
-    if (count && ticker && !count->isZero()) tickers.insert(*ticker);
+  {
+    sqlite::Statement open(database_, "SELECT ticker, position_fp FROM kd_incoming_positions WHERE ticker IS NOT NULL");
+    while (open.step()) {
+      if (!open.columnIsNull(1) && !decimalOr(open.columnText(1)).isZero()) tickers.insert(open.columnText(0));
+    }
   }
   // Markets that were open at the last snapshot: their marks (or their closing) changed.
   sqlite::Statement open(database_, "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
@@ -216,7 +211,8 @@ struct SnapshotSink::Recompute {
                    "FROM kalshi_markets WHERE ticker = ?"),
         remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
         insert(db, upsertSql(marketPnlTable())),
-        order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?") {}
+        order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?"),
+        position_category(db, "SELECT category FROM kd_incoming_positions WHERE ticker = ?") {}
 
   void addOrderPnl(std::string order_id, int64_t cents) {
     order_updates.emplace_back(std::move(order_id), cents);
@@ -232,7 +228,7 @@ struct SnapshotSink::Recompute {
     order_updates.clear();
   }
 
-  sqlite::Statement settlement, prices, remove, insert, order_pnl;
+  sqlite::Statement settlement, prices, remove, insert, order_pnl, position_category;
   std::vector<std::pair<std::string, int64_t>> order_updates;
   uint64_t incomplete = 0;
   const std::string updated_at = nowIso();
@@ -268,7 +264,13 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
     prices.ask = optionalDecimal(query, 3);
   }
   r.prices.reset();
-  if (category.empty()) category = positionCategory(ticker);
+  if (category.empty()) {
+    r.position_category.bindText(1, ticker);
+    if (r.position_category.step() && !r.position_category.columnIsNull(0)) {
+      category = r.position_category.columnText(0);
+    }
+    r.position_category.reset();
+  }
   if (category.empty()) category = fills.empty() ? "other" : fills.front().category;
 
   const MarketResult result = computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
@@ -303,6 +305,7 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
     // external sorter, instead of an index probe plus a random page read per fill.
+    sqlite::SortMemoryScope sort_memory(database_);
     sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
     std::string current;
     bool wanted = false;  // current is one of `tickers`
@@ -382,9 +385,11 @@ Status SnapshotSink::finish() {
   }
 
   int64_t open_positions = 0;
-  for (const auto& position : positions_) {
-    const Decimal* count = position.position_fp.ifDecimal();
-    if (count && !count->isZero()) ++open_positions;
+  {
+    sqlite::Statement positions(database_, "SELECT position_fp FROM kd_incoming_positions");
+    while (positions.step()) {
+      if (!positions.columnIsNull(0) && !decimalOr(positions.columnText(0)).isZero()) ++open_positions;
+    }
   }
   std::string source = "live";
   if (have_balance_) {
@@ -428,42 +433,40 @@ Status SnapshotSink::finish() {
     sqlite::Statement insert(database_, upsertSql(positionsTable()));
     sqlite::Statement reconcile(database_, upsertSql(reconciliationTable()));
     uint64_t differences = 0;
-    for (const auto& position : positions_) {
-      const std::string* ticker = position.ticker.ifString();
-      if (!ticker) continue;
-      insert.bindText(1, *ticker);
-      const Decimal* count = position.position_fp.ifDecimal();
-      insert.bind(2, count ? Value(count->rescaled(2)) : Value("0.00"));
-      insert.bind(3, position.total_traded);
-      insert.bind(4, position.market_exposure);
-      insert.bind(5, position.realized_pnl);
-      insert.bind(6, position.fees_paid);
-      const Timestamp* updated = position.last_updated.ifTimestamp();
-      insert.bind(7, updated ? Value(updated->toIso8601()) : Value());
-      insert.bind(8, position.category);
+    sqlite::Statement positions(database_, "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
+                                           "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category "
+                                           "FROM kd_incoming_positions WHERE ticker IS NOT NULL");
+    while (positions.step()) {
+      const std::string ticker = positions.columnText(0);
+      insert.bindText(1, ticker);
+      Decimal count;
+      const bool have_count = !positions.columnIsNull(1) && Decimal::parse(positions.columnText(1), count);
+      insert.bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
+      for (int column = 2; column <= 5; ++column) insert.bindColumn(column + 1, positions, column);
+      insert.bindColumn(7, positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
+      insert.bindColumn(8, positions, 7);
       insert.bindInt(9, snapshot_id);
       insert.run();
       if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
-      auto mine = computed.find(*ticker);
+      auto mine = computed.find(ticker);
       const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
       const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
-      auto compare = [&](const char* field, const Decimal& ours, const Value& theirs_value) {
-        const Decimal* theirs = theirs_value.ifDecimal();
+      auto compare = [&](const char* field, const Decimal& ours, const std::optional<Decimal>& theirs) {
         if (!theirs) return;
         const Decimal difference = ours - *theirs;
         const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
         if (magnitude <= options_.tolerance) return;
         ++differences;
         reconcile.bindInt(1, snapshot_id);
-        reconcile.bindText(2, *ticker);
+        reconcile.bindText(2, ticker);
         reconcile.bindText(3, field);
         reconcile.bindText(4, ours.toString());
         reconcile.bindText(5, theirs->toString());
         reconcile.bindText(6, difference.toString());
         reconcile.run();
       };
-      compare("realized_pnl", realized, position.realized_pnl);
-      compare("fees_paid", fees, position.fees_paid);
+      compare("realized_pnl", realized, optionalDecimal(positions, 4));
+      compare("fees_paid", fees, optionalDecimal(positions, 5));
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {
@@ -473,6 +476,7 @@ Status SnapshotSink::finish() {
                                             std::to_string(snapshot_id) + ")");
     }
   }
+  sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);
   context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source + "): realized " +
                                      total.realized.rescaled(2).toString() + ", unrealized " +
                                      total.unrealized.rescaled(2).toString() + ", fees " +

@@ -20,7 +20,6 @@
 
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kalshi/accounting.h"
@@ -64,16 +63,11 @@ class SnapshotSink final : public Sink {
   RowWriter markets_{marketsTable()};
   RowWriter settlements_{settlementsTable()};
   std::set<std::string> touched_;
-  // What the snapshot uses of a market position record, without its field names: a third of a
-  // Record's memory (25,000 positions at 1,000,000 fills).
-  struct HeldPosition {
-    explicit HeldPosition(const Record& record);
-    Value ticker, position_fp, total_traded, market_exposure, realized_pnl, fees_paid, last_updated, category;
-  };
-  // The category of a position's market ("" if none): the last position of that ticker wins.
-  std::string positionCategory(const std::string& ticker);
-  std::vector<HeldPosition> positions_;
-  std::unordered_map<std::string, std::string> position_categories_;  // built on first use
+  // This run's market positions wait in a TEMP table until finish() replaces kalshi_positions
+  // with them: this connection only, gone with it, spilling to a temp file past its small page
+  // cache, so 25,000 positions (1,000,000 fills) cost no resident memory.
+  static const TableDefinition& incomingPositionsTable();
+  RowWriter incoming_positions_{incomingPositionsTable()};
   bool have_positions_ = false;
   Record balance_;
   bool have_balance_ = false;

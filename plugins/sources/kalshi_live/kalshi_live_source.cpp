@@ -174,7 +174,7 @@ int64_t KalshiLiveSource::stateInt(const std::string& key) const {
 
 void KalshiLiveSource::releaseCaches() {
   std::unordered_map<std::string, MarketInfo>().swap(markets_);
-  std::map<std::string, std::pair<std::string, std::string>>().swap(events_);
+  std::map<std::string, std::string>().swap(events_);
   std::map<std::string, std::string>().swap(series_categories_);
   cache_.reset();
   markets_cache_ = false;
@@ -485,7 +485,7 @@ void KalshiLiveSource::openCacheDb() {
                              "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
                              "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
     while (events.step()) {
-      events_[events.columnText(0)] = {events.columnText(1), events.columnText(2)};
+      events_[events.columnText(0)] = events.columnText(1);
       series_categories_[events.columnText(1)] = events.columnText(2);
     }
     markets_cache_ = true;
@@ -611,7 +611,9 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
     }
     const std::string event_ticker = market.get("event_ticker").asString();
     if (Status status = resolveEvent(event_ticker); !status.isOk()) return status;
-    const auto& [series_ticker, category] = events_[event_ticker];
+    const std::string& series_ticker = events_[event_ticker];
+    const auto series = series_categories_.find(series_ticker);
+    const std::string category = series == series_categories_.end() ? std::string() : series->second;
     markets_[ticker] = MarketInfo{marketRecord(ticker, event_ticker, series_ticker, category, &market), true, false};
   }
   return Status::ok();
@@ -641,7 +643,7 @@ Status KalshiLiveSource::resolveEvent(const std::string& event_ticker) {
     if (!have) context_->log(LogLevel::kWarning, "no series metadata for " + series_ticker + ": " + metadata_error_);
     series_categories_[series_ticker] = have ? series.get("category").asString() : "";
   }
-  events_[event_ticker] = {series_ticker, series_ticker.empty() ? "" : series_categories_[series_ticker]};
+  events_[event_ticker] = series_ticker;
   return Status::ok();
 }
 

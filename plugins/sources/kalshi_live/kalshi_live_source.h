@@ -145,7 +145,7 @@ class KalshiLiveSource final : public Source {
     bool emitted = false; // handed out in this run
   };
   std::unordered_map<std::string, MarketInfo> markets_;        // tickers this run has met
-  std::map<std::string, std::pair<std::string, std::string>> events_;  // event -> (series, category)
+  std::map<std::string, std::string> events_;                  // event -> series ("" if unknown)
   std::map<std::string, std::string> series_categories_;       // series -> category
   std::unique_ptr<sqlite::Database> cache_;                    // cache_db, read-only
   bool markets_cache_ = false;                                 // cache_ has kalshi_markets

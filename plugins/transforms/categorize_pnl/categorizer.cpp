@@ -167,12 +167,15 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
     MarketInfo info;
     if (const std::string* series = record.get("series_ticker").ifString()) info.series_ticker = *series;
     if (const std::string* category = record.get("series_category").ifString()) info.series_category = lower(*category);
-    markets_[*ticker] = info;
+    auto [interned, added] = series_index_.try_emplace({info.series_ticker, info.series_category},
+                                                       static_cast<uint32_t>(series_.size()));
+    if (added) series_.push_back(std::move(info));
+    markets_[*ticker] = interned->second;
   }
   const MarketInfo* market = nullptr;
   if (ticker) {
     auto it = markets_.find(*ticker);
-    if (it != markets_.end()) market = &it->second;
+    if (it != markets_.end()) market = &series_[it->second];
   }
   uint64_t mask = 0;
   if (uses_client_order_ids_) {
@@ -270,7 +273,9 @@ void Categorizer::lookUpOrders(const Batch& fills) {
 }
 
 Status Categorizer::finish(Emitter&) {
-  std::unordered_map<std::string, MarketInfo>().swap(markets_);
+  std::unordered_map<std::string, uint32_t>().swap(markets_);
+  std::vector<MarketInfo>().swap(series_);
+  series_index_.clear();
   run_orders_.release();
   std::unordered_map<uint64_t, uint64_t>().swap(looked_up_);
   orders_connection_.reset();

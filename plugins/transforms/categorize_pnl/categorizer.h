@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,7 +69,10 @@ class Categorizer final : public Transform {
 
   std::vector<CategoryRule> rules_;
   std::string default_;
-  std::unordered_map<std::string, MarketInfo> markets_;
+  // ticker -> index into series_: markets are many (25,000 at 1,000,000 fills), series few.
+  std::unordered_map<std::string, uint32_t> markets_;
+  std::vector<MarketInfo> series_;
+  std::map<std::pair<std::string, std::string>, uint32_t> series_index_;
   // The orders this run has seen, by order_id hash: every one (8 bytes each, so fills of this
   // run's orders are never looked up in orders_db) and, for those whose client_order_id matched
   // a rule's prefix list, the mask (bit i for rule i; 16 bytes each). Appended as orders arrive,

@@ -72,6 +72,23 @@ std::string databaseName(sqlite3* db);
 // Whether the main database has a table of that name.
 bool tableExists(sqlite3* db, std::string_view table);
 
+// SQLite gives each sort (an index build, an ORDER BY without an index) as much memory as the
+// connection's page cache, on top of the cache: at Database::kCacheKiB a big sort holds 16 MiB more.
+// While a SortMemoryScope lives the cache is `kib`, so such a sort holds that much and spills the
+// rest to temp files; the previous cache size comes back when the scope ends.
+class SortMemoryScope {
+ public:
+  static constexpr int kDefaultKiB = 4 * 1024;
+  explicit SortMemoryScope(sqlite3* db, int kib = kDefaultKiB);
+  ~SortMemoryScope();
+  SortMemoryScope(const SortMemoryScope&) = delete;
+  SortMemoryScope& operator=(const SortMemoryScope&) = delete;
+
+ private:
+  sqlite3* db_;
+  int64_t previous_;
+};
+
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql);
@@ -90,6 +107,8 @@ class Statement {
   // statement's end.
   void bindTextStatic(int index, std::string_view text);
   void clearBindings();
+  // Binds column `column` of `from`'s current row, type and bytes as they are.
+  void bindColumn(int index, const Statement& from, int column);
   // Steps once: true when a row is available, false when done. Throws on error.
   bool step();
   // Executes to completion ignoring rows, then resets for reuse (bindings are kept until rebound).
