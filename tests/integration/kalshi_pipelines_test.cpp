@@ -126,12 +126,21 @@ TEST_F(KalshiPipelineTest, AnOutageFallsBackToTheLastKnownState) {
   startSim();
   ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
   const std::string live_balance = text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
+  const std::string positions_sql =
+      "SELECT group_concat(ticker || ' ' || position_fp || ' ' || ifnull(realized_pnl_dollars, '-') || ' ' || "
+      "ifnull(category, '-'), ';') FROM (SELECT * FROM kalshi_positions ORDER BY ticker)";
+  const std::string live_positions = text(positions_sql);
+  ASSERT_FALSE(live_positions.empty());
+  const std::string markets_sql = "SELECT count(*) || ' ' || max(updated_at) FROM kalshi_markets";
+  const std::string live_markets = text(markets_sql);
   sim_->setFaults(R"({"outage": "503"})");
   const auto result = cli({"run", "sync"});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("FALLBACK"));
   EXPECT_EQ(text("SELECT source FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), "fallback");
   EXPECT_EQ(text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), live_balance);
+  EXPECT_EQ(text(positions_sql), live_positions);  // the last known positions, categories and all
+  EXPECT_EQ(text(markets_sql), live_markets);      // stale prices are not stamped as fresh
 }
 
 TEST_F(KalshiPipelineTest, WrongCredentialsFailCleanlyWithoutFallingBackOrLeaking) {

@@ -42,6 +42,11 @@ int64_t countRows(sqlite3* database, const char* table) {
 
 SnapshotSink::SnapshotSink(SnapshotOptions options) : options_(std::move(options)) {}
 
+bool SnapshotSink::fallback() const {
+  const std::string* source = have_balance_ ? balance_.get("snapshot_source").ifString() : nullptr;
+  return source && *source == "fallback";
+}
+
 Status SnapshotSink::open(SinkContext& context) {
   context_ = &context;
   database_ = context.database();
@@ -78,6 +83,9 @@ const TableDefinition& SnapshotSink::incomingPositionsTable() {
 
 WriteResult SnapshotSink::write(const Batch& batch) {
   if (batch.stream == "markets") {
+    // A fallback run's markets are kalshi_markets' own rows: writing them back would only stamp
+    // stale prices with a new updated_at.
+    if (fallback()) return {};
     Batch rows;
     rows.stream = batch.stream;
     const std::string updated_at = nowIso();
@@ -122,8 +130,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
   if (batch.stream == "balance" && !batch.records.empty()) {
     balance_ = batch.records.back();
     have_balance_ = true;
-    const std::string* source = balance_.get("snapshot_source").ifString();
-    if (source && *source == "fallback") {
+    if (fallback()) {
       // The fallback sends the last known positions next: forget what the live source sent.
       incoming_positions_.discard();
       sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);

@@ -15,7 +15,8 @@
 //      market positions; differences beyond `reconcile_tolerance` go to kalshi_reconciliation and
 //      the run summary (counter reconciliation_differences). Nothing is hidden or adjusted.
 // The snapshot's source is the snapshot_source of the last balance record: "fallback" when the
-// pipeline's fallback source served the run.
+// pipeline's fallback source served the run; such a run's markets records (kalshi_markets' own
+// rows, sent so the categorizer knows each position's series) are not written back.
 #pragma once
 
 #include <set>
@@ -56,6 +57,8 @@ class SnapshotSink final : public Sink {
   uint64_t recomputeMarkets(const std::set<std::string>& tickers);
   void recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r);
   std::set<std::string> marketsToRecompute();
+  // The run serves the last known state (the balance came from local_db_fallback).
+  bool fallback() const;
 
   SnapshotOptions options_;
   SinkContext* context_ = nullptr;
