@@ -112,6 +112,29 @@ TEST_F(KalshiPipelineTest, AnOrderThatStoppedRestingIsReadAgain) {
             scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting' AND id <> '" + id + "'"));
 }
 
+TEST_F(KalshiPipelineTest, TwoSnapshotSinksOnOneDatabaseEachSeeEveryPosition) {
+  // Each kalshi_snapshots sink keeps the run's positions until its finish(); two of them share
+  // the engine's one connection to the file, and the second must not find the first's leftovers
+  // (or nothing) where its own positions should be.
+  startSim();
+  testing::writeFile(dir_.file("two.yaml"), R"(name: two-snapshots
+source:
+  type: kalshi_live
+  base_url: ${KALSHI_API_BASE_URL}
+  rate_limit: off
+  streams: [balance, positions]
+sinks:
+  - { type: kalshi_snapshots, path: "${KALSHI_DB}" }
+  - { type: kalshi_snapshots, path: "${KALSHI_DB}" }
+)");
+  const auto result = cli({"run", "two.yaml"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_positions"), truthCount("market_positions"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots WHERE open_positions IS NULL OR open_positions = 0"), 0);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT open_positions) FROM kalshi_snapshots"), 1);
+}
+
 TEST_F(KalshiPipelineTest, RateLimitStormsAndServerErrorsAreSurvived) {
   startSim();
   sim_->setFaults(R"({"error_rate": 0.25, "rate_limit_rps": 40, "rate_limit_burst": 5})");

@@ -1,6 +1,7 @@
 #include "snapshot_sink.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 
@@ -40,7 +41,24 @@ int64_t countRows(sqlite3* database, const char* table) {
 
 }  // namespace
 
-SnapshotSink::SnapshotSink(SnapshotOptions options) : options_(std::move(options)) {}
+namespace {
+std::string nextIncomingName() {
+  static std::atomic<unsigned> next{0};
+  return "kd_incoming_positions_" + std::to_string(next++);
+}
+}  // namespace
+
+SnapshotSink::SnapshotSink(SnapshotOptions options)
+    : options_(std::move(options)),
+      incoming_name_(nextIncomingName()),
+      // No declared types: values keep the type they were bound with (decimals as exact text).
+      incoming_sql_("CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
+                    " (ticker TEXT PRIMARY KEY, position_fp, total_traded_dollars, market_exposure_dollars,"
+                    " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category)"),
+      incoming_table_{incoming_name_.c_str(), incoming_sql_.c_str(),
+                      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
+                       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category"},
+                      {"ticker"}} {}
 
 bool SnapshotSink::fallback() const {
   const std::string* source = have_balance_ ? balance_.get("snapshot_source").ifString() : nullptr;
@@ -64,22 +82,10 @@ Status SnapshotSink::open(SinkContext& context) {
   markets_.open(database_);
   settlements_.open(database_);
   incoming_positions_.open(database_);
-  sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);  // an earlier run's, same connection
+  sqlite::exec(database_, "DELETE FROM " + incoming_name_);  // an earlier run's, same connection
   return Status::ok();
 }
 
-const TableDefinition& SnapshotSink::incomingPositionsTable() {
-  // No declared types: values keep the type they were bound with (decimals as exact text).
-  static const TableDefinition table{
-      "kd_incoming_positions",
-      "CREATE TEMP TABLE IF NOT EXISTS kd_incoming_positions (ticker TEXT PRIMARY KEY, position_fp,"
-      " total_traded_dollars, market_exposure_dollars, realized_pnl_dollars, fees_paid_dollars,"
-      " last_updated_ts, category)",
-      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars", "realized_pnl_dollars",
-       "fees_paid_dollars", "last_updated_ts", "category"},
-      {"ticker"}};
-  return table;
-}
 
 WriteResult SnapshotSink::write(const Batch& batch) {
   if (batch.stream == "markets") {
@@ -133,7 +139,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     if (fallback()) {
       // The fallback sends the last known positions next: forget what the live source sent.
       incoming_positions_.discard();
-      sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);
+      sqlite::exec(database_, "DELETE FROM " + incoming_name_);
       have_positions_ = false;
     }
   }
@@ -175,7 +181,7 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     while (dirty.step()) tickers.insert(dirty.columnText(0));
   }
   {
-    sqlite::Statement open(database_, "SELECT ticker, position_fp FROM kd_incoming_positions WHERE ticker IS NOT NULL");
+    sqlite::Statement open(database_, "SELECT ticker, position_fp FROM " + incoming_name_ + " WHERE ticker IS NOT NULL");
     while (open.step()) {
       if (!open.columnIsNull(1) && !decimalOr(open.columnText(1)).isZero()) tickers.insert(open.columnText(0));
     }
@@ -211,7 +217,7 @@ FillEvent fillFromRow(const sqlite::Statement& query) {
 // The statements a recompute runs per market, prepared once per finish(). Order P&L updates are
 // buffered and applied sorted by order id (random ids, like RowWriter's sorted runs).
 struct SnapshotSink::Recompute {
-  explicit Recompute(sqlite3* db)
+  Recompute(sqlite3* db, const std::string& incoming_positions)
       : settlement(db, "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
                        "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?"),
         prices(db, "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
@@ -219,7 +225,7 @@ struct SnapshotSink::Recompute {
         remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
         insert(db, upsertSql(marketPnlTable())),
         order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?"),
-        position_category(db, "SELECT category FROM kd_incoming_positions WHERE ticker = ?") {}
+        position_category(db, "SELECT category FROM " + incoming_positions + " WHERE ticker = ?") {}
 
   void addOrderPnl(std::string order_id, int64_t cents) {
     order_updates.emplace_back(std::move(order_id), cents);
@@ -308,7 +314,7 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
 }
 
 uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
-  Recompute r(database_);
+  Recompute r(database_, incoming_name_);
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
     // external sorter, instead of an index probe plus a random page read per fill.
@@ -393,7 +399,7 @@ Status SnapshotSink::finish() {
 
   int64_t open_positions = 0;
   {
-    sqlite::Statement positions(database_, "SELECT position_fp FROM kd_incoming_positions");
+    sqlite::Statement positions(database_, "SELECT position_fp FROM " + incoming_name_);
     while (positions.step()) {
       if (!positions.columnIsNull(0) && !decimalOr(positions.columnText(0)).isZero()) ++open_positions;
     }
@@ -442,7 +448,7 @@ Status SnapshotSink::finish() {
     uint64_t differences = 0;
     sqlite::Statement positions(database_, "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
                                            "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category "
-                                           "FROM kd_incoming_positions WHERE ticker IS NOT NULL");
+                                           "FROM " + incoming_name_ + " WHERE ticker IS NOT NULL");
     while (positions.step()) {
       const std::string ticker = positions.columnText(0);
       insert.bindText(1, ticker);
@@ -483,7 +489,7 @@ Status SnapshotSink::finish() {
                                             std::to_string(snapshot_id) + ")");
     }
   }
-  sqlite::exec(database_, std::string("DELETE FROM ") + incomingPositionsTable().name);
+  sqlite::exec(database_, "DELETE FROM " + incoming_name_);
   context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source + "): realized " +
                                      total.realized.rescaled(2).toString() + ", unrealized " +
                                      total.unrealized.rescaled(2).toString() + ", fees " +

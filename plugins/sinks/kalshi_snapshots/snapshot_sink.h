@@ -40,6 +40,8 @@ struct SnapshotOptions {
 class SnapshotSink final : public Sink {
  public:
   explicit SnapshotSink(SnapshotOptions options);
+  SnapshotSink(const SnapshotSink&) = delete;  // incoming_table_ points into its own strings
+  SnapshotSink& operator=(const SnapshotSink&) = delete;
   std::string databasePath() const override { return options_.path; }
   Status open(SinkContext& context) override;
   WriteResult write(const Batch& batch) override;
@@ -69,8 +71,12 @@ class SnapshotSink final : public Sink {
   // This run's market positions wait in a TEMP table until finish() replaces kalshi_positions
   // with them: this connection only, gone with it, spilling to a temp file past its small page
   // cache, so 25,000 positions (1,000,000 fills) cost no resident memory.
-  static const TableDefinition& incomingPositionsTable();
-  RowWriter incoming_positions_{incomingPositionsTable()};
+  // Named per sink (kd_incoming_positions_<n>): two snapshot sinks on one connection must not
+  // share it.
+  std::string incoming_name_;
+  std::string incoming_sql_;
+  TableDefinition incoming_table_;
+  RowWriter incoming_positions_{incoming_table_};
   bool have_positions_ = false;
   Record balance_;
   bool have_balance_ = false;
