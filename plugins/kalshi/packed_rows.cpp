@@ -8,16 +8,18 @@ namespace kalshi_direct {
 namespace kalshi {
 
 void PackedRows::beginRow() {
-  row_start_ = arena_.size();
+  open_ = Row{arena_.size(), 0, 0};
   added_ = 0;
-  text_offsets_.assign(columns_, std::string::npos);
 }
 
 void PackedRows::appendText(std::string_view text) {
   const auto size = static_cast<uint32_t>(text.size());
   arena_.push_back(kText);
   arena_.append(reinterpret_cast<const char*>(&size), sizeof size);
-  text_offsets_[added_] = arena_.size();
+  if (added_ == key_column_) {
+    open_.key_offset = arena_.size();
+    open_.key_size = size;
+  }
   arena_.append(text);
 }
 
@@ -39,20 +41,13 @@ void PackedRows::add(const Value& value) {
   ++added_;
 }
 
-void PackedRows::endRow(size_t key_column) {
+void PackedRows::endRow() {
   if (added_ != columns_) throw std::logic_error("PackedRows: row ended before its last column");
-  Row row{row_start_, 0, 0};
-  if (key_column < columns_ && text_offsets_[key_column] != std::string::npos) {
-    row.key_offset = text_offsets_[key_column];
-    uint32_t size = 0;
-    std::memcpy(&size, arena_.data() + row.key_offset - sizeof size, sizeof size);
-    row.key_size = size;
-  }
-  rows_.push_back(row);
+  rows_.push_back(open_);
 }
 
 void PackedRows::dropRow() {
-  arena_.resize(row_start_);
+  arena_.resize(open_.offset);
   added_ = 0;
 }
 
@@ -93,12 +88,6 @@ void PackedRows::bind(size_t row, sqlite::Statement& statement) const {
 void PackedRows::release() {
   std::string().swap(arena_);
   std::vector<Row>().swap(rows_);
-  added_ = 0;
-}
-
-void PackedRows::clear() {
-  arena_.clear();
-  rows_.clear();
   added_ = 0;
 }
 

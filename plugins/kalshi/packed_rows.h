@@ -3,14 +3,14 @@
 // Each column holds what sqlite::Statement::bind(Value) binds: NULL, an INTEGER (bool, int) or
 // TEXT (string, decimal rendered exactly, timestamp as ISO 8601 UTC). Rows lie back to back in
 // one byte arena, so a buffered kalshi_orders row costs its encoded size (~0.4 KB) instead of a
-// vector of Values and their heap strings (~1.4 KB measured): RowWriter's 50,000-row runs then
-// stay near 20 MiB per table.
+// vector of Values and their heap strings (~1.4 KB measured).
 //
-// Use: beginRow(), then add() exactly `columns` values in column order, then endRow(key_column)
-// (or dropRow() to forget the partial row). sortByKey() orders the rows by the key column's text,
-// stably (two versions of one id keep their order, so the later one wins an upsert); rows whose
-// key is not text compare equal. bind() binds row i to statement parameters 1..columns without
-// copying: the text stays valid until clear(), so call Statement::clearBindings() before that.
+// Use: beginRow(), then add() exactly `columns` values in column order, then endRow() (or
+// dropRow() to forget the partial row). sortByKey() orders the rows by the text of column
+// `key_column` (none: pass `columns`), stably (two versions of one id keep their order, so the
+// later one wins an upsert); rows whose key is not text compare equal. bind() binds row i to
+// statement parameters 1..columns without copying: the text stays valid until release(), so call
+// Statement::clearBindings() before that.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +26,11 @@ namespace kalshi {
 
 class PackedRows {
  public:
-  explicit PackedRows(size_t columns) : columns_(columns) {}
+  PackedRows(size_t columns, size_t key_column) : columns_(columns), key_column_(key_column) {}
 
   void beginRow();
   void add(const Value& value);
-  void endRow(size_t key_column);
+  void endRow();
   void dropRow();
 
   void sortByKey();
@@ -43,8 +43,7 @@ class PackedRows {
   size_t bytes() const { return arena_.size(); }
   // Reserves arena room (untouched pages of a large reservation cost no resident memory).
   void reserve(size_t bytes) { arena_.reserve(bytes); }
-  void clear();     // keeps the arena's memory for the next run of rows
-  void release();   // clear() and give the memory back
+  void release();  // forgets every row and gives the memory back
 
  private:
   enum Tag : char { kNull = 0, kInt = 1, kText = 2 };
@@ -56,11 +55,11 @@ class PackedRows {
   void appendText(std::string_view text);
 
   size_t columns_;
+  size_t key_column_;
   std::string arena_;
   std::vector<Row> rows_;
-  size_t row_start_ = 0;
+  Row open_{};        // the row being added: its start, and its key once added
   size_t added_ = 0;  // columns added to the open row
-  std::vector<size_t> text_offsets_;  // per column of the open row: where its text starts, or npos
 };
 
 }  // namespace kalshi

@@ -20,13 +20,12 @@ void RowWriter::open(sqlite3* database) {
     }
   }
   upsert_ = std::make_unique<sqlite::Statement>(database, upsertSql(table_));
-  auto indexOf = [&](const std::string& column) {
-    return static_cast<size_t>(std::find(table_.columns.begin(), table_.columns.end(), column) -
-                               table_.columns.begin());
-  };
-  for (const auto& column : table_.key) key_columns_.push_back(indexOf(column));
-  for (const auto& column : table_.not_null) not_null_columns_.push_back(indexOf(column));
+  for (const auto& column : table_.not_null) not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
+}
+
+size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& column) {
+  return static_cast<size_t>(std::find(table.columns.begin(), table.columns.end(), column) - table.columns.begin());
 }
 
 void RowWriter::finish() {
@@ -37,7 +36,6 @@ void RowWriter::finish() {
 
 WriteResult RowWriter::add(const Batch& batch) {
   WriteResult result;
-  const size_t key = key_columns_.empty() ? table_.columns.size() : key_columns_.front();
   row_.resize(table_.columns.size());
   for (size_t index = 0; index < batch.records.size(); ++index) {
     const auto& fields = batch.records[index].fields();
@@ -70,7 +68,7 @@ WriteResult RowWriter::add(const Batch& batch) {
     if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
     buffer_.beginRow();
     for (const Value* value : row_) buffer_.add(value ? *value : kNull);
-    buffer_.endRow(key);
+    buffer_.endRow();
     if (buffer_.rows() >= buffer_rows_ || buffer_.bytes() >= kBufferBytes) flush();
   }
   return result;
@@ -78,7 +76,7 @@ WriteResult RowWriter::add(const Batch& batch) {
 
 void RowWriter::flush() {
   if (buffer_.empty()) return;
-  if (!key_columns_.empty()) buffer_.sortByKey();
+  if (!table_.key.empty()) buffer_.sortByKey();
   for (size_t row = 0; row < buffer_.rows(); ++row) {
     buffer_.bind(row, *upsert_);
     upsert_->run();

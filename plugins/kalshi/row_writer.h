@@ -28,7 +28,8 @@ class RowWriter {
   static constexpr size_t kBufferBytes = 8u << 20;
   static constexpr size_t kRowSlackBytes = 64u << 10;  // reserved beyond kBufferBytes: one row's room
   explicit RowWriter(const TableDefinition& table, size_t buffer_rows = kBufferRows, bool defer_indexes = false)
-      : table_(table), buffer_rows_(buffer_rows), defer_indexes_(defer_indexes), buffer_(table.columns.size()) {}
+      : table_(table), buffer_rows_(buffer_rows), defer_indexes_(defer_indexes),
+        buffer_(table.columns.size(), table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())) {}
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
@@ -43,13 +44,15 @@ class RowWriter {
   uint64_t written() const { return written_; }
 
  private:
+  // Position of `column` in table.columns (columns.size() when absent).
+  static size_t columnIndex(const TableDefinition& table, const std::string& column);
+
   const TableDefinition& table_;
   size_t buffer_rows_;
   bool defer_indexes_;
   bool indexes_deferred_ = false;
   sqlite3* database_ = nullptr;
   std::unique_ptr<sqlite::Statement> upsert_;
-  std::vector<size_t> key_columns_;
   std::vector<size_t> not_null_columns_;
   PackedRows buffer_;
   std::vector<const Value*> row_;  // the record's value per column (scratch)

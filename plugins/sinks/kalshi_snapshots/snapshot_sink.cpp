@@ -86,7 +86,6 @@ Status SnapshotSink::open(SinkContext& context) {
   return Status::ok();
 }
 
-
 WriteResult SnapshotSink::write(const Batch& batch) {
   if (batch.stream == "markets") {
     // A fallback run's markets are kalshi_markets' own rows: writing them back would only stamp
@@ -168,6 +167,16 @@ void SnapshotSink::rollback() {
   touched_.clear();
 }
 
+std::vector<std::optional<std::string>> SnapshotSink::openPositionTickers() {
+  std::vector<std::optional<std::string>> tickers;
+  sqlite::Statement query(database_, "SELECT ticker, position_fp FROM " + incoming_name_);
+  while (query.step()) {
+    if (query.columnIsNull(1) || decimalOr(query.columnText(1)).isZero()) continue;
+    tickers.push_back(query.columnIsNull(0) ? std::nullopt : std::optional<std::string>(query.columnText(0)));
+  }
+  return tickers;
+}
+
 std::set<std::string> SnapshotSink::marketsToRecompute() {
   std::set<std::string> tickers;
   if (options_.recompute_all || countRows(database_, "kalshi_market_pnl") == 0) {
@@ -180,11 +189,8 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     sqlite::Statement dirty(database_, "SELECT ticker FROM kalshi_pnl_dirty");
     while (dirty.step()) tickers.insert(dirty.columnText(0));
   }
-  {
-    sqlite::Statement open(database_, "SELECT ticker, position_fp FROM " + incoming_name_ + " WHERE ticker IS NOT NULL");
-    while (open.step()) {
-      if (!open.columnIsNull(1) && !decimalOr(open.columnText(1)).isZero()) tickers.insert(open.columnText(0));
-    }
+  for (const auto& ticker : openPositionTickers()) {
+    if (ticker) tickers.insert(*ticker);
   }
   // Markets that were open at the last snapshot: their marks (or their closing) changed.
   sqlite::Statement open(database_, "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
@@ -397,13 +403,7 @@ Status SnapshotSink::finish() {
     }
   }
 
-  int64_t open_positions = 0;
-  {
-    sqlite::Statement positions(database_, "SELECT position_fp FROM " + incoming_name_);
-    while (positions.step()) {
-      if (!positions.columnIsNull(0) && !decimalOr(positions.columnText(0)).isZero()) ++open_positions;
-    }
-  }
+  const auto open_positions = static_cast<int64_t>(openPositionTickers().size());
   std::string source = "live";
   if (have_balance_) {
     if (const std::string* value = balance_.get("snapshot_source").ifString()) source = *value;

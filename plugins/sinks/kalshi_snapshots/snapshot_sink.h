@@ -19,6 +19,7 @@
 // rows, sent so the categorizer knows each position's series) are not written back.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,6 +60,8 @@ class SnapshotSink final : public Sink {
   uint64_t recomputeMarkets(const std::set<std::string>& tickers);
   void recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r);
   std::set<std::string> marketsToRecompute();
+  // The staged positions that are not flat (a position without a ticker still counts).
+  std::vector<std::optional<std::string>> openPositionTickers();
   // The run serves the last known state (the balance came from local_db_fallback).
   bool fallback() const;
 

@@ -240,9 +240,7 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   std::vector<std::string> unknown;
   for (const auto& record : fills.records) {
     const std::string* order_id = record.get("order_id").ifString();
-    if (!order_id) continue;
-    const uint64_t key = hashId(*order_id);
-    if (run_orders_.mask(key) == 0 && !run_orders_.seen(key)) unknown.push_back(*order_id);
+    if (order_id && !run_orders_.seen(hashId(*order_id))) unknown.push_back(*order_id);
   }
   if (unknown.empty()) return;
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the

@@ -50,11 +50,11 @@ TEST_F(PackedRowsTest, BindsWhatBindValueWould) {
       {Value("c"), Value(), Value(std::string())},
       {Value("d"), Value(std::string("x\0y", 3)), Value(false)},
   };
-  PackedRows packed(3);
+  PackedRows packed(3, 0);
   for (const auto& row : input) {
     packed.beginRow();
     for (const auto& value : row) packed.add(value);
-    packed.endRow(0);
+    packed.endRow();
   }
   insertAll(packed);
 
@@ -75,13 +75,13 @@ TEST_F(PackedRowsTest, BindsWhatBindValueWould) {
 }
 
 TEST_F(PackedRowsTest, SortsByKeyStablyAndDropsAPartialRow) {
-  PackedRows packed(3);
+  PackedRows packed(3, 0);
   auto add = [&](const char* key, int64_t version) {
     packed.beginRow();
     packed.add(Value(key));
     packed.add(Value(version));
     packed.add(Value());
-    packed.endRow(0);
+    packed.endRow();
   };
   add("m", 1);
   add("b", 1);
@@ -100,10 +100,10 @@ TEST_F(PackedRowsTest, SortsByKeyStablyAndDropsAPartialRow) {
 }
 
 TEST_F(PackedRowsTest, ARowWithTheWrongNumberOfColumnsIsAProgrammingError) {
-  PackedRows packed(2);
+  PackedRows packed(2, 0);
   packed.beginRow();
   packed.add(Value("only one"));
-  EXPECT_THROW(packed.endRow(0), std::logic_error);
+  EXPECT_THROW(packed.endRow(), std::logic_error);
   packed.dropRow();
   packed.beginRow();
   packed.add(Value(1));
