@@ -17,6 +17,14 @@
 
 namespace ksim {
 
+// How JSON is shaped: `Current` is what the 3.34.0 schemas describe; `H2026` is how Kalshi's
+// production API really sent records in the first half of 2026 (see README "Shapes").
+enum class Shapes : std::uint8_t { Current, H2026 };
+
+// Records created before this instant (2026-07-01T00:00:00Z) lack outcome_side/book_side in
+// the H2026 shapes.
+constexpr std::int64_t kOutcomeSideSinceUs = 1782864000LL * 1'000'000;
+
 enum class ListKind { Fills, HistFills, Orders, HistOrders, Settlements };
 
 // Short tag written into cursors so a cursor from one endpoint is rejected by another.
@@ -80,7 +88,8 @@ class DataSource {
   virtual void render_balance(std::string& out) const = 0;
   virtual void render_cutoff(std::string& out) const = 0;
   virtual bool render_market(const std::string& ticker, std::string& out) const = 0;
-  virtual bool render_event(const std::string& event_ticker, bool nested, std::string& out) const = 0;
+  virtual bool render_event(const std::string& event_ticker, bool nested,
+                            std::string& out) const = 0;
   virtual bool render_series(const std::string& series_ticker, std::string& out) const = 0;
 
   // ---- GET /markets (the list) ----

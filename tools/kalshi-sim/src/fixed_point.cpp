@@ -51,7 +51,11 @@ bool parse_scaled(std::string_view s, int scale_digits, std::int64_t& out) {
     if (i >= s.size()) return false;
     for (; i < s.size(); ++i) {
       if (s[i] < '0' || s[i] > '9') return false;
-      if (frac_digits == scale_digits) return false;  // more precision than the scale holds
+      if (frac_digits == scale_digits) {
+        // More digits than the scale holds: fine only while they are zeros ("0.12345600").
+        if (s[i] != '0') return false;
+        continue;
+      }
       frac = frac * 10 + (s[i] - '0');
       ++frac_digits;
     }
@@ -68,13 +72,16 @@ bool parse_scaled(std::string_view s, int scale_digits, std::int64_t& out) {
 
 }  // namespace
 
-void append_dollars(std::string& out, Micros v) {
-  std::uint64_t a = v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
+void append_dollars(std::string& out, Micros v) { append_dollars_min(out, v, 4); }
+
+void append_dollars_min(std::string& out, Micros v, int min_decimals) {
+  std::uint64_t a =
+      v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
   if (v < 0) out.push_back('-');
   append_uint(out, a / 1'000'000);
   out.push_back('.');
   std::uint64_t frac = a % 1'000'000;
-  if (frac % 100 == 0) {
+  if (frac % 100 == 0 && min_decimals < 6) {
     append_padded(out, frac / 100, 4);
   } else {
     append_padded(out, frac, 6);
@@ -88,7 +95,8 @@ std::string format_dollars(Micros v) {
 }
 
 void append_count(std::string& out, Centis v) {
-  std::uint64_t a = v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
+  std::uint64_t a =
+      v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
   if (v < 0) out.push_back('-');
   append_uint(out, a / 100);
   out.push_back('.');
@@ -232,7 +240,8 @@ bool parse_rfc3339(std::string_view s, std::int64_t& unix_us) {
     ++i;
   } else if (s[i] == '+' || s[i] == '-') {
     int oh, om;
-    if (!num(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !num(i + 4, 2, om)) return false;
+    if (!num(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !num(i + 4, 2, om))
+      return false;
     offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
     i += 6;
   } else {

@@ -23,13 +23,15 @@ constexpr Centis kCentisPerContract = 100;
 // 6 when the value needs them.
 std::string format_dollars(Micros v);
 void append_dollars(std::string& out, Micros v);
+// Same with at least `min_decimals` (4 or 6) fractional digits: 6 gives "0.268000".
+void append_dollars_min(std::string& out, Micros v, int min_decimals);
 
 // "10.00", "-3.00", "2.50": always 2 fractional digits.
 std::string format_count(Centis v);
 void append_count(std::string& out, Centis v);
 
 // Exact parsers; reject anything that is not [-]digits[.digits] with at most 6 (dollars) or
-// 2 (counts) fractional digits.
+// 2 (counts) significant fractional digits (further digits must be zeros: "0.50000000").
 bool parse_dollars(std::string_view s, Micros& out);
 bool parse_count(std::string_view s, Centis& out);
 

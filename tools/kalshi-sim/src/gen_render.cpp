@@ -39,18 +39,24 @@ void append_hex(std::string& out, std::uint64_t v, int digits) {
 
 const char* status_name(MarketStatus s) {
   switch (s) {
-    case MarketStatus::Active: return "active";
-    case MarketStatus::Closed: return "closed";
-    case MarketStatus::Finalized: return "finalized";
+    case MarketStatus::Active:
+      return "active";
+    case MarketStatus::Closed:
+      return "closed";
+    case MarketStatus::Finalized:
+      return "finalized";
   }
   return "active";
 }
 
 const char* order_status_name(OrderStatus s) {
   switch (s) {
-    case OrderStatus::Resting: return "resting";
-    case OrderStatus::Canceled: return "canceled";
-    case OrderStatus::Executed: return "executed";
+    case OrderStatus::Resting:
+      return "resting";
+    case OrderStatus::Canceled:
+      return "canceled";
+    case OrderStatus::Executed:
+      return "executed";
   }
   return "executed";
 }
@@ -63,13 +69,22 @@ std::uint64_t ticker_hash(const std::string& s) {
 
 // Direction fields shared by orders and fills: side/action (deprecated, still sent) and the
 // canonical outcome_side/book_side. buy-yes and sell-no are outcome yes / bid; buy-no and
-// sell-yes are outcome no / ask.
-void write_direction(std::string& out, std::uint8_t flags) {
+// sell-yes are outcome no / ask. `legacy_only` leaves out the canonical pair (2026h1 shapes).
+void write_direction(std::string& out, std::uint8_t flags, bool legacy_only) {
   const bool side_no = flags & kSideNo, sell = flags & kSell;
   const bool outcome_yes = side_no == sell;
   out.append(side_no ? "\"side\":\"no\"," : "\"side\":\"yes\",");
   out.append(sell ? "\"action\":\"sell\"," : "\"action\":\"buy\",");
-  out.append(outcome_yes ? "\"outcome_side\":\"yes\",\"book_side\":\"bid\"," : "\"outcome_side\":\"no\",\"book_side\":\"ask\",");
+  if (legacy_only) return;
+  out.append(outcome_yes ? "\"outcome_side\":\"yes\",\"book_side\":\"bid\","
+                         : "\"outcome_side\":\"no\",\"book_side\":\"ask\",");
+}
+
+bool odd_month(std::int64_t us) {
+  int y;
+  unsigned m, d;
+  civil_from_days(floor_div(us, 86400 * kMicrosPerSecond), y, m, d);
+  return m % 2 == 1;
 }
 
 void str_field(std::string& out, const char* key, const std::string& v) {
@@ -80,13 +95,28 @@ void str_field(std::string& out, const char* key, const std::string& v) {
   out.append("\",");
 }
 
-void dollars_field(std::string& out, const char* key, Micros v) {
+void dollars_field(std::string& out, const char* key, Micros v, int decimals) {
   out.push_back('"');
   out.append(key);
   out.append("\":\"");
-  append_dollars(out, v);
+  append_dollars_min(out, v, decimals);
   out.append("\",");
 }
+
+// 2026h1 shapes: "" stands for a zero amount.
+void dollars_or_empty(std::string& out, const char* key, Micros v, int decimals,
+                      bool empty_when_zero) {
+  if (empty_when_zero && v == 0) {
+    out.push_back('"');
+    out.append(key);
+    out.append("\":\"\",");
+    return;
+  }
+  dollars_field(out, key, v, decimals);
+}
+
+// A time not known yet: 2026h1 markets send Go's zero time instead of null.
+constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
 
 void count_field(std::string& out, const char* key, Centis v) {
   out.push_back('"');
@@ -100,14 +130,19 @@ void count_field(std::string& out, const char* key, Centis v) {
 // ---- ids ---------------------------------------------------------------------------------
 
 void GeneratedAccount::append_id(std::string& out, char kind, std::uint64_t seq) const {
-  const std::uint64_t mask = kind == 'F' ? id_mask_f_ : kind == 'O' ? id_mask_o_ : (mix64(cfg_.seed ^ static_cast<std::uint64_t>(kind)) & 0xffffffffffffULL);
+  const std::uint64_t mask =
+      kind == 'F'   ? id_mask_f_
+      : kind == 'O' ? id_mask_o_
+                    : (mix64(cfg_.seed ^ static_cast<std::uint64_t>(kind)) & 0xffffffffffffULL);
   const std::uint64_t h1 = mix64(cfg_.seed * 31 ^ (static_cast<std::uint64_t>(kind) << 48) ^ seq);
   const std::uint64_t h2 = mix64(h1 ^ 0x1234567ULL);
   append_hex(out, h1 >> 32, 8);
   out.push_back('-');
   append_hex(out, (h1 >> 16) & 0xffff, 4);
   out.push_back('-');
-  out.push_back('4');
+  // 2026h1 shapes: about a quarter of the ids are not version 4 (real ids are not all UUIDv4).
+  const bool not_v4 = cfg_.shapes == Shapes::H2026 && ((h2 >> 8) & 3) == 0;
+  out.push_back(not_v4 ? "1235678"[(h2 >> 12) % 7] : '4');
   append_hex(out, h1 & 0xfff, 3);
   out.push_back('-');
   out.push_back(kHex[8 | (h2 >> 62)]);
@@ -116,7 +151,8 @@ void GeneratedAccount::append_id(std::string& out, char kind, std::uint64_t seq)
   append_hex(out, scramble48(seq, mask), 12);
 }
 
-bool GeneratedAccount::parse_id(const std::string& id, char kind, std::uint64_t limit, std::uint64_t& seq) const {
+bool GeneratedAccount::parse_id(const std::string& id, char kind, std::uint64_t limit,
+                                std::uint64_t& seq) const {
   if (id.size() != 36) return false;
   std::uint64_t v = 0;
   for (std::size_t i = 24; i < 36; ++i) {
@@ -135,14 +171,20 @@ bool GeneratedAccount::parse_id(const std::string& id, char kind, std::uint64_t 
 
 void GeneratedAccount::append_client_order_id(std::string& out, const GenOrder& o) const {
   switch (o.cid_kind) {
-    case ClientIdKind::Empty: break;
+    case ClientIdKind::Empty:
+      break;
     case ClientIdKind::MarketMaker:
       JsonWriter::append_escaped(out, cfg_.mm_prefix);
-      append_hex(out, mix64(cfg_.seed ^ 0x3333ULL ^ (static_cast<std::uint64_t>(o.market) << 20)) & 0xffffffffULL, 8);
+      append_hex(out,
+                 mix64(cfg_.seed ^ 0x3333ULL ^ (static_cast<std::uint64_t>(o.market) << 20)) &
+                     0xffffffffULL,
+                 8);
       out.push_back('-');
       out.append(std::to_string(o.cid_seq));
       break;
-    case ClientIdKind::Uuid: append_id(out, 'C', o.cid_seq); break;
+    case ClientIdKind::Uuid:
+      append_id(out, 'C', o.cid_seq);
+      break;
   }
 }
 
@@ -150,60 +192,89 @@ void GeneratedAccount::append_client_order_id(std::string& out, const GenOrder& 
 
 void GeneratedAccount::render_fill(const GenFill& f, std::uint32_t seq, std::string& out) const {
   const GenMarket& m = markets_[f.market];
+  const bool h1 = cfg_.shapes == Shapes::H2026;
+  const int dec = money_decimals(f.time_us);
   std::string id;
   append_id(id, 'F', seq);
-  out.append("{\"fill_id\":\"").append(id).append("\",\"trade_id\":\"").append(id).append("\",\"order_id\":\"");
+  out.append("{\"fill_id\":\"")
+      .append(id)
+      .append("\",\"trade_id\":\"")
+      .append(id)
+      .append("\",\"order_id\":\"");
   append_id(out, 'O', f.order);
   out.append("\",");
   str_field(out, "ticker", m.ticker);
   str_field(out, "market_ticker", m.ticker);
-  write_direction(out, f.flags);
+  write_direction(out, f.flags, h1 && f.time_us < kOutcomeSideSinceUs);
   count_field(out, "count_fp", f.count);
-  dollars_field(out, "yes_price_dollars", f.yes_price);
-  dollars_field(out, "no_price_dollars", kMicrosPerDollar - f.yes_price);
+  dollars_field(out, "yes_price_dollars", f.yes_price, dec);
+  dollars_field(out, "no_price_dollars", kMicrosPerDollar - f.yes_price, dec);
   out.append((f.flags & kTaker) ? "\"is_taker\":true," : "\"is_taker\":false,");
-  dollars_field(out, "fee_cost", f.fee);
+  dollars_field(out, "fee_cost", f.fee, dec);
   out.append("\"created_time\":\"");
   append_rfc3339(out, f.time_us, true);
-  out.append("\",\"ts\":");
-  out.append(std::to_string(floor_div(f.time_us, kMicrosPerSecond)));
-  out.append(",\"exchange_index\":0,\"subaccount_number\":0}");
+  out.push_back('"');
+  if (!h1 || seq % 3 != 2) {  // 2026h1: every 3rd fill has no ts
+    out.append(",\"ts\":");
+    out.append(std::to_string(floor_div(f.time_us, kMicrosPerSecond)));
+  }
+  if (!h1) out.append(",\"exchange_index\":0");
+  write_subaccount(out, f.sub);
+  out.push_back('}');
+}
+
+void GeneratedAccount::write_subaccount(std::string& out, unsigned sub) const {
+  if (cfg_.shapes == Shapes::H2026 && sub == 0) return;  // 2026h1: omitted when 0
+  out.append(",\"subaccount_number\":").append(std::to_string(sub));
+}
+
+int GeneratedAccount::money_decimals(std::int64_t us) const {
+  return cfg_.shapes == Shapes::H2026 && odd_month(us) ? 6 : 4;
 }
 
 void GeneratedAccount::render_order(const GenOrder& o, std::uint32_t seq, std::string& out) const {
   const GenMarket& m = markets_[o.market];
+  const bool h1 = cfg_.shapes == Shapes::H2026;
+  const int dec = money_decimals(o.created_us);
   out.append("{\"order_id\":\"");
   append_id(out, 'O', seq);
   out.append("\",\"user_id\":\"").append(user_id_).append("\",\"client_order_id\":\"");
   append_client_order_id(out, o);
   out.append("\",");
   str_field(out, "ticker", m.ticker);
-  write_direction(out, o.flags);
+  write_direction(out, o.flags, h1 && o.created_us < kOutcomeSideSinceUs);
   out.append(o.is_market ? "\"type\":\"market\"," : "\"type\":\"limit\",");
   out.append("\"status\":\"").append(order_status_name(o.status)).append("\",");
-  dollars_field(out, "yes_price_dollars", o.yes_price);
-  dollars_field(out, "no_price_dollars", kMicrosPerDollar - o.yes_price);
+  dollars_field(out, "yes_price_dollars", o.yes_price, dec);
+  dollars_field(out, "no_price_dollars", kMicrosPerDollar - o.yes_price, dec);
   count_field(out, "fill_count_fp", o.filled);
-  count_field(out, "remaining_count_fp", o.status == OrderStatus::Resting ? o.initial - o.filled : 0);
+  count_field(out, "remaining_count_fp",
+              o.status == OrderStatus::Resting ? o.initial - o.filled : 0);
   count_field(out, "initial_count_fp", o.initial);
-  dollars_field(out, "taker_fill_cost_dollars", o.taker_cost);
-  dollars_field(out, "maker_fill_cost_dollars", o.maker_cost);
-  dollars_field(out, "taker_fees_dollars", o.taker_fees);
-  dollars_field(out, "maker_fees_dollars", o.maker_fees);
+  dollars_or_empty(out, "taker_fill_cost_dollars", o.taker_cost, dec, h1);
+  dollars_or_empty(out, "maker_fill_cost_dollars", o.maker_cost, dec, h1);
+  dollars_or_empty(out, "taker_fees_dollars", o.taker_fees, dec, h1);
+  dollars_or_empty(out, "maker_fees_dollars", o.maker_fees, dec, h1);
   out.append("\"expiration_time\":null,\"created_time\":\"");
   append_rfc3339(out, o.created_us, true);
   out.append("\",\"last_update_time\":\"");
   append_rfc3339(out, o.updated_us, true);
-  out.append("\",\"self_trade_prevention_type\":null,\"order_group_id\":null,\"cancel_order_on_pause\":false,"
-             "\"subaccount_number\":0,\"exchange_index\":0}");
+  out.append(
+      "\",\"self_trade_prevention_type\":null,\"order_group_id\":null,\"cancel_order_on_pause\":"
+      "false");
+  write_subaccount(out, o.sub);
+  if (!h1) out.append(",\"exchange_index\":0");
+  out.push_back('}');
 }
 
 void GeneratedAccount::render_settlement(const GenSettlement& s, std::string& out) const {
   const GenMarket& m = markets_[s.market];
+  const bool h1 = cfg_.shapes == Shapes::H2026;
   JsonWriter w(out);
+  w.set_dollar_decimals(money_decimals(s.time_us));
   w.begin_object();
   w.kv("ticker", m.ticker);
-  w.kv_i64("exchange_index", 0);
+  if (!h1) w.kv_i64("exchange_index", 0);
   w.kv("event_ticker", events_[m.event].ticker);
   w.kv("market_result", result_name(m.result));
   w.kv_count("yes_count_fp", s.yes_count);
@@ -213,20 +284,43 @@ void GeneratedAccount::render_settlement(const GenSettlement& s, std::string& ou
   w.kv_i64("revenue", round_to_cents(s.revenue));
   w.kv_time("settled_time", s.time_us);
   w.kv_dollars("fee_cost", 0);
-  // Payout of one YES contract in cents: 100 / 0 for binary results, the value for scalar.
-  w.kv_i64("value", m.result == MarketResult::Scalar ? m.value_cents : m.result == MarketResult::Yes ? 100 : 0);
+  // Payout of one YES contract in cents: the value for scalar results; for binary results
+  // 100 / 0 (current shapes) or null (2026h1).
+  if (m.result == MarketResult::Scalar)
+    w.kv_i64("value", m.value_cents);
+  else if (h1)
+    w.kv_null("value");
+  else
+    w.kv_i64("value", m.result == MarketResult::Yes ? 100 : 0);
+  if (!h1 || s.sub != 0) w.kv_i64("subaccount_number", s.sub);
   w.end_object();
 }
 
-const std::vector<std::uint32_t>* GeneratedAccount::candidates(ListKind k, const ListQuery& q) const {
+const std::vector<std::uint32_t>* GeneratedAccount::candidates(ListKind k,
+                                                               const ListQuery& q) const {
   const std::vector<std::uint32_t>* full = nullptr;
   const std::vector<std::vector<std::uint32_t>>* by_m = nullptr;
   switch (k) {
-    case ListKind::Fills: full = &fills_live_; by_m = &fills_live_by_m_; break;
-    case ListKind::HistFills: full = &fills_hist_; by_m = &fills_hist_by_m_; break;
-    case ListKind::Orders: full = &orders_live_; by_m = &orders_live_by_m_; break;
-    case ListKind::HistOrders: full = &orders_hist_; by_m = &orders_hist_by_m_; break;
-    case ListKind::Settlements: full = &settlements_all_; by_m = &settlements_by_m_; break;
+    case ListKind::Fills:
+      full = &fills_live_;
+      by_m = &fills_live_by_m_;
+      break;
+    case ListKind::HistFills:
+      full = &fills_hist_;
+      by_m = &fills_hist_by_m_;
+      break;
+    case ListKind::Orders:
+      full = &orders_live_;
+      by_m = &orders_live_by_m_;
+      break;
+    case ListKind::HistOrders:
+      full = &orders_hist_;
+      by_m = &orders_hist_by_m_;
+      break;
+    case ListKind::Settlements:
+      full = &settlements_all_;
+      by_m = &settlements_by_m_;
+      break;
   }
   if (!q.order_id.empty() && (k == ListKind::Fills || k == ListKind::HistFills)) {
     std::uint64_t oseq;
@@ -246,10 +340,13 @@ const std::vector<std::uint32_t>* GeneratedAccount::candidates(ListKind k, const
 std::int64_t GeneratedAccount::sort_time_us(ListKind k, std::uint32_t idx) const {
   switch (k) {
     case ListKind::Fills:
-    case ListKind::HistFills: return fills_[idx].time_us;
+    case ListKind::HistFills:
+      return fills_[idx].time_us;
     case ListKind::Orders:
-    case ListKind::HistOrders: return orders_[idx].created_us;
-    case ListKind::Settlements: return settlements_[idx].time_us;
+    case ListKind::HistOrders:
+      return orders_[idx].created_us;
+    case ListKind::Settlements:
+      return settlements_[idx].time_us;
   }
   return 0;
 }
@@ -265,7 +362,8 @@ bool GeneratedAccount::matches(ListKind k, std::uint32_t idx, const ListQuery& q
     case ListKind::HistFills: {
       if (!q.order_id.empty()) {
         std::uint64_t oseq;
-        if (!parse_id(q.order_id, 'O', orders_.size(), oseq) || fills_[idx].order != oseq) return false;
+        if (!parse_id(q.order_id, 'O', orders_.size(), oseq) || fills_[idx].order != oseq)
+          return false;
       }
       return true;
     }
@@ -275,7 +373,8 @@ bool GeneratedAccount::matches(ListKind k, std::uint32_t idx, const ListQuery& q
       if (!q.status.empty() && q.status != order_status_name(o.status)) return false;
       return event_ok(o.market);
     }
-    case ListKind::Settlements: return event_ok(settlements_[idx].market);
+    case ListKind::Settlements:
+      return event_ok(settlements_[idx].market);
   }
   return false;
 }
@@ -283,20 +382,31 @@ bool GeneratedAccount::matches(ListKind k, std::uint32_t idx, const ListQuery& q
 void GeneratedAccount::render(ListKind k, std::uint32_t idx, std::string& out) const {
   switch (k) {
     case ListKind::Fills:
-    case ListKind::HistFills: render_fill(fills_[idx], idx, out); break;
+    case ListKind::HistFills:
+      render_fill(fills_[idx], idx, out);
+      break;
     case ListKind::Orders:
-    case ListKind::HistOrders: render_order(orders_[idx], idx, out); break;
-    case ListKind::Settlements: render_settlement(settlements_[idx], out); break;
+    case ListKind::HistOrders:
+      render_order(orders_[idx], idx, out);
+      break;
+    case ListKind::Settlements:
+      render_settlement(settlements_[idx], out);
+      break;
   }
 }
 
 std::size_t GeneratedAccount::list_size(ListKind k) const {
   switch (k) {
-    case ListKind::Fills: return fills_live_.size();
-    case ListKind::HistFills: return fills_hist_.size();
-    case ListKind::Orders: return orders_live_.size();
-    case ListKind::HistOrders: return orders_hist_.size();
-    case ListKind::Settlements: return settlements_all_.size();
+    case ListKind::Fills:
+      return fills_live_.size();
+    case ListKind::HistFills:
+      return fills_hist_.size();
+    case ListKind::Orders:
+      return orders_live_.size();
+    case ListKind::HistOrders:
+      return orders_hist_.size();
+    case ListKind::Settlements:
+      return settlements_all_.size();
   }
   return 0;
 }
@@ -309,7 +419,8 @@ bool GeneratedAccount::position_matches(std::size_t i, const PositionsQuery& q) 
   if (!q.event_ticker.empty() && q.event_ticker != events_[m.event].ticker) return false;
   if (q.need_position || q.need_traded) {
     // count_filter keeps positions where ANY of the listed fields is non-zero.
-    bool ok = (q.need_position && m.ledger.position() != 0) || (q.need_traded && m.ledger.total_traded() != 0);
+    bool ok = (q.need_position && m.ledger.position() != 0) ||
+              (q.need_traded && m.ledger.total_traded() != 0);
     if (!ok) return false;
   }
   return true;
@@ -317,10 +428,12 @@ bool GeneratedAccount::position_matches(std::size_t i, const PositionsQuery& q) 
 
 void GeneratedAccount::render_position(std::size_t i, std::string& out) const {
   const GenMarket& m = markets_[position_order_[i]];
+  const bool h1 = cfg_.shapes == Shapes::H2026;
   JsonWriter w(out);
+  w.set_dollar_decimals(money_decimals(m.last_update_us));
   w.begin_object();
   w.kv("ticker", m.ticker);
-  w.kv_i64("exchange_index", 0);
+  if (!h1) w.kv_i64("exchange_index", 0);
   w.kv_dollars("total_traded_dollars", m.ledger.total_traded());
   w.kv_count("position_fp", m.ledger.position());
   w.kv_dollars("market_exposure_dollars", m.ledger.exposure());
@@ -341,8 +454,8 @@ void GeneratedAccount::render_event_positions(const PositionsQuery& q, JsonWrite
       const GenMarket& m = markets_[mi];
       if (m.fills == 0) continue;
       if (!q.ticker.empty() && q.ticker != m.ticker) continue;
-      if ((q.need_position || q.need_traded) &&
-          !((q.need_position && m.ledger.position() != 0) || (q.need_traded && m.ledger.total_traded() != 0)))
+      if ((q.need_position || q.need_traded) && !((q.need_position && m.ledger.position() != 0) ||
+                                                  (q.need_traded && m.ledger.total_traded() != 0)))
         continue;
       any = true;
       cost += m.ledger.total_traded();
@@ -377,12 +490,18 @@ Micros GeneratedAccount::portfolio_value() const {
 
 void GeneratedAccount::render_balance(std::string& out) const {
   const Micros balance = start_balance_ + cash_total_;
+  const std::int64_t updated_us = std::max(last_fill_us_, cfg_.anchor_us);
   JsonWriter w(out);
+  w.set_dollar_decimals(money_decimals(updated_us));
   w.begin_object();
   w.kv_i64("balance", round_to_cents(balance));
   w.kv_dollars("balance_dollars", balance);
   w.kv_i64("portfolio_value", round_to_cents(portfolio_value()));
-  w.kv_i64("updated_ts", floor_div(std::max(last_fill_us_, cfg_.anchor_us), kMicrosPerSecond));
+  w.kv_i64("updated_ts", floor_div(updated_us, kMicrosPerSecond));
+  if (cfg_.shapes == Shapes::H2026) {  // the per-exchange-index breakdown came later
+    w.end_object();
+    return;
+  }
   w.key("balance_breakdown");
   w.begin_array();
   w.begin_object();
@@ -410,6 +529,11 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   const Micros bid = active ? std::max<Micros>(0, m.price - m.tick) : 0;
   const Micros ask = active ? std::min<Micros>(kMicrosPerDollar, m.price + m.tick) : 0;
   const std::int64_t expected_exp = finalized ? m.settle_us : m.close_us + 3600 * kMicrosPerSecond;
+  const bool h1 = cfg_.shapes == Shapes::H2026;
+  // 2026h1: always-open long-dated markets had no close time yet.
+  const Schedule sched = series_catalog()[m.series].schedule;
+  const bool open_ended = h1 && active && (sched == Schedule::Yearly || sched == Schedule::OneOff);
+  w.set_dollar_decimals(h1 ? 6 : 4);
   w.begin_object();
   w.kv("ticker", m.ticker);
   w.kv("event_ticker", events_[m.event].ticker);
@@ -421,8 +545,14 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.kv_time("created_time", m.open_us - 86400 * kMicrosPerSecond, false);
   w.kv_time("updated_time", m.open_us - 86400 * kMicrosPerSecond, false);
   w.kv_time("open_time", m.open_us, false);
-  w.kv_time("close_time", m.close_us, false);
-  w.kv_time("expected_expiration_time", expected_exp, false);
+  if (open_ended)
+    w.kv("close_time", kZeroTime);
+  else
+    w.kv_time("close_time", m.close_us, false);
+  if (h1 && !finalized)
+    w.kv("expected_expiration_time", kZeroTime);
+  else
+    w.kv_time("expected_expiration_time", expected_exp, false);
   w.kv_time("expiration_time", expected_exp, false);
   w.kv_time("latest_expiration_time", m.close_us + 7 * 86400 * kMicrosPerSecond, false);
   w.kv_i64("settlement_timer_seconds", 1800);
@@ -452,17 +582,30 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
                                                        : 0;
     w.kv_dollars("settlement_value_dollars", sv);
     w.kv_time("settlement_ts", m.settle_us, false);
-    w.kv("expiration_value", m.result == MarketResult::Scalar ? std::to_string(m.value_cents) : result_name(m.result));
+    w.kv("expiration_value",
+         m.result == MarketResult::Scalar ? std::to_string(m.value_cents) : result_name(m.result));
   } else {
     w.kv_null("settlement_value_dollars");
-    w.kv_null("settlement_ts");
+    if (h1)
+      w.kv("settlement_ts", kZeroTime);
+    else
+      w.kv_null("settlement_ts");
     w.kv("expiration_value", "");
   }
-  w.kv_null("fee_waiver_expiration_time");
+  if (h1)
+    w.kv("fee_waiver_expiration_time", kZeroTime);
+  else
+    w.kv_null("fee_waiver_expiration_time");
   w.kv_null("early_close_condition");
   w.kv("strike_type", m.strike_type);
-  if (m.floor_strike.empty()) w.kv_null("floor_strike"); else w.kv_raw("floor_strike", m.floor_strike);
-  if (m.cap_strike.empty()) w.kv_null("cap_strike"); else w.kv_raw("cap_strike", m.cap_strike);
+  if (m.floor_strike.empty())
+    w.kv_null("floor_strike");
+  else
+    w.kv_raw("floor_strike", m.floor_strike);
+  if (m.cap_strike.empty())
+    w.kv_null("cap_strike");
+  else
+    w.kv_raw("cap_strike", m.cap_strike);
   w.kv("rules_primary", "If " + m.yes_sub_title + " for " + events_[m.event].title +
                             ", then the market resolves to Yes.");
   w.kv("rules_secondary", "");
@@ -476,8 +619,9 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.end_object();
   w.end_array();
   w.kv_bool("is_provisional", false);
-  w.kv_i64("exchange_index", 0);
+  if (!h1) w.kv_i64("exchange_index", 0);
   w.end_object();
+  w.set_dollar_decimals(4);
 }
 
 bool GeneratedAccount::render_market(const std::string& ticker, std::string& out) const {
@@ -510,7 +654,8 @@ bool GeneratedAccount::render_market_object(const std::string& ticker, std::stri
   return true;
 }
 
-bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested, std::string& out) const {
+bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested,
+                                    std::string& out) const {
   auto it = event_by_ticker_.find(event_ticker);
   if (it == event_by_ticker_.end()) return false;
   const GenEvent& ev = events_[it->second];
@@ -537,7 +682,7 @@ bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested
   w.end_object();
   w.end_array();
   w.kv_time("last_updated_ts", markets_[ev.markets[0]].open_us - 86400 * kMicrosPerSecond, false);
-  w.kv_i64("exchange_index", 0);
+  if (cfg_.shapes != Shapes::H2026) w.kv_i64("exchange_index", 0);
   if (nested) {
     w.key("markets");
     w.begin_array();
@@ -588,11 +733,15 @@ bool GeneratedAccount::render_series(const std::string& series_ticker, std::stri
     w.kv("fee_type", "quadratic");
     w.key("fee_multiplier").raw("1");
     w.key("additional_prohibitions");
-    w.begin_array();
-    w.end_array();
+    if (cfg_.shapes == Shapes::H2026) {
+      w.null();  // the schema says array; production sent null
+    } else {
+      w.begin_array();
+      w.end_array();
+    }
     w.kv_count("volume_fp", volume);
     w.kv_time("last_updated_ts", start_us_, false);
-    w.kv_i64("exchange_index", 0);
+    if (cfg_.shapes != Shapes::H2026) w.kv_i64("exchange_index", 0);
     w.end_object();
     w.end_object();
     return true;
@@ -606,7 +755,8 @@ std::string GeneratedAccount::truth_json() const {
   TruthHeader h;
   h.source = "generated";
   h.source_detail = "seed=" + std::to_string(cfg_.seed) + " fills=" + std::to_string(cfg_.fills) +
-                    " markets=" + std::to_string(markets_.size()) + " anchor=" + format_rfc3339(cfg_.anchor_us, false);
+                    " markets=" + std::to_string(markets_.size()) +
+                    " anchor=" + format_rfc3339(cfg_.anchor_us, false);
   h.mm_prefix = cfg_.mm_prefix;
   h.cutoff_trades = h.cutoff_orders = h.cutoff_settled = format_rfc3339(cutoff_us_, false);
   h.has_balance = true;

@@ -22,13 +22,14 @@ namespace ksim {
 struct GenConfig {
   std::uint64_t seed = 42;
   std::int64_t fills = 2000;
-  std::int64_t markets = 0;          // 0 = derived from fills
-  std::int64_t anchor_us = 0;        // end of the generated history ("now" for the account)
-  int days = 150;                    // length of the history
-  int cutoff_days = -1;              // historical cutoff = anchor - cutoff_days; -1 = automatic:
-                                     // the whole hour at or below the 40% quantile of fill times
+  std::int64_t markets = 0;    // 0 = derived from fills
+  std::int64_t anchor_us = 0;  // end of the generated history ("now" for the account)
+  int days = 150;              // length of the history
+  int cutoff_days = -1;        // historical cutoff = anchor - cutoff_days; -1 = automatic:
+                               // the whole hour at or below the 40% quantile of fill times
   std::string mm_prefix = "mm-";
-  int netting_permille = 120;        // share of closing trades done as a buy of the other side
+  int netting_permille = 120;  // share of closing trades done as a buy of the other side
+  Shapes shapes = Shapes::Current;
 };
 
 enum class MarketStatus : std::uint8_t { Active, Closed, Finalized };
@@ -49,30 +50,30 @@ struct GenMarket {
   std::string ticker;
   std::string title;
   std::string yes_sub_title;
-  std::string strike_type;        // greater / between / structured
-  std::string floor_strike;       // JSON number text or "" (null)
+  std::string strike_type;   // greater / between / structured
+  std::string floor_strike;  // JSON number text or "" (null)
   std::string cap_strike;
   std::uint32_t event = 0;
   std::uint16_t series = 0;
   bool scalar = false;
-  bool mm_heavy = false;          // most orders come from the market-making bot
+  bool mm_heavy = false;  // most orders come from the market-making bot
   MarketStatus status = MarketStatus::Active;
   MarketResult result = MarketResult::None;
-  std::int64_t value_cents = 0;   // scalar payout of a YES contract
+  std::int64_t value_cents = 0;  // scalar payout of a YES contract
   std::int64_t open_us = 0, close_us = 0, settle_us = 0;
-  Micros tick = 10'000;           // price increment (1c, or 0.1c for deci-cent markets)
-  Micros price = 500'000;         // current / last traded YES price
-  Centis user_volume = 0;         // contracts the account traded here
+  Micros tick = 10'000;    // price increment (1c, or 0.1c for deci-cent markets)
+  Micros price = 500'000;  // current / last traded YES price
+  Centis user_volume = 0;  // contracts the account traded here
   std::int64_t last_update_us = 0;
   std::uint32_t orders = 0, fills = 0, maker_fills = 0, mm_fills = 0;
-  std::int64_t settlement = -1;   // index into settlements_
+  std::int64_t settlement = -1;  // index into settlements_
   MarketLedger ledger;
 };
 
 // Flag bits of fills and orders.
-constexpr std::uint8_t kSideNo = 1;   // side == "no"
-constexpr std::uint8_t kSell = 2;     // action == "sell"
-constexpr std::uint8_t kTaker = 4;    // fill: is_taker
+constexpr std::uint8_t kSideNo = 1;  // side == "no"
+constexpr std::uint8_t kSell = 2;    // action == "sell"
+constexpr std::uint8_t kTaker = 4;   // fill: is_taker
 
 struct GenFill {
   std::int64_t time_us;
@@ -82,6 +83,7 @@ struct GenFill {
   std::int32_t yes_price;  // micros
   std::int32_t fee;        // micros
   std::uint8_t flags;
+  std::uint8_t sub;  // subaccount number
 };
 
 struct GenOrder {
@@ -90,13 +92,14 @@ struct GenOrder {
   Micros taker_cost, maker_cost, taker_fees, maker_fees;
   std::uint32_t market;
   std::int32_t yes_price;
-  std::int32_t initial;    // centis
-  std::int32_t filled;     // centis
+  std::int32_t initial;  // centis
+  std::int32_t filled;   // centis
   std::uint32_t cid_seq;
   std::uint8_t flags;      // kSideNo | kSell
   std::uint8_t is_market;  // type "market"
   OrderStatus status;
   ClientIdKind cid_kind;
+  std::uint8_t sub;  // subaccount number
 };
 
 struct GenSettlement {
@@ -104,6 +107,7 @@ struct GenSettlement {
   std::uint32_t market;
   Centis yes_count, no_count;
   Micros yes_cost, no_cost, revenue;
+  std::uint8_t sub;
 };
 
 class GeneratedAccount : public DataSource {
@@ -117,7 +121,9 @@ class GeneratedAccount : public DataSource {
   std::size_t list_size(ListKind k) const override;
 
   std::size_t position_count() const override { return position_order_.size(); }
-  const std::string& position_ticker(std::size_t i) const override { return markets_[position_order_[i]].ticker; }
+  const std::string& position_ticker(std::size_t i) const override {
+    return markets_[position_order_[i]].ticker;
+  }
   bool position_matches(std::size_t i, const PositionsQuery& q) const override;
   void render_position(std::size_t i, std::string& out) const override;
   void render_event_positions(const PositionsQuery& q, JsonWriter& w) const override;
@@ -148,8 +154,8 @@ class GeneratedAccount : public DataSource {
   void generate_trading(Rng& rng, const std::vector<std::int64_t>& fills_per_market);
   // Emits one order and its fills at the given times into orders_/fills_ (unsorted during
   // initial generation). Returns the number of fills emitted.
-  int emit_order(Rng& rng, std::uint32_t market, const std::int64_t* times, int max_fills, bool allow_resting,
-                 std::int64_t window_end_us);
+  int emit_order(Rng& rng, std::uint32_t market, const std::int64_t* times, int max_fills,
+                 bool allow_resting, std::int64_t window_end_us);
   void emit_empty_order(Rng& rng, std::uint32_t market, std::int64_t created_us, OrderStatus status,
                         std::int64_t updated_us);
   void settle_markets(Rng& rng);
@@ -162,6 +168,9 @@ class GeneratedAccount : public DataSource {
   void render_fill(const GenFill& f, std::uint32_t seq, std::string& out) const;
   void render_order(const GenOrder& o, std::uint32_t seq, std::string& out) const;
   void render_settlement(const GenSettlement& s, std::string& out) const;
+  void write_subaccount(std::string& out, unsigned sub) const;
+  // 4 or 6: money strings of a record at `us` (2026h1: 6 decimals in odd months).
+  int money_decimals(std::int64_t us) const;
   void write_market(JsonWriter& w, const GenMarket& m) const;
   void append_id(std::string& out, char kind, std::uint64_t seq) const;
   bool parse_id(const std::string& id, char kind, std::uint64_t limit, std::uint64_t& seq) const;

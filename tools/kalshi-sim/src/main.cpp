@@ -7,7 +7,6 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
-
 #include <signal.h>
 
 #include <chrono>
@@ -63,7 +62,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(std::string("cannot build the account: ") + e.what());
   }
-  const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double build_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!opt.dump_truth.empty()) {
     std::string err = write_file_atomically(opt.dump_truth, account->truth_json());
@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   ctx.stats = &stats;
   ctx.truth_path = opt.dump_truth;
   ctx.verbose = opt.verbose;
+  ctx.shapes = opt.gen.shapes;
 
   const bool tls = !opt.tls_cert.empty();
   std::unique_ptr<Poco::Net::ServerSocket> socket;
@@ -93,8 +94,9 @@ int main(int argc, char** argv) {
     const Poco::Net::SocketAddress addr("127.0.0.1", static_cast<Poco::UInt16>(opt.port));
     if (tls) {
       Poco::Net::initializeSSL();
-      Poco::Net::Context::Ptr tls_ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, opt.tls_key,
-                                                               opt.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
+      Poco::Net::Context::Ptr tls_ctx =
+          new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, opt.tls_key, opt.tls_cert, "",
+                                 Poco::Net::Context::VERIFY_NONE);
       socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 128, tls_ctx);
     } else {
       socket = std::make_unique<Poco::Net::ServerSocket>(addr, 128);

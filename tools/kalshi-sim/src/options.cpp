@@ -35,6 +35,8 @@ Account (generated deterministically unless --fixture is given)
   --mm-prefix P          client_order_id prefix of the market-making bot (default "mm-")
   --netting-rate F       share of closing trades made as a buy of the other side (default 0.12)
   --fixture FILE         serve the account in FILE instead (see README: fixture format)
+  --shapes MODE          current | 2026h1 (default current): 2026h1 serves records the way
+                         production sent them in early 2026 (see README: shapes)
 
 Ground truth
   --dump-truth FILE      write the ground-truth JSON to FILE (rewritten after add-fills)
@@ -65,13 +67,14 @@ Faults and limits (only on /trade-api paths; change at run time with POST /admin
 
 namespace {
 
-std::int64_t to_int(const std::string& flag, const std::string& v, std::int64_t lo, std::int64_t hi) {
+std::int64_t to_int(const std::string& flag, const std::string& v, std::int64_t lo,
+                    std::int64_t hi) {
   errno = 0;
   char* end = nullptr;
   long long n = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
-    throw UsageError(flag + " expects an integer between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                     ", got \"" + v + "\"");
+    throw UsageError(flag + " expects an integer between " + std::to_string(lo) + " and " +
+                     std::to_string(hi) + ", got \"" + v + "\"");
   return n;
 }
 
@@ -111,26 +114,44 @@ Options parse_options(int argc, char** argv) {
       {"--fills", [&](auto& f, auto& v) { o.gen.fills = to_int(f, v, 0, 20000000); }},
       {"--markets", [&](auto& f, auto& v) { o.gen.markets = to_int(f, v, 1, 1000000); }},
       {"--days", [&](auto& f, auto& v) { o.gen.days = static_cast<int>(to_int(f, v, 2, 3650)); }},
-      {"--cutoff-days", [&](auto& f, auto& v) { o.gen.cutoff_days = static_cast<int>(to_int(f, v, 0, 3650)); }},
+      {"--cutoff-days",
+       [&](auto& f, auto& v) { o.gen.cutoff_days = static_cast<int>(to_int(f, v, 0, 3650)); }},
       {"--anchor",
        [&](auto& f, auto& v) {
          std::int64_t us;
-         if (v == "now") o.gen.anchor_us = wall_clock_us();
-         else if (parse_rfc3339(v, us)) o.gen.anchor_us = us;
-         else o.gen.anchor_us = to_int(f, v, 86400 * 400, 4102444800LL) * kMicrosPerSecond;
+         if (v == "now")
+           o.gen.anchor_us = wall_clock_us();
+         else if (parse_rfc3339(v, us))
+           o.gen.anchor_us = us;
+         else
+           o.gen.anchor_us = to_int(f, v, 86400 * 400, 4102444800LL) * kMicrosPerSecond;
        }},
       {"--mm-prefix", [&](auto&, auto& v) { o.gen.mm_prefix = v; }},
       {"--netting-rate",
-       [&](auto& f, auto& v) { o.gen.netting_permille = static_cast<int>(to_double(f, v, 0, 1) * 1000 + 0.5); }},
+       [&](auto& f, auto& v) {
+         o.gen.netting_permille = static_cast<int>(to_double(f, v, 0, 1) * 1000 + 0.5);
+       }},
       {"--fixture", [&](auto&, auto& v) { o.fixture = v; }},
+      {"--shapes",
+       [&](auto& f, auto& v) {
+         if (v == "current")
+           o.gen.shapes = Shapes::Current;
+         else if (v == "2026h1")
+           o.gen.shapes = Shapes::H2026;
+         else
+           throw UsageError(f + " expects current or 2026h1, got \"" + v + "\"");
+       }},
       {"--dump-truth", [&](auto&, auto& v) { o.dump_truth = v; }},
       {"--key-id", [&](auto&, auto& v) { o.auth.key_id = v; }},
       {"--public-key", [&](auto&, auto& v) { o.auth.public_key_path = v; }},
       {"--max-skew-ms", [&](auto& f, auto& v) { o.auth.max_skew_ms = to_int(f, v, 0, 86400000); }},
       {"--bearer-token", [&](auto&, auto& v) { o.auth.bearer_token = v; }},
-      {"--rate-limit-rps", [&](auto& f, auto& v) { o.faults.rate_limit_rps = to_double(f, v, 0, 1e9); }},
-      {"--rate-limit-burst", [&](auto& f, auto& v) { o.faults.rate_limit_burst = to_double(f, v, 0, 1e9); }},
-      {"--rate-limit-cost", [&](auto& f, auto& v) { o.faults.rate_limit_cost = to_double(f, v, 1e-6, 1e9); }},
+      {"--rate-limit-rps",
+       [&](auto& f, auto& v) { o.faults.rate_limit_rps = to_double(f, v, 0, 1e9); }},
+      {"--rate-limit-burst",
+       [&](auto& f, auto& v) { o.faults.rate_limit_burst = to_double(f, v, 0, 1e9); }},
+      {"--rate-limit-cost",
+       [&](auto& f, auto& v) { o.faults.rate_limit_cost = to_double(f, v, 1e-6, 1e9); }},
       {"--error-rate", [&](auto& f, auto& v) { o.faults.error_rate = to_double(f, v, 0, 1); }},
       {"--error-statuses",
        [&](auto& f, auto& v) {
@@ -141,13 +162,17 @@ Options parse_options(int argc, char** argv) {
            o.faults.error_statuses.push_back(static_cast<int>(to_int(f, part, 400, 599)));
          if (o.faults.error_statuses.empty()) throw UsageError(f + " needs at least one status");
        }},
-      {"--disconnect-rate", [&](auto& f, auto& v) { o.faults.disconnect_rate = to_double(f, v, 0, 1); }},
-      {"--malformed-rate", [&](auto& f, auto& v) { o.faults.malformed_rate = to_double(f, v, 0, 1); }},
-      {"--slow-ms", [&](auto& f, auto& v) { o.faults.slow_ms = static_cast<int>(to_int(f, v, 0, 600000)); }},
+      {"--disconnect-rate",
+       [&](auto& f, auto& v) { o.faults.disconnect_rate = to_double(f, v, 0, 1); }},
+      {"--malformed-rate",
+       [&](auto& f, auto& v) { o.faults.malformed_rate = to_double(f, v, 0, 1); }},
+      {"--slow-ms",
+       [&](auto& f, auto& v) { o.faults.slow_ms = static_cast<int>(to_int(f, v, 0, 600000)); }},
       {"--slow-rate", [&](auto& f, auto& v) { o.faults.slow_rate = to_double(f, v, 0, 1); }},
       {"--outage",
        [&](auto& f, auto& v) {
-         if (!parse_outage(v, o.faults.outage)) throw UsageError(f + " expects off, 503 or reset, got \"" + v + "\"");
+         if (!parse_outage(v, o.faults.outage))
+           throw UsageError(f + " expects off, 503 or reset, got \"" + v + "\"");
        }},
   };
   for (int i = 1; i < argc; ++i) {
@@ -182,7 +207,8 @@ Options parse_options(int argc, char** argv) {
   }
   if (o.help) return o;
   if (o.exit_after_dump && o.dump_truth.empty()) throw UsageError("--exit needs --dump-truth FILE");
-  if (o.tls_cert.empty() != o.tls_key.empty()) throw UsageError("--tls-cert and --tls-key must be given together");
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    throw UsageError("--tls-cert and --tls-key must be given together");
   if (o.auth.key_id.empty() != o.auth.public_key_path.empty())
     throw UsageError("--key-id and --public-key must be given together");
   return o;

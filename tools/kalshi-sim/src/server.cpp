@@ -8,7 +8,6 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,7 +37,9 @@ Reply bad_request(const std::string& message, const std::string& details) {
   return {400, error_body("bad_request", message, details)};
 }
 
-Reply not_found(const std::string& what) { return {404, error_body("not_found", what + " not found", "")}; }
+Reply not_found(const std::string& what) {
+  return {404, error_body("not_found", what + " not found", "")};
+}
 
 // Query parameters; the first occurrence of a name wins, empty values count as absent.
 class Params {
@@ -58,7 +59,8 @@ class Params {
   }
   std::string get(const std::string& k) const { return has(k) ? values_.at(k) : std::string(); }
 
-  std::int64_t integer(const std::string& k, std::int64_t lo, std::int64_t hi, std::int64_t dflt) const {
+  std::int64_t integer(const std::string& k, std::int64_t lo, std::int64_t hi,
+                       std::int64_t dflt) const {
     if (!has(k)) return dflt;
     const std::string& s = values_.at(k);
     std::size_t i = (s[0] == '-') ? 1 : 0;
@@ -66,9 +68,9 @@ class Params {
     for (std::size_t j = i; ok && j < s.size(); ++j) ok = s[j] >= '0' && s[j] <= '9';
     std::int64_t v = ok ? std::stoll(s) : 0;
     if (!ok || v < lo || v > hi)
-      throw BadRequest("invalid parameter " + k,
-                       k + " must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                           ", got \"" + s + "\"");
+      throw BadRequest("invalid parameter " + k, k + " must be an integer between " +
+                                                     std::to_string(lo) + " and " +
+                                                     std::to_string(hi) + ", got \"" + s + "\"");
     return v;
   }
 
@@ -104,11 +106,13 @@ bool common_list_params(const Params& p, ListQuery& q, int& limit, std::string& 
   return sub == 0 && shard == 0;
 }
 
-std::string render_page(const DataSource& ds, ListKind kind, const char* array_key, const ListQuery& q, int limit,
-                        const std::string& cursor, bool empty) {
+std::string render_page(const DataSource& ds, ListKind kind, const char* array_key,
+                        const ListQuery& q, int limit, const std::string& cursor, bool empty) {
   Page page;
-  if (!empty) page = page_list(ds, kind, q, limit, cursor);
-  else if (!cursor.empty()) page_list(ds, kind, ListQuery{}, 1, cursor);  // still validate the cursor
+  if (!empty)
+    page = page_list(ds, kind, q, limit, cursor);
+  else if (!cursor.empty())
+    page_list(ds, kind, ListQuery{}, 1, cursor);  // still validate the cursor
   std::string out;
   out.reserve(64 + page.items.size() * 560);
   out.append("{\"").append(array_key).append("\":[");
@@ -124,7 +128,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(ServerContext& ctx) : ctx_(ctx) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
     const std::string& uri = req.getURI();
     const std::size_t q = uri.find('?');
     const std::string path = uri.substr(0, q);
@@ -149,8 +154,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
  private:
   // ---- /trade-api/v2 -----------------------------------------------------------------------
-  void api(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const std::string& full_path,
-           const std::string& query) {
+  void api(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+           const std::string& full_path, const std::string& query) {
     const std::string path = full_path.substr(std::string(kApiPrefix).size());
     std::string endpoint = route_name(path);
     const FaultDecision d = ctx_.faults->decide();
@@ -196,9 +201,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   static std::string route_name(const std::string& path) {
-    static const char* kFixed[] = {"/portfolio/balance", "/portfolio/positions", "/portfolio/orders",
-                                   "/portfolio/fills",   "/portfolio/settlements", "/historical/cutoff",
-                                   "/historical/fills",  "/historical/orders"};
+    static const char* kFixed[] = {"/portfolio/balance",     "/portfolio/positions",
+                                   "/portfolio/orders",      "/portfolio/fills",
+                                   "/portfolio/settlements", "/historical/cutoff",
+                                   "/historical/fills",      "/historical/orders"};
     for (const char* f : kFixed)
       if (path == f) return f;
     if (path == "/markets") return "/markets";
@@ -211,30 +217,40 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   static Reply injected_error(int status) {
     switch (status) {
-      case 502: return {502, "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"};
-      case 503: return {503, error_body("service_unavailable", "service temporarily unavailable", "injected fault")};
-      default: return {status, error_body("internal_server_error", "internal server error", "injected fault")};
+      case 502:
+        return {502,
+                "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"};
+      case 503:
+        return {503, error_body("service_unavailable", "service temporarily unavailable",
+                                "injected fault")};
+      default:
+        return {status,
+                error_body("internal_server_error", "internal server error", "injected fault")};
     }
   }
 
-  Reply route(Poco::Net::HTTPServerRequest& req, const std::string& full_path, const std::string& path,
-              const std::string& query) {
+  Reply route(Poco::Net::HTTPServerRequest& req, const std::string& full_path,
+              const std::string& path, const std::string& query) {
     const std::string endpoint = route_name(path);
     if (endpoint == "(unknown)") return not_found("path " + full_path);
     if (req.getMethod() != "GET")
-      return {405, error_body("method_not_allowed", "method " + req.getMethod() + " not allowed", "use GET")};
+      return {405, error_body("method_not_allowed", "method " + req.getMethod() + " not allowed",
+                              "use GET")};
 
-    const bool is_public = endpoint == "/historical/cutoff" || endpoint == "/markets" || endpoint == "/markets/{ticker}" ||
-                           endpoint == "/events/{event_ticker}" || endpoint == "/series/{series_ticker}" ||
-                           endpoint == "/historical/markets/{ticker}";
+    const bool is_public =
+        endpoint == "/historical/cutoff" || endpoint == "/markets" ||
+        endpoint == "/markets/{ticker}" || endpoint == "/events/{event_ticker}" ||
+        endpoint == "/series/{series_ticker}" || endpoint == "/historical/markets/{ticker}";
     if (!is_public) {
       AuthRequest ar;
       ar.method = req.getMethod();
       ar.path = full_path;
       std::string key, ts, sig, authz;
       if (req.has("KALSHI-ACCESS-KEY")) ar.key = &(key = req.get("KALSHI-ACCESS-KEY"));
-      if (req.has("KALSHI-ACCESS-TIMESTAMP")) ar.timestamp = &(ts = req.get("KALSHI-ACCESS-TIMESTAMP"));
-      if (req.has("KALSHI-ACCESS-SIGNATURE")) ar.signature = &(sig = req.get("KALSHI-ACCESS-SIGNATURE"));
+      if (req.has("KALSHI-ACCESS-TIMESTAMP"))
+        ar.timestamp = &(ts = req.get("KALSHI-ACCESS-TIMESTAMP"));
+      if (req.has("KALSHI-ACCESS-SIGNATURE"))
+        ar.signature = &(sig = req.get("KALSHI-ACCESS-SIGNATURE"));
       if (req.has("Authorization")) ar.authorization = &(authz = req.get("Authorization"));
       ar.now_ms = wall_clock_ms();
       AuthResult r = ctx_.auth->check(ar);
@@ -277,10 +293,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       std::string cursor;
       bool any = common_list_params(p, q, limit, cursor);
       q.event_tickers = split_commas(p.get("event_ticker"));
-      if (q.event_tickers.size() > 10) return bad_request("invalid parameter event_ticker", "at most 10 event tickers");
+      if (q.event_tickers.size() > 10)
+        return bad_request("invalid parameter event_ticker", "at most 10 event tickers");
       q.status = p.get("status");
-      if (!q.status.empty() && q.status != "resting" && q.status != "canceled" && q.status != "executed")
-        return bad_request("invalid parameter status", "status must be resting, canceled or executed");
+      if (!q.status.empty() && q.status != "resting" && q.status != "canceled" &&
+          q.status != "executed")
+        return bad_request("invalid parameter status",
+                           "status must be resting, canceled or executed");
       ListKind k = endpoint == "/portfolio/orders" ? ListKind::Orders : ListKind::HistOrders;
       out = render_page(ds, k, "orders", q, limit, cursor, !any);
     } else if (endpoint == "/portfolio/settlements") {
@@ -302,7 +321,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       bool nested = false;
       if (p.has("with_nested_markets")) {
         std::string v = p.get("with_nested_markets");
-        if (v != "true" && v != "false") return bad_request("invalid parameter with_nested_markets", "must be true or false");
+        if (v != "true" && v != "false")
+          return bad_request("invalid parameter with_nested_markets", "must be true or false");
         nested = v == "true";
       }
       if (!ds.render_event(t, nested, out)) return not_found("event " + t);
@@ -318,9 +338,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   // The exchange-wide filters (series_ticker, status, close/settle times, mve_filter) are not
   // simulated: asking for them is a 400, never a silently unfiltered list.
   static std::string markets(const DataSource& ds, const Params& p) {
-    for (const char* unsupported : {"series_ticker", "status", "min_close_ts", "max_close_ts", "min_created_ts",
-                                    "max_created_ts", "min_updated_ts", "min_settled_ts", "max_settled_ts",
-                                    "mve_filter"}) {
+    for (const char* unsupported :
+         {"series_ticker", "status", "min_close_ts", "max_close_ts", "min_created_ts",
+          "max_created_ts", "min_updated_ts", "min_settled_ts", "max_settled_ts", "mve_filter"}) {
       if (p.has(unsupported))
         throw BadRequest(std::string("unsupported parameter ") + unsupported,
                          "kalshi-sim's GET /markets filters by tickers and event_ticker only");
@@ -359,22 +379,29 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       out.append(object);
       last = ticker;
     }
-    out.append("],\"cursor\":\"").append(more ? base64url_encode("v1|mk|" + last) : "").append("\"}");
+    out.append("],\"cursor\":\"")
+        .append(more ? base64url_encode("v1|mk|" + last) : "")
+        .append("\"}");
     return out;
   }
 
-  static std::string positions(const DataSource& ds, const Params& p) {
+  std::string positions(const DataSource& ds, const Params& p) const {
     PositionsQuery q;
     const int limit = static_cast<int>(p.integer("limit", 1, 1000, 100));
     const std::string cursor = p.get("cursor");
     q.ticker = p.get("ticker");
     q.event_ticker = p.get("event_ticker");
     for (const std::string& f : split_commas(p.get("count_filter"))) {
-      if (f == "position") q.need_position = true;
-      else if (f == "total_traded") q.need_traded = true;
-      else throw BadRequest("invalid parameter count_filter", "count_filter accepts position,total_traded");
+      if (f == "position")
+        q.need_position = true;
+      else if (f == "total_traded")
+        q.need_traded = true;
+      else
+        throw BadRequest("invalid parameter count_filter",
+                         "count_filter accepts position,total_traded");
     }
-    const bool any = p.integer("subaccount", 0, 63, 0) == 0 && p.integer("exchange_index", 0, 1000000, 0) == 0;
+    const bool any =
+        p.integer("subaccount", 0, 63, 0) == 0 && p.integer("exchange_index", 0, 1000000, 0) == 0;
     PositionsPage page;
     if (any) page = page_positions(ds, q, limit, cursor);
     std::string out;
@@ -391,7 +418,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     // pages through market positions sees each event position exactly once.
     if (any && cursor.empty()) ds.render_event_positions(q, w);
     w.end_array();
-    out.append(",\"cursor\":\"").append(page.cursor).append("\"}");
+    // 2026h1 shapes: the last page's body has no cursor key at all.
+    if (page.cursor.empty() && ctx_.shapes == Shapes::H2026) {
+      out.append("}");
+    } else {
+      out.append(",\"cursor\":\"").append(page.cursor).append("\"}");
+    }
     return out;
   }
 
@@ -423,9 +455,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {200, ctx_.account->truth_json()};
     }
     if (path == "/admin/dump-truth" && method == "POST") {
-      if (ctx_.truth_path.empty()) return bad_request("no truth file", "start with --dump-truth FILE");
+      if (ctx_.truth_path.empty())
+        return bad_request("no truth file", "start with --dump-truth FILE");
       std::string err = rewrite_truth();
-      if (!err.empty()) return {500, error_body("internal_server_error", "cannot write truth", err)};
+      if (!err.empty())
+        return {500, error_body("internal_server_error", "cannot write truth", err)};
       return {200, "{\"ok\":true}"};
     }
     if (path == "/admin/add-fills" && method == "POST") return add_fills(body);
@@ -437,16 +471,20 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     try {
       Poco::JSON::Parser parser;
       Poco::Dynamic::Var v = parser.parse(body.empty() ? "{}" : body);
-      if (v.type() != typeid(Poco::JSON::Object::Ptr)) return bad_request("invalid body", "expected {\"count\":N}");
+      if (v.type() != typeid(Poco::JSON::Object::Ptr))
+        return bad_request("invalid body", "expected {\"count\":N}");
       auto o = v.extract<Poco::JSON::Object::Ptr>();
-      if (!o->has("count") || !o->get("count").isInteger()) return bad_request("invalid body", "expected {\"count\":N}");
+      if (!o->has("count") || !o->get("count").isInteger())
+        return bad_request("invalid body", "expected {\"count\":N}");
       count = o->get("count").convert<std::int64_t>();
     } catch (const Poco::Exception& e) {
       return bad_request("invalid JSON", e.displayText());
     }
-    if (count < 1 || count > 1000000) return bad_request("invalid count", "count must be 1..1000000");
+    if (count < 1 || count > 1000000)
+      return bad_request("invalid count", "count must be 1..1000000");
     if (!ctx_.account->can_add_fills())
-      return {409, error_body("conflict", "add-fills needs a generated account", "not available with --fixture")};
+      return {409, error_body("conflict", "add-fills needs a generated account",
+                              "not available with --fixture")};
     AddFillsResult r;
     {
       std::unique_lock<std::shared_mutex> lock(ctx_.account_mutex);
@@ -458,7 +496,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     if (!ctx_.truth_path.empty()) {
       std::string err = rewrite_truth();
-      if (!err.empty()) return {500, error_body("internal_server_error", "cannot write truth", err)};
+      if (!err.empty())
+        return {500, error_body("internal_server_error", "cannot write truth", err)};
     }
     std::string out;
     JsonWriter w(out);
@@ -485,9 +524,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   // ---- transport ---------------------------------------------------------------------------
-  void record(Poco::Net::HTTPServerRequest& req, const std::string& endpoint, const std::string& status) {
+  void record(Poco::Net::HTTPServerRequest& req, const std::string& endpoint,
+              const std::string& status) {
     ctx_.stats->record(endpoint, status);
-    if (ctx_.verbose) std::cerr << req.getMethod() << " " << req.getURI() << " -> " << status << std::endl;
+    if (ctx_.verbose)
+      std::cerr << req.getMethod() << " " << req.getURI() << " -> " << status << std::endl;
   }
 
   static void send(Poco::Net::HTTPServerResponse& resp, const Reply& reply) {
@@ -501,8 +542,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   static void send_partial_and_close(Poco::Net::HTTPServerRequest& req, const std::string& body) {
     auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req);
     Poco::Net::StreamSocket sock = impl.detachSocket();
-    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n\r\n";
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
     head.append(body, 0, body.size() / 2);
     try {
       sock.sendBytes(head.data(), static_cast<int>(head.size()));
@@ -544,7 +586,8 @@ std::string write_file_atomically(const std::string& path, const std::string& co
   return "";
 }
 
-Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
+Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest&) {
   return new Handler(ctx_);
 }
 

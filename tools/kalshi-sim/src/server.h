@@ -23,6 +23,7 @@ struct ServerContext {
   Stats* stats = nullptr;
   std::string truth_path;  // rewritten after add-fills when set
   bool verbose = false;
+  Shapes shapes = Shapes::Current;
 };
 
 // Writes the truth file atomically (temp file + rename). Returns "" or an error message.
@@ -31,7 +32,8 @@ std::string write_file_atomically(const std::string& path, const std::string& co
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit HandlerFactory(ServerContext& ctx) : ctx_(ctx) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest& request) override;
 
  private:
   ServerContext& ctx_;
