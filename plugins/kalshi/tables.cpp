@@ -1,5 +1,7 @@
 #include "kalshi/tables.h"
 
+#include <algorithm>
+
 #include "kalshi_direct/engine/sqlite.h"
 
 namespace kalshi_direct {
@@ -26,15 +28,17 @@ const TableDefinition& ordersTable() {
       " status TEXT NOT NULL,"           // resting / canceled / executed
       " type TEXT, client_order_id TEXT,"
       " category TEXT,"
-      " pnl_cents INTEGER"               // realized P&L of what it closed, net of its fees
+      " pnl_cents INTEGER,"              // realized P&L of what it closed, net of its fees
+      " subaccount INTEGER NOT NULL DEFAULT 0"  // 0 = the primary account, 1..63 subaccounts
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);",
       {"id", "ticker", "side", "contract_side", "outcome_side", "book_side", "quantity", "quantity_fp",
        "filled_quantity_fp", "remaining_quantity_fp", "price", "yes_price_dollars", "no_price_dollars",
        "avg_fill_price", "fill_cost_dollars", "fees_dollars", "fees_cents", "filled_at", "created_at",
-       "updated_at", "status", "type", "client_order_id", "category"},
+       "updated_at", "status", "type", "client_order_id", "category", "subaccount"},
       {"id"},
-      {"id", "ticker", "side", "contract_side", "status"}};
+      {"id", "ticker", "side", "contract_side", "status"},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
   return table;
 }
 
@@ -56,16 +60,18 @@ const TableDefinition& fillsTable() {
       " fee_dollars TEXT NOT NULL, fee_cents INTEGER,"
       " is_taker INTEGER,"
       " filled_at TEXT, filled_at_us INTEGER, ts INTEGER,"
-      " category TEXT"
+      " category TEXT,"
+      " subaccount INTEGER NOT NULL DEFAULT 0"
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_market ON kalshi_fills (ticker, filled_at_us);"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);",
       {"id", "order_id", "trade_id", "ticker", "side", "contract_side", "outcome_side", "book_side",
        "quantity", "quantity_fp", "price", "yes_price_dollars", "no_price_dollars", "fee_dollars",
-       "fee_cents", "is_taker", "filled_at", "filled_at_us", "ts", "category"},
+       "fee_cents", "is_taker", "filled_at", "filled_at_us", "ts", "category", "subaccount"},
       {"id"},
       {"id", "ticker", "side", "contract_side", "outcome_side", "quantity_fp", "yes_price_dollars",
-       "no_price_dollars", "fee_dollars"}};
+       "no_price_dollars", "fee_dollars"},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
   return table;
 }
 
@@ -130,11 +136,15 @@ const TableDefinition& snapshotsTable() {
       " open_positions INTEGER, total_orders INTEGER, total_fills INTEGER,"
       " realized_pnl_cents INTEGER,"      // net of fees
       " unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
-      " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT)",
+      " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
+      " balance_dollars TEXT,"            // exact (balance_dollars), when the API sends it
+      " net_deposits_cents INTEGER, net_deposits_dollars TEXT)",  // see docs/tables.md; NULL: unknown
       {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions", "total_orders",
        "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents", "realized_pnl_dollars",
-       "unrealized_pnl_dollars", "fees_dollars"},
-      {}};
+       "unrealized_pnl_dollars", "fees_dollars", "balance_dollars", "net_deposits_cents", "net_deposits_dollars"},
+      {},
+      {},
+      {{"balance_dollars", "TEXT"}, {"net_deposits_cents", "INTEGER"}, {"net_deposits_dollars", "TEXT"}}};
   return table;
 }
 
@@ -182,6 +192,39 @@ const TableDefinition& reconciliationTable() {
   return table;
 }
 
+const TableDefinition& transfersTable() {
+  static const TableDefinition table{
+      "kalshi_transfers",
+      "CREATE TABLE IF NOT EXISTS kalshi_transfers ("
+      " id TEXT PRIMARY KEY,"             // deposit / withdrawal id, or subaccount transfer_id
+      " direction TEXT NOT NULL,"         // deposit / withdrawal / subaccount_transfer
+      " status TEXT NOT NULL,"            // pending / applied / failed / returned
+      " type TEXT,"                       // ach / wire / crypto / debit / apm
+      " amount_cents INTEGER NOT NULL, fee_cents INTEGER NOT NULL DEFAULT 0,"
+      " created_at TEXT, finalized_at TEXT,"
+      " subaccount INTEGER NOT NULL DEFAULT 0,"  // the account the money entered or left
+      " from_subaccount INTEGER, to_subaccount INTEGER"  // subaccount transfers only
+      ");"
+      "CREATE INDEX IF NOT EXISTS kalshi_transfers_created ON kalshi_transfers (created_at);",
+      {"id", "direction", "status", "type", "amount_cents", "fee_cents", "created_at", "finalized_at", "subaccount",
+       "from_subaccount", "to_subaccount"},
+      {"id"},
+      {"id", "direction", "status", "amount_cents"}};
+  return table;
+}
+
+const TableDefinition& subaccountBalancesTable() {
+  static const TableDefinition table{
+      "kalshi_subaccount_balances",
+      "CREATE TABLE IF NOT EXISTS kalshi_subaccount_balances ("
+      " snapshot_id INTEGER NOT NULL, subaccount INTEGER NOT NULL,"
+      " balance_cents INTEGER, balance_dollars TEXT, updated_at TEXT,"
+      " PRIMARY KEY (snapshot_id, subaccount))",
+      {"snapshot_id", "subaccount", "balance_cents", "balance_dollars", "updated_at"},
+      {"snapshot_id", "subaccount"}};
+  return table;
+}
+
 std::string upsertSql(const TableDefinition& table) {
   std::string columns, placeholders, updates;
   for (const auto& column : table.columns) {
@@ -224,6 +267,16 @@ std::vector<std::string> statements(const TableDefinition& table) {
 bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes) {
   const std::vector<std::string> parts = statements(table);
   sqlite::exec(database, parts.front());
+  if (!table.added_columns.empty()) {
+    std::vector<std::string> existing;
+    sqlite::Statement info(database, std::string("PRAGMA table_info(") + table.name + ")");
+    while (info.step()) existing.push_back(info.columnText(1));
+    for (const auto& [column, type] : table.added_columns) {
+      if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
+        sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " + type);
+      }
+    }
+  }
   if (defer_indexes && parts.size() > 1) {
     sqlite::Statement any(database, std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
     if (!any.step()) return true;

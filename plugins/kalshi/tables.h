@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kalshi_direct {
@@ -21,6 +22,10 @@ struct TableDefinition {
   std::vector<std::string> columns; // insert order
   std::vector<std::string> key;     // upsert key (empty: plain insert)
   std::vector<std::string> not_null = {};  // columns a row must have (checked before buffering)
+  // Columns added after the table first shipped, with their SQL type: createTable() adds each to
+  // an existing table that lacks it (ALTER TABLE ... ADD COLUMN), so an older database keeps its
+  // rows. Each must also be in create_sql and `columns`.
+  std::vector<std::pair<std::string, std::string>> added_columns = {};
 };
 
 const TableDefinition& ordersTable();
@@ -32,11 +37,13 @@ const TableDefinition& snapshotsTable();
 const TableDefinition& snapshotPnlTable();
 const TableDefinition& marketPnlTable();
 const TableDefinition& reconciliationTable();
+const TableDefinition& transfersTable();
+const TableDefinition& subaccountBalancesTable();
 
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);
 
-// Creates the table if missing, and its secondary indexes unless `defer_indexes` and the table
+// Creates the table if missing (adding any of its added_columns an older copy lacks), and its secondary indexes unless `defer_indexes` and the table
 // is empty: a bulk load into an empty table then builds them once at the end, which is much
 // faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
 // docs/performance.md). Returns true when it deferred them; createIndexes() builds them (IF NOT

@@ -1,5 +1,7 @@
 #include "normalize_orders.h"
 
+#include "kalshi/direction.h"
+
 namespace kalshi_direct {
 namespace kalshi {
 
@@ -24,15 +26,32 @@ const std::string* stringField(const Record& record, const char* name, std::stri
   return value;
 }
 
-// The side and contract side of an order or fill (see the header).
-bool direction(const Record& record, std::string& side, std::string& contract_side, std::string& reason) {
-  const std::string* outcome = stringField(record, "outcome_side", reason);
-  if (!outcome) return false;
-  const std::string* action = record.get("action").ifString();
-  const std::string* contract = record.get("side").ifString();
-  side = action ? upper(*action) : "BUY";
-  contract_side = contract ? *contract : *outcome;
+// The direction of an order or fill in both vocabularies (kalshi/direction.h), plus the side and
+// contract side the tables show (see the header).
+struct Shown {
+  Direction direction;
+  std::string side, contract_side;
+};
+
+bool direction(const Record& record, Shown& out, std::string& reason) {
+  auto text = [&record](const char* name) -> std::string_view {
+    const std::string* value = record.get(name).ifString();
+    return value ? std::string_view(*value) : std::string_view();
+  };
+  if (!resolveDirection(text("outcome_side"), text("book_side"), text("action"), text("side"), out.direction,
+                        reason)) {
+    return false;
+  }
+  // Without a legacy pair that agrees, a trade shows as a buy of the outcome it moves towards.
+  out.side = out.direction.action.empty() ? "BUY" : upper(out.direction.action);
+  out.contract_side = out.direction.side.empty() ? out.direction.outcome_side : out.direction.side;
   return true;
+}
+
+// 0 (the primary account) when the record does not say.
+Value subaccountOf(const Record& record) {
+  const int64_t* number = record.get("subaccount_number").ifInt();
+  return Value(number ? *number : int64_t{0});
 }
 
 Value isoOrNull(const Value& value) {
@@ -46,8 +65,10 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   row = Record();
   const std::string* id = stringField(order, "order_id", reason);
   const std::string* ticker = stringField(order, "ticker", reason);
-  std::string side, contract_side;
-  if (!id || !ticker || !direction(order, side, contract_side, reason)) return false;
+  Shown shown;
+  if (!id || !ticker || !direction(order, shown, reason)) return false;
+  const std::string& side = shown.side;
+  const std::string& contract_side = shown.contract_side;
   const Decimal* yes_price = decimalField(order, "yes_price_dollars", reason);
   const Decimal* no_price = decimalField(order, "no_price_dollars", reason);
   const Decimal* initial = decimalField(order, "initial_count_fp", reason);
@@ -81,8 +102,8 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   row.append("ticker", Value(*ticker));
   row.append("side", Value(side));
   row.append("contract_side", Value(contract_side));
-  row.append("outcome_side", order.get("outcome_side"));
-  row.append("book_side", order.get("book_side"));
+  row.append("outcome_side", Value(shown.direction.outcome_side));
+  row.append("book_side", Value(shown.direction.book_side));
   row.append("quantity", Value(initial->toUnits(0)));
   row.append("quantity_fp", Value(initial->rescaled(2).toString()));
   row.append("filled_quantity_fp", Value(filled->rescaled(2).toString()));
@@ -100,6 +121,7 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   row.append("status", Value(*status));
   row.append("type", order.get("type"));
   row.append("client_order_id", order.get("client_order_id"));
+  row.append("subaccount", subaccountOf(order));
   return true;
 }
 
@@ -107,8 +129,10 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
   row = Record();
   const std::string* id = stringField(fill, "fill_id", reason);
   const std::string* ticker = stringField(fill, "ticker", reason);
-  std::string side, contract_side;
-  if (!id || !ticker || !direction(fill, side, contract_side, reason)) return false;
+  Shown shown;
+  if (!id || !ticker || !direction(fill, shown, reason)) return false;
+  const std::string& side = shown.side;
+  const std::string& contract_side = shown.contract_side;
   const Decimal* count = decimalField(fill, "count_fp", reason);
   const Decimal* yes_price = decimalField(fill, "yes_price_dollars", reason);
   const Decimal* no_price = decimalField(fill, "no_price_dollars", reason);
@@ -138,8 +162,8 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
   row.append("ticker", Value(*ticker));
   row.append("side", Value(side));
   row.append("contract_side", Value(contract_side));
-  row.append("outcome_side", fill.get("outcome_side"));
-  row.append("book_side", fill.get("book_side"));
+  row.append("outcome_side", Value(shown.direction.outcome_side));
+  row.append("book_side", Value(shown.direction.book_side));
   row.append("quantity", Value(count->toUnits(0)));
   row.append("quantity_fp", Value(count->rescaled(2).toString()));
   row.append("price", Value(price * kHundred));
@@ -152,6 +176,7 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
                                   : (ts ? Value(Timestamp::fromUnixSeconds(*ts).toIso8601()) : Value()));
   row.append("filled_at_us", micros ? Value(micros) : Value());
   row.append("ts", ts ? Value(*ts) : (created ? Value(created->unixSeconds()) : Value()));
+  row.append("subaccount", subaccountOf(fill));
   return true;
 }
 

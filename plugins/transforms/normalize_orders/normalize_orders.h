@@ -1,8 +1,12 @@
 // normalize_orders: Kalshi order and fill records (as kalshi_live emits them, API field names)
 // -> the rows of the kalshi_orders and kalshi_fills tables (see plugins/kalshi/tables.cpp).
 //
-//   side           BUY / SELL from `action`; when the API omits `action` (it is deprecated), BUY
-//   contract_side  yes / no from `side`; when omitted, `outcome_side` (what a BUY would buy)
+//   outcome_side   yes / no: where the trade moves the position, from outcome_side/book_side or,
+//   book_side      when a record lacks them (production before mid-2026), from action + side
+//                  (kalshi/direction.h); no direction in either vocabulary: dead-lettered
+//   side           BUY / SELL from `action` when the legacy pair is present and agrees; else BUY
+//   contract_side  yes / no from `side` likewise; else `outcome_side` (what a BUY would buy)
+//   subaccount     subaccount_number (0, the primary account, when absent)
 //   quantity       whole contracts, rounded half away from zero; the exact count is quantity_fp
 //   price          cents per contract of contract_side (yes_price for yes, no_price for no)
 //   fees           orders: taker_fees + maker_fees; fills: fee_cost; *_dollars exact, *_cents rounded
