@@ -63,6 +63,16 @@ std::once_flag g_ssl_once;
 
 }  // namespace
 
+std::string readScopeFor(const std::string& path) {
+  // Kalshi names fine-grained scopes per area, e.g. read::portfolio_balance.
+  if (path.rfind("/portfolio/balance", 0) == 0) return "read::portfolio_balance";
+  if (path.rfind("/portfolio/", 0) == 0 || path.rfind("/historical/", 0) == 0 ||
+      path.rfind("/account/", 0) == 0) {
+    return "a read scope covering " + path;
+  }
+  return "read access to " + path;
+}
+
 std::string describeErrorBody(const std::string& body) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -112,15 +122,17 @@ Status ApiClient::create(const ClientConfig& config, AuthenticatorPtr auth,
   client->host_ = uri.getHost();
   client->port_ = uri.getPort();
   client->base_path_ = uri.getPath();
-  while (!client->base_path_.empty() && client->base_path_.back() == '/') client->base_path_.pop_back();
+  while (!client->base_path_.empty() && client->base_path_.back() == '/')
+    client->base_path_.pop_back();
   if (client->scheme_ == "https") {
     std::call_once(g_ssl_once, [] { Poco::Net::initializeSSL(); });
   }
   try {
     client->resetSession();
   } catch (const Poco::Exception& error) {
-    return Status::invalidConfig("TLS set-up failed: " + error.displayText() +
-                                 (config.ca_file.empty() ? "" : " (check ca_file '" + config.ca_file + "')"));
+    return Status::invalidConfig(
+        "TLS set-up failed: " + error.displayText() +
+        (config.ca_file.empty() ? "" : " (check ca_file '" + config.ca_file + "')"));
   }
   out = std::move(client);
   return Status::ok();
@@ -155,6 +167,12 @@ void ApiClient::resetSession() {
                        Poco::Timespan(config_.read_timeout_ms * 1000));
 }
 
+void ApiClient::setRateLimit(double tokens_per_second, double capacity, double default_cost,
+                             std::vector<std::pair<std::string, double>> endpoint_costs) {
+  limiter_ = std::make_unique<RateLimiter>(tokens_per_second, default_cost, capacity);
+  endpoint_costs_ = std::move(endpoint_costs);
+}
+
 Status ApiClient::get(const std::string& path, const Query& query, std::string& body,
                       const std::function<bool(const std::string&, std::string&)>& validate) {
   const std::string full_path = base_path_ + path;
@@ -173,17 +191,23 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
     // No single attempt may outlast the retry budget: cap its timeouts by what is left of it.
     {
       const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - started).count();
+                                std::chrono::steady_clock::now() - started)
+                                .count();
       const int64_t left = std::max<int64_t>(1000, config_.max_retry_time_ms - spent);
       session_->setTimeout(Poco::Timespan(std::min(config_.connect_timeout_ms, left) * 1000),
                            Poco::Timespan(std::min(config_.read_timeout_ms, left) * 1000),
                            Poco::Timespan(std::min(config_.read_timeout_ms, left) * 1000));
     }
-    limiter_->acquire();
+    double cost = 0;  // the default
+    for (const auto& [endpoint, endpoint_cost] : endpoint_costs_) {
+      if (endpoint == path || endpoint == full_path) cost = endpoint_cost;  // either spelling
+    }
+    limiter_->acquire(cost);
     ++requests_;
     count("http_requests");
     int64_t server_wait = -1;
     bool retryable = false;
+    last_http_status_ = 0;
     try {
       Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target,
                                      Poco::Net::HTTPMessage::HTTP_1_1);
@@ -200,6 +224,7 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
       body.clear();
       Poco::StreamCopier::copyToString(stream, body);
       const int status = static_cast<int>(response.getStatus());
+      last_http_status_ = status;
       const bool truncated = response.hasContentLength() &&
                              static_cast<int64_t>(body.size()) != response.getContentLength64();
       if (truncated) {
@@ -214,11 +239,19 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
         retryable = true;
         last_problem = "malformed response: " + why;
         last_status = Status::unavailable(what + ": " + last_problem);
-      } else if (status == 401 || status == 403) {
+      } else if (status == 403) {
+        // A key that authenticates but may not read this endpoint: read-only keys carry scopes.
         return Status::unauthenticated(
-            "authentication failed (" + what + ": HTTP " + std::to_string(status) + " " +
-            describeErrorBody(body) + "); check that the key id and private key (or bearer token) "
-            "belong together and to this environment (" + scheme_ + "://" + host_ + ")");
+            "permission denied (" + what + ": HTTP 403 " + describeErrorBody(body) +
+            "); the API key lacks the " + "scope this read needs (" + readScopeFor(path) +
+            "): a sync needs read scopes only; " +
+            "give the key that scope (or the full 'read' scope) in Kalshi's API key settings");
+      } else if (status == 401) {
+        return Status::unauthenticated("authentication failed (" + what + ": HTTP " +
+                                       std::to_string(status) + " " + describeErrorBody(body) +
+                                       "); check that the key id and private key (or bearer token) "
+                                       "belong together and to this environment (" +
+                                       scheme_ + "://" + host_ + ")");
       } else if (status == 429 || status >= 500) {
         retryable = true;
         count(status == 429 ? "http_429" : "http_5xx");
@@ -226,7 +259,8 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
         last_problem = "HTTP " + std::to_string(status) + " " + describeErrorBody(body);
         last_status = Status::unavailable(what + ": " + last_problem);
       } else {
-        return Status::failed(what + ": HTTP " + std::to_string(status) + " " + describeErrorBody(body));
+        return Status::failed(what + ": HTTP " + std::to_string(status) + " " +
+                              describeErrorBody(body));
       }
       if (!response.getKeepAlive()) resetSession();
     } catch (const Poco::Net::CertificateValidationException& error) {
@@ -256,7 +290,8 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
     }
     if (!retryable) return last_status;
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started).count();
+                             std::chrono::steady_clock::now() - started)
+                             .count();
     if (attempt >= config_.max_attempts || elapsed >= config_.max_retry_time_ms ||
         (stop_requested && stop_requested())) {
       return Status::unavailable(what + ": " + last_problem + " (gave up after " +

@@ -5,11 +5,12 @@
 //   warn). Connect and read timeouts.
 // - A client-side token bucket (RateLimiter) before every request.
 // - Retries of connection errors, timeouts, truncated bodies, bodies the caller's validator rejects
-//   (malformed JSON), 429 and 5xx, with exponential backoff and full jitter; Retry-After is honoured
-//   when a proxy sends one (Kalshi does not). Bounded by max_attempts AND max_retry_time.
+//   (malformed JSON), 429 and 5xx, with exponential backoff and full jitter; Retry-After is
+//   honoured when a proxy sends one (Kalshi does not). Bounded by max_attempts AND max_retry_time.
 // - Errors come back as one line with the method, path and the API's own code/message, parsed from
 //   either error shape ({"code","message","details"} or {"error":{...}} / {"error":"..."}):
-//     kUnauthenticated  401/403 (never retried, never a reason to fall back)
+//     kUnauthenticated  401, and 403 naming the key scope the read needs (never retried, never a
+//                       reason to fall back)
 //     kUnavailable      network errors, timeouts, 429/5xx after the retries ran out
 //     kFailed           other 4xx, TLS certificate failures
 // Not thread-safe: one client per source.
@@ -41,8 +42,8 @@ struct ClientConfig {
   double read_cost = 10;
   int64_t connect_timeout_ms = 10000;
   int64_t read_timeout_ms = 30000;
-  int max_attempts = 8;               // per request, including the first
-  int64_t max_retry_time_ms = 120000; // per request: give up retrying after this long
+  int max_attempts = 8;                // per request, including the first
+  int64_t max_retry_time_ms = 120000;  // per request: give up retrying after this long
   int64_t initial_backoff_ms = 250;
   int64_t max_backoff_ms = 20000;
   bool insecure = false;
@@ -59,9 +60,17 @@ class ApiClient {
   ~ApiClient();
 
   // GET <base path><path>?<query>. On 2xx whose body passes `validate` (may be empty) fills `body`.
-  // `validate` returns false with a reason for a body that must be re-fetched (truncated/malformed).
+  // `validate` returns false with a reason for a body that must be re-fetched
+  // (truncated/malformed).
   Status get(const std::string& path, const Query& query, std::string& body,
              const std::function<bool(const std::string&, std::string&)>& validate = {});
+
+  // Sizes the token bucket from the account (GET /account/limits and /account/endpoint_costs):
+  // refill tokens per second, bucket capacity, the default cost of a read and the paths (from the
+  // API root, e.g. "/portfolio/orders") whose reads cost something else.
+  void setRateLimit(double tokens_per_second, double capacity, double default_cost,
+                    std::vector<std::pair<std::string, double>> endpoint_costs);
+  double readsPerSecond() const { return limiter_->requestsPerSecond(); }
 
   // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx") and a stop flag
   // that cuts backoff sleeps short.
@@ -69,6 +78,8 @@ class ApiClient {
   std::function<bool()> stop_requested;
 
   uint64_t requests() const { return requests_; }
+  // The HTTP status of the last response get() received (0 when none: a network error).
+  int lastHttpStatus() const { return last_http_status_; }
   const std::string& basePath() const { return base_path_; }
 
  private:
@@ -81,11 +92,16 @@ class ApiClient {
   ClientConfig config_;
   AuthenticatorPtr auth_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::vector<std::pair<std::string, double>> endpoint_costs_;  // path -> tokens per read
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   std::string scheme_, host_, base_path_;
   uint16_t port_ = 0;
   uint64_t requests_ = 0;
+  int last_http_status_ = 0;
 };
+
+// The key scope a read of `path` needs, as a person can act on it ("read::portfolio_balance").
+std::string readScopeFor(const std::string& path);
 
 // Parses either Kalshi error shape into "code: message (details)"; falls back to the first 200
 // characters of the body.

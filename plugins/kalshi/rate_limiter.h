@@ -2,8 +2,9 @@
 // 429s. Kalshi (since 2026-04) charges 10 tokens per read and refills per tier: Basic 200 tokens/s
 // (20 reads/s), Advanced 300, Expert 600, Premier 1000, Prime 4000.
 //
-// acquire() blocks until the request's cost is available. Capacity is one second of refill, so a
-// burst after an idle period never exceeds what the exchange's own bucket would allow.
+// acquire() blocks until the request's cost is available. Capacity is one second of refill unless
+// the account says otherwise (GET /account/limits: bucket_capacity), so a burst after an idle
+// period never exceeds what the exchange's own bucket would allow.
 // Thread-safe; time comes from a steady clock.
 #pragma once
 
@@ -18,24 +19,26 @@ namespace kalshi {
 class RateLimiter {
  public:
   // tokens_per_second <= 0 disables limiting.
-  RateLimiter(double tokens_per_second, double cost_per_request)
+  // capacity <= 0: one second of refill.
+  RateLimiter(double tokens_per_second, double cost_per_request, double capacity = 0)
       : rate_(tokens_per_second),
         cost_(cost_per_request),
-        capacity_(std::max(tokens_per_second, cost_per_request)),
+        capacity_(std::max(capacity > 0 ? capacity : tokens_per_second, cost_per_request)),
         tokens_(capacity_),
         last_(Clock::now()) {}
 
   bool enabled() const { return rate_ > 0; }
   double requestsPerSecond() const { return rate_ > 0 ? rate_ / cost_ : 0; }
 
-  // Waits until one request may be sent; returns the time waited.
-  std::chrono::milliseconds acquire() {
+  // Waits until one request may be sent; returns the time waited. `cost` <= 0: the default cost.
+  std::chrono::milliseconds acquire(double cost = 0) {
     if (rate_ <= 0) return std::chrono::milliseconds(0);
+    if (cost <= 0) cost = cost_;
     std::unique_lock<std::mutex> lock(mutex_);
     refill();
     std::chrono::milliseconds waited(0);
-    if (tokens_ < cost_) {
-      const double seconds = (cost_ - tokens_) / rate_;
+    if (tokens_ < cost) {
+      const double seconds = (std::min(cost, capacity_) - tokens_) / rate_;
       const auto wait = std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6) + 1);
       lock.unlock();
       std::this_thread::sleep_for(wait);
@@ -43,7 +46,7 @@ class RateLimiter {
       refill();
       waited = std::chrono::duration_cast<std::chrono::milliseconds>(wait);
     }
-    tokens_ -= cost_;  // may dip slightly below zero after a concurrent refill race; self-correcting
+    tokens_ -= cost;  // may dip slightly below zero after a concurrent refill race; self-correcting
     return waited;
   }
 
@@ -61,7 +64,8 @@ class RateLimiter {
   using Clock = std::chrono::steady_clock;
   void refill() {
     const auto now = Clock::now();
-    tokens_ = std::min(capacity_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    tokens_ =
+        std::min(capacity_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
     last_ = now;
   }
 

@@ -25,11 +25,14 @@ Decimal decimalOr(const std::string& text, Decimal fallback = {}) {
 
 std::optional<Decimal> optionalDecimal(sqlite::Statement& query, int column) {
   Decimal value;
-  if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value)) return std::nullopt;
+  if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value))
+    return std::nullopt;
   return value;
 }
 
-Value cents(const Decimal& dollars) { return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero)); }
+Value cents(const Decimal& dollars) {
+  return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
+}
 
 using sqlite::tableExists;
 
@@ -37,6 +40,19 @@ int64_t countRows(sqlite3* database, const char* table) {
   if (!tableExists(database, table)) return 0;
   sqlite::Statement query(database, std::string("SELECT count(*) FROM ") + table);
   return query.step() ? query.columnInt(0) : 0;
+}
+
+// Money the account's owner put in, net: applied deposits (what they credited: amount - fee) minus
+// applied withdrawals and their fees. Transfers between subaccounts move no money in or out.
+// Unknown (nullopt) when the transfers were never read.
+std::optional<int64_t> netDepositsCents(sqlite3* database) {
+  if (!tableExists(database, "kalshi_transfers")) return std::nullopt;
+  sqlite::Statement query(
+      database,
+      "SELECT COALESCE(SUM(CASE direction WHEN 'deposit' THEN amount_cents - fee_cents "
+      "ELSE -(amount_cents + fee_cents) END), 0) FROM kalshi_transfers "
+      "WHERE status = 'applied' AND direction IN ('deposit', 'withdrawal')");
+  return query.step() ? std::optional<int64_t>(query.columnInt(0)) : std::nullopt;
 }
 
 }  // namespace
@@ -52,10 +68,12 @@ SnapshotSink::SnapshotSink(SnapshotOptions options)
     : options_(std::move(options)),
       incoming_name_(nextIncomingName()),
       // No declared types: values keep the type they were bound with (decimals as exact text).
-      incoming_sql_("CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
-                    " (ticker TEXT PRIMARY KEY, position_fp, total_traded_dollars, market_exposure_dollars,"
-                    " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category)"),
-      incoming_table_{incoming_name_.c_str(), incoming_sql_.c_str(),
+      incoming_sql_(
+          "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
+          " (ticker TEXT PRIMARY KEY, position_fp, total_traded_dollars, market_exposure_dollars,"
+          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category)"),
+      incoming_table_{incoming_name_.c_str(),
+                      incoming_sql_.c_str(),
                       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
                        "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category"},
                       {"ticker"}} {}
@@ -71,9 +89,10 @@ Status SnapshotSink::open(SinkContext& context) {
   if (!database_) return Status::failed("no database connection");
   // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
   // bulk load; finish() makes sure they exist before reading.
-  for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) createTable(database_, *table, true);
-  for (const TableDefinition* table : {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(), &marketPnlTable(),
-                                       &reconciliationTable()}) {
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
+    createTable(database_, *table, true);
+  for (const TableDefinition* table : {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(),
+                                       &marketPnlTable(), &reconciliationTable()}) {
     sqlite::exec(database_, table->create_sql);
   }
   // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
@@ -106,8 +125,8 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     rows.stream = batch.stream;
     for (const auto& record : batch.records) {
       Record row;
-      for (const char* field : {"ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp",
-                                "yes_total_cost_dollars", "no_total_cost_dollars"}) {
+      for (const char* field : {"ticker", "event_ticker", "market_result", "yes_count_fp",
+                                "no_count_fp", "yes_total_cost_dollars", "no_total_cost_dollars"}) {
         row.append(field, record.get(field));
       }
       row.append("revenue_cents", record.get("revenue"));
@@ -172,7 +191,8 @@ std::vector<std::optional<std::string>> SnapshotSink::openPositionTickers() {
   sqlite::Statement query(database_, "SELECT ticker, position_fp FROM " + incoming_name_);
   while (query.step()) {
     if (query.columnIsNull(1) || decimalOr(query.columnText(1)).isZero()) continue;
-    tickers.push_back(query.columnIsNull(0) ? std::nullopt : std::optional<std::string>(query.columnText(0)));
+    tickers.push_back(query.columnIsNull(0) ? std::nullopt
+                                            : std::optional<std::string>(query.columnText(0)));
   }
   return tickers;
 }
@@ -180,8 +200,9 @@ std::vector<std::optional<std::string>> SnapshotSink::openPositionTickers() {
 std::set<std::string> SnapshotSink::marketsToRecompute() {
   std::set<std::string> tickers;
   if (options_.recompute_all || countRows(database_, "kalshi_market_pnl") == 0) {
-    sqlite::Statement all(database_, "SELECT DISTINCT ticker FROM kalshi_fills UNION "
-                                     "SELECT ticker FROM kalshi_settlements");
+    sqlite::Statement all(database_,
+                          "SELECT DISTINCT ticker FROM kalshi_fills UNION "
+                          "SELECT ticker FROM kalshi_settlements");
     while (all.step()) tickers.insert(all.columnText(0));
     return tickers;
   }
@@ -193,7 +214,9 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
     if (ticker) tickers.insert(*ticker);
   }
   // Markets that were open at the last snapshot: their marks (or their closing) changed.
-  sqlite::Statement open(database_, "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
+  sqlite::Statement open(
+      database_,
+      "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
   while (open.step()) tickers.insert(open.columnText(0));
   return tickers;
 }
@@ -201,7 +224,8 @@ std::set<std::string> SnapshotSink::marketsToRecompute() {
 namespace {
 
 constexpr const char* kFillColumns =
-    "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, no_price_dollars, fee_dollars, "
+    "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
+    "no_price_dollars, fee_dollars, "
     "filled_at_us FROM kalshi_fills";
 
 FillEvent fillFromRow(const sqlite::Statement& query) {
@@ -224,10 +248,12 @@ FillEvent fillFromRow(const sqlite::Statement& query) {
 // buffered and applied sorted by order id (random ids, like RowWriter's sorted runs).
 struct SnapshotSink::Recompute {
   Recompute(sqlite3* db, const std::string& incoming_positions)
-      : settlement(db, "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
-                       "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?"),
-        prices(db, "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
-                   "FROM kalshi_markets WHERE ticker = ?"),
+      : settlement(db,
+                   "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
+                   "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?"),
+        prices(db,
+               "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
+               "FROM kalshi_markets WHERE ticker = ?"),
         remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
         insert(db, upsertSql(marketPnlTable())),
         order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?"),
@@ -253,7 +279,8 @@ struct SnapshotSink::Recompute {
   const std::string updated_at = nowIso();
 };
 
-void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r) {
+void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills,
+                                   Recompute& r) {
   std::optional<SettlementEvent> settlement;
   std::string category;
   r.settlement.reset();
@@ -292,7 +319,8 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
   }
   if (category.empty()) category = fills.empty() ? "other" : fills.front().category;
 
-  const MarketResult result = computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
+  const MarketResult result =
+      computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
   if (result.settlement_mismatch) {
     ++r.incomplete;
     context_->log(LogLevel::kDebug, "market " + ticker + ": " + *result.settlement_mismatch);
@@ -310,7 +338,10 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
     // The position and mark belong to the market: on the market category's row, zero elsewhere.
     const bool market_row = row_category == category;
     insert.bindText(7, market_row ? result.position.rescaled(2).toString() : "0.00");
-    if (market_row && result.mark) insert.bindText(8, result.mark->toString()); else insert.bindNull(8);
+    if (market_row && result.mark)
+      insert.bindText(8, result.mark->toString());
+    else
+      insert.bindNull(8);
     insert.bindText(9, r.updated_at);
     insert.run();
   }
@@ -325,7 +356,8 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
     // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
     // external sorter, instead of an index probe plus a random page read per fill.
     sqlite::SortMemoryScope sort_memory(database_);
-    sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
+    sqlite::Statement query(database_,
+                            std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
     std::string current;
     bool wanted = false;  // current is one of `tickers`
     std::vector<FillEvent> fills;
@@ -368,27 +400,33 @@ Status SnapshotSink::finish() {
   if (Status status = flush(); !status.isOk()) return status;
   markets_.finish();  // frees their buffers before the P&L pass needs memory
   settlements_.finish();
-  for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) createIndexes(database_, *table);
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
+    createIndexes(database_, *table);
   const std::set<std::string> tickers = marketsToRecompute();
   const uint64_t incomplete = recomputeMarkets(tickers);
   sqlite::exec(database_, "DELETE FROM kalshi_pnl_dirty");
   context_->addCounter("markets_recomputed", tickers.size());
   if (incomplete > 0) {
     context_->addCounter("markets_with_incomplete_history", incomplete);
-    context_->log(LogLevel::kWarning,
-                  std::to_string(incomplete) + " settled markets hold fewer fills in the database than "
-                  "Kalshi settled: their history is incomplete and their P&L understated or overstated; "
-                  "run `kalshi-direct run backfill --full` (details with --verbose)");
+    context_->log(
+        LogLevel::kWarning,
+        std::to_string(incomplete) +
+            " settled markets hold fewer fills in the database than "
+            "Kalshi settled: their history is incomplete and their P&L understated or overstated; "
+            "run `kalshi-direct run backfill --full` (details with --verbose)");
   }
 
   // Totals per category from every market's exact amounts.
   std::map<std::string, Amounts> by_category;
   for (const auto& name : options_.categories) by_category[name];
   Amounts total;
-  std::map<std::string, std::pair<Decimal, Decimal>> computed;  // ticker -> (realized before fees, fees)
+  std::map<std::string, std::pair<Decimal, Decimal>>
+      computed;  // ticker -> (realized before fees, fees)
   {
-    sqlite::Statement query(database_, "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
-                                       "cash_flow_dollars FROM kalshi_market_pnl");
+    sqlite::Statement query(
+        database_,
+        "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
+        "cash_flow_dollars FROM kalshi_market_pnl");
     while (query.step()) {
       Amounts amounts;
       amounts.realized = decimalOr(query.columnText(2));
@@ -413,7 +451,12 @@ Status SnapshotSink::finish() {
     sqlite::Statement insert(database_, upsertSql(snapshotsTable()));
     insert.bindText(1, taken_at);
     insert.bindText(2, source);
-    insert.bind(3, have_balance_ ? balance_.get("balance") : Value());
+    // balance_dollars is exact; the integer balance truncates sub-cent amounts.
+    const Decimal* balance_dollars =
+        have_balance_ ? balance_.get("balance_dollars").ifDecimal() : nullptr;
+    insert.bind(3, balance_dollars ? cents(*balance_dollars)
+                   : have_balance_ ? balance_.get("balance")
+                                   : Value());
     insert.bind(4, have_balance_ ? balance_.get("portfolio_value") : Value());
     insert.bind(5, have_positions_ ? Value(open_positions) : Value());
     insert.bindInt(6, countRows(database_, "kalshi_orders"));
@@ -424,6 +467,10 @@ Status SnapshotSink::finish() {
     insert.bindText(11, total.realized.toString());
     insert.bindText(12, total.unrealized.toString());
     insert.bindText(13, total.fees.toString());
+    insert.bind(14, balance_dollars ? Value(balance_dollars->toString()) : Value());
+    const std::optional<int64_t> net_deposits = netDepositsCents(database_);
+    insert.bind(15, net_deposits ? Value(*net_deposits) : Value());
+    insert.bind(16, net_deposits ? Value(Decimal(*net_deposits, 2).toString()) : Value());
     insert.run();
   }
   const int64_t snapshot_id = sqlite3_last_insert_rowid(database_);
@@ -446,14 +493,18 @@ Status SnapshotSink::finish() {
     sqlite::Statement insert(database_, upsertSql(positionsTable()));
     sqlite::Statement reconcile(database_, upsertSql(reconciliationTable()));
     uint64_t differences = 0;
-    sqlite::Statement positions(database_, "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
-                                           "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category "
-                                           "FROM " + incoming_name_ + " WHERE ticker IS NOT NULL");
+    sqlite::Statement positions(
+        database_,
+        "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
+        "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category "
+        "FROM " +
+            incoming_name_ + " WHERE ticker IS NOT NULL");
     while (positions.step()) {
       const std::string ticker = positions.columnText(0);
       insert.bindText(1, ticker);
       Decimal count;
-      const bool have_count = !positions.columnIsNull(1) && Decimal::parse(positions.columnText(1), count);
+      const bool have_count =
+          !positions.columnIsNull(1) && Decimal::parse(positions.columnText(1), count);
       insert.bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
       for (int column = 2; column <= 5; ++column) insert.bindColumn(column + 1, positions, column);
       insert.bindColumn(7, positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
@@ -464,7 +515,8 @@ Status SnapshotSink::finish() {
       auto mine = computed.find(ticker);
       const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
       const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
-      auto compare = [&](const char* field, const Decimal& ours, const std::optional<Decimal>& theirs) {
+      auto compare = [&](const char* field, const Decimal& ours,
+                         const std::optional<Decimal>& theirs) {
         if (!theirs) return;
         const Decimal difference = ours - *theirs;
         const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
@@ -485,15 +537,16 @@ Status SnapshotSink::finish() {
     if (differences > 0) {
       context_->log(LogLevel::kWarning, std::to_string(differences) +
                                             " market figures differ from Kalshi's by more than $" +
-                                            options_.tolerance.toString() + " (see kalshi_reconciliation, snapshot " +
+                                            options_.tolerance.toString() +
+                                            " (see kalshi_reconciliation, snapshot " +
                                             std::to_string(snapshot_id) + ")");
     }
   }
   sqlite::exec(database_, "DELETE FROM " + incoming_name_);
-  context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source + "): realized " +
-                                     total.realized.rescaled(2).toString() + ", unrealized " +
-                                     total.unrealized.rescaled(2).toString() + ", fees " +
-                                     total.fees.rescaled(2).toString() + " dollars");
+  context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source +
+                                     "): realized " + total.realized.rescaled(2).toString() +
+                                     ", unrealized " + total.unrealized.rescaled(2).toString() +
+                                     ", fees " + total.fees.rescaled(2).toString() + " dollars");
   return Status::ok();
 }
 

@@ -67,7 +67,8 @@ std::vector<std::string> splitList(const std::string& text) {
   size_t start = 0;
   while (start < text.size()) {
     const size_t comma = text.find(',', start);
-    out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    out.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -91,7 +92,8 @@ Record marketRecord(const std::string& ticker, const std::string& event_ticker,
 
 }  // namespace
 
-Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out, std::string& warning) {
+Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
+                         std::string& warning) {
   out.reset();
   if (config.auth == "none") return Status::ok();
   const std::string key_id = envOr(config.key_id, "KALSHI_API_KEY_ID");
@@ -120,12 +122,14 @@ Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out, 
   }
   if (mode == "bearer") {
     if (token.empty()) {
-      return Status::invalidConfig("auth: bearer needs a token: set KALSHI_API_KEY (or api_key_file)");
+      return Status::invalidConfig(
+          "auth: bearer needs a token: set KALSHI_API_KEY (or api_key_file)");
     }
     out = makeBearerAuthenticator(token);
     return Status::ok();
   }
-  if (key_id.empty()) return Status::invalidConfig("auth: rsa_pss needs a key id: set KALSHI_API_KEY_ID");
+  if (key_id.empty())
+    return Status::invalidConfig("auth: rsa_pss needs a key id: set KALSHI_API_KEY_ID");
   std::string pem = key_inline;
   if (!key_path.empty()) {
     if (Status status = loadPrivateKeyFile(key_path, pem, &warning); !status.isOk()) return status;
@@ -144,8 +148,9 @@ Status KalshiLiveSource::open(SourceContext& context) {
   if (Status status = makeAuthenticator(config_, auth, warning); !status.isOk()) return status;
   if (!warning.empty()) context.log(LogLevel::kWarning, warning);
   if (config_.client.insecure) {
-    context.log(LogLevel::kWarning, "TLS certificate verification is OFF (insecure: true): "
-                                    "anyone on the network path can read and alter this traffic");
+    context.log(LogLevel::kWarning,
+                "TLS certificate verification is OFF (insecure: true): "
+                "anyone on the network path can read and alter this traffic");
   }
   if (Status status = ApiClient::create(config_.client, std::move(auth), client_); !status.isOk()) {
     return status;
@@ -155,8 +160,13 @@ Status KalshiLiveSource::open(SourceContext& context) {
   };
   client_->stop_requested = [&context] { return context.stopRequested(); };
   openCacheDb();
-  for (const char* stream : {"balance", "positions", "orders", "fills", "settlements"}) {
-    if (std::find(config_.streams.begin(), config_.streams.end(), stream) != config_.streams.end()) {
+  if (config_.rate_limit_auto) {
+    if (Status status = sizeRateLimitFromAccount(); !status.isOk()) return status;
+  }
+  for (const char* stream :
+       {"balance", "positions", "orders", "fills", "settlements", "transfers"}) {
+    if (std::find(config_.streams.begin(), config_.streams.end(), stream) !=
+        config_.streams.end()) {
       pending_streams_.push_back(stream);
     }
   }
@@ -196,6 +206,9 @@ Status KalshiLiveSource::read(Batch& batch) {
       pending_streams_.pop_front();
     } else if (stream == "positions") {
       status = readPositions(produced);
+    } else if (stream == "transfers") {
+      status = readTransfers(produced);
+      pending_streams_.pop_front();
     } else {
       if (!pass_ || pass_->stream != stream) {
         if (Status started = startPass(stream); !started.isOk()) return started;
@@ -220,9 +233,10 @@ Status KalshiLiveSource::read(Batch& batch) {
 
 Status KalshiLiveSource::readBalance(Batch& batch) {
   std::string body, error;
-  Status status = client_->get("/portfolio/balance", {}, body, [this](const std::string& b, std::string& why) {
-    return parser_.looksComplete(b, nullptr, why);
-  });
+  Status status =
+      client_->get("/portfolio/balance", {}, body, [this](const std::string& b, std::string& why) {
+        return parser_.looksComplete(b, nullptr, why);
+      });
   if (!status.isOk()) return status;
   Record record;
   if (!parser_.parseObject(body, nullptr, balanceSchema(), record, error)) {
@@ -240,14 +254,17 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
   if (config_.open_positions_only) query.emplace_back("count_filter", "position");
   std::string body;
   ParsedPage page;  // parsed by the validator: each page once
-  Status status = client_->get("/portfolio/positions", query, body, [this, &page](const std::string& b, std::string& why) {
-    return parser_.parseList(b, "market_positions", marketPositionSchema(), page, why);
-  });
+  Status status = client_->get(
+      "/portfolio/positions", query, body, [this, &page](const std::string& b, std::string& why) {
+        return parser_.parseList(b, "market_positions", marketPositionSchema(), page, why);
+      });
   if (!status.isOk()) return status;
   rejectAll("positions", page);
+  noteParse(page.notes);
   if (!page.cursor.empty() && !positions_seen_cursors_.insert(page.cursor).second) {
-    return Status::failed("GET /portfolio/positions: the API returned a cursor it had already returned "
-                          "(pagination would loop)");
+    return Status::failed(
+        "GET /portfolio/positions: the API returned a cursor it had already returned "
+        "(pagination would loop)");
   }
   positions_cursor_ = page.cursor;
   if (page.cursor.empty()) pending_streams_.pop_front();
@@ -259,12 +276,188 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
   return Status::ok();
 }
 
+namespace {
+
+Value isoFromUnix(const Value& seconds) {
+  const int64_t* value = seconds.ifInt();
+  return value && *value > 0 ? Value(Timestamp::fromUnixSeconds(*value).toIso8601()) : Value();
+}
+
+// A deposit or withdrawal as a kalshi_transfers row. They reach the primary account.
+Record movementRow(Record&& movement, const char* direction) {
+  Record row;
+  row.append("id", movement.get("id"));
+  row.append("direction", Value(direction));
+  row.append("status", movement.get("status"));
+  row.append("type", movement.get("type"));
+  row.append("amount_cents", movement.get("amount_cents"));
+  row.append("fee_cents", movement.get("fee_cents"));
+  row.append("created_at", isoFromUnix(movement.get("created_ts")));
+  row.append("finalized_at", isoFromUnix(movement.get("finalized_ts")));
+  row.append("subaccount", Value(int64_t{0}));
+  row.append("from_subaccount", Value());
+  row.append("to_subaccount", Value());
+  return row;
+}
+
+// Money moved between two subaccounts: never a deposit. Applied when it appears.
+Record subaccountTransferRow(Record&& transfer) {
+  Record row;
+  row.append("id", transfer.get("transfer_id"));
+  row.append("direction", Value("subaccount_transfer"));
+  row.append("status", Value("applied"));
+  row.append("type", Value());
+  row.append("amount_cents", transfer.get("amount_cents"));
+  row.append("fee_cents", Value(int64_t{0}));
+  row.append("created_at", isoFromUnix(transfer.get("created_ts")));
+  row.append("finalized_at", isoFromUnix(transfer.get("created_ts")));
+  row.append("subaccount", transfer.get("to_subaccount"));
+  row.append("from_subaccount", transfer.get("from_subaccount"));
+  row.append("to_subaccount", transfer.get("to_subaccount"));
+  return row;
+}
+
+}  // namespace
+
+Status KalshiLiveSource::readTransfers(Batch& batch) {
+  batch.stream = "transfers";
+  struct Endpoint {
+    const char* path;
+    const char* array;
+    const RecordSchema& schema;
+    const char* direction;  // nullptr: subaccount transfers
+    int max_limit;
+  };
+  const Endpoint endpoints[] = {
+      {"/portfolio/deposits", "deposits", depositSchema(), "deposit", 500},
+      {"/portfolio/withdrawals", "withdrawals", depositSchema(), "withdrawal", 500},
+      {"/portfolio/subaccounts/transfers", "transfers", subaccountTransferSchema(), nullptr, 1000},
+  };
+  for (const Endpoint& endpoint : endpoints) {
+    std::string cursor;
+    std::set<std::string> seen_cursors;
+    do {
+      Query query{{"limit", std::to_string(std::min(config_.page_size, endpoint.max_limit))}};
+      if (!cursor.empty()) query.emplace_back("cursor", cursor);
+      std::string body;
+      ParsedPage page;
+      Status status =
+          client_->get(endpoint.path, query, body, [&](const std::string& b, std::string& why) {
+            return parser_.parseList(b, endpoint.array, endpoint.schema, page, why);
+          });
+      if (!status.isOk()) {
+        // Reported by a client for an account that never withdrew: the list is empty.
+        if (client_->lastHttpStatus() == 404) {
+          context_->log(LogLevel::kDebug,
+                        std::string("GET ") + endpoint.path + ": 404, counted as none");
+          break;
+        }
+        return status;
+      }
+      rejectAll("transfers", page);
+      noteParse(page.notes);
+      for (auto& record : page.records) {
+        batch.records.push_back(endpoint.direction
+                                    ? movementRow(std::move(record), endpoint.direction)
+                                    : subaccountTransferRow(std::move(record)));
+      }
+      cursor = page.cursor;
+      if (!cursor.empty() && !seen_cursors.insert(cursor).second) {
+        return Status::failed(
+            std::string("GET ") + endpoint.path +
+            ": the API returned a cursor it had already returned (pagination would loop)");
+      }
+    } while (!cursor.empty());
+  }
+  return Status::ok();
+}
+
+Status KalshiLiveSource::sizeRateLimitFromAccount() {
+  auto getJson = [this](const char* path, std::string& body) {
+    return client_->get(path, {}, body, [this](const std::string& b, std::string& why) {
+      return parser_.looksComplete(b, nullptr, why);
+    });
+  };
+  auto keepBasic = [this](const std::string& why) {
+    context_->log(
+        LogLevel::kWarning,
+        "rate_limit: auto could not read the account's limits (" + why +
+            "); using the Basic tier (20 reads/s); set rate_limit to a tier to silence this");
+    return Status::ok();
+  };
+  std::string body;
+  Status status = getJson("/account/limits", body);
+  if (status.code() == StatusCode::kUnavailable) return status;
+  if (!status.isOk()) return keepBasic(status.message());
+  simdjson::dom::parser parser;
+  simdjson::dom::element limits;
+  int64_t refill = 0, capacity = 0;
+  std::string_view tier;
+  if (parser.parse(body).get(limits) != simdjson::SUCCESS ||
+      limits["read"]["refill_rate"].get_int64().get(refill) != simdjson::SUCCESS || refill <= 0) {
+    return keepBasic("GET /account/limits: no read.refill_rate");
+  }
+  if (limits["read"]["bucket_capacity"].get_int64().get(capacity) != simdjson::SUCCESS)
+    capacity = 0;
+  if (limits["usage_tier"].get_string().get(tier) != simdjson::SUCCESS) tier = "?";
+  const std::string tier_name(tier);
+
+  // Costs: the default per read, and the endpoints that differ. Without them: 10 tokens a read.
+  int64_t default_cost = 10;
+  std::vector<std::pair<std::string, double>> costs;
+  status = getJson("/account/endpoint_costs", body);
+  if (status.code() == StatusCode::kUnavailable) return status;
+  simdjson::dom::element answer;
+  if (status.isOk() && parser.parse(body).get(answer) == simdjson::SUCCESS) {
+    int64_t value = 0;
+    if (answer["default_cost"].get_int64().get(value) == simdjson::SUCCESS && value > 0)
+      default_cost = value;
+    simdjson::dom::array list;
+    if (answer["endpoint_costs"].get_array().get(list) == simdjson::SUCCESS) {
+      for (simdjson::dom::element entry : list) {
+        std::string_view method, path;
+        int64_t cost = 0;
+        if (entry["method"].get_string().get(method) == simdjson::SUCCESS && method == "GET" &&
+            entry["path"].get_string().get(path) == simdjson::SUCCESS &&
+            entry["cost"].get_int64().get(cost) == simdjson::SUCCESS && cost > 0) {
+          costs.emplace_back(std::string(path), static_cast<double>(cost));
+        }
+      }
+    }
+  } else if (status.code() == StatusCode::kUnauthenticated) {
+    return status;
+  }
+  client_->setRateLimit(static_cast<double>(refill), static_cast<double>(capacity),
+                        static_cast<double>(default_cost), std::move(costs));
+  context_->log(LogLevel::kInfo, "rate limit from the account: tier " + tier_name + ", " +
+                                     std::to_string(refill) + " read tokens/s, " +
+                                     std::to_string(default_cost) + " a read (" +
+                                     std::to_string(refill / default_cost) + " reads/s)");
+  return Status::ok();
+}
+
+void KalshiLiveSource::noteParse(const ParseNotes& notes) {
+  if (notes.legacy_direction) context_->addCounter("direction_from_legacy", notes.legacy_direction);
+  if (notes.rounded_values) context_->addCounter("values_rounded", notes.rounded_values);
+  if (notes.direction_conflicts) {
+    context_->addCounter("direction_conflicts", notes.direction_conflicts);
+    if (!warned_conflict_) {
+      warned_conflict_ = true;
+      context_->log(
+          LogLevel::kWarning,
+          "records whose outcome_side/book_side and action/side disagree: outcome_side was used "
+          "(the count is direction_conflicts in the run summary)");
+    }
+  }
+}
+
 Status KalshiLiveSource::fetchCutoff() {
   if (cutoff_trades_ts_) return Status::ok();
   std::string body, error;
-  Status status = client_->get("/historical/cutoff", {}, body, [this](const std::string& b, std::string& why) {
-    return parser_.looksComplete(b, nullptr, why);
-  });
+  Status status =
+      client_->get("/historical/cutoff", {}, body, [this](const std::string& b, std::string& why) {
+        return parser_.looksComplete(b, nullptr, why);
+      });
   if (!status.isOk()) return status;
   Record cutoff;
   if (!parser_.parseObject(body, nullptr, cutoffSchema(), cutoff, error)) {
@@ -315,7 +508,8 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
       }
     }
     pass.min_ts = start;
-    if (config_.since == "watermark" && stream == "orders" && stateInt(p + "max_ts") > 0 && haveOrdersTable()) {
+    if (config_.since == "watermark" && stream == "orders" && stateInt(p + "max_ts") > 0 &&
+        haveOrdersTable()) {
       // Orders change after they are created: read every order resting now, then the orders
       // created since the last pass; an order resting at the last pass and not now (canceled,
       // executed) moves the second phase's start back to its creation (see finishRestingPhase).
@@ -329,7 +523,8 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
     if (config_.since == "watermark" && stream == "orders") history_start = stateInt(p + "max_ts");
     // The historical endpoints hold what is older than the cutoff (~3 months back). Only ask for
     // the cutoff when the start point is old enough to possibly be behind it.
-    if (history_start > 0 && has_historical && (now - history_start) * 1000 > config_.history_check_ms) {
+    if (history_start > 0 && has_historical &&
+        (now - history_start) * 1000 > config_.history_check_ms) {
       if (Status status = fetchCutoff(); !status.isOk()) return status;
       const int64_t cutoff = stream == "orders" ? *cutoff_orders_ts_ : *cutoff_trades_ts_;
       want_historical = history_start < cutoff;
@@ -363,15 +558,19 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   std::string body;
   ParsedPage page;  // parsed by the validator: each page once
   const RecordSchema& schema = schemaFor(pass.stream);
-  Status status = client_->get(path, query, body, [this, array, &schema, &page](const std::string& b, std::string& why) {
-    return parser_.parseList(b, array, schema, page, why);
-  });
+  Status status = client_->get(
+      path, query, body, [this, array, &schema, &page](const std::string& b, std::string& why) {
+        return parser_.parseList(b, array, schema, page, why);
+      });
   if (!status.isOk()) return status;
   rejectAll(pass.stream, page);
+  noteParse(page.notes);
 
   bool phase_done = page.cursor.empty();
   if (!phase_done && !pass.seen_cursors.insert(page.cursor).second) {
-    return Status::failed("GET " + path + ": the API returned a cursor it had already returned (pagination would loop)");
+    return Status::failed(
+        "GET " + path +
+        ": the API returned a cursor it had already returned (pagination would loop)");
   }
   std::vector<Record> records;
   records.reserve(page.records.size());
@@ -387,7 +586,8 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
     }
     if (pass.stream == "orders" && record.get("status").ifString() &&
         record.get("status").asString() == "resting" && time > 0) {
-      pass.oldest_resting_ts = pass.oldest_resting_ts == 0 ? time : std::min(pass.oldest_resting_ts, time);
+      pass.oldest_resting_ts =
+          pass.oldest_resting_ts == 0 ? time : std::min(pass.oldest_resting_ts, time);
     }
     records.push_back(std::move(record));
   }
@@ -403,10 +603,12 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
     next_state_[p + "max_ts"] = std::to_string(max_ts);
     if (pass.stream == "orders") {
       // Next time, start at the oldest order still resting (its status can still change).
-      const int64_t next = pass.oldest_resting_ts > 0 ? std::min(pass.oldest_resting_ts, max_ts) : max_ts;
+      const int64_t next =
+          pass.oldest_resting_ts > 0 ? std::min(pass.oldest_resting_ts, max_ts) : max_ts;
       next_state_[p + "next_min_ts"] = std::to_string(next);
     }
-    for (const char* key : {"phases", "phase", "cursor", "pass_min_ts", "pass_max_ts", "pass_oldest_resting_ts"}) {
+    for (const char* key :
+         {"phases", "phase", "cursor", "pass_min_ts", "pass_max_ts", "pass_oldest_resting_ts"}) {
       next_state_[p + key] = "";
     }
   } else {
@@ -439,7 +641,8 @@ void KalshiLiveSource::finishRestingPhase(Pass& pass) {
   bool unknown_time = false;
   try {
     if (!cache_) throw std::runtime_error("not open");  // a resumed pass whose database went away
-    sqlite::Statement query(cache_->handle(), "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
+    sqlite::Statement query(cache_->handle(),
+                            "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
     while (query.step()) {
       if (pass.resting_seen.count(query.columnText(0))) continue;
       ++vanished;
@@ -453,8 +656,9 @@ void KalshiLiveSource::finishRestingPhase(Pass& pass) {
     }
   } catch (const std::exception& error) {
     unknown_time = true;
-    context_->log(LogLevel::kWarning, std::string("cannot read resting orders from '") + config_.cache_db +
-                                          "': " + error.what() + "; re-reading all live orders");
+    context_->log(LogLevel::kWarning, std::string("cannot read resting orders from '") +
+                                          config_.cache_db + "': " + error.what() +
+                                          "; re-reading all live orders");
   }
   pass.resting_seen.clear();
   if (unknown_time) {
@@ -463,7 +667,8 @@ void KalshiLiveSource::finishRestingPhase(Pass& pass) {
     pass.min_ts = std::min(pass.min_ts, oldest);
   }
   if (vanished > 0) {
-    context_->log(LogLevel::kDebug, std::to_string(vanished) + " order(s) no longer resting: reading orders from " +
+    context_->log(LogLevel::kDebug, std::to_string(vanished) +
+                                        " order(s) no longer resting: reading orders from " +
                                         std::to_string(pass.min_ts));
   }
 }
@@ -477,20 +682,23 @@ void KalshiLiveSource::rejectAll(const std::string& stream, const ParsedPage& pa
 void KalshiLiveSource::openCacheDb() {
   if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return;
   try {
-    cache_ = std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
+    cache_ =
+        std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
     if (!config_.metadata || !sqlite::tableExists(cache_->handle(), "kalshi_markets")) return;
     // Events are few (one per traded event) and spare a request each: load them all. Markets are
     // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
-    sqlite::Statement events(cache_->handle(),
-                             "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
-                             "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
+    sqlite::Statement events(
+        cache_->handle(),
+        "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
+        "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
     while (events.step()) {
       events_[events.columnText(0)] = events.columnText(1);
       series_categories_[events.columnText(1)] = events.columnText(2);
     }
     markets_cache_ = true;
   } catch (const std::exception& error) {
-    context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
+    context_->log(LogLevel::kWarning,
+                  "market cache in '" + config_.cache_db + "' not used: " + error.what());
     cache_.reset();
   }
 }
@@ -502,17 +710,24 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
     for (size_t start = 0; start < tickers.size(); start += kChunk) {
       const size_t count = std::min(kChunk, tickers.size() - start);
       std::string sql =
-          "SELECT ticker, event_ticker, series_ticker, series_category, title, market_type, status, result, "
-          "yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time FROM kalshi_markets WHERE ticker IN (?";
+          "SELECT ticker, event_ticker, series_ticker, series_category, title, market_type, "
+          "status, result, "
+          "yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time FROM kalshi_markets "
+          "WHERE ticker IN (?";
       for (size_t i = 1; i < count; ++i) sql += ",?";
       sql += ")";
       sqlite::Statement query(cache_->handle(), sql);
-      for (size_t i = 0; i < count; ++i) query.bindText(static_cast<int>(i + 1), tickers[start + i]);
+      for (size_t i = 0; i < count; ++i)
+        query.bindText(static_cast<int>(i + 1), tickers[start + i]);
       while (query.step()) {
-        auto text = [&](int column) { return query.columnIsNull(column) ? Value() : Value(query.columnText(column)); };
+        auto text = [&](int column) {
+          return query.columnIsNull(column) ? Value() : Value(query.columnText(column));
+        };
         auto decimal = [&](int column) {
           Decimal value;
-          return !query.columnIsNull(column) && Decimal::parse(query.columnText(column), value) ? Value(value) : Value();
+          return !query.columnIsNull(column) && Decimal::parse(query.columnText(column), value)
+                     ? Value(value)
+                     : Value();
         };
         const std::string series = query.columnText(2);
         if (series.empty()) continue;  // incomplete entry: fetch again
@@ -526,26 +741,31 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
         market.append("yes_ask_dollars", decimal(9));
         market.append("last_price_dollars", decimal(10));
         market.append("close_time",
-                      !query.columnIsNull(11) && Timestamp::parse(query.columnText(11), close) ? Value(close) : Value());
+                      !query.columnIsNull(11) && Timestamp::parse(query.columnText(11), close)
+                          ? Value(close)
+                          : Value());
         const std::string ticker = query.columnText(0);
         markets_[ticker] = MarketInfo{
-            marketRecord(ticker, query.columnText(1), series, query.columnText(3), &market), false, false};
+            marketRecord(ticker, query.columnText(1), series, query.columnText(3), &market), false,
+            false};
       }
     }
   } catch (const std::exception& error) {
-    context_->log(LogLevel::kWarning, "market cache in '" + config_.cache_db + "' not used: " + error.what());
+    context_->log(LogLevel::kWarning,
+                  "market cache in '" + config_.cache_db + "' not used: " + error.what());
     markets_cache_ = false;
   }
 }
 
-Status KalshiLiveSource::getObject(const std::string& path, const char* wrapper, const RecordSchema& schema,
-                                   Record& out, bool& found) {
+Status KalshiLiveSource::getObject(const std::string& path, const char* wrapper,
+                                   const RecordSchema& schema, Record& out, bool& found) {
   found = false;
   std::string body, error;
   Status status = client_->get(path, {}, body, [this](const std::string& b, std::string& why) {
     return parser_.looksComplete(b, nullptr, why);
   });
-  if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
+  if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated)
+    return status;
   if (status.isOk() && parser_.parseObject(body, wrapper, schema, out, error)) {
     found = true;
   } else {
@@ -567,22 +787,28 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
       if (!cursor.empty()) query.emplace_back("cursor", cursor);
       std::string body;
       ParsedPage page;  // parsed by the validator: each page once
-      Status status = client_->get("/markets", query, body, [this, &page](const std::string& b, std::string& why) {
-        return parser_.parseList(b, "markets", marketSchema(), page, why);
-      });
-      if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) return status;
+      Status status = client_->get(
+          "/markets", query, body, [this, &page](const std::string& b, std::string& why) {
+            return parser_.parseList(b, "markets", marketSchema(), page, why);
+          });
+      if (status.code() == StatusCode::kUnavailable ||
+          status.code() == StatusCode::kUnauthenticated)
+        return status;
       if (!status.isOk()) {
         // An API without the batch form: ask market by market from now on.
-        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" + status.message() +
+        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" +
+                                              status.message() +
                                               "): fetching market metadata one market at a time");
         batch_markets_ = false;
         break;
       }
       for (auto& market : page.records) {
-        if (const std::string* ticker = market.get("ticker").ifString()) found[*ticker] = std::move(market);
+        if (const std::string* ticker = market.get("ticker").ifString())
+          found[*ticker] = std::move(market);
       }
       cursor = page.cursor;
-      if (!cursor.empty() && !seen_cursors.insert(cursor).second) break;  // a loop: take what we have
+      if (!cursor.empty() && !seen_cursors.insert(cursor).second)
+        break;  // a loop: take what we have
     } while (!cursor.empty());
   }
   for (const auto& ticker : tickers) {
@@ -597,7 +823,8 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
       Poco::URI::encode(ticker, "/?#", encoded);
       metadata_error_.clear();
       for (const char* prefix : {"/markets/", "/historical/markets/"}) {
-        if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have); !status.isOk()) {
+        if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have);
+            !status.isOk()) {
           return status;
         }
         if (have) break;
@@ -605,7 +832,8 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
     }
     if (!have) {
       // An unknown or odd market must not stop the sync: record it uncategorised.
-      context_->log(LogLevel::kWarning, "no metadata for market " + ticker + ": " + metadata_error_);
+      context_->log(LogLevel::kWarning,
+                    "no metadata for market " + ticker + ": " + metadata_error_);
       markets_[ticker] = MarketInfo{marketRecord(ticker, "", "", "", nullptr), true, false};
       continue;
     }
@@ -613,8 +841,10 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
     if (Status status = resolveEvent(event_ticker); !status.isOk()) return status;
     const std::string& series_ticker = events_[event_ticker];
     const auto series = series_categories_.find(series_ticker);
-    const std::string category = series == series_categories_.end() ? std::string() : series->second;
-    markets_[ticker] = MarketInfo{marketRecord(ticker, event_ticker, series_ticker, category, &market), true, false};
+    const std::string category =
+        series == series_categories_.end() ? std::string() : series->second;
+    markets_[ticker] = MarketInfo{
+        marketRecord(ticker, event_ticker, series_ticker, category, &market), true, false};
   }
   return Status::ok();
 }
@@ -625,22 +855,28 @@ Status KalshiLiveSource::resolveEvent(const std::string& event_ticker) {
   Poco::URI::encode(event_ticker, "/?#", encoded);
   Record event;
   bool have = false;
-  if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have); !status.isOk()) {
+  if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have);
+      !status.isOk()) {
     return status;
   }
   std::string series_ticker;
   if (have) {
     series_ticker = event.get("series_ticker").asString();
   } else {
-    context_->log(LogLevel::kWarning, "no event metadata for " + event_ticker + ": " + metadata_error_);
+    context_->log(LogLevel::kWarning,
+                  "no event metadata for " + event_ticker + ": " + metadata_error_);
   }
-  if (!series_ticker.empty() && series_categories_.find(series_ticker) == series_categories_.end()) {
+  if (!series_ticker.empty() &&
+      series_categories_.find(series_ticker) == series_categories_.end()) {
     Poco::URI::encode(series_ticker, "/?#", encoded = "");
     Record series;
-    if (Status status = getObject("/series/" + encoded, "series", seriesSchema(), series, have); !status.isOk()) {
+    if (Status status = getObject("/series/" + encoded, "series", seriesSchema(), series, have);
+        !status.isOk()) {
       return status;
     }
-    if (!have) context_->log(LogLevel::kWarning, "no series metadata for " + series_ticker + ": " + metadata_error_);
+    if (!have)
+      context_->log(LogLevel::kWarning,
+                    "no series metadata for " + series_ticker + ": " + metadata_error_);
     series_categories_[series_ticker] = have ? series.get("category").asString() : "";
   }
   events_[event_ticker] = series_ticker;
@@ -664,12 +900,13 @@ Status KalshiLiveSource::resolveMetadata(const std::vector<Record>& records, boo
   }));
   // To fetch: unknown anywhere, or (open positions, marked at the market's current price) not
   // refreshed in this run yet.
-  const std::vector<std::string> wanted = tickersWhere([&](const Record& record, const std::string& ticker) {
-    auto it = markets_.find(ticker);
-    if (it == markets_.end()) return true;
-    const Decimal* position = refresh_prices ? record.get("position_fp").ifDecimal() : nullptr;
-    return position && !position->isZero() && !it->second.fresh;
-  });
+  const std::vector<std::string> wanted =
+      tickersWhere([&](const Record& record, const std::string& ticker) {
+        auto it = markets_.find(ticker);
+        if (it == markets_.end()) return true;
+        const Decimal* position = refresh_prices ? record.get("position_fp").ifDecimal() : nullptr;
+        return position && !position->isZero() && !it->second.fresh;
+      });
   if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
   Batch markets;
   markets.stream = "markets";

@@ -10,6 +10,12 @@
 //                or since the oldest order that stopped resting, whichever is older)
 //   fills        fills since the start point (live endpoint, then /historical/fills if needed)
 //   settlements  settlements since the start point
+//   transfers    every deposit and withdrawal (GET /portfolio/deposits, /portfolio/withdrawals; a
+//                404 counts as none) and every transfer between subaccounts
+//                (/portfolio/subaccounts/transfers), read in full each run (they are few and their
+//                status changes): rows of kalshi_transfers (id, direction deposit | withdrawal |
+//                subaccount_transfer, status, type, amount_cents, fee_cents, created_at,
+//                finalized_at, subaccount, from_subaccount, to_subaccount)
 //   markets      metadata for every ticker the other streams mention, emitted BEFORE the batch
 //                that first mentions it (ticker, event_ticker, series_ticker, series_category as
 //                the exchange names it, status, result, prices...)
@@ -21,6 +27,13 @@
 //   N / Nd     the last N days (a duration such as 12h also works)
 // Live pages are read before historical ones: records only ever move from live to historical, so
 // a cutoff that advances mid-run can cause a duplicate (upserted away) but never a gap.
+//
+// Records are taken as real responses come (api_parser.h): a run that needed the legacy direction
+// counts `direction_from_legacy`, one whose two vocabularies disagreed `direction_conflicts` (with
+// one warning per run), rounded sub-precision values `values_rounded`.
+//
+// Rate limit: `rate_limit: auto` (the default) sizes the client's token bucket from the account
+// once per run (GET /account/limits, /account/endpoint_costs); a tier or reads per second override.
 //
 // State (committed with the rows): per stream the watermark (`fills.max_ts`...) and, while a pass
 // is under way, its cursor, phase and start point, so a crashed backfill resumes at the page it
@@ -53,13 +66,15 @@ struct LiveSourceConfig {
   std::string since = "watermark";
   int page_size = 1000;
   bool open_positions_only = false;  // positions: open (count_filter=position)
+  bool rate_limit_auto = false;      // size the limiter from GET /account/limits
   bool metadata = true;
-  std::string cache_db;             // SQLite file with a kalshi_markets table (optional)
+  std::string cache_db;  // SQLite file with a kalshi_markets table (optional)
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
 };
 
 // Resolves credentials per `auth` (reading KALSHI_* variables when options are empty).
-Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out, std::string& warning);
+Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
+                         std::string& warning);
 
 class KalshiLiveSource final : public Source {
  public:
@@ -75,16 +90,16 @@ class KalshiLiveSource final : public Source {
  private:
   // One paged read of an endpoint, possibly in two phases (live, then historical).
   struct Pass {
-    std::string stream;                // orders | fills | settlements
-    std::vector<std::string> phases;   // e.g. {"live", "historical"}
+    std::string stream;               // orders | fills | settlements
+    std::vector<std::string> phases;  // e.g. {"live", "historical"}
     size_t phase = 0;
     std::string cursor;
-    int64_t min_ts = 0;                // 0 = no lower bound
-    int64_t pass_max_ts = 0;           // newest record seen in this pass (unix s)
-    int64_t oldest_resting_ts = 0;     // orders: oldest resting order's creation (unix s)
+    int64_t min_ts = 0;             // 0 = no lower bound
+    int64_t pass_max_ts = 0;        // newest record seen in this pass (unix s)
+    int64_t oldest_resting_ts = 0;  // orders: oldest resting order's creation (unix s)
     bool started = false;
     bool done = false;
-    std::set<std::string> seen_cursors;  // a cursor seen twice in one pass means a loop
+    std::set<std::string> seen_cursors;            // a cursor seen twice in one pass means a loop
     std::unordered_set<std::string> resting_seen;  // orders: ids read in the "resting" phase
   };
   // Orders in watermark mode (with cache_db holding kalshi_orders): phase "resting" reads every
@@ -97,6 +112,12 @@ class KalshiLiveSource final : public Source {
   Status readPage(Pass& pass, Batch& batch);
   Status readBalance(Batch& batch);
   Status readPositions(Batch& batch);
+  Status readTransfers(Batch& batch);
+  // rate_limit: auto. Only kUnavailable / kUnauthenticated stop the run; anything else keeps the
+  // Basic tier with a warning.
+  Status sizeRateLimitFromAccount();
+  // Adds a page's ParseNotes to the run summary (and warns once per run about conflicts).
+  void noteParse(const ParseNotes& notes);
   Status fetchCutoff();
   // Metadata requests: markets in batches (GET /markets?tickers=a,b,...; one by one, live then
   // /historical/markets/{ticker}, for any the list leaves out), then each new event once
@@ -108,8 +129,8 @@ class KalshiLiveSource final : public Source {
   Status fetchMarkets(const std::vector<std::string>& tickers);
   Status resolveEvent(const std::string& event_ticker);
   // GET of one object; `found` false (and metadata_error_ set) on any error but the two above.
-  Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema, Record& out,
-                   bool& found);
+  Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema,
+                   Record& out, bool& found);
   // cache_db (one read-only connection, cache_): kalshi_markets rows stand in for metadata
   // requests (events loaded at open, markets looked up per page); kalshi_orders says which
   // orders were resting.
@@ -124,7 +145,7 @@ class KalshiLiveSource final : public Source {
   SourceContext* context_ = nullptr;
   std::unique_ptr<ApiClient> client_;
   PageParser parser_;
-  StateMap state_;                    // what checkpoint() reports
+  StateMap state_;  // what checkpoint() reports
   std::deque<std::string> pending_streams_;
   std::optional<Pass> pass_;
   std::string positions_cursor_;
@@ -140,17 +161,18 @@ class KalshiLiveSource final : public Source {
   std::optional<int64_t> cutoff_trades_ts_, cutoff_orders_ts_;
 
   struct MarketInfo {
-    Record record;        // the `markets` stream record, until emitted
-    bool fresh = false;   // fetched in this run (not from the cache)
-    bool emitted = false; // handed out in this run
+    Record record;         // the `markets` stream record, until emitted
+    bool fresh = false;    // fetched in this run (not from the cache)
+    bool emitted = false;  // handed out in this run
   };
-  std::unordered_map<std::string, MarketInfo> markets_;        // tickers this run has met
-  std::map<std::string, std::string> events_;                  // event -> series ("" if unknown)
-  std::map<std::string, std::string> series_categories_;       // series -> category
-  std::unique_ptr<sqlite::Database> cache_;                    // cache_db, read-only
-  bool markets_cache_ = false;                                 // cache_ has kalshi_markets
-  bool batch_markets_ = true;       // false once GET /markets?tickers= proved unusable
-  std::string metadata_error_;      // why the last getObject() found nothing
+  std::unordered_map<std::string, MarketInfo> markets_;   // tickers this run has met
+  std::map<std::string, std::string> events_;             // event -> series ("" if unknown)
+  std::map<std::string, std::string> series_categories_;  // series -> category
+  std::unique_ptr<sqlite::Database> cache_;               // cache_db, read-only
+  bool markets_cache_ = false;                            // cache_ has kalshi_markets
+  bool batch_markets_ = true;   // false once GET /markets?tickers= proved unusable
+  std::string metadata_error_;  // why the last getObject() found nothing
+  bool warned_conflict_ = false;
 };
 
 }  // namespace kalshi

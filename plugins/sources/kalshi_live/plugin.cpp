@@ -1,4 +1,6 @@
 // Wiring for the kalshi_live source: options, validation, registration.
+#include "kalshi_direct/plugin.h"
+
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include "kalshi_direct/plugin.h"
 #include "kalshi_live_source.h"
 
 namespace kalshi_direct {
@@ -18,17 +19,20 @@ namespace {
 using kalshi::KalshiLiveSource;
 using kalshi::LiveSourceConfig;
 
-const std::vector<std::string> kStreams = {"balance", "positions", "orders", "fills", "settlements"};
+const std::vector<std::string> kStreams = {"balance", "positions",   "orders",
+                                           "fills",   "settlements", "transfers"};
 
 Status invalid(const Options& options, const std::string& name, const std::string& message) {
-  return Status::invalidConfig(options.location(name).toString() + ": source 'kalshi_live': " + message);
+  return Status::invalidConfig(options.location(name).toString() +
+                               ": source 'kalshi_live': " + message);
 }
 
 class KalshiLiveFactory final : public SourceFactory {
  public:
   std::string name() const override { return "kalshi_live"; }
   std::string description() const override {
-    return "Reads balance, positions, orders, fills and settlements from the Kalshi trade API v2";
+    return "Reads balance, positions, orders, fills, settlements and transfers from the Kalshi "
+           "trade API v2";
   }
   std::vector<OptionSpec> options() const override {
     return {
@@ -38,54 +42,77 @@ class KalshiLiveFactory final : public SourceFactory {
         OptionSpec("auth", OptionType::kEnum)
             .allowed({"auto", "rsa_pss", "bearer", "none"})
             .defaultValue("auto")
-            .help("auto: rsa_pss when KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or KALSHI_PRIVATE_KEY) "
+            .help("auto: rsa_pss when KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH (or "
+                  "KALSHI_PRIVATE_KEY) "
                   "are set, else bearer with KALSHI_API_KEY"),
-        OptionSpec("key_id", OptionType::kString).secret().help("RSA-PSS key id (default: $KALSHI_API_KEY_ID)"),
+        OptionSpec("key_id", OptionType::kString)
+            .secret()
+            .help("RSA-PSS key id (default: $KALSHI_API_KEY_ID)"),
         OptionSpec("private_key_path", OptionType::kString)
             .help("PEM private key file, PKCS#1 or PKCS#8 (default: $KALSHI_PRIVATE_KEY_PATH)"),
         OptionSpec("private_key", OptionType::kString)
             .secret()
             .help("PEM private key text, \\n escapes allowed (default: $KALSHI_PRIVATE_KEY)"),
-        OptionSpec("api_key", OptionType::kString).secret().help("bearer token (default: $KALSHI_API_KEY)"),
+        OptionSpec("api_key", OptionType::kString)
+            .secret()
+            .help("bearer token (default: $KALSHI_API_KEY)"),
         OptionSpec("api_key_file", OptionType::kString)
             .help("file whose first line is the bearer token (default: $KALSHI_API_KEY_FILE)"),
         OptionSpec("streams", OptionType::kStringList)
-            .help("any of balance, positions, orders, fills, settlements (default: all; markets follow "
-                  "automatically)"),
+            .help("any of balance, positions, orders, fills, settlements, transfers (default: all; "
+                  "markets "
+                  "follow automatically)"),
         OptionSpec("since", OptionType::kString)
             .defaultValue("watermark")
-            .help("watermark (after the last sync), all (full history incl. /historical), N (days) or a duration like 7d"),
+            .help("watermark (after the last sync), all (full history incl. /historical), N (days) "
+                  "or a duration like 7d"),
         OptionSpec("rate_limit", OptionType::kAny)
-            .help("a tier (basic|advanced|expert|premier|prime), reads per second, off, or {tier: ..} / "
-                  "{reads_per_second: N} / {tokens_per_second: N, read_cost: 10} (default: basic, 20 reads/s)"),
-        OptionSpec("page_size", OptionType::kInt).defaultValue("1000").help("records per request, 1..1000"),
-        OptionSpec("connect_timeout", OptionType::kDuration).defaultValue("10s").help("TCP/TLS connect timeout"),
-        OptionSpec("read_timeout", OptionType::kDuration).defaultValue("30s").help("timeout waiting for a response"),
+            .help(
+                "auto (from GET /account/limits and /account/endpoint_costs, once per run), a tier "
+                "(basic|advanced|expert|premier|prime), reads per second, off, or {tier: ..} / "
+                "{reads_per_second: N} / {tokens_per_second: N, read_cost: 10} (default: auto)"),
+        OptionSpec("page_size", OptionType::kInt)
+            .defaultValue("1000")
+            .help("records per request, 1..1000"),
+        OptionSpec("connect_timeout", OptionType::kDuration)
+            .defaultValue("10s")
+            .help("TCP/TLS connect timeout"),
+        OptionSpec("read_timeout", OptionType::kDuration)
+            .defaultValue("30s")
+            .help("timeout waiting for a response"),
         OptionSpec("max_attempts", OptionType::kInt)
             .defaultValue("8")
             .help("tries per request on 429/5xx/network errors, including the first"),
         OptionSpec("max_retry_time", OptionType::kDuration)
             .defaultValue("2m")
             .help("stop retrying a request after this long; the API then counts as unavailable"),
-        OptionSpec("insecure", OptionType::kBool).defaultValue("false").help("skip TLS certificate checks (warns)"),
-        OptionSpec("ca_file", OptionType::kString).help("PEM file of CA certificates to trust instead of the system's"),
+        OptionSpec("insecure", OptionType::kBool)
+            .defaultValue("false")
+            .help("skip TLS certificate checks (warns)"),
+        OptionSpec("ca_file", OptionType::kString)
+            .help("PEM file of CA certificates to trust instead of the system's"),
         OptionSpec("positions", OptionType::kEnum)
             .allowed({"all", "open"})
             .defaultValue("all")
-            .help("all: every market the account traded (Kalshi's realized P&L for each, reconciled); "
-                  "open: only non-zero positions (count_filter=position), one request for most accounts"),
+            .help("all: every market the account traded (Kalshi's realized P&L for each, "
+                  "reconciled); "
+                  "open: only non-zero positions (count_filter=position), one request for most "
+                  "accounts"),
         OptionSpec("metadata", OptionType::kBool)
             .defaultValue("true")
-            .help("look up market -> event -> series (category, prices) for every ticker; emits the markets stream"),
+            .help("look up market -> event -> series (category, prices) for every ticker; emits "
+                  "the markets stream"),
         OptionSpec("cache_db", OptionType::kString)
-            .help("SQLite file whose kalshi_markets table caches metadata between runs (usually the pipeline's db)"),
+            .help("SQLite file whose kalshi_markets table caches metadata between runs (usually "
+                  "the pipeline's db)"),
     };
   }
   std::vector<std::string> streams(const Options& options) const override {
     std::vector<std::string> result;
     const auto configured = streamsOption(options);
     for (const auto& stream : kStreams) {
-      if (std::find(configured.begin(), configured.end(), stream) != configured.end()) result.push_back(stream);
+      if (std::find(configured.begin(), configured.end(), stream) != configured.end())
+        result.push_back(stream);
     }
     if (options.getBool("metadata", true)) result.push_back("markets");
     return result;
@@ -100,22 +127,25 @@ class KalshiLiveFactory final : public SourceFactory {
   Status create(const Options& options, SourcePtr& out) const override {
     LiveSourceConfig config;
     if (Status status = buildConfig(options, config); !status.isOk()) return status;
-    // Credentials are checked now, before any database is opened: a run without them writes nothing.
+    // Credentials are checked now, before any database is opened: a run without them writes
+    // nothing.
     kalshi::AuthenticatorPtr auth;
     std::string warning;
     const char* key_path_env = std::getenv("KALSHI_PRIVATE_KEY_PATH");
     const std::string key_path = !config.private_key_path.empty() ? config.private_key_path
-                                 : key_path_env                    ? key_path_env
-                                                                   : "";
+                                 : key_path_env                   ? key_path_env
+                                                                  : "";
     std::error_code ec;
     if (config.auth != "none" && !key_path.empty() && std::filesystem::is_directory(key_path, ec)) {
-      return Status::invalidConfig(options.stageLocation().toString() + ": source 'kalshi_live': the private key path '" +
-                                   key_path + "' is a directory; set KALSHI_PRIVATE_KEY_PATH (or private_key_path) "
-                                   "to the PEM key file");
+      return Status::invalidConfig(
+          options.stageLocation().toString() + ": source 'kalshi_live': the private key path '" +
+          key_path +
+          "' is a directory; set KALSHI_PRIVATE_KEY_PATH (or private_key_path) "
+          "to the PEM key file");
     }
     if (Status status = kalshi::makeAuthenticator(config, auth, warning); !status.isOk()) {
-      return Status::invalidConfig(options.stageLocation().toString() + ": source 'kalshi_live': " +
-                                   status.message());
+      return Status::invalidConfig(options.stageLocation().toString() +
+                                   ": source 'kalshi_live': " + status.message());
     }
     out = std::make_unique<KalshiLiveSource>(std::move(config));
     return Status::ok();
@@ -127,7 +157,8 @@ class KalshiLiveFactory final : public SourceFactory {
     try {
       Poco::URI uri(config.client.base_url);
       if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
-        return invalid(options, "base_url", "base_url '" + config.client.base_url + "' must be an http(s) URL");
+        return invalid(options, "base_url",
+                       "base_url '" + config.client.base_url + "' must be an http(s) URL");
       }
     } catch (const std::exception&) {
       return invalid(options, "base_url", "base_url '" + config.client.base_url + "' is not a URL");
@@ -141,16 +172,19 @@ class KalshiLiveFactory final : public SourceFactory {
     config.streams = streamsOption(options);
     for (const auto& stream : config.streams) {
       if (std::find(kStreams.begin(), kStreams.end(), stream) == kStreams.end()) {
-        return invalid(options, "streams", "unknown stream '" + stream +
-                                               "' (valid: balance, positions, orders, fills, settlements)");
+        return invalid(options, "streams",
+                       "unknown stream '" + stream +
+                           "' (valid: balance, positions, orders, fills, settlements, transfers)");
       }
     }
     config.since = options.getString("since");
     int64_t number = 0, millis = 0;
     if (config.since != "watermark" && config.since != "all" &&
-        !(parseInt(config.since, number) && number > 0) && !parseDurationMillis(config.since, millis)) {
-      return invalid(options, "since", "since must be watermark, all, a number of days or a duration like 7d, not '" +
-                                           config.since + "'");
+        !(parseInt(config.since, number) && number > 0) &&
+        !parseDurationMillis(config.since, millis)) {
+      return invalid(options, "since",
+                     "since must be watermark, all, a number of days or a duration like 7d, not '" +
+                         config.since + "'");
     }
     config.page_size = static_cast<int>(options.getInt("page_size"));
     if (config.page_size < 1 || config.page_size > 1000) {
@@ -158,7 +192,8 @@ class KalshiLiveFactory final : public SourceFactory {
     }
     config.client.connect_timeout_ms = options.getDurationMillis("connect_timeout");
     config.client.read_timeout_ms = options.getDurationMillis("read_timeout");
-    config.client.max_attempts = static_cast<int>(std::max<int64_t>(1, options.getInt("max_attempts")));
+    config.client.max_attempts =
+        static_cast<int>(std::max<int64_t>(1, options.getInt("max_attempts")));
     config.client.max_retry_time_ms = options.getDurationMillis("max_retry_time");
     config.client.insecure = options.getBool("insecure");
     config.client.ca_file = options.getString("ca_file");
@@ -176,44 +211,56 @@ class KalshiLiveFactory final : public SourceFactory {
     const ConfigValue* value = options.find("rate_limit");
     config.client.tokens_per_second = kalshi::RateLimiter::tierTokensPerSecond("basic");
     config.client.read_cost = 10;
+    config.rate_limit_auto = !value;
     if (!value) return Status::ok();
     if (value->isScalar()) {
       // Scalar forms: a tier name, "off", or reads per second.
       const std::string& text = value->text();
       Decimal reads;
-      if (text == "off") {
+      if (text == "auto") {
+        config.rate_limit_auto = true;
+      } else if (text == "off") {
         config.client.tokens_per_second = 0;
       } else if (kalshi::RateLimiter::tierTokensPerSecond(text) > 0) {
         config.client.tokens_per_second = kalshi::RateLimiter::tierTokensPerSecond(text);
       } else if (Decimal::parse(text, reads) && reads.sign() > 0) {
         config.client.tokens_per_second = std::stod(reads.toString()) * config.client.read_cost;
       } else {
-        return invalid(options, "rate_limit", "rate_limit must be a tier (basic, advanced, expert, premier, prime), "
-                                              "off, a number of reads per second, or a map; not '" + text + "'");
+        return invalid(options, "rate_limit",
+                       "rate_limit must be auto, a tier (basic, advanced, expert, premier, "
+                       "prime), off, a number of reads per second, or a map; not '" +
+                           text + "'");
       }
       return Status::ok();
     }
-    if (!value->isMap()) return invalid(options, "rate_limit", "rate_limit must be off or a map such as {tier: basic}");
+    if (!value->isMap())
+      return invalid(options, "rate_limit",
+                     "rate_limit must be off or a map such as {tier: basic}");
     for (const auto& entry : value->entries()) {
       if (entry.key == "tier") {
         const double tokens = kalshi::RateLimiter::tierTokensPerSecond(entry.value.text());
         if (tokens <= 0) {
-          return invalid(options, "rate_limit", "unknown tier '" + entry.value.text() +
-                                                    "' (valid: basic, advanced, expert, premier, prime)");
+          return invalid(options, "rate_limit",
+                         "unknown tier '" + entry.value.text() +
+                             "' (valid: basic, advanced, expert, premier, prime)");
         }
         config.client.tokens_per_second = tokens;
-      } else if (entry.key == "reads_per_second" || entry.key == "tokens_per_second" || entry.key == "read_cost") {
+      } else if (entry.key == "reads_per_second" || entry.key == "tokens_per_second" ||
+                 entry.key == "read_cost") {
         Decimal number;
-        if (!entry.value.isScalar() || !Decimal::parse(entry.value.text(), number) || number.sign() < 0) {
+        if (!entry.value.isScalar() || !Decimal::parse(entry.value.text(), number) ||
+            number.sign() < 0) {
           return invalid(options, "rate_limit", entry.key + " must be a non-negative number");
         }
         const double parsed = std::stod(number.toString());  // a rate, not money: double is fine
-        if (entry.key == "reads_per_second") config.client.tokens_per_second = parsed * config.client.read_cost;
+        if (entry.key == "reads_per_second")
+          config.client.tokens_per_second = parsed * config.client.read_cost;
         if (entry.key == "tokens_per_second") config.client.tokens_per_second = parsed;
         if (entry.key == "read_cost") config.client.read_cost = parsed > 0 ? parsed : 10;
       } else {
-        return invalid(options, "rate_limit", "unknown key '" + entry.key +
-                                                  "' (valid: tier, reads_per_second, tokens_per_second, read_cost)");
+        return invalid(options, "rate_limit",
+                       "unknown key '" + entry.key +
+                           "' (valid: tier, reads_per_second, tokens_per_second, read_cost)");
       }
     }
     return Status::ok();
