@@ -575,7 +575,6 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.kv_dollars("previous_yes_bid_dollars", bid);
   w.kv_dollars("previous_yes_ask_dollars", ask);
   w.kv_dollars("previous_price_dollars", m.price);
-  w.kv_dollars("liquidity_dollars", 0);
   if (finalized) {
     const Micros sv = m.result == MarketResult::Scalar ? m.value_cents * kMicrosPerCent
                       : m.result == MarketResult::Yes  ? kMicrosPerDollar
@@ -618,6 +617,7 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.kv("step", m.tick == 1'000 ? "0.0010" : "0.0100");
   w.end_object();
   w.end_array();
+  w.kv("settlement_bounds_type", "default");  // no settlement bounds (3.34.0)
   w.kv_bool("is_provisional", false);
   if (!h1) w.kv_i64("exchange_index", 0);
   w.end_object();
@@ -668,12 +668,12 @@ bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested
   w.kv("series_ticker", S.ticker);
   w.kv("sub_title", ev.sub_title);
   w.kv("title", ev.title);
-  w.kv("collateral_return_type", "binary");
+  // 3.34.0: MECNET for mutually exclusive markets, "" for no collateral-return netting.
+  w.kv("collateral_return_type", ev.mutually_exclusive ? "MECNET" : "");
   w.kv_bool("mutually_exclusive", ev.mutually_exclusive);
   w.kv("category", S.category);
   w.kv_time("strike_date", ev.strike_us, false);
   w.kv_null("strike_period");
-  w.kv_bool("available_on_brokers", false);
   w.key("settlement_sources");
   w.begin_array();
   w.begin_object();
@@ -716,6 +716,10 @@ bool GeneratedAccount::render_series(const std::string& series_ticker, std::stri
     w.kv("frequency", S.frequency);
     w.kv("title", S.title);
     w.kv("category", S.category);
+    w.key("categories");  // required since 3.34.0: the discovery categories
+    w.begin_array();
+    w.str(S.category);
+    w.end_array();
     w.key("tags");
     w.begin_array();
     for (const char* t : S.tags) w.str(t);
