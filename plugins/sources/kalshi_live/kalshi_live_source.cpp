@@ -774,112 +774,162 @@ Status KalshiLiveSource::getObject(const std::string& path, const char* wrapper,
   return Status::ok();
 }
 
-Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
-  std::unordered_map<std::string, Record> found;
-  for (size_t start = 0; start < tickers.size() && batch_markets_; start += kMarketsPerRequest) {
-    const size_t end = std::min(tickers.size(), start + kMarketsPerRequest);
+Status KalshiLiveSource::fetchList(const std::string& path, const char* array,
+                                   const RecordSchema& schema, const std::vector<std::string>& keys,
+                                   const char* key_field,
+                                   std::unordered_map<std::string, Record>& found, bool& usable) {
+  for (size_t start = 0; start < keys.size() && usable; start += kTickersPerRequest) {
+    const size_t end = std::min(keys.size(), start + kTickersPerRequest);
     std::string list;
-    for (size_t i = start; i < end; ++i) list += (i == start ? "" : ",") + tickers[i];
+    for (size_t i = start; i < end; ++i) list += (i == start ? "" : ",") + keys[i];
     std::string cursor;
     std::set<std::string> seen_cursors;
     do {
-      Query query{{"tickers", list}, {"limit", std::to_string(kMarketsPerRequest)}};
+      Query query{{"tickers", list}, {"limit", std::to_string(kTickersPerRequest)}};
       if (!cursor.empty()) query.emplace_back("cursor", cursor);
       std::string body;
       ParsedPage page;  // parsed by the validator: each page once
-      Status status = client_->get(
-          "/markets", query, body, [this, &page](const std::string& b, std::string& why) {
-            return parser_.parseList(b, "markets", marketSchema(), page, why);
-          });
+      Status status = client_->get(path, query, body, [&](const std::string& b, std::string& why) {
+        return parser_.parseList(b, array, schema, page, why);
+      });
       if (status.code() == StatusCode::kUnavailable ||
           status.code() == StatusCode::kUnauthenticated)
         return status;
       if (!status.isOk()) {
-        // An API without the batch form: ask market by market from now on.
-        context_->log(LogLevel::kWarning, "GET /markets?tickers=... not usable (" +
-                                              status.message() +
-                                              "): fetching market metadata one market at a time");
-        batch_markets_ = false;
+        // An API without the batch form: ask one by one from now on.
+        context_->log(LogLevel::kWarning, "GET " + path + "?tickers=... not usable (" +
+                                              status.message() + "): asking one at a time");
+        usable = false;
         break;
       }
-      for (auto& market : page.records) {
-        if (const std::string* ticker = market.get("ticker").ifString())
-          found[*ticker] = std::move(market);
+      for (auto& record : page.records) {
+        if (const std::string* key = record.get(key_field).ifString())
+          found[*key] = std::move(record);
       }
       cursor = page.cursor;
       if (!cursor.empty() && !seen_cursors.insert(cursor).second)
         break;  // a loop: take what we have
     } while (!cursor.empty());
   }
+  return Status::ok();
+}
+
+Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
+  // Markets: live ones in batches; those settled before the historical cutoff are only under
+  // /historical/markets, also in batches; one by one only where a batch form is not usable.
+  std::unordered_map<std::string, Record> found;
+  if (Status s = fetchList("/markets", "markets", marketSchema(), tickers, "ticker", found,
+                           batch_markets_);
+      !s.isOk()) {
+    return s;
+  }
+  std::vector<std::string> missing;
   for (const auto& ticker : tickers) {
+    if (!found.count(ticker)) missing.push_back(ticker);
+  }
+  if (Status s = fetchList("/historical/markets", "markets", marketSchema(), missing, "ticker",
+                           found, batch_historical_markets_);
+      !s.isOk()) {
+    return s;
+  }
+  for (const auto& ticker : missing) {
+    if (found.count(ticker)) continue;
+    std::string encoded;
+    Poco::URI::encode(ticker, "/?#", encoded);
+    metadata_error_.clear();
     Record market;
     bool have = false;
-    if (auto it = found.find(ticker); it != found.end()) {
-      market = std::move(it->second);
-      have = true;
-    } else {
-      // Not in the list: markets settled before the historical cutoff are only served one by one.
-      std::string encoded;
-      Poco::URI::encode(ticker, "/?#", encoded);
-      metadata_error_.clear();
-      for (const char* prefix : {"/markets/", "/historical/markets/"}) {
-        if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have);
-            !status.isOk()) {
-          return status;
-        }
-        if (have) break;
+    for (const char* prefix : {"/markets/", "/historical/markets/"}) {
+      if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have);
+          !status.isOk()) {
+        return status;
       }
+      if (have) break;
     }
-    if (!have) {
+    if (have) {
+      found[ticker] = std::move(market);
+    } else {
       // An unknown or odd market must not stop the sync: record it uncategorised.
       context_->log(LogLevel::kWarning,
                     "no metadata for market " + ticker + ": " + metadata_error_);
+    }
+  }
+
+  // Events (series of each market), in batches; then each new series once.
+  std::vector<std::string> events;
+  for (const auto& [ticker, market] : found) {
+    const std::string& event_ticker = market.get("event_ticker").asString();
+    if (!events_.count(event_ticker) &&
+        std::find(events.begin(), events.end(), event_ticker) == events.end()) {
+      events.push_back(event_ticker);
+    }
+  }
+  if (Status status = resolveEvents(events); !status.isOk()) return status;
+
+  for (const auto& ticker : tickers) {
+    auto it = found.find(ticker);
+    if (it == found.end()) {
       markets_[ticker] = MarketInfo{marketRecord(ticker, "", "", "", nullptr), true, false};
       continue;
     }
-    const std::string event_ticker = market.get("event_ticker").asString();
-    if (Status status = resolveEvent(event_ticker); !status.isOk()) return status;
+    const std::string event_ticker = it->second.get("event_ticker").asString();
     const std::string& series_ticker = events_[event_ticker];
     const auto series = series_categories_.find(series_ticker);
     const std::string category =
         series == series_categories_.end() ? std::string() : series->second;
     markets_[ticker] = MarketInfo{
-        marketRecord(ticker, event_ticker, series_ticker, category, &market), true, false};
+        marketRecord(ticker, event_ticker, series_ticker, category, &it->second), true, false};
   }
   return Status::ok();
 }
 
-Status KalshiLiveSource::resolveEvent(const std::string& event_ticker) {
-  if (events_.find(event_ticker) != events_.end()) return Status::ok();
-  std::string encoded;
-  Poco::URI::encode(event_ticker, "/?#", encoded);
-  Record event;
-  bool have = false;
-  if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have);
-      !status.isOk()) {
-    return status;
+Status KalshiLiveSource::resolveEvents(const std::vector<std::string>& event_tickers) {
+  std::unordered_map<std::string, Record> found;
+  if (Status s = fetchList("/events", "events", eventSchema(), event_tickers, "event_ticker", found,
+                           batch_events_);
+      !s.isOk()) {
+    return s;
   }
-  std::string series_ticker;
-  if (have) {
-    series_ticker = event.get("series_ticker").asString();
-  } else {
-    context_->log(LogLevel::kWarning,
-                  "no event metadata for " + event_ticker + ": " + metadata_error_);
-  }
-  if (!series_ticker.empty() &&
-      series_categories_.find(series_ticker) == series_categories_.end()) {
-    Poco::URI::encode(series_ticker, "/?#", encoded = "");
-    Record series;
-    if (Status status = getObject("/series/" + encoded, "series", seriesSchema(), series, have);
-        !status.isOk()) {
-      return status;
+  for (const auto& event_ticker : event_tickers) {
+    auto it = found.find(event_ticker);
+    Record event;
+    bool have = it != found.end();
+    if (have) {
+      event = std::move(it->second);
+    } else {
+      std::string encoded;
+      Poco::URI::encode(event_ticker, "/?#", encoded);
+      if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have);
+          !status.isOk()) {
+        return status;
+      }
+      if (!have)
+        context_->log(LogLevel::kWarning,
+                      "no event metadata for " + event_ticker + ": " + metadata_error_);
     }
-    if (!have)
-      context_->log(LogLevel::kWarning,
-                    "no series metadata for " + series_ticker + ": " + metadata_error_);
-    series_categories_[series_ticker] = have ? series.get("category").asString() : "";
+    const std::string series_ticker = have ? event.get("series_ticker").asString() : std::string();
+    if (!series_ticker.empty() &&
+        series_categories_.find(series_ticker) == series_categories_.end()) {
+      // Series are few and never change category: asked once, then cached (kalshi_markets).
+      std::string encoded;
+      Poco::URI::encode(series_ticker, "/?#", encoded);
+      Record series;
+      bool have_series = false;
+      if (Status status =
+              getObject("/series/" + encoded, "series", seriesSchema(), series, have_series);
+          !status.isOk()) {
+        return status;
+      }
+      if (!have_series) {
+        context_->log(LogLevel::kWarning,
+                      "no series metadata for " + series_ticker + ": " + metadata_error_);
+      }
+      const Value& category = series.get("category");
+      series_categories_[series_ticker] =
+          have_series && !category.isNull() ? category.asString() : "";
+    }
+    events_[event_ticker] = series_ticker;
   }
-  events_[event_ticker] = series_ticker;
   return Status::ok();
 }
 

@@ -119,15 +119,22 @@ class KalshiLiveSource final : public Source {
   // Adds a page's ParseNotes to the run summary (and warns once per run about conflicts).
   void noteParse(const ParseNotes& notes);
   Status fetchCutoff();
-  // Metadata requests: markets in batches (GET /markets?tickers=a,b,...; one by one, live then
-  // /historical/markets/{ticker}, for any the list leaves out), then each new event once
-  // (GET /events/{e}) and each new series once (GET /series/{s}). A failed lookup leaves the
-  // market uncategorised with a warning; only kUnavailable / kUnauthenticated stop the run.
-  static constexpr size_t kMarketsPerRequest = 100;  // keeps the URL near 3 KB
+  // Metadata requests: markets in batches (GET /markets?tickers=a,b,..., then
+  // /historical/markets?tickers= for those settled before the cutoff; one by one only where a
+  // batch form is unusable), then the new events in batches (GET /events?tickers=) and each new
+  // series once (GET /series/{s}). A failed lookup leaves the market uncategorised with a warning;
+  // only kUnavailable / kUnauthenticated stop the run.
+  static constexpr size_t kTickersPerRequest = 100;  // keeps the URL near 3 KB
   // Emits metadata for tickers in `records` not yet known; queues a markets batch.
   Status resolveMetadata(const std::vector<Record>& records, bool refresh_prices);
   Status fetchMarkets(const std::vector<std::string>& tickers);
-  Status resolveEvent(const std::string& event_ticker);
+  Status resolveEvents(const std::vector<std::string>& event_tickers);
+  // GET path?tickers=<keys, 100 a request>, every page; records into `found` by `key_field`. A
+  // request the API refuses (not the two statuses above) sets `usable` false: callers go one by
+  // one.
+  Status fetchList(const std::string& path, const char* array, const RecordSchema& schema,
+                   const std::vector<std::string>& keys, const char* key_field,
+                   std::unordered_map<std::string, Record>& found, bool& usable);
   // GET of one object; `found` false (and metadata_error_ set) on any error but the two above.
   Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema,
                    Record& out, bool& found);
@@ -170,8 +177,10 @@ class KalshiLiveSource final : public Source {
   std::map<std::string, std::string> series_categories_;  // series -> category
   std::unique_ptr<sqlite::Database> cache_;               // cache_db, read-only
   bool markets_cache_ = false;                            // cache_ has kalshi_markets
-  bool batch_markets_ = true;   // false once GET /markets?tickers= proved unusable
-  std::string metadata_error_;  // why the last getObject() found nothing
+  bool batch_markets_ = true;             // false once GET /markets?tickers= proved unusable
+  bool batch_historical_markets_ = true;  // likewise /historical/markets?tickers=
+  bool batch_events_ = true;              // likewise /events?tickers=
+  std::string metadata_error_;            // why the last getObject() found nothing
   bool warned_conflict_ = false;
 };
 
