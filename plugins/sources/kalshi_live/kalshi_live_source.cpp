@@ -231,43 +231,133 @@ Status KalshiLiveSource::read(Batch& batch) {
   return Status::ok();
 }
 
-Status KalshiLiveSource::readBalance(Batch& batch) {
-  std::string body, error;
-  Status status =
-      client_->get("/portfolio/balance", {}, body, [this](const std::string& b, std::string& why) {
-        return parser_.looksComplete(b, nullptr, why);
-      });
-  if (!status.isOk()) return status;
-  Record record;
-  if (!parser_.parseObject(body, nullptr, balanceSchema(), record, error)) {
-    return Status::failed("GET /portfolio/balance: " + error);
+Status KalshiLiveSource::discoverSubaccounts() {
+  if (subaccounts_) return Status::ok();
+  if (!config_.subaccounts.empty()) {
+    subaccounts_ = config_.subaccounts;
+    return Status::ok();
   }
-  record.append("snapshot_source", Value("live"));
+  // subaccounts: all. The exchange lists every subaccount that holds money or traded.
+  std::vector<int64_t> found{0};
+  std::string body;
+  ParsedPage page;
+  Status status = client_->get("/portfolio/subaccounts/balances", {}, body,
+                               [this, &page](const std::string& b, std::string& why) {
+                                 return parser_.parseList(b, "subaccount_balances",
+                                                          subaccountBalanceSchema(), page, why);
+                               });
+  if (status.code() == StatusCode::kUnavailable) return status;
+  if (status.isOk()) {
+    for (const auto& record : page.records) {
+      const int64_t number = record.get("subaccount_number").asInt();
+      if (number >= 0 && number <= 63 &&
+          std::find(found.begin(), found.end(), number) == found.end()) {
+        found.push_back(number);
+      }
+    }
+    std::sort(found.begin(), found.end());
+  } else {
+    // An API or key without subaccounts: the primary account is all there is.
+    context_->log(LogLevel::kDebug,
+                  "subaccounts not listed (" + status.message() + "): primary account only");
+  }
+  subaccounts_ = std::move(found);
+  return Status::ok();
+}
+
+Status KalshiLiveSource::readBalance(Batch& batch) {
+  if (Status status = discoverSubaccounts(); !status.isOk()) return status;
   batch.stream = "balance";
-  batch.records.push_back(std::move(record));
+  // One account: GET /portfolio/balance. Several subaccounts: each one's balance (subaccount=N)
+  // with a `subaccount` field, then the account's total first in the batch (no `subaccount`).
+  const bool several = *subaccounts_ != std::vector<int64_t>{0};
+  Record total;
+  Decimal balance_dollars, portfolio_value;
+  int64_t balance_cents = 0, updated_ts = 0;
+  bool exact = true;
+  for (const int64_t subaccount : several ? *subaccounts_ : std::vector<int64_t>{-1}) {
+    Query query;
+    if (subaccount >= 0) query.emplace_back("subaccount", std::to_string(subaccount));
+    std::string body, error;
+    Status status = client_->get("/portfolio/balance", query, body,
+                                 [this](const std::string& b, std::string& why) {
+                                   return parser_.looksComplete(b, nullptr, why);
+                                 });
+    if (!status.isOk()) return status;
+    Record record;
+    if (!parser_.parseObject(body, nullptr, balanceSchema(), record, error)) {
+      return Status::failed("GET /portfolio/balance: " + error);
+    }
+    if (subaccount < 0) {
+      record.append("snapshot_source", Value("live"));
+      batch.records.push_back(std::move(record));
+      return Status::ok();
+    }
+    const Decimal* dollars = record.get("balance_dollars").ifDecimal();
+    exact = exact && dollars;
+    balance_dollars += dollars ? *dollars : Decimal(record.get("balance").asInt(), 2);
+    balance_cents += record.get("balance").asInt();
+    if (const int64_t* value = record.get("portfolio_value").ifInt())
+      portfolio_value += Decimal(*value, 2);
+    if (const int64_t* ts = record.get("updated_ts").ifInt())
+      updated_ts = std::max(updated_ts, *ts);
+    record.append("snapshot_source", Value("live"));
+    record.append("subaccount", Value(subaccount));
+    batch.records.push_back(std::move(record));
+  }
+  total.append("balance", Value(balance_cents));
+  total.append("balance_dollars", exact ? Value(balance_dollars) : Value());
+  total.append("portfolio_value", Value(portfolio_value.toUnits(2)));
+  total.append("updated_ts", updated_ts ? Value(updated_ts) : Value());
+  total.append("snapshot_source", Value("live"));
+  batch.records.insert(batch.records.begin(), std::move(total));
   return Status::ok();
 }
 
 Status KalshiLiveSource::readPositions(Batch& batch) {
+  if (Status status = discoverSubaccounts(); !status.isOk()) return status;
+  // Passes: per subaccount, the live positions (positions: all -> every settlement status), then
+  // (positions: all) the settled ones archived under /historical/positions.
+  if (position_passes_.empty()) {
+    for (const int64_t subaccount : *subaccounts_) {
+      position_passes_.push_back({subaccount, false});
+      if (!config_.open_positions_only) position_passes_.push_back({subaccount, true});
+    }
+  }
+  const PositionPass& pass = position_passes_.front();
+  const bool several = *subaccounts_ != std::vector<int64_t>{0};
+  const std::string path = pass.historical ? "/historical/positions" : "/portfolio/positions";
   Query query{{"limit", std::to_string(config_.page_size)}};
   if (!positions_cursor_.empty()) query.emplace_back("cursor", positions_cursor_);
   if (config_.open_positions_only) query.emplace_back("count_filter", "position");
+  if (!pass.historical && !config_.open_positions_only)
+    query.emplace_back("settlement_status", "all");
+  if (several) query.emplace_back("subaccount", std::to_string(pass.subaccount));
   std::string body;
   ParsedPage page;  // parsed by the validator: each page once
-  Status status = client_->get(
-      "/portfolio/positions", query, body, [this, &page](const std::string& b, std::string& why) {
+  Status status =
+      client_->get(path, query, body, [this, &page](const std::string& b, std::string& why) {
         return parser_.parseList(b, "market_positions", marketPositionSchema(), page, why);
       });
-  if (!status.isOk()) return status;
+  if (!status.isOk() && !(pass.historical && client_->lastHttpStatus() == 404)) return status;
   rejectAll("positions", page);
   noteParse(page.notes);
   if (!page.cursor.empty() && !positions_seen_cursors_.insert(page.cursor).second) {
     return Status::failed(
-        "GET /portfolio/positions: the API returned a cursor it had already returned "
-        "(pagination would loop)");
+        "GET " + path +
+        ": the API returned a cursor it had already returned (pagination would loop)");
   }
   positions_cursor_ = page.cursor;
-  if (page.cursor.empty()) pending_streams_.pop_front();
+  for (auto& record : page.records) {
+    // The request said whose positions these are, whether or not the record does.
+    if (several || record.get("subaccount_number").isNull())
+      record.set("subaccount_number", Value(pass.subaccount));
+  }
+  if (page.cursor.empty()) {
+    position_passes_.pop_front();
+    positions_seen_cursors_.clear();
+    if (position_passes_.empty()) pending_streams_.pop_front();
+  }
   if (config_.metadata) {
     if (Status s = resolveMetadata(page.records, true); !s.isOk()) return s;
   }

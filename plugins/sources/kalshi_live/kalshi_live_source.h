@@ -2,9 +2,14 @@
 //
 // Streams, in this order within a run (each optional via `streams:`):
 //   balance      one record: balance (int cents), balance_dollars, portfolio_value, updated_ts,
-//                snapshot_source = "live"
-//   positions    every market position (GET /portfolio/positions, all pages), or with
-//                `positions: open` only the non-zero ones (count_filter=position)
+//                snapshot_source = "live". With several subaccounts: the account's total first,
+//                then one record per subaccount (GET /portfolio/balance?subaccount=N) with
+//                `subaccount`
+//   positions    every market position of every subaccount: unsettled and settled
+//                (GET /portfolio/positions?settlement_status=all) and those archived under
+//                /historical/positions, Kalshi's own realized figures for reconciliation; or with
+//                `positions: open` only the non-zero unsettled ones (count_filter=position).
+//                Each record carries subaccount_number.
 //   orders       orders created since the pass's start point, plus every resting order (in
 //                watermark mode: GET ?status=resting, then orders created since the last pass
 //                or since the oldest order that stopped resting, whichever is older)
@@ -31,6 +36,11 @@
 // Records are taken as real responses come (api_parser.h): a run that needed the legacy direction
 // counts `direction_from_legacy`, one whose two vocabularies disagreed `direction_conflicts` (with
 // one warning per run), rounded sub-precision values `values_rounded`.
+//
+// Subaccounts (`subaccounts: all`, the default, or a list of numbers): orders, fills and
+// settlements cover every subaccount without asking (records carry subaccount_number); balance
+// and positions are asked per subaccount. `all` means what GET /portfolio/subaccounts/balances
+// lists (every subaccount with money or activity), the primary account (0) when it lists nothing.
 //
 // Rate limit: `rate_limit: auto` (the default) sizes the client's token bucket from the account
 // once per run (GET /account/limits, /account/endpoint_costs); a tier or reads per second override.
@@ -67,6 +77,7 @@ struct LiveSourceConfig {
   int page_size = 1000;
   bool open_positions_only = false;  // positions: open (count_filter=position)
   bool rate_limit_auto = false;      // size the limiter from GET /account/limits
+  std::vector<int64_t> subaccounts;  // empty: all the exchange lists
   bool metadata = true;
   std::string cache_db;  // SQLite file with a kalshi_markets table (optional)
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
@@ -113,6 +124,8 @@ class KalshiLiveSource final : public Source {
   Status readBalance(Batch& batch);
   Status readPositions(Batch& batch);
   Status readTransfers(Batch& batch);
+  // Which subaccounts balance and positions are read for (once per run).
+  Status discoverSubaccounts();
   // rate_limit: auto. Only kUnavailable / kUnauthenticated stop the run; anything else keeps the
   // Basic tier with a warning.
   Status sizeRateLimitFromAccount();
@@ -155,6 +168,12 @@ class KalshiLiveSource final : public Source {
   StateMap state_;  // what checkpoint() reports
   std::deque<std::string> pending_streams_;
   std::optional<Pass> pass_;
+  std::optional<std::vector<int64_t>> subaccounts_;
+  struct PositionPass {
+    int64_t subaccount;
+    bool historical;  // /historical/positions (settled, archived)
+  };
+  std::deque<PositionPass> position_passes_;  // the rest of this run's positions reads
   std::string positions_cursor_;
   std::set<std::string> positions_seen_cursors_;
   // Batches ready to hand out, each with the state to adopt once it has been handed out (a page's

@@ -98,6 +98,11 @@ class KalshiLiveFactory final : public SourceFactory {
                   "reconciled); "
                   "open: only non-zero positions (count_filter=position), one request for most "
                   "accounts"),
+        OptionSpec("subaccounts", OptionType::kAny)
+            .defaultValue("all")
+            .help("all (every subaccount GET /portfolio/subaccounts/balances lists) or a list of "
+                  "numbers 0..63; "
+                  "balance and positions are read for each"),
         OptionSpec("metadata", OptionType::kBool)
             .defaultValue("true")
             .help("look up market -> event -> series (category, prices) for every ticker; emits "
@@ -200,11 +205,41 @@ class KalshiLiveFactory final : public SourceFactory {
     config.open_positions_only = options.getString("positions") == "open";
     config.metadata = options.getBool("metadata", true);
     config.cache_db = options.getString("cache_db");
+    if (Status status = parseSubaccounts(options, config); !status.isOk()) return status;
     return parseRateLimit(options, config);
   }
 
   static std::vector<std::string> streamsOption(const Options& options) {
     return options.has("streams") ? options.getStringList("streams") : kStreams;
+  }
+
+  static Status parseSubaccounts(const Options& options, LiveSourceConfig& config) {
+    const ConfigValue* value = options.find("subaccounts");
+    if (!value || (value->isScalar() && value->text() == "all")) return Status::ok();
+    auto number = [&](const std::string& text) -> Status {
+      int64_t parsed = 0;
+      if (!parseInt(text, parsed) || parsed < 0 || parsed > 63) {
+        return invalid(options, "subaccounts",
+                       "subaccount '" + text + "' is not a number 0..63 (0 is the primary)");
+      }
+      if (std::find(config.subaccounts.begin(), config.subaccounts.end(), parsed) ==
+          config.subaccounts.end()) {
+        config.subaccounts.push_back(parsed);
+      }
+      return Status::ok();
+    };
+    if (value->isScalar()) return number(value->text());
+    if (!value->isList() || value->items().empty()) {
+      return invalid(options, "subaccounts",
+                     "subaccounts must be all or a list of numbers such as [0, 2]");
+    }
+    for (const auto& item : value->items()) {
+      if (!item.isScalar())
+        return invalid(options, "subaccounts", "subaccounts must be all or a list of numbers");
+      if (Status status = number(item.text()); !status.isOk()) return status;
+    }
+    std::sort(config.subaccounts.begin(), config.subaccounts.end());
+    return Status::ok();
   }
 
   static Status parseRateLimit(const Options& options, LiveSourceConfig& config) {
