@@ -31,6 +31,7 @@ enum class ListKind { Fills, HistFills, Orders, HistOrders, Settlements };
 const char* list_kind_tag(ListKind k);
 
 struct ListQuery {
+  int subaccount = -1;  // -1 = all subaccounts
   std::string ticker;
   std::vector<std::string> event_tickers;  // orders accept a comma-separated list
   std::string order_id;
@@ -41,12 +42,24 @@ struct ListQuery {
   std::int64_t max_ts = 0;  // exclusive, Unix seconds
 };
 
+// Which positions: the live endpoint's settlement_status (unsettled / settled / all), or the
+// archived settled positions of /historical/positions.
+enum class PositionSet : std::uint8_t { Unsettled, Settled, All, Historical };
+
 struct PositionsQuery {
   std::string ticker;
   std::string event_ticker;
+  int subaccount = 0;
+  PositionSet set = PositionSet::Unsettled;
   bool need_position = false;  // count_filter=position
   bool need_traded = false;    // count_filter=total_traded
 };
+
+// Markets settled before the cutoff's market_settled_ts are only on /historical/markets.
+enum class MarketSet : std::uint8_t { Live, Historical };
+
+// Money movements: newest first, paged by index.
+enum class TransferKind : std::uint8_t { Deposits, Withdrawals, SubaccountTransfers };
 
 struct AddFillsResult {
   int fills = 0;
@@ -85,23 +98,44 @@ class DataSource {
   virtual void render_event_positions(const PositionsQuery& q, JsonWriter& w) const = 0;
 
   // ---- single objects ----
-  virtual void render_balance(std::string& out) const = 0;
+  // GET /portfolio/balance of one subaccount (0 = primary).
+  virtual void render_balance(int subaccount, std::string& out) const = 0;
   virtual void render_cutoff(std::string& out) const = 0;
-  virtual bool render_market(const std::string& ticker, std::string& out) const = 0;
-  virtual bool render_event(const std::string& event_ticker, bool nested,
-                            std::string& out) const = 0;
   virtual bool render_series(const std::string& series_ticker, std::string& out) const = 0;
+  // When the portfolio data was last updated (GET /exchange/user_data_timestamp).
+  virtual std::int64_t data_as_of_us() const = 0;
 
-  // ---- GET /markets (the list) ----
-  // Every market ticker the account knows, ascending.
-  virtual std::vector<std::string> market_tickers() const = 0;
-  // Appends one Market object (no {"market": ...} wrapper) and sets its event ticker.
-  virtual bool render_market_object(const std::string& ticker, std::string& event_ticker,
-                                    std::string& out) const = 0;
+  // ---- markets (GET /markets, /markets/{ticker}, /historical/markets...) ----
+  // Every market ticker of the set, ascending.
+  virtual std::vector<std::string> market_tickers(MarketSet set) const = 0;
+  // Appends one Market object (no {"market": ...} wrapper) and sets its event ticker; false
+  // when the ticker is unknown or not in `set`.
+  virtual bool render_market_object(const std::string& ticker, MarketSet set,
+                                    std::string& event_ticker, std::string& out) const = 0;
+
+  // ---- events (GET /events, /events/{event_ticker}) ----
+  virtual std::vector<std::string> event_tickers() const = 0;  // ascending
+  // Appends one EventData object; `nested` puts the event's live markets in its "markets".
+  virtual bool render_event_object(const std::string& event_ticker, bool nested,
+                                   std::string& out) const = 0;
+  // Appends the JSON array of the event's live markets.
+  virtual void render_event_markets(const std::string& event_ticker, std::string& out) const = 0;
+
+  // ---- money movements and subaccounts ----
+  // Records ascending by creation time; the endpoints serve them newest first.
+  virtual std::size_t transfer_count(TransferKind k) const = 0;
+  virtual void render_transfer(TransferKind k, std::size_t i, std::string& out) const = 0;
+  // Appends the SubaccountBalance objects of /portfolio/subaccounts/balances to w's array.
+  virtual void render_subaccount_balances(JsonWriter& w) const = 0;
 
   // ---- ground truth and runtime growth ----
   virtual std::string truth_json() const = 0;
   virtual bool can_add_fills() const { return false; }
+  // POST /admin/apply-pending-transfers (exclusive lock): every pending deposit and withdrawal
+  // becomes applied. Returns the JSON answer; throws std::runtime_error when not supported.
+  virtual std::string apply_pending_transfers() {
+    throw std::runtime_error("apply-pending-transfers needs a generated account");
+  }
   // Requires the exclusive lock. Throws std::runtime_error when not supported.
   virtual AddFillsResult add_fills(int count) {
     (void)count;

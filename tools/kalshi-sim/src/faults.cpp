@@ -14,18 +14,25 @@ namespace ksim {
 
 const char* outage_name(OutageMode m) {
   switch (m) {
-    case OutageMode::Off: return "off";
-    case OutageMode::Unavailable503: return "503";
-    case OutageMode::Reset: return "reset";
+    case OutageMode::Off:
+      return "off";
+    case OutageMode::Unavailable503:
+      return "503";
+    case OutageMode::Reset:
+      return "reset";
   }
   return "off";
 }
 
 bool parse_outage(const std::string& s, OutageMode& m) {
-  if (s == "off" || s == "false" || s == "none") m = OutageMode::Off;
-  else if (s == "503" || s == "on" || s == "true") m = OutageMode::Unavailable503;
-  else if (s == "reset") m = OutageMode::Reset;
-  else return false;
+  if (s == "off" || s == "false" || s == "none")
+    m = OutageMode::Off;
+  else if (s == "503" || s == "on" || s == "true")
+    m = OutageMode::Unavailable503;
+  else if (s == "reset")
+    m = OutageMode::Reset;
+  else
+    return false;
   return true;
 }
 
@@ -39,14 +46,15 @@ FaultSettings Faults::settings() const {
 void Faults::replace(const FaultSettings& s) {
   std::lock_guard<std::mutex> lock(mu_);
   s_ = s;
-  const double burst = s_.rate_limit_burst > 0 ? s_.rate_limit_burst : std::max(1.0, s_.rate_limit_rps);
+  const double burst =
+      s_.rate_limit_burst > 0 ? s_.rate_limit_burst : std::max(1.0, s_.rate_limit_rps);
   tokens_ = burst * s_.rate_limit_cost;
   last_refill_ = std::chrono::steady_clock::now();
 }
 
 double Faults::roll() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
-FaultDecision Faults::decide() {
+FaultDecision Faults::decide(double cost) {
   std::lock_guard<std::mutex> lock(mu_);
   FaultDecision d;
   if (s_.outage == OutageMode::Reset) {
@@ -61,14 +69,17 @@ FaultDecision Faults::decide() {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - last_refill_).count();
     last_refill_ = now;
-    const double burst = s_.rate_limit_burst > 0 ? s_.rate_limit_burst : std::max(1.0, s_.rate_limit_rps);
+    const double burst =
+        s_.rate_limit_burst > 0 ? s_.rate_limit_burst : std::max(1.0, s_.rate_limit_rps);
     const double capacity = burst * s_.rate_limit_cost;
     tokens_ = std::min(capacity, tokens_ + elapsed * s_.rate_limit_rps * s_.rate_limit_cost);
-    if (tokens_ + 1e-9 < s_.rate_limit_cost) {
+    const double need = cost > 0 ? cost : s_.rate_limit_cost;
+    if (tokens_ + 1e-9 < need) {
       d.rate_limited = true;
+      d.retry_after_s = s_.retry_after_s;
       return d;
     }
-    tokens_ -= s_.rate_limit_cost;
+    tokens_ -= need;
   }
   if (s_.error_rate > 0 && !s_.error_statuses.empty() && roll() < s_.error_rate) {
     d.error_status = s_.error_statuses[static_cast<std::size_t>(rng_() % s_.error_statuses.size())];
@@ -106,6 +117,11 @@ std::string Faults::settings_json() const {
   w.kv_i64("slow_ms", s.slow_ms);
   num("slow_rate", s.slow_rate);
   w.kv("outage", outage_name(s.outage));
+  w.kv_i64("retry_after_s", s.retry_after_s);
+  w.key("forbidden_paths");
+  w.begin_array();
+  for (const std::string& p : s.forbidden_paths) w.str(p);
+  w.end_array();
   w.end_object();
   return out;
 }
@@ -122,7 +138,8 @@ std::string Faults::apply_json(const std::string& body) {
     return "invalid JSON: " + e.displayText();
   }
   FaultSettings s = settings();
-  if (o->has("reset") && o->get("reset").isBoolean() && o->get("reset").extract<bool>()) s = FaultSettings{};
+  if (o->has("reset") && o->get("reset").isBoolean() && o->get("reset").extract<bool>())
+    s = FaultSettings{};
   for (const auto& kv : *o) {
     const std::string& k = kv.first;
     const Poco::Dynamic::Var& v = kv.second;
@@ -134,14 +151,22 @@ std::string Faults::apply_json(const std::string& body) {
       return "";
     };
     std::string err;
-    if (k == "reset") continue;
-    else if (k == "rate_limit_rps") err = number(0, 1e9, s.rate_limit_rps);
-    else if (k == "rate_limit_burst") err = number(0, 1e9, s.rate_limit_burst);
-    else if (k == "rate_limit_cost") err = number(0.000001, 1e9, s.rate_limit_cost);
-    else if (k == "error_rate") err = number(0, 1, s.error_rate);
-    else if (k == "disconnect_rate") err = number(0, 1, s.disconnect_rate);
-    else if (k == "malformed_rate") err = number(0, 1, s.malformed_rate);
-    else if (k == "slow_rate") err = number(0, 1, s.slow_rate);
+    if (k == "reset")
+      continue;
+    else if (k == "rate_limit_rps")
+      err = number(0, 1e9, s.rate_limit_rps);
+    else if (k == "rate_limit_burst")
+      err = number(0, 1e9, s.rate_limit_burst);
+    else if (k == "rate_limit_cost")
+      err = number(0.000001, 1e9, s.rate_limit_cost);
+    else if (k == "error_rate")
+      err = number(0, 1, s.error_rate);
+    else if (k == "disconnect_rate")
+      err = number(0, 1, s.disconnect_rate);
+    else if (k == "malformed_rate")
+      err = number(0, 1, s.malformed_rate);
+    else if (k == "slow_rate")
+      err = number(0, 1, s.slow_rate);
     else if (k == "slow_ms") {
       double d = 0;
       err = number(0, 600000, d);
@@ -160,8 +185,28 @@ std::string Faults::apply_json(const std::string& body) {
         }
         if (err.empty()) s.error_statuses = st;
       }
+    } else if (k == "retry_after_s") {
+      double d = 0;
+      err = number(0, 86400, d);
+      s.retry_after_s = static_cast<int>(d);
+    } else if (k == "forbidden_paths") {
+      if (v.type() != typeid(Poco::JSON::Array::Ptr)) {
+        err = "forbidden_paths must be an array of paths";
+      } else {
+        std::vector<std::string> paths;
+        for (const auto& e : *v.extract<Poco::JSON::Array::Ptr>()) {
+          if (!e.isString() || e.extract<std::string>().empty() ||
+              e.extract<std::string>()[0] != '/') {
+            err = "forbidden_paths must hold paths starting with /";
+            break;
+          }
+          paths.push_back(e.extract<std::string>());
+        }
+        if (err.empty()) s.forbidden_paths = paths;
+      }
     } else if (k == "outage") {
-      std::string m = v.isBoolean() ? (v.extract<bool>() ? "503" : "off") : v.convert<std::string>();
+      std::string m =
+          v.isBoolean() ? (v.extract<bool>() ? "503" : "off") : v.convert<std::string>();
       if (!parse_outage(m, s.outage)) err = "outage must be off, 503 or reset";
     } else {
       err = "unknown setting \"" + k + "\"";

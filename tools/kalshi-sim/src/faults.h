@@ -23,13 +23,15 @@ struct FaultSettings {
   double rate_limit_rps = 0;
   double rate_limit_burst = 0;  // in requests; 0 = max(1, rps)
   double rate_limit_cost = 10;
-  double error_rate = 0;        // fraction answered with one of error_statuses
+  double error_rate = 0;  // fraction answered with one of error_statuses
   std::vector<int> error_statuses = {500, 502, 503};
-  double disconnect_rate = 0;   // fraction of 200s whose connection is closed mid-body
-  double malformed_rate = 0;    // fraction of 200s whose JSON body is truncated
-  int slow_ms = 0;              // delay added to a `slow_rate` fraction of requests
+  double disconnect_rate = 0;  // fraction of 200s whose connection is closed mid-body
+  double malformed_rate = 0;   // fraction of 200s whose JSON body is truncated
+  int slow_ms = 0;             // delay added to a `slow_rate` fraction of requests
   double slow_rate = 1;
   OutageMode outage = OutageMode::Off;
+  int retry_after_s = 0;  // 429s carry "Retry-After: N" when > 0 (Kalshi sends none)
+  std::vector<std::string> forbidden_paths;  // answered 403 (API key lacks the scope)
 };
 
 const char* outage_name(OutageMode m);
@@ -40,6 +42,7 @@ struct FaultDecision {
   bool outage_reset = false;
   bool rate_limited = false;
   int error_status = 0;   // 0 = none
+  int retry_after_s = 0;  // with rate_limited
   int delay_ms = 0;
   bool disconnect = false;
   bool malformed = false;
@@ -50,7 +53,9 @@ class Faults {
   explicit Faults(const FaultSettings& s);
   FaultSettings settings() const;
   void replace(const FaultSettings& s);  // also refills the bucket
-  FaultDecision decide();                // one call per /trade-api request
+  // One call per /trade-api request; `cost` tokens are taken from the bucket (<= 0: the
+  // configured rate_limit_cost).
+  FaultDecision decide(double cost = 0);
 
   std::string settings_json() const;
   // Applies a JSON object of settings (same names as settings_json) on top of the current ones.

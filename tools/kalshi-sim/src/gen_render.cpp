@@ -352,6 +352,13 @@ std::int64_t GeneratedAccount::sort_time_us(ListKind k, std::uint32_t idx) const
 }
 
 bool GeneratedAccount::matches(ListKind k, std::uint32_t idx, const ListQuery& q) const {
+  if (q.subaccount >= 0) {
+    const unsigned sub = (k == ListKind::Fills || k == ListKind::HistFills) ? fills_[idx].sub
+                         : (k == ListKind::Orders || k == ListKind::HistOrders)
+                             ? orders_[idx].sub
+                             : settlements_[idx].sub;
+    if (static_cast<int>(sub) != q.subaccount) return false;
+  }
   auto event_ok = [&](std::uint32_t market) {
     if (q.event_tickers.empty()) return true;
     const std::string& ev = events_[markets_[market].event].ticker;
@@ -413,36 +420,67 @@ std::size_t GeneratedAccount::list_size(ListKind k) const {
 
 // ---- positions ---------------------------------------------------------------------------
 
+bool GeneratedAccount::is_historical_market(const GenMarket& m) const {
+  return m.status == MarketStatus::Finalized && m.settle_us < cutoff_us_;
+}
+
+// unsettled: the market is not settled; settled: settled, last update at or after the cutoff's
+// market_positions_last_updated_ts; historical: settled before it (only /historical/positions).
+bool GeneratedAccount::position_in_set(const GenMarket& m, const GenBook& b,
+                                       PositionSet set) const {
+  const bool settled = b.ledger.settled();
+  const bool archived = settled && b.last_update_us < cutoff_us_;
+  switch (set) {
+    case PositionSet::Unsettled:
+      return !settled;
+    case PositionSet::Settled:
+      return settled && !archived;
+    case PositionSet::All:
+      return !archived;
+    case PositionSet::Historical:
+      return archived;
+  }
+  (void)m;
+  return false;
+}
+
+namespace {
+bool count_filter_ok(const PositionsQuery& q, const MarketLedger& l) {
+  // count_filter keeps positions where ANY of the listed fields is non-zero.
+  if (!q.need_position && !q.need_traded) return true;
+  return (q.need_position && l.position() != 0) || (q.need_traded && l.total_traded() != 0);
+}
+}  // namespace
+
 bool GeneratedAccount::position_matches(std::size_t i, const PositionsQuery& q) const {
-  const GenMarket& m = markets_[position_order_[i]];
+  const GenMarket& m = markets_[positions_[i].market];
+  const GenBook& b = m.books[positions_[i].book];
+  if (b.sub != q.subaccount) return false;
   if (!q.ticker.empty() && q.ticker != m.ticker) return false;
   if (!q.event_ticker.empty() && q.event_ticker != events_[m.event].ticker) return false;
-  if (q.need_position || q.need_traded) {
-    // count_filter keeps positions where ANY of the listed fields is non-zero.
-    bool ok = (q.need_position && m.ledger.position() != 0) ||
-              (q.need_traded && m.ledger.total_traded() != 0);
-    if (!ok) return false;
-  }
-  return true;
+  return position_in_set(m, b, q.set) && count_filter_ok(q, b.ledger);
 }
 
 void GeneratedAccount::render_position(std::size_t i, std::string& out) const {
-  const GenMarket& m = markets_[position_order_[i]];
+  const GenMarket& m = markets_[positions_[i].market];
+  const GenBook& b = m.books[positions_[i].book];
   const bool h1 = cfg_.shapes == Shapes::H2026;
   JsonWriter w(out);
-  w.set_dollar_decimals(money_decimals(m.last_update_us));
+  w.set_dollar_decimals(money_decimals(b.last_update_us));
   w.begin_object();
   w.kv("ticker", m.ticker);
   if (!h1) w.kv_i64("exchange_index", 0);
-  w.kv_dollars("total_traded_dollars", m.ledger.total_traded());
-  w.kv_count("position_fp", m.ledger.position());
-  w.kv_dollars("market_exposure_dollars", m.ledger.exposure());
-  w.kv_dollars("realized_pnl_dollars", m.ledger.realized_pnl());
-  w.kv_dollars("fees_paid_dollars", m.ledger.fees());
-  w.kv_time("last_updated_ts", m.last_update_us);
+  w.kv_dollars("total_traded_dollars", b.ledger.total_traded());
+  w.kv_count("position_fp", b.ledger.position());
+  w.kv_dollars("market_exposure_dollars", b.ledger.exposure());
+  w.kv_dollars("realized_pnl_dollars", b.ledger.realized_pnl());
+  w.kv_dollars("fees_paid_dollars", b.ledger.fees());
+  w.kv_time("last_updated_ts", b.last_update_us);
+  if (!h1 || b.sub != 0) w.kv_i64("subaccount_number", b.sub);
   w.end_object();
 }
 
+// Event positions aggregate the event's market positions of the same subaccount and set.
 void GeneratedAccount::render_event_positions(const PositionsQuery& q, JsonWriter& w) const {
   for (std::uint32_t e : event_order_) {
     const GenEvent& ev = events_[e];
@@ -450,22 +488,26 @@ void GeneratedAccount::render_event_positions(const PositionsQuery& q, JsonWrite
     Micros cost = 0, exposure = 0, realized = 0, fees = 0;
     Centis shares = 0;
     bool any = false;
+    std::int64_t last_us = 0;
     for (std::uint32_t mi : ev.markets) {
       const GenMarket& m = markets_[mi];
-      if (m.fills == 0) continue;
       if (!q.ticker.empty() && q.ticker != m.ticker) continue;
-      if ((q.need_position || q.need_traded) && !((q.need_position && m.ledger.position() != 0) ||
-                                                  (q.need_traded && m.ledger.total_traded() != 0)))
-        continue;
-      any = true;
-      cost += m.ledger.total_traded();
-      shares += m.user_volume;
-      exposure += m.ledger.exposure();
-      realized += m.ledger.realized_pnl();
-      fees += m.ledger.fees();
+      for (const GenBook& b : m.books) {
+        if (b.fills == 0 || b.sub != q.subaccount || !position_in_set(m, b, q.set) ||
+            !count_filter_ok(q, b.ledger))
+          continue;
+        any = true;
+        cost += b.ledger.total_traded();
+        shares += b.volume;
+        exposure += b.ledger.exposure();
+        realized += b.ledger.realized_pnl();
+        fees += b.ledger.fees();
+        last_us = std::max(last_us, b.last_update_us);
+      }
     }
     if (!any) continue;
     w.begin_object();
+    w.set_dollar_decimals(money_decimals(last_us));
     w.kv("event_ticker", ev.ticker);
     w.kv_dollars("total_cost_dollars", cost);
     w.kv_count("total_cost_shares_fp", shares);
@@ -473,30 +515,57 @@ void GeneratedAccount::render_event_positions(const PositionsQuery& q, JsonWrite
     w.kv_dollars("realized_pnl_dollars", realized);
     w.kv_dollars("fees_paid_dollars", fees);
     w.end_object();
+    w.set_dollar_decimals(4);
   }
 }
 
 // ---- single objects ----------------------------------------------------------------------
 
-Micros GeneratedAccount::portfolio_value() const {
+Micros GeneratedAccount::portfolio_value(int sub) const {
   Micros v = 0;
   for (const GenMarket& m : markets_) {
-    const Centis p = m.ledger.position();
-    if (p > 0) v += cost_micros(p, m.price);
-    if (p < 0) v += cost_micros(-p, kMicrosPerDollar - m.price);
+    for (const GenBook& b : m.books) {
+      if (sub >= 0 && b.sub != sub) continue;
+      const Centis p = b.ledger.position();
+      if (p > 0) v += cost_micros(p, m.price);
+      if (p < 0) v += cost_micros(-p, kMicrosPerDollar - m.price);
+    }
   }
   return v;
 }
 
-void GeneratedAccount::render_balance(std::string& out) const {
-  const Micros balance = start_balance_ + cash_total_;
-  const std::int64_t updated_us = std::max(last_fill_us_, cfg_.anchor_us);
+Micros GeneratedAccount::net_deposits() const {
+  Micros v = 0;
+  for (const GenTransfer& d : deposits_)
+    if (d.status == TransferStatus::Applied) v += (d.amount_cents - d.fee_cents) * kMicrosPerCent;
+  for (const GenTransfer& t : withdrawals_)
+    if (t.status == TransferStatus::Applied) v -= (t.amount_cents + t.fee_cents) * kMicrosPerCent;
+  return v;
+}
+
+// The ledger: applied deposits and withdrawals (primary only), fills' cash and fees,
+// settlements, and transfers between subaccounts.
+Micros GeneratedAccount::balance(int sub) const {
+  if (sub < 0 || sub >= static_cast<int>(sub_cash_.size())) return 0;
+  const std::size_t s = static_cast<std::size_t>(sub);
+  return (sub == 0 ? net_deposits() : 0) + sub_cash_[s] + sub_transfers_[s];
+}
+
+std::int64_t GeneratedAccount::data_as_of_us() const {
+  std::int64_t t = std::max(last_fill_us_, cfg_.anchor_us);
+  for (std::int64_t u : sub_last_us_) t = std::max(t, u);
+  return t;
+}
+
+void GeneratedAccount::render_balance(int subaccount, std::string& out) const {
+  const Micros bal = balance(subaccount);
+  const std::int64_t updated_us = data_as_of_us();
   JsonWriter w(out);
   w.set_dollar_decimals(money_decimals(updated_us));
   w.begin_object();
-  w.kv_i64("balance", round_to_cents(balance));
-  w.kv_dollars("balance_dollars", balance);
-  w.kv_i64("portfolio_value", round_to_cents(portfolio_value()));
+  w.kv_i64("balance", round_to_cents(bal));
+  w.kv_dollars("balance_dollars", bal);
+  w.kv_i64("portfolio_value", round_to_cents(portfolio_value(subaccount)));
   w.kv_i64("updated_ts", floor_div(updated_us, kMicrosPerSecond));
   if (cfg_.shapes == Shapes::H2026) {  // the per-exchange-index breakdown came later
     w.end_object();
@@ -506,10 +575,142 @@ void GeneratedAccount::render_balance(std::string& out) const {
   w.begin_array();
   w.begin_object();
   w.kv_i64("exchange_index", 0);
-  w.kv_dollars("balance", balance);
+  w.kv_dollars("balance", bal);
   w.end_object();
   w.end_array();
   w.end_object();
+}
+
+// ---- money movements ---------------------------------------------------------------------
+
+namespace {
+const char* transfer_status_name(TransferStatus s) {
+  switch (s) {
+    case TransferStatus::Pending:
+      return "pending";
+    case TransferStatus::Applied:
+      return "applied";
+    case TransferStatus::Failed:
+      return "failed";
+    case TransferStatus::Returned:
+      return "returned";
+  }
+  return "pending";
+}
+const char* payment_type_name(PaymentType t) {
+  switch (t) {
+    case PaymentType::Ach:
+      return "ach";
+    case PaymentType::Wire:
+      return "wire";
+    case PaymentType::Crypto:
+      return "crypto";
+    case PaymentType::Debit:
+      return "debit";
+    case PaymentType::Apm:
+      return "apm";
+  }
+  return "ach";
+}
+}  // namespace
+
+std::size_t GeneratedAccount::transfer_count(TransferKind k) const {
+  switch (k) {
+    case TransferKind::Deposits:
+      return deposits_.size();
+    case TransferKind::Withdrawals:
+      return withdrawals_.size();
+    case TransferKind::SubaccountTransfers:
+      return sub_transfers_list_.size();
+  }
+  return 0;
+}
+
+void GeneratedAccount::render_transfer(TransferKind k, std::size_t i, std::string& out) const {
+  JsonWriter w(out);
+  w.begin_object();
+  if (k == TransferKind::SubaccountTransfers) {
+    const GenSubTransfer& t = sub_transfers_list_[i];
+    std::string id;
+    append_id(id, 'T', i);
+    w.kv("transfer_id", id);
+    w.kv_i64("from_subaccount", t.from);
+    w.kv_i64("to_subaccount", t.to);
+    w.kv_i64("amount_cents", t.amount_cents);
+    w.kv_i64("created_ts", floor_div(t.created_us, kMicrosPerSecond));
+    w.kv_i64("exchange_index", 0);
+  } else {
+    const bool dep = k == TransferKind::Deposits;
+    const GenTransfer& t = dep ? deposits_[i] : withdrawals_[i];
+    std::string id;
+    append_id(id, dep ? 'D' : 'W', i);
+    w.kv("id", id);
+    w.kv("status", transfer_status_name(t.status));
+    w.kv("type", payment_type_name(t.type));
+    w.kv_i64("amount_cents", t.amount_cents);
+    w.kv_i64("fee_cents", t.fee_cents);
+    w.kv_i64("created_ts", floor_div(t.created_us, kMicrosPerSecond));
+    if (t.status == TransferStatus::Pending)
+      w.kv_null("finalized_ts");
+    else
+      w.kv_i64("finalized_ts", floor_div(t.finalized_us, kMicrosPerSecond));
+  }
+  w.end_object();
+}
+
+// One row per subaccount with a balance or any activity (the primary always).
+void GeneratedAccount::render_subaccount_balances(JsonWriter& w) const {
+  for (std::size_t s = 0; s < sub_cash_.size(); ++s) {
+    const Micros bal = balance(static_cast<int>(s));
+    if (s != 0 && bal == 0 && sub_last_us_[s] == 0) continue;
+    w.begin_object();
+    w.kv_i64("subaccount_number", static_cast<std::int64_t>(s));
+    w.kv_i64("exchange_index", 0);
+    w.kv_dollars("balance", bal);
+    w.kv_i64("updated_ts",
+             floor_div(std::max(sub_last_us_[s], s == 0 ? cfg_.anchor_us : 0), kMicrosPerSecond));
+    w.end_object();
+  }
+}
+
+std::string GeneratedAccount::apply_pending_transfers() {
+  std::int64_t newest = data_as_of_us();
+  for (const GenTransfer& t : deposits_) newest = std::max({newest, t.created_us, t.finalized_us});
+  for (const GenTransfer& t : withdrawals_)
+    newest = std::max({newest, t.created_us, t.finalized_us});
+  const std::int64_t at = (floor_div(newest, kMicrosPerSecond) + 1) * kMicrosPerSecond;
+  const Micros before = balance(0);
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("applied");
+  w.begin_array();
+  int n = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<GenTransfer>& list = pass == 0 ? deposits_ : withdrawals_;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (list[i].status != TransferStatus::Pending) continue;
+      list[i].status = TransferStatus::Applied;
+      list[i].finalized_us = at;
+      ++n;
+      std::string id;
+      append_id(id, pass == 0 ? 'D' : 'W', i);
+      w.begin_object();
+      w.kv("kind", pass == 0 ? "deposit" : "withdrawal");
+      w.kv("id", id);
+      w.kv_i64("amount_cents", list[i].amount_cents);
+      w.kv_i64("fee_cents", list[i].fee_cents);
+      w.end_object();
+    }
+  }
+  w.end_array();
+  if (n > 0) sub_last_us_[0] = std::max(sub_last_us_[0], at);
+  w.kv_i64("count", n);
+  w.kv_i64("finalized_ts", floor_div(at, kMicrosPerSecond));
+  w.kv_dollars("balance_change_dollars", balance(0) - before);
+  w.kv_dollars("balance_dollars", balance(0));
+  w.end_object();
+  return out;
 }
 
 void GeneratedAccount::render_cutoff(std::string& out) const {
@@ -569,7 +770,9 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.kv_count("volume_24h_fp", active ? m.user_volume : 0);
   w.kv("result", result_name(m.result));
   w.kv_bool("can_close_early", series_catalog()[m.series].schedule == Schedule::OneOff);
-  const Centis p = m.ledger.position();
+  Centis p = 0;
+  for (const GenBook& b : m.books)
+    p += b.ledger.position() < 0 ? -b.ledger.position() : b.ledger.position();
   w.kv_count("open_interest_fp", finalized ? 0 : std::max<Centis>(p < 0 ? -p : p, volume / 3));
   w.kv_dollars("notional_value_dollars", kMicrosPerDollar);
   w.kv_dollars("previous_yes_bid_dollars", bid);
@@ -624,45 +827,54 @@ void GeneratedAccount::write_market(JsonWriter& w, const GenMarket& m) const {
   w.set_dollar_decimals(4);
 }
 
-bool GeneratedAccount::render_market(const std::string& ticker, std::string& out) const {
-  auto it = market_by_ticker_.find(ticker);
-  if (it == market_by_ticker_.end()) return false;
-  JsonWriter w(out);
-  w.begin_object();
-  w.key("market");
-  write_market(w, markets_[it->second]);
-  w.end_object();
-  return true;
-}
-
-std::vector<std::string> GeneratedAccount::market_tickers() const {
+std::vector<std::string> GeneratedAccount::market_tickers(MarketSet set) const {
   std::vector<std::string> out;
   out.reserve(markets_.size());
-  for (const GenMarket& m : markets_) out.push_back(m.ticker);
+  for (const GenMarket& m : markets_)
+    if (is_historical_market(m) == (set == MarketSet::Historical)) out.push_back(m.ticker);
   std::sort(out.begin(), out.end());
   return out;
 }
 
-bool GeneratedAccount::render_market_object(const std::string& ticker, std::string& event_ticker,
-                                            std::string& out) const {
+bool GeneratedAccount::render_market_object(const std::string& ticker, MarketSet set,
+                                            std::string& event_ticker, std::string& out) const {
   auto it = market_by_ticker_.find(ticker);
   if (it == market_by_ticker_.end()) return false;
   const GenMarket& m = markets_[it->second];
+  if (is_historical_market(m) != (set == MarketSet::Historical)) return false;
   event_ticker = events_[m.event].ticker;
   JsonWriter w(out);
   write_market(w, m);
   return true;
 }
 
-bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested,
-                                    std::string& out) const {
+std::vector<std::string> GeneratedAccount::event_tickers() const {
+  std::vector<std::string> out;
+  out.reserve(event_order_.size());
+  for (std::uint32_t e : event_order_) out.push_back(events_[e].ticker);
+  return out;
+}
+
+void GeneratedAccount::render_event_markets(const std::string& event_ticker,
+                                            std::string& out) const {
+  JsonWriter w(out);
+  w.begin_array();
+  auto it = event_by_ticker_.find(event_ticker);
+  if (it != event_by_ticker_.end()) {
+    // Markets settled before the historical cutoff are not included (only /historical/markets).
+    for (std::uint32_t mi : events_[it->second].markets)
+      if (!is_historical_market(markets_[mi])) write_market(w, markets_[mi]);
+  }
+  w.end_array();
+}
+
+bool GeneratedAccount::render_event_object(const std::string& event_ticker, bool nested,
+                                           std::string& out) const {
   auto it = event_by_ticker_.find(event_ticker);
   if (it == event_by_ticker_.end()) return false;
   const GenEvent& ev = events_[it->second];
   const SeriesDef& S = series_catalog()[ev.series];
   JsonWriter w(out);
-  w.begin_object();
-  w.key("event");
   w.begin_object();
   w.kv("event_ticker", ev.ticker);
   w.kv("series_ticker", S.ticker);
@@ -685,17 +897,9 @@ bool GeneratedAccount::render_event(const std::string& event_ticker, bool nested
   if (cfg_.shapes != Shapes::H2026) w.kv_i64("exchange_index", 0);
   if (nested) {
     w.key("markets");
-    w.begin_array();
-    for (std::uint32_t mi : ev.markets) write_market(w, markets_[mi]);
-    w.end_array();
+    w.raw("");
+    render_event_markets(event_ticker, out);
   }
-  w.end_object();
-  // Without with_nested_markets the markets come as a top-level array (required either way).
-  w.key("markets");
-  w.begin_array();
-  if (!nested)
-    for (std::uint32_t mi : ev.markets) write_market(w, markets_[mi]);
-  w.end_array();
   w.end_object();
   return true;
 }
@@ -764,28 +968,54 @@ std::string GeneratedAccount::truth_json() const {
   h.mm_prefix = cfg_.mm_prefix;
   h.cutoff_trades = h.cutoff_orders = h.cutoff_settled = format_rfc3339(cutoff_us_, false);
   h.has_balance = true;
-  h.balance = start_balance_ + cash_total_;
-  h.portfolio_value = portfolio_value();
+  h.balance = balance(0);
+  h.portfolio_value = portfolio_value(0);
+  h.net_deposits = net_deposits();
+  std::vector<TruthSubaccount> subs(sub_cash_.size());
+  for (std::size_t k = 0; k < subs.size(); ++k) {
+    subs[k].number = static_cast<int>(k);
+    subs[k].balance = balance(static_cast<int>(k));
+    subs[k].net_transfers = sub_transfers_[k];
+  }
 
   TruthCounts c;
   c.orders = static_cast<std::int64_t>(orders_.size());
   c.fills = static_cast<std::int64_t>(fills_.size());
   c.settlements = static_cast<std::int64_t>(settlements_.size());
-  c.market_positions = static_cast<std::int64_t>(position_order_.size());
+  c.market_positions = static_cast<std::int64_t>(positions_.size());
   c.live_fills = static_cast<std::int64_t>(fills_live_.size());
   c.historical_fills = static_cast<std::int64_t>(fills_hist_.size());
   c.live_orders = static_cast<std::int64_t>(orders_live_.size());
   c.historical_orders = static_cast<std::int64_t>(orders_hist_.size());
+  c.deposits = static_cast<std::int64_t>(deposits_.size());
+  c.withdrawals = static_cast<std::int64_t>(withdrawals_.size());
+  c.subaccount_transfers = static_cast<std::int64_t>(sub_transfers_list_.size());
   for (const GenOrder& o : orders_) c.resting_orders += o.status == OrderStatus::Resting;
+  for (const PositionRef& r : positions_) {
+    const GenMarket& m = markets_[r.market];
+    const GenBook& b = m.books[r.book];
+    c.live_unsettled_positions += position_in_set(m, b, PositionSet::Unsettled);
+    c.live_settled_positions += position_in_set(m, b, PositionSet::Settled);
+    c.historical_positions += position_in_set(m, b, PositionSet::Historical);
+  }
+  for (const GenMarket& m : markets_) c.historical_markets += is_historical_market(m);
   for (const GenEvent& ev : events_) {
-    bool any = false;
-    for (std::uint32_t mi : ev.markets) any = any || markets_[mi].fills > 0;
-    c.event_positions += any;
+    // One event position per (subaccount, event) with any fill, across all sets.
+    std::vector<bool> seen(sub_cash_.size(), false);
+    for (std::uint32_t mi : ev.markets)
+      for (const GenBook& b : markets_[mi].books)
+        if (b.fills > 0 && !seen[b.sub]) {
+          seen[b.sub] = true;
+          ++c.event_positions;
+        }
   }
 
   std::vector<TruthMarket> rows;
-  rows.reserve(position_order_.size());
-  for (std::uint32_t mi : position_order_) {
+  std::vector<std::uint32_t> traded;
+  for (const PositionRef& r : positions_)
+    if (traded.empty() || traded.back() != r.market) traded.push_back(r.market);
+  rows.reserve(traded.size());
+  for (std::uint32_t mi : traded) {
     const GenMarket& m = markets_[mi];
     const SeriesDef& S = series_catalog()[m.series];
     TruthMarket t;
@@ -793,16 +1023,28 @@ std::string GeneratedAccount::truth_json() const {
     t.series_ticker = S.ticker;
     t.event_ticker = events_[m.event].ticker;
     t.category = S.category;
-    t.cash_paid = m.ledger.cash_paid();
-    t.cash_received = m.ledger.cash_received();
-    t.fees = m.ledger.fees();
-    t.settlement_revenue = m.ledger.settlement_revenue();
-    t.realized_pnl = m.ledger.realized_pnl();
-    t.total_traded = m.ledger.total_traded();
-    t.position = m.ledger.position();
-    t.exposure = m.ledger.exposure();
     t.has_mark = true;
     t.mark_price = m.price;
+    t.has_position_value = m.books.size() > 1;
+    for (const GenBook& b : m.books) {
+      const MarketLedger& l = b.ledger;
+      t.cash_paid += l.cash_paid();
+      t.cash_received += l.cash_received();
+      t.fees += l.fees();
+      t.settlement_revenue += l.settlement_revenue();
+      t.realized_pnl += l.realized_pnl();
+      t.total_traded += l.total_traded();
+      t.position += l.position();
+      t.exposure += l.exposure();
+      const Centis p = l.position();
+      t.position_value_override +=
+          p > 0 ? cost_micros(p, m.price) : cost_micros(-p, kMicrosPerDollar - m.price);
+      TruthSubaccount& sa = subs[b.sub];
+      sa.cash_pnl += l.cash_pnl();
+      sa.fees += l.fees();
+      sa.fills += b.fills;
+      sa.orders += b.orders;
+    }
     t.settled = m.status == MarketStatus::Finalized;
     t.result = result_name(m.result);
     t.has_value = m.result == MarketResult::Scalar;
@@ -813,6 +1055,11 @@ std::string GeneratedAccount::truth_json() const {
     t.orders = m.orders;
     rows.push_back(std::move(t));
   }
+  // Orders of markets without fills (canceled / resting only) count for their subaccount too.
+  for (const GenMarket& m : markets_)
+    if (m.fills == 0)
+      for (const GenBook& b : m.books) subs[b.sub].orders += b.orders;
+  h.subaccounts = std::move(subs);
   return render_truth(h, c, std::move(rows));
 }
 

@@ -30,6 +30,9 @@ struct GenConfig {
   std::string mm_prefix = "mm-";
   int netting_permille = 120;  // share of closing trades done as a buy of the other side
   Shapes shapes = Shapes::Current;
+  int deposits = 3;  // deposits fund the account (the first one before trading)
+  int withdrawals = 2;
+  int subaccounts = 1;  // subaccounts 0..K-1 trade; 1 = only the primary
 };
 
 enum class MarketStatus : std::uint8_t { Active, Closed, Finalized };
@@ -44,6 +47,16 @@ struct GenEvent {
   std::int64_t strike_us = 0;
   bool mutually_exclusive = false;
   std::vector<std::uint32_t> markets;
+};
+
+// The account's trading in one market from one subaccount: positions and settlements are per
+// (subaccount, market).
+struct GenBook {
+  std::uint8_t sub = 0;
+  MarketLedger ledger;
+  Centis volume = 0;
+  std::int64_t last_update_us = 0;
+  std::uint32_t orders = 0, fills = 0, maker_fills = 0, mm_fills = 0;
 };
 
 struct GenMarket {
@@ -66,8 +79,27 @@ struct GenMarket {
   Centis user_volume = 0;  // contracts the account traded here
   std::int64_t last_update_us = 0;
   std::uint32_t orders = 0, fills = 0, maker_fills = 0, mm_fills = 0;
-  std::int64_t settlement = -1;  // index into settlements_
-  MarketLedger ledger;
+  std::vector<GenBook> books;  // one per subaccount trading here (1, sometimes 2)
+};
+
+enum class TransferStatus : std::uint8_t { Pending, Applied, Failed, Returned };
+enum class PaymentType : std::uint8_t { Ach, Wire, Crypto, Debit, Apm };
+
+// A deposit or a withdrawal. Only an applied one moves the balance (at finalized_us).
+struct GenTransfer {
+  std::int64_t created_us = 0;
+  std::int64_t finalized_us = 0;  // 0 while pending
+  std::int64_t amount_cents = 0;
+  std::int64_t fee_cents = 0;
+  TransferStatus status = TransferStatus::Applied;
+  PaymentType type = PaymentType::Ach;
+};
+
+// Money moved between subaccounts (never a deposit).
+struct GenSubTransfer {
+  std::int64_t created_us = 0;
+  std::uint8_t from = 0, to = 0;
+  std::int64_t amount_cents = 0;
 };
 
 // Flag bits of fills and orders.
@@ -120,22 +152,29 @@ class GeneratedAccount : public DataSource {
   void render(ListKind k, std::uint32_t idx, std::string& out) const override;
   std::size_t list_size(ListKind k) const override;
 
-  std::size_t position_count() const override { return position_order_.size(); }
+  std::size_t position_count() const override { return positions_.size(); }
   const std::string& position_ticker(std::size_t i) const override {
-    return markets_[position_order_[i]].ticker;
+    return markets_[positions_[i].market].ticker;
   }
   bool position_matches(std::size_t i, const PositionsQuery& q) const override;
   void render_position(std::size_t i, std::string& out) const override;
   void render_event_positions(const PositionsQuery& q, JsonWriter& w) const override;
 
-  void render_balance(std::string& out) const override;
+  void render_balance(int subaccount, std::string& out) const override;
   void render_cutoff(std::string& out) const override;
-  bool render_market(const std::string& ticker, std::string& out) const override;
-  bool render_event(const std::string& event_ticker, bool nested, std::string& out) const override;
-  std::vector<std::string> market_tickers() const override;
-  bool render_market_object(const std::string& ticker, std::string& event_ticker,
-                            std::string& out) const override;
   bool render_series(const std::string& series_ticker, std::string& out) const override;
+  std::int64_t data_as_of_us() const override;
+  std::vector<std::string> market_tickers(MarketSet set) const override;
+  bool render_market_object(const std::string& ticker, MarketSet set, std::string& event_ticker,
+                            std::string& out) const override;
+  std::vector<std::string> event_tickers() const override;
+  bool render_event_object(const std::string& event_ticker, bool nested,
+                           std::string& out) const override;
+  void render_event_markets(const std::string& event_ticker, std::string& out) const override;
+  std::size_t transfer_count(TransferKind k) const override;
+  void render_transfer(TransferKind k, std::size_t i, std::string& out) const override;
+  void render_subaccount_balances(JsonWriter& w) const override;
+  std::string apply_pending_transfers() override;
 
   std::string truth_json() const override;
   bool can_add_fills() const override { return true; }
@@ -162,7 +201,7 @@ class GeneratedAccount : public DataSource {
   void finalize_indices();
   void index_fill(std::uint32_t idx);
   void index_order(std::uint32_t idx);
-  void rebuild_position_order();
+  void rebuild_positions();
 
   // ---- rendering (gen_render.cpp) ----
   void render_fill(const GenFill& f, std::uint32_t seq, std::string& out) const;
@@ -176,14 +215,34 @@ class GeneratedAccount : public DataSource {
   bool parse_id(const std::string& id, char kind, std::uint64_t limit, std::uint64_t& seq) const;
   void append_client_order_id(std::string& out, const GenOrder& o) const;
   bool is_historical_order(const GenOrder& o) const;
-  Micros portfolio_value() const;
+  bool is_historical_market(const GenMarket& m) const;
+  bool position_in_set(const GenMarket& m, const GenBook& b, PositionSet set) const;
+  Micros portfolio_value(int sub) const;
+  Micros balance(int sub) const;
+  Micros net_deposits()
+      const;  // applied deposits (amount - fee) - applied withdrawals (amount + fee)
+  void assign_books();
+  void fund_account(Rng& rng);
+  void record_flow(std::int64_t us, unsigned sub, Micros delta);
 
   GenConfig cfg_;
   Rng live_rng_;  // drives add_fills after startup
   std::int64_t start_us_ = 0;
   std::int64_t cutoff_us_ = 0;
-  Micros start_balance_ = 0;
-  Micros cash_total_ = 0;  // sum of all cash flows, fees and settlement revenue
+  // Per subaccount: trading cash (fills' cash and fees, settlement revenue), net subaccount
+  // transfers (in - out), time of the last activity.
+  std::vector<Micros> sub_cash_, sub_transfers_;
+  std::vector<std::int64_t> sub_last_us_;
+  struct Flow {
+    std::int64_t us;
+    unsigned sub;
+    Micros delta;
+  };
+  std::vector<Flow> flows_;  // balance changes during the initial generation (funding plan)
+  bool recording_flows_ = false;
+  Rng book_rng_;  // subaccount choices, so that one subaccount gives the same account
+  std::vector<GenTransfer> deposits_, withdrawals_;  // ascending by created time
+  std::vector<GenSubTransfer> sub_transfers_list_;   // ascending by created time
   std::int64_t last_fill_us_ = 0;
   std::int64_t last_order_us_ = 0;
 
@@ -191,8 +250,13 @@ class GeneratedAccount : public DataSource {
   std::vector<GenMarket> markets_;
   std::unordered_map<std::string, std::uint32_t> market_by_ticker_;
   std::unordered_map<std::string, std::uint32_t> event_by_ticker_;
-  std::vector<std::uint32_t> event_order_;     // event indices sorted by ticker
-  std::vector<std::uint32_t> position_order_;  // traded market indices sorted by ticker
+  std::vector<std::uint32_t> event_order_;  // event indices sorted by ticker
+  struct PositionRef {
+    std::uint32_t market;
+    std::uint8_t book;
+  };
+  std::vector<PositionRef>
+      positions_;  // traded (market, book) pairs sorted by (ticker, subaccount)
 
   std::vector<GenFill> fills_;
   std::vector<GenOrder> orders_;

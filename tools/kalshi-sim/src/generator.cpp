@@ -27,12 +27,18 @@ constexpr std::int64_t kDefaultAnchorUs = 1787241900LL * kSec;
 
 std::int64_t event_capacity(Schedule s) {
   switch (s) {
-    case Schedule::Daily: return 6;
-    case Schedule::Quarter: return 4;
-    case Schedule::Monthly: return 6;
-    case Schedule::Yearly: return 8;
-    case Schedule::Game: return 2;
-    case Schedule::OneOff: return 3;
+    case Schedule::Daily:
+      return 6;
+    case Schedule::Quarter:
+      return 4;
+    case Schedule::Monthly:
+      return 6;
+    case Schedule::Yearly:
+      return 8;
+    case Schedule::Game:
+      return 2;
+    case Schedule::OneOff:
+      return 3;
   }
   return 1;
 }
@@ -58,7 +64,14 @@ std::string hhmm(std::int64_t us) {
 }
 }  // namespace
 
-GeneratedAccount::GeneratedAccount(const GenConfig& cfg) : cfg_(cfg), live_rng_(cfg.seed ^ 0x5eed0add5eed0addULL) {
+GeneratedAccount::GeneratedAccount(const GenConfig& cfg)
+    : cfg_(cfg),
+      live_rng_(cfg.seed ^ 0x5eed0add5eed0addULL),
+      book_rng_(cfg.seed ^ 0x5ab5ab5ab5ab5abULL) {
+  cfg_.subaccounts = std::clamp(cfg_.subaccounts, 1, 64);
+  sub_cash_.assign(static_cast<std::size_t>(cfg_.subaccounts), 0);
+  sub_transfers_.assign(static_cast<std::size_t>(cfg_.subaccounts), 0);
+  sub_last_us_.assign(static_cast<std::size_t>(cfg_.subaccounts), 0);
   if (cfg_.anchor_us == 0) cfg_.anchor_us = kDefaultAnchorUs;
   cfg_.anchor_us = floor_div(cfg_.anchor_us, kSec) * kSec;
   start_us_ = cfg_.anchor_us - static_cast<std::int64_t>(cfg_.days) * kDay;
@@ -71,9 +84,11 @@ GeneratedAccount::GeneratedAccount(const GenConfig& cfg) : cfg_(cfg), live_rng_(
 
   Rng rng(cfg_.seed);
   const std::int64_t n_fills = std::max<std::int64_t>(0, cfg_.fills);
-  std::int64_t n_markets = cfg_.markets > 0 ? cfg_.markets : std::clamp<std::int64_t>(n_fills / 40, 12, 25000);
+  std::int64_t n_markets =
+      cfg_.markets > 0 ? cfg_.markets : std::clamp<std::int64_t>(n_fills / 40, 12, 25000);
   n_markets = std::min(n_markets, n_fills);  // every market gets at least one fill
   build_catalog(rng, n_markets);
+  assign_books();
 
   // Spread the fills over markets with a skewed weight: most markets see a handful of fills,
   // a few see hundreds (the markets a bot works all day).
@@ -92,21 +107,26 @@ GeneratedAccount::GeneratedAccount(const GenConfig& cfg) : cfg_(cfg), live_rng_(
     std::int64_t rest = n_fills - static_cast<std::int64_t>(m);
     std::int64_t given = 0;
     for (std::size_t i = 0; i < m; ++i) {
-      std::int64_t share = static_cast<std::int64_t>(static_cast<__int128>(rest) * weight[i] / total_w);
+      std::int64_t share =
+          static_cast<std::int64_t>(static_cast<__int128>(rest) * weight[i] / total_w);
       per_market[i] += share;
       given += share;
     }
-    for (std::int64_t k = 0; given < rest; ++k, ++given) per_market[static_cast<std::size_t>(k) % m] += 1;
+    for (std::int64_t k = 0; given < rest; ++k, ++given)
+      per_market[static_cast<std::size_t>(k) % m] += 1;
   }
+  recording_flows_ = true;
   generate_trading(rng, per_market);
   settle_markets(rng);
+  recording_flows_ = false;
 
   // Sort orders by created time and fills by time (stable: ties keep generation order), then
   // renumber the fills' order references.
   std::vector<std::uint32_t> perm(orders_.size());
   std::iota(perm.begin(), perm.end(), 0u);
-  std::stable_sort(perm.begin(), perm.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return orders_[a].created_us < orders_[b].created_us; });
+  std::stable_sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return orders_[a].created_us < orders_[b].created_us;
+  });
   std::vector<std::uint32_t> new_index(orders_.size());
   std::vector<GenOrder> sorted_orders;
   sorted_orders.reserve(orders_.size());
@@ -118,20 +138,18 @@ GeneratedAccount::GeneratedAccount(const GenConfig& cfg) : cfg_(cfg), live_rng_(
   for (GenFill& f : fills_) f.order = new_index[f.order];
   std::stable_sort(fills_.begin(), fills_.end(),
                    [](const GenFill& a, const GenFill& b) { return a.time_us < b.time_us; });
-  std::stable_sort(settlements_.begin(), settlements_.end(),
-                   [](const GenSettlement& a, const GenSettlement& b) { return a.time_us < b.time_us; });
-  for (std::size_t i = 0; i < settlements_.size(); ++i) markets_[settlements_[i].market].settlement = static_cast<std::int64_t>(i);
+  std::stable_sort(
+      settlements_.begin(), settlements_.end(),
+      [](const GenSettlement& a, const GenSettlement& b) { return a.time_us < b.time_us; });
 
   // By default the cutoff splits the history so that about 40% of the fills (and a similar
   // share of the orders) are only on /historical/*, whatever the seed and size.
   if (cfg_.cutoff_days < 0 && !fills_.empty())
     cutoff_us_ = floor_div(fills_[fills_.size() * 2 / 5].time_us, kHour) * kHour;
 
-  // A starting deposit large enough that the balance never needs to go negative.
-  Micros outflow = 0;
-  for (const GenMarket& mk : markets_) outflow += mk.ledger.cash_paid() + mk.ledger.fees();
-  start_balance_ = (outflow / (100 * kMicrosPerDollar) + 1) * (100 * kMicrosPerDollar) + 500 * kMicrosPerDollar;
-
+  fund_account(rng);
+  flows_.clear();
+  flows_.shrink_to_fit();
   finalize_indices();
 }
 
@@ -153,7 +171,8 @@ void GeneratedAccount::build_catalog(Rng& rng, std::int64_t market_target) {
   }
   int failures = 0;
   while (static_cast<std::int64_t>(markets_.size()) < market_target && failures < 5000) {
-    std::int64_t pick = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(total_weight)));
+    std::int64_t pick =
+        static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(total_weight)));
     std::uint16_t s = 0;
     for (; s < cat.size(); ++s) {
       pick -= cat[s].weight;
@@ -167,8 +186,9 @@ void GeneratedAccount::build_catalog(Rng& rng, std::int64_t market_target) {
     }
   }
   for (std::uint32_t i = 0; i < events_.size(); ++i) event_order_.push_back(i);
-  std::sort(event_order_.begin(), event_order_.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return events_[a].ticker < events_[b].ticker; });
+  std::sort(event_order_.begin(), event_order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return events_[a].ticker < events_[b].ticker;
+  });
 }
 
 bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open) {
@@ -184,9 +204,11 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
 
   switch (S.schedule) {
     case Schedule::Daily: {
-      std::int64_t day = want_open ? anchor_day + rng.range(0, 1)
-                                   : start_day + 1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
-                                                         std::max<std::int64_t>(1, anchor_day - start_day - 1))));
+      std::int64_t day = want_open
+                             ? anchor_day + rng.range(0, 1)
+                             : start_day + 1 +
+                                   static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
+                                       std::max<std::int64_t>(1, anchor_day - start_day - 1))));
       close_us = (day + 1) * kDay + 4 * kHour;  // ~midnight US Eastern
       open_us = close_us - 40 * kHour;
       settle_delay = 10 * kHour;
@@ -201,7 +223,9 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
         close_us = (floor_div(anchor, slot) + 1) * slot;
       } else {
         std::int64_t first = floor_div(start_us_, slot) + 2, last = floor_div(anchor, slot) - 1;
-        close_us = (first + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(last - first)))) * slot;
+        close_us = (first + static_cast<std::int64_t>(
+                                rng.below(static_cast<std::uint64_t>(last - first)))) *
+                   slot;
       }
       open_us = close_us - slot;
       settle_delay = 2 * kMin;
@@ -221,12 +245,15 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
       unsigned em = static_cast<unsigned>(idx % 12) + 1;
       // Released around the 13th of the following month.
       std::int64_t rel_idx = idx + 1;
-      close_us = days_from_civil(static_cast<int>(rel_idx / 12), static_cast<unsigned>(rel_idx % 12) + 1, 13) * kDay +
+      close_us = days_from_civil(static_cast<int>(rel_idx / 12),
+                                 static_cast<unsigned>(rel_idx % 12) + 1, 13) *
+                     kDay +
                  12 * kHour + 30 * kMin;
       open_us = close_us - 35 * kDay;
       settle_delay = 1 * kHour;
       event_ticker = std::string(S.ticker) + "-" + ticker_month(ey, em);
-      event_title = std::string(S.title) + " for " + ticker_month(ey, em).substr(2) + " 20" + ticker_month(ey, em).substr(0, 2);
+      event_title = std::string(S.title) + " for " + ticker_month(ey, em).substr(2) + " 20" +
+                    ticker_month(ey, em).substr(0, 2);
       event_sub = "Release for " + ticker_month(ey, em);
       break;
     }
@@ -243,9 +270,11 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
       break;
     }
     case Schedule::Game: {
-      std::int64_t day = want_open ? anchor_day + rng.range(0, 3)
-                                   : start_day + 1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
-                                                         std::max<std::int64_t>(1, anchor_day - start_day - 1))));
+      std::int64_t day = want_open
+                             ? anchor_day + rng.range(0, 3)
+                             : start_day + 1 +
+                                   static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
+                                       std::max<std::int64_t>(1, anchor_day - start_day - 1))));
       const auto& teams = team_codes(S.ticker);
       std::size_t a = rng.below(teams.size());
       std::size_t b = (a + 1 + rng.below(teams.size() - 1)) % teams.size();
@@ -274,7 +303,9 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
   const std::int64_t ws = std::max(open_us, start_us_);
   const std::int64_t we = std::min(close_us, anchor) - kSec;
   if (we - ws < kMin) return false;
-  if (want_open != (close_us > anchor) && S.schedule != Schedule::Yearly && S.schedule != Schedule::OneOff) return false;
+  if (want_open != (close_us > anchor) && S.schedule != Schedule::Yearly &&
+      S.schedule != Schedule::OneOff)
+    return false;
 
   std::uint32_t ev_idx;
   auto it = event_by_ticker_.find(event_ticker);
@@ -286,7 +317,8 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
     ev.sub_title = event_sub;
     ev.series = series;
     ev.strike_us = close_us;
-    ev.mutually_exclusive = S.schedule == Schedule::Game || (S.brackets && hash_str(event_ticker) % 2 == 0);
+    ev.mutually_exclusive =
+        S.schedule == Schedule::Game || (S.brackets && hash_str(event_ticker) % 2 == 0);
     events_.push_back(std::move(ev));
     event_by_ticker_.emplace(event_ticker, ev_idx);
   } else {
@@ -313,7 +345,8 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
     mk.yes_sub_title = side;
     mk.strike_type = "structured";
   } else {
-    const std::int64_t center = S.strike_base + S.strike_step * static_cast<std::int64_t>(hash_str(event_ticker) % 4);
+    const std::int64_t center =
+        S.strike_base + S.strike_step * static_cast<std::int64_t>(hash_str(event_ticker) % 4);
     const std::int64_t strike = center + S.strike_step * fan(k);
     if (strike < 0) return false;
     if (bracket_event) {
@@ -338,14 +371,16 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
   mk.scalar = S.scalar_ok && rng.permille(150);
   mk.mm_heavy = rng.permille(180);
   mk.tick = rng.permille(120) ? 1'000 : 10'000;  // some markets quote in tenths of a cent
-  mk.price = static_cast<Micros>(rng.range(5, 95)) * 10'000 + (mk.tick == 1'000 ? rng.range(0, 9) * 1'000 : 0);
+  mk.price = static_cast<Micros>(rng.range(5, 95)) * 10'000 +
+             (mk.tick == 1'000 ? rng.range(0, 9) * 1'000 : 0);
   mk.open_us = open_us;
   mk.close_us = close_us;
   if (close_us > anchor) {
     mk.status = MarketStatus::Active;
   } else if (close_us + settle_delay <= anchor) {
     mk.status = MarketStatus::Finalized;
-    mk.settle_us = close_us + settle_delay + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(10 * kMin)));
+    mk.settle_us = close_us + settle_delay +
+                   static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(10 * kMin)));
     if (mk.settle_us > anchor) mk.settle_us = anchor;
   } else {
     mk.status = MarketStatus::Closed;  // trading over, not yet determined at the anchor
@@ -357,7 +392,8 @@ bool GeneratedAccount::add_market(Rng& rng, std::uint16_t series, bool want_open
   return true;
 }
 
-void GeneratedAccount::generate_trading(Rng& rng, const std::vector<std::int64_t>& fills_per_market) {
+void GeneratedAccount::generate_trading(Rng& rng,
+                                        const std::vector<std::int64_t>& fills_per_market) {
   std::int64_t total = 0;
   for (std::int64_t f : fills_per_market) total += f;
   fills_.reserve(static_cast<std::size_t>(total));
@@ -369,29 +405,33 @@ void GeneratedAccount::generate_trading(Rng& rng, const std::vector<std::int64_t
     const std::int64_t we = std::min(mk.close_us, cfg_.anchor_us) - kSec;
     const std::int64_t F = fills_per_market[m];
     times.resize(static_cast<std::size_t>(F));
-    for (auto& t : times) t = ws + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(we - ws)));
+    for (auto& t : times)
+      t = ws + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(we - ws)));
     std::sort(times.begin(), times.end());
     std::int64_t j = 0;
     while (j < F) {
       const std::int64_t t = times[static_cast<std::size_t>(j)];
       if (rng.permille(40)) {
-        std::int64_t created = std::max(ws, t - static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kHour))));
+        std::int64_t created = std::max(
+            ws, t - static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kHour))));
         emit_empty_order(rng, m, created, OrderStatus::Canceled,
                          std::min(we, created + rng.range(kSec, 5 * kMin)));
       }
       const bool allow_resting = mk.status == MarketStatus::Active && F - j <= 4;
-      j += emit_order(rng, m, &times[static_cast<std::size_t>(j)], static_cast<int>(std::min<std::int64_t>(F - j, 1 << 20)),
-                      allow_resting, we);
+      j += emit_order(rng, m, &times[static_cast<std::size_t>(j)],
+                      static_cast<int>(std::min<std::int64_t>(F - j, 1 << 20)), allow_resting, we);
     }
     if (mk.status == MarketStatus::Active && rng.permille(300)) {
-      std::int64_t created = we - static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(std::min(we - ws, kDay))));
+      std::int64_t created =
+          we -
+          static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(std::min(we - ws, kDay))));
       emit_empty_order(rng, m, created, OrderStatus::Resting, created);
     }
   }
 }
 
-int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int64_t* times, int max_fills,
-                                 bool allow_resting, std::int64_t window_end_us) {
+int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int64_t* times,
+                                 int max_fills, bool allow_resting, std::int64_t window_end_us) {
   GenMarket& mk = markets_[market];
   // The market's price drifts between the account's orders.
   const Micros lo = mk.tick, hi = kMicrosPerDollar - mk.tick;
@@ -399,7 +439,11 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
   y = std::clamp(y, lo, hi);
   mk.price = y;
 
-  const Centis P = mk.ledger.position();
+  // The subaccount (book) this order trades from.
+  const std::size_t b =
+      mk.books.size() > 1 ? static_cast<std::size_t>(book_rng_.below(mk.books.size())) : 0;
+  GenBook& bk = mk.books[b];
+  const Centis P = bk.ledger.position();
   bool side_no = false, sell = false, closing = false;
   if (P == 0) {
     side_no = rng.chance(1, 2);
@@ -447,9 +491,12 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
   o.flags = static_cast<std::uint8_t>((side_no ? kSideNo : 0) | (sell ? kSell : 0));
   o.is_market = is_market ? 1 : 0;
   o.status = status;
-  o.cid_kind = mm ? ClientIdKind::MarketMaker : (rng.permille(50) ? ClientIdKind::Empty : ClientIdKind::Uuid);
+  o.cid_kind = mm ? ClientIdKind::MarketMaker
+                  : (rng.permille(50) ? ClientIdKind::Empty : ClientIdKind::Uuid);
   o.cid_seq = static_cast<std::uint32_t>(orders_.size());
-  o.created_us = times[0] - static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(20 * kSec)));
+  o.sub = bk.sub;
+  o.created_us =
+      times[0] - static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(20 * kSec)));
   if (o.created_us < mk.open_us) o.created_us = times[0];
   if (o.created_us <= last_order_us_) o.created_us = std::min(times[0], last_order_us_ + 1);
   const std::uint32_t order_idx = static_cast<std::uint32_t>(orders_.size());
@@ -471,8 +518,10 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
     }
     const bool taker = is_market ? true : mm ? false : (k == 0 && rng.permille(350));
     const Micros fee = quadratic_fee(c, side_price, taker ? 700 : 175);
-    const FillEffect eff = mk.ledger.apply_fill(outcome_yes, c, y, fee);
-    cash_total_ += eff.cash - fee;
+    const FillEffect eff = bk.ledger.apply_fill(outcome_yes, c, y, fee);
+    sub_cash_[bk.sub] += eff.cash - fee;
+    sub_last_us_[bk.sub] = std::max(sub_last_us_[bk.sub], times[k]);
+    record_flow(times[k], bk.sub, eff.cash - fee);
     const Micros cost = cost_micros(c, side_price);
     if (taker) {
       o.taker_cost += cost;
@@ -481,11 +530,18 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
       o.maker_cost += cost;
       o.maker_fees += fee;
       ++mk.maker_fills;
+      ++bk.maker_fills;
     }
-    if (mm) ++mk.mm_fills;
+    if (mm) {
+      ++mk.mm_fills;
+      ++bk.mm_fills;
+    }
     ++mk.fills;
+    ++bk.fills;
     mk.user_volume += c;
+    bk.volume += c;
     mk.last_update_us = times[k];
+    bk.last_update_us = times[k];
     filled += c;
     GenFill f{};
     f.time_us = times[k];
@@ -495,6 +551,7 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
     f.yes_price = static_cast<std::int32_t>(y);
     f.fee = static_cast<std::int32_t>(fee);
     f.flags = static_cast<std::uint8_t>(o.flags | (taker ? kTaker : 0));
+    f.sub = bk.sub;
     fills_.push_back(f);
   }
   o.filled = static_cast<std::int32_t>(filled);
@@ -502,35 +559,43 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
   const std::int64_t last = times[nf - 1];
   switch (status) {
     case OrderStatus::Executed:
-    case OrderStatus::Resting: o.updated_us = last; break;
+    case OrderStatus::Resting:
+      o.updated_us = last;
+      break;
     case OrderStatus::Canceled:
       o.updated_us = std::max(last, std::min(window_end_us, last + rng.range(kSec, 10 * kMin)));
       break;
   }
   orders_.push_back(o);
   ++mk.orders;
+  ++bk.orders;
   return nf;
 }
 
-void GeneratedAccount::emit_empty_order(Rng& rng, std::uint32_t market, std::int64_t created_us, OrderStatus status,
-                                        std::int64_t updated_us) {
+void GeneratedAccount::emit_empty_order(Rng& rng, std::uint32_t market, std::int64_t created_us,
+                                        OrderStatus status, std::int64_t updated_us) {
   GenMarket& mk = markets_[market];
   GenOrder o{};
   o.market = market;
-  Micros y = std::clamp(mk.price + mk.tick * rng.range(-8, -1), mk.tick, kMicrosPerDollar - mk.tick);
+  Micros y =
+      std::clamp(mk.price + mk.tick * rng.range(-8, -1), mk.tick, kMicrosPerDollar - mk.tick);
   const bool side_no = rng.chance(1, 2);
-  if (side_no) y = std::clamp(mk.price + mk.tick * rng.range(1, 8), mk.tick, kMicrosPerDollar - mk.tick);
+  if (side_no)
+    y = std::clamp(mk.price + mk.tick * rng.range(1, 8), mk.tick, kMicrosPerDollar - mk.tick);
   o.yes_price = static_cast<std::int32_t>(y);
   o.flags = side_no ? kSideNo : 0;  // passive buys that never traded
   o.status = status;
   const bool mm = mk.mm_heavy ? rng.permille(700) : rng.permille(30);
   o.cid_kind = mm ? ClientIdKind::MarketMaker : ClientIdKind::Uuid;
   o.cid_seq = static_cast<std::uint32_t>(orders_.size());
+  GenBook& bk = mk.books[mk.books.size() > 1 ? book_rng_.below(mk.books.size()) : 0];
+  o.sub = bk.sub;
   o.created_us = created_us;
   o.updated_us = std::max(created_us, updated_us);
   o.initial = static_cast<std::int32_t>(100 * rng.range(1, 25));
   orders_.push_back(o);
   ++mk.orders;
+  ++bk.orders;
 }
 
 void GeneratedAccount::settle_markets(Rng& rng) {
@@ -543,24 +608,32 @@ void GeneratedAccount::settle_markets(Rng& rng) {
       value = std::clamp<std::int64_t>(mk.price / kMicrosPerCent + rng.range(-15, 15), 0, 100);
       mk.value_cents = value;
     } else {
-      mk.result = static_cast<Micros>(rng.below(static_cast<std::uint64_t>(kMicrosPerDollar))) < mk.price
-                      ? MarketResult::Yes
-                      : MarketResult::No;
+      mk.result =
+          static_cast<Micros>(rng.below(static_cast<std::uint64_t>(kMicrosPerDollar))) < mk.price
+              ? MarketResult::Yes
+              : MarketResult::No;
     }
-    const SettlementEffect s = mk.ledger.settle(mk.result, value);
-    if (s.revenue % kMicrosPerCent != 0) throw std::logic_error("settlement revenue is not whole cents: " + mk.ticker);
-    cash_total_ += s.revenue;
     mk.last_update_us = mk.settle_us;
-    if (mk.fills == 0) continue;
-    GenSettlement rec{};
-    rec.time_us = mk.settle_us;
-    rec.market = m;
-    rec.yes_count = s.yes_count;
-    rec.no_count = s.no_count;
-    rec.yes_cost = s.yes_cost;
-    rec.no_cost = s.no_cost;
-    rec.revenue = s.revenue;
-    settlements_.push_back(rec);
+    for (GenBook& bk : mk.books) {
+      const SettlementEffect s = bk.ledger.settle(mk.result, value);
+      if (s.revenue % kMicrosPerCent != 0)
+        throw std::logic_error("settlement revenue is not whole cents: " + mk.ticker);
+      sub_cash_[bk.sub] += s.revenue;
+      record_flow(mk.settle_us, bk.sub, s.revenue);
+      bk.last_update_us = mk.settle_us;
+      if (bk.fills == 0) continue;
+      sub_last_us_[bk.sub] = std::max(sub_last_us_[bk.sub], mk.settle_us);
+      GenSettlement rec{};
+      rec.time_us = mk.settle_us;
+      rec.market = m;
+      rec.yes_count = s.yes_count;
+      rec.no_count = s.no_count;
+      rec.yes_cost = s.yes_cost;
+      rec.no_cost = s.no_cost;
+      rec.revenue = s.revenue;
+      rec.sub = bk.sub;
+      settlements_.push_back(rec);
+    }
   }
 }
 
@@ -605,15 +678,20 @@ void GeneratedAccount::finalize_indices() {
   }
   last_fill_us_ = fills_.empty() ? cfg_.anchor_us : fills_.back().time_us;
   last_order_us_ = orders_.empty() ? cfg_.anchor_us : orders_.back().created_us;
-  rebuild_position_order();
+  rebuild_positions();
 }
 
-void GeneratedAccount::rebuild_position_order() {
-  position_order_.clear();
+void GeneratedAccount::rebuild_positions() {
+  positions_.clear();
   for (std::uint32_t i = 0; i < markets_.size(); ++i)
-    if (markets_[i].fills > 0) position_order_.push_back(i);
-  std::sort(position_order_.begin(), position_order_.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return markets_[a].ticker < markets_[b].ticker; });
+    for (std::size_t b = 0; b < markets_[i].books.size(); ++b)
+      if (markets_[i].books[b].fills > 0) positions_.push_back({i, static_cast<std::uint8_t>(b)});
+  std::sort(positions_.begin(), positions_.end(), [&](const PositionRef& a, const PositionRef& b) {
+    const std::string& ta = markets_[a.market].ticker;
+    const std::string& tb = markets_[b.market].ticker;
+    if (ta != tb) return ta < tb;
+    return markets_[a.market].books[a.book].sub < markets_[b.market].books[b.book].sub;
+  });
 }
 
 AddFillsResult GeneratedAccount::add_fills(int count) {
@@ -622,7 +700,8 @@ AddFillsResult GeneratedAccount::add_fills(int count) {
   std::int64_t t = std::max({last_fill_us_, last_order_us_, cfg_.anchor_us}) + kSec;
   std::vector<std::uint32_t> open;
   for (std::uint32_t i = 0; i < markets_.size(); ++i)
-    if (markets_[i].status == MarketStatus::Active && markets_[i].close_us > t + 7 * kDay) open.push_back(i);
+    if (markets_[i].status == MarketStatus::Active && markets_[i].close_us > t + 7 * kDay)
+      open.push_back(i);
   if (open.empty()) throw std::runtime_error("no open market left to trade in");
   bool new_market_traded = false;
   int remaining = count;
@@ -637,9 +716,11 @@ AddFillsResult GeneratedAccount::add_fills(int count) {
     if (markets_[m].fills == 0) new_market_traded = true;
     const std::size_t fills_before = fills_.size();
     const std::uint32_t order_idx = static_cast<std::uint32_t>(orders_.size());
-    const int n = emit_order(live_rng_, m, times, max_fills, false, times[max_fills - 1] + 10 * kMin);
+    const int n =
+        emit_order(live_rng_, m, times, max_fills, false, times[max_fills - 1] + 10 * kMin);
     t = times[n - 1];
-    for (std::size_t i = fills_before; i < fills_.size(); ++i) index_fill(static_cast<std::uint32_t>(i));
+    for (std::size_t i = fills_before; i < fills_.size(); ++i)
+      index_fill(static_cast<std::uint32_t>(i));
     index_order(order_idx);
     last_order_us_ = orders_[order_idx].created_us;
     last_fill_us_ = fills_.back().time_us;
@@ -649,8 +730,153 @@ AddFillsResult GeneratedAccount::add_fills(int count) {
     res.orders += 1;
     remaining -= n;
   }
-  if (new_market_traded) rebuild_position_order();
+  (void)new_market_traded;
+  rebuild_positions();  // a book may have traded for the first time
   return res;
+}
+
+void GeneratedAccount::record_flow(std::int64_t us, unsigned sub, Micros delta) {
+  if (recording_flows_ && delta != 0) flows_.push_back({us, sub, delta});
+}
+
+// Subaccounts: with K > 1 each market trades from one subaccount (hash of its ticker), about 15%
+// of them from a second one too. Uses its own random stream, so K = 1 gives the same account.
+void GeneratedAccount::assign_books() {
+  const unsigned k = static_cast<unsigned>(cfg_.subaccounts);
+  for (GenMarket& mk : markets_) {
+    GenBook first;
+    first.sub = static_cast<std::uint8_t>(k == 1 ? 0 : hash_str(mk.ticker) % k);
+    mk.books.push_back(first);
+    if (k > 1 && book_rng_.permille(150)) {
+      GenBook second;
+      second.sub = static_cast<std::uint8_t>((first.sub + 1 + book_rng_.below(k - 1)) % k);
+      mk.books.push_back(second);
+    }
+  }
+}
+
+// Money in and out, planned after the trading so that every balance stays positive at every
+// point in time: subaccounts 1..K-1 are funded by transfers from the primary before they first
+// trade; the first deposit (before any trading) covers the primary's deepest drawdown plus
+// every withdrawal; further deposits only add; withdrawals debit amount + fee when applied.
+void GeneratedAccount::fund_account(Rng& rng) {
+  constexpr std::int64_t kDollarCents = 100;
+  std::stable_sort(flows_.begin(), flows_.end(),
+                   [](const Flow& a, const Flow& b) { return a.us < b.us; });
+  const std::size_t k = sub_cash_.size();
+
+  // 1. Subaccount transfers from the primary: one before each other subaccount first trades.
+  std::vector<Micros> run(k, 0), low(k, 0);
+  std::vector<std::int64_t> first_us(k, 0);
+  for (const Flow& f : flows_) {
+    if (first_us[f.sub] == 0) first_us[f.sub] = f.us;
+    run[f.sub] += f.delta;
+    low[f.sub] = std::min(low[f.sub], run[f.sub]);
+  }
+  for (std::size_t s = 1; s < k; ++s) {
+    if (first_us[s] == 0) continue;
+    const std::int64_t cents =
+        (-low[s] / kMicrosPerCent / (100 * kDollarCents) + 1) * 100 * kDollarCents +
+        200 * kDollarCents;
+    GenSubTransfer t;
+    t.created_us = first_us[s] - kHour -
+                   static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kHour)));
+    t.from = 0;
+    t.to = static_cast<std::uint8_t>(s);
+    t.amount_cents = cents;
+    sub_transfers_list_.push_back(t);
+    flows_.push_back({t.created_us, 0, -cents * kMicrosPerCent});
+    sub_transfers_[0] -= cents * kMicrosPerCent;
+    sub_transfers_[s] += cents * kMicrosPerCent;
+    sub_last_us_[0] = std::max(sub_last_us_[0], t.created_us);
+    sub_last_us_[s] = std::max(sub_last_us_[s], t.created_us);
+  }
+  std::stable_sort(
+      sub_transfers_list_.begin(), sub_transfers_list_.end(),
+      [](const GenSubTransfer& a, const GenSubTransfer& b) { return a.created_us < b.created_us; });
+
+  // 2. Withdrawals: the newest is pending, one of four or more failed, the rest applied.
+  const std::int64_t first_day = start_us_ + 10 * kDay, last_day = cfg_.anchor_us - 3 * kDay;
+  auto random_time = [&]() {
+    return first_day + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(
+                           std::max<std::int64_t>(1, last_day - first_day))));
+  };
+  auto finalize_after = [&](GenTransfer& t) {
+    const std::int64_t delay =
+        t.type == PaymentType::Ach ? rng.range(kHour, 2 * kDay) : rng.range(kMin, 2 * kHour);
+    t.finalized_us = floor_div(t.created_us + delay, kSec) * kSec;
+  };
+  static const PaymentType kTypes[] = {PaymentType::Ach, PaymentType::Wire, PaymentType::Crypto,
+                                       PaymentType::Debit, PaymentType::Apm};
+  std::int64_t budget_cents = 0;
+  for (int i = 0; i < cfg_.withdrawals; ++i) {
+    GenTransfer w;
+    w.type = kTypes[rng.below(3)];  // ach, wire or crypto
+    w.amount_cents = rng.range(5, 150) * 10 * kDollarCents;
+    w.fee_cents = w.type == PaymentType::Wire     ? 25 * kDollarCents
+                  : w.type == PaymentType::Crypto ? 2 * kDollarCents
+                                                  : 0;
+    const bool pending = i == cfg_.withdrawals - 1;
+    w.created_us = pending ? cfg_.anchor_us - rng.range(kHour, 20 * kHour) : random_time();
+    w.created_us = floor_div(w.created_us, kSec) * kSec;
+    w.status = pending                             ? TransferStatus::Pending
+               : (cfg_.withdrawals >= 4 && i == 1) ? TransferStatus::Failed
+                                                   : TransferStatus::Applied;
+    if (!pending) finalize_after(w);
+    if (w.status != TransferStatus::Failed) budget_cents += w.amount_cents + w.fee_cents;
+    if (w.status == TransferStatus::Applied)
+      flows_.push_back({w.finalized_us, 0, -(w.amount_cents + w.fee_cents) * kMicrosPerCent});
+    withdrawals_.push_back(w);
+  }
+
+  // 3. Deposits: the first one (a wire, no fee) before any trading covers the primary's deepest
+  // drawdown and every withdrawal; then applied ones (debit cards and APMs charge a fee), the
+  // newest pending (3 or more), one failed (4 or more) and one returned (5 or more).
+  std::stable_sort(flows_.begin(), flows_.end(),
+                   [](const Flow& a, const Flow& b) { return a.us < b.us; });
+  Micros r0 = 0, low0 = 0;
+  for (const Flow& f : flows_) {
+    if (f.sub != 0) continue;
+    r0 += f.delta;
+    low0 = std::min(low0, r0);
+  }
+  GenTransfer d0;
+  d0.type = PaymentType::Wire;
+  d0.created_us = floor_div(start_us_ - 3 * kDay, kSec) * kSec;
+  d0.finalized_us = d0.created_us + 10 * kMin;
+  d0.amount_cents =
+      ((-low0 / kMicrosPerCent + budget_cents) / (100 * kDollarCents) + 1) * 100 * kDollarCents +
+      500 * kDollarCents;
+  deposits_.push_back(d0);
+  for (int i = 1; i < cfg_.deposits; ++i) {
+    GenTransfer d;
+    d.type = kTypes[rng.below(5)];
+    d.amount_cents = rng.range(10, 300) * 10 * kDollarCents;
+    d.fee_cents = d.type == PaymentType::Debit ? d.amount_cents * 2 / 100
+                  : d.type == PaymentType::Apm ? d.amount_cents / 100
+                                               : 0;
+    const bool pending = cfg_.deposits >= 3 && i == cfg_.deposits - 1;
+    d.created_us =
+        floor_div(pending ? cfg_.anchor_us - rng.range(kHour, 30 * kHour) : random_time(), kSec) *
+        kSec;
+    d.status = pending                          ? TransferStatus::Pending
+               : (cfg_.deposits >= 4 && i == 1) ? TransferStatus::Failed
+               : (cfg_.deposits >= 5 && i == 2) ? TransferStatus::Returned
+                                                : TransferStatus::Applied;
+    if (!pending) finalize_after(d);
+    deposits_.push_back(d);
+  }
+  auto by_created = [](const GenTransfer& a, const GenTransfer& b) {
+    return a.created_us < b.created_us;
+  };
+  std::stable_sort(deposits_.begin(), deposits_.end(), by_created);
+  std::stable_sort(withdrawals_.begin(), withdrawals_.end(), by_created);
+  for (const GenTransfer& t : deposits_)
+    if (t.status != TransferStatus::Pending)
+      sub_last_us_[0] = std::max(sub_last_us_[0], t.finalized_us);
+  for (const GenTransfer& t : withdrawals_)
+    if (t.status != TransferStatus::Pending)
+      sub_last_us_[0] = std::max(sub_last_us_[0], t.finalized_us);
 }
 
 }  // namespace ksim

@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
   ctx.truth_path = opt.dump_truth;
   ctx.verbose = opt.verbose;
   ctx.shapes = opt.gen.shapes;
+  ctx.usage_tier = opt.usage_tier;
+  ctx.endpoint_costs = opt.endpoint_costs;
+  ctx.withdrawals_404_when_none = opt.withdrawals_404_when_none;
 
   const bool tls = !opt.tls_cert.empty();
   std::unique_ptr<Poco::Net::ServerSocket> socket;

@@ -1,9 +1,11 @@
 #include "options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "fixed_point.h"
@@ -34,6 +36,9 @@ Account (generated deterministically unless --fixture is given)
                          (default 2026-08-20T16:05:00Z, so runs are reproducible)
   --mm-prefix P          client_order_id prefix of the market-making bot (default "mm-")
   --netting-rate F       share of closing trades made as a buy of the other side (default 0.12)
+  --deposits N           deposits that fund the account (default 3, at least 1)
+  --withdrawals N        withdrawals (default 2; 0 = none)
+  --subaccounts K        subaccounts that trade, 1..64 (default 1 = only the primary, 0)
   --fixture FILE         serve the account in FILE instead (see README: fixture format)
   --shapes MODE          current | 2026h1 (default current): 2026h1 serves records the way
                          production sent them in early 2026 (see README: shapes)
@@ -60,6 +65,14 @@ Faults and limits (only on /trade-api paths; change at run time with POST /admin
   --slow-ms MS           delay responses by MS milliseconds
   --slow-rate F          fraction of requests delayed by --slow-ms (default 1)
   --outage MODE          off | 503 | reset (default off)
+  --retry-after S        send "Retry-After: S" with every 429 (default 0 = none, like Kalshi)
+  --usage-tier NAME      tier reported by GET /account/limits: basic (default), advanced,
+                         expert, premier, paragon, prime
+  --endpoint-cost M:PATH=C
+                         token cost C of one endpoint, e.g. GET:/portfolio/orders=20
+                         (repeatable; charged by the bucket, listed by /account/endpoint_costs)
+  --withdrawals-404-when-none
+                         GET /portfolio/withdrawals answers 404 when there are no withdrawals
 
   --help                 show this help
 )";
@@ -132,6 +145,40 @@ Options parse_options(int argc, char** argv) {
          o.gen.netting_permille = static_cast<int>(to_double(f, v, 0, 1) * 1000 + 0.5);
        }},
       {"--fixture", [&](auto&, auto& v) { o.fixture = v; }},
+      {"--deposits",
+       [&](auto& f, auto& v) { o.gen.deposits = static_cast<int>(to_int(f, v, 1, 10000)); }},
+      {"--withdrawals",
+       [&](auto& f, auto& v) { o.gen.withdrawals = static_cast<int>(to_int(f, v, 0, 10000)); }},
+      {"--subaccounts",
+       [&](auto& f, auto& v) { o.gen.subaccounts = static_cast<int>(to_int(f, v, 1, 64)); }},
+      {"--retry-after",
+       [&](auto& f, auto& v) {
+         o.faults.retry_after_s = static_cast<int>(to_int(f, v, 0, 86400));
+       }},
+      {"--usage-tier",
+       [&](auto& f, auto& v) {
+         static const std::set<std::string> kTiers = {"basic",   "advanced", "expert",
+                                                      "premier", "paragon",  "prime"};
+         if (!kTiers.count(v))
+           throw UsageError(f +
+                            " expects basic, advanced, expert, premier, paragon or prime, got \"" +
+                            v + "\"");
+         o.usage_tier = v;
+       }},
+      {"--endpoint-cost",
+       [&](auto& f, auto& v) {
+         const std::size_t colon = v.find(':'), eq = v.rfind('=');
+         if (colon == std::string::npos || eq == std::string::npos || eq < colon || colon == 0)
+           throw UsageError(
+               f + " expects METHOD:PATH=COST (e.g. GET:/portfolio/orders=20), got \"" + v + "\"");
+         std::string method = v.substr(0, colon), path = v.substr(colon + 1, eq - colon - 1);
+         for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+         if (path.rfind("/trade-api/v2/", 0) == 0) path = path.substr(13);
+         if (path.empty() || path[0] != '/')
+           throw UsageError(f + ": the path must start with /, got \"" + v + "\"");
+         o.endpoint_costs[method + " " + path] =
+             static_cast<int>(to_int(f, v.substr(eq + 1), 1, 1000000));
+       }},
       {"--shapes",
        [&](auto& f, auto& v) {
          if (v == "current")
@@ -183,6 +230,10 @@ Options parse_options(int argc, char** argv) {
     }
     if (arg == "--exit") {
       o.exit_after_dump = true;
+      continue;
+    }
+    if (arg == "--withdrawals-404-when-none") {
+      o.withdrawals_404_when_none = true;
       continue;
     }
     if (arg == "--verbose") {

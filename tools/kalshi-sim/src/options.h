@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +30,9 @@ struct Options {
   std::string tls_cert;
   std::string tls_key;
   bool verbose = false;
+  std::string usage_tier = "basic";
+  std::map<std::string, int> endpoint_costs;  // "GET /portfolio/orders" -> tokens
+  bool withdrawals_404_when_none = false;
 };
 
 // Throws UsageError with a one-line message.

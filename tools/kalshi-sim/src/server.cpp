@@ -29,8 +29,11 @@ namespace {
 constexpr const char* kApiPrefix = "/trade-api/v2";
 
 struct Reply {
+  Reply() = default;
+  Reply(int status_, std::string body_) : status(status_), body(std::move(body_)) {}
   int status = 200;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Reply bad_request(const std::string& message, const std::string& details) {
@@ -87,8 +90,9 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-// Common pagination + time parameters. Returns false (empty result) when a subaccount or
-// exchange shard other than 0 is asked for: this account only has subaccount 0 on shard 0.
+// Common pagination + time parameters. Returns false (empty result) when an exchange shard
+// other than 0 is asked for: the account lives on shard 0. Without `subaccount` the list covers
+// every subaccount.
 bool common_list_params(const Params& p, ListQuery& q, int& limit, std::string& cursor) {
   limit = static_cast<int>(p.integer("limit", 1, 1000, 100));
   cursor = p.get("cursor");
@@ -101,9 +105,9 @@ bool common_list_params(const Params& p, ListQuery& q, int& limit, std::string& 
     q.max_ts = p.integer("max_ts", -4102444800LL, 4102444800LL, 0);
   }
   q.ticker = p.get("ticker");
-  const std::int64_t sub = p.integer("subaccount", 0, 63, 0);
+  q.subaccount = static_cast<int>(p.integer("subaccount", 0, 63, -1));
   const std::int64_t shard = p.integer("exchange_index", 0, 1000000, 0);
-  return sub == 0 && shard == 0;
+  return shard == 0;
 }
 
 std::string render_page(const DataSource& ds, ListKind kind, const char* array_key,
@@ -158,7 +162,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
            const std::string& full_path, const std::string& query) {
     const std::string path = full_path.substr(std::string(kApiPrefix).size());
     std::string endpoint = route_name(path);
-    const FaultDecision d = ctx_.faults->decide();
+    // A non-default endpoint cost (--endpoint-cost) is what the bucket charges.
+    auto cost_it = ctx_.endpoint_costs.find(req.getMethod() + " " + endpoint);
+    const FaultDecision d =
+        ctx_.faults->decide(cost_it == ctx_.endpoint_costs.end() ? 0 : cost_it->second);
     Reply reply;
     if (d.outage_reset) {
       record(req, endpoint, "reset");
@@ -172,6 +179,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     } else if (d.rate_limited) {
       ctx_.stats->count_fault("rate_limited");
       reply = {429, "{\"error\": \"too many requests\"}"};
+      if (d.retry_after_s > 0)
+        reply.headers.emplace_back("Retry-After", std::to_string(d.retry_after_s));
     } else if (d.error_status != 0) {
       ctx_.stats->count_fault("error_" + std::to_string(d.error_status));
       reply = injected_error(d.error_status);
@@ -201,13 +210,27 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   static std::string route_name(const std::string& path) {
-    static const char* kFixed[] = {"/portfolio/balance",     "/portfolio/positions",
-                                   "/portfolio/orders",      "/portfolio/fills",
-                                   "/portfolio/settlements", "/historical/cutoff",
-                                   "/historical/fills",      "/historical/orders"};
+    static const char* kFixed[] = {"/portfolio/balance",
+                                   "/portfolio/positions",
+                                   "/portfolio/orders",
+                                   "/portfolio/fills",
+                                   "/portfolio/settlements",
+                                   "/portfolio/deposits",
+                                   "/portfolio/withdrawals",
+                                   "/portfolio/subaccounts/balances",
+                                   "/portfolio/subaccounts/transfers",
+                                   "/historical/cutoff",
+                                   "/historical/fills",
+                                   "/historical/orders",
+                                   "/historical/positions",
+                                   "/historical/markets",
+                                   "/markets",
+                                   "/events",
+                                   "/account/limits",
+                                   "/account/endpoint_costs",
+                                   "/exchange/user_data_timestamp"};
     for (const char* f : kFixed)
       if (path == f) return f;
-    if (path == "/markets") return "/markets";
     if (path.rfind("/markets/", 0) == 0) return "/markets/{ticker}";
     if (path.rfind("/events/", 0) == 0) return "/events/{event_ticker}";
     if (path.rfind("/series/", 0) == 0) return "/series/{series_ticker}";
@@ -238,9 +261,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                               "use GET")};
 
     const bool is_public =
-        endpoint == "/historical/cutoff" || endpoint == "/markets" ||
+        endpoint == "/historical/cutoff" || endpoint == "/markets" || endpoint == "/events" ||
         endpoint == "/markets/{ticker}" || endpoint == "/events/{event_ticker}" ||
-        endpoint == "/series/{series_ticker}" || endpoint == "/historical/markets/{ticker}";
+        endpoint == "/series/{series_ticker}" || endpoint == "/historical/markets" ||
+        endpoint == "/historical/markets/{ticker}" || endpoint == "/account/endpoint_costs" ||
+        endpoint == "/exchange/user_data_timestamp";
     if (!is_public) {
       AuthRequest ar;
       ar.method = req.getMethod();
@@ -260,6 +285,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       }
     }
 
+    // A key without the scope an endpoint needs (admin faults "forbidden_paths").
+    for (const std::string& fp : ctx_.faults->settings().forbidden_paths) {
+      const std::string fpath =
+          fp.rfind(kApiPrefix, 0) == 0 ? fp.substr(std::string(kApiPrefix).size()) : fp;
+      if (fpath != path && fpath != endpoint) continue;
+      ctx_.stats->count_fault("forbidden");
+      std::string scope = "read::" + endpoint.substr(1);
+      std::replace(scope.begin() + 6, scope.end(), '/', '_');
+      return {403,
+              error_body("forbidden",
+                         "API key is missing the required scope " + scope + " for " + path, "")};
+    }
+
     const Params p(query);
     // The ticker of /markets/{ticker} etc., percent-decoded.
     auto path_arg = [&](std::size_t prefix_len) {
@@ -275,8 +313,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     const DataSource& ds = *ctx_.account;
     std::string out;
     if (endpoint == "/portfolio/balance") {
-      p.integer("subaccount", 0, 63, 0);
-      ds.render_balance(out);
+      const int sub = static_cast<int>(p.integer("subaccount", 0, 63, 0));
+      p.integer("exchange_index", 0, 1000000, 0);
+      ds.render_balance(sub, out);
     } else if (endpoint == "/historical/cutoff") {
       ds.render_cutoff(out);
     } else if (endpoint == "/portfolio/fills" || endpoint == "/historical/fills") {
@@ -309,35 +348,219 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       bool any = common_list_params(p, q, limit, cursor);
       if (p.has("event_ticker")) q.event_tickers = {p.get("event_ticker")};
       out = render_page(ds, ListKind::Settlements, "settlements", q, limit, cursor, !any);
-    } else if (endpoint == "/portfolio/positions") {
-      out = positions(ds, p);
-    } else if (endpoint == "/markets") {
-      out = markets(ds, p);
+    } else if (endpoint == "/portfolio/positions" || endpoint == "/historical/positions") {
+      out = positions(ds, p, endpoint == "/historical/positions");
+    } else if (endpoint == "/markets" || endpoint == "/historical/markets") {
+      out = markets(ds, p, endpoint == "/markets" ? MarketSet::Live : MarketSet::Historical);
     } else if (endpoint == "/markets/{ticker}" || endpoint == "/historical/markets/{ticker}") {
-      const std::string t = path_arg(endpoint == "/markets/{ticker}" ? 9 : 20);
-      if (!ds.render_market(t, out)) return not_found("market " + t);
+      const bool live = endpoint == "/markets/{ticker}";
+      const std::string t = path_arg(live ? 9 : 20);
+      std::string event_ticker;
+      out = "{\"market\":";
+      if (!ds.render_market_object(t, live ? MarketSet::Live : MarketSet::Historical, event_ticker,
+                                   out))
+        return not_found("market " + t);
+      out.push_back('}');
     } else if (endpoint == "/events/{event_ticker}") {
       const std::string t = path_arg(8);
-      bool nested = false;
-      if (p.has("with_nested_markets")) {
-        std::string v = p.get("with_nested_markets");
-        if (v != "true" && v != "false")
-          return bad_request("invalid parameter with_nested_markets", "must be true or false");
-        nested = v == "true";
-      }
-      if (!ds.render_event(t, nested, out)) return not_found("event " + t);
+      const bool nested = bool_param(p, "with_nested_markets");
+      out = "{\"event\":";
+      if (!ds.render_event_object(t, nested, out)) return not_found("event " + t);
+      // Without with_nested_markets the markets come as a top-level array (required either way).
+      out.append(",\"markets\":");
+      if (nested)
+        out.append("[]");
+      else
+        ds.render_event_markets(t, out);
+      out.push_back('}');
+    } else if (endpoint == "/events") {
+      out = events(ds, p);
     } else if (endpoint == "/series/{series_ticker}") {
       const std::string t = path_arg(8);
       if (!ds.render_series(t, out)) return not_found("series " + t);
+    } else if (endpoint == "/portfolio/deposits" || endpoint == "/portfolio/withdrawals") {
+      const bool dep = endpoint == "/portfolio/deposits";
+      const TransferKind k = dep ? TransferKind::Deposits : TransferKind::Withdrawals;
+      if (!dep && ctx_.withdrawals_404_when_none && ds.transfer_count(k) == 0)
+        return not_found(
+            "withdrawals");  // what one client reported for an account that never withdrew
+      out = transfers(ds, p, k, dep ? "deposits" : "withdrawals", 500);
+    } else if (endpoint == "/portfolio/subaccounts/transfers") {
+      out = transfers(ds, p, TransferKind::SubaccountTransfers, "transfers", 1000);
+    } else if (endpoint == "/portfolio/subaccounts/balances") {
+      JsonWriter w(out);
+      w.begin_object();
+      w.key("subaccount_balances");
+      w.begin_array();
+      ds.render_subaccount_balances(w);
+      w.end_array();
+      w.end_object();
+    } else if (endpoint == "/account/limits") {
+      out = account_limits();
+    } else if (endpoint == "/account/endpoint_costs") {
+      out = endpoint_costs();
+    } else if (endpoint == "/exchange/user_data_timestamp") {
+      JsonWriter w(out);
+      w.begin_object();
+      w.kv_time("as_of_time", ds.data_as_of_us(), false);
+      w.end_object();
     }
     return {200, std::move(out)};
+  }
+
+  static bool bool_param(const Params& p, const char* name) {
+    if (!p.has(name)) return false;
+    const std::string v = p.get(name);
+    if (v != "true" && v != "false")
+      throw BadRequest(std::string("invalid parameter ") + name, "must be true or false");
+    return v == "true";
+  }
+
+  // Deposits, withdrawals, subaccount transfers: newest first; the cursor is the index of the
+  // last record returned (records are only appended, so pages stay stable).
+  static std::string transfers(const DataSource& ds, const Params& p, TransferKind k,
+                               const char* key, int max_limit) {
+    const int limit = static_cast<int>(p.integer("limit", 1, max_limit, 100));
+    const std::string tag = std::string("v1|") + key + "|";
+    std::size_t end = ds.transfer_count(k);
+    if (p.has("cursor")) {
+      std::string decoded;
+      if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind(tag, 0) != 0)
+        throw BadRequest("invalid cursor",
+                         std::string("not a cursor of this endpoint (") + key + ")");
+      const std::string n = decoded.substr(tag.size());
+      if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(n) > end)
+        throw BadRequest("invalid cursor", "cursor was not issued by this server");
+      end = std::stoul(n);
+    }
+    std::string out = std::string("{\"") + key + "\":[";
+    std::size_t i = end, n = 0;
+    while (i > 0 && n < static_cast<std::size_t>(limit)) {
+      if (n++) out.push_back(',');
+      ds.render_transfer(k, --i, out);
+    }
+    out.append("],\"cursor\":\"")
+        .append(i > 0 ? base64url_encode(tag + std::to_string(i)) : "")
+        .append("\"}");
+    return out;
+  }
+
+  // GET /events: `tickers` (comma-separated event tickers; unknown ones are absent), `limit`
+  // (1..200, default 200), `cursor`, `with_nested_markets`. Exchange-wide filters answer 400.
+  static std::string events(const DataSource& ds, const Params& p) {
+    for (const char* unsupported :
+         {"status", "series_ticker", "min_close_ts", "min_updated_ts", "with_milestones"}) {
+      if (p.has(unsupported))
+        throw BadRequest(std::string("unsupported parameter ") + unsupported,
+                         "kalshi-sim's GET /events filters by tickers only");
+    }
+    const int limit = static_cast<int>(p.integer("limit", 1, 200, 200));
+    const bool nested = bool_param(p, "with_nested_markets");
+    std::string after;
+    if (p.has("cursor")) {
+      std::string decoded;
+      if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind("v1|ev|", 0) != 0)
+        throw BadRequest("invalid parameter cursor", "not a cursor of GET /events");
+      after = decoded.substr(6);
+    }
+    std::vector<std::string> tickers;
+    if (p.has("tickers")) {
+      tickers = split_commas(p.get("tickers"));
+      std::sort(tickers.begin(), tickers.end());
+      tickers.erase(std::unique(tickers.begin(), tickers.end()), tickers.end());
+    } else {
+      tickers = ds.event_tickers();
+    }
+    std::string out = "{\"events\":[", object, last;
+    int count = 0;
+    bool more = false;
+    for (const std::string& t : tickers) {
+      if (!after.empty() && t <= after) continue;
+      object.clear();
+      if (!ds.render_event_object(t, nested, object)) continue;  // unknown: absent
+      if (count == limit) {
+        more = true;
+        break;
+      }
+      if (count++) out.push_back(',');
+      out.append(object);
+      last = t;
+    }
+    out.append("],\"cursor\":\"")
+        .append(more ? base64url_encode("v1|ev|" + last) : "")
+        .append("\"}");
+    return out;
+  }
+
+  // GET /account/limits: the simulator's own token bucket. With the limiter off the tier's
+  // published read budget is reported (Basic: refill 200, capacity 200).
+  std::string account_limits() const {
+    struct Tier {
+      const char* name;
+      int read, write;
+    };
+    static const Tier kTiers[] = {{"basic", 200, 100},     {"advanced", 300, 300},
+                                  {"expert", 600, 600},    {"premier", 1000, 1000},
+                                  {"paragon", 2000, 2000}, {"prime", 4000, 4000}};
+    Tier tier = kTiers[0];
+    for (const Tier& t : kTiers)
+      if (ctx_.usage_tier == t.name) tier = t;
+    const FaultSettings f = ctx_.faults->settings();
+    std::int64_t refill = tier.read, capacity = tier.read;
+    if (f.rate_limit_rps > 0) {
+      const double burst =
+          f.rate_limit_burst > 0 ? f.rate_limit_burst : std::max(1.0, f.rate_limit_rps);
+      refill = static_cast<std::int64_t>(f.rate_limit_rps * f.rate_limit_cost + 0.5);
+      capacity = static_cast<std::int64_t>(burst * f.rate_limit_cost + 0.5);
+    }
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.kv("usage_tier", ctx_.usage_tier);
+    w.key("read");
+    w.begin_object();
+    w.kv_i64("refill_rate", refill);
+    w.kv_i64("bucket_capacity", capacity);
+    w.end_object();
+    w.key("write");  // the simulator serves no writes; the tier's budget (two seconds above Basic)
+    w.begin_object();
+    w.kv_i64("refill_rate", tier.write);
+    w.kv_i64("bucket_capacity", ctx_.usage_tier == "basic" ? tier.write : 2 * tier.write);
+    w.end_object();
+    w.key("grants");
+    w.begin_array();
+    w.end_array();
+    w.end_object();
+    return out;
+  }
+
+  std::string endpoint_costs() const {
+    const FaultSettings f = ctx_.faults->settings();
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.kv_i64("default_cost", static_cast<std::int64_t>(f.rate_limit_cost + 0.5));
+    w.key("endpoint_costs");
+    w.begin_array();
+    for (const auto& [key, cost] : ctx_.endpoint_costs) {
+      const std::size_t sp = key.find(' ');
+      w.begin_object();
+      w.kv("method", key.substr(0, sp));
+      w.kv("path", key.substr(sp + 1));
+      w.kv_i64("cost", cost);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return out;
   }
 
   // GET /markets: `tickers` (comma-separated) and/or `event_ticker` filter the account's markets;
   // ascending by ticker, `limit` (1-1000, default 100) a page, the cursor encodes the last ticker.
   // The exchange-wide filters (series_ticker, status, close/settle times, mve_filter) are not
   // simulated: asking for them is a 400, never a silently unfiltered list.
-  static std::string markets(const DataSource& ds, const Params& p) {
+  static std::string markets(const DataSource& ds, const Params& p, MarketSet set) {
     for (const char* unsupported :
          {"series_ticker", "status", "min_close_ts", "max_close_ts", "min_created_ts",
           "max_created_ts", "min_updated_ts", "min_settled_ts", "max_settled_ts", "mve_filter"}) {
@@ -359,7 +582,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       std::sort(tickers.begin(), tickers.end());
       tickers.erase(std::unique(tickers.begin(), tickers.end()), tickers.end());
     } else {
-      tickers = ds.market_tickers();
+      tickers = ds.market_tickers(set);
     }
     const std::string event_filter = p.get("event_ticker");
     std::string out = "{\"markets\":[";
@@ -369,7 +592,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     for (const std::string& ticker : tickers) {
       if (!after.empty() && ticker <= after) continue;
       object.clear();
-      if (!ds.render_market_object(ticker, event_ticker, object)) continue;  // unknown: left out
+      if (!ds.render_market_object(ticker, set, event_ticker, object))
+        continue;  // unknown: left out
       if (!event_filter.empty() && event_ticker != event_filter) continue;
       if (count == limit) {
         more = true;
@@ -385,12 +609,30 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return out;
   }
 
-  std::string positions(const DataSource& ds, const Params& p) const {
+  // GET /portfolio/positions (settlement_status unsettled|settled|all, default unsettled) and
+  // GET /historical/positions (settled positions last updated before the cutoff). Both cover
+  // subaccount 0 unless `subaccount` says otherwise.
+  std::string positions(const DataSource& ds, const Params& p, bool historical) const {
     PositionsQuery q;
     const int limit = static_cast<int>(p.integer("limit", 1, 1000, 100));
     const std::string cursor = p.get("cursor");
     q.ticker = p.get("ticker");
     q.event_ticker = p.get("event_ticker");
+    q.subaccount = static_cast<int>(p.integer("subaccount", 0, 63, 0));
+    if (historical) {
+      q.set = PositionSet::Historical;
+    } else if (p.has("settlement_status")) {
+      const std::string st = p.get("settlement_status");
+      if (st == "unsettled")
+        q.set = PositionSet::Unsettled;
+      else if (st == "settled")
+        q.set = PositionSet::Settled;
+      else if (st == "all")
+        q.set = PositionSet::All;
+      else
+        throw BadRequest("invalid parameter settlement_status",
+                         "settlement_status must be unsettled, settled or all");
+    }
     for (const std::string& f : split_commas(p.get("count_filter"))) {
       if (f == "position")
         q.need_position = true;
@@ -400,8 +642,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         throw BadRequest("invalid parameter count_filter",
                          "count_filter accepts position,total_traded");
     }
-    const bool any =
-        p.integer("subaccount", 0, 63, 0) == 0 && p.integer("exchange_index", 0, 1000000, 0) == 0;
+    const bool any = p.integer("exchange_index", 0, 1000000, 0) == 0;
     PositionsPage page;
     if (any) page = page_positions(ds, q, limit, cursor);
     std::string out;
@@ -463,6 +704,23 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {200, "{\"ok\":true}"};
     }
     if (path == "/admin/add-fills" && method == "POST") return add_fills(body);
+    if (path == "/admin/apply-pending-transfers" && method == "POST") {
+      std::string answer;
+      {
+        std::unique_lock<std::shared_mutex> lock(ctx_.account_mutex);
+        try {
+          answer = ctx_.account->apply_pending_transfers();
+        } catch (const std::exception& e) {
+          return {409, error_body("conflict", "cannot apply pending transfers", e.what())};
+        }
+      }
+      if (!ctx_.truth_path.empty()) {
+        std::string err = rewrite_truth();
+        if (!err.empty())
+          return {500, error_body("internal_server_error", "cannot write truth", err)};
+      }
+      return {200, answer};
+    }
     return not_found("admin path " + path);
   }
 
@@ -535,6 +793,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     const bool html = !reply.body.empty() && reply.body[0] == '<';
     resp.setContentType(html ? "text/html" : "application/json; charset=utf-8");
+    for (const auto& [k, v] : reply.headers) resp.set(k, v);
     resp.sendBuffer(reply.body.data(), reply.body.size());
   }
 

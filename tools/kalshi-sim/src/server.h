@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -24,6 +25,9 @@ struct ServerContext {
   std::string truth_path;  // rewritten after add-fills when set
   bool verbose = false;
   Shapes shapes = Shapes::Current;
+  std::string usage_tier = "basic";           // GET /account/limits
+  std::map<std::string, int> endpoint_costs;  // "GET /portfolio/orders" -> tokens
+  bool withdrawals_404_when_none = false;     // GET /portfolio/withdrawals quirk
 };
 
 // Writes the truth file atomically (temp file + rename). Returns "" or an error message.

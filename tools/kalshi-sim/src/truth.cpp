@@ -8,6 +8,7 @@
 namespace ksim {
 
 Micros TruthMarket::position_value() const {
+  if (has_position_value) return position_value_override;
   if (!has_mark || position == 0) return 0;
   if (position > 0) return cost_micros(position, mark_price);
   return cost_micros(-position, kMicrosPerDollar - mark_price);
@@ -16,7 +17,8 @@ Micros TruthMarket::position_value() const {
 namespace {
 
 struct Sums {
-  Micros cash_paid = 0, cash_received = 0, fees = 0, settlement_revenue = 0, realized = 0, traded = 0;
+  Micros cash_paid = 0, cash_received = 0, fees = 0, settlement_revenue = 0, realized = 0,
+         traded = 0;
   Micros position_value = 0, exposure = 0;
   std::int64_t markets = 0, open_markets = 0, fills = 0, maker_fills = 0, mm_fills = 0, orders = 0;
 
@@ -66,7 +68,8 @@ void write_sums(JsonWriter& w, const Sums& s) {
 
 }  // namespace
 
-std::string render_truth(const TruthHeader& header, const TruthCounts& counts, std::vector<TruthMarket> markets) {
+std::string render_truth(const TruthHeader& header, const TruthCounts& counts,
+                         std::vector<TruthMarket> markets) {
   std::sort(markets.begin(), markets.end(),
             [](const TruthMarket& a, const TruthMarket& b) { return a.ticker < b.ticker; });
   std::string out;
@@ -96,6 +99,29 @@ std::string render_truth(const TruthHeader& header, const TruthCounts& counts, s
   w.kv_i64("live_orders", counts.live_orders);
   w.kv_i64("historical_orders", counts.historical_orders);
   w.kv_i64("resting_orders", counts.resting_orders);
+  w.kv_i64("transfers", counts.deposits + counts.withdrawals);
+  w.kv_i64("deposits", counts.deposits);
+  w.kv_i64("withdrawals", counts.withdrawals);
+  w.kv_i64("subaccount_transfers", counts.subaccount_transfers);
+  w.kv_i64("live_unsettled_positions", counts.live_unsettled_positions);
+  w.kv_i64("live_settled_positions", counts.live_settled_positions);
+  w.kv_i64("historical_positions", counts.historical_positions);
+  w.kv_i64("historical_markets", counts.historical_markets);
+  w.end_object();
+  money(w, "net_deposits", header.net_deposits);
+  w.key("subaccounts");
+  w.begin_object();
+  for (const TruthSubaccount& sa : header.subaccounts) {
+    w.key(std::to_string(sa.number));
+    w.begin_object();
+    money(w, "balance", sa.balance);
+    money(w, "cash_pnl", sa.cash_pnl);
+    money(w, "fees", sa.fees);
+    money(w, "net_transfers", sa.net_transfers);
+    w.kv_i64("fills", sa.fills);
+    w.kv_i64("orders", sa.orders);
+    w.end_object();
+  }
   w.end_object();
 
   if (header.has_balance) {
@@ -125,13 +151,19 @@ std::string render_truth(const TruthHeader& header, const TruthCounts& counts, s
     w.kv_dollars("cash_received_dollars", m.cash_received);
     w.kv_count("position_fp", m.position);
     w.kv_dollars("market_exposure_dollars", m.exposure);
-    if (m.has_mark) w.kv_dollars("mark_price_dollars", m.mark_price); else w.kv_null("mark_price_dollars");
+    if (m.has_mark)
+      w.kv_dollars("mark_price_dollars", m.mark_price);
+    else
+      w.kv_null("mark_price_dollars");
     w.kv_dollars("position_value_dollars", m.position_value());
     w.kv_dollars("realized_pnl_dollars", m.realized_pnl);
     w.kv_dollars("total_traded_dollars", m.total_traded);
     w.kv_bool("settled", m.settled);
     w.kv("result", m.result);
-    if (m.has_value) w.kv_i64("value", m.value_cents); else w.kv_null("value");
+    if (m.has_value)
+      w.kv_i64("value", m.value_cents);
+    else
+      w.kv_null("value");
     w.kv_i64("fills", m.fills);
     w.kv_i64("maker_fills", m.maker_fills);
     w.kv_i64("mm_fills", m.mm_fills);

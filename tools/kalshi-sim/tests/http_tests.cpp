@@ -250,16 +250,38 @@ TEST(Pagination, EveryRecordExactlyOnceAcrossLiveAndHistorical) {
     EXPECT_EQ(stickers.size(), st.size());
     EXPECT_EQ(static_cast<std::int64_t>(st.size()), truth.count("settlements"));
 
-    auto pos = sim.page_all(api("/portfolio/positions"), "market_positions", std::min(limit, 37));
+    // Positions: unsettled (default) + settled-but-live, and the archived ones.
+    const int plimit = std::min(limit, 37);
+    auto unsettled = sim.page_all(api("/portfolio/positions"), "market_positions", plimit);
+    auto settled = sim.page_all(api("/portfolio/positions"), "market_positions", plimit,
+                                "&settlement_status=settled");
+    auto all = sim.page_all(api("/portfolio/positions"), "market_positions", plimit,
+                            "&settlement_status=all");
+    auto archived = sim.page_all(api("/historical/positions"), "market_positions", plimit);
+    EXPECT_EQ(all.size(), unsettled.size() + settled.size());
+    EXPECT_EQ(static_cast<std::int64_t>(unsettled.size()), truth.count("live_unsettled_positions"));
+    EXPECT_EQ(static_cast<std::int64_t>(settled.size()), truth.count("live_settled_positions"));
+    EXPECT_EQ(static_cast<std::int64_t>(archived.size()), truth.count("historical_positions"));
+    EXPECT_GT(archived.size(), 0u);
+    EXPECT_GT(unsettled.size(), 0u);
     std::set<std::string> ptickers;
-    for (auto& p : pos) ptickers.insert(str(p, "ticker"));
-    EXPECT_EQ(ptickers.size(), pos.size());
-    EXPECT_EQ(static_cast<std::int64_t>(pos.size()), truth.count("market_positions"));
+    for (auto& p : all) ptickers.insert(str(p, "ticker"));
+    for (auto& p : archived) {
+      ptickers.insert(str(p, "ticker"));
+      EXPECT_LT(unix_us(str(p, "last_updated_ts")),
+                unix_us(str(cutoff, "market_positions_last_updated_ts")));
+    }
+    EXPECT_EQ(ptickers.size(), all.size() + archived.size());
+    EXPECT_EQ(static_cast<std::int64_t>(ptickers.size()), truth.count("market_positions"));
+    // Archived positions are those of markets only on /historical/markets.
+    for (auto& p : archived) EXPECT_EQ(sim.get(api("/markets/" + str(p, "ticker"))).status, 404);
   }
   // Event positions come once, with the first page.
   Object::Ptr first = sim.get_json(api("/portfolio/positions?limit=5"));
-  EXPECT_EQ(static_cast<std::int64_t>(first->getArray("event_positions")->size()),
-            truth.count("event_positions"));
+  std::set<std::string> unsettled_events;
+  for (auto& p : sim.page_all(api("/portfolio/positions"), "market_positions", 1000))
+    unsettled_events.insert(str(truth.markets()->getObject(str(p, "ticker")), "event_ticker"));
+  EXPECT_EQ(first->getArray("event_positions")->size(), unsettled_events.size());
   Object::Ptr second =
       sim.get_json(api("/portfolio/positions?limit=5&cursor=") + str(first, "cursor"));
   EXPECT_EQ(second->getArray("event_positions")->size(), 0u);
@@ -532,7 +554,24 @@ TEST(Filters, MarketsListByTickersAndEvent) {
   for (std::size_t i = 20; i-- > 0;) list += "," + tickers[i];
   list += "," + tickers[3];
   auto markets = sim.page_all(api("/markets"), "markets", 7, "&tickers=" + list);
-  ASSERT_EQ(markets.size(), 20u);
+  // Markets settled before the cutoff are only on /historical/markets.
+  std::set<std::string> archived;
+  for (auto& m : sim.page_all(api("/historical/markets"), "markets", 1000))
+    archived.insert(str(m, "ticker"));
+  ASSERT_FALSE(archived.empty());
+  std::vector<std::string> live;
+  for (std::size_t i = 0; i < 20; ++i)
+    if (!archived.count(tickers[i])) live.push_back(tickers[i]);
+  ASSERT_EQ(markets.size(), live.size());
+  auto hist = sim.page_all(api("/historical/markets"), "markets", 3, "&tickers=" + list);
+  EXPECT_EQ(hist.size() + live.size(), 20u);
+  for (auto& m : hist) EXPECT_EQ(sim.get(api("/markets/" + str(m, "ticker"))).status, 404);
+  for (auto& m : hist)
+    EXPECT_EQ(str(sim.get_json(api("/historical/markets/" + str(m, "ticker")))->getObject("market"),
+                  "ticker"),
+              str(m, "ticker"));
+  const std::vector<std::string> all_tickers = tickers;
+  tickers = live;
   for (std::size_t i = 0; i < markets.size(); ++i) {
     EXPECT_EQ(str(markets[i], "ticker"), tickers[i]);  // ascending, each once
     // Same object as GET /markets/{ticker}.
@@ -543,7 +582,8 @@ TEST(Filters, MarketsListByTickersAndEvent) {
   }
   const std::string event = str(tm->getObject(tickers[0]), "event_ticker");
   std::size_t in_event = 0;
-  for (const auto& t : tickers) in_event += str(tm->getObject(t), "event_ticker") == event;
+  for (const auto& t : all_tickers)
+    in_event += !archived.count(t) && str(tm->getObject(t), "event_ticker") == event;
   auto by_event = sim.page_all(api("/markets"), "markets", 2, "&event_ticker=" + event);
   EXPECT_EQ(by_event.size(), in_event);
   for (auto& m : by_event) EXPECT_EQ(str(m, "event_ticker"), event);
@@ -661,7 +701,11 @@ TEST(Truth, SelfConsistentAndMatchesServedData) {
   }
 
   // Positions, marks and categories agree with the served endpoints.
-  auto pos = sim.page_all(api("/portfolio/positions"), "market_positions", 1000);
+  auto pos =
+      sim.page_all(api("/portfolio/positions"), "market_positions", 1000, "&settlement_status=all");
+  auto archived_pos = sim.page_all(api("/historical/positions"), "market_positions", 1000);
+  pos.insert(pos.end(), archived_pos.begin(), archived_pos.end());
+  EXPECT_EQ(pos.size(), markets->size());
   for (auto& p : pos) {
     Object::Ptr m = markets->getObject(str(p, "ticker"));
     ASSERT_FALSE(m.isNull());
@@ -672,7 +716,10 @@ TEST(Truth, SelfConsistentAndMatchesServedData) {
   for (const auto& kv : *markets) {
     if (++checked > 25) break;
     Object::Ptr m = kv.second.extract<Object::Ptr>();
-    Object::Ptr mk = sim.get_json(api("/markets/" + kv.first))->getObject("market");
+    HttpResult r = sim.get(api("/markets/" + kv.first));
+    if (r.status == 404) r = sim.get(api("/historical/markets/" + kv.first));
+    ASSERT_EQ(r.status, 200) << kv.first;
+    Object::Ptr mk = parse_object(r.body)->getObject("market");
     EXPECT_EQ(str(mk, "last_price_dollars"), str(m, "mark_price_dollars"));
     EXPECT_EQ(str(mk, "status") == "finalized", m->get("settled").extract<bool>());
     EXPECT_EQ(str(mk, "result"), str(m, "result"));
@@ -869,8 +916,13 @@ TEST(Fixture, ServedAsIsWithTruth) {
   EXPECT_EQ(by_id(orders, "order_id"), by_id(fixture_list("orders"), "order_id"));
   EXPECT_EQ(by_id(sim.page_all(api("/portfolio/settlements"), "settlements", 5), "ticker"),
             by_id(fixture_list("settlements"), "ticker"));
-  EXPECT_EQ(by_id(sim.page_all(api("/portfolio/positions"), "market_positions", 1), "ticker"),
-            by_id(fixture_list("market_positions"), "ticker"));
+  // The NY position is settled and last updated before the cutoff: only /historical/positions.
+  auto fx_pos =
+      sim.page_all(api("/portfolio/positions"), "market_positions", 1, "&settlement_status=all");
+  auto fx_hist = sim.page_all(api("/historical/positions"), "market_positions", 1);
+  EXPECT_EQ(fx_hist.size(), 1u);
+  fx_pos.insert(fx_pos.end(), fx_hist.begin(), fx_hist.end());
+  EXPECT_EQ(by_id(fx_pos, "ticker"), by_id(fixture_list("market_positions"), "ticker"));
   EXPECT_EQ(canonical(sim.get_json(api("/portfolio/balance"))),
             canonical(fx->getObject("balance")));
   EXPECT_EQ(canonical(sim.get_json(api("/historical/cutoff"))),
