@@ -11,31 +11,52 @@ const TableDefinition& ordersTable() {
   static const TableDefinition table{
       "kalshi_orders",
       "CREATE TABLE IF NOT EXISTS kalshi_orders ("
-      " id TEXT PRIMARY KEY,"            // order_id
+      " id TEXT PRIMARY KEY,"  // order_id
       " ticker TEXT NOT NULL,"
-      " side TEXT NOT NULL,"             // BUY / SELL
-      " contract_side TEXT NOT NULL,"    // yes / no: the contract bought or sold
+      " side TEXT NOT NULL,"           // BUY / SELL
+      " contract_side TEXT NOT NULL,"  // yes / no: the contract bought or sold
       " outcome_side TEXT, book_side TEXT,"
-      " quantity INTEGER,"               // contracts ordered (initial count, rounded if fractional)
+      " quantity INTEGER,"  // contracts ordered (initial count, rounded if fractional)
       " quantity_fp TEXT, filled_quantity_fp TEXT, remaining_quantity_fp TEXT,"
-      " price REAL,"                     // limit price, cents per contract of contract_side
+      " price REAL,"  // limit price, cents per contract of contract_side
       " yes_price_dollars TEXT, no_price_dollars TEXT,"
-      " avg_fill_price REAL,"            // cents per contract, from the fill cost; NULL if unfilled
+      " avg_fill_price REAL,"  // cents per contract, from the fill cost; NULL if unfilled
       " fill_cost_dollars TEXT,"
       " fees_dollars TEXT, fees_cents INTEGER,"
-      " filled_at TEXT,"                 // last update of an order with fills; NULL if unfilled
+      " filled_at TEXT,"  // last update of an order with fills; NULL if unfilled
       " created_at TEXT, updated_at TEXT,"
-      " status TEXT NOT NULL,"           // resting / canceled / executed
+      " status TEXT NOT NULL,"  // resting / canceled / executed
       " type TEXT, client_order_id TEXT,"
       " category TEXT,"
-      " pnl_cents INTEGER,"              // realized P&L of what it closed, net of its fees
+      " pnl_cents INTEGER,"                     // realized P&L of what it closed, net of its fees
       " subaccount INTEGER NOT NULL DEFAULT 0"  // 0 = the primary account, 1..63 subaccounts
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);",
-      {"id", "ticker", "side", "contract_side", "outcome_side", "book_side", "quantity", "quantity_fp",
-       "filled_quantity_fp", "remaining_quantity_fp", "price", "yes_price_dollars", "no_price_dollars",
-       "avg_fill_price", "fill_cost_dollars", "fees_dollars", "fees_cents", "filled_at", "created_at",
-       "updated_at", "status", "type", "client_order_id", "category", "subaccount"},
+      {"id",
+       "ticker",
+       "side",
+       "contract_side",
+       "outcome_side",
+       "book_side",
+       "quantity",
+       "quantity_fp",
+       "filled_quantity_fp",
+       "remaining_quantity_fp",
+       "price",
+       "yes_price_dollars",
+       "no_price_dollars",
+       "avg_fill_price",
+       "fill_cost_dollars",
+       "fees_dollars",
+       "fees_cents",
+       "filled_at",
+       "created_at",
+       "updated_at",
+       "status",
+       "type",
+       "client_order_id",
+       "category",
+       "subaccount"},
       {"id"},
       {"id", "ticker", "side", "contract_side", "status"},
       {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
@@ -46,16 +67,16 @@ const TableDefinition& fillsTable() {
   static const TableDefinition table{
       "kalshi_fills",
       "CREATE TABLE IF NOT EXISTS kalshi_fills ("
-      " id TEXT PRIMARY KEY,"            // fill_id
+      " id TEXT PRIMARY KEY,"  // fill_id
       " order_id TEXT, trade_id TEXT,"
       " ticker TEXT NOT NULL,"
-      " side TEXT NOT NULL,"             // BUY / SELL
-      " contract_side TEXT NOT NULL,"    // yes / no
-      " outcome_side TEXT NOT NULL,"     // yes: moves the position towards YES; no: towards NO
+      " side TEXT NOT NULL,"           // BUY / SELL
+      " contract_side TEXT NOT NULL,"  // yes / no
+      " outcome_side TEXT NOT NULL,"   // yes: moves the position towards YES; no: towards NO
       " book_side TEXT,"
-      " quantity INTEGER,"               // contracts (rounded if fractional)
-      " quantity_fp TEXT NOT NULL,"      // exact count
-      " price REAL,"                     // cents per contract of contract_side
+      " quantity INTEGER,"           // contracts (rounded if fractional)
+      " quantity_fp TEXT NOT NULL,"  // exact count
+      " price REAL,"                 // cents per contract of contract_side
       " yes_price_dollars TEXT NOT NULL, no_price_dollars TEXT NOT NULL,"
       " fee_dollars TEXT NOT NULL, fee_cents INTEGER,"
       " is_taker INTEGER,"
@@ -65,9 +86,27 @@ const TableDefinition& fillsTable() {
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_market ON kalshi_fills (ticker, filled_at_us);"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);",
-      {"id", "order_id", "trade_id", "ticker", "side", "contract_side", "outcome_side", "book_side",
-       "quantity", "quantity_fp", "price", "yes_price_dollars", "no_price_dollars", "fee_dollars",
-       "fee_cents", "is_taker", "filled_at", "filled_at_us", "ts", "category", "subaccount"},
+      {"id",
+       "order_id",
+       "trade_id",
+       "ticker",
+       "side",
+       "contract_side",
+       "outcome_side",
+       "book_side",
+       "quantity",
+       "quantity_fp",
+       "price",
+       "yes_price_dollars",
+       "no_price_dollars",
+       "fee_dollars",
+       "fee_cents",
+       "is_taker",
+       "filled_at",
+       "filled_at_us",
+       "ts",
+       "category",
+       "subaccount"},
       {"id"},
       {"id", "ticker", "side", "contract_side", "outcome_side", "quantity_fp", "yes_price_dollars",
        "no_price_dollars", "fee_dollars"},
@@ -80,14 +119,14 @@ const TableDefinition& marketsTable() {
       "kalshi_markets",
       "CREATE TABLE IF NOT EXISTS kalshi_markets ("
       " ticker TEXT PRIMARY KEY, event_ticker TEXT, series_ticker TEXT,"
-      " series_category TEXT,"           // the exchange's category ("Climate and Weather")
-      " category TEXT,"                  // the dashboard category the rules give the market
+      " series_category TEXT,"  // the exchange's category ("Climate and Weather")
+      " category TEXT,"         // the dashboard category the rules give the market
       " title TEXT, market_type TEXT, status TEXT, result TEXT,"
       " yes_bid_dollars TEXT, yes_ask_dollars TEXT, last_price_dollars TEXT,"
       " close_time TEXT, updated_at TEXT)",
-      {"ticker", "event_ticker", "series_ticker", "series_category", "category", "title", "market_type",
-       "status", "result", "yes_bid_dollars", "yes_ask_dollars", "last_price_dollars", "close_time",
-       "updated_at"},
+      {"ticker", "event_ticker", "series_ticker", "series_category", "category", "title",
+       "market_type", "status", "result", "yes_bid_dollars", "yes_ask_dollars",
+       "last_price_dollars", "close_time", "updated_at"},
       {"ticker"}};
   return table;
 }
@@ -96,17 +135,21 @@ const TableDefinition& settlementsTable() {
   static const TableDefinition table{
       "kalshi_settlements",
       "CREATE TABLE IF NOT EXISTS kalshi_settlements ("
-      " ticker TEXT PRIMARY KEY, event_ticker TEXT,"
-      " market_result TEXT NOT NULL,"    // yes / no / scalar
+      " ticker TEXT NOT NULL, event_ticker TEXT,"
+      " market_result TEXT NOT NULL,"  // yes / no / scalar
       " yes_count_fp TEXT, no_count_fp TEXT,"
       " yes_total_cost_dollars TEXT, no_total_cost_dollars TEXT,"
       " revenue_cents INTEGER NOT NULL,"  // paid out at settlement
       " value_cents INTEGER,"             // scalar: payout per YES contract
-      " fee_dollars TEXT, settled_at TEXT, settled_at_us INTEGER, category TEXT)",
+      " fee_dollars TEXT, settled_at TEXT, settled_at_us INTEGER, category TEXT,"
+      " subaccount INTEGER NOT NULL DEFAULT 0,"  // each subaccount's position settles on its own
+      " PRIMARY KEY (subaccount, ticker))",
       {"ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp",
        "yes_total_cost_dollars", "no_total_cost_dollars", "revenue_cents", "value_cents",
-       "fee_dollars", "settled_at", "settled_at_us", "category"},
-      {"ticker"}};
+       "fee_dollars", "settled_at", "settled_at_us", "category", "subaccount"},
+      {"subaccount", "ticker"},
+      {},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
   return table;
 }
 
@@ -114,14 +157,20 @@ const TableDefinition& positionsTable() {
   static const TableDefinition table{
       "kalshi_positions",
       "CREATE TABLE IF NOT EXISTS kalshi_positions ("
-      " ticker TEXT PRIMARY KEY,"
-      " position_fp TEXT NOT NULL,"      // signed: negative = NO contracts
+      " ticker TEXT NOT NULL,"
+      " position_fp TEXT NOT NULL,"  // signed: negative = NO contracts
       " total_traded_dollars TEXT, market_exposure_dollars TEXT,"
-      " realized_pnl_dollars TEXT, fees_paid_dollars TEXT,"   // as Kalshi reports them
-      " last_updated_at TEXT, category TEXT, snapshot_id INTEGER)",
+      " realized_pnl_dollars TEXT, fees_paid_dollars TEXT,"  // as Kalshi reports them
+      " last_updated_at TEXT, category TEXT, snapshot_id INTEGER,"
+      " subaccount INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (subaccount, ticker))",
       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
-       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_at", "category", "snapshot_id"},
-      {"ticker"}};
+       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_at", "category", "snapshot_id",
+       "subaccount"},
+      {"subaccount", "ticker"},
+      {},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
+      /*derived=*/true};
   return table;
 }
 
@@ -131,20 +180,24 @@ const TableDefinition& snapshotsTable() {
       "CREATE TABLE IF NOT EXISTS kalshi_snapshots ("
       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
       " taken_at TEXT NOT NULL,"
-      " source TEXT NOT NULL,"            // live / fallback
+      " source TEXT NOT NULL,"  // live / fallback
       " balance_cents INTEGER, portfolio_value_cents INTEGER,"
       " open_positions INTEGER, total_orders INTEGER, total_fills INTEGER,"
-      " realized_pnl_cents INTEGER,"      // net of fees
+      " realized_pnl_cents INTEGER,"  // net of fees
       " unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
       " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
-      " balance_dollars TEXT,"            // exact (balance_dollars), when the API sends it
-      " net_deposits_cents INTEGER, net_deposits_dollars TEXT)",  // see docs/tables.md; NULL: unknown
-      {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions", "total_orders",
-       "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents", "realized_pnl_dollars",
-       "unrealized_pnl_dollars", "fees_dollars", "balance_dollars", "net_deposits_cents", "net_deposits_dollars"},
+      " balance_dollars TEXT,"  // exact (balance_dollars), when the API sends it
+      " net_deposits_cents INTEGER, net_deposits_dollars TEXT)",  // see docs/tables.md; NULL:
+                                                                  // unknown
+      {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions",
+       "total_orders", "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents",
+       "realized_pnl_dollars", "unrealized_pnl_dollars", "fees_dollars", "balance_dollars",
+       "net_deposits_cents", "net_deposits_dollars"},
       {},
       {},
-      {{"balance_dollars", "TEXT"}, {"net_deposits_cents", "INTEGER"}, {"net_deposits_dollars", "TEXT"}}};
+      {{"balance_dollars", "TEXT"},
+       {"net_deposits_cents", "INTEGER"},
+       {"net_deposits_dollars", "TEXT"}}};
   return table;
 }
 
@@ -169,14 +222,19 @@ const TableDefinition& marketPnlTable() {
       "kalshi_market_pnl",
       "CREATE TABLE IF NOT EXISTS kalshi_market_pnl ("
       " ticker TEXT NOT NULL, category TEXT NOT NULL,"
-      " realized_dollars TEXT NOT NULL,"   // net of fees
+      " realized_dollars TEXT NOT NULL,"  // net of fees
       " unrealized_dollars TEXT NOT NULL, fees_dollars TEXT NOT NULL,"
       " cash_flow_dollars TEXT NOT NULL,"  // received - paid - fees + settlement revenue
       " position_fp TEXT NOT NULL, mark_price_dollars TEXT,"
-      " updated_at TEXT, PRIMARY KEY (ticker, category))",
+      " updated_at TEXT,"
+      " subaccount INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (subaccount, ticker, category))",
       {"ticker", "category", "realized_dollars", "unrealized_dollars", "fees_dollars",
-       "cash_flow_dollars", "position_fp", "mark_price_dollars", "updated_at"},
-      {"ticker", "category"}};
+       "cash_flow_dollars", "position_fp", "mark_price_dollars", "updated_at", "subaccount"},
+      {"subaccount", "ticker", "category"},
+      {},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
+      /*derived=*/true};
   return table;
 }
 
@@ -186,9 +244,13 @@ const TableDefinition& reconciliationTable() {
       "CREATE TABLE IF NOT EXISTS kalshi_reconciliation ("
       " snapshot_id INTEGER NOT NULL, ticker TEXT NOT NULL, field TEXT NOT NULL,"
       " computed_dollars TEXT, reported_dollars TEXT, difference_dollars TEXT,"
-      " PRIMARY KEY (snapshot_id, ticker, field))",
-      {"snapshot_id", "ticker", "field", "computed_dollars", "reported_dollars", "difference_dollars"},
-      {"snapshot_id", "ticker", "field"}};
+      " subaccount INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (snapshot_id, subaccount, ticker, field))",
+      {"snapshot_id", "ticker", "field", "computed_dollars", "reported_dollars",
+       "difference_dollars", "subaccount"},
+      {"snapshot_id", "subaccount", "ticker", "field"},
+      {},
+      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
   return table;
 }
 
@@ -196,31 +258,36 @@ const TableDefinition& transfersTable() {
   static const TableDefinition table{
       "kalshi_transfers",
       "CREATE TABLE IF NOT EXISTS kalshi_transfers ("
-      " id TEXT PRIMARY KEY,"             // deposit / withdrawal id, or subaccount transfer_id
-      " direction TEXT NOT NULL,"         // deposit / withdrawal / subaccount_transfer
-      " status TEXT NOT NULL,"            // pending / applied / failed / returned
-      " type TEXT,"                       // ach / wire / crypto / debit / apm
+      " id TEXT PRIMARY KEY,"      // deposit / withdrawal id, or subaccount transfer_id
+      " direction TEXT NOT NULL,"  // deposit / withdrawal / subaccount_transfer
+      " status TEXT NOT NULL,"     // pending / applied / failed / returned
+      " type TEXT,"                // ach / wire / crypto / debit / apm
       " amount_cents INTEGER NOT NULL, fee_cents INTEGER NOT NULL DEFAULT 0,"
       " created_at TEXT, finalized_at TEXT,"
-      " subaccount INTEGER NOT NULL DEFAULT 0,"  // the account the money entered or left
+      " subaccount INTEGER NOT NULL DEFAULT 0,"          // the account the money entered or left
       " from_subaccount INTEGER, to_subaccount INTEGER"  // subaccount transfers only
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_transfers_created ON kalshi_transfers (created_at);",
-      {"id", "direction", "status", "type", "amount_cents", "fee_cents", "created_at", "finalized_at", "subaccount",
-       "from_subaccount", "to_subaccount"},
+      {"id", "direction", "status", "type", "amount_cents", "fee_cents", "created_at",
+       "finalized_at", "subaccount", "from_subaccount", "to_subaccount"},
       {"id"},
       {"id", "direction", "status", "amount_cents"}};
   return table;
 }
 
-const TableDefinition& subaccountBalancesTable() {
+const TableDefinition& snapshotSubaccountsTable() {
   static const TableDefinition table{
-      "kalshi_subaccount_balances",
-      "CREATE TABLE IF NOT EXISTS kalshi_subaccount_balances ("
+      "kalshi_snapshot_subaccounts",
+      "CREATE TABLE IF NOT EXISTS kalshi_snapshot_subaccounts ("
       " snapshot_id INTEGER NOT NULL, subaccount INTEGER NOT NULL,"
-      " balance_cents INTEGER, balance_dollars TEXT, updated_at TEXT,"
+      " balance_cents INTEGER, balance_dollars TEXT,"  // NULL: the API gave no balance for it
+      " realized_pnl_cents INTEGER NOT NULL, unrealized_pnl_cents INTEGER NOT NULL, fees_cents "
+      "INTEGER NOT NULL,"
+      " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
       " PRIMARY KEY (snapshot_id, subaccount))",
-      {"snapshot_id", "subaccount", "balance_cents", "balance_dollars", "updated_at"},
+      {"snapshot_id", "subaccount", "balance_cents", "balance_dollars", "realized_pnl_cents",
+       "unrealized_pnl_cents", "fees_cents", "realized_pnl_dollars", "unrealized_pnl_dollars",
+       "fees_dollars"},
       {"snapshot_id", "subaccount"}};
   return table;
 }
@@ -234,11 +301,13 @@ std::string upsertSql(const TableDefinition& table) {
     for (const auto& key : table.key) is_key = is_key || key == column;
     if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
   }
-  std::string sql = std::string("INSERT INTO ") + table.name + " (" + columns + ") VALUES (" + placeholders + ")";
+  std::string sql =
+      std::string("INSERT INTO ") + table.name + " (" + columns + ") VALUES (" + placeholders + ")";
   if (!table.key.empty()) {
     std::string key;
     for (const auto& column : table.key) key += (key.empty() ? "" : ", ") + column;
-    sql += " ON CONFLICT (" + key + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+    sql +=
+        " ON CONFLICT (" + key + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
   }
   return sql;
 }
@@ -262,21 +331,50 @@ std::vector<std::string> statements(const TableDefinition& table) {
   return out;
 }
 
+// An older copy of `table`: adds the columns it lacks; when its primary key differs (a key that
+// gained `subaccount`), rebuilds it with the new key - copying the rows, or for a derived table
+// dropping them so that they are computed again.
+void migrate(sqlite3* database, const TableDefinition& table, const std::string& create_table) {
+  std::vector<std::string> existing;
+  std::vector<std::pair<int64_t, std::string>> key;
+  {
+    sqlite::Statement info(database, std::string("PRAGMA table_info(") + table.name + ")");
+    while (info.step()) {
+      existing.push_back(info.columnText(1));
+      if (info.columnInt(5) > 0) key.emplace_back(info.columnInt(5), info.columnText(1));
+    }
+  }
+  for (const auto& [column, type] : table.added_columns) {
+    if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
+      sqlite::exec(database,
+                   std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " + type);
+    }
+  }
+  std::sort(key.begin(), key.end());
+  std::vector<std::string> key_columns;
+  for (const auto& entry : key) key_columns.push_back(entry.second);
+  if (table.key.empty() || key_columns == table.key) return;
+  const std::string old_name = std::string(table.name) + "_kd_before_migration";
+  sqlite::exec(database, "DROP TABLE IF EXISTS " + old_name);
+  sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " RENAME TO " + old_name);
+  sqlite::exec(database, create_table);
+  if (!table.derived) {
+    std::string columns;
+    for (const auto& column : table.columns) columns += (columns.empty() ? "" : ", ") + column;
+    // OR IGNORE: rows the old key kept apart cannot collide under a key with more columns.
+    sqlite::exec(database, std::string("INSERT OR IGNORE INTO ") + table.name + " (" + columns +
+                               ") SELECT " + columns + " FROM " + old_name);
+  }
+  sqlite::exec(database,
+               "DROP TABLE " + old_name);  // and its indexes: createIndexes() makes them anew
+}
+
 }  // namespace
 
 bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes) {
   const std::vector<std::string> parts = statements(table);
   sqlite::exec(database, parts.front());
-  if (!table.added_columns.empty()) {
-    std::vector<std::string> existing;
-    sqlite::Statement info(database, std::string("PRAGMA table_info(") + table.name + ")");
-    while (info.step()) existing.push_back(info.columnText(1));
-    for (const auto& [column, type] : table.added_columns) {
-      if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
-        sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " + type);
-      }
-    }
-  }
+  if (!table.added_columns.empty()) migrate(database, table, parts.front());
   if (defer_indexes && parts.size() > 1) {
     sqlite::Statement any(database, std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
     if (!any.step()) return true;

@@ -18,14 +18,17 @@ namespace kalshi {
 
 struct TableDefinition {
   const char* name;
-  const char* create_sql;           // CREATE TABLE IF NOT EXISTS ... plus indexes
-  std::vector<std::string> columns; // insert order
-  std::vector<std::string> key;     // upsert key (empty: plain insert)
+  const char* create_sql;                  // CREATE TABLE IF NOT EXISTS ... plus indexes
+  std::vector<std::string> columns;        // insert order
+  std::vector<std::string> key;            // upsert key (empty: plain insert)
   std::vector<std::string> not_null = {};  // columns a row must have (checked before buffering)
   // Columns added after the table first shipped, with their SQL type: createTable() adds each to
   // an existing table that lacks it (ALTER TABLE ... ADD COLUMN), so an older database keeps its
   // rows. Each must also be in create_sql and `columns`.
   std::vector<std::pair<std::string, std::string>> added_columns = {};
+  // Rows computed from other tables (P&L): an older copy whose key changed is emptied, not copied,
+  // and its rows are computed again.
+  bool derived = false;
 };
 
 const TableDefinition& ordersTable();
@@ -38,14 +41,15 @@ const TableDefinition& snapshotPnlTable();
 const TableDefinition& marketPnlTable();
 const TableDefinition& reconciliationTable();
 const TableDefinition& transfersTable();
-const TableDefinition& subaccountBalancesTable();
+const TableDefinition& snapshotSubaccountsTable();
 
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);
 
-// Creates the table if missing (adding any of its added_columns an older copy lacks), and its secondary indexes unless `defer_indexes` and the table
-// is empty: a bulk load into an empty table then builds them once at the end, which is much
-// faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
+// Creates the table if missing (adding any of its added_columns an older copy lacks, and
+// rebuilding one whose primary key changed), and its secondary indexes unless `defer_indexes` and
+// the table is empty: a bulk load into an empty table then builds them once at the end, which is
+// much faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
 // docs/performance.md). Returns true when it deferred them; createIndexes() builds them (IF NOT
 // EXISTS, so also whoever opens the table next does, should a run stop before its end).
 bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes);

@@ -34,6 +34,12 @@ Value cents(const Decimal& dollars) {
   return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
 }
 
+// A record's subaccount: subaccount_number, 0 (the primary account) when absent.
+Value subaccountOf(const Record& record) {
+  const int64_t* number = record.get("subaccount_number").ifInt();
+  return Value(number ? *number : int64_t{0});
+}
+
 using sqlite::tableExists;
 
 int64_t countRows(sqlite3* database, const char* table) {
@@ -70,13 +76,15 @@ SnapshotSink::SnapshotSink(SnapshotOptions options)
       // No declared types: values keep the type they were bound with (decimals as exact text).
       incoming_sql_(
           "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
-          " (ticker TEXT PRIMARY KEY, position_fp, total_traded_dollars, market_exposure_dollars,"
-          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category)"),
+          " (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
+          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, subaccount_number,"
+          " PRIMARY KEY (subaccount_number, ticker))"),
       incoming_table_{incoming_name_.c_str(),
                       incoming_sql_.c_str(),
                       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
-                       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category"},
-                      {"ticker"}} {}
+                       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category",
+                       "subaccount_number"},
+                      {"subaccount_number", "ticker"}} {}
 
 bool SnapshotSink::fallback() const {
   const std::string* source = have_balance_ ? balance_.get("snapshot_source").ifString() : nullptr;
@@ -91,9 +99,10 @@ Status SnapshotSink::open(SinkContext& context) {
   // bulk load; finish() makes sure they exist before reading.
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
     createTable(database_, *table, true);
-  for (const TableDefinition* table : {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(),
-                                       &marketPnlTable(), &reconciliationTable()}) {
-    sqlite::exec(database_, table->create_sql);
+  for (const TableDefinition* table :
+       {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(), &marketPnlTable(),
+        &reconciliationTable(), &snapshotSubaccountsTable()}) {
+    createTable(database_, *table, false);  // with the migrations an older database needs
   }
   // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
   // the same transaction as those rows, so a crash before finish() cannot leave them stale.
@@ -136,6 +145,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
       row.append("settled_at", settled ? Value(settled->toIso8601()) : Value());
       row.append("settled_at_us", settled ? Value(settled->micros()) : Value());
       row.append("category", record.get("category"));
+      row.append("subaccount", subaccountOf(record));
       if (const std::string* ticker = record.get("ticker").ifString()) touched_.insert(*ticker);
       rows.records.push_back(std::move(row));
     }
@@ -152,7 +162,15 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     return incoming_positions_.add(batch);
   }
   if (batch.stream == "balance" && !batch.records.empty()) {
-    balance_ = batch.records.back();
+    // The account's balance has no `subaccount`; with several subaccounts each one's follows.
+    subaccount_balances_.clear();
+    for (const auto& record : batch.records) {
+      if (const int64_t* subaccount = record.get("subaccount").ifInt()) {
+        subaccount_balances_[*subaccount] = record;
+      } else {
+        balance_ = record;
+      }
+    }
     have_balance_ = true;
     if (fallback()) {
       // The fallback sends the last known positions next: forget what the live source sent.
@@ -226,10 +244,12 @@ namespace {
 constexpr const char* kFillColumns =
     "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
     "no_price_dollars, fee_dollars, "
-    "filled_at_us FROM kalshi_fills";
+    "filled_at_us, subaccount FROM kalshi_fills";
 
-FillEvent fillFromRow(const sqlite::Statement& query) {
-  FillEvent fill;
+SnapshotSink::SubaccountFill fillFromRow(const sqlite::Statement& query) {
+  SnapshotSink::SubaccountFill out;
+  out.subaccount = query.columnInt(10);
+  FillEvent& fill = out.fill;
   fill.fill_id = query.columnText(1);
   fill.order_id = query.columnText(2);
   fill.category = query.columnIsNull(3) ? "other" : query.columnText(3);
@@ -239,7 +259,7 @@ FillEvent fillFromRow(const sqlite::Statement& query) {
   fill.no_price = decimalOr(query.columnText(7));
   fill.fee = decimalOr(query.columnText(8));
   fill.time_us = query.columnInt(9);
-  return fill;
+  return out;
 }
 
 }  // namespace
@@ -250,14 +270,16 @@ struct SnapshotSink::Recompute {
   Recompute(sqlite3* db, const std::string& incoming_positions)
       : settlement(db,
                    "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
-                   "no_count_fp, settled_at_us, category FROM kalshi_settlements WHERE ticker = ?"),
+                   "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE "
+                   "ticker = ?"),
         prices(db,
                "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
                "FROM kalshi_markets WHERE ticker = ?"),
         remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
         insert(db, upsertSql(marketPnlTable())),
         order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?"),
-        position_category(db, "SELECT category FROM " + incoming_positions + " WHERE ticker = ?") {}
+        position_category(
+            db, "SELECT category FROM " + incoming_positions + " WHERE ticker = ? LIMIT 1") {}
 
   void addOrderPnl(std::string order_id, int64_t cents) {
     order_updates.emplace_back(std::move(order_id), cents);
@@ -279,13 +301,14 @@ struct SnapshotSink::Recompute {
   const std::string updated_at = nowIso();
 };
 
-void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills,
+void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills,
                                    Recompute& r) {
-  std::optional<SettlementEvent> settlement;
+  // Each subaccount holds its own position in the market, settled on its own.
+  std::map<int64_t, std::optional<SettlementEvent>> settlements;
   std::string category;
   r.settlement.reset();
   r.settlement.bindText(1, ticker);
-  if (r.settlement.step()) {
+  while (r.settlement.step()) {
     sqlite::Statement& query = r.settlement;
     SettlementEvent event;
     event.result = query.columnText(0);
@@ -296,7 +319,7 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
     event.no_count = decimalOr(query.columnText(5));
     event.time_us = query.columnInt(6);
     if (!query.columnIsNull(7)) category = query.columnText(7);
-    settlement = event;
+    settlements[query.columnInt(8)] = event;
   }
   r.settlement.reset();
   MarketPrices prices;
@@ -317,36 +340,46 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<FillEv
     }
     r.position_category.reset();
   }
-  if (category.empty()) category = fills.empty() ? "other" : fills.front().category;
+  if (category.empty()) category = fills.empty() ? "other" : fills.front().fill.category;
 
-  const MarketResult result =
-      computeMarket(std::move(fills), settlement, prices, category, options_.accounting);
-  if (result.settlement_mismatch) {
-    ++r.incomplete;
-    context_->log(LogLevel::kDebug, "market " + ticker + ": " + *result.settlement_mismatch);
-  }
+  std::map<int64_t, std::vector<FillEvent>> by_subaccount;
+  for (auto& [subaccount, ignored] : settlements) by_subaccount[subaccount];
+  for (auto& entry : fills) by_subaccount[entry.subaccount].push_back(std::move(entry.fill));
+  if (by_subaccount.empty()) by_subaccount[0];  // nothing left: the market's rows are removed below
   r.remove.bindText(1, ticker);
   r.remove.run();
-  for (const auto& [row_category, amounts] : result.by_category) {
-    sqlite::Statement& insert = r.insert;
-    insert.bindText(1, ticker);
-    insert.bindText(2, row_category);
-    insert.bindText(3, amounts.realized.toString());
-    insert.bindText(4, amounts.unrealized.toString());
-    insert.bindText(5, amounts.fees.toString());
-    insert.bindText(6, amounts.cash_flow.toString());
-    // The position and mark belong to the market: on the market category's row, zero elsewhere.
-    const bool market_row = row_category == category;
-    insert.bindText(7, market_row ? result.position.rescaled(2).toString() : "0.00");
-    if (market_row && result.mark)
-      insert.bindText(8, result.mark->toString());
-    else
-      insert.bindNull(8);
-    insert.bindText(9, r.updated_at);
-    insert.run();
-  }
-  for (const auto& [order_id, pnl] : result.pnl_by_order) {
-    r.addOrderPnl(order_id, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
+  for (auto& [subaccount, subaccount_fills] : by_subaccount) {
+    if (subaccount_fills.empty() && !settlements[subaccount]) continue;
+    const MarketResult result = computeMarket(std::move(subaccount_fills), settlements[subaccount],
+                                              prices, category, options_.accounting);
+    if (result.settlement_mismatch) {
+      ++r.incomplete;
+      context_->log(LogLevel::kDebug, "market " + ticker + " (subaccount " +
+                                          std::to_string(subaccount) +
+                                          "): " + *result.settlement_mismatch);
+    }
+    for (const auto& [row_category, amounts] : result.by_category) {
+      sqlite::Statement& insert = r.insert;
+      insert.bindText(1, ticker);
+      insert.bindText(2, row_category);
+      insert.bindText(3, amounts.realized.toString());
+      insert.bindText(4, amounts.unrealized.toString());
+      insert.bindText(5, amounts.fees.toString());
+      insert.bindText(6, amounts.cash_flow.toString());
+      // The position and mark belong to the market: on the market category's row, zero elsewhere.
+      const bool market_row = row_category == category;
+      insert.bindText(7, market_row ? result.position.rescaled(2).toString() : "0.00");
+      if (market_row && result.mark)
+        insert.bindText(8, result.mark->toString());
+      else
+        insert.bindNull(8);
+      insert.bindText(9, r.updated_at);
+      insert.bindInt(10, subaccount);
+      insert.run();
+    }
+    for (const auto& [order_id, pnl] : result.pnl_by_order) {
+      r.addOrderPnl(order_id, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
+    }
   }
 }
 
@@ -360,7 +393,7 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
                             std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
     std::string current;
     bool wanted = false;  // current is one of `tickers`
-    std::vector<FillEvent> fills;
+    std::vector<SubaccountFill> fills;
     std::set<std::string> done;
     auto finishCurrent = [&] {
       if (wanted) {
@@ -385,7 +418,7 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
   } else {
     sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " WHERE ticker = ?");
     for (const auto& ticker : tickers) {
-      std::vector<FillEvent> fills;
+      std::vector<SubaccountFill> fills;
       query.bindText(1, ticker);
       while (query.step()) fills.push_back(fillFromRow(query));
       query.reset();
@@ -420,13 +453,14 @@ Status SnapshotSink::finish() {
   std::map<std::string, Amounts> by_category;
   for (const auto& name : options_.categories) by_category[name];
   Amounts total;
-  std::map<std::string, std::pair<Decimal, Decimal>>
-      computed;  // ticker -> (realized before fees, fees)
+  std::map<int64_t, Amounts> by_subaccount;
+  // (subaccount, ticker) -> (realized before fees, fees)
+  std::map<std::pair<int64_t, std::string>, std::pair<Decimal, Decimal>> computed;
   {
     sqlite::Statement query(
         database_,
         "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
-        "cash_flow_dollars FROM kalshi_market_pnl");
+        "cash_flow_dollars, subaccount FROM kalshi_market_pnl");
     while (query.step()) {
       Amounts amounts;
       amounts.realized = decimalOr(query.columnText(2));
@@ -434,8 +468,9 @@ Status SnapshotSink::finish() {
       amounts.fees = decimalOr(query.columnText(4));
       amounts.cash_flow = decimalOr(query.columnText(5));
       by_category[query.columnText(1)] += amounts;
+      by_subaccount[query.columnInt(6)] += amounts;
       total += amounts;
-      auto& market = computed[query.columnText(0)];
+      auto& market = computed[{query.columnInt(6), query.columnText(0)}];
       market.first += amounts.realized + amounts.fees;
       market.second += amounts.fees;
     }
@@ -488,6 +523,28 @@ Status SnapshotSink::finish() {
       insert.run();
     }
   }
+  if (!subaccount_balances_.empty() || by_subaccount.size() > 1 ||
+      (by_subaccount.size() == 1 && by_subaccount.begin()->first != 0)) {
+    // Several subaccounts: each one's balance and P&L (the snapshot row holds their total).
+    for (const auto& [subaccount, record] : subaccount_balances_) by_subaccount[subaccount];
+    sqlite::Statement insert(database_, upsertSql(snapshotSubaccountsTable()));
+    for (const auto& [subaccount, amounts] : by_subaccount) {
+      auto balance = subaccount_balances_.find(subaccount);
+      const Record* record = balance == subaccount_balances_.end() ? nullptr : &balance->second;
+      const Decimal* dollars = record ? record->get("balance_dollars").ifDecimal() : nullptr;
+      insert.bindInt(1, snapshot_id);
+      insert.bindInt(2, subaccount);
+      insert.bind(3, dollars ? cents(*dollars) : record ? record->get("balance") : Value());
+      insert.bind(4, dollars ? Value(dollars->toString()) : Value());
+      insert.bind(5, cents(amounts.realized));
+      insert.bind(6, cents(amounts.unrealized));
+      insert.bind(7, cents(amounts.fees));
+      insert.bindText(8, amounts.realized.toString());
+      insert.bindText(9, amounts.unrealized.toString());
+      insert.bindText(10, amounts.fees.toString());
+      insert.run();
+    }
+  }
   if (have_positions_) {
     sqlite::exec(database_, "DELETE FROM kalshi_positions");
     sqlite::Statement insert(database_, upsertSql(positionsTable()));
@@ -496,8 +553,8 @@ Status SnapshotSink::finish() {
     sqlite::Statement positions(
         database_,
         "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
-        "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category "
-        "FROM " +
+        "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
+        "COALESCE(subaccount_number, 0) FROM " +
             incoming_name_ + " WHERE ticker IS NOT NULL");
     while (positions.step()) {
       const std::string ticker = positions.columnText(0);
@@ -510,9 +567,11 @@ Status SnapshotSink::finish() {
       insert.bindColumn(7, positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
       insert.bindColumn(8, positions, 7);
       insert.bindInt(9, snapshot_id);
+      const int64_t subaccount = positions.columnInt(8);
+      insert.bindInt(10, subaccount);
       insert.run();
       if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
-      auto mine = computed.find(ticker);
+      auto mine = computed.find({subaccount, ticker});
       const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
       const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
       auto compare = [&](const char* field, const Decimal& ours,
@@ -528,6 +587,7 @@ Status SnapshotSink::finish() {
         reconcile.bindText(4, ours.toString());
         reconcile.bindText(5, theirs->toString());
         reconcile.bindText(6, difference.toString());
+        reconcile.bindInt(7, subaccount);
         reconcile.run();
       };
       compare("realized_pnl", realized, optionalDecimal(positions, 4));

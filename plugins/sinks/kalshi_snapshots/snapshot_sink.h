@@ -19,6 +19,7 @@
 // rows, sent so the categorizer knows each position's series) are not written back.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,6 +51,12 @@ class SnapshotSink final : public Sink {
   Status finish() override;
   void rollback() override;
 
+ public:
+  struct SubaccountFill {
+    int64_t subaccount = 0;
+    FillEvent fill;
+  };
+
  private:
   // From this many markets on, recomputeMarkets() reads kalshi_fills in one sorted scan rather
   // than market by market through the (ticker, filled_at_us) index.
@@ -58,7 +65,7 @@ class SnapshotSink final : public Sink {
   // Recomputes and stores the markets' P&L; returns how many settled markets disagree with their
   // fills (history incomplete).
   uint64_t recomputeMarkets(const std::set<std::string>& tickers);
-  void recomputeMarket(const std::string& ticker, std::vector<FillEvent> fills, Recompute& r);
+  void recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills, Recompute& r);
   std::set<std::string> marketsToRecompute();
   // The staged positions that are not flat (a position without a ticker still counts).
   std::vector<std::optional<std::string>> openPositionTickers();
@@ -81,7 +88,8 @@ class SnapshotSink final : public Sink {
   TableDefinition incoming_table_;
   RowWriter incoming_positions_{incoming_table_};
   bool have_positions_ = false;
-  Record balance_;
+  Record balance_;                                 // the account's (all subaccounts)
+  std::map<int64_t, Record> subaccount_balances_;  // each subaccount's, when there are several
   bool have_balance_ = false;
 };
 

@@ -37,9 +37,10 @@ std::string rowJson(const Statement& statement) {
 
 // Column `column` as the typed value kalshi_live would have produced; false with `reason` when the
 // stored text cannot be that type. NULL stays null.
-enum class Kind { kText, kDecimal, kTimestamp };
+enum class Kind { kText, kDecimal, kTimestamp, kInt };
 
-bool columnValue(const Statement& statement, int column, Kind kind, Value& out, std::string& reason) {
+bool columnValue(const Statement& statement, int column, Kind kind, Value& out,
+                 std::string& reason) {
   if (statement.columnIsNull(column)) {
     out = Value();
     return true;
@@ -49,10 +50,14 @@ bool columnValue(const Statement& statement, int column, Kind kind, Value& out, 
     case Kind::kText:
       out = Value(text);
       return true;
+    case Kind::kInt:
+      out = Value(statement.columnInt(column));
+      return true;
     case Kind::kDecimal: {
       Decimal value;
       if (!Decimal::parse(text, value)) {
-        reason = statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an exact decimal";
+        reason =
+            statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an exact decimal";
         return false;
       }
       out = Value(value);
@@ -61,7 +66,8 @@ bool columnValue(const Statement& statement, int column, Kind kind, Value& out, 
     case Kind::kTimestamp: {
       Timestamp value;
       if (!Timestamp::parse(text, value)) {
-        reason = statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an ISO 8601 time";
+        reason =
+            statement.columnName(column) + " '" + text.substr(0, 64) + "' is not an ISO 8601 time";
         return false;
       }
       out = Value(value);
@@ -104,7 +110,8 @@ void readRows(sqlite3* db, const std::string& sql, const std::vector<ColumnMap>&
 
 std::string selectList(const std::vector<ColumnMap>& columns, const char* prefix) {
   std::string sql;
-  for (const auto& column : columns) sql += (sql.empty() ? "" : ", ") + std::string(prefix) + column.column;
+  for (const auto& column : columns)
+    sql += (sql.empty() ? "" : ", ") + std::string(prefix) + column.column;
   return sql;
 }
 
@@ -113,8 +120,9 @@ Status readSnapshot(sqlite3* db, const std::string& path, LastKnownState& out) {
   if (!tableExists(db, table)) return noState(path);
   // The latest snapshot made from the API: a fallback snapshot only repeats it (with a later
   // taken_at that would misdate the data). A database holding only fallback rows still serves.
-  Statement statement(db, std::string("SELECT id, taken_at, source, balance_cents, portfolio_value_cents FROM ") +
-                              table + " ORDER BY (source = 'live') DESC, id DESC LIMIT 1");
+  Statement statement(
+      db, std::string("SELECT id, taken_at, source, balance_cents, portfolio_value_cents FROM ") +
+              table + " ORDER BY (source = 'live') DESC, id DESC LIMIT 1");
   if (!statement.step()) return noState(path);
   LastKnownSnapshot snapshot;
   snapshot.id = statement.columnInt(0);
@@ -133,7 +141,8 @@ Status readSnapshot(sqlite3* db, const std::string& path, LastKnownState& out) {
     balance.append("balance", Value(cents));
     balance.append("balance_dollars", Value(Decimal(cents, 2)));
   }
-  balance.append("portfolio_value", statement.columnIsNull(4) ? Value() : Value(statement.columnInt(4)));
+  balance.append("portfolio_value",
+                 statement.columnIsNull(4) ? Value() : Value(statement.columnInt(4)));
   balance.append("updated_ts", Value(snapshot.taken.unixSeconds()));
   balance.append("snapshot_source", Value("fallback"));
   out.snapshot = std::move(snapshot);
@@ -152,6 +161,25 @@ const std::vector<ColumnMap>& positionColumns() {
       {"last_updated_at", "last_updated_ts", Kind::kTimestamp},
   };
   return columns;
+}
+
+// kalshi_positions of a database written since subaccounts exist (an older one is read as it is:
+// the fallback never writes, so it never migrates).
+const std::vector<ColumnMap>& positionColumnsWithSubaccount() {
+  static const std::vector<ColumnMap> columns = [] {
+    std::vector<ColumnMap> out = positionColumns();
+    out.push_back({"subaccount", "subaccount_number", Kind::kInt});
+    return out;
+  }();
+  return columns;
+}
+
+bool hasColumn(sqlite3* db, const char* table, const std::string& column) {
+  Statement info(db, std::string("PRAGMA table_info(") + table + ")");
+  while (info.step()) {
+    if (info.columnText(1) == column) return true;
+  }
+  return false;
 }
 
 const std::vector<ColumnMap>& marketColumns() {
@@ -200,13 +228,15 @@ Status readLastKnownState(const std::string& path, const std::vector<std::string
     if (want_markets && !tableExists(db, markets)) return noState(path);
     if (want_markets) {
       readRows(db,
-               "SELECT " + selectList(marketColumns(), "m.") + " FROM " + markets + " m WHERE m.ticker IN (SELECT ticker FROM " +
-                   positions + ") ORDER BY m.ticker",
+               "SELECT " + selectList(marketColumns(), "m.") + " FROM " + markets +
+                   " m WHERE m.ticker IN (SELECT ticker FROM " + positions + ") ORDER BY m.ticker",
                marketColumns(), 1, "markets", out.markets, out.rejected);
     }
     if (want_positions) {
-      readRows(db, "SELECT " + selectList(positionColumns(), "") + " FROM " + positions + " ORDER BY ticker",
-               positionColumns(), 2, "positions", out.positions, out.rejected);
+      const auto& columns = hasColumn(db, positions, "subaccount") ? positionColumnsWithSubaccount()
+                                                                   : positionColumns();
+      readRows(db, "SELECT " + selectList(columns, "") + " FROM " + positions + " ORDER BY ticker",
+               columns, 2, "positions", out.positions, out.rejected);
     }
     database->exec("COMMIT");
   } catch (const sqlite::SqliteError& error) {
@@ -221,7 +251,8 @@ Status LocalDbFallbackSource::open(SourceContext& context) {
   if (Status status = readLastKnownState(config_.path, config_.streams, state); !status.isOk()) {
     return status;
   }
-  for (auto& rejected : state.rejected) context.reject(rejected.stream, rejected.raw, rejected.reason);
+  for (auto& rejected : state.rejected)
+    context.reject(rejected.stream, rejected.raw, rejected.reason);
   // kalshi_live's order: balance, then positions with their markets ahead of them.
   for (const char* stream : {"balance", "markets", "positions"}) {
     if (!wants(config_.streams, stream)) continue;
@@ -238,7 +269,8 @@ Status LocalDbFallbackSource::open(SourceContext& context) {
                state.snapshot->taken_at + " (" + state.snapshot->source + ")";
   }
   for (const auto& batch : pending_) {
-    if (batch.stream != "balance") message += ", " + std::to_string(batch.size()) + " " + batch.stream;
+    if (batch.stream != "balance")
+      message += ", " + std::to_string(batch.size()) + " " + batch.stream;
   }
   context.log(LogLevel::kWarning, message);
   return Status::ok();
@@ -255,7 +287,8 @@ Status LocalDbFallbackSource::read(Batch& batch) {
   const size_t end = std::min(source.size(), record_index_ + limit);
   batch.stream = source.stream;
   batch.records.reserve(end - record_index_);
-  for (size_t i = record_index_; i < end; ++i) batch.records.push_back(std::move(source.records[i]));
+  for (size_t i = record_index_; i < end; ++i)
+    batch.records.push_back(std::move(source.records[i]));
   record_index_ = end;
   return Status::ok();
 }

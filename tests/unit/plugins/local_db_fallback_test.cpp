@@ -17,6 +17,7 @@ Status register_source_local_db_fallback(PluginRegistrar& registrar);
 
 namespace {
 
+using sqlite::Database;
 using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::NiceMock;
@@ -24,7 +25,6 @@ using testing::OptionsBuilder;
 using ::testing::Return;
 using ::testing::ReturnRef;
 using testing::TempDir;
-using sqlite::Database;
 
 struct Rejected {
   std::string stream, raw, reason;
@@ -46,9 +46,10 @@ class LocalDbFallbackTest : public ::testing::Test {
     ON_CALL(context_, batchSize()).WillByDefault(Return(100));
     ON_CALL(context_, committedState()).WillByDefault(ReturnRef(state_));
     ON_CALL(context_, reject(_, _, _))
-        .WillByDefault([this](const std::string& stream, const std::string& raw, const std::string& reason) {
-          rejected_.push_back({stream, raw, reason});
-        });
+        .WillByDefault(
+            [this](const std::string& stream, const std::string& raw, const std::string& reason) {
+              rejected_.push_back({stream, raw, reason});
+            });
     ON_CALL(context_, log(_, _)).WillByDefault([this](LogLevel, const std::string& message) {
       logged_.push_back(message);
     });
@@ -57,8 +58,8 @@ class LocalDbFallbackTest : public ::testing::Test {
   // A database as earlier syncs leave it: the kalshi tables (DDL from plugins/kalshi/tables.h).
   std::unique_ptr<Database> createDatabase() {
     auto db = std::make_unique<Database>(db_path_, Database::Mode::kReadWriteCreate);
-    for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::snapshotPnlTable(), &kalshi::positionsTable(),
-                              &kalshi::marketsTable()}) {
+    for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::snapshotPnlTable(),
+                              &kalshi::positionsTable(), &kalshi::marketsTable()}) {
       db->exec(table->create_sql);
     }
     return db;
@@ -73,16 +74,20 @@ class LocalDbFallbackTest : public ::testing::Test {
         " (1, '2026-08-19T16:05:00Z', 'live', 100000, 2000, 1, 10),"
         " (2, '2026-08-20T16:05:00.250000Z', 'live', 123457, 5279, 2, 12),"
         " (3, '2026-08-20T17:05:00Z', 'fallback', 123457, 5279, 2, 12);"
-        "INSERT INTO kalshi_positions (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
+        "INSERT INTO kalshi_positions (ticker, position_fp, total_traded_dollars, "
+        "market_exposure_dollars,"
         " realized_pnl_dollars, fees_paid_dollars, last_updated_at, category, snapshot_id) VALUES"
         " ('KXBTCY-26DEC31-T125000', '26.00', '45.2075', '17.9100', '-0.3525', '5.3700',"
         "  '2026-08-20T15:59:01.123456Z', 'crypto', 2),"
         " ('KXGREENLAND-29-T2028', '-122.66', '80.0000', '37.181200', '9.8862', '11.9800',"
         "  '2026-08-20T12:00:00Z', 'other', 2),"
         " ('KXHIGHNY-26MAR01-T60', '0.00', '3.0000', '0.0000', '1.0000', NULL, NULL, 'weather', 2);"
-        "INSERT INTO kalshi_markets (ticker, event_ticker, series_ticker, series_category, category, title,"
-        " market_type, status, result, yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time) VALUES"
-        " ('KXBTCY-26DEC31-T125000', 'KXBTCY-26DEC31', 'KXBTCY', 'Crypto', 'crypto', 'BTC above 125k',"
+        "INSERT INTO kalshi_markets (ticker, event_ticker, series_ticker, series_category, "
+        "category, title,"
+        " market_type, status, result, yes_bid_dollars, yes_ask_dollars, last_price_dollars, "
+        "close_time) VALUES"
+        " ('KXBTCY-26DEC31-T125000', 'KXBTCY-26DEC31', 'KXBTCY', 'Crypto', 'crypto', 'BTC above "
+        "125k',"
         "  'binary', 'active', '', '0.6500', '0.6700', '0.6600', '2026-12-31T22:00:00Z'),"
         " ('KXNOTHELD-1', 'KXNOTHELD', 'KXNOTHELD', 'Other', 'other', NULL, 'binary', 'active', '',"
         "  NULL, NULL, '0.5000', NULL);");
@@ -129,8 +134,10 @@ TEST_F(LocalDbFallbackTest, FactoryDescribesItsOptionsAndStreams) {
   EXPECT_EQ(factory_->streams(OptionsBuilder().set("path", "x.db").build()),
             (std::vector<std::string>{"balance", "positions"}));
   // Listed in any order: produced in kalshi_live's order, markets ahead of positions.
-  EXPECT_EQ(factory_->streams(OptionsBuilder().set("path", "x.db").list("streams", {"positions", "markets"}).build()),
-            (std::vector<std::string>{"markets", "positions"}));
+  EXPECT_EQ(
+      factory_->streams(
+          OptionsBuilder().set("path", "x.db").list("streams", {"positions", "markets"}).build()),
+      (std::vector<std::string>{"markets", "positions"}));
 }
 
 TEST_F(LocalDbFallbackTest, RejectsBadOptionsWithTheirLocation) {
@@ -174,8 +181,9 @@ TEST_F(LocalDbFallbackTest, MissingTablesOrNoSnapshotMeanNoLastKnownState) {
 }
 
 TEST_F(LocalDbFallbackTest, AFileThatIsNotADatabaseFailsWithTheReason) {
-  testing::writeFile(db_path_, "this is not a SQLite database, not even close................................"
-                               "...............................................................");
+  testing::writeFile(db_path_,
+                     "this is not a SQLite database, not even close................................"
+                     "...............................................................");
   SourcePtr source = create(OptionsBuilder().set("path", db_path_));
   const Status status = source->open(context_);
   EXPECT_EQ(status.code(), StatusCode::kFailed);
@@ -203,8 +211,9 @@ TEST_F(LocalDbFallbackTest, BalanceComesFromTheLatestLiveSnapshotWithLiveFieldNa
 
 TEST_F(LocalDbFallbackTest, OnlyFallbackSnapshotsStillServeTheLatestOne) {
   auto db = createDatabase();
-  db->exec("INSERT INTO kalshi_snapshots (taken_at, source, balance_cents, portfolio_value_cents) VALUES"
-           " ('2026-08-20T17:05:00Z', 'fallback', 500, NULL)");
+  db->exec(
+      "INSERT INTO kalshi_snapshots (taken_at, source, balance_cents, portfolio_value_cents) VALUES"
+      " ('2026-08-20T17:05:00Z', 'fallback', 500, NULL)");
   SourcePtr source = create(OptionsBuilder().set("path", db_path_).list("streams", {"balance"}));
   ASSERT_TRUE(source->open(context_).isOk());
   const auto batches = readAll(*source);
@@ -232,7 +241,8 @@ TEST_F(LocalDbFallbackTest, PositionsComeBackWithLiveNamesAndExactTypes) {
                                   {"market_exposure_dollars", Decimal(179100, 4)},
                                   {"realized_pnl_dollars", Decimal(-3525, 4)},
                                   {"fees_paid_dollars", Decimal(53700, 4)},
-                                  {"last_updated_ts", at("2026-08-20T15:59:01.123456Z")}}));
+                                  {"last_updated_ts", at("2026-08-20T15:59:01.123456Z")},
+                                  {"subaccount_number", int64_t{0}}}));
   EXPECT_EQ(positions[1].get("ticker"), Value("KXGREENLAND-29-T2028"));
   EXPECT_EQ(positions[1].get("position_fp").asDecimal().toString(), "-122.66");  // exact, signed
   EXPECT_EQ(positions[1].get("market_exposure_dollars").asDecimal().toString(), "37.181200");
@@ -244,8 +254,8 @@ TEST_F(LocalDbFallbackTest, PositionsComeBackWithLiveNamesAndExactTypes) {
 
 TEST_F(LocalDbFallbackTest, MarketsOfHeldTickersComeBeforePositionsWhenAskedFor) {
   populate(*createDatabase());
-  SourcePtr source =
-      create(OptionsBuilder().set("path", db_path_).list("streams", {"positions", "markets", "balance"}));
+  SourcePtr source = create(
+      OptionsBuilder().set("path", db_path_).list("streams", {"positions", "markets", "balance"}));
   ASSERT_TRUE(source->open(context_).isOk());
   const auto batches = readAll(*source);
   ASSERT_EQ(batches.size(), 3u);
@@ -264,7 +274,8 @@ TEST_F(LocalDbFallbackTest, MarketsOfHeldTickersComeBeforePositionsWhenAskedFor)
 TEST_F(LocalDbFallbackTest, BatchesHoldAtMostTheBatchSize) {
   auto db = createDatabase();
   populate(*db);
-  db->exec("INSERT INTO kalshi_positions (ticker, position_fp) VALUES ('A', '1.00'), ('B', '2.00')");
+  db->exec(
+      "INSERT INTO kalshi_positions (ticker, position_fp) VALUES ('A', '1.00'), ('B', '2.00')");
   ON_CALL(context_, batchSize()).WillByDefault(Return(2));
   SourcePtr source = create(OptionsBuilder().set("path", db_path_));
   ASSERT_TRUE(source->open(context_).isOk());
@@ -280,8 +291,9 @@ TEST_F(LocalDbFallbackTest, BatchesHoldAtMostTheBatchSize) {
 TEST_F(LocalDbFallbackTest, CorruptRowsAreRejectedAndTheRestServed) {
   auto db = createDatabase();
   populate(*db);
-  db->exec("INSERT INTO kalshi_positions (ticker, position_fp, market_exposure_dollars) VALUES"
-           " ('BAD-1', 'lots', '1.00'), ('BAD-2', '1.00', '1,00')");
+  db->exec(
+      "INSERT INTO kalshi_positions (ticker, position_fp, market_exposure_dollars) VALUES"
+      " ('BAD-1', 'lots', '1.00'), ('BAD-2', '1.00', '1,00')");
   SourcePtr source = create(OptionsBuilder().set("path", db_path_).list("streams", {"positions"}));
   ASSERT_TRUE(source->open(context_).isOk());
   const auto batches = readAll(*source);
@@ -292,7 +304,8 @@ TEST_F(LocalDbFallbackTest, CorruptRowsAreRejectedAndTheRestServed) {
   EXPECT_THAT(rejected_[0].raw, HasSubstr("\"ticker\":\"BAD-1\""));
   EXPECT_EQ(rejected_[0].reason,
             "positions: row of the local database: position_fp 'lots' is not an exact decimal");
-  EXPECT_THAT(rejected_[1].reason, HasSubstr("market_exposure_dollars '1,00' is not an exact decimal"));
+  EXPECT_THAT(rejected_[1].reason,
+              HasSubstr("market_exposure_dollars '1,00' is not an exact decimal"));
 }
 
 TEST_F(LocalDbFallbackTest, ReadsTheCommittedStateWhileTheRunnerHoldsAWriteTransaction) {
@@ -300,8 +313,9 @@ TEST_F(LocalDbFallbackTest, ReadsTheCommittedStateWhileTheRunnerHoldsAWriteTrans
   populate(*writer);
   // The runner's connection: BEGIN IMMEDIATE, then this run's (uncommitted) rows.
   writer->exec("BEGIN IMMEDIATE");
-  writer->exec("INSERT INTO kalshi_snapshots (taken_at, source, balance_cents) VALUES"
-               " ('2026-08-21T00:00:00Z', 'live', 1)");
+  writer->exec(
+      "INSERT INTO kalshi_snapshots (taken_at, source, balance_cents) VALUES"
+      " ('2026-08-21T00:00:00Z', 'live', 1)");
   writer->exec("UPDATE kalshi_positions SET position_fp = '999.00'");
 
   SourcePtr source = create(OptionsBuilder().set("path", db_path_));
@@ -319,7 +333,8 @@ TEST_F(LocalDbFallbackTest, ANewDatabaseTheRunnerHasNotCommittedYetHasNoState) {
   // First run ever: the runner created the file and the tables inside its open transaction.
   Database writer(db_path_, Database::Mode::kReadWriteCreate);
   writer.exec("BEGIN IMMEDIATE");
-  for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::positionsTable()}) writer.exec(table->create_sql);
+  for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::positionsTable()})
+    writer.exec(table->create_sql);
   SourcePtr source = create(OptionsBuilder().set("path", db_path_));
   const Status status = source->open(context_);
   EXPECT_EQ(status.code(), StatusCode::kFailed);
