@@ -336,6 +336,34 @@ void check_every_endpoint(Sim& sim, const Schemas& schemas) {
   }
   for (const std::string& t : series)
     schemas.check_response(sim.get_json(api("/series/" + t)), "GET /series/{series_ticker}", t);
+  // Endpoints added with 3.34.0.
+  for (const char* st : {"settled", "all"})
+    check_pages("GET /portfolio/positions", "/portfolio/positions",
+                std::string("&settlement_status=") + st, "market_positions", 50);
+  EXPECT_GT(
+      check_pages("GET /historical/positions", "/historical/positions", "", "market_positions", 50),
+      0u);
+  EXPECT_GT(check_pages("GET /historical/markets", "/historical/markets", "", "markets", 1000), 0u);
+  for (auto& m : sim.page_all(api("/historical/markets"), "markets", 1000))
+    schemas.check_response(sim.get_json(api("/historical/markets/" + str(m, "ticker"))),
+                           "GET /historical/markets/{ticker}", str(m, "ticker"));
+  EXPECT_GT(check_pages("GET /events", "/events", "", "events", 50), 0u);
+  EXPECT_GT(check_pages("GET /events", "/events", "&with_nested_markets=true", "events", 50), 0u);
+  EXPECT_GT(check_pages("GET /portfolio/deposits", "/portfolio/deposits", "", "deposits", 2), 0u);
+  EXPECT_GT(
+      check_pages("GET /portfolio/withdrawals", "/portfolio/withdrawals", "", "withdrawals", 2),
+      0u);
+  EXPECT_GT(check_pages("GET /portfolio/subaccounts/transfers", "/portfolio/subaccounts/transfers",
+                        "", "transfers", 1),
+            0u);
+  for (const char* path : {"/portfolio/subaccounts/balances", "/account/limits",
+                           "/account/endpoint_costs", "/exchange/user_data_timestamp"})
+    schemas.check_response(sim.get_json(api(path)), std::string("GET ") + path, path);
+  schemas.check_response(sim.get_json(api("/portfolio/balance?subaccount=1")),
+                         "GET /portfolio/balance", "sub 1");
+  // Every endpoint of the schema file was exercised.
+  for (const std::string& e : schemas.endpoints())
+    EXPECT_TRUE(schemas.endpoints_seen().count(e)) << e;
 }
 
 // (b) every required field of every schema, with the right JSON type, format and enum, on every
@@ -343,7 +371,8 @@ void check_every_endpoint(Sim& sim, const Schemas& schemas) {
 // deviate.
 TEST(Shapes, EveryEndpointMatchesTheSchemas) {
   Schemas schemas;
-  Sim sim({"--seed", "3", "--fills", "2500"});
+  Sim sim({"--seed", "3", "--fills", "2500", "--subaccounts", "3", "--endpoint-cost",
+           "GET:/portfolio/orders=20"});
   check_every_endpoint(sim, schemas);
   for (const char* s : {"Fill", "Order", "Settlement", "MarketPosition", "EventPosition", "Market",
                         "EventData", "Series", "PriceRange", "SettlementSource", "IndexedBalance"})
@@ -352,7 +381,7 @@ TEST(Shapes, EveryEndpointMatchesTheSchemas) {
 
 TEST(Shapes, EveryEndpointMatchesTheSchemasWith2026h1Quirks) {
   Schemas schemas(true);
-  Sim sim({"--seed", "3", "--fills", "2500", "--shapes", "2026h1"});
+  Sim sim({"--seed", "3", "--fills", "2500", "--shapes", "2026h1", "--subaccounts", "3"});
   check_every_endpoint(sim, schemas);
   // Without the allowances the quirks are caught.
   Schemas strict;
