@@ -169,7 +169,10 @@ void ApiClient::resetSession() {
 
 void ApiClient::setRateLimit(double tokens_per_second, double capacity, double default_cost,
                              std::vector<std::pair<std::string, double>> endpoint_costs) {
-  limiter_ = std::make_unique<RateLimiter>(tokens_per_second, default_cost, capacity);
+  // The exchange's bucket already paid for this client's requests so far (the limits lookup
+  // itself): the new bucket starts that much short of full, or its first burst would overshoot.
+  limiter_ = std::make_unique<RateLimiter>(tokens_per_second, default_cost, capacity,
+                                           static_cast<double>(requests_) * default_cost);
   endpoint_costs_ = std::move(endpoint_costs);
 }
 

@@ -19,12 +19,13 @@ namespace kalshi {
 class RateLimiter {
  public:
   // tokens_per_second <= 0 disables limiting.
-  // capacity <= 0: one second of refill.
-  RateLimiter(double tokens_per_second, double cost_per_request, double capacity = 0)
+  // capacity <= 0: one second of refill. The bucket starts full less `already_spent` tokens.
+  RateLimiter(double tokens_per_second, double cost_per_request, double capacity = 0,
+              double already_spent = 0)
       : rate_(tokens_per_second),
         cost_(cost_per_request),
         capacity_(std::max(capacity > 0 ? capacity : tokens_per_second, cost_per_request)),
-        tokens_(capacity_),
+        tokens_(capacity_ - std::min(already_spent, capacity_)),
         last_(Clock::now()) {}
 
   bool enabled() const { return rate_ > 0; }
