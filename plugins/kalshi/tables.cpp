@@ -143,11 +143,11 @@ const TableDefinition& settlementsTable() {
       " value_cents INTEGER,"             // scalar: payout per YES contract
       " fee_dollars TEXT, settled_at TEXT, settled_at_us INTEGER, category TEXT,"
       " subaccount INTEGER NOT NULL DEFAULT 0,"  // each subaccount's position settles on its own
-      " PRIMARY KEY (subaccount, ticker))",
+      " PRIMARY KEY (ticker, subaccount))",
       {"ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp",
        "yes_total_cost_dollars", "no_total_cost_dollars", "revenue_cents", "value_cents",
        "fee_dollars", "settled_at", "settled_at_us", "category", "subaccount"},
-      {"subaccount", "ticker"},
+      {"ticker", "subaccount"},
       {},
       {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
   return table;
@@ -163,11 +163,11 @@ const TableDefinition& positionsTable() {
       " realized_pnl_dollars TEXT, fees_paid_dollars TEXT,"  // as Kalshi reports them
       " last_updated_at TEXT, category TEXT, snapshot_id INTEGER,"
       " subaccount INTEGER NOT NULL DEFAULT 0,"
-      " PRIMARY KEY (subaccount, ticker))",
+      " PRIMARY KEY (ticker, subaccount))",
       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
        "realized_pnl_dollars", "fees_paid_dollars", "last_updated_at", "category", "snapshot_id",
        "subaccount"},
-      {"subaccount", "ticker"},
+      {"ticker", "subaccount"},
       {},
       {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
       /*derived=*/true};
@@ -228,10 +228,10 @@ const TableDefinition& marketPnlTable() {
       " position_fp TEXT NOT NULL, mark_price_dollars TEXT,"
       " updated_at TEXT,"
       " subaccount INTEGER NOT NULL DEFAULT 0,"
-      " PRIMARY KEY (subaccount, ticker, category))",
+      " PRIMARY KEY (ticker, subaccount, category))",
       {"ticker", "category", "realized_dollars", "unrealized_dollars", "fees_dollars",
        "cash_flow_dollars", "position_fp", "mark_price_dollars", "updated_at", "subaccount"},
-      {"subaccount", "ticker", "category"},
+      {"ticker", "subaccount", "category"},
       {},
       {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
       /*derived=*/true};

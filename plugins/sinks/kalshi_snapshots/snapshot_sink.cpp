@@ -78,13 +78,13 @@ SnapshotSink::SnapshotSink(SnapshotOptions options)
           "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
           " (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
           " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, subaccount_number,"
-          " PRIMARY KEY (subaccount_number, ticker))"),
+          " PRIMARY KEY (ticker, subaccount_number))"),
       incoming_table_{incoming_name_.c_str(),
                       incoming_sql_.c_str(),
                       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
                        "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category",
                        "subaccount_number"},
-                      {"subaccount_number", "ticker"}} {}
+                      {"ticker", "subaccount_number"}} {}
 
 bool SnapshotSink::fallback() const {
   const std::string* source = have_balance_ ? balance_.get("snapshot_source").ifString() : nullptr;
