@@ -1,0 +1,78 @@
+// A database an older kalshi-direct wrote (tests/fixtures/schema: the release before subaccounts
+// and transfers) is upgraded in place by today's sync: columns added, keys that gained
+// `subaccount` rebuilt, every row kept, and the figures those rows give equal the truth.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "kalshi_direct/decimal.h"
+#include "support/kalshi_cli_fixture.h"
+
+namespace kalshi_direct {
+namespace {
+
+std::vector<std::string> primaryKey(const std::string& path, const std::string& table) {
+  sqlite::Database database(path, sqlite::Database::Mode::kReadOnly);
+  sqlite::Statement info(database.handle(),
+                         "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+  info.bindText(1, table);
+  std::vector<std::string> key;
+  while (info.step()) key.push_back(info.columnText(0));
+  return key;
+}
+
+class SchemaUpgradeTest : public testing::KalshiCliFixture {};
+
+TEST_F(SchemaUpgradeTest, ADatabaseFromTheReleaseBeforeSubaccountsIsUpgradedInPlaceWithEveryRow) {
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWriteCreate);
+    database.exec(testing::readFile(std::string(KD_SOURCE_DIR) +
+                                    "/tests/fixtures/schema/kalshi-db-05a3d4b.sql"));
+  }
+  const int64_t old_snapshots = scalar("SELECT count(*) FROM kalshi_snapshots");
+  const int64_t old_settlements = scalar("SELECT count(*) FROM kalshi_settlements");
+  ASSERT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), 150);
+  ASSERT_EQ(primaryKey(db(), "kalshi_settlements"), std::vector<std::string>{"ticker"});
+
+  // The same account that database was written from.
+  sim_ = std::make_unique<testing::SimServer>(
+      std::vector<std::string>{"--fills", "150", "--seed", "5", "--bearer-token", kToken});
+  const auto sync = cli({"run", "sync"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
+
+  EXPECT_EQ(primaryKey(db(), "kalshi_settlements"),
+            (std::vector<std::string>{"ticker", "subaccount"}));
+  EXPECT_EQ(primaryKey(db(), "kalshi_market_pnl"),
+            (std::vector<std::string>{"ticker", "subaccount", "category"}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills WHERE subaccount = 0"), 150);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders WHERE subaccount = 0"),
+            truthCount("orders"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_settlements"), old_settlements);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"),
+            old_snapshots + 1);  // the old ones kept
+  EXPECT_EQ(scalar("SELECT net_deposits_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            sim_->truth()->getValue<int64_t>("net_deposits_cents"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE '%kd_before_migration%'"),
+            0);
+
+  // The market P&L, recomputed from the kept rows, is the truth's.
+  const auto markets = sim_->truth()->getObject("markets");
+  sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+  sqlite::Statement cash(database.handle(),
+                         "SELECT ticker, cash_flow_dollars FROM kalshi_market_pnl");
+  std::map<std::string, Decimal> ours;
+  while (cash.step()) {
+    Decimal value;
+    ASSERT_TRUE(Decimal::parse(cash.columnText(1), value));
+    ours[cash.columnText(0)] += value;
+  }
+  ASSERT_EQ(ours.size(), markets->size());
+  for (const auto& ticker : markets->getNames()) {
+    Decimal truth;
+    ASSERT_TRUE(Decimal::parse(
+        markets->getObject(ticker)->getValue<std::string>("cash_pnl_dollars"), truth));
+    EXPECT_EQ(ours[ticker], truth) << ticker;
+  }
+}
+
+}  // namespace
+}  // namespace kalshi_direct
