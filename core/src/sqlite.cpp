@@ -37,9 +37,15 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
   int flags = SQLITE_OPEN_NOMUTEX;
   std::string target = path;
   switch (mode) {
-    case Mode::kReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case Mode::kReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
-    case Mode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::kReadWriteCreate:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case Mode::kReadWrite:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
+    case Mode::kReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
     case Mode::kMemory:
       flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY;
       target = ":memory:";
@@ -99,9 +105,17 @@ bool tableExists(sqlite3* db, std::string_view table) {
   return statement.step();
 }
 
+std::vector<std::string> tableColumns(sqlite3* db, std::string_view table) {
+  std::vector<std::string> columns;
+  Statement info(db, "SELECT name FROM pragma_table_info(?)");
+  info.bindText(1, table);
+  while (info.step()) columns.push_back(info.columnText(0));
+  return columns;
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_,
-                                    nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
   if (rc != SQLITE_OK) throwError(db, rc, "cannot prepare statement on '" + databaseName(db) + "'");
 }
 
@@ -123,12 +137,24 @@ SortMemoryScope::~SortMemoryScope() {
 
 void Statement::bind(int index, const Value& value) {
   switch (value.type()) {
-    case ValueType::kNull: bindNull(index); break;
-    case ValueType::kBool: bindInt(index, value.asBool() ? 1 : 0); break;
-    case ValueType::kInt: bindInt(index, value.asInt()); break;
-    case ValueType::kDecimal: bindText(index, value.asDecimal().toString()); break;
-    case ValueType::kString: bindText(index, value.asString()); break;
-    case ValueType::kTimestamp: bindText(index, value.asTimestamp().toIso8601()); break;
+    case ValueType::kNull:
+      bindNull(index);
+      break;
+    case ValueType::kBool:
+      bindInt(index, value.asBool() ? 1 : 0);
+      break;
+    case ValueType::kInt:
+      bindInt(index, value.asInt());
+      break;
+    case ValueType::kDecimal:
+      bindText(index, value.asDecimal().toString());
+      break;
+    case ValueType::kString:
+      bindText(index, value.asString());
+      break;
+    case ValueType::kTimestamp:
+      bindText(index, value.asTimestamp().toIso8601());
+      break;
   }
 }
 
@@ -162,7 +188,8 @@ void Statement::bindTextStatic(int index, std::string_view text) {
 void Statement::clearBindings() { sqlite3_clear_bindings(statement_); }
 
 void Statement::bindColumn(int index, const Statement& from, int column) {
-  const int rc = sqlite3_bind_value(statement_, index, sqlite3_column_value(from.statement_, column));
+  const int rc =
+      sqlite3_bind_value(statement_, index, sqlite3_column_value(from.statement_, column));
   if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");
 }
 

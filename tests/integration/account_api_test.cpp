@@ -5,6 +5,9 @@
 //     change updates its row, and each subaccount's balance and P&L equal the truth;
 //   - rate_limit: auto sizes the client from the account, Retry-After is honoured, and a 403 says
 //     which key scope is missing.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -229,6 +232,26 @@ TEST_F(AccountApiTest, TransfersNetDepositsAndEverySubaccountEqualTheTruth) {
             0);
   checkTransfers("after the sync");
   checkSubaccounts("after the sync");
+
+  // `report` shows net deposits and each subaccount; --json carries them exactly.
+  const auto report = cli({"report", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto json = Poco::JSON::Parser().parse(report.out).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(decimal(json->getObject("snapshot")->getValue<std::string>("net_deposits_dollars")),
+            decimal(sim_->truth()->getValue<std::string>("net_deposits_dollars")));
+  const auto subaccounts = json->getArray("subaccounts");
+  ASSERT_EQ(subaccounts->size(), 3u);
+  const auto truth = sim_->truth()->getObject("subaccounts");
+  for (size_t i = 0; i < subaccounts->size(); ++i) {
+    const auto row = subaccounts->getObject(static_cast<unsigned>(i));
+    const auto number = std::to_string(row->getValue<int>("subaccount"));
+    EXPECT_EQ(decimal(row->getValue<std::string>("balance_dollars")),
+              decimal(truth->getObject(number)->getValue<std::string>("balance_dollars")))
+        << number;
+  }
+  const auto text = cli({"report"});
+  EXPECT_THAT(text.out, HasSubstr("By subaccount (0 = primary)"));
+  EXPECT_THAT(text.out, HasSubstr("net deposits"));
 }
 
 TEST_F(AccountApiTest, AnAccountThatNeverWithdrewGetsA404AndHasNoWithdrawals) {

@@ -90,7 +90,8 @@ int64_t nowMicros() {
 
 // ISO 8601 (with or without zone: UTC assumed; a bare date is its midnight UTC) or a duration ago.
 bool parseSince(const std::string& text, Timestamp& out, std::string& error) {
-  const bool has_letter_unit = !text.empty() && std::isalpha(static_cast<unsigned char>(text.back()));
+  const bool has_letter_unit =
+      !text.empty() && std::isalpha(static_cast<unsigned char>(text.back()));
   const bool looks_like_duration = text.find_first_of("-:T") == std::string::npos;
   if (looks_like_duration) {
     int64_t millis = 0;
@@ -103,7 +104,8 @@ bool parseSince(const std::string& text, Timestamp& out, std::string& error) {
       if (Timestamp::parse(candidate, out)) return true;
     }
   }
-  error = "--since: '" + text + "' is not an ISO 8601 time (2026-08-01T00:00:00Z, 2026-08-01) or a "
+  error = "--since: '" + text +
+          "' is not an ISO 8601 time (2026-08-01T00:00:00Z, 2026-08-01) or a "
           "duration ago (24h, 7d, 30m)";
   return false;
 }
@@ -152,10 +154,17 @@ Pnl operator-(const Pnl& a, const Pnl& b) {
   return Pnl{a.realized - b.realized, a.unrealized - b.unrealized, a.fees - b.fees};
 }
 
+struct Subaccount {
+  Money balance;
+  Pnl pnl;
+};
+
 struct Snapshot {
   int64_t id = 0;
   std::string taken_at, source;
   Money balance, portfolio_value;
+  Money net_deposits;  // applied deposits less withdrawals; unknown in databases without transfers
+  std::map<int64_t, Subaccount> subaccounts;  // when the account has several
   std::optional<int64_t> open_positions, total_orders, total_fills;
   Pnl totals;
   std::map<std::string, Pnl> categories;
@@ -164,11 +173,12 @@ struct Snapshot {
 using sqlite::tableExists;
 
 Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
-  Statement statement(db,
-                      "SELECT id, taken_at, source, balance_cents, portfolio_value_cents, open_positions,"
-                      " total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
-                      " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
-                      " FROM kalshi_snapshots WHERE id = ?");
+  Statement statement(
+      db,
+      "SELECT id, taken_at, source, balance_cents, portfolio_value_cents, open_positions,"
+      " total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
+      " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
+      " FROM kalshi_snapshots WHERE id = ?");
   statement.bindInt(1, id);
   Snapshot snapshot;
   if (!statement.step()) return snapshot;
@@ -180,7 +190,33 @@ Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
   snapshot.open_positions = intColumn(statement, 5);
   snapshot.total_orders = intColumn(statement, 6);
   snapshot.total_fills = intColumn(statement, 7);
-  snapshot.totals = Pnl{moneyColumn(statement, 11, 8), moneyColumn(statement, 12, 9), moneyColumn(statement, 13, 10)};
+  snapshot.totals = Pnl{moneyColumn(statement, 11, 8), moneyColumn(statement, 12, 9),
+                        moneyColumn(statement, 13, 10)};
+  // Columns and tables a database written before transfers and subaccounts does not have.
+  if (sqlite::columnExists(db, "kalshi_snapshots", "net_deposits_cents")) {
+    Statement extra(
+        db,
+        "SELECT balance_dollars, balance_cents, net_deposits_dollars, net_deposits_cents"
+        " FROM kalshi_snapshots WHERE id = ?");
+    extra.bindInt(1, id);
+    if (extra.step()) {
+      snapshot.balance = moneyColumn(extra, 0, 1);
+      snapshot.net_deposits = moneyColumn(extra, 2, 3);
+    }
+  }
+  if (tableExists(db, "kalshi_snapshot_subaccounts")) {
+    Statement rows(db,
+                   "SELECT subaccount, balance_dollars, balance_cents, realized_pnl_cents, "
+                   "unrealized_pnl_cents,"
+                   " fees_cents, realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
+                   " FROM kalshi_snapshot_subaccounts WHERE snapshot_id = ? ORDER BY subaccount");
+    rows.bindInt(1, id);
+    while (rows.step()) {
+      snapshot.subaccounts[rows.columnInt(0)] = Subaccount{
+          moneyColumn(rows, 1, 2),
+          Pnl{moneyColumn(rows, 6, 3), moneyColumn(rows, 7, 4), moneyColumn(rows, 8, 5)}};
+    }
+  }
   if (have_categories) {
     Statement rows(db,
                    "SELECT category, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
@@ -228,7 +264,9 @@ struct Comparison {
 // ---- output ----
 
 std::string cell(const Money& value) { return value ? dollars(*value) : "-"; }
-std::string cell(const std::optional<int64_t>& value) { return value ? std::to_string(*value) : "-"; }
+std::string cell(const std::optional<int64_t>& value) {
+  return value ? std::to_string(*value) : "-";
+}
 
 void printAligned(const std::vector<std::vector<std::string>>& rows, size_t separator_before,
                   const std::string& indent = "") {
@@ -256,9 +294,11 @@ void printPnlTable(const std::map<std::string, Pnl>& categories, const Pnl& tota
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"CATEGORY", "REALIZED", "UNREALIZED", "FEES", "TOTAL"});
   for (const auto& [name, pnl] : categories) {
-    rows.push_back({name, cell(pnl.realized), cell(pnl.unrealized), cell(pnl.fees), cell(pnl.total())});
+    rows.push_back(
+        {name, cell(pnl.realized), cell(pnl.unrealized), cell(pnl.fees), cell(pnl.total())});
   }
-  rows.push_back({"TOTAL", cell(total.realized), cell(total.unrealized), cell(total.fees), cell(total.total())});
+  rows.push_back({"TOTAL", cell(total.realized), cell(total.unrealized), cell(total.fees),
+                  cell(total.total())});
   printAligned(rows, rows.size() - 1, "  ");
 }
 
@@ -267,21 +307,35 @@ std::string describe(const Snapshot& snapshot) {
          snapshot.source + ")";
 }
 
-void printText(const std::string& db, const Snapshot& latest, const std::optional<Comparison>& comparison) {
+void printText(const std::string& db, const Snapshot& latest,
+               const std::optional<Comparison>& comparison) {
   std::cout << db << ": latest " << describe(latest) << "\n";
   if (latest.source == "fallback") {
     std::cout << "  note: written from the last known state while the API was unavailable\n";
   }
   std::vector<std::vector<std::string>> facts = {
       {"balance", cell(latest.balance)},
+      {"net deposits", cell(latest.net_deposits)},
       {"portfolio value", cell(latest.portfolio_value)},
       {"open positions", cell(latest.open_positions)},
       {"total orders", cell(latest.total_orders)},
       {"total fills", cell(latest.total_fills)},
   };
   printAligned(facts, facts.size() + 1, "  ");
-  std::cout << "\nP&L by category (dollars; realized is net of fees; total = realized + unrealized)\n";
+  std::cout
+      << "\nP&L by category (dollars; realized is net of fees; total = realized + unrealized)\n";
   printPnlTable(latest.categories, latest.totals);
+  if (!latest.subaccounts.empty()) {
+    std::cout << "\nBy subaccount (0 = primary)\n";
+    std::vector<std::vector<std::string>> rows = {
+        {"SUBACCOUNT", "BALANCE", "REALIZED", "UNREALIZED", "FEES", "TOTAL"}};
+    for (const auto& [number, subaccount] : latest.subaccounts) {
+      const Pnl& pnl = subaccount.pnl;
+      rows.push_back({std::to_string(number), cell(subaccount.balance), cell(pnl.realized),
+                      cell(pnl.unrealized), cell(pnl.fees), cell(pnl.total())});
+    }
+    printAligned(rows, rows.size() + 1, "  ");
+  }
   if (!comparison) return;
   std::cout << "\nChange since " << comparison->since_iso << ": " << comparison->message << "\n";
   if (!comparison->base) return;
@@ -318,7 +372,8 @@ void appendPnl(std::string& out, const Pnl& pnl) {
   appendMoney(out, "total_pnl_dollars", pnl.total());
 }
 
-void appendCategories(std::string& out, const std::map<std::string, Pnl>& categories, const Pnl& total) {
+void appendCategories(std::string& out, const std::map<std::string, Pnl>& categories,
+                      const Pnl& total) {
   out += ",\"categories\":[";
   bool first = true;
   for (const auto& [name, pnl] : categories) {
@@ -341,12 +396,14 @@ void appendSnapshotRef(std::string& out, const Snapshot& snapshot) {
   appendJsonString(out, snapshot.source);
 }
 
-void printJson(const std::string& db, const Snapshot& latest, const std::optional<Comparison>& comparison) {
+void printJson(const std::string& db, const Snapshot& latest,
+               const std::optional<Comparison>& comparison) {
   std::string out = "{\"database\":";
   appendJsonString(out, db);
   out += ",\"snapshot\":";
   appendSnapshotRef(out, latest);
   appendMoney(out, "balance_dollars", latest.balance);
+  appendMoney(out, "net_deposits_dollars", latest.net_deposits);
   appendMoney(out, "portfolio_value_dollars", latest.portfolio_value);
   appendInt(out, "open_positions", latest.open_positions);
   appendInt(out, "total_orders", latest.total_orders);
@@ -354,6 +411,15 @@ void printJson(const std::string& db, const Snapshot& latest, const std::optiona
   appendPnl(out, latest.totals);
   out += "}";
   appendCategories(out, latest.categories, latest.totals);
+  out += ",\"subaccounts\":[";
+  for (const auto& [number, subaccount] : latest.subaccounts) {
+    if (out.back() != '[') out += ",";
+    out += "{\"subaccount\":" + std::to_string(number);
+    appendMoney(out, "balance_dollars", subaccount.balance);
+    appendPnl(out, subaccount.pnl);
+    out += "}";
+  }
+  out += "]";
   if (comparison) {
     out += ",\"since\":{\"time\":";
     appendJsonString(out, comparison->since_iso);
@@ -365,7 +431,8 @@ void printJson(const std::string& db, const Snapshot& latest, const std::optiona
       appendSnapshotRef(out, base);
       out += "}";
       appendMoney(out, "balance_change_dollars", latest.balance - base.balance);
-      appendMoney(out, "portfolio_value_change_dollars", latest.portfolio_value - base.portfolio_value);
+      appendMoney(out, "portfolio_value_change_dollars",
+                  latest.portfolio_value - base.portfolio_value);
       appendCategories(out, categoryChanges(latest, base), latest.totals - base.totals);
     } else {
       out += "null";
@@ -440,8 +507,9 @@ int runReportCommand(const std::vector<std::string>& args) {
       }
       if (best) {
         c.base = loadSnapshot(db, best->second, have_categories);
-        c.message = "compared with " + describe(*c.base) +
-                    (best->second == latest.id ? ", the latest snapshot itself: no newer snapshot" : "");
+        c.message =
+            "compared with " + describe(*c.base) +
+            (best->second == latest.id ? ", the latest snapshot itself: no newer snapshot" : "");
       } else {
         c.message = "no snapshot was taken at or before " + c.since_iso +
                     (oldest ? " (the oldest was taken at " + oldest->second + ")" : "");

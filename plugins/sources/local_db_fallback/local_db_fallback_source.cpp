@@ -174,14 +174,6 @@ const std::vector<ColumnMap>& positionColumnsWithSubaccount() {
   return columns;
 }
 
-bool hasColumn(sqlite3* db, const char* table, const std::string& column) {
-  Statement info(db, std::string("PRAGMA table_info(") + table + ")");
-  while (info.step()) {
-    if (info.columnText(1) == column) return true;
-  }
-  return false;
-}
-
 const std::vector<ColumnMap>& marketColumns() {
   static const std::vector<ColumnMap> columns = {
       {"ticker", "ticker", Kind::kText},
@@ -233,8 +225,9 @@ Status readLastKnownState(const std::string& path, const std::vector<std::string
                marketColumns(), 1, "markets", out.markets, out.rejected);
     }
     if (want_positions) {
-      const auto& columns = hasColumn(db, positions, "subaccount") ? positionColumnsWithSubaccount()
-                                                                   : positionColumns();
+      const auto& columns = sqlite::columnExists(db, positions, "subaccount")
+                                ? positionColumnsWithSubaccount()
+                                : positionColumns();
       readRows(db, "SELECT " + selectList(columns, "") + " FROM " + positions + " ORDER BY ticker",
                columns, 2, "positions", out.positions, out.rejected);
     }

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kalshi_direct/record.h"
 
@@ -48,8 +49,8 @@ class Database {
   static constexpr int kCacheKiB = 16 * 1024;
 
   // Opens (creating if allowed) and, for writable files, sets WAL mode, synchronous=NORMAL,
-  // a busy timeout and a kCacheKiB page cache. Throws SqliteError with a one-line message, also when
-  // the file exists but is not a SQLite database.
+  // a busy timeout and a kCacheKiB page cache. Throws SqliteError with a one-line message, also
+  // when the file exists but is not a SQLite database.
   Database(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;
@@ -71,11 +72,19 @@ void exec(sqlite3* db, const std::string& sql);
 std::string databaseName(sqlite3* db);
 // Whether the main database has a table of that name.
 bool tableExists(sqlite3* db, std::string_view table);
+// The column names of a table (empty when there is no such table), in table order.
+std::vector<std::string> tableColumns(sqlite3* db, std::string_view table);
+inline bool columnExists(sqlite3* db, std::string_view table, std::string_view column) {
+  for (const auto& name : tableColumns(db, table)) {
+    if (name == column) return true;
+  }
+  return false;
+}
 
 // SQLite gives each sort (an index build, an ORDER BY without an index) as much memory as the
-// connection's page cache, on top of the cache: at Database::kCacheKiB a big sort holds 16 MiB more.
-// While a SortMemoryScope lives the cache is `kib`, so such a sort holds that much and spills the
-// rest to temp files; the previous cache size comes back when the scope ends.
+// connection's page cache, on top of the cache: at Database::kCacheKiB a big sort holds 16 MiB
+// more. While a SortMemoryScope lives the cache is `kib`, so such a sort holds that much and spills
+// the rest to temp files; the previous cache size comes back when the scope ends.
 class SortMemoryScope {
  public:
   static constexpr int kDefaultKiB = 4 * 1024;
