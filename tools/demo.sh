@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job end to end, on a fresh machine: installs what is missing, builds, starts kalshi-sim
-# (a simulated Kalshi exchange on 127.0.0.1) with a generated account, runs `sync` then
+# (a simulated Kalshi exchange on 127.0.0.1) with a generated account of two subaccounts, with
+# deposits and withdrawals, runs `sync` then
 # `backfill --full` into ./kalshi.db, shows the snapshot and the P&L by category, checks the order
-# count and the P&L against the simulator's own truth, and stops the simulator.
+# count, the P&L, the transfers and each subaccount's balance against the simulator's own truth,
+# and stops the simulator.
 #   DEMO_FILLS=20000 tools/demo.sh      (size of the generated account; default 20000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +31,7 @@ trap cleanup EXIT
 
 token="demo-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 "$bin/kalshi-sim" --port 0 --port-file "$work/port" --fills "${DEMO_FILLS:-20000}" --seed 2026 \
-  --anchor now --bearer-token "$token" --dump-truth "$work/truth.json" >"$work/sim.log" 2>&1 &
+  --anchor now --subaccounts 2 --bearer-token "$token" --dump-truth "$work/truth.json" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.1; done
 [[ -s "$work/port" ]] || { echo "demo: kalshi-sim did not start:"; cat "$work/sim.log"; exit 1; }
@@ -68,6 +70,16 @@ check("P&L, realized + unrealized (dollars)", total_ours, total_truth)
 bad = [t for t, m in truth["markets"].items()
        if ours.get(t, Decimal(0)) != Decimal(m["cash_pnl_dollars"]) + Decimal(m["position_value_dollars"])]
 check("markets whose P&L differs from the truth", len(bad), 0)
+check("deposits and withdrawals in kalshi_transfers",
+      db.execute("select count(*) from kalshi_transfers where direction <> 'subaccount_transfer'").fetchone()[0],
+      truth["counts"]["transfers"])
+check("net deposits (cents)",
+      db.execute("select net_deposits_cents from kalshi_snapshots order by id desc limit 1").fetchone()[0],
+      truth["net_deposits_cents"])
+for number, sub in sorted(truth["subaccounts"].items()):
+    check(f"subaccount {number}: balance (cents)",
+          db.execute("select balance_cents from kalshi_snapshot_subaccounts where subaccount = ? and snapshot_id ="
+                     " (select max(id) from kalshi_snapshots)", (int(number),)).fetchone()[0], sub["balance_cents"])
 sys.exit(0 if ok else 1)
 PY
 echo; echo "Done: $db holds the account (tables kalshi_orders, kalshi_fills, kalshi_snapshots, kalshi_snapshot_pnl, ...)."
