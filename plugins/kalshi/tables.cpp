@@ -7,6 +7,12 @@
 namespace kalshi_direct {
 namespace kalshi {
 
+namespace {
+// Added to the tables that hold one subaccount's rows (0 = the primary account: every older row).
+const std::pair<std::string, std::string> kSubaccountColumn{"subaccount",
+                                                            "INTEGER NOT NULL DEFAULT 0"};
+}  // namespace
+
 const TableDefinition& ordersTable() {
   static const TableDefinition table{
       "kalshi_orders",
@@ -59,7 +65,7 @@ const TableDefinition& ordersTable() {
        "subaccount"},
       {"id"},
       {"id", "ticker", "side", "contract_side", "status"},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
+      {kSubaccountColumn}};
   return table;
 }
 
@@ -110,7 +116,7 @@ const TableDefinition& fillsTable() {
       {"id"},
       {"id", "ticker", "side", "contract_side", "outcome_side", "quantity_fp", "yes_price_dollars",
        "no_price_dollars", "fee_dollars"},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
+      {kSubaccountColumn}};
   return table;
 }
 
@@ -149,7 +155,7 @@ const TableDefinition& settlementsTable() {
        "fee_dollars", "settled_at", "settled_at_us", "category", "subaccount"},
       {"ticker", "subaccount"},
       {},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
+      {kSubaccountColumn}};
   return table;
 }
 
@@ -169,7 +175,7 @@ const TableDefinition& positionsTable() {
        "subaccount"},
       {"ticker", "subaccount"},
       {},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
+      {kSubaccountColumn},
       /*derived=*/true};
   return table;
 }
@@ -233,7 +239,7 @@ const TableDefinition& marketPnlTable() {
        "cash_flow_dollars", "position_fp", "mark_price_dollars", "updated_at", "subaccount"},
       {"ticker", "subaccount", "category"},
       {},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}},
+      {kSubaccountColumn},
       /*derived=*/true};
   return table;
 }
@@ -250,7 +256,7 @@ const TableDefinition& reconciliationTable() {
        "difference_dollars", "subaccount"},
       {"snapshot_id", "subaccount", "ticker", "field"},
       {},
-      {{"subaccount", "INTEGER NOT NULL DEFAULT 0"}}};
+      {kSubaccountColumn}};
   return table;
 }
 

@@ -34,6 +34,17 @@ Value cents(const Decimal& dollars) {
   return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
 }
 
+// Realized, unrealized and fees as cents (columns first..first+2), then as exact dollars (the
+// next three): the layout of kalshi_snapshots, kalshi_snapshot_pnl and kalshi_snapshot_subaccounts.
+void bindAmounts(sqlite::Statement& insert, int first, const Amounts& amounts) {
+  insert.bind(first, cents(amounts.realized));
+  insert.bind(first + 1, cents(amounts.unrealized));
+  insert.bind(first + 2, cents(amounts.fees));
+  insert.bindText(first + 3, amounts.realized.toString());
+  insert.bindText(first + 4, amounts.unrealized.toString());
+  insert.bindText(first + 5, amounts.fees.toString());
+}
+
 // A record's subaccount: subaccount_number, 0 (the primary account) when absent.
 Value subaccountOf(const Record& record) {
   const int64_t* number = record.get("subaccount_number").ifInt();
@@ -496,12 +507,7 @@ Status SnapshotSink::finish() {
     insert.bind(5, have_positions_ ? Value(open_positions) : Value());
     insert.bindInt(6, countRows(database_, "kalshi_orders"));
     insert.bindInt(7, countRows(database_, "kalshi_fills"));
-    insert.bind(8, cents(total.realized));
-    insert.bind(9, cents(total.unrealized));
-    insert.bind(10, cents(total.fees));
-    insert.bindText(11, total.realized.toString());
-    insert.bindText(12, total.unrealized.toString());
-    insert.bindText(13, total.fees.toString());
+    bindAmounts(insert, 8, total);
     insert.bind(14, balance_dollars ? Value(balance_dollars->toString()) : Value());
     const std::optional<int64_t> net_deposits = netDepositsCents(database_);
     insert.bind(15, net_deposits ? Value(*net_deposits) : Value());
@@ -514,12 +520,7 @@ Status SnapshotSink::finish() {
     for (const auto& [name, amounts] : by_category) {
       insert.bindInt(1, snapshot_id);
       insert.bindText(2, name);
-      insert.bind(3, cents(amounts.realized));
-      insert.bind(4, cents(amounts.unrealized));
-      insert.bind(5, cents(amounts.fees));
-      insert.bindText(6, amounts.realized.toString());
-      insert.bindText(7, amounts.unrealized.toString());
-      insert.bindText(8, amounts.fees.toString());
+      bindAmounts(insert, 3, amounts);
       insert.run();
     }
   }
@@ -536,12 +537,7 @@ Status SnapshotSink::finish() {
       insert.bindInt(2, subaccount);
       insert.bind(3, dollars ? cents(*dollars) : record ? record->get("balance") : Value());
       insert.bind(4, dollars ? Value(dollars->toString()) : Value());
-      insert.bind(5, cents(amounts.realized));
-      insert.bind(6, cents(amounts.unrealized));
-      insert.bind(7, cents(amounts.fees));
-      insert.bindText(8, amounts.realized.toString());
-      insert.bindText(9, amounts.unrealized.toString());
-      insert.bindText(10, amounts.fees.toString());
+      bindAmounts(insert, 5, amounts);
       insert.run();
     }
   }

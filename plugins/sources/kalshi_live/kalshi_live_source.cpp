@@ -847,10 +847,12 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
   }
 }
 
-Status KalshiLiveSource::getObject(const std::string& path, const char* wrapper,
-                                   const RecordSchema& schema, Record& out, bool& found) {
+Status KalshiLiveSource::getObject(const std::string& prefix, const std::string& key,
+                                   const char* wrapper, const RecordSchema& schema, Record& out,
+                                   bool& found) {
   found = false;
-  std::string body, error;
+  std::string path = prefix, body, error;
+  Poco::URI::encode(key, "/?#", path);
   Status status = client_->get(path, {}, body, [this](const std::string& b, std::string& why) {
     return parser_.looksComplete(b, nullptr, why);
   });
@@ -924,13 +926,11 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
   }
   for (const auto& ticker : missing) {
     if (found.count(ticker)) continue;
-    std::string encoded;
-    Poco::URI::encode(ticker, "/?#", encoded);
     metadata_error_.clear();
     Record market;
     bool have = false;
     for (const char* prefix : {"/markets/", "/historical/markets/"}) {
-      if (Status status = getObject(prefix + encoded, "market", marketSchema(), market, have);
+      if (Status status = getObject(prefix, ticker, "market", marketSchema(), market, have);
           !status.isOk()) {
         return status;
       }
@@ -947,12 +947,11 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
 
   // Events (series of each market), in batches; then each new series once.
   std::vector<std::string> events;
+  std::unordered_set<std::string> listed;
   for (const auto& [ticker, market] : found) {
     const std::string& event_ticker = market.get("event_ticker").asString();
-    if (!events_.count(event_ticker) &&
-        std::find(events.begin(), events.end(), event_ticker) == events.end()) {
+    if (!events_.count(event_ticker) && listed.insert(event_ticker).second)
       events.push_back(event_ticker);
-    }
   }
   if (Status status = resolveEvents(events); !status.isOk()) return status;
 
@@ -987,9 +986,7 @@ Status KalshiLiveSource::resolveEvents(const std::vector<std::string>& event_tic
     if (have) {
       event = std::move(it->second);
     } else {
-      std::string encoded;
-      Poco::URI::encode(event_ticker, "/?#", encoded);
-      if (Status status = getObject("/events/" + encoded, "event", eventSchema(), event, have);
+      if (Status status = getObject("/events/", event_ticker, "event", eventSchema(), event, have);
           !status.isOk()) {
         return status;
       }
@@ -1001,12 +998,10 @@ Status KalshiLiveSource::resolveEvents(const std::vector<std::string>& event_tic
     if (!series_ticker.empty() &&
         series_categories_.find(series_ticker) == series_categories_.end()) {
       // Series are few and never change category: asked once, then cached (kalshi_markets).
-      std::string encoded;
-      Poco::URI::encode(series_ticker, "/?#", encoded);
       Record series;
       bool have_series = false;
       if (Status status =
-              getObject("/series/" + encoded, "series", seriesSchema(), series, have_series);
+              getObject("/series/", series_ticker, "series", seriesSchema(), series, have_series);
           !status.isOk()) {
         return status;
       }

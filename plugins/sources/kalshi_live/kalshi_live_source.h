@@ -148,9 +148,10 @@ class KalshiLiveSource final : public Source {
   Status fetchList(const std::string& path, const char* array, const RecordSchema& schema,
                    const std::vector<std::string>& keys, const char* key_field,
                    std::unordered_map<std::string, Record>& found, bool& usable);
-  // GET of one object; `found` false (and metadata_error_ set) on any error but the two above.
-  Status getObject(const std::string& path, const char* wrapper, const RecordSchema& schema,
-                   Record& out, bool& found);
+  // GET prefix + the URL-encoded key, one object; `found` false (and metadata_error_ set) on any
+  // error but the two above.
+  Status getObject(const std::string& prefix, const std::string& key, const char* wrapper,
+                   const RecordSchema& schema, Record& out, bool& found);
   // cache_db (one read-only connection, cache_): kalshi_markets rows stand in for metadata
   // requests (events loaded at open, markets looked up per page); kalshi_orders says which
   // orders were resting.
