@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -132,10 +133,24 @@ std::string absolutePath(const std::string& path) {
   return std::filesystem::absolute(std::filesystem::path(path)).lexically_normal().string();
 }
 
-// Takes an exclusive, non-blocking flock on "<database>.lock" and records who holds it.
+// The database file a path names, symbolic links resolved: two paths to one file share one lock.
+std::string resolvedPath(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(absolutePath(path), ec);
+  return ec ? absolutePath(path) : resolved.string();
+}
+
+// Takes an exclusive, non-blocking flock on "<database>.lock" and records who holds it. The lock
+// file is never followed if it is a symbolic link (a planted link must not make a run write
+// through it to another file).
 int lockDatabase(const std::string& path, const std::string& pipeline) {
   const std::string lock_path = path + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno == ELOOP) {
+    throw std::runtime_error(
+        "lock file '" + lock_path +
+        "' is a symbolic link; kalshi-direct never writes through one: remove it");
+  }
   if (fd < 0) {
     throw std::runtime_error("cannot create lock file '" + lock_path +
                              "' (is the database directory writable?)");
@@ -315,7 +330,8 @@ class Runner {
     for (const auto& stage : pipeline_.transforms) {
       TransformSlot slot{&stage, nullptr, nullptr, addReport(stage.spec.label)};
       const auto* factory = registry_.findTransform(stage.spec.type);
-      if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.transform); });
+      if (Status s = guarded(stage.spec.label,
+                             [&] { return factory->create(stage.options, slot.transform); });
           !s.isOk()) {
         return Status(s.code(), describeStageError(stage, s));
       }
@@ -327,7 +343,8 @@ class Runner {
     for (const auto& stage : pipeline_.sinks) {
       SinkSlot slot{&stage, nullptr, nullptr, addReport(stage.spec.label)};
       const auto* factory = registry_.findSink(stage.spec.type);
-      if (Status s = guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.sink); });
+      if (Status s =
+              guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.sink); });
           !s.isOk()) {
         return Status(s.code(), describeStageError(stage, s));
       }
@@ -337,8 +354,9 @@ class Runner {
     // 2. Databases: one connection, lock and transaction per file; the state database last.
     //    A path that cannot be opened as SQLite is a configuration error (exit 2).
     //    The message names the stage (file:line:column) whose path it is.
-    const std::string database_hint = " (check the path, that its directory exists, its permissions "
-                                      "and that it is a SQLite file)";
+    const std::string database_hint =
+        " (check the path, that its directory exists, its permissions "
+        "and that it is a SQLite file)";
     sink_states_.resize(sinks_.size());  // sized once: contexts keep references into it
     for (size_t index = 0; index < sinks_.size(); ++index) {
       auto& slot = sinks_[index];
@@ -375,14 +393,16 @@ class Runner {
                                                     : s.withContext(stage.spec.label);
     };
     for (auto& slot : sinks_) {
-      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->open(*slot.context); });
+      if (Status s =
+              guarded(slot.stage->spec.label, [&] { return slot.sink->open(*slot.context); });
           !s.isOk()) {
         return openFailure(*slot.stage, s);
       }
       slot.opened = true;
     }
     for (auto& slot : transforms_) {
-      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.transform->open(*slot.context); });
+      if (Status s =
+              guarded(slot.stage->spec.label, [&] { return slot.transform->open(*slot.context); });
           !s.isOk()) {
         return openFailure(*slot.stage, s);
       }
@@ -446,19 +466,22 @@ class Runner {
       for (size_t i = 0; i < transforms_.size(); ++i) {
         ForwardingEmitter emitter(*this, i);
         auto& slot = transforms_[i];
-        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.transform->finish(emitter); });
+        if (Status s =
+                guarded(slot.stage->spec.label, [&] { return slot.transform->finish(emitter); });
             !s.isOk()) {
           return s.withContext(slot.stage->spec.label);
         }
         if (!emitter.status().isOk()) return emitter.status();
       }
       for (auto& slot : sinks_) {
-        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); }); !s.isOk()) {
+        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); });
+            !s.isOk()) {
           return s.withContext(slot.stage->spec.label);
         }
       }
       for (auto& slot : sinks_) {
-        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->finish(); }); !s.isOk()) {
+        if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->finish(); });
+            !s.isOk()) {
           return s.withContext(slot.stage->spec.label);
         }
       }
@@ -551,9 +574,8 @@ class Runner {
       if (!takes(slot.stage->inputs, batch.stream)) continue;
       stageReport(slot).streams[batch.stream].in += batch.size();
       ForwardingEmitter emitter(*this, i);
-      Status status = guarded(slot.stage->spec.label, [&] {
-        return slot.transform->process(std::move(batch), emitter);
-      });
+      Status status = guarded(slot.stage->spec.label,
+                              [&] { return slot.transform->process(std::move(batch), emitter); });
       if (!status.isOk()) return status.withContext(slot.stage->spec.label);
       return emitter.status();
     }
@@ -595,7 +617,7 @@ class Runner {
   }
 
   ManagedDatabase& openDatabase(const std::string& path) {
-    const std::string absolute = absolutePath(path);
+    const std::string absolute = resolvedPath(path);
     for (auto& database : databases_) {
       if (database->path == absolute) return *database;
     }
@@ -606,15 +628,17 @@ class Runner {
     if (options_.dry_run && !exists) {
       // A dry run must not create files: stand in with an in-memory database.
       managed->in_memory_stand_in = true;
-      managed->database = std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kMemory);
-      log::info(spec_.name, "dry run: database '" + path + "' does not exist yet and would be created");
+      managed->database =
+          std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kMemory);
+      log::info(spec_.name,
+                "dry run: database '" + path + "' does not exist yet and would be created");
     } else {
       // Open first: a path that is not a SQLite database fails here, before any file is written.
       std::error_code ec;
       const bool lock_existed = std::filesystem::exists(absolute + ".lock", ec);
       try {
-        managed->database = std::make_unique<sqlite::Database>(
-            absolute, sqlite::Database::Mode::kReadWriteCreate);
+        managed->database =
+            std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kReadWriteCreate);
       } catch (const sqlite::SqliteError&) {
         if (!exists) removeDatabaseFiles(absolute);  // e.g. a half-created file in a bad place
         throw;
@@ -628,7 +652,8 @@ class Runner {
 
   static void removeDatabaseFiles(const std::string& path) {
     std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(path + suffix, ec);
   }
 
   // After a configuration error nothing may be left behind: databases and lock files this run
@@ -658,7 +683,8 @@ class Runner {
       }
       for (size_t i = 0; i < sink_states_.size(); ++i) {
         const std::string prefix = sinkStatePrefix(i);
-        if (key.compare(0, prefix.size(), prefix) == 0) sink_states_[i][key.substr(prefix.size())] = query.columnText(1);
+        if (key.compare(0, prefix.size(), prefix) == 0)
+          sink_states_[i][key.substr(prefix.size())] = query.columnText(1);
       }
     }
   }
@@ -666,7 +692,8 @@ class Runner {
   // `count`: false for the bookkeeping commit at the start, which the report does not count.
   Status commit(bool count = true) {
     for (auto& slot : sinks_) {
-      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); }); !s.isOk()) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); });
+          !s.isOk()) {
         return s.withContext(slot.stage->spec.label);
       }
     }
@@ -676,7 +703,8 @@ class Runner {
       last_commit_ = Clock::now();
       return Status::ok();
     }
-    StateMap state = primary_ && active_ == primary_.get() ? guardedCheckpoint(*primary_) : primary_state_;
+    StateMap state =
+        primary_ && active_ == primary_.get() ? guardedCheckpoint(*primary_) : primary_state_;
     std::vector<StateMap> sink_checkpoints(sinks_.size());
     for (size_t i = 0; i < sinks_.size(); ++i) {
       try {
@@ -696,10 +724,11 @@ class Runner {
     if (state_database_) order.push_back(state_database_);
     for (ManagedDatabase* database : order) {
       sqlite3* handle = database->database->handle();
-      sqlite::Statement upsert(handle,
-                               "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
-                               "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
-                               "updated_at = excluded.updated_at");
+      sqlite::Statement upsert(
+          handle,
+          "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
+          "updated_at = excluded.updated_at");
       for (const auto& [key, value] : state) {
         upsert.bindText(1, spec_.state_scope);
         upsert.bindText(2, key);
@@ -711,7 +740,8 @@ class Runner {
       database->database->exec("BEGIN IMMEDIATE");
     }
     for (auto& slot : sinks_) {
-      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->commit(); }); !s.isOk()) {
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->commit(); });
+          !s.isOk()) {
         return s.withContext(slot.stage->spec.label);
       }
     }
@@ -754,7 +784,8 @@ class Runner {
       closeQuietly(pipeline_.source.spec.label, [&] { return primary_->close(); });
     }
     for (auto& slot : transforms_) {
-      if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.transform->close(); });
+      if (slot.opened)
+        closeQuietly(slot.stage->spec.label, [&] { return slot.transform->close(); });
     }
     for (auto& slot : sinks_) {
       if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.sink->close(); });
@@ -819,7 +850,9 @@ std::string RunReport::toText() const {
     if (retries > 0) out += ", " + std::to_string(retries) + " retries";
     out += "\n";
   }
-  if (used_fallback) out += "  FALLBACK: source unavailable (" + fallback_reason + "); served the last known state\n";
+  if (used_fallback)
+    out +=
+        "  FALLBACK: source unavailable (" + fallback_reason + "); served the last known state\n";
   for (const auto& stage : stages) {
     if (stage.streams.empty() && stage.retries == 0 && stage.counters.empty()) continue;
     out += "  " + stage.label + ":";
@@ -830,16 +863,20 @@ std::string RunReport::toText() const {
       out += stream + " ";
       const bool is_sink = stage.label.rfind("sinks[", 0) == 0;
       if (counts.in > 0 || is_sink) out += std::to_string(counts.in) + " in, ";
-      out += std::to_string(counts.out) + (is_sink ? (dry_run ? " would be written" : " written") : " out");
+      out += std::to_string(counts.out) +
+             (is_sink ? (dry_run ? " would be written" : " written") : " out");
       if (counts.rejected > 0) out += ", " + std::to_string(counts.rejected) + " rejected";
     }
     if (stage.retries > 0) out += " (" + std::to_string(stage.retries) + " retries)";
-    for (const auto& [name, value] : stage.counters) out += "; " + name + " " + std::to_string(value);
+    for (const auto& [name, value] : stage.counters)
+      out += "; " + name + " " + std::to_string(value);
     out += "\n";
   }
   if (rejected > 0) {
     out += "  " + std::to_string(rejected) + " records rejected" +
-           (dead_letter_path.empty() ? std::string(" (dry run: not written)") : " -> " + dead_letter_path) + "\n";
+           (dead_letter_path.empty() ? std::string(" (dry run: not written)")
+                                     : " -> " + dead_letter_path) +
+           "\n";
   }
   if (dry_run) out += "  dry run: nothing was committed\n";
   return out;
