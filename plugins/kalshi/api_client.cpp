@@ -12,7 +12,6 @@
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 #include <simdjson.h>
@@ -176,6 +175,26 @@ void ApiClient::setRateLimit(double tokens_per_second, double capacity, double d
   endpoint_costs_ = std::move(endpoint_costs);
 }
 
+ApiClient::BodyRead ApiClient::readBody(std::istream& stream, std::string& body,
+                                        std::chrono::steady_clock::time_point deadline) const {
+  // Byte by byte would be slow and a big read() waits for all of it: get() waits for the next
+  // byte (bounded by the socket's read timeout), readsome() takes what has already arrived.
+  body.clear();
+  char buffer[64 * 1024];
+  while (true) {
+    if (std::chrono::steady_clock::now() >= deadline) return BodyRead::kTooSlow;
+    const int next = stream.get();
+    if (next == std::char_traits<char>::eof()) return BodyRead::kComplete;
+    body.push_back(static_cast<char>(next));
+    const std::streamsize more = stream.readsome(buffer, sizeof buffer);
+    if (more > 0) body.append(buffer, static_cast<size_t>(more));
+    if (config_.max_response_bytes > 0 &&
+        static_cast<int64_t>(body.size()) > config_.max_response_bytes) {
+      return BodyRead::kTooLarge;
+    }
+  }
+}
+
 Status ApiClient::get(const std::string& path, const Query& query, std::string& body,
                       const std::function<bool(const std::string&, std::string&)>& validate) {
   const std::string full_path = base_path_ + path;
@@ -218,16 +237,42 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
       request.set("User-Agent", "kalshi-direct/0.1");
       if (auth_) {
         for (const auto& [name, value] : auth_->headers("GET", full_path, unixMillisNow())) {
+          // Credentials are checked when they are read; this keeps any other path honest too.
+          if (value.find_first_of("\r\n") != std::string::npos) {
+            return Status::invalidConfig("the " + name +
+                                         " header would contain a line break: refused");
+          }
           request.set(name, value);
         }
       }
       session_->sendRequest(request);
       Poco::Net::HTTPResponse response;
       std::istream& stream = session_->receiveResponse(response);
-      body.clear();
-      Poco::StreamCopier::copyToString(stream, body);
       const int status = static_cast<int>(response.getStatus());
       last_http_status_ = status;
+      const int64_t limit = config_.max_response_bytes;
+      if (limit > 0 && response.hasContentLength() && response.getContentLength64() > limit) {
+        resetSession();
+        return Status::failed(what + ": the response is " +
+                              std::to_string(response.getContentLength64()) +
+                              " bytes, more than the " + std::to_string(limit >> 20) +
+                              " MiB allowed (max_response_mb)");
+      }
+      const BodyRead read =
+          readBody(stream, body, started + std::chrono::milliseconds(config_.max_retry_time_ms));
+      if (read == BodyRead::kTooLarge) {
+        resetSession();
+        return Status::failed(what + ": the response is larger than the " +
+                              std::to_string(limit >> 20) + " MiB allowed (max_response_mb)");
+      }
+      if (read == BodyRead::kTooSlow) {
+        // A body trickling in must not hold the run forever: the retry budget bounds the attempt.
+        resetSession();
+        return Status::unavailable(what + ": the response did not arrive within " +
+                                   std::to_string(config_.max_retry_time_ms / 1000) +
+                                   " s (max_retry_time; " + std::to_string(body.size()) +
+                                   " bytes came)");
+      }
       const bool truncated = response.hasContentLength() &&
                              static_cast<int64_t>(body.size()) != response.getContentLength64();
       if (truncated) {
@@ -250,11 +295,18 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
             "): a sync needs read scopes only; " +
             "give the key that scope (or the full 'read' scope) in Kalshi's API key settings");
       } else if (status == 401) {
-        return Status::unauthenticated("authentication failed (" + what + ": HTTP " +
-                                       std::to_string(status) + " " + describeErrorBody(body) +
-                                       "); check that the key id and private key (or bearer token) "
-                                       "belong together and to this environment (" +
-                                       scheme_ + "://" + host_ + ")");
+        const std::string described = describeErrorBody(body);
+        // The signed timestamp is off by more than the exchange accepts: the clock, not the key.
+        const bool clock = described.find("INVALID_TIMESTAMP") != std::string::npos;
+        return Status::unauthenticated(
+            "authentication failed (" + what + ": HTTP 401 " + described + "); " +
+            (clock
+                 ? std::string(
+                       "the request's time is off: check this machine's clock (e.g. that NTP "
+                       "time sync is on); the key itself may be fine")
+                 : "check that the key id and private key (or bearer token) belong together and to "
+                   "this environment (" +
+                       scheme_ + "://" + host_ + ")"));
       } else if (status == 429 || status >= 500) {
         retryable = true;
         count(status == 429 ? "http_429" : "http_5xx");

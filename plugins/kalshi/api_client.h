@@ -6,7 +6,10 @@
 // - A client-side token bucket (RateLimiter) before every request.
 // - Retries of connection errors, timeouts, truncated bodies, bodies the caller's validator rejects
 //   (malformed JSON), 429 and 5xx, with exponential backoff and full jitter; Retry-After is
-//   honoured when a proxy sends one (Kalshi does not). Bounded by max_attempts AND max_retry_time.
+//   honoured when a proxy sends one (Kalshi does not). Bounded by max_attempts AND max_retry_time,
+//   which also bounds each attempt as a whole: a body that trickles in byte by byte ends the
+//   request (kUnavailable) when the budget is spent, whatever the per-read timeout.
+// - A body larger than max_response_bytes is refused (kFailed) without being kept.
 // - Errors come back as one line with the method, path and the API's own code/message, parsed from
 //   either error shape ({"code","message","details"} or {"error":{...}} / {"error":"..."}):
 //     kUnauthenticated  401, and 403 naming the key scope the read needs (never retried, never a
@@ -16,8 +19,10 @@
 // Not thread-safe: one client per source.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,6 +53,7 @@ struct ClientConfig {
   int64_t max_backoff_ms = 20000;
   bool insecure = false;
   std::string ca_file;
+  int64_t max_response_bytes = 64ll << 20;  // a larger body is an error (0: no limit)
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -88,6 +94,10 @@ class ApiClient {
     if (on_counter) on_counter(name, delta);
   }
   void resetSession();
+  enum class BodyRead { kComplete, kTooSlow, kTooLarge };
+  // Reads the body until its end, the deadline, or max_response_bytes, whichever comes first.
+  BodyRead readBody(std::istream& stream, std::string& body,
+                    std::chrono::steady_clock::time_point deadline) const;
 
   ClientConfig config_;
   AuthenticatorPtr auth_;

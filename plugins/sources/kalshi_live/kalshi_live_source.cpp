@@ -90,13 +90,51 @@ Record marketRecord(const std::string& ticker, const std::string& event_ticker,
   return record;
 }
 
+// A credential that goes into an HTTP header: surrounding spaces and line ends (a value pasted
+// with its newline) are trimmed; any other control character is refused, since it could end the
+// header and start another. The message names where the value came from, never the value.
+Status headerSafe(std::string& value, const std::string& source) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!value.empty() && space(value.back())) value.pop_back();
+  size_t start = 0;
+  while (start < value.size() && space(value[start])) ++start;
+  value.erase(0, start);
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return Status::invalidConfig(
+          source +
+          " contains a control character (such as a line break inside it); it "
+          "cannot be sent in an HTTP header: set it again without one");
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
+
+Status PageGuard::next(const ParsedPage& page, const std::string& path) {
+  if (page.cursor.empty()) return Status::ok();  // the last page
+  if (!seen_.insert(page.cursor).second) {
+    return Status::failed(
+        "GET " + path +
+        ": the API returned a cursor it had already returned (pagination would loop)");
+  }
+  empty_pages_ = page.records.empty() && page.rejected.empty() ? empty_pages_ + 1 : 0;
+  if (empty_pages_ >= kMaxEmptyPages) {
+    return Status::failed(
+        "GET " + path + ": " + std::to_string(kMaxEmptyPages) +
+        " pages in a row came back empty, each with a new cursor: the API's pagination makes "
+        "no progress; stopping");
+  }
+  return Status::ok();
+}
 
 Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
                          std::string& warning) {
   out.reset();
   if (config.auth == "none") return Status::ok();
-  const std::string key_id = envOr(config.key_id, "KALSHI_API_KEY_ID");
+  std::string key_id = envOr(config.key_id, "KALSHI_API_KEY_ID");
   const std::string key_path = envOr(config.private_key_path, "KALSHI_PRIVATE_KEY_PATH");
   const std::string key_inline = envOr(config.private_key, "KALSHI_PRIVATE_KEY");
   std::string token = envOr(config.api_key, "KALSHI_API_KEY");
@@ -105,7 +143,21 @@ Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
     std::ifstream in(token_file);
     if (!in) return Status::invalidConfig("cannot read the API key file '" + token_file + "'");
     std::getline(in, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (Status status =
+            headerSafe(token, "the first line of the API key file '" + token_file + "'");
+        !status.isOk()) {
+      return status;
+    }
+  }
+  if (Status status =
+          headerSafe(key_id, config.key_id.empty() ? "KALSHI_API_KEY_ID" : "option 'key_id'");
+      !status.isOk()) {
+    return status;
+  }
+  if (Status status =
+          headerSafe(token, config.api_key.empty() ? "KALSHI_API_KEY" : "option 'api_key'");
+      !status.isOk()) {
+    return status;
   }
   const bool have_rsa = !key_id.empty() && (!key_path.empty() || !key_inline.empty());
   std::string mode = config.auth;
@@ -342,11 +394,7 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
   if (!status.isOk() && !(pass.historical && client_->lastHttpStatus() == 404)) return status;
   rejectAll("positions", page);
   noteParse(page.notes);
-  if (!page.cursor.empty() && !positions_seen_cursors_.insert(page.cursor).second) {
-    return Status::failed(
-        "GET " + path +
-        ": the API returned a cursor it had already returned (pagination would loop)");
-  }
+  if (Status status = positions_guard_.next(page, path); !status.isOk()) return status;
   positions_cursor_ = page.cursor;
   for (auto& record : page.records) {
     // The request said whose positions these are, whether or not the record does.
@@ -355,7 +403,7 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
   }
   if (page.cursor.empty()) {
     position_passes_.pop_front();
-    positions_seen_cursors_.clear();
+    positions_guard_.reset();
     if (position_passes_.empty()) pending_streams_.pop_front();
   }
   if (config_.metadata) {
@@ -425,7 +473,7 @@ Status KalshiLiveSource::readTransfers(Batch& batch) {
   };
   for (const Endpoint& endpoint : endpoints) {
     std::string cursor;
-    std::set<std::string> seen_cursors;
+    PageGuard guard;
     do {
       Query query{{"limit", std::to_string(std::min(config_.page_size, endpoint.max_limit))}};
       if (!cursor.empty()) query.emplace_back("cursor", cursor);
@@ -452,11 +500,7 @@ Status KalshiLiveSource::readTransfers(Batch& batch) {
                                     : subaccountTransferRow(std::move(record)));
       }
       cursor = page.cursor;
-      if (!cursor.empty() && !seen_cursors.insert(cursor).second) {
-        return Status::failed(
-            std::string("GET ") + endpoint.path +
-            ": the API returned a cursor it had already returned (pagination would loop)");
-      }
+      if (Status status = guard.next(page, endpoint.path); !status.isOk()) return status;
     } while (!cursor.empty());
   }
   return Status::ok();
@@ -592,9 +636,15 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
     } else {
       int64_t days = 0, millis = 0;
       if (parseInt(config_.since, days)) {
-        start = now - days * 86400;
+        start = now - days * 86400;  // days <= kMaxSinceDays (plugin.cpp): no overflow
       } else if (parseDurationMillis(config_.since, millis)) {
         start = now - millis / 1000;
+      }
+      // A range that reaches back before 1970 covers everything: the whole history, historical
+      // tier included (a start <= 0 would otherwise read as "no start" and skip it).
+      if (start <= 0) {
+        start = 0;
+        want_historical = has_historical;
       }
     }
     pass.min_ts = start;
@@ -657,11 +707,7 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   noteParse(page.notes);
 
   bool phase_done = page.cursor.empty();
-  if (!phase_done && !pass.seen_cursors.insert(page.cursor).second) {
-    return Status::failed(
-        "GET " + path +
-        ": the API returned a cursor it had already returned (pagination would loop)");
-  }
+  if (Status status = pass.guard.next(page, path); !status.isOk()) return status;
   std::vector<Record> records;
   records.reserve(page.records.size());
   for (auto& record : page.records) {
@@ -875,7 +921,7 @@ Status KalshiLiveSource::fetchList(const std::string& path, const char* array,
     std::string list;
     for (size_t i = start; i < end; ++i) list += (i == start ? "" : ",") + keys[i];
     std::string cursor;
-    std::set<std::string> seen_cursors;
+    PageGuard guard;
     do {
       Query query{{"tickers", list}, {"limit", std::to_string(kTickersPerRequest)}};
       if (!cursor.empty()) query.emplace_back("cursor", cursor);
@@ -899,8 +945,7 @@ Status KalshiLiveSource::fetchList(const std::string& path, const char* array,
           found[*key] = std::move(record);
       }
       cursor = page.cursor;
-      if (!cursor.empty() && !seen_cursors.insert(cursor).second)
-        break;  // a loop: take what we have
+      if (!guard.next(page, path).isOk()) break;  // metadata: take what we have
     } while (!cursor.empty());
   }
   return Status::ok();

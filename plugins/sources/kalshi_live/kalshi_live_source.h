@@ -83,6 +83,23 @@ struct LiveSourceConfig {
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
 };
 
+// Pagination that makes no progress ends the read with one line instead of running forever: a
+// cursor the API already returned (a loop), or kMaxEmptyPages pages in a row that bring nothing
+// but a new cursor. One guard per paged read.
+class PageGuard {
+ public:
+  static constexpr int kMaxEmptyPages = 20;
+  Status next(const ParsedPage& page, const std::string& path);
+  void reset() {
+    seen_.clear();
+    empty_pages_ = 0;
+  }
+
+ private:
+  std::set<std::string> seen_;
+  int empty_pages_ = 0;
+};
+
 // Resolves credentials per `auth` (reading KALSHI_* variables when options are empty).
 Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
                          std::string& warning);
@@ -110,7 +127,7 @@ class KalshiLiveSource final : public Source {
     int64_t oldest_resting_ts = 0;  // orders: oldest resting order's creation (unix s)
     bool started = false;
     bool done = false;
-    std::set<std::string> seen_cursors;            // a cursor seen twice in one pass means a loop
+    PageGuard guard;
     std::unordered_set<std::string> resting_seen;  // orders: ids read in the "resting" phase
   };
   // Orders in watermark mode (with cache_db holding kalshi_orders): phase "resting" reads every
@@ -176,7 +193,7 @@ class KalshiLiveSource final : public Source {
   };
   std::deque<PositionPass> position_passes_;  // the rest of this run's positions reads
   std::string positions_cursor_;
-  std::set<std::string> positions_seen_cursors_;
+  PageGuard positions_guard_;
   // Batches ready to hand out, each with the state to adopt once it has been handed out (a page's
   // cursor must not be committed before the page itself has been delivered).
   struct Queued {

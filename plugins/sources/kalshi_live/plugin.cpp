@@ -86,6 +86,10 @@ class KalshiLiveFactory final : public SourceFactory {
         OptionSpec("max_retry_time", OptionType::kDuration)
             .defaultValue("2m")
             .help("stop retrying a request after this long; the API then counts as unavailable"),
+        OptionSpec("max_response_mb", OptionType::kInt)
+            .defaultValue("64")
+            .help("largest response body accepted, MiB (a bigger one is an error, not a memory "
+                  "spike)"),
         OptionSpec("insecure", OptionType::kBool)
             .defaultValue("false")
             .help("skip TLS certificate checks (warns)"),
@@ -191,6 +195,16 @@ class KalshiLiveFactory final : public SourceFactory {
                      "since must be watermark, all, a number of days or a duration like 7d, not '" +
                          config.since + "'");
     }
+    // Ranges past any history are nonsense (and would overflow): `all` says "everything".
+    constexpr int64_t kMaxSinceDays = 100000;
+    const bool is_days = parseInt(config.since, number);
+    if ((is_days && number > kMaxSinceDays) ||
+        (!is_days && parseDurationMillis(config.since, millis) &&
+         (millis <= 0 || millis / 86400000 > kMaxSinceDays))) {
+      return invalid(options, "since",
+                     "since '" + config.since + "' is not a usable range (1 to " +
+                         std::to_string(kMaxSinceDays) + " days); use all for the whole history");
+    }
     config.page_size = static_cast<int>(options.getInt("page_size"));
     if (config.page_size < 1 || config.page_size > 1000) {
       return invalid(options, "page_size", "page_size must be 1..1000 (the API's limit)");
@@ -201,6 +215,11 @@ class KalshiLiveFactory final : public SourceFactory {
         static_cast<int>(std::max<int64_t>(1, options.getInt("max_attempts")));
     config.client.max_retry_time_ms = options.getDurationMillis("max_retry_time");
     config.client.insecure = options.getBool("insecure");
+    const int64_t max_response_mb = options.getInt("max_response_mb");
+    if (max_response_mb < 1 || max_response_mb > 4096) {
+      return invalid(options, "max_response_mb", "max_response_mb must be 1..4096");
+    }
+    config.client.max_response_bytes = max_response_mb << 20;
     config.client.ca_file = options.getString("ca_file");
     config.open_positions_only = options.getString("positions") == "open";
     config.metadata = options.getBool("metadata", true);
