@@ -1,6 +1,7 @@
 // A real HTTP server on 127.0.0.1 that answers GET <path> with a fixed body: for replaying
 // recorded (or hand-made, deliberately malformed) API responses that kalshi-sim would never send.
-// The query string is ignored; a path without a body answers 404 {"code":"not_found",...}.
+// The query string is ignored; a path without a body answers 404 {"code":"not_found",...}; a
+// path in `statuses` answers with that HTTP status (and its body).
 // It records every path asked for, so a test can check what the client requested.
 #pragma once
 
@@ -26,8 +27,10 @@ namespace testing {
 class PageServer {
  public:
   // `pages`: URL path (e.g. "/trade-api/v2/portfolio/fills") -> response body.
-  explicit PageServer(std::map<std::string, std::string> pages)
+  explicit PageServer(std::map<std::string, std::string> pages,
+                      std::map<std::string, int> statuses = {})
       : pages_(std::move(pages)),
+        statuses_(std::move(statuses)),
         socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
         server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
     server_.start();
@@ -73,6 +76,9 @@ class PageServer {
                                    ? it->second
                                    : R"({"code":"not_found","message":"no such path"})";
       if (it == server_.pages_.end()) response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+      if (auto status = server_.statuses_.find(path); status != server_.statuses_.end()) {
+        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status->second));
+      }
       response.setContentLength(static_cast<std::streamsize>(body.size()));
       response.send() << body;
     }
@@ -93,6 +99,7 @@ class PageServer {
   };
 
   const std::map<std::string, std::string> pages_;
+  const std::map<std::string, int> statuses_;
   mutable std::mutex mutex_;
   std::vector<std::string> requested_;
   Poco::Net::ServerSocket socket_;
