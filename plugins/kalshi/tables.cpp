@@ -193,17 +193,21 @@ const TableDefinition& snapshotsTable() {
       " unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
       " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
       " balance_dollars TEXT,"  // exact (balance_dollars), when the API sends it
-      " net_deposits_cents INTEGER, net_deposits_dollars TEXT)",  // see docs/tables.md; NULL:
-                                                                  // unknown
+      " net_deposits_cents INTEGER, net_deposits_dollars TEXT,"  // docs/tables.md; NULL: unknown
+      " history_complete INTEGER,"  // 1: the figures rest on the whole history; 0: not; NULL:
+                                    // unknown
+      " history_note TEXT)",        // what is missing, for people
       {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions",
        "total_orders", "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents",
        "realized_pnl_dollars", "unrealized_pnl_dollars", "fees_dollars", "balance_dollars",
-       "net_deposits_cents", "net_deposits_dollars"},
+       "net_deposits_cents", "net_deposits_dollars", "history_complete", "history_note"},
       {},
       {},
       {{"balance_dollars", "TEXT"},
        {"net_deposits_cents", "INTEGER"},
-       {"net_deposits_dollars", "TEXT"}}};
+       {"net_deposits_dollars", "TEXT"},
+       {"history_complete", "INTEGER"},
+       {"history_note", "TEXT"}}};
   return table;
 }
 
@@ -295,6 +299,20 @@ const TableDefinition& snapshotSubaccountsTable() {
        "unrealized_pnl_cents", "fees_cents", "realized_pnl_dollars", "unrealized_pnl_dollars",
        "fees_dollars"},
       {"snapshot_id", "subaccount"}};
+  return table;
+}
+
+const TableDefinition& historyTable() {
+  static const TableDefinition table{
+      "kalshi_history",
+      "CREATE TABLE IF NOT EXISTS kalshi_history ("
+      " stream TEXT PRIMARY KEY,"  // orders / fills / settlements
+      " coverage TEXT NOT NULL,"   // all / since / live (see docs/tables.md)
+      " complete_since TEXT,"      // coverage 'since': everything from this time on is here
+      " updated_at TEXT)",
+      {"stream", "coverage", "complete_since", "updated_at"},
+      {"stream"},
+      {"stream", "coverage"}};
   return table;
 }
 

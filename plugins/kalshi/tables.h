@@ -42,6 +42,7 @@ const TableDefinition& marketPnlTable();
 const TableDefinition& reconciliationTable();
 const TableDefinition& transfersTable();
 const TableDefinition& snapshotSubaccountsTable();
+const TableDefinition& historyTable();
 
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);

@@ -164,6 +164,8 @@ struct Snapshot {
   std::string taken_at, source;
   Money balance, portfolio_value;
   Money net_deposits;  // applied deposits less withdrawals; unknown in databases without transfers
+  std::optional<bool> history_complete;  // unknown in databases written before it was recorded
+  std::string history_note;
   std::map<int64_t, Subaccount> subaccounts;  // when the account has several
   std::optional<int64_t> open_positions, total_orders, total_fills;
   Pnl totals;
@@ -171,6 +173,8 @@ struct Snapshot {
 };
 
 using sqlite::tableExists;
+
+constexpr const char* kBackfillAdvice = "run `kalshi-direct run backfill --full`";
 
 Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
   Statement statement(
@@ -202,6 +206,15 @@ Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
     if (extra.step()) {
       snapshot.balance = moneyColumn(extra, 0, 1);
       snapshot.net_deposits = moneyColumn(extra, 2, 3);
+    }
+  }
+  if (sqlite::columnExists(db, "kalshi_snapshots", "history_complete")) {
+    Statement history(db,
+                      "SELECT history_complete, history_note FROM kalshi_snapshots WHERE id = ?");
+    history.bindInt(1, id);
+    if (history.step() && !history.columnIsNull(0)) {
+      snapshot.history_complete = history.columnInt(0) != 0;
+      if (!history.columnIsNull(1)) snapshot.history_note = history.columnText(1);
     }
   }
   if (tableExists(db, "kalshi_snapshot_subaccounts")) {
@@ -324,6 +337,10 @@ void printText(const std::string& db, const Snapshot& latest,
   printAligned(facts, facts.size() + 1, "  ");
   std::cout
       << "\nP&L by category (dollars; realized is net of fees; total = realized + unrealized)\n";
+  if (latest.history_complete == false) {
+    std::cout << "  history incomplete: " << latest.history_note
+              << "; these figures leave out older trades: " << kBackfillAdvice << "\n";
+  }
   printPnlTable(latest.categories, latest.totals);
   if (!latest.subaccounts.empty()) {
     std::cout << "\nBy subaccount (0 = primary)\n";
@@ -409,6 +426,18 @@ void printJson(const std::string& db, const Snapshot& latest,
   appendInt(out, "total_orders", latest.total_orders);
   appendInt(out, "total_fills", latest.total_fills);
   appendPnl(out, latest.totals);
+  out += "}";
+  // Whether the figures rest on the whole history: {"complete": false, "note": ..., "advice": ...}.
+  out += ",\"history\":{\"complete\":";
+  out += latest.history_complete ? (*latest.history_complete ? "true" : "false") : "null";
+  out += ",\"note\":";
+  if (latest.history_complete == false) {
+    appendJsonString(out, latest.history_note);
+    out += ",\"advice\":";
+    appendJsonString(out, kBackfillAdvice);
+  } else {
+    out += "null,\"advice\":null";
+  }
   out += "}";
   appendCategories(out, latest.categories, latest.totals);
   out += ",\"subaccounts\":[";

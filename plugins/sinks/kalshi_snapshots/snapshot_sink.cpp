@@ -72,6 +72,40 @@ std::optional<int64_t> netDepositsCents(sqlite3* database) {
   return query.step() ? std::optional<int64_t>(query.columnInt(0)) : std::nullopt;
 }
 
+// Whether the snapshot's figures rest on the whole history (kalshi_history, written from the
+// source's `history` stream): complete when fills, orders and settlements were each read in full
+// (coverage 'all'); unknown when nothing says. `note` names what is missing.
+struct History {
+  std::optional<bool> complete;
+  std::string note;
+};
+
+History historyOf(sqlite3* database) {
+  History history;
+  if (!tableExists(database, "kalshi_history")) return history;
+  sqlite::Statement rows(
+      database, "SELECT stream, coverage, complete_since FROM kalshi_history ORDER BY stream");
+  // What is missing -> the streams it is missing from ("fills, orders only since ...").
+  std::map<std::string, std::string> missing;
+  bool any = false;
+  while (rows.step()) {
+    any = true;
+    const std::string coverage = rows.columnText(1);
+    if (coverage == "all") continue;
+    const std::string what =
+        coverage == "since" && !rows.columnIsNull(2)
+            ? "only since " + rows.columnText(2)
+            : "only as far back as Kalshi's live endpoints keep (about three months)";
+    std::string& streams = missing[what];
+    streams += (streams.empty() ? "" : ", ") + rows.columnText(0);
+  }
+  for (const auto& [what, streams] : missing) {
+    history.note += (history.note.empty() ? "" : "; ") + streams + " " + what;
+  }
+  if (any) history.complete = missing.empty();
+  return history;
+}
+
 }  // namespace
 
 namespace {
@@ -120,6 +154,7 @@ Status SnapshotSink::open(SinkContext& context) {
   sqlite::exec(database_, "CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
   markets_.open(database_);
   settlements_.open(database_);
+  history_.open(database_);
   incoming_positions_.open(database_);
   sqlite::exec(database_, "DELETE FROM " + incoming_name_);  // an earlier run's, same connection
   return Status::ok();
@@ -168,6 +203,12 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     }
     return {};
   }
+  if (batch.stream == "history") {
+    Batch rows = batch;
+    const std::string updated_at = nowIso();
+    for (auto& row : rows.records) row.set("updated_at", Value(updated_at));
+    return history_.add(rows);
+  }
   if (batch.stream == "positions") {
     have_positions_ = true;
     return incoming_positions_.add(batch);
@@ -195,6 +236,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
 
 Status SnapshotSink::flush() {
   markets_.flush();
+  history_.flush();
   settlements_.flush();
   incoming_positions_.flush();
   if (!touched_.empty()) {
@@ -210,6 +252,7 @@ Status SnapshotSink::flush() {
 
 void SnapshotSink::rollback() {
   markets_.discard();
+  history_.discard();
   settlements_.discard();
   incoming_positions_.discard();
   touched_.clear();
@@ -512,6 +555,9 @@ Status SnapshotSink::finish() {
     const std::optional<int64_t> net_deposits = netDepositsCents(database_);
     insert.bind(15, net_deposits ? Value(*net_deposits) : Value());
     insert.bind(16, net_deposits ? Value(Decimal(*net_deposits, 2).toString()) : Value());
+    const History history = historyOf(database_);
+    insert.bind(17, history.complete ? Value(int64_t{*history.complete ? 1 : 0}) : Value());
+    insert.bind(18, history.note.empty() ? Value() : Value(history.note));
     insert.run();
   }
   const int64_t snapshot_id = sqlite3_last_insert_rowid(database_);

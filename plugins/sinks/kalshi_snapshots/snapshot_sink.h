@@ -1,15 +1,17 @@
 // kalshi_snapshots: the dashboard's account state, one snapshot per sync.
 //
-// Takes balance, positions, settlements, markets and fills. While the run streams it upserts
-// kalshi_markets and kalshi_settlements and notes which markets got new fills or settlements.
-// At finish() (all input delivered, same transaction as every row of the run) it
+// Takes balance, positions, settlements, markets, fills and history. While the run streams it
+// upserts kalshi_markets and kalshi_settlements and notes which markets got new fills or
+// settlements. At finish() (all input delivered, same transaction as every row of the run) it
 //   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets that changed (recorded in
 //      kalshi_pnl_dirty in the same transaction as their rows, so a crash cannot lose them), the
 //      markets with open positions (their marks move) - or all when kalshi_market_pnl is empty -
 //      from every fill in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
 //   2. inserts one kalshi_snapshots row (taken_at, source live/fallback, balance, portfolio value,
-//      open positions, orders, realized/unrealized/fees) and one kalshi_snapshot_pnl row per
-//      category (the configured categories always, plus any other that has amounts);
+//      open positions, orders, realized/unrealized/fees, net deposits from kalshi_transfers, and
+//      whether the history those figures rest on is complete, from kalshi_history) and one
+//      kalshi_snapshot_pnl row per category (the configured categories always, plus any other
+//      that has amounts), and with several subaccounts one kalshi_snapshot_subaccounts row each;
 //   3. replaces kalshi_positions with the positions of this run;
 //   4. compares the computed realized P&L and fees per market with what Kalshi reports in its
 //      market positions; differences beyond `reconcile_tolerance` go to kalshi_reconciliation and
@@ -77,6 +79,7 @@ class SnapshotSink final : public Sink {
   sqlite3* database_ = nullptr;
   RowWriter markets_{marketsTable()};
   RowWriter settlements_{settlementsTable()};
+  RowWriter history_{historyTable()};
   std::set<std::string> touched_;
   // This run's market positions wait in a TEMP table until finish() replaces kalshi_positions
   // with them: this connection only, gone with it, spilling to a temp file past its small page

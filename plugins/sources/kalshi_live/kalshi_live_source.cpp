@@ -75,6 +75,25 @@ std::vector<std::string> splitList(const std::string& text) {
   return out;
 }
 
+// How much of a stream's history the database holds (state key "<stream>.history"):
+//   "all"        everything, /historical included
+//   "since:<t>"  everything since Unix time t
+//   "live"       what the live endpoints kept when first read (about three months)
+// Two coverages merge into the better one: all > since (the earlier) > live.
+std::string mergedCoverage(const std::string& a, const std::string& b) {
+  if (a == "all" || b == "all") return "all";
+  const bool a_since = a.rfind("since:", 0) == 0, b_since = b.rfind("since:", 0) == 0;
+  if (a_since && b_since) {
+    int64_t ta = 0, tb = 0;
+    parseInt(a.substr(6), ta);
+    parseInt(b.substr(6), tb);
+    return "since:" + std::to_string(std::min(ta, tb));
+  }
+  if (a_since) return a;
+  if (b_since) return b;
+  return a.empty() ? b : a;
+}
+
 Record marketRecord(const std::string& ticker, const std::string& event_ticker,
                     const std::string& series_ticker, const std::string& category,
                     const Record* market) {
@@ -227,6 +246,29 @@ Status KalshiLiveSource::open(SourceContext& context) {
 
 StateMap KalshiLiveSource::checkpoint() const { return state_; }
 
+std::string KalshiLiveSource::stateString(const std::string& key) const {
+  auto it = state_.find(key);
+  return it == state_.end() ? std::string() : it->second;
+}
+
+Batch KalshiLiveSource::historyBatch() const {
+  Batch batch;
+  batch.stream = "history";
+  for (const char* stream : {"orders", "fills", "settlements"}) {
+    const std::string coverage = stateString(std::string(stream) + ".history");
+    if (coverage.empty()) continue;  // never read by this state scope
+    Record record;
+    record.append("stream", Value(stream));
+    int64_t since = 0;
+    const bool is_since = coverage.rfind("since:", 0) == 0 && parseInt(coverage.substr(6), since);
+    record.append("coverage", Value(is_since ? std::string("since") : coverage));
+    record.append("complete_since",
+                  is_since ? Value(Timestamp::fromUnixSeconds(since).toIso8601()) : Value());
+    batch.records.push_back(std::move(record));
+  }
+  return batch;
+}
+
 int64_t KalshiLiveSource::stateInt(const std::string& key) const {
   auto it = state_.find(key);
   if (it == state_.end() || it->second.empty()) return 0;
@@ -245,6 +287,14 @@ void KalshiLiveSource::releaseCaches() {
 
 Status KalshiLiveSource::read(Batch& batch) {
   while (queued_.empty()) {
+    if (pending_streams_.empty() && !history_emitted_ && !context_->stopRequested()) {
+      history_emitted_ = true;
+      Batch history = historyBatch();
+      if (!history.records.empty()) {
+        queued_.push_back(Queued{std::move(history), std::nullopt});
+        continue;
+      }
+    }
     if (pending_streams_.empty() || context_->stopRequested()) {
       releaseCaches();
       return Status::endOfStream();
@@ -615,6 +665,7 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
     pass.min_ts = stateInt(p + "pass_min_ts");
     pass.pass_max_ts = stateInt(p + "pass_max_ts");
     pass.oldest_resting_ts = stateInt(p + "pass_oldest_resting_ts");
+    pass.coverage = state_[p + "pass_coverage"];
     pass.started = true;
     if (pass.phase >= pass.phases.size()) pass.phase = 0;
     context_->log(LogLevel::kInfo, "resuming " + stream + " where the last run stopped (" +
@@ -629,6 +680,7 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
   bool want_historical = false;
   if (config_.since == "all") {
     want_historical = has_historical;
+    pass.coverage = "all";
   } else {
     int64_t start = 0;
     if (config_.since == "watermark") {
@@ -648,6 +700,14 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
       }
     }
     pass.min_ts = start;
+    if (config_.since != "watermark") {
+      pass.coverage = start == 0 ? "all" : "since:" + std::to_string(start);
+    } else {
+      // Continuing from a watermark keeps what the passes before reached; a first pass reads
+      // only what the live endpoints keep.
+      const std::string before = stateString(p + "history");
+      pass.coverage = before.empty() ? "live" : before;
+    }
     if (config_.since == "watermark" && stream == "orders" && stateInt(p + "max_ts") > 0 &&
         haveOrdersTable()) {
       // Orders change after they are created: read every order resting now, then the orders
@@ -679,6 +739,7 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
   state_[p + "pass_min_ts"] = std::to_string(pass.min_ts);
   state_[p + "pass_max_ts"] = "0";
   state_[p + "pass_oldest_resting_ts"] = "0";
+  state_[p + "pass_coverage"] = pass.coverage;
   return Status::ok();
 }
 
@@ -743,8 +804,9 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
           pass.oldest_resting_ts > 0 ? std::min(pass.oldest_resting_ts, max_ts) : max_ts;
       next_state_[p + "next_min_ts"] = std::to_string(next);
     }
-    for (const char* key :
-         {"phases", "phase", "cursor", "pass_min_ts", "pass_max_ts", "pass_oldest_resting_ts"}) {
+    next_state_[p + "history"] = mergedCoverage(stateString(p + "history"), pass.coverage);
+    for (const char* key : {"phases", "phase", "cursor", "pass_min_ts", "pass_max_ts",
+                            "pass_oldest_resting_ts", "pass_coverage"}) {
       next_state_[p + key] = "";
     }
   } else {

@@ -21,6 +21,11 @@
 //                status changes): rows of kalshi_transfers (id, direction deposit | withdrawal |
 //                subaccount_transfer, status, type, amount_cents, fee_cents, created_at,
 //                finalized_at, subaccount, from_subaccount, to_subaccount)
+//   history      at the end of the run, per stream of orders / fills / settlements: how much of
+//                its history the database holds: coverage "all" (everything, /historical
+//                included), "since" (complete_since: everything since then) or "live" (only what
+//                the live endpoints kept when first read, about three months). A report on
+//                partial history says so (kalshi_snapshots.history_complete).
 //   markets      metadata for every ticker the other streams mention, emitted BEFORE the batch
 //                that first mentions it (ticker, event_ticker, series_ticker, series_category as
 //                the exchange names it, status, result, prices...)
@@ -128,6 +133,7 @@ class KalshiLiveSource final : public Source {
     bool started = false;
     bool done = false;
     PageGuard guard;
+    std::string coverage;  // what the history holds once this pass completes (see .cpp)
     std::unordered_set<std::string> resting_seen;  // orders: ids read in the "resting" phase
   };
   // Orders in watermark mode (with cache_db holding kalshi_orders): phase "resting" reads every
@@ -178,6 +184,9 @@ class KalshiLiveSource final : public Source {
   // At the end of the input: frees the metadata caches and the cache_db connection.
   void releaseCaches();
   int64_t stateInt(const std::string& key) const;
+  std::string stateString(const std::string& key) const;
+  // The `history` stream: per history stream, how much of it the database holds.
+  Batch historyBatch() const;
 
   LiveSourceConfig config_;
   SourceContext* context_ = nullptr;
@@ -219,6 +228,7 @@ class KalshiLiveSource final : public Source {
   bool batch_events_ = true;              // likewise /events?tickers=
   std::string metadata_error_;            // why the last getObject() found nothing
   bool warned_conflict_ = false;
+  bool history_emitted_ = false;
 };
 
 }  // namespace kalshi

@@ -124,6 +124,7 @@ class KalshiLiveFactory final : public SourceFactory {
         result.push_back(stream);
     }
     if (options.getBool("metadata", true)) result.push_back("markets");
+    result.push_back("history");
     return result;
   }
 

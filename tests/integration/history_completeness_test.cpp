@@ -1,0 +1,62 @@
+// Partial history is never shown as authoritative (issue 13, item 1): the database records how
+// much of each stream's history it holds, and `report` says so beside the figures it affects,
+// in text and in JSON, until `backfill --full` has read it all.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/kalshi_cli_fixture.h"
+
+namespace kalshi_direct {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class HistoryCompletenessTest : public testing::KalshiCliFixture {
+ protected:
+  Poco::JSON::Object::Ptr reportHistory() {
+    const auto report = cli({"report", "--json"});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    return Poco::JSON::Parser()
+        .parse(report.out)
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getObject("history");
+  }
+};
+
+TEST_F(HistoryCompletenessTest, ReportSaysHistoryIsIncompleteUntilAFullBackfill) {
+  startSim();  // ~40% of the account is only under /historical
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  auto history = reportHistory();
+  EXPECT_FALSE(history->getValue<bool>("complete"));
+  EXPECT_THAT(
+      history->getValue<std::string>("note"),
+      HasSubstr("fills, orders, settlements only as far back as Kalshi's live endpoints keep"));
+  EXPECT_EQ(history->getValue<std::string>("advice"), "run `kalshi-direct run backfill --full`");
+  const auto text = cli({"report"});
+  EXPECT_THAT(text.out,
+              HasSubstr("history incomplete: fills, orders, settlements only as far back"));
+  EXPECT_THAT(text.out, HasSubstr("run `kalshi-direct run backfill --full`"));
+
+  ASSERT_EQ(cli({"run", "backfill", "--days", "30"}).exit_code, 0);
+  history = reportHistory();
+  EXPECT_FALSE(history->getValue<bool>("complete"));
+  EXPECT_THAT(history->getValue<std::string>("note"),
+              HasSubstr("fills, orders, settlements only since 20"));
+
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
+  history = reportHistory();
+  EXPECT_TRUE(history->getValue<bool>("complete"));
+  EXPECT_TRUE(history->isNull("note"));
+  EXPECT_THAT(cli({"report"}).out, Not(HasSubstr("history incomplete")));
+
+  // A later sync continues from the complete history: it stays complete.
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  EXPECT_TRUE(reportHistory()->getValue<bool>("complete"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);
+}
+
+}  // namespace
+}  // namespace kalshi_direct
