@@ -16,7 +16,6 @@ namespace {
 constexpr size_t kBufferLimit = 1 << 20;  // write to the temp file every MiB
 constexpr size_t kHeaderLimit = 1 << 20;  // longest existing header read back in append mode
 
-
 std::string directoryOf(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -55,6 +54,13 @@ std::string joinNames(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+bool looksLikeFormula(std::string_view text) {
+  if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos)
+    return false;
+  Decimal number;
+  return !Decimal::parse(text, number);
+}
 
 void appendCsvField(std::string& out, std::string_view text, char delimiter) {
   bool needs_quotes = false;
@@ -131,22 +137,27 @@ Status CsvSink::open(SinkContext& context) {
   if (config_.mode == CsvSinkConfig::Mode::kAppend) {
     if (Status status = inspectExistingTarget(); !status.isOk()) return status;
     struct stat info {};
-    const uint64_t size = ::stat(config_.path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    const uint64_t size =
+        ::stat(config_.path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
     durable_length_ = repair_pending_ ? repair_offset_ : size;
     auto committed = context.committedState().find("length");
     int64_t length = 0;
-    if (committed != context.committedState().end() && parseInt(committed->second, length) && length >= 0) {
+    if (committed != context.committedState().end() && parseInt(committed->second, length) &&
+        length >= 0) {
       if (static_cast<uint64_t>(length) < size) {
         // Rows appended after the last commit (the run died before committing): the source
         // sends them again, so they go.
         repair_pending_ = true;
         repair_offset_ = static_cast<size_t>(length);
         durable_length_ = static_cast<uint64_t>(length);
-        warn("CSV file '" + config_.path + "': " + std::to_string(size - static_cast<uint64_t>(length)) +
-             " bytes after the last commit are removed (an interrupted run wrote them; they are written again)");
+        warn("CSV file '" + config_.path +
+             "': " + std::to_string(size - static_cast<uint64_t>(length)) +
+             " bytes after the last commit are removed (an interrupted run wrote them; they are "
+             "written again)");
       } else if (static_cast<uint64_t>(length) > size) {
-        warn("CSV file '" + config_.path + "' is shorter than when it was last committed (" + std::to_string(size) +
-             " < " + std::to_string(length) + " bytes): was it edited? Appending after its current end");
+        warn("CSV file '" + config_.path + "' is shorter than when it was last committed (" +
+             std::to_string(size) + " < " + std::to_string(length) +
+             " bytes): was it edited? Appending after its current end");
       }
     }
     committed_length_ = durable_length_;
@@ -241,8 +252,8 @@ Status CsvSink::inspectExistingTarget() {
 Status CsvSink::openTempFile() {
   temp_fd_ = ::open(temp_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (temp_fd_ < 0) {
-    return statusFromErrno("cannot write CSV file '" + config_.path + "' (creating '" + temp_path_ + "')",
-                     errno);
+    return statusFromErrno(
+        "cannot write CSV file '" + config_.path + "' (creating '" + temp_path_ + "')", errno);
   }
   // A replaced file keeps the permissions it had.
   struct stat info {};
@@ -291,7 +302,11 @@ WriteResult CsvSink::write(const Batch& batch) {
     for (size_t i = 0; i < columns_.size(); ++i) {
       if (i > 0) buffer_.push_back(delimiter);
       const Value* value = record.find(columns_[i]);
-      const std::string text = value ? value->toText() : std::string();
+      std::string text = value ? value->toText() : std::string();
+      if (config_.neutralize_formulas && value && value->type() == ValueType::kString &&
+          looksLikeFormula(text)) {
+        text.insert(text.begin(), '\'');
+      }
       // A lone empty cell would be a blank line, which readers skip: quote it.
       if (columns_.size() == 1 && text.empty()) {
         buffer_ += "\"\"";
@@ -415,7 +430,8 @@ Status CsvSink::close() {
   if (dirty_) {
     warn("CSV file '" + config_.path + "': rows written after the last commit are discarded");
   }
-  if (config_.mode == CsvSinkConfig::Mode::kReplace && finished_ && committed_ && !dirty_ && !rolled_back_) {
+  if (config_.mode == CsvSinkConfig::Mode::kReplace && finished_ && committed_ && !dirty_ &&
+      !rolled_back_) {
     if (Status status = flush(); !status.isOk()) {
       discardTempFile();
       return status;

@@ -39,7 +39,15 @@ struct CsvSinkConfig {
   bool header = true;
   char delimiter = ',';
   std::string line_ending = "\n";  // "\n" or "\r\n"
+  // Text cells a spreadsheet would run as a formula (starting with = + - @, tab or CR, and not a
+  // plain number) get a leading apostrophe, as spreadsheet-safe CSV writers do (OWASP "CSV
+  // injection"): a ticker like =HYPERLINK(...) shows as text instead of running.
+  bool neutralize_formulas = true;
 };
+
+// Whether a spreadsheet would read `text` as a formula: it starts with = + - @ TAB or CR and is
+// not a plain number ("-12.50" stays a number).
+bool looksLikeFormula(std::string_view text);
 
 // Appends `text` as one CSV field: between double quotes, with quotes doubled, when it contains
 // the delimiter, a double quote, CR or LF (RFC 4180 section 2); verbatim otherwise.

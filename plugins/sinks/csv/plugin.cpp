@@ -42,6 +42,10 @@ class CsvSinkFactory final : public SinkFactory {
             .allowed({"lf", "crlf"})
             .defaultValue("lf")
             .help("end of each line: lf (\\n) or crlf (\\r\\n)"),
+        OptionSpec("neutralize_formulas", OptionType::kBool)
+            .defaultValue("true")
+            .help("prefix text cells a spreadsheet would run as a formula (=, +, -, @ ...) with an "
+                  "apostrophe"),
     };
   }
 
@@ -81,6 +85,7 @@ class CsvSinkFactory final : public SinkFactory {
     }
     config.delimiter = delimiter[0];
 
+    config.neutralize_formulas = options.getBool("neutralize_formulas", true);
     const std::string line_ending = options.getString("line_ending", "lf");
     if (line_ending == "crlf") {
       config.line_ending = "\r\n";

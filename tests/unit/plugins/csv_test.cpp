@@ -268,7 +268,9 @@ TEST_F(CsvSinkTest, AppendCutsOffRowsWrittenAfterTheLastCommitOfACrashedRun) {
   writeFile(path, "id\n1\n2\n3\n4\n");
   context_.state_ = {{"length", "7"}};
   EXPECT_CALL(context_, log(_, _)).Times(AnyNumber());
-  EXPECT_CALL(context_, log(LogLevel::kWarning, HasSubstr("4 bytes after the last commit are removed"))).Times(1);
+  EXPECT_CALL(context_,
+              log(LogLevel::kWarning, HasSubstr("4 bytes after the last commit are removed")))
+      .Times(1);
   SinkPtr sink = create(OptionsBuilder().set("path", path).set("mode", "append"));
   // The source resends 3 and 4 (its state is from the same commit).
   run(*sink, {batch({Record{{"id", "3"}}, Record{{"id", "4"}}})});
@@ -357,6 +359,36 @@ TEST_F(CsvSinkTest, FactoryDocumentsAndValidatesItsOptions) {
   EXPECT_TRUE(
       factory_->create(OptionsBuilder().set("path", "x.csv").set("delimiter", "\\t").build(), tab)
           .isOk());
+}
+
+}  // namespace
+}  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 9: a ticker like =HYPERLINK(...) must not run as a formula in a spreadsheet.
+TEST_F(CsvSinkTest, TextThatASpreadsheetWouldRunAsAFormulaIsNeutralizedUnlessTurnedOff) {
+  const std::vector<Record> rows = {
+      Record{{"ticker", Value("=HYPERLINK(\"http://x\",\"click\")")},
+             {"amount", Value(Decimal(-150, 2))}},
+      Record{{"ticker", Value("+1")}, {"amount", Value("-3.00")}},
+      Record{{"ticker", Value("@SUM(A1)")}, {"amount", Value("-x")}},
+      Record{{"ticker", Value("KXHIGHNY-26MAR01-T60")}, {"amount", Value("12")}}};
+  TempDir dir;
+  auto guarded = create(OptionsBuilder().set("path", dir.file("safe.csv")));
+  run(*guarded, {batch(rows)});
+  EXPECT_EQ(readFile(dir.file("safe.csv")),
+            "ticker,amount\n"
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"click\"\")\",-1.50\n"  // numbers stay numbers
+            "+1,-3.00\n"                                               // a plain number as text too
+            "'@SUM(A1),'-x\n"
+            "KXHIGHNY-26MAR01-T60,12\n");
+  auto verbatim =
+      create(OptionsBuilder().set("path", dir.file("raw.csv")).set("neutralize_formulas", "false"));
+  run(*verbatim, {batch(rows)});
+  EXPECT_THAT(readFile(dir.file("raw.csv")), HasSubstr("\"=HYPERLINK("));
+  EXPECT_THAT(readFile(dir.file("raw.csv")), HasSubstr("@SUM(A1),-x\n"));
 }
 
 }  // namespace
