@@ -60,3 +60,44 @@ TEST_F(HistoryCompletenessTest, ReportSaysHistoryIsIncompleteUntilAFullBackfill)
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 3: a user pipeline sharing the shipped pipelines' state scope must not move the
+// watermark past fills the sync never read. The database here was last synced 60 days ago: its
+// watermark says so, and the fills of those 60 days are not in it yet.
+TEST_F(HistoryCompletenessTest, APipelineSharingTheStateScopeNeverMovesTheWatermarkOverAGap) {
+  startSim();
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
+  const int64_t sixty_days_ago =
+      scalar("SELECT CAST(strftime('%s', 'now') AS INTEGER)") - 60 * 86400;
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWrite);
+    database.exec("DELETE FROM kalshi_fills WHERE ts > " + std::to_string(sixty_days_ago));
+    database.exec("UPDATE kd_state SET value = '" + std::to_string(sixty_days_ago) +
+                  "' WHERE scope = 'kalshi' AND key = 'fills.max_ts'");
+  }
+  const int64_t kept = scalar("SELECT count(*) FROM kalshi_fills");
+  ASSERT_LT(kept, truthCount("fills"));
+
+  testing::writeFile(dir_.file("last-week.yaml"), R"(name: last-week
+state: { scope: kalshi }
+source: { type: kalshi_live, base_url: "${KALSHI_API_BASE_URL}", rate_limit: off, streams: [fills], since: 7d, metadata: false }
+transforms: [ { type: normalize_orders } ]
+sinks: [ { type: kalshi_fills, path: "${KALSHI_DB}" } ]
+)");
+  const auto week = cli({"run", dir_.file("last-week.yaml")});
+  ASSERT_EQ(week.exit_code, 0) << week.out << week.err;
+  EXPECT_EQ(scalar("SELECT CAST(value AS INTEGER) FROM kd_state WHERE scope = 'kalshi' AND key = "
+                   "'fills.max_ts'"),
+            sixty_days_ago)
+      << "the 53 days between the watermark and the pass's start were not read";
+
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), truthCount("fills"))
+      << "the sync read the gap";
+}
+
+}  // namespace
+}  // namespace kalshi_direct

@@ -795,16 +795,27 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
   if (phase_done) ++pass.phase;
   if (pass.phase >= pass.phases.size()) {
     pass.done = true;
-    // The pass is complete: advance the watermark, forget the pass.
-    const int64_t max_ts = std::max(stateInt(p + "max_ts"), pass.pass_max_ts);
-    next_state_[p + "max_ts"] = std::to_string(max_ts);
-    if (pass.stream == "orders") {
-      // Next time, start at the oldest order still resting (its status can still change).
-      const int64_t next =
-          pass.oldest_resting_ts > 0 ? std::min(pass.oldest_resting_ts, max_ts) : max_ts;
-      next_state_[p + "next_min_ts"] = std::to_string(next);
+    // The pass is complete: advance the watermark, forget the pass. A pass that started after
+    // the watermark (since: 7d on a database last synced a month ago, sharing its state scope)
+    // leaves a gap: the watermark and the coverage stay, so the next sync reads the gap instead
+    // of skipping it forever.
+    const int64_t previous = stateInt(p + "max_ts");
+    if (previous > 0 && pass.min_ts > previous) {
+      context_->log(LogLevel::kInfo,
+                    pass.stream + ": this pass started after the watermark (" +
+                        Timestamp::fromUnixSeconds(previous).toIso8601() +
+                        "); the watermark stays, so the next sync reads what lies between");
+    } else {
+      const int64_t max_ts = std::max(previous, pass.pass_max_ts);
+      next_state_[p + "max_ts"] = std::to_string(max_ts);
+      if (pass.stream == "orders") {
+        // Next time, start at the oldest order still resting (its status can still change).
+        const int64_t next =
+            pass.oldest_resting_ts > 0 ? std::min(pass.oldest_resting_ts, max_ts) : max_ts;
+        next_state_[p + "next_min_ts"] = std::to_string(next);
+      }
+      next_state_[p + "history"] = mergedCoverage(stateString(p + "history"), pass.coverage);
     }
-    next_state_[p + "history"] = mergedCoverage(stateString(p + "history"), pass.coverage);
     for (const char* key : {"phases", "phase", "cursor", "pass_min_ts", "pass_max_ts",
                             "pass_oldest_resting_ts", "pass_coverage"}) {
       next_state_[p + key] = "";

@@ -52,7 +52,9 @@
 //
 // State (committed with the rows): per stream the watermark (`fills.max_ts`...) and, while a pass
 // is under way, its cursor, phase and start point, so a crashed backfill resumes at the page it
-// reached. A watermark only advances when its stream's pass has completed.
+// reached. A watermark only advances when its stream's pass has completed, and only over data the
+// pass covered: a pass that started after the watermark (a `since: 7d` pipeline sharing the
+// state scope of a sync that last ran a month ago) leaves it where it was.
 #pragma once
 
 #include <deque>
