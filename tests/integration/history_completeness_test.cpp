@@ -101,3 +101,30 @@ sinks: [ { type: kalshi_fills, path: "${KALSHI_DB}" } ]
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 15: the README's own example runs as written, by name, against the API the
+// environment names (never production by accident).
+TEST_F(HistoryCompletenessTest, TheReadmesWeatherWeekExampleRunsByNameAgainstTheConfiguredApi) {
+  startSim();
+  sim_->resetStats();
+  const auto run = cli({"run", "weather-week"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_GT(sim_->requestsTo("/portfolio/fills"), 0)
+      << "it read the simulator KALSHI_API_BASE_URL names";
+  const std::string csv = testing::readFile(dir_.file("weather_week.csv"));
+  ASSERT_THAT(csv,
+              HasSubstr("filled_at,ticker,side,contract_side,quantity_fp,price,fee_dollars\n"));
+  size_t rows = 0;
+  for (size_t start = csv.find('\n') + 1; start < csv.size();
+       start = csv.find('\n', start) + 1, ++rows) {
+    const std::string ticker = csv.substr(csv.find(',', start) + 1, 8);
+    EXPECT_EQ(ticker.substr(0, 6), "KXHIGH") << csv.substr(start, 80);  // weather series only
+  }
+  EXPECT_GT(rows, 0u);
+}
+
+}  // namespace
+}  // namespace kalshi_direct

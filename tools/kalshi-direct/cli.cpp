@@ -1,6 +1,4 @@
 #include "cli.h"
-#include "positions_command.h"
-#include "report_command.h"
 
 #include <unistd.h>
 
@@ -23,6 +21,8 @@
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_direct/version.h"
+#include "positions_command.h"
+#include "report_command.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -54,7 +54,8 @@ const char* kUsage =
     "Keeps a dashboard's SQLite database in step with a Kalshi account, through YAML pipelines.\n"
     "\n"
     "commands:\n"
-    "  run NAME|FILE      run a pipeline (a shipped name such as sync or backfill, or a YAML file)\n"
+    "  run NAME|FILE      run a pipeline (a shipped name such as sync or backfill, or a YAML "
+    "file)\n"
     "      --set KEY=VALUE   override a pipeline parameter (repeatable)\n"
     "      --db PATH         shorthand for --set db=PATH\n"
     "      --days N          shorthand for --set days=N (backfill the last N days)\n"
@@ -152,7 +153,8 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       int64_t millis = 0;
       std::string error;
       if (!parseDurationMillis(text, millis, &error) || millis < 1000) {
-        throw UsageError("--every: " + (error.empty() ? "the interval must be at least 1s" : error));
+        throw UsageError("--every: " +
+                         (error.empty() ? "the interval must be at least 1s" : error));
       }
       parsed.every_ms = millis;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -175,7 +177,10 @@ std::vector<std::string> pipelineDirectories() {
   directories.push_back("pipelines");
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) directories.push_back((exe.parent_path() / ".." / "share" / "kalshi-direct" / "pipelines").lexically_normal().string());
+  if (!ec)
+    directories.push_back((exe.parent_path() / ".." / "share" / "kalshi-direct" / "pipelines")
+                              .lexically_normal()
+                              .string());
   directories.push_back(KD_INSTALL_PIPELINES_DIR);
   directories.push_back(KD_SOURCE_PIPELINES_DIR);
   return directories;
@@ -183,23 +188,28 @@ std::vector<std::string> pipelineDirectories() {
 
 bool looksLikeFile(const std::string& name) {
   return name.find('/') != std::string::npos ||
-         (name.size() > 5 && (name.substr(name.size() - 5) == ".yaml" || name.substr(name.size() - 4) == ".yml"));
+         (name.size() > 5 &&
+          (name.substr(name.size() - 5) == ".yaml" || name.substr(name.size() - 4) == ".yml"));
 }
 
-// NAME -> pipelines/NAME.yaml (first directory that has it); FILE -> FILE.
+// NAME -> pipelines/NAME.yaml, else pipelines/examples/NAME.yaml (first directory that has it,
+// the same files `validate` lists); FILE -> FILE.
 std::string findPipeline(const std::string& name) {
   if (looksLikeFile(name)) return name;
   std::vector<std::string> available;
-  for (const auto& directory : pipelineDirectories()) {
-    for (const char* extension : {".yaml", ".yml"}) {
-      const fs::path candidate = fs::path(directory) / (name + extension);
+  for (const auto& root : pipelineDirectories()) {
+    for (const fs::path& directory : {fs::path(root), fs::path(root) / "examples"}) {
+      for (const char* extension : {".yaml", ".yml"}) {
+        const fs::path candidate = directory / (name + extension);
+        std::error_code ec;
+        if (fs::is_regular_file(candidate, ec)) return candidate.string();
+      }
       std::error_code ec;
-      if (fs::is_regular_file(candidate, ec)) return candidate.string();
-    }
-    std::error_code ec;
-    if (fs::is_directory(directory, ec)) {
-      for (const auto& entry : fs::directory_iterator(directory, ec)) {
-        if (entry.path().extension() == ".yaml") available.push_back(entry.path().stem().string());
+      if (fs::is_directory(directory, ec)) {
+        for (const auto& entry : fs::directory_iterator(directory, ec)) {
+          if (entry.path().extension() == ".yaml")
+            available.push_back(entry.path().stem().string());
+        }
       }
     }
   }
@@ -247,7 +257,8 @@ ResolvedPipeline loadAndResolve(const std::string& file, const Arguments& argume
     plugin_paths.push_back(resolved.lexically_normal().string());
   }
   if (Status status = loadPluginPaths(plugin_paths, registry); !status.isOk()) {
-    throw ConfigError(spec.plugin_paths_location.file.empty() ? SourceLocation{file, 0, 0} : spec.plugin_paths_location,
+    throw ConfigError(spec.plugin_paths_location.file.empty() ? SourceLocation{file, 0, 0}
+                                                              : spec.plugin_paths_location,
                       "plugin_paths: " + status.message());
   }
   return resolvePipeline(spec, registry);
@@ -268,9 +279,11 @@ int commandValidate(const Arguments& arguments, Registry& registry) {
     try {
       const ResolvedPipeline pipeline = loadAndResolve(file, arguments, registry);
       checkPipeline(pipeline, registry);
-      std::cout << file << ": ok (pipeline '" << pipeline.spec.name << "': " << pipeline.spec.source.type
-                << (pipeline.fallback ? " with fallback " + pipeline.fallback->spec.type : "") << ", "
-                << pipeline.transforms.size() << " transforms, " << pipeline.sinks.size() << " sinks)\n";
+      std::cout << file << ": ok (pipeline '" << pipeline.spec.name
+                << "': " << pipeline.spec.source.type
+                << (pipeline.fallback ? " with fallback " + pipeline.fallback->spec.type : "")
+                << ", " << pipeline.transforms.size() << " transforms, " << pipeline.sinks.size()
+                << " sinks)\n";
     } catch (const ConfigError& error) {
       printError(error.what());
       exit_code = kExitConfig;
@@ -291,10 +304,14 @@ void printPluginsText(const Registry& registry) {
         std::string detail = optionTypeName(option.type());
         if (option.type() == OptionType::kEnum) detail += ": " + joinNames(option.allowedValues());
         if (option.isRequired()) detail += ", required";
-        if (option.hasDefault() && !option.isSecret()) detail += ", default " + (option.defaultText().empty() ? "\"\"" : option.defaultText());
-        std::cout << "      " << option.name() << " (" << detail << ")  " << option.helpText() << "\n";
+        if (option.hasDefault() && !option.isSecret())
+          detail += ", default " + (option.defaultText().empty() ? "\"\"" : option.defaultText());
+        std::cout << "      " << option.name() << " (" << detail << ")  " << option.helpText()
+                  << "\n";
       }
-      if (kind != PluginKind::kSource) std::cout << "      inputs (list)  streams to take (default: all streams, or the plugin's own)\n";
+      if (kind != PluginKind::kSource)
+        std::cout
+            << "      inputs (list)  streams to take (default: all streams, or the plugin's own)\n";
     }
   }
 }
@@ -381,13 +398,17 @@ int commandRun(const Arguments& arguments, Registry& registry) {
     } else {
       std::cout << log::redact(report.toText()) << std::flush;
     }
-    // A configuration error is one line that starts with its place, like those found before the run.
-    if (!report.error.empty()) printError((report.exit_code == kExitConfig ? "" : "error: ") + report.error);
+    // A configuration error is one line that starts with its place, like those found before the
+    // run.
+    if (!report.error.empty())
+      printError((report.exit_code == kExitConfig ? "" : "error: ") + report.error);
     exit_code = report.exit_code;
     if (exit_code == kExitConfig || !arguments.every_ms || stopRequested()) break;
     // --every: wait for the next interval (a failed run is retried at the next one).
-    const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(*arguments.every_ms);
-    log::info(pipeline.spec.name, "next run in " + std::to_string(*arguments.every_ms / 1000) + " s");
+    const auto next =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(*arguments.every_ms);
+    log::info(pipeline.spec.name,
+              "next run in " + std::to_string(*arguments.every_ms / 1000) + " s");
     while (!stopRequested() && std::chrono::steady_clock::now() < next) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
