@@ -10,7 +10,7 @@
 # Environment:
 #   KD_SKIP_SANITIZE=1   skip stage 2          KD_SKIP_FUZZ=1      skip stage 3
 #   KD_FUZZ_SECONDS=N    per fuzz target (20)  KD_JOBS=N           build/ctest parallelism (2)
-# The last line printed is "N passed, N failed" over all stages (ctest cases of stages 1 and 2,
+# The last line printed is "N passed, N failed, N skipped" over all stages (ctest cases of stages 1 and 2,
 # one per fuzz target); the exit code is non-zero when anything failed.
 # Times from scratch on 2 cores: stage 1 ~4 min build + ~1 min tests, stage 2 ~5 min build + ~3 min
 # tests, stage 3 ~1 min for clang + 1 min build + 1 min runs; rebuilds are incremental.
@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 jobs=${KD_JOBS:-2}
 total_passed=0
 total_failed=0
+total_skipped=0
 stage_notes=()
 
 say() { echo "[test.sh] $*"; }
@@ -32,20 +33,23 @@ run_ctest() {
   log=$(mktemp)
   local status=0
   ctest "$@" 2>&1 | tee "$log" || status=$?
-  local summary passed failed
+  local summary passed failed skipped
   summary=$(grep -E '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  # ctest counts a skipped test as passed: count it apart (a skip is not a pass).
+  skipped=$(grep -cE '\*\*\*Skipped|Skipped +[0-9.]+ sec' "$log" || true)
   rm -f "$log"
   if [[ $summary =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
     failed=${BASH_REMATCH[1]}
-    passed=$((BASH_REMATCH[2] - failed))
+    passed=$((BASH_REMATCH[2] - failed - skipped))
     if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi  # ctest failed for another reason
   else
     passed=0 failed=1  # no summary: ctest found no tests or did not finish
   fi
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
-  stage_notes+=("$stage: $passed tests passed, $failed failed")
-  say "$stage: $passed tests passed, $failed failed"
+  total_skipped=$((total_skipped + skipped))
+  stage_notes+=("$stage: $passed tests passed, $failed failed, $skipped skipped")
+  say "$stage: $passed tests passed, $failed failed, $skipped skipped"
 }
 
 # A build step whose output goes to a log, shown (tail) only when it fails. $1 = stage, $2 = log.
@@ -149,5 +153,5 @@ else
 fi
 
 for note in "${stage_notes[@]}"; do say "$note"; done
-echo "$total_passed passed, $total_failed failed"
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 [[ $total_failed -eq 0 ]]

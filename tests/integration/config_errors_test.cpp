@@ -42,17 +42,22 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // The variables the binary reads, cleared so that the caller's environment cannot leak in.
 std::map<std::string, std::string> cleanEnvironment() {
-  return {{"KALSHI_API_KEY", ""},         {"KALSHI_API_KEY_ID", ""},    {"KALSHI_PRIVATE_KEY_PATH", ""},
-          {"KALSHI_PRIVATE_KEY", ""},     {"KALSHI_API_KEY_FILE", ""},  {"KALSHI_DB", ""},
-          {"KALSHI_API_BASE_URL", ""},    {"KALSHI_DIRECT_PLUGIN_PATH", ""},
-          {"KALSHI_DIRECT_PIPELINES", ""}, {"KALSHI_RATE_LIMIT", "off"}, {"KALSHI_MAX_RETRY_TIME", "2s"}};
+  return {{"KALSHI_API_KEY", ""},          {"KALSHI_API_KEY_ID", ""},
+          {"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", ""},
+          {"KALSHI_API_KEY_FILE", ""},     {"KALSHI_DB", ""},
+          {"KALSHI_API_BASE_URL", ""},     {"KALSHI_DIRECT_PLUGIN_PATH", ""},
+          {"KALSHI_DIRECT_PIPELINES", ""}, {"KALSHI_RATE_LIMIT", "off"},
+          {"KALSHI_MAX_RETRY_TIME", "2s"}};
 }
 
 std::string substitute(std::string text, const std::string& dir) {
   const std::map<std::string, std::string> values = {
-      {"{dir}", dir}, {"{not_a_plugin}", KD_TEST_PLUGIN_NOT_A_PLUGIN}, {"{wrong_abi}", KD_TEST_PLUGIN_WRONG_ABI}};
+      {"{dir}", dir},
+      {"{not_a_plugin}", KD_TEST_PLUGIN_NOT_A_PLUGIN},
+      {"{wrong_abi}", KD_TEST_PLUGIN_WRONG_ABI}};
   for (const auto& [key, value] : values) {
-    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+    for (size_t at = text.find(key); at != std::string::npos;
+         at = text.find(key, at + value.size())) {
       text.replace(at, key.size(), value);
     }
   }
@@ -67,17 +72,22 @@ std::map<std::string, std::string> snapshot(const std::string& dir) {
     if (entry.is_directory()) {
       entries[name] = "<dir>";
     } else {
-      entries[name] = std::to_string(entry.file_size()) + ":" + std::to_string(std::hash<std::string>{}(readFile(entry.path())));
+      entries[name] = std::to_string(entry.file_size()) + ":" +
+                      std::to_string(std::hash<std::string>{}(readFile(entry.path())));
     }
   }
   return entries;
 }
 
 void generateKeys(const std::string& dir) {
-  ASSERT_EQ(runProcess({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-                        "-out", dir + "/key.pem"}).exit_code, 0);
-  ASSERT_EQ(runProcess({"/usr/bin/openssl", "pkey", "-in", dir + "/key.pem", "-pubout", "-out", dir + "/pub.pem"})
-                .exit_code, 0);
+  ASSERT_EQ(runProcess({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", dir + "/key.pem"})
+                .exit_code,
+            0);
+  ASSERT_EQ(runProcess({"/usr/bin/openssl", "pkey", "-in", dir + "/key.pem", "-pubout", "-out",
+                        dir + "/pub.pem"})
+                .exit_code,
+            0);
   ::chmod((dir + "/key.pem").c_str(), 0600);
   // Damaged: the header, a third of the base64 body with a line knocked out, the footer.
   const std::string pem = readFile(dir + "/key.pem");
@@ -92,7 +102,8 @@ void withInput(const std::string& dir) { writeFile(dir + "/in.jsonl", kInput); }
 
 // A pipeline reading the Kalshi API into a database: credentials problems must leave no database.
 const char* kLiveIntoDb =
-    "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9/trade-api/v2\", max_attempts: 1 }\n"
+    "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9/trade-api/v2\", max_attempts: 1 "
+    "}\n"
     "sinks: [ { type: kalshi_fills, path: kalshi.db } ]\n";
 
 std::vector<Case> cases() {
@@ -101,119 +112,222 @@ std::vector<Case> cases() {
   const std::vector<std::string> run = {"run", "p.yaml"};
   return {
       // --- YAML syntax --------------------------------------------------------------------------
-      {"YamlTabIndentation", "source:\n\ttype: jsonl\nsinks: []\n", run, "p.yaml:2:", "indent with spaces"},
-      {"YamlUnclosedFlowMap", "source: { type: jsonl, path: in.jsonl\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"YamlTabIndentation", "source:\n\ttype: jsonl\nsinks: []\n", run,
+       "p.yaml:2:", "indent with spaces"},
+      {"YamlUnclosedFlowMap",
+       "source: { type: jsonl, path: in.jsonl\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:2:", "close the '{' with '}'"},
-      {"YamlUnclosedFlowList", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv }\n", run,
+      {"YamlUnclosedFlowList",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv }\n", run,
        "p.yaml:", "close the '[' with ']'"},
-      {"YamlUnclosedQuoteInFlow", "source: { type: jsonl, path: \"in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:", "quotes opened inside it are closed"},
-      {"YamlBadIndentation", "source:\n  type: jsonl\n   path: in.jsonl\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"YamlUnclosedQuoteInFlow",
+       "source: { type: jsonl, path: \"in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+       "p.yaml:", "quotes opened inside it are closed"},
+      {"YamlBadIndentation",
+       "source:\n  type: jsonl\n   path: in.jsonl\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:3:", "check the indentation"},
-      {"YamlBadEscape", "source: { type: jsonl, path: \"C:\\data\\in.jsonl\" }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"YamlBadEscape",
+       "source: { type: jsonl, path: \"C:\\data\\in.jsonl\" }\nsinks: [ { type: csv, path: o.csv } "
+       "]\n",
        run, "p.yaml:1:", "use single quotes"},
       {"YamlDuplicateKey",
-       "source: { type: jsonl, path: in.jsonl }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       "source: { type: jsonl, path: in.jsonl }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ "
+       "{ type: csv, path: o.csv } ]\n",
        run, "p.yaml:2:1: duplicate key 'source'", "remove or merge"},
-      {"YamlNotAMap", "- a\n- list\n", run, "p.yaml:1:1: ", "must be a YAML map with name, source and sinks"},
-      {"YamlEmptyFile", "# nothing\n", run, "p.yaml:1:1: ", "must be a YAML map with name, source and sinks"},
+      {"YamlNotAMap", "- a\n- list\n", run,
+       "p.yaml:1:1: ", "must be a YAML map with name, source and sinks"},
+      {"YamlEmptyFile", "# nothing\n", run,
+       "p.yaml:1:1: ", "must be a YAML map with name, source and sinks"},
       // --- wrong types ---------------------------------------------------------------------------
-      {"IntTopLevel", "batch_size: lots\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"IntTopLevel",
+       "batch_size: lots\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: "
+       "o.csv } ]\n",
        run, "p.yaml:1:13: batch_size", "must be a whole number >= 1, not 'lots'"},
-      {"IntOption", "source: { type: kalshi_live, page_size: many }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:41: source 'kalshi_live': option 'page_size'", "must be a whole number, not 'many'"},
-      {"BoolOption", "source: { type: jsonl, path: in.jsonl, resume: maybe }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"IntOption",
+       "source: { type: kalshi_live, page_size: many }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       run, "p.yaml:1:41: source 'kalshi_live': option 'page_size'",
+       "must be a whole number, not 'many'"},
+      {"BoolOption",
+       "source: { type: jsonl, path: in.jsonl, resume: maybe }\nsinks: [ { type: csv, path: o.csv "
+       "} ]\n",
        run, "p.yaml:1:48: source 'jsonl': option 'resume'", "must be true or false, not 'maybe'"},
       {"BoolTopLevel",
-       "allow_fallback: sometimes\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:17: ", "allow_fallback must be true or false"},
-      {"EnumOption", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv, mode: overwrite } ]\n",
-       run, "p.yaml:2:42: sinks[0] 'csv': option 'mode'", "must be one of replace, append, not 'overwrite'"},
-      {"EnumAuth", "source: { type: kalshi_live, auth: magic }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:36: source 'kalshi_live': option 'auth'", "must be one of auto, rsa_pss, bearer, none"},
-      {"DurationOption", "source: { type: kalshi_live, read_timeout: forever }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       "allow_fallback: sometimes\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, "
+       "path: o.csv } ]\n",
+       run, "p.yaml:1:17: ", "allow_fallback must be true or false"},
+      {"EnumOption",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv, mode: "
+       "overwrite } ]\n",
+       run, "p.yaml:2:42: sinks[0] 'csv': option 'mode'",
+       "must be one of replace, append, not 'overwrite'"},
+      {"EnumAuth",
+       "source: { type: kalshi_live, auth: magic }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+       "p.yaml:1:36: source 'kalshi_live': option 'auth'",
+       "must be one of auto, rsa_pss, bearer, none"},
+      {"DurationOption",
+       "source: { type: kalshi_live, read_timeout: forever }\nsinks: [ { type: csv, path: o.csv } "
+       "]\n",
        run, "p.yaml:1:44: source 'kalshi_live': option 'read_timeout'", "use e.g. 500ms, 30s, 15m"},
       {"DurationInCommit",
-       "commit: { interval: 5 parsecs }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       "commit: { interval: 5 parsecs }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: "
+       "csv, path: o.csv } ]\n",
        run, "p.yaml:1:21: commit.interval", "use e.g. 500ms"},
-      {"ListOption", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv, fields: { a: 1 } } ]\n",
+      {"ListOption",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv, fields: { a: 1 "
+       "} } ]\n",
        run, "p.yaml:2:44: sinks[0] 'csv': option 'fields'", "must be a list, not a map"},
-      {"StringOptionGivenAList", "source: { type: jsonl, path: [a, b] }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"StringOptionGivenAList",
+       "source: { type: jsonl, path: [a, b] }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:1:30: source 'jsonl': option 'path'", "must be a string, not a list"},
       // --- unknown plugins -----------------------------------------------------------------------
-      {"UnknownSourceType", "source: { type: jsonll, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"UnknownSourceType",
+       "source: { type: jsonll, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:1:9: source 'jsonll': unknown source type", "did you mean 'jsonl'?"},
       {"UnknownTransformType",
-       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: mystery } ]\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:2:15: transforms[0] 'mystery': unknown transform type", "valid: categorize_pnl, filter"},
-      {"UnknownSinkType", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: postgres, path: o.csv } ]\n", run,
+       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: mystery } ]\nsinks: [ { "
+       "type: csv, path: o.csv } ]\n",
+       run, "p.yaml:2:15: transforms[0] 'mystery': unknown transform type",
+       "valid: categorize_pnl, filter"},
+      {"UnknownSinkType",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: postgres, path: o.csv } ]\n", run,
        "p.yaml:2:10: sinks[0] 'postgres': unknown sink type", "valid: csv, kalshi_fills"},
       // --- unknown keys --------------------------------------------------------------------------
-      {"UnknownTopLevelKey", "naem: x\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"UnknownTopLevelKey",
+       "naem: x\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
        run, "p.yaml:1:1: unknown key 'naem'", "did you mean 'name'?"},
-      {"UnknownStageOption", "source: { type: jsonl, paht: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"UnknownStageOption",
+       "source: { type: jsonl, paht: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:1:24: source 'jsonl': unknown option 'paht'", "did you mean 'path'?"},
-      {"UnknownCommitKey", "commit: { row: 5 }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"UnknownCommitKey",
+       "commit: { row: 5 }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: "
+       "o.csv } ]\n",
        run, "p.yaml:1:11: commit: unknown key 'row'", "did you mean 'rows'?"},
       {"UnknownRetryKey",
-       "retry: { attempts: 5 }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:10: retry: unknown key 'attempts'", "valid: max_attempts, initial_backoff, max_backoff"},
+       "retry: { attempts: 5 }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, "
+       "path: o.csv } ]\n",
+       run, "p.yaml:1:10: retry: unknown key 'attempts'",
+       "valid: max_attempts, initial_backoff, max_backoff"},
       {"UnknownStateKey",
-       "state: { file: s.db }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:10: state: unknown key 'file'", "valid: path, scope"},
+       "state: { file: s.db }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, "
+       "path: o.csv } ]\n",
+       run, "p.yaml:1:10: state: unknown key 'file'", "valid: path, scope"},
       // --- missing required ----------------------------------------------------------------------
-      {"MissingRequiredOption", "source: { type: jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:9: source 'jsonl': missing required option 'path'", "JSON-lines file to read"},
-      {"MissingTableOfSqliteSink", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: o.db } ]\n",
-       run, "p.yaml:2:10: sinks[0] 'sqlite_table': missing required option 'table'", "letters, digits and _"},
+      {"MissingRequiredOption", "source: { type: jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       run, "p.yaml:1:9: source 'jsonl': missing required option 'path'",
+       "JSON-lines file to read"},
+      {"MissingTableOfSqliteSink",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: o.db } ]\n",
+       run, "p.yaml:2:10: sinks[0] 'sqlite_table': missing required option 'table'",
+       "letters, digits and _"},
       {"MissingType", "source: { path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:1:9: source has no 'type'", "name the source plugin to use"},
-      {"MissingSinks", "source: { type: jsonl, path: in.jsonl }\n", run, "p.yaml:1:1: ",
-       "needs 'sinks': a list of at least one sink"},
-      {"MissingSource", "sinks: [ { type: csv, path: o.csv } ]\n", run, "p.yaml:1:1: ", "has no 'source'"},
+      {"MissingSinks", "source: { type: jsonl, path: in.jsonl }\n", run,
+       "p.yaml:1:1: ", "needs 'sinks': a list of at least one sink"},
+      {"MissingSource", "sinks: [ { type: csv, path: o.csv } ]\n", run,
+       "p.yaml:1:1: ", "has no 'source'"},
       // --- environment and parameters ------------------------------------------------------------
       {"MissingEnvironmentVariable",
-       "source: { type: jsonl, path: \"${KD_SURELY_UNSET_VAR}\" }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+       "source: { type: jsonl, path: \"${KD_SURELY_UNSET_VAR}\" }\nsinks: [ { type: csv, path: "
+       "o.csv } ]\n",
+       run,
        "p.yaml:1:30: source: environment variable KD_SURELY_UNSET_VAR",
-       "set it, or write ${KD_SURELY_UNSET_VAR:-default}", {{"KD_SURELY_UNSET_VAR", ""}}},
+       "set it, or write ${KD_SURELY_UNSET_VAR:-default}",
+       {{"KD_SURELY_UNSET_VAR", ""}}},
       {"MissingVariableInParams",
-       "params: { db: \"${KD_SURELY_UNSET_DB}\" }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:1:15: params: environment variable KD_SURELY_UNSET_DB", "write ${KD_SURELY_UNSET_DB:-default}",
+       "params: { db: \"${KD_SURELY_UNSET_DB}\" }\nsource: { type: jsonl, path: in.jsonl }\nsinks: "
+       "[ { type: csv, path: o.csv } ]\n",
+       run,
+       "p.yaml:1:15: params: environment variable KD_SURELY_UNSET_DB",
+       "write ${KD_SURELY_UNSET_DB:-default}",
        {{"KD_SURELY_UNSET_DB", ""}}},
       {"SetOfAnUndeclaredParam",
-       "params: { db: x.db }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       {"run", "p.yaml", "--set", "dbb=y.db"}, "--set dbb", "did you mean 'db'?"},
-      {"DaysOnAPipelineWithoutDays", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       {"run", "p.yaml", "--days", "5"}, "--set days", "the pipeline has no parameter 'days'"},
+       "params: { db: x.db }\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: "
+       "o.csv } ]\n",
+       {"run", "p.yaml", "--set", "dbb=y.db"},
+       "--set dbb",
+       "did you mean 'db'?"},
+      {"DaysOnAPipelineWithoutDays",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       {"run", "p.yaml", "--days", "5"},
+       "--set days",
+       "the pipeline has no parameter 'days'"},
       // --- command line --------------------------------------------------------------------------
-      {"DaysZero", "", {"run", "sync", "--days", "0"}, "--days", "a whole number of days >= 1, not '0'"},
-      {"DaysNotANumber", "", {"run", "sync", "--days", "soon"}, "--days", "a whole number of days >= 1, not 'soon'"},
-      {"UnknownFlag", "", {"run", "sync", "--bogus"}, "unknown option '--bogus'", "see kalshi-direct --help"},
-      {"UnknownCommand", "", {"frobnicate"}, "unknown command 'frobnicate'", "commands: run, validate"},
-      {"BadLogFormat", "", {"validate", "--log-format", "xml"}, "--log-format", "must be text or json, not 'xml'"},
+      {"DaysZero",
+       "",
+       {"run", "sync", "--days", "0"},
+       "--days",
+       "a whole number of days >= 1, not '0'"},
+      {"DaysNotANumber",
+       "",
+       {"run", "sync", "--days", "soon"},
+       "--days",
+       "a whole number of days >= 1, not 'soon'"},
+      {"UnknownFlag",
+       "",
+       {"run", "sync", "--bogus"},
+       "unknown option '--bogus'",
+       "see kalshi-direct --help"},
+      {"UnknownCommand",
+       "",
+       {"frobnicate"},
+       "unknown command 'frobnicate'",
+       "commands: run, validate"},
+      {"BadLogFormat",
+       "",
+       {"validate", "--log-format", "xml"},
+       "--log-format",
+       "must be text or json, not 'xml'"},
       {"EveryTooShort", "", {"run", "sync", "--every", "10ms"}, "--every", "at least 1s"},
       {"SetWithoutEquals", "", {"run", "sync", "--set", "db"}, "--set", "needs KEY=VALUE"},
       {"FlagWithoutValue", "", {"run", "sync", "--db"}, "--db", "needs a value"},
-      {"RunWithoutAPipeline", "", {"run"}, "run needs exactly one pipeline", "e.g. kalshi-direct run sync"},
-      {"NoSuchNamedPipeline", "", {"run", "no-such-pipeline"}, "no pipeline named 'no-such-pipeline'",
+      {"RunWithoutAPipeline",
+       "",
+       {"run"},
+       "run needs exactly one pipeline",
+       "e.g. kalshi-direct run sync"},
+      {"NoSuchNamedPipeline",
+       "",
+       {"run", "no-such-pipeline"},
+       "no pipeline named 'no-such-pipeline'",
        "give a path to a YAML file"},
       // --- unreadable pipeline file --------------------------------------------------------------
-      {"PipelineFileMissing", "", {"run", "missing.yaml"}, "missing.yaml: cannot read pipeline file",
+      {"PipelineFileMissing",
+       "",
+       {"run", "missing.yaml"},
+       "missing.yaml: cannot read pipeline file",
        "check the path and its permissions"},
-      {"PipelineFileIsADirectory", "", {"run", "./adir"}, "./adir: is a directory", "give the YAML file in it",
-       {}, [](const std::string& dir) { fs::create_directory(dir + "/adir"); }},
-      {"PipelineFileUnreadable", "", {"run", "secret.yaml"}, "secret.yaml: cannot read pipeline file",
-       "check the path and its permissions", {},
+      {"PipelineFileIsADirectory",
+       "",
+       {"run", "./adir"},
+       "./adir: is a directory",
+       "give the YAML file in it",
+       {},
+       [](const std::string& dir) { fs::create_directory(dir + "/adir"); }},
+      {"PipelineFileUnreadable",
+       "",
+       {"run", "secret.yaml"},
+       "secret.yaml: cannot read pipeline file",
+       "check the path and its permissions",
+       {},
        [](const std::string& dir) {
          writeFile(dir + "/secret.yaml", "source: { type: jsonl, path: in.jsonl }\n");
          ::chmod((dir + "/secret.yaml").c_str(), 0);
        },
        true},
       // --- unwritable outputs --------------------------------------------------------------------
-      {"CsvInAMissingDirectory", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: nodir/out.csv } ]\n",
-       run, "p.yaml:2:10: sinks[0] 'csv': cannot write CSV file 'nodir/out.csv'", "No such file or directory", {}, in},
-      {"CsvPathIsADirectory", "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: adir } ]\n", run,
-       "p.yaml:2:10: sinks[0] 'csv': cannot write CSV file 'adir'", "it is a directory", {},
+      {"CsvInAMissingDirectory",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: nodir/out.csv } ]\n",
+       run,
+       "p.yaml:2:10: sinks[0] 'csv': cannot write CSV file 'nodir/out.csv'",
+       "No such file or directory",
+       {},
+       in},
+      {"CsvPathIsADirectory",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: adir } ]\n",
+       run,
+       "p.yaml:2:10: sinks[0] 'csv': cannot write CSV file 'adir'",
+       "it is a directory",
+       {},
        [](const std::string& dir) {
          withInput(dir);
          fs::create_directory(dir + "/adir");
@@ -222,127 +336,227 @@ std::vector<Case> cases() {
        "source: { type: jsonl, path: in.jsonl }\n"
        "sinks:\n  - { type: sqlite_table, path: out.db, table: t, columns: { id: text } }\n"
        "  - { type: csv, path: nodir/out.csv }\n",
-       run, "p.yaml:4:5: sinks[1] 'csv'", "nodir/out.csv", {}, in},
+       run,
+       "p.yaml:4:5: sinks[1] 'csv'",
+       "nodir/out.csv",
+       {},
+       in},
       {"SqliteInAMissingDirectory",
-       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: nodir/out.db, table: t, columns: { id: text } } ]\n",
-       run, "p.yaml:2:10: sinks[0] 'sqlite_table': cannot open database", "check the path, that its directory exists", {},
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: "
+       "nodir/out.db, table: t, columns: { id: text } } ]\n",
+       run,
+       "p.yaml:2:10: sinks[0] 'sqlite_table': cannot open database",
+       "check the path, that its directory exists",
+       {},
        in},
       {"SqlitePathIsADirectory",
-       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: adir, table: t, columns: { id: text } } ]\n",
-       run, "p.yaml:2:10: sinks[0] 'sqlite_table': cannot open database", "check the path", {},
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: adir, table: "
+       "t, columns: { id: text } } ]\n",
+       run,
+       "p.yaml:2:10: sinks[0] 'sqlite_table': cannot open database",
+       "check the path",
+       {},
        [](const std::string& dir) {
          withInput(dir);
          fs::create_directory(dir + "/adir");
        }},
       {"StateDatabaseInAMissingDirectory",
-       "state: nodir/state.db\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml: state: cannot open database", "that its directory exists", {}, in},
+       "state: nodir/state.db\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, "
+       "path: o.csv } ]\n",
+       run,
+       "p.yaml: state: cannot open database",
+       "that its directory exists",
+       {},
+       in},
       {"DatabaseThatIsNotSqlite",
-       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: notes.db, table: t, columns: { id: text } } ]\n",
-       run, "p.yaml:2:10: sinks[0] 'sqlite_table': database", "is not usable: file is not a database", {},
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: sqlite_table, path: notes.db, "
+       "table: t, columns: { id: text } } ]\n",
+       run,
+       "p.yaml:2:10: sinks[0] 'sqlite_table': database",
+       "is not usable: file is not a database",
+       {},
        [](const std::string& dir) {
          withInput(dir);
          writeFile(dir + "/notes.db", "these are my notes, not a database\n");
        }},
-      {"SourceFileMissing", "source: { type: jsonl, path: nothere.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:9: source 'jsonl': cannot read JSON-lines file 'nothere.jsonl'", "No such file or directory"},
+      {"SourceFileMissing",
+       "source: { type: jsonl, path: nothere.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+       "p.yaml:1:9: source 'jsonl': cannot read JSON-lines file 'nothere.jsonl'",
+       "No such file or directory"},
       // --- plugin libraries ----------------------------------------------------------------------
-      {"PluginDirWithANonPlugin", "", {"plugins", "--plugin-dir", "{dir}/plugins"}, "/plugins/libnot.so'",
-       "define one with KALSHI_DIRECT_PLUGIN(...)", {},
+      {"PluginDirWithANonPlugin",
+       "",
+       {"plugins", "--plugin-dir", "{dir}/plugins"},
+       "/plugins/libnot.so'",
+       "define one with KALSHI_DIRECT_PLUGIN(...)",
+       {},
        [](const std::string& dir) {
          fs::create_directory(dir + "/plugins");
          fs::copy_file(KD_TEST_PLUGIN_NOT_A_PLUGIN, dir + "/plugins/libnot.so");
        }},
       {"PluginPathsWithTheWrongAbi",
-       "plugin_paths: [lib/libold.so]\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:1:15: plugin_paths: plugin 'lib/libold.so' was built for plugin ABI 999",
-       "rebuild it against the installed SDK", {},
+       "plugin_paths: [lib/libold.so]\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: "
+       "csv, path: o.csv } ]\n",
+       run,
+       "p.yaml:1:15: plugin_paths: plugin 'lib/libold.so' was built for plugin ABI 999",
+       "rebuild it against the installed SDK",
+       {},
        [](const std::string& dir) {
          fs::create_directory(dir + "/lib");
          fs::copy_file(KD_TEST_PLUGIN_WRONG_ABI, dir + "/lib/libold.so");
        }},
-      {"PluginPathEnvironmentWithTheWrongAbi", "", {"validate", "sync"}, "{wrong_abi}' was built for plugin ABI 999",
-       "rebuild it against the installed SDK", {{"KALSHI_DIRECT_PLUGIN_PATH", "{wrong_abi}"}}},
+      {"PluginPathEnvironmentWithTheWrongAbi",
+       "",
+       {"validate", "sync"},
+       "{wrong_abi}' was built for plugin ABI 999",
+       "rebuild it against the installed SDK",
+       {{"KALSHI_DIRECT_PLUGIN_PATH", "{wrong_abi}"}}},
       {"PluginPathsToAFileThatIsNotALibrary",
-       "plugin_paths: [fake.so]\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:15: plugin_paths: plugin library './fake.so' cannot be loaded", "is it a shared library built for",
-       {}, [](const std::string& dir) { writeFile(dir + "/fake.so", "not an ELF file\n"); }},
-      {"PluginDirThatDoesNotExist", "", {"plugins", "--plugin-dir", "{dir}/nowhere"}, "plugin path '{dir}/nowhere'",
+       "plugin_paths: [fake.so]\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, "
+       "path: o.csv } ]\n",
+       run,
+       "p.yaml:1:15: plugin_paths: plugin library './fake.so' cannot be loaded",
+       "is it a shared library built for",
+       {},
+       [](const std::string& dir) { writeFile(dir + "/fake.so", "not an ELF file\n"); }},
+      {"PluginDirThatDoesNotExist",
+       "",
+       {"plugins", "--plugin-dir", "{dir}/nowhere"},
+       "plugin path '{dir}/nowhere'",
        "does not exist"},
       // --- streams and transforms ----------------------------------------------------------------
       {"StreamThatNoStageProduces",
-       "source: { type: jsonl, path: in.jsonl, stream: fills }\nsinks: [ { type: csv, path: o.csv, inputs: [orders] } ]\n",
-       run, "p.yaml:2:44: sinks[0] 'csv': takes stream 'orders'", "no earlier stage produces (available: fills)"},
+       "source: { type: jsonl, path: in.jsonl, stream: fills }\nsinks: [ { type: csv, path: o.csv, "
+       "inputs: [orders] } ]\n",
+       run, "p.yaml:2:44: sinks[0] 'csv': takes stream 'orders'",
+       "no earlier stage produces (available: fills)"},
       {"CategorizeUnknownRuleKey",
        "source: { type: jsonl, path: in.jsonl, stream: fills }\n"
-       "transforms: [ { type: categorize_pnl, rules: [ { tickr_pattern: \"KX*\", category: weather } ] } ]\n"
+       "transforms: [ { type: categorize_pnl, rules: [ { tickr_pattern: \"KX*\", category: weather "
+       "} ] } ]\n"
        "sinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:2:50: transform 'categorize_pnl': unknown rule key 'tickr_pattern'", "valid: series_category"},
+       run, "p.yaml:2:50: transform 'categorize_pnl': unknown rule key 'tickr_pattern'",
+       "valid: series_category"},
       {"CategorizeRuleWithoutCategory",
        "source: { type: jsonl, path: in.jsonl, stream: fills }\n"
        "transforms: [ { type: categorize_pnl, rules: [ { series_prefix: KXHIGH } ] } ]\n"
        "sinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:2:48: transform 'categorize_pnl': the rule has no 'category'", "what to call what it matches"},
+       run, "p.yaml:2:48: transform 'categorize_pnl': the rule has no 'category'",
+       "what to call what it matches"},
       {"CategorizeRulesNotAList",
        "source: { type: jsonl, path: in.jsonl, stream: fills }\n"
-       "transforms: [ { type: categorize_pnl, rules: weather } ]\nsinks: [ { type: csv, path: o.csv } ]\n",
+       "transforms: [ { type: categorize_pnl, rules: weather } ]\nsinks: [ { type: csv, path: "
+       "o.csv } ]\n",
        run, "p.yaml:2:46: transform 'categorize_pnl'", "rules must be a list of maps"},
       {"FilterSingleEquals",
-       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: filter, where: 'id === \"a\"' } ]\n"
+       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: filter, where: 'id === "
+       "\"a\"' } ]\n"
        "sinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:2:38: transform 'filter': invalid where expression at column 6", "use '==' to compare"},
+       run, "p.yaml:2:38: transform 'filter': invalid where expression at column 6",
+       "use '==' to compare"},
       {"FilterUnclosedParenthesis",
-       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: filter, where: '(id == \"a\"' } ]\n"
+       "source: { type: jsonl, path: in.jsonl }\ntransforms: [ { type: filter, where: '(id == "
+       "\"a\"' } ]\n"
        "sinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:2:38: transform 'filter': invalid where expression", "expected ')' to close the '('"},
+       run, "p.yaml:2:38: transform 'filter': invalid where expression",
+       "expected ')' to close the '('"},
       // --- kalshi_live options -------------------------------------------------------------------
-      {"LiveBaseUrlNotHttp", "source: { type: kalshi_live, base_url: \"ftp://x/y\" }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"LiveBaseUrlNotHttp",
+       "source: { type: kalshi_live, base_url: \"ftp://x/y\" }\nsinks: [ { type: csv, path: o.csv "
+       "} ]\n",
        run, "p.yaml:1:40: source 'kalshi_live': base_url 'ftp://x/y'", "must be an http(s) URL"},
-      {"LiveBaseUrlNotAUrl", "source: { type: kalshi_live, base_url: \"not a url\" }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"LiveBaseUrlNotAUrl",
+       "source: { type: kalshi_live, base_url: \"not a url\" }\nsinks: [ { type: csv, path: o.csv "
+       "} ]\n",
        run, "p.yaml:1:40: source 'kalshi_live': base_url 'not a url'", "must be an http(s) URL"},
-      {"LiveBadSince", "source: { type: kalshi_live, since: yesterday }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:37: source 'kalshi_live': since", "watermark, all, a number of days or a duration like 7d"},
-      {"LivePageSizeTooLarge", "source: { type: kalshi_live, page_size: 5000 }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"LiveBadSince",
+       "source: { type: kalshi_live, since: yesterday }\nsinks: [ { type: csv, path: o.csv } ]\n",
+       run, "p.yaml:1:37: source 'kalshi_live': since",
+       "watermark, all, a number of days or a duration like 7d"},
+      {"LivePageSizeTooLarge",
+       "source: { type: kalshi_live, page_size: 5000 }\nsinks: [ { type: csv, path: o.csv } ]\n",
        run, "p.yaml:1:41: source 'kalshi_live': page_size", "must be 1..1000"},
-      {"LivePageSizeZero", "source: { type: kalshi_live, page_size: 0 }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
+      {"LivePageSizeZero",
+       "source: { type: kalshi_live, page_size: 0 }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
        "p.yaml:1:41: source 'kalshi_live': page_size", "must be 1..1000"},
-      {"LiveUnknownStream", "source: { type: kalshi_live, streams: [fills, trades] }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:1:39: source 'kalshi_live': unknown stream 'trades'", "valid: balance, positions, orders"},
-      {"LiveBadRateLimit", "source: { type: kalshi_live, rate_limit: ludicrous }\nsinks: [ { type: csv, path: o.csv } ]\n",
+      {"LiveUnknownStream",
+       "source: { type: kalshi_live, streams: [fills, trades] }\nsinks: [ { type: csv, path: o.csv "
+       "} ]\n",
+       run, "p.yaml:1:39: source 'kalshi_live': unknown stream 'trades'",
+       "valid: balance, positions, orders"},
+      {"LiveBadRateLimit",
+       "source: { type: kalshi_live, rate_limit: ludicrous }\nsinks: [ { type: csv, path: o.csv } "
+       "]\n",
        run, "p.yaml:1:42: source 'kalshi_live': rate_limit", "a tier (basic, advanced"},
       {"LiveCaFileMissingLeavesNoDatabase",
-       "source: { type: kalshi_live, base_url: \"https://127.0.0.1:9/trade-api/v2\", ca_file: nope.pem }\n"
+       "source: { type: kalshi_live, base_url: \"https://127.0.0.1:9/trade-api/v2\", ca_file: "
+       "nope.pem }\n"
        "sinks: [ { type: kalshi_fills, path: kalshi.db } ]\n",
-       run, "p.yaml:1:9: source 'kalshi_live': TLS set-up failed", "check ca_file 'nope.pem'",
+       run,
+       "p.yaml:1:9: source 'kalshi_live': TLS set-up failed",
+       "check ca_file 'nope.pem'",
        {{"KALSHI_API_KEY", "tok-config-errors"}}},
       // --- credentials ---------------------------------------------------------------------------
       {"NoCredentials", kLiveIntoDb, run, "p.yaml:1:9: source 'kalshi_live': no Kalshi credentials",
        "set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH"},
-      {"NoCredentialsForTheShippedSync", "", {"run", "sync"}, "sync.yaml:", "no Kalshi credentials: set KALSHI_API_KEY_ID"},
-      {"PrivateKeyDamaged", kLiveIntoDb, run, "p.yaml:1:9: source 'kalshi_live': the private key PEM could not be read",
-       "PKCS#8 'PRIVATE KEY' are both accepted", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "broken.pem"}},
+      {"NoCredentialsForTheShippedSync",
+       "",
+       {"run", "sync"},
+       "sync.yaml:",
+       "no Kalshi credentials: set KALSHI_API_KEY_ID"},
+      {"PrivateKeyDamaged",
+       kLiveIntoDb,
+       run,
+       "p.yaml:1:9: source 'kalshi_live': the private key PEM could not be read",
+       "PKCS#8 'PRIVATE KEY' are both accepted",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "broken.pem"}},
        keys},
-      {"PrivateKeyIsAPublicKey", kLiveIntoDb, run, "p.yaml:1:9: source 'kalshi_live': the file holds a PUBLIC key",
-       "signed with the PRIVATE key", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "pub.pem"}}, keys},
-      {"PrivateKeyFileMissing", kLiveIntoDb, run, "cannot read the private key file 'nokey.pem'",
-       "check KALSHI_PRIVATE_KEY_PATH", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "nokey.pem"}}},
-      {"PrivateKeyPathIsADirectory", kLiveIntoDb, run, "the private key path 'keys' is a directory",
-       "to the PEM key file", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "keys"}},
+      {"PrivateKeyIsAPublicKey",
+       kLiveIntoDb,
+       run,
+       "p.yaml:1:9: source 'kalshi_live': the file holds a PUBLIC key",
+       "signed with the PRIVATE key",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "pub.pem"}},
+       keys},
+      {"PrivateKeyFileMissing",
+       kLiveIntoDb,
+       run,
+       "cannot read the private key file 'nokey.pem'",
+       "check KALSHI_PRIVATE_KEY_PATH",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "nokey.pem"}}},
+      {"PrivateKeyPathIsADirectory",
+       kLiveIntoDb,
+       run,
+       "the private key path 'keys' is a directory",
+       "to the PEM key file",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "keys"}},
        [](const std::string& dir) { fs::create_directory(dir + "/keys"); }},
-      {"PrivateKeyUnreadable", kLiveIntoDb, run, "cannot read the private key file 'key.pem'",
-       "the file's permissions", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "key.pem"}},
+      {"PrivateKeyUnreadable",
+       kLiveIntoDb,
+       run,
+       "cannot read the private key file 'key.pem'",
+       "the file's permissions",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY_PATH", "key.pem"}},
        [](const std::string& dir) {
          generateKeys(dir);
          ::chmod((dir + "/key.pem").c_str(), 0);
        },
        true},
-      {"PrivateKeyInlineNotPem", kLiveIntoDb, run, "p.yaml:1:9: source 'kalshi_live': the private key is not PEM",
-       "give the .pem file Kalshi issued", {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY", "not-a-pem-at-all"}}},
+      {"PrivateKeyInlineNotPem",
+       kLiveIntoDb,
+       run,
+       "p.yaml:1:9: source 'kalshi_live': the private key is not PEM",
+       "give the .pem file Kalshi issued",
+       {{"KALSHI_API_KEY_ID", "kid-1"}, {"KALSHI_PRIVATE_KEY", "not-a-pem-at-all"}}},
       {"RsaPssWithoutAKeyId",
-       "source: { type: kalshi_live, auth: rsa_pss, base_url: \"http://127.0.0.1:9/trade-api/v2\" }\n"
+       "source: { type: kalshi_live, auth: rsa_pss, base_url: \"http://127.0.0.1:9/trade-api/v2\" "
+       "}\n"
        "sinks: [ { type: kalshi_fills, path: kalshi.db } ]\n",
-       run, "p.yaml:1:9: source 'kalshi_live'", "rsa_pss needs a key id: set KALSHI_API_KEY_ID",
-       {{"KALSHI_PRIVATE_KEY_PATH", "key.pem"}}, keys},
+       run,
+       "p.yaml:1:9: source 'kalshi_live'",
+       "rsa_pss needs a key id: set KALSHI_API_KEY_ID",
+       {{"KALSHI_PRIVATE_KEY_PATH", "key.pem"}},
+       keys},
   };
 }
 
@@ -350,12 +564,18 @@ class ConfigErrorTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ConfigErrorTest, ExitsTwoWithOneLineNamingThePlaceAndTheFixAndWritesNothing) {
   const Case& c = GetParam();
-  if (c.needs_non_root && ::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
   TempDir dir;
   if (!c.yaml.empty()) writeFile(dir.file("p.yaml"), c.yaml);
   if (c.setup) c.setup(dir.path());
   if (::testing::Test::HasFatalFailure()) return;
-  std::vector<std::string> argv = {KD_CLI};
+  std::vector<std::string> argv;
+  if (c.needs_non_root && ::geteuid() == 0) {
+    // Root reads files whatever their mode (and CI runs as root): run the CLI as nobody, who
+    // may enter the directory but not read the file the case made unreadable.
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+    argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  }
+  argv.push_back(KD_CLI);
   for (const auto& arg : c.args) argv.push_back(substitute(arg, dir.path()));
   auto env = cleanEnvironment();
   for (const auto& [name, value] : c.env) env[name] = substitute(value, dir.path());
@@ -372,7 +592,9 @@ TEST_P(ConfigErrorTest, ExitsTwoWithOneLineNamingThePlaceAndTheFixAndWritesNothi
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST(ConfigErrorTable, HasAtLeastThirtyCases) { EXPECT_GE(cases().size(), 30u); }
 
