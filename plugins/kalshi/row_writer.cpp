@@ -7,25 +7,17 @@ namespace kalshi {
 
 void RowWriter::open(sqlite3* database) {
   database_ = database;
+  // Checks and adopts an existing table (columns it lacks are added with their types).
   indexes_deferred_ = createTable(database, table_, defer_indexes_);
-  // An older database may lack columns added since: add them (all are nullable).
-  std::vector<std::string> existing;
-  {
-    sqlite::Statement columns(database, std::string("PRAGMA table_info(") + table_.name + ")");
-    while (columns.step()) existing.push_back(columns.columnText(1));
-  }
-  for (const auto& column : table_.columns) {
-    if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
-      sqlite::exec(database, std::string("ALTER TABLE ") + table_.name + " ADD COLUMN " + column);
-    }
-  }
   upsert_ = std::make_unique<sqlite::Statement>(database, upsertSql(table_));
-  for (const auto& column : table_.not_null) not_null_columns_.push_back(columnIndex(table_, column));
+  for (const auto& column : table_.not_null)
+    not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
 }
 
 size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& column) {
-  return static_cast<size_t>(std::find(table.columns.begin(), table.columns.end(), column) - table.columns.begin());
+  return static_cast<size_t>(std::find(table.columns.begin(), table.columns.end(), column) -
+                             table.columns.begin());
 }
 
 void RowWriter::finish() {
@@ -58,7 +50,8 @@ WriteResult RowWriter::add(const Batch& batch) {
     bool complete = true;
     for (size_t column : not_null_columns_) {
       if (!row_[column] || row_[column]->isNull()) {
-        result.rejected.push_back({index, "missing " + table_.columns[column] + " for " + table_.name});
+        result.rejected.push_back(
+            {index, "missing " + table_.columns[column] + " for " + table_.name});
         complete = false;
         break;
       }

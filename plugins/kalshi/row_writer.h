@@ -26,10 +26,15 @@ class RowWriter {
  public:
   static constexpr size_t kBufferRows = 50000;
   static constexpr size_t kBufferBytes = 8u << 20;
-  static constexpr size_t kRowSlackBytes = 64u << 10;  // reserved beyond kBufferBytes: one row's room
-  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = kBufferRows, bool defer_indexes = false)
-      : table_(table), buffer_rows_(buffer_rows), defer_indexes_(defer_indexes),
-        buffer_(table.columns.size(), table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())) {}
+  static constexpr size_t kRowSlackBytes = 64u
+                                           << 10;  // reserved beyond kBufferBytes: one row's room
+  explicit RowWriter(const TableDefinition& table, size_t buffer_rows = kBufferRows,
+                     bool defer_indexes = false)
+      : table_(table),
+        buffer_rows_(buffer_rows),
+        defer_indexes_(defer_indexes),
+        buffer_(table.columns.size(),
+                table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())) {}
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
@@ -55,7 +60,7 @@ class RowWriter {
   std::unique_ptr<sqlite::Statement> upsert_;
   std::vector<size_t> not_null_columns_;
   PackedRows buffer_;
-  std::vector<const Value*> row_;  // the record's value per column (scratch)
+  std::vector<const Value*> row_;   // the record's value per column (scratch)
   std::vector<size_t> field_hint_;  // column -> field position seen last (records share a shape)
   uint64_t written_ = 0;
 };
@@ -74,7 +79,11 @@ class TableSink final : public Sink {
   std::string databasePath() const override { return path_; }
   Status open(SinkContext& context) override {
     if (!context.database()) return Status::failed("no database connection");
-    writer_.open(context.database());
+    try {
+      writer_.open(context.database());
+    } catch (const TableConflict& conflict) {
+      return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
+    }
     return Status::ok();
   }
   WriteResult write(const Batch& batch) override { return writer_.add(batch); }

@@ -1,6 +1,8 @@
 #include "kalshi/tables.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "kalshi_direct/engine/sqlite.h"
 
@@ -355,23 +357,86 @@ std::vector<std::string> statements(const TableDefinition& table) {
   return out;
 }
 
-// An older copy of `table`: adds the columns it lacks; when its primary key differs (a key that
-// gained `subaccount`), rebuilds it with the new key - copying the rows, or for a derived table
-// dropping them so that they are computed again.
-void migrate(sqlite3* database, const TableDefinition& table, const std::string& create_table) {
-  std::vector<std::string> existing;
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Checks an existing object of the table's name and adopts a compatible table (see the header):
+// columns compared by declared type with the definition's (read from a TEMP probe table made by
+// the same CREATE statement), missing ones added with their type.
+void checkAndAdopt(sqlite3* database, const TableDefinition& table,
+                   const std::string& create_table) {
+  const std::string where = "database '" + sqlite::databaseName(database) + "': ";
+  std::string kind;
+  {
+    sqlite::Statement object(database, "SELECT type FROM sqlite_master WHERE name = ?");
+    object.bindText(1, table.name);
+    if (!object.step()) return;  // nothing there yet
+    kind = object.columnText(0);
+  }
+  if (kind != "table") {
+    throw TableConflict(
+        where + table.name + " is a " + kind +
+        ", not a table kalshi-direct can write: drop or rename it, or use another database");
+  }
+  // The definition's columns and types, as SQLite declares them.
+  const std::string probe = std::string("kd_probe_") + table.name;
+  std::string probe_sql = create_table;
+  const std::string prefix = std::string("CREATE TABLE IF NOT EXISTS ") + table.name;
+  const size_t at = probe_sql.find(prefix);
+  if (at == std::string::npos) return;  // not a plain CREATE TABLE (a TEMP table): nothing to adopt
+  probe_sql.replace(at, prefix.size(), "CREATE TEMP TABLE IF NOT EXISTS " + probe);
+  sqlite::exec(database, probe_sql);
+  std::vector<std::pair<std::string, std::string>> wanted;  // name, declared type
+  {
+    sqlite::Statement info(database, "SELECT name, type FROM pragma_table_info(?, 'temp')");
+    info.bindText(1, probe);
+    while (info.step()) wanted.emplace_back(info.columnText(0), info.columnText(1));
+  }
+  sqlite::exec(database, "DROP TABLE temp." + probe);
+  std::map<std::string, std::string> existing;
+  {
+    sqlite::Statement info(database, "SELECT name, type FROM pragma_table_info(?, 'main')");
+    info.bindText(1, table.name);
+    while (info.step()) existing[info.columnText(0)] = info.columnText(1);
+  }
+  const std::string advice = "; rename that table (ALTER TABLE " + std::string(table.name) +
+                             " RENAME TO ...) or use another database";
+  for (const auto& [column, type] : wanted) {
+    auto found = existing.find(column);
+    if (found != existing.end()) {
+      if (upper(found->second) != upper(type)) {
+        throw TableConflict(where + "table " + table.name +
+                            " was not made by kalshi-direct: its column " + column + " is " +
+                            (found->second.empty() ? "untyped" : found->second) +
+                            ", kalshi-direct's is " + type + advice);
+      }
+      continue;
+    }
+    if (std::find(table.key.begin(), table.key.end(), column) != table.key.end() &&
+        std::find_if(table.added_columns.begin(), table.added_columns.end(),
+                     [&](const auto& added) { return added.first == column; }) ==
+            table.added_columns.end()) {
+      throw TableConflict(where + "table " + table.name +
+                          " was not made by kalshi-direct: it has no column " + column + advice);
+    }
+    auto added = std::find_if(table.added_columns.begin(), table.added_columns.end(),
+                              [&](const auto& entry) { return entry.first == column; });
+    sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column +
+                               " " + (added != table.added_columns.end() ? added->second : type));
+  }
+}
+
+// A table whose primary key changed (a key that gained `subaccount`) is rebuilt with the new key:
+// its rows copied, or for a derived table dropped so that they are computed again.
+void rebuildIfKeyChanged(sqlite3* database, const TableDefinition& table,
+                         const std::string& create_table) {
   std::vector<std::pair<int64_t, std::string>> key;
   {
     sqlite::Statement info(database, std::string("PRAGMA table_info(") + table.name + ")");
     while (info.step()) {
-      existing.push_back(info.columnText(1));
       if (info.columnInt(5) > 0) key.emplace_back(info.columnInt(5), info.columnText(1));
-    }
-  }
-  for (const auto& [column, type] : table.added_columns) {
-    if (std::find(existing.begin(), existing.end(), column) == existing.end()) {
-      sqlite::exec(database,
-                   std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " + type);
     }
   }
   std::sort(key.begin(), key.end());
@@ -397,8 +462,9 @@ void migrate(sqlite3* database, const TableDefinition& table, const std::string&
 
 bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes) {
   const std::vector<std::string> parts = statements(table);
+  checkAndAdopt(database, table, parts.front());
   sqlite::exec(database, parts.front());
-  if (!table.added_columns.empty()) migrate(database, table, parts.front());
+  rebuildIfKeyChanged(database, table, parts.front());
   if (defer_indexes && parts.size() > 1) {
     sqlite::Statement any(database, std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
     if (!any.step()) return true;

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,8 +48,19 @@ const TableDefinition& historyTable();
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);
 
-// Creates the table if missing (adding any of its added_columns an older copy lacks, and
-// rebuilding one whose primary key changed), and its secondary indexes unless `defer_indexes` and
+// A table of the same name that kalshi-direct cannot write into: a view, or a table another tool
+// made whose columns have other types (e.g. an `id INTEGER PRIMARY KEY` kalshi_orders). The
+// message is one line naming the database, the table and what to do; sinks turn it into a
+// configuration error (exit 2) before any I/O.
+class TableConflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Creates the table if missing. An existing one is checked first (TableConflict when it is not
+// one kalshi-direct can write), then adopted: columns it lacks are added with their types (an
+// older kalshi-direct, or a compatible table of another tool), and one whose primary key changed
+// is rebuilt. Then its secondary indexes unless `defer_indexes` and
 // the table is empty: a bulk load into an empty table then builds them once at the end, which is
 // much faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
 // docs/performance.md). Returns true when it deferred them; createIndexes() builds them (IF NOT

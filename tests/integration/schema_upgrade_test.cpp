@@ -76,3 +76,42 @@ TEST_F(SchemaUpgradeTest, ADatabaseFromTheReleaseBeforeSubaccountsIsUpgradedInPl
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 11: a table of the same name that another tool made, or a view, is refused before
+// any request with one line naming the table and what to do (exit 2); nothing is written.
+TEST_F(SchemaUpgradeTest, AForeignTableOrAViewIsRefusedBeforeAnyRequestAndNothingIsWritten) {
+  startSim({}, "300");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"CREATE TABLE kalshi_orders (id INTEGER PRIMARY KEY, ticker TEXT, side TEXT, quantity "
+       "INTEGER,"
+       " price REAL, status TEXT, created_at TEXT, pnl REAL);"
+       "INSERT INTO kalshi_orders VALUES (1, 'T', 'BUY', 1, 50, 'filled', '2026-01-01', 0);",
+       "table kalshi_orders was not made by kalshi-direct: its column id is INTEGER, "
+       "kalshi-direct's is TEXT; "
+       "rename that table (ALTER TABLE kalshi_orders RENAME TO ...) or use another database"},
+      {"CREATE VIEW kalshi_fills AS SELECT 1 AS id;",
+       "kalshi_fills is a view, not a table kalshi-direct can write: drop or rename it, or use "
+       "another database"},
+  };
+  for (const auto& [sql, message] : cases) {
+    std::filesystem::remove(db());
+    {
+      sqlite::Database database(db(), sqlite::Database::Mode::kReadWriteCreate);
+      database.exec(sql);
+    }
+    sim_->resetStats();
+    const auto result = cli({"run", "sync"});
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_THAT(result.err, ::testing::HasSubstr(message));
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_EQ(sim_->json("GET", "/admin/stats")->getValue<int>("requests_total"), 0)
+        << "no request was made";
+    EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master"), 1) << "nothing was written: " << sql;
+  }
+}
+
+}  // namespace
+}  // namespace kalshi_direct

@@ -140,6 +140,15 @@ Status SnapshotSink::open(SinkContext& context) {
   context_ = &context;
   database_ = context.database();
   if (!database_) return Status::failed("no database connection");
+  try {
+    openTables();
+  } catch (const TableConflict& conflict) {
+    return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
+  }
+  return Status::ok();
+}
+
+void SnapshotSink::openTables() {
   // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
   // bulk load; finish() makes sure they exist before reading.
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
@@ -157,7 +166,6 @@ Status SnapshotSink::open(SinkContext& context) {
   history_.open(database_);
   incoming_positions_.open(database_);
   sqlite::exec(database_, "DELETE FROM " + incoming_name_);  // an earlier run's, same connection
-  return Status::ok();
 }
 
 WriteResult SnapshotSink::write(const Batch& batch) {

@@ -71,6 +71,8 @@ class SnapshotSink final : public Sink {
   std::set<std::string> marketsToRecompute();
   // The staged positions that are not flat (a position without a ticker still counts).
   std::vector<std::optional<std::string>> openPositionTickers();
+  // Creates, checks and adopts the tables it writes (TableConflict for a foreign one).
+  void openTables();
   // The run serves the last known state (the balance came from local_db_fallback).
   bool fallback() const;
 
