@@ -1,5 +1,10 @@
 #include "kalshi_direct/engine/sqlite.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
 namespace kalshi_direct {
 namespace sqlite {
 
@@ -33,7 +38,41 @@ std::string quoteIdentifier(std::string_view name) {
   return quoted;
 }
 
+namespace {
+
+// The directory a database file lives in may not be writable: say so, instead of SQLite's
+// "unable to open database file" (WAL mode needs <db>-wal and <db>-shm beside the database).
+std::string directoryProblem(const std::string& path) {
+  const std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
+  if (::access(directory.c_str(), W_OK) == 0) return "";
+  return "; its directory '" + directory.string() +
+         "' is read-only (a database is written with its -wal and -shm " +
+         "files beside it: use a writable directory)";
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, Mode mode) : path_(path) {
+  try {
+    openAs(path, mode, false);
+  } catch (const SqliteError& error) {
+    // A read-only copy in a read-only directory (say, a backup): SQLite cannot create the -shm
+    // file a WAL database needs to be read. Read the file as it is, without the -wal.
+    const int code = error.code() & 0xff;
+    if (mode != Mode::kReadOnly || (code != SQLITE_CANTOPEN && code != SQLITE_READONLY) ||
+        directoryProblem(path).empty() || !std::filesystem::is_regular_file(path)) {
+      if (mode != Mode::kReadOnly && mode != Mode::kMemory &&
+          (code == SQLITE_CANTOPEN || code == SQLITE_READONLY)) {
+        const std::string problem = directoryProblem(path);
+        if (!problem.empty()) throw SqliteError(error.code(), std::string(error.what()) + problem);
+      }
+      throw;
+    }
+    openAs(path, mode, true);
+  }
+}
+
+void Database::openAs(const std::string& path, Mode mode, bool immutable) {
   int flags = SQLITE_OPEN_NOMUTEX;
   std::string target = path;
   switch (mode) {
@@ -50,6 +89,20 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
       flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY;
       target = ":memory:";
       break;
+  }
+  if (immutable) {
+    flags |= SQLITE_OPEN_URI;
+    std::string escaped;
+    for (char c : std::filesystem::absolute(path).string()) {
+      if (c == '%' || c == '?' || c == '#') {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+        escaped += hex;
+      } else {
+        escaped += c;
+      }
+    }
+    target = "file:" + escaped + "?immutable=1";
   }
   const int rc = sqlite3_open_v2(target.c_str(), &handle_, flags, nullptr);
   if (rc != SQLITE_OK) {

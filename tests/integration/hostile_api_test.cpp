@@ -224,3 +224,37 @@ TEST_F(HostileApiTest, DaysReachingBefore1970ReadTheHistoricalTierAndNonsenseIsR
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 12: a database in a read-only directory (a backup copy): `report` reads it, and a
+// sync says the directory is read-only instead of "unable to open database file". Run as nobody:
+// root writes into read-only directories (and CI runs as root).
+TEST_F(HostileApiTest, AReadOnlyCopyIsReportedAndASyncIntoItNamesTheReadOnlyDirectory) {
+  startSim({}, "300");
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  const std::string copy = dir_.file("copy");
+  std::filesystem::create_directory(copy);
+  std::filesystem::copy_file(db(), copy + "/kalshi.db");
+  ASSERT_EQ(::chmod((copy + "/kalshi.db").c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(copy.c_str(), 0555), 0);
+  const std::vector<std::string> as_nobody = {
+      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", KD_CLI};
+  auto command = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = as_nobody;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::runProcess(argv, dir_.path(), environment());
+  };
+  const auto report = command({"report", "--db", copy + "/kalshi.db"});
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("latest snapshot #1"));
+  const auto sync = command({"run", "sync", "--db", copy + "/kalshi.db"});
+  EXPECT_NE(sync.exit_code, 0);
+  EXPECT_THAT(sync.err, HasSubstr("its directory '" + copy + "' is read-only"));
+  ::chmod(copy.c_str(), 0755);
+}
+
+}  // namespace
+}  // namespace kalshi_direct

@@ -50,7 +50,10 @@ class Database {
 
   // Opens (creating if allowed) and, for writable files, sets WAL mode, synchronous=NORMAL,
   // a busy timeout and a kCacheKiB page cache. Throws SqliteError with a one-line message, also
-  // when the file exists but is not a SQLite database.
+  // when the file exists but is not a SQLite database, and naming a read-only directory when
+  // that is why a writable open failed. kReadOnly on a file in a read-only directory (a backup
+  // copy, where SQLite cannot create the -shm file WAL reading needs) reads the file as it is
+  // (immutable: a -wal file beside it is not read).
   Database(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;
@@ -62,6 +65,8 @@ class Database {
   bool inTransaction() const { return sqlite3_get_autocommit(handle_) == 0; }
 
  private:
+  void openAs(const std::string& path, Mode mode, bool immutable);
+
   sqlite3* handle_ = nullptr;
   std::string path_;
 };
