@@ -845,9 +845,12 @@ std::string RunReport::toText() const {
   } else {
     out += std::string(dry_run ? "dry run finished" : "finished") + " in " + seconds_text + " s";
     out += interrupted ? " (interrupted; run again to continue)" : "";
-    out += ": " + std::to_string(records_read) + " records read, " + std::to_string(commits) +
-           " commits";
-    if (retries > 0) out += ", " + std::to_string(retries) + " retries";
+    auto counted = [](uint64_t n, const char* one, const char* many) {
+      return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    out += ": " + counted(records_read, "record", "records") + " read, " +
+           counted(commits, "commit", "commits");
+    if (retries > 0) out += ", " + counted(retries, "retry", "retries");
     out += "\n";
   }
   if (used_fallback)
@@ -868,8 +871,11 @@ std::string RunReport::toText() const {
       if (counts.rejected > 0) out += ", " + std::to_string(counts.rejected) + " rejected";
     }
     if (stage.retries > 0) out += " (" + std::to_string(stage.retries) + " retries)";
-    for (const auto& [name, value] : stage.counters)
-      out += "; " + name + " " + std::to_string(value);
+    for (const auto& [name, value] : stage.counters) {
+      out += (first ? " " : "; ") + name + " " +
+             std::to_string(value);  // no "label:;" when no streams
+      first = false;
+    }
     out += "\n";
   }
   if (rejected > 0) {
