@@ -29,6 +29,28 @@ bool isVariableName(const std::string& name) {
   return true;
 }
 
+// The variables that hold credentials (Kalshi's), and the only options they may fill: anywhere
+// else (a name, a path, a stream, a param) the secret would reach file names, table names, the
+// lock file or the run summary.
+const char* const kCredentialVariables[] = {"KALSHI_API_KEY", "KALSHI_API_KEY_ID",
+                                            "KALSHI_PRIVATE_KEY"};
+const char* const kCredentialOptions[] = {"api_key", "key_id", "private_key"};
+
+void refuseMisplacedCredential(const std::string& name, const std::string& key,
+                               const SourceLocation& location, const std::string& context) {
+  if (std::find(std::begin(kCredentialVariables), std::end(kCredentialVariables), name) ==
+          std::end(kCredentialVariables) ||
+      std::find(std::begin(kCredentialOptions), std::end(kCredentialOptions), key) !=
+          std::end(kCredentialOptions)) {
+    return;
+  }
+  throw ConfigError(location,
+                    context + "${" + name +
+                        "} holds a credential: it may only be the value of api_key, "
+                        "key_id or private_key (elsewhere it would reach file names, logs or the "
+                        "database); leave it out, kalshi_live reads it by itself");
+}
+
 // Expands ${NAME} and ${NAME:-default} (params first, then the environment); $$ is a literal $.
 class Interpolator {
  public:
@@ -37,8 +59,9 @@ class Interpolator {
   void setParam(const std::string& name, const std::string& value) { params_[name] = value; }
   const std::map<std::string, std::string>& params() const { return params_; }
 
+  // `key`: the YAML key the text is the value of ("" at the top of a list or document).
   std::string apply(const std::string& text, const SourceLocation& location,
-                    const std::string& context) const {
+                    const std::string& context, const std::string& key = "") const {
     std::string out;
     size_t i = 0;
     while (i < text.size()) {
@@ -57,16 +80,19 @@ class Interpolator {
       }
       const size_t close = text.find('}', i + 2);
       if (close == std::string::npos) {
-        throw ConfigError(location, context + "unterminated '${' in '" + text +
-                                        "' (write ${NAME} or ${NAME:-default}; $$ for a literal $)");
+        throw ConfigError(location,
+                          context + "unterminated '${' in '" + text +
+                              "' (write ${NAME} or ${NAME:-default}; $$ for a literal $)");
       }
       const std::string body = text.substr(i + 2, close - i - 2);
       const size_t dash = body.find(":-");
       const std::string name = dash == std::string::npos ? body : body.substr(0, dash);
       if (!isVariableName(name)) {
-        throw ConfigError(location, context + "'${" + body + "}' is not a valid variable reference "
-                                              "(write ${NAME} or ${NAME:-default})");
+        throw ConfigError(location, context + "'${" + body +
+                                        "}' is not a valid variable reference "
+                                        "(write ${NAME} or ${NAME:-default})");
       }
+      refuseMisplacedCredential(name, key, location, context);
       auto param = params_.find(name);
       if (param != params_.end()) {
         out += param->second;
@@ -97,17 +123,20 @@ class Interpolator {
 };
 
 // YAML node -> located ConfigValue, interpolating scalars and refusing duplicate keys.
-ConfigValue convert(const YAML::Node& node, const std::string& file, const Interpolator& interpolator,
-                    const std::string& context) {
+ConfigValue convert(const YAML::Node& node, const std::string& file,
+                    const Interpolator& interpolator, const std::string& context,
+                    const std::string& key = "") {
   const SourceLocation location = locationOf(file, node.Mark());
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return ConfigValue::null(location);
+    case YAML::NodeType::Null:
+      return ConfigValue::null(location);
     case YAML::NodeType::Scalar:
-      return ConfigValue::scalar(interpolator.apply(node.Scalar(), location, context), location);
+      return ConfigValue::scalar(interpolator.apply(node.Scalar(), location, context, key),
+                                 location);
     case YAML::NodeType::Sequence: {
       ConfigValue list = ConfigValue::list(location);
-      for (const auto& item : node) list.push(convert(item, file, interpolator, context));
+      for (const auto& item : node) list.push(convert(item, file, interpolator, context, key));
       return list;
     }
     case YAML::NodeType::Map: {
@@ -118,8 +147,11 @@ ConfigValue convert(const YAML::Node& node, const std::string& file, const Inter
           throw ConfigError(key_location, context + "map keys must be plain names");
         }
         const std::string key = entry.first.Scalar();
-        if (map.find(key)) throw ConfigError(key_location, context + "duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
-        map.insert(key, key_location, convert(entry.second, file, interpolator, context));
+        if (map.find(key))
+          throw ConfigError(key_location,
+                            context + "duplicate key '" + key +
+                                "' (a key may appear once: remove or merge the other)");
+        map.insert(key, key_location, convert(entry.second, file, interpolator, context, key));
       }
       return map;
     }
@@ -146,8 +178,9 @@ const ConfigValue& requireScalar(const ConfigValue& value, const std::string& wh
 int64_t requireInt(const ConfigValue& value, const std::string& what, int64_t minimum) {
   int64_t result = 0;
   if (!parseInt(requireScalar(value, what).text(), result) || result < minimum) {
-    throw ConfigError(value.location(), what + " must be a whole number >= " +
-                                            std::to_string(minimum) + ", not '" + value.text() + "'");
+    throw ConfigError(value.location(),
+                      what + " must be a whole number >= " + std::to_string(minimum) + ", not '" +
+                          value.text() + "'");
   }
   return result;
 }
@@ -181,7 +214,8 @@ std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error
   std::stringstream stream(text);
   for (std::string line; std::getline(stream, line);) lines.push_back(line);
   if (!error.mark.is_null()) {
-    for (int n = std::max(0, error.mark.line - 1); n <= error.mark.line && n < static_cast<int>(lines.size()); ++n) {
+    for (int n = std::max(0, error.mark.line - 1);
+         n <= error.mark.line && n < static_cast<int>(lines.size()); ++n) {
       const std::string& line = lines[static_cast<size_t>(n)];
       const size_t indent_end = line.find_first_not_of(" \t");
       if (line.substr(0, indent_end).find('\t') != std::string::npos) {
@@ -196,10 +230,12 @@ std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error
   if (what.find("sequence flow") != std::string::npos) {
     return "close the '[' with ']' and check that quotes opened inside it are closed";
   }
-  if (what.find("end of map") != std::string::npos || what.find("end of sequence") != std::string::npos ||
-      what.find("illegal map value") != std::string::npos || what.find("block entry") != std::string::npos ||
-      what.find("map key") != std::string::npos) {
-    return "check the indentation (spaces, keys of one map aligned) and quote values that contain ': '";
+  if (what.find("end of map") != std::string::npos ||
+      what.find("end of sequence") != std::string::npos ||
+      what.find("illegal map value") != std::string::npos ||
+      what.find("block entry") != std::string::npos || what.find("map key") != std::string::npos) {
+    return "check the indentation (spaces, keys of one map aligned) and quote values that contain "
+           "': '";
   }
   if (what.find("escape") != std::string::npos) {
     return "write \\\\ for a backslash in double quotes, or use single quotes";
@@ -293,12 +329,14 @@ std::string closestName(const std::string& wrong, const std::vector<std::string>
 PipelineSpec loadPipelineSpec(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw ConfigError(SourceLocation{}, path + ": is a directory, not a pipeline file (give the YAML file in it)");
+    throw ConfigError(SourceLocation{},
+                      path + ": is a directory, not a pipeline file (give the YAML file in it)");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw ConfigError(SourceLocation{}, path + ": cannot read pipeline file (check the path and "
-                                               "its permissions)");
+    throw ConfigError(SourceLocation{}, path +
+                                            ": cannot read pipeline file (check the path and "
+                                            "its permissions)");
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -311,8 +349,8 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& error) {
-    throw ConfigError(locationOf(file, error.mark),
-                      "YAML syntax error: " + error.msg + " (" + yamlSyntaxHint(yaml_text, error) + ")");
+    throw ConfigError(locationOf(file, error.mark), "YAML syntax error: " + error.msg + " (" +
+                                                        yamlSyntaxHint(yaml_text, error) + ")");
   }
   if (!root.IsMap()) {
     throw ConfigError(SourceLocation{file, 1, 1},
@@ -336,11 +374,13 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
         throw ConfigError(key_location, "param name '" + key + "' must be letters, digits and _");
       }
       if (std::find(declared_params.begin(), declared_params.end(), key) != declared_params.end()) {
-        throw ConfigError(key_location, "params: duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
+        throw ConfigError(key_location, "params: duplicate key '" + key +
+                                            "' (a key may appear once: remove or merge the other)");
       }
       // Converted one by one so that a param may refer to the ones declared before it.
-      const ConfigValue value = convert(entry.second, file, interpolator, "params: ");
-      interpolator.setParam(key, value.isNull() ? "" : requireScalar(value, "param '" + key + "'").text());
+      const ConfigValue value = convert(entry.second, file, interpolator, "params: ", key);
+      interpolator.setParam(
+          key, value.isNull() ? "" : requireScalar(value, "param '" + key + "'").text());
       declared_params.push_back(key);
     }
   }
@@ -364,25 +404,29 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
     const std::string key = entry.first.Scalar();
     if (key == "params") continue;
     const SourceLocation key_location = locationOf(file, entry.first.Mark());
-    if (top.find(key)) throw ConfigError(key_location, "duplicate key '" + key + "' (a key may appear once: remove or merge the other)");
+    if (top.find(key))
+      throw ConfigError(key_location, "duplicate key '" + key +
+                                          "' (a key may appear once: remove or merge the other)");
     std::string context;
     if (key == "source") context = "source: ";
-    top.insert(key, key_location, convert(entry.second, file, interpolator, context));
+    top.insert(key, key_location, convert(entry.second, file, interpolator, context, key));
   }
-  rejectUnknownKeys(top,
-                    {"name", "description", "params", "plugin_paths", "batch_size", "commit",
-                     "state", "dead_letter", "retry", "allow_fallback", "source", "transforms",
-                     "sinks"},
-                    "");
+  rejectUnknownKeys(
+      top,
+      {"name", "description", "params", "plugin_paths", "batch_size", "commit", "state",
+       "dead_letter", "retry", "allow_fallback", "source", "transforms", "sinks"},
+      "");
 
   if (const ConfigValue* name = top.find("name")) {
     spec.name = requireScalar(*name, "name").text();
   } else {
     // Default: the file name without directory and extension.
-    std::string stem = file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
+    std::string stem =
+        file.substr(file.find_last_of('/') == std::string::npos ? 0 : file.find_last_of('/') + 1);
     spec.name = stem.substr(0, stem.find('.'));
   }
-  if (spec.name.empty()) throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline name is empty");
+  if (spec.name.empty())
+    throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline name is empty");
   if (const ConfigValue* description = top.find("description")) {
     spec.description = requireScalar(*description, "description").text();
   }
@@ -402,9 +446,11 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
     spec.batch_size = static_cast<size_t>(requireInt(*batch_size, "batch_size", 1));
   }
   if (const ConfigValue* commit = top.find("commit")) {
-    if (!commit->isMap()) throw ConfigError(commit->location(), "commit must be a map with rows and/or interval");
+    if (!commit->isMap())
+      throw ConfigError(commit->location(), "commit must be a map with rows and/or interval");
     rejectUnknownKeys(*commit, {"rows", "interval"}, "commit: ");
-    if (const ConfigValue* rows = commit->find("rows")) spec.commit_rows = requireInt(*rows, "commit.rows", 1);
+    if (const ConfigValue* rows = commit->find("rows"))
+      spec.commit_rows = requireInt(*rows, "commit.rows", 1);
     if (const ConfigValue* interval = commit->find("interval")) {
       spec.commit_interval_ms = requireDuration(*interval, "commit.interval");
     }
@@ -414,10 +460,13 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
       spec.state_path = state->text();
     } else if (state->isMap()) {
       rejectUnknownKeys(*state, {"path", "scope"}, "state: ");
-      if (const ConfigValue* path = state->find("path")) spec.state_path = requireScalar(*path, "state.path").text();
-      if (const ConfigValue* scope = state->find("scope")) spec.state_scope = requireScalar(*scope, "state.scope").text();
+      if (const ConfigValue* path = state->find("path"))
+        spec.state_path = requireScalar(*path, "state.path").text();
+      if (const ConfigValue* scope = state->find("scope"))
+        spec.state_scope = requireScalar(*scope, "state.scope").text();
     } else {
-      throw ConfigError(state->location(), "state must be a database path or a map with path and scope");
+      throw ConfigError(state->location(),
+                        "state must be a database path or a map with path and scope");
     }
   }
   if (spec.state_scope.empty()) spec.state_scope = spec.name;
@@ -426,18 +475,23 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
       spec.dead_letter_path = dead_letter->text();
     } else if (dead_letter->isMap()) {
       rejectUnknownKeys(*dead_letter, {"path"}, "dead_letter: ");
-      if (const ConfigValue* path = dead_letter->find("path")) spec.dead_letter_path = requireScalar(*path, "dead_letter.path").text();
+      if (const ConfigValue* path = dead_letter->find("path"))
+        spec.dead_letter_path = requireScalar(*path, "dead_letter.path").text();
     } else {
-      throw ConfigError(dead_letter->location(), "dead_letter must be a file path or a map with path");
+      throw ConfigError(dead_letter->location(),
+                        "dead_letter must be a file path or a map with path");
     }
   }
   if (spec.dead_letter_path.empty()) spec.dead_letter_path = spec.name + ".dead-letter.jsonl";
   if (const ConfigValue* retry = top.find("retry")) {
     if (!retry->isMap()) throw ConfigError(retry->location(), "retry must be a map");
     rejectUnknownKeys(*retry, {"max_attempts", "initial_backoff", "max_backoff"}, "retry: ");
-    if (const ConfigValue* v = retry->find("max_attempts")) spec.retry.max_attempts = static_cast<int>(requireInt(*v, "retry.max_attempts", 1));
-    if (const ConfigValue* v = retry->find("initial_backoff")) spec.retry.initial_backoff_ms = requireDuration(*v, "retry.initial_backoff");
-    if (const ConfigValue* v = retry->find("max_backoff")) spec.retry.max_backoff_ms = requireDuration(*v, "retry.max_backoff");
+    if (const ConfigValue* v = retry->find("max_attempts"))
+      spec.retry.max_attempts = static_cast<int>(requireInt(*v, "retry.max_attempts", 1));
+    if (const ConfigValue* v = retry->find("initial_backoff"))
+      spec.retry.initial_backoff_ms = requireDuration(*v, "retry.initial_backoff");
+    if (const ConfigValue* v = retry->find("max_backoff"))
+      spec.retry.max_backoff_ms = requireDuration(*v, "retry.max_backoff");
   }
   if (const ConfigValue* allow = top.find("allow_fallback")) {
     if (!parseBool(requireScalar(*allow, "allow_fallback").text(), spec.allow_fallback)) {
@@ -446,7 +500,9 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   }
 
   const ConfigValue* source = top.find("source");
-  if (!source) throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline has no 'source' (what to read from)");
+  if (!source)
+    throw ConfigError(SourceLocation{file, 1, 1},
+                      "the pipeline has no 'source' (what to read from)");
   spec.source = parseStage(*source, PluginKind::kSource, "source");
   if (const ConfigValue* fallback = source->find("fallback")) {
     spec.fallback = parseStage(*fallback, PluginKind::kSource, "fallback source");
@@ -466,7 +522,8 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
                       "the pipeline needs 'sinks': a list of at least one sink");
   }
   for (size_t i = 0; i < sinks->items().size(); ++i) {
-    spec.sinks.push_back(parseStage(sinks->items()[i], PluginKind::kSink, "sinks[" + std::to_string(i) + "]"));
+    spec.sinks.push_back(
+        parseStage(sinks->items()[i], PluginKind::kSink, "sinks[" + std::to_string(i) + "]"));
   }
   return spec;
 }
@@ -496,9 +553,9 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
     if (given && given->isNull()) given = nullptr;  // `key:` with no value = not set
     if (!given) {
       if (option.isRequired()) {
-        throw ConfigError(stage.location, stage.label + ": missing required option '" +
-                                              option.name() + "'" +
-                                              (option.helpText().empty() ? "" : " (" + option.helpText() + ")"));
+        throw ConfigError(stage.location,
+                          stage.label + ": missing required option '" + option.name() + "'" +
+                              (option.helpText().empty() ? "" : " (" + option.helpText() + ")"));
       }
       if (option.hasDefault()) {
         values.insert(option.name(), stage.location,
@@ -514,12 +571,15 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
       }
     };
     switch (option.type()) {
-      case OptionType::kString: expectScalar(); break;
+      case OptionType::kString:
+        expectScalar();
+        break;
       case OptionType::kInt: {
         expectScalar();
         int64_t ignored;
         if (!parseInt(given->text(), ignored)) {
-          throw ConfigError(given->location(), where + " must be a whole number, not '" + given->text() + "'");
+          throw ConfigError(given->location(),
+                            where + " must be a whole number, not '" + given->text() + "'");
         }
         break;
       }
@@ -527,7 +587,8 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
         expectScalar();
         bool ignored;
         if (!parseBool(given->text(), ignored)) {
-          throw ConfigError(given->location(), where + " must be true or false, not '" + given->text() + "'");
+          throw ConfigError(given->location(),
+                            where + " must be true or false, not '" + given->text() + "'");
         }
         break;
       }
@@ -535,7 +596,8 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
         expectScalar();
         Decimal ignored;
         if (!Decimal::parse(given->text(), ignored)) {
-          throw ConfigError(given->location(), where + " must be a decimal number, not '" + given->text() + "'");
+          throw ConfigError(given->location(),
+                            where + " must be a decimal number, not '" + given->text() + "'");
         }
         break;
       }
@@ -569,7 +631,8 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
         }
         break;
       }
-      case OptionType::kAny: break;
+      case OptionType::kAny:
+        break;
     }
     values.insert(option.name(), given->location(), *given);
   }
@@ -585,11 +648,11 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
     if (!factory) {
       const auto names = registry.names(stage.kind);
       const std::string suggestion = closestName(stage.type, names);
-      throw ConfigError(stage.location,
-                        stage.label + ": unknown " + pluginKindName(stage.kind) + " type '" + stage.type +
-                            "'" + (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
-                            " (valid: " + joinNames(names) +
-                            "; drop-in plugins load from plugin_paths or --plugin-dir)");
+      throw ConfigError(
+          stage.location,
+          stage.label + ": unknown " + pluginKindName(stage.kind) + " type '" + stage.type + "'" +
+              (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") + " (valid: " +
+              joinNames(names) + "; drop-in plugins load from plugin_paths or --plugin-dir)");
     }
     return *factory;
   };
@@ -607,15 +670,17 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
   std::vector<std::string> available = resolved.source.inputs;
   if (resolved.fallback) {
     for (const auto& stream : resolved.fallback->inputs) {
-      if (std::find(available.begin(), available.end(), stream) == available.end()) available.push_back(stream);
+      if (std::find(available.begin(), available.end(), stream) == available.end())
+        available.push_back(stream);
     }
   }
   auto checkInputs = [&](const ResolvedStage& stage) {
     for (const auto& input : stage.inputs) {
       if (std::find(available.begin(), available.end(), input) == available.end()) {
-        throw ConfigError(stage.spec.inputs_given ? stage.spec.inputs_location : stage.spec.location,
-                          stage.spec.label + ": takes stream '" + input +
-                              "' that no earlier stage produces (available: " + joinNames(available) + ")");
+        throw ConfigError(
+            stage.spec.inputs_given ? stage.spec.inputs_location : stage.spec.location,
+            stage.spec.label + ": takes stream '" + input +
+                "' that no earlier stage produces (available: " + joinNames(available) + ")");
       }
     }
   };
@@ -628,12 +693,14 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
       return;
     }
     for (const auto& input : defaults) {
-      if (std::find(available.begin(), available.end(), input) != available.end()) stage.inputs.push_back(input);
+      if (std::find(available.begin(), available.end(), input) != available.end())
+        stage.inputs.push_back(input);
     }
     if (!defaults.empty() && stage.inputs.empty()) {
-      throw ConfigError(stage.spec.location, stage.spec.label + ": none of the streams it takes (" +
-                                                 joinNames(defaults) + ") is produced (available: " +
-                                                 joinNames(available) + ")");
+      throw ConfigError(stage.spec.location,
+                        stage.spec.label + ": none of the streams it takes (" +
+                            joinNames(defaults) +
+                            ") is produced (available: " + joinNames(available) + ")");
     }
   };
 
@@ -643,7 +710,8 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
     resolveInputs(stage, factory.defaultInputs(stage.options));
     const std::vector<std::string> taken = stage.inputs.empty() ? available : stage.inputs;
     for (const auto& output : factory.outputs(taken, stage.options)) {
-      if (std::find(available.begin(), available.end(), output) == available.end()) available.push_back(output);
+      if (std::find(available.begin(), available.end(), output) == available.end())
+        available.push_back(output);
     }
     resolved.transforms.push_back(std::move(stage));
   }
@@ -659,7 +727,8 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
 std::string describeStageError(const ResolvedStage& stage, const Status& status) {
   const std::string& message = status.message();
   const std::string& file = stage.spec.location.file;
-  if (status.code() == StatusCode::kInvalidConfig && !file.empty() && message.rfind(file + ":", 0) == 0) {
+  if (status.code() == StatusCode::kInvalidConfig && !file.empty() &&
+      message.rfind(file + ":", 0) == 0) {
     return message;
   }
   return stage.spec.location.toString() + ": " + stage.spec.label + ": " + message;

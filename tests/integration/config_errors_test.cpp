@@ -251,6 +251,22 @@ std::vector<Case> cases() {
        {"run", "p.yaml", "--days", "5"},
        "--set days",
        "the pipeline has no parameter 'days'"},
+      // Issue 13 item 10: a credential variable outside an auth option would reach file names.
+      {"CredentialInTheName",
+       "name: run-${KALSHI_API_KEY}\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: "
+       "csv, path: o.csv } ]\n",
+       run,
+       "p.yaml:1:7: ",
+       "${KALSHI_API_KEY} holds a credential: it may only be the value of api_key, key_id or "
+       "private_key",
+       {{"KALSHI_API_KEY", "tok-canary"}}},
+      {"CredentialInASinkPath",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: "
+       "\"${KALSHI_API_KEY_ID}.csv\" } ]\n",
+       run,
+       "p.yaml:2:29: ",
+       "${KALSHI_API_KEY_ID} holds a credential",
+       {{"KALSHI_API_KEY_ID", "kid-canary"}}},
       // --- command line --------------------------------------------------------------------------
       {"DaysZero",
        "",
