@@ -38,8 +38,8 @@ bool direction(const Record& record, Shown& out, std::string& reason) {
     const std::string* value = record.get(name).ifString();
     return value ? std::string_view(*value) : std::string_view();
   };
-  if (!resolveDirection(text("outcome_side"), text("book_side"), text("action"), text("side"), out.direction,
-                        reason)) {
+  if (!resolveDirection(text("outcome_side"), text("book_side"), text("action"), text("side"),
+                        out.direction, reason)) {
     return false;
   }
   // Without a legacy pair that agrees, a trade shows as a buy of the outcome it moves towards.
@@ -91,7 +91,8 @@ bool normalizeOrder(const Record& order, Record& row, std::string& reason) {
   Value average_fill_price;
   if (!filled->isZero()) {
     try {
-      average_fill_price = Value((fill_cost * kHundred).divide(*filled, 4, Rounding::kHalfAwayFromZero));
+      average_fill_price =
+          Value((fill_cost * kHundred).divide(*filled, 4, Rounding::kHalfAwayFromZero));
     } catch (const std::exception&) {  // std::overflow_error: a fill cost no real order has
       reason = "fill cost " + fill_cost.toString() + " is out of range";
       return false;
@@ -143,8 +144,8 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
     return false;
   }
   if (*yes_price + *no_price != Decimal::fromInt(1)) {
-    reason = "yes_price_dollars + no_price_dollars must be 1 (got " + yes_price->toString() + " and " +
-             no_price->toString() + ")";
+    reason = "yes_price_dollars + no_price_dollars must be 1 (got " + yes_price->toString() +
+             " and " + no_price->toString() + ")";
     return false;
   }
   const Decimal& price = contract_side == "yes" ? *yes_price : *no_price;
@@ -172,8 +173,9 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
   row.append("fee_dollars", Value(fee->toString()));
   row.append("fee_cents", Value(fee->toUnits(2)));
   row.append("is_taker", fill.get("is_taker"));
-  row.append("filled_at", created ? Value(created->toIso8601())
-                                  : (ts ? Value(Timestamp::fromUnixSeconds(*ts).toIso8601()) : Value()));
+  row.append("filled_at",
+             created ? Value(created->toIso8601())
+                     : (ts ? Value(Timestamp::fromUnixSeconds(*ts).toIso8601()) : Value()));
   row.append("filled_at_us", micros ? Value(micros) : Value());
   row.append("ts", ts ? Value(*ts) : (created ? Value(created->unixSeconds()) : Value()));
   row.append("subaccount", subaccountOf(fill));

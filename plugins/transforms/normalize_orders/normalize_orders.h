@@ -9,8 +9,8 @@
 //   subaccount     subaccount_number (0, the primary account, when absent)
 //   quantity       whole contracts, rounded half away from zero; the exact count is quantity_fp
 //   price          cents per contract of contract_side (yes_price for yes, no_price for no)
-//   fees           orders: taker_fees + maker_fees; fills: fee_cost; *_dollars exact, *_cents rounded
-//   filled_at      fills: created_time; orders: last_update_time when anything was filled
+//   fees           orders: taker_fees + maker_fees; fills: fee_cost; *_dollars exact, *_cents
+//   rounded filled_at      fills: created_time; orders: last_update_time when anything was filled
 // The accounting (P&L) does not depend on side/action: a fill's effect on the position is fully
 // given by outcome_side, count and price (see docs/pnl.md).
 #pragma once

@@ -25,7 +25,9 @@ ParsedPage parse(const std::string& array, const std::string& records, const Rec
   PageParser parser;
   ParsedPage page;
   std::string error;
-  EXPECT_TRUE(parser.parseList("{\"" + array + "\":[" + records + "]}", array.c_str(), schema, page, error)) << error;
+  EXPECT_TRUE(
+      parser.parseList("{\"" + array + "\":[" + records + "]}", array.c_str(), schema, page, error))
+      << error;
   return page;
 }
 
@@ -43,9 +45,10 @@ TEST(DirectionTest, TheLegacyPairMapsAsDocumented) {
     const char* outcome;
     const char* book;
   };
-  for (const Case& c : {Case{"buy", "yes", "yes", "bid"}, Case{"sell", "no", "yes", "bid"},
-                        Case{"buy", "no", "no", "ask"}, Case{"sell", "yes", "no", "ask"},
-                        Case{"sell_to_close", "yes", "no", "ask"}, Case{"sell_partial", "no", "yes", "bid"}}) {
+  for (const Case& c :
+       {Case{"buy", "yes", "yes", "bid"}, Case{"sell", "no", "yes", "bid"},
+        Case{"buy", "no", "no", "ask"}, Case{"sell", "yes", "no", "ask"},
+        Case{"sell_to_close", "yes", "no", "ask"}, Case{"sell_partial", "no", "yes", "bid"}}) {
     Direction direction;
     std::string reason;
     ASSERT_TRUE(resolveDirection("", "", c.action, c.side, direction, reason)) << reason;
@@ -64,7 +67,8 @@ TEST(DirectionTest, TheCurrentPairWinsAndADisagreementIsAConflict) {
   EXPECT_EQ(direction.outcome_side, "no");
   EXPECT_TRUE(direction.conflict);
   EXPECT_EQ(direction.action, "");  // a legacy pair that disagrees is not shown
-  ASSERT_TRUE(resolveDirection("", "bid", "", "", direction, reason));  // book_side alone: bid = yes
+  ASSERT_TRUE(
+      resolveDirection("", "bid", "", "", direction, reason));  // book_side alone: bid = yes
   EXPECT_EQ(direction.outcome_side, "yes");
   EXPECT_FALSE(direction.from_legacy);
   ASSERT_TRUE(resolveDirection("yes", "bid", "sell", "no", direction, reason));  // agreeing
@@ -121,9 +125,10 @@ TEST(ApiParserTest, EmptyStringsNullsAndTheZeroTimeMeanAbsent) {
 TEST(ApiParserTest, MoneyWithAnyNumberOfDecimalsIsExact) {
   std::string fills;
   for (const char* price : {"0.73", "0.730", "0.7300", "0.730000", "0.73000000000"}) {
-    fills += std::string(fills.empty() ? "" : ",") + R"({"fill_id":"f)" + price +
-             R"(","order_id":"o","ticker":"T","outcome_side":"yes","count_fp":"1.00","yes_price_dollars":")" + price +
-             R"(","fee_cost":"0.010000","created_time":"2026-05-01T00:00:00Z"})";
+    fills +=
+        std::string(fills.empty() ? "" : ",") + R"({"fill_id":"f)" + price +
+        R"(","order_id":"o","ticker":"T","outcome_side":"yes","count_fp":"1.00","yes_price_dollars":")" +
+        price + R"(","fee_cost":"0.010000","created_time":"2026-05-01T00:00:00Z"})";
   }
   const ParsedPage page = parse("fills", fills, fillSchema());
   ASSERT_EQ(page.records.size(), 5u);
@@ -161,17 +166,21 @@ TEST(ApiParserTest, IdsAreOpaqueAndLegacyCountsAndPricesAreUsed) {
 }
 
 TEST(ApiParserTest, OnlyRecordsThatCannotBeInterpretedAreRejectedWithAReason) {
-  const std::string base = R"("order_id":"o","ticker":"T","count_fp":"1.00","yes_price_dollars":"0.50")";
+  const std::string base =
+      R"("order_id":"o","ticker":"T","count_fp":"1.00","yes_price_dollars":"0.50")";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"order_id":"o","ticker":"T","outcome_side":"yes","count_fp":"1","yes_price_dollars":"0.5"})",
        "no id: neither fill_id nor trade_id"},
-      {R"({"fill_id":"f",)" + base + "}", "no direction: neither outcome_side/book_side nor both of action and side"},
+      {R"({"fill_id":"f",)" + base + "}",
+       "no direction: neither outcome_side/book_side nor both of action and side"},
       {R"({"fill_id":"f","order_id":"o","ticker":"T","outcome_side":"yes","yes_price_dollars":"0.5"})",
        "no count in either vocabulary"},
       {R"({"fill_id":"f","order_id":"o","ticker":"","outcome_side":"yes","count_fp":"1","yes_price_dollars":"0.5"})",
        "missing required field 'ticker'"},
-      {R"({"fill_id":"f","order_id":"o","ticker":"T","outcome_side":"yes","count_fp":"1"})", "no price"},
-      {R"({"fill_id":"f",)" + base + R"(,"outcome_side":"up"})", "field 'outcome_side' has unknown value 'up'"},
+      {R"({"fill_id":"f","order_id":"o","ticker":"T","outcome_side":"yes","count_fp":"1"})",
+       "no price"},
+      {R"({"fill_id":"f",)" + base + R"(,"outcome_side":"up"})",
+       "field 'outcome_side' has unknown value 'up'"},
   };
   for (const auto& [json, reason] : cases) {
     const ParsedPage page = parse("fills", json, fillSchema());
@@ -199,8 +208,8 @@ TEST(ApiParserTest, ABalanceFromDollarsAloneAndASeriesFromCategories) {
   PageParser parser;
   Record balance, series;
   std::string error;
-  ASSERT_TRUE(parser.parseObject(R"({"balance_dollars":"1234.567800","updated_ts":1})", nullptr, balanceSchema(),
-                                 balance, error))
+  ASSERT_TRUE(parser.parseObject(R"({"balance_dollars":"1234.567800","updated_ts":1})", nullptr,
+                                 balanceSchema(), balance, error))
       << error;
   EXPECT_EQ(balance.get("balance").asInt(), 123456);  // the integer cents truncate, as Kalshi's do
   EXPECT_EQ(balance.get("balance_dollars").asDecimal(), d("1234.5678"));
@@ -215,8 +224,9 @@ TEST(ApiParserTest, ABodyWithoutCursorIsTheLastPage) {
   PageParser parser;
   ParsedPage page;
   std::string error;
-  ASSERT_TRUE(parser.parseList(R"({"market_positions":[{"ticker":"T","position_fp":"-2.00"}],"event_positions":[]})",
-                               "market_positions", marketPositionSchema(), page, error));
+  ASSERT_TRUE(parser.parseList(
+      R"({"market_positions":[{"ticker":"T","position_fp":"-2.00"}],"event_positions":[]})",
+      "market_positions", marketPositionSchema(), page, error));
   EXPECT_EQ(page.cursor, "");
   ASSERT_EQ(page.records.size(), 1u);
   EXPECT_TRUE(page.records[0].get("realized_pnl_dollars").isNull());  // unknown, not zero
