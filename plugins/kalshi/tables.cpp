@@ -403,7 +403,9 @@ void checkAndAdopt(sqlite3* database, const TableDefinition& table,
   }
   const std::string advice = "; rename that table (ALTER TABLE " + std::string(table.name) +
                              " RENAME TO ...) or use another database";
-  for (const auto& [column, type] : wanted) {
+  for (const auto& entry : wanted) {
+    const std::string& column = entry.first;  // a named variable: lambdas below capture it
+    const std::string& type = entry.second;
     auto found = existing.find(column);
     if (found != existing.end()) {
       if (upper(found->second) != upper(type)) {
