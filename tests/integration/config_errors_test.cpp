@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -612,7 +613,16 @@ INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(cases()),
                            return std::string(info.param.name);
                          });
 
-TEST(ConfigErrorTable, HasAtLeastThirtyCases) { EXPECT_GE(cases().size(), 30u); }
+// Every case names where the mistake is and what would be right, so that each run of the table
+// above checks both (a case with an empty place or fix would check nothing), and names are unique.
+TEST(ConfigErrorTable, EveryCaseNamesAPlaceAndAFix) {
+  std::set<std::string> names;
+  for (const Case& c : cases()) {
+    EXPECT_TRUE(names.insert(c.name).second) << "duplicate case " << c.name;
+    EXPECT_GE(c.place.size(), 3u) << c.name << ": no place to look for";
+    EXPECT_GE(c.fix.size(), 10u) << c.name << ": no fix to look for";
+  }
+}
 
 }  // namespace
 }  // namespace kalshi_direct

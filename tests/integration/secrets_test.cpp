@@ -63,8 +63,13 @@ class SecretsTest : public ::testing::Test {
     key_ = keys_.file("canary-key.pem");
     pub_ = keys_.file("canary-pub.pem");
     ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                                   "rsa_keygen_bits:2048", "-out", key_}).exit_code, 0);
-    ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "pkey", "-in", key_, "-pubout", "-out", pub_}).exit_code, 0);
+                                   "rsa_keygen_bits:2048", "-out", key_})
+                  .exit_code,
+              0);
+    ASSERT_EQ(
+        testing::runProcess({"/usr/bin/openssl", "pkey", "-in", key_, "-pubout", "-out", pub_})
+            .exit_code,
+        0);
     ::chmod(key_.c_str(), 0600);
     pem_ = readFile(key_);
     // The base64 body, and pieces of it: 24 characters, every 12 (a leak of >= 36 contains one).
@@ -104,7 +109,9 @@ class SecretsTest : public ::testing::Test {
     sim_ = std::make_unique<SimServer>(args);
   }
   // The sim accepts exactly the canary credentials (both modes).
-  void startAcceptingSim() { startSim({"--bearer-token", token_, "--key-id", key_id_, "--public-key", pub_}); }
+  void startAcceptingSim() {
+    startSim({"--bearer-token", token_, "--key-id", key_id_, "--public-key", pub_});
+  }
 
   // Every canary in the environment; `overrides` adjust (an empty value removes a variable).
   std::map<std::string, std::string> environment() const {
@@ -120,7 +127,8 @@ class SecretsTest : public ::testing::Test {
             {"KALSHI_DIRECT_PIPELINES", ""}};
   }
 
-  ProcessResult cli(std::vector<std::string> args, const std::map<std::string, std::string>& overrides = {}) {
+  ProcessResult cli(std::vector<std::string> args,
+                    const std::map<std::string, std::string>& overrides = {}) {
     auto env = environment();
     for (const auto& [name, value] : overrides) env[name] = value;
     args.insert(args.begin(), KD_CLI);
@@ -191,7 +199,8 @@ sinks:
 // The detector itself: a re-wrapped piece of the key, the token or the key id are all caught.
 TEST_F(SecretsTest, TheLeakDetectorFindsEachKindOfCanary) {
   const std::string middle = pem_.substr(pem_.size() / 2, 80);
-  EXPECT_NONFATAL_FAILURE(expectClean("test", "log: " + middle + " ..."), "a piece of the private key");
+  EXPECT_NONFATAL_FAILURE(expectClean("test", "log: " + middle + " ..."),
+                          "a piece of the private key");
   EXPECT_NONFATAL_FAILURE(expectClean("test", "Bearer " + token_), "test");
   EXPECT_NONFATAL_FAILURE(expectClean("test", "{\"key\":\"" + key_id_ + "\"}"), "test");
   std::string escaped;
@@ -208,19 +217,26 @@ TEST_F(SecretsTest, EveryCommandAndPipelineAtVerboseLeaksNothing) {
   EXPECT_EQ(cli({"run", "sync", "--verbose"}).exit_code, 0);
   EXPECT_EQ(cli({"run", "sync", "--verbose", "--dry-run"}).exit_code, 0);
   EXPECT_EQ(cli({"run", "sync", "--verbose", "--log-format", "json"}).exit_code, 0);
-  EXPECT_EQ(cli({"run", "backfill", "--days", "30", "--verbose", "--log-format", "json"}).exit_code, 0);
+  EXPECT_EQ(cli({"run", "backfill", "--days", "30", "--verbose", "--log-format", "json"}).exit_code,
+            0);
   // The key inline only, then the bearer token only.
   EXPECT_EQ(cli({"run", "sync", "--verbose"}, {{"KALSHI_PRIVATE_KEY_PATH", ""}}).exit_code, 0);
   EXPECT_EQ(cli({"run", "sync", "--verbose"}, {{"KALSHI_API_KEY_ID", ""}}).exit_code, 0);
   // The example pipelines and a user's own (CSV, dead letters).
-  EXPECT_EQ(cli({"run", std::string(KD_SOURCE_DIR) + "/pipelines/examples/weather-week.yaml", "--verbose"}).exit_code, 0);
+  EXPECT_EQ(cli({"run", std::string(KD_SOURCE_DIR) + "/pipelines/examples/weather-week.yaml",
+                 "--verbose"})
+                .exit_code,
+            0);
   const auto own = cli({"run", "canary.yaml", "--verbose"});
   EXPECT_EQ(own.exit_code, 3) << own.out << own.err;
   EXPECT_TRUE(exists("canary-csv.dead-letter.jsonl"));
   EXPECT_TRUE(exists("canary-fills.csv"));
   EXPECT_TRUE(exists("weather_week.csv"));
   EXPECT_EQ(cli({"validate", "--verbose"}).exit_code, 0);
-  EXPECT_EQ(cli({"validate", "canary.yaml", "sync", "backfill", "--verbose", "--log-format", "json"}).exit_code, 0);
+  EXPECT_EQ(
+      cli({"validate", "canary.yaml", "sync", "backfill", "--verbose", "--log-format", "json"})
+          .exit_code,
+      0);
   EXPECT_EQ(cli({"plugins", "--verbose"}).exit_code, 0);
   EXPECT_EQ(cli({"plugins", "--json", "--verbose"}).exit_code, 0);
   EXPECT_EQ(cli({"report", "--db", db, "--verbose"}).exit_code, 0);
@@ -236,23 +252,32 @@ TEST_F(SecretsTest, EveryCommandAndPipelineAtVerboseLeaksNothing) {
 
 TEST_F(SecretsTest, AuthenticationFailuresAndBadKeysLeakNothing) {
   // A simulator that knows other credentials: every canary request is answered 401.
-  const std::string other_pub = keys_.file("other-pub.pem"), other_key = keys_.file("other-key.pem");
+  const std::string other_pub = keys_.file("other-pub.pem"),
+                    other_key = keys_.file("other-key.pem");
   ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                                 "rsa_keygen_bits:2048", "-out", other_key}).exit_code, 0);
-  ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "pkey", "-in", other_key, "-pubout", "-out", other_pub}).exit_code, 0);
-  startSim({"--bearer-token", "someone-elses-token", "--key-id", "someone-elses-key", "--public-key", other_pub});
+                                 "rsa_keygen_bits:2048", "-out", other_key})
+                .exit_code,
+            0);
+  ASSERT_EQ(testing::runProcess(
+                {"/usr/bin/openssl", "pkey", "-in", other_key, "-pubout", "-out", other_pub})
+                .exit_code,
+            0);
+  startSim({"--bearer-token", "someone-elses-token", "--key-id", "someone-elses-key",
+            "--public-key", other_pub});
 
   // Keys that cannot be used: damaged (full of canary base64), inline and damaged, a public key.
-  const std::string damaged_inline = inline_.substr(0, inline_.size() / 2) + "\\n-----END PRIVATE KEY-----";
+  const std::string damaged_inline =
+      inline_.substr(0, inline_.size() / 2) + "\\n-----END PRIVATE KEY-----";
   for (const auto& overrides : std::vector<std::map<std::string, std::string>>{
            {{"KALSHI_PRIVATE_KEY_PATH", broken_}},
            {{"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", damaged_inline}},
            {{"KALSHI_PRIVATE_KEY_PATH", pub_}},
            {{"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", pem_.substr(30)}}}) {
-    for (std::vector<std::string> args : {std::vector<std::string>{"run", "sync", "--verbose"},
-                                          std::vector<std::string>{"run", "backfill", "--full", "--verbose",
-                                                                   "--log-format", "json"},
-                                          std::vector<std::string>{"positions", "--verbose"}}) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"run", "sync", "--verbose"},
+          std::vector<std::string>{"run", "backfill", "--full", "--verbose", "--log-format",
+                                   "json"},
+          std::vector<std::string>{"positions", "--verbose"}}) {
       const auto result = cli(args, overrides);
       EXPECT_EQ(result.exit_code, 2) << result.err;
     }
@@ -262,8 +287,12 @@ TEST_F(SecretsTest, AuthenticationFailuresAndBadKeysLeakNothing) {
   auto result = cli({"run", "sync", "--verbose"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("authentication failed"));
-  EXPECT_EQ(cli({"run", "sync", "--verbose", "--log-format", "json"}, {{"KALSHI_API_KEY_ID", ""}}).exit_code, 1);
-  EXPECT_EQ(cli({"run", "backfill", "--full", "--verbose"}, {{"KALSHI_PRIVATE_KEY_PATH", ""}}).exit_code, 1);
+  EXPECT_EQ(cli({"run", "sync", "--verbose", "--log-format", "json"}, {{"KALSHI_API_KEY_ID", ""}})
+                .exit_code,
+            1);
+  EXPECT_EQ(
+      cli({"run", "backfill", "--full", "--verbose"}, {{"KALSHI_PRIVATE_KEY_PATH", ""}}).exit_code,
+      1);
   EXPECT_EQ(cli({"positions", "--verbose"}).exit_code, 1);
   EXPECT_EQ(cli({"positions", "--json", "--verbose"}, {{"KALSHI_API_KEY_ID", ""}}).exit_code, 1);
 
@@ -280,7 +309,10 @@ TEST_F(SecretsTest, OutagesAndTlsFailuresLeakNothing) {
   auto result = cli({"run", "sync", "--verbose"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("FALLBACK"));
-  EXPECT_EQ(cli({"run", "sync", "--verbose", "--log-format", "json"}, {{"KALSHI_PRIVATE_KEY_PATH", ""}}).exit_code, 0);
+  EXPECT_EQ(
+      cli({"run", "sync", "--verbose", "--log-format", "json"}, {{"KALSHI_PRIVATE_KEY_PATH", ""}})
+          .exit_code,
+      0);
   EXPECT_EQ(cli({"run", "backfill", "--full", "--verbose"}).exit_code, 1);
   EXPECT_EQ(cli({"positions", "--db", "kalshi.db", "--verbose"}).exit_code, 0);
   sim_->setFaults(R"({"outage": "reset"})");
@@ -289,26 +321,34 @@ TEST_F(SecretsTest, OutagesAndTlsFailuresLeakNothing) {
 
   // TLS failures: a self-signed certificate (refused), and https to a server speaking plain HTTP.
   const std::string cert = keys_.file("tls-cert.pem"), tls_key = keys_.file("tls-key.pem");
-  const auto made = testing::runProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                         tls_key, "-out", cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
-                                         "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+  const auto made =
+      testing::runProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                           "-keyout", tls_key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                           "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  SimServer tls({"--fills", "100", "--anchor", "now", "--bearer-token", token_, "--key-id", key_id_, "--public-key", pub_,
-                 "--tls-cert", cert, "--tls-key", tls_key});
+  SimServer tls({"--fills", "100", "--anchor", "now", "--bearer-token", token_, "--key-id", key_id_,
+                 "--public-key", pub_, "--tls-cert", cert, "--tls-key", tls_key});
   const std::string tls_url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/trade-api/v2";
   result = cli({"run", "sync", "--verbose"}, {{"KALSHI_API_BASE_URL", tls_url}});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_THAT(result.err, HasSubstr("TLS certificate rejected"));
   EXPECT_EQ(cli({"run", "backfill", "--full", "--verbose", "--log-format", "json"},
-                {{"KALSHI_API_BASE_URL", tls_url}, {"KALSHI_API_KEY_ID", ""}}).exit_code, 1);
+                {{"KALSHI_API_BASE_URL", tls_url}, {"KALSHI_API_KEY_ID", ""}})
+                .exit_code,
+            1);
   EXPECT_EQ(cli({"positions", "--verbose"}, {{"KALSHI_API_BASE_URL", tls_url}}).exit_code, 1);
-  const std::string plain_as_https = "https://127.0.0.1:" + std::to_string(sim_->port()) + "/trade-api/v2";
-  writeFile(work_.file("short.yaml"),
-            "name: short\nsource:\n  type: kalshi_live\n  base_url: " + plain_as_https +
-                "\n  streams: [balance]\n  rate_limit: off\n  connect_timeout: 1s\n  read_timeout: 1s\n"
-                "  max_retry_time: 1s\n  max_attempts: 2\nsinks: [ { type: csv, path: short.csv } ]\n");
+  const std::string plain_as_https =
+      "https://127.0.0.1:" + std::to_string(sim_->port()) + "/trade-api/v2";
+  writeFile(
+      work_.file("short.yaml"),
+      "name: short\nsource:\n  type: kalshi_live\n  base_url: " + plain_as_https +
+          "\n  streams: [balance]\n  rate_limit: off\n  connect_timeout: 1s\n  read_timeout: 1s\n"
+          "  max_retry_time: 1s\n  max_attempts: 2\nsinks: [ { type: csv, path: short.csv } ]\n");
   EXPECT_EQ(cli({"run", "short.yaml", "--verbose"}).exit_code, 1);
-  EXPECT_EQ(cli({"run", "short.yaml", "--verbose", "--log-format", "json"}, {{"KALSHI_API_KEY_ID", ""}}).exit_code, 1);
+  EXPECT_EQ(
+      cli({"run", "short.yaml", "--verbose", "--log-format", "json"}, {{"KALSHI_API_KEY_ID", ""}})
+          .exit_code,
+      1);
   EXPECT_EQ(cli({"report", "--verbose"}).exit_code, 0);
 
   EXPECT_GE(scanFiles(), 3);
@@ -336,23 +376,28 @@ TEST_F(SecretsTest, IdentifiersFromYamlAreValidatedAndValuesAreAlwaysBound) {
   writeFile(work_.file("in.jsonl"),
             "{\"id\":\"x'); DROP TABLE t; --\",\"note\":\"\\\"; DELETE FROM t; --\"}\n"
             "{\"id\":\"plain\",\"note\":\"Robert'); DROP TABLE kd_state;--\"}\n");
-  auto pipeline = [](const std::string& table, const std::string& columns, const std::string& extra = "") {
-    return "name: ids\nsource: { type: jsonl, path: in.jsonl }\nsinks:\n  - type: sqlite_table\n    path: out.db\n"
-           "    table: " + table + "\n    columns: " + columns + "\n" + extra;
+  auto pipeline = [](const std::string& table, const std::string& columns,
+                     const std::string& extra = "") {
+    return "name: ids\nsource: { type: jsonl, path: in.jsonl }\nsinks:\n  - type: sqlite_table\n   "
+           " path: out.db\n"
+           "    table: " +
+           table + "\n    columns: " + columns + "\n" + extra;
   };
   struct Bad {
     std::string yaml, problem, fix;
   };
   const std::string identifier_rule = "must be letters, digits and _";
   const std::vector<Bad> bad = {
-      {pipeline("\"t; DROP TABLE kd_state\"", "{ id: text }"), "table name 't; DROP TABLE kd_state'", identifier_rule},
+      {pipeline("\"t; DROP TABLE kd_state\"", "{ id: text }"),
+       "table name 't; DROP TABLE kd_state'", identifier_rule},
       {pipeline("'t\"x'", "{ id: text }"), "table name 't\"x'", identifier_rule},
       {pipeline("\"my table\"", "{ id: text }"), "table name 'my table'", identifier_rule},
-      {pipeline("t", "{ \"id; DROP TABLE t\": text }"), "column name 'id; DROP TABLE t'", identifier_rule},
+      {pipeline("t", "{ \"id; DROP TABLE t\": text }"), "column name 'id; DROP TABLE t'",
+       identifier_rule},
       {pipeline("t", "{ 'a\"b': text }"), "column name 'a\"b'", identifier_rule},
       {pipeline("t", "{ \"two words\": text }"), "column name 'two words'", identifier_rule},
-      {pipeline("t", "{ id: \"text); DROP TABLE t; --\" }"), "column type 'text); DROP TABLE t; --'",
-       "is not one of text, integer"},
+      {pipeline("t", "{ id: \"text); DROP TABLE t; --\" }"),
+       "column type 'text); DROP TABLE t; --'", "is not one of text, integer"},
       {pipeline("t", "{ id: text }", "    key: [\"id\\\" OR 1=1\"]\n"), "key column 'id\" OR 1=1'",
        "is not one of the columns (id)"},
   };
@@ -371,9 +416,12 @@ TEST_F(SecretsTest, IdentifiersFromYamlAreValidatedAndValuesAreAlwaysBound) {
   }
   EXPECT_FALSE(exists("out.db"));
 
-  // Values (records, and the state scope from YAML) are bound, never spliced into SQL.
-  writeFile(work_.file("good.yaml"),
-            pipeline("t", "{ id: text, note: text }", "    key: [id]\nstate: { scope: \"s'; DROP TABLE kd_state; --\" }\n"));
+  // Values (records, and the state scope from YAML) are bound, never spliced into SQL. `resume`
+  // gives the source a state to store under that scope.
+  std::string good = pipeline("t", "{ id: text, note: text }",
+                              "    key: [id]\nstate: { scope: \"s'; DROP TABLE kd_state; --\" }\n");
+  good.replace(good.find("path: in.jsonl }"), 16, "path: in.jsonl, resume: true }");
+  writeFile(work_.file("good.yaml"), good);
   const auto result = cli({"run", "good.yaml"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   sqlite::Database database(work_.file("out.db"), sqlite::Database::Mode::kReadOnly);
@@ -387,6 +435,7 @@ TEST_F(SecretsTest, IdentifiersFromYamlAreValidatedAndValuesAreAlwaysBound) {
   sqlite::Statement state(database.handle(), "SELECT count(*) FROM kd_state WHERE scope = ?");
   state.bindText(1, "s'; DROP TABLE kd_state; --");
   ASSERT_TRUE(state.step());
+  EXPECT_GT(state.columnInt(0), 0) << "the state was stored under the scope, as a bound value";
 }
 
 }  // namespace
