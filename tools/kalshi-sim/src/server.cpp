@@ -90,6 +90,16 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+// The `tickers` parameter (comma list) sorted and unique, or `all` when it is absent.
+std::vector<std::string> requested_tickers(const std::string* tickers,
+                                           std::vector<std::string> all) {
+  if (!tickers) return all;
+  std::vector<std::string> out = split_commas(*tickers);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 // Common pagination + time parameters. Returns false (empty result) when an exchange shard
 // other than 0 is asked for: the account lives on shard 0. Without `subaccount` the list covers
 // every subaccount.
@@ -416,6 +426,16 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return v == "true";
   }
 
+  // What a ticker-keyed list's cursor says to continue after ("" without a cursor): the text after
+  // `tag` in the decoded cursor. A cursor of another endpoint is a 400.
+  static std::string cursor_after(const Params& p, const std::string& tag, const char* endpoint) {
+    if (!p.has("cursor")) return "";
+    std::string decoded;
+    if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind(tag, 0) != 0)
+      throw BadRequest("invalid parameter cursor", std::string("not a cursor of ") + endpoint);
+    return decoded.substr(tag.size());
+  }
+
   // Deposits, withdrawals, subaccount transfers: newest first; the cursor is the index of the
   // last record returned (records are only appended, so pages stay stable).
   static std::string transfers(const DataSource& ds, const Params& p, TransferKind k,
@@ -457,21 +477,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     const int limit = static_cast<int>(p.integer("limit", 1, 200, 200));
     const bool nested = bool_param(p, "with_nested_markets");
-    std::string after;
-    if (p.has("cursor")) {
-      std::string decoded;
-      if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind("v1|ev|", 0) != 0)
-        throw BadRequest("invalid parameter cursor", "not a cursor of GET /events");
-      after = decoded.substr(6);
-    }
-    std::vector<std::string> tickers;
-    if (p.has("tickers")) {
-      tickers = split_commas(p.get("tickers"));
-      std::sort(tickers.begin(), tickers.end());
-      tickers.erase(std::unique(tickers.begin(), tickers.end()), tickers.end());
-    } else {
-      tickers = ds.event_tickers();
-    }
+    const std::string after = cursor_after(p, "v1|ev|", "GET /events");
+    const std::string tickers_param = p.get("tickers");
+    const std::vector<std::string> tickers =
+        requested_tickers(p.has("tickers") ? &tickers_param : nullptr, ds.event_tickers());
     std::string out = "{\"events\":[", object, last;
     int count = 0;
     bool more = false;
@@ -569,21 +578,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                          "kalshi-sim's GET /markets filters by tickers and event_ticker only");
     }
     const int limit = static_cast<int>(p.integer("limit", 1, 1000, 100));
-    std::string after;
-    if (p.has("cursor")) {
-      std::string decoded;
-      if (!base64url_decode(p.get("cursor"), decoded) || decoded.rfind("v1|mk|", 0) != 0)
-        throw BadRequest("invalid parameter cursor", "not a cursor of GET /markets");
-      after = decoded.substr(6);
-    }
-    std::vector<std::string> tickers;
-    if (p.has("tickers")) {
-      tickers = split_commas(p.get("tickers"));
-      std::sort(tickers.begin(), tickers.end());
-      tickers.erase(std::unique(tickers.begin(), tickers.end()), tickers.end());
-    } else {
-      tickers = ds.market_tickers(set);
-    }
+    const std::string after = cursor_after(p, "v1|mk|", "GET /markets");
+    const std::string tickers_param = p.get("tickers");
+    const std::vector<std::string> tickers =
+        requested_tickers(p.has("tickers") ? &tickers_param : nullptr, ds.market_tickers(set));
     const std::string event_filter = p.get("event_ticker");
     std::string out = "{\"markets\":[";
     std::string last, event_ticker, object;
