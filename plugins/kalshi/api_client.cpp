@@ -60,8 +60,7 @@ int64_t retryAfterMillis(const Poco::Net::HTTPResponse& response) {
 
 std::once_flag g_ssl_once;
 
-}  // namespace
-
+// The key scope a read of `path` needs, as a person can act on it ("read::portfolio_balance").
 std::string readScopeFor(const std::string& path) {
   // Kalshi names fine-grained scopes per area, e.g. read::portfolio_balance.
   if (path.rfind("/portfolio/balance", 0) == 0) return "read::portfolio_balance";
@@ -71,6 +70,8 @@ std::string readScopeFor(const std::string& path) {
   }
   return "read access to " + path;
 }
+
+}  // namespace
 
 std::string describeErrorBody(const std::string& body) {
   simdjson::dom::parser parser;

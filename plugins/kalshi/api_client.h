@@ -76,7 +76,6 @@ class ApiClient {
   // API root, e.g. "/portfolio/orders") whose reads cost something else.
   void setRateLimit(double tokens_per_second, double capacity, double default_cost,
                     std::vector<std::pair<std::string, double>> endpoint_costs);
-  double readsPerSecond() const { return limiter_->requestsPerSecond(); }
 
   // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx") and a stop flag
   // that cuts backoff sleeps short.
@@ -109,9 +108,6 @@ class ApiClient {
   uint64_t requests_ = 0;
   int last_http_status_ = 0;
 };
-
-// The key scope a read of `path` needs, as a person can act on it ("read::portfolio_balance").
-std::string readScopeFor(const std::string& path);
 
 // Parses either Kalshi error shape into "code: message (details)"; falls back to the first 200
 // characters of the body.

@@ -93,6 +93,13 @@ const RecordSchema& depositSchema();  // also withdrawals: the same fields
 const RecordSchema& subaccountTransferSchema();
 const RecordSchema& subaccountBalanceSchema();
 
+// A parsed record's subaccount: subaccount_number, 0 (the primary account) when the API left it
+// out (every record before subaccounts existed).
+inline Value subaccountOf(const Record& record) {
+  const int64_t* number = record.get("subaccount_number").ifInt();
+  return Value(number ? *number : int64_t{0});
+}
+
 struct RejectedRecord {
   std::string raw;     // the record's JSON as received (minified)
   std::string reason;  // one line

@@ -45,12 +45,6 @@ void bindAmounts(sqlite::Statement& insert, int first, const Amounts& amounts) {
   insert.bindText(first + 5, amounts.fees.toString());
 }
 
-// A record's subaccount: subaccount_number, 0 (the primary account) when absent.
-Value subaccountOf(const Record& record) {
-  const int64_t* number = record.get("subaccount_number").ifInt();
-  return Value(number ? *number : int64_t{0});
-}
-
 using sqlite::tableExists;
 
 int64_t countRows(sqlite3* database, const char* table) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "kalshi/accounting.h"
+#include "kalshi/api_parser.h"
 #include "kalshi/row_writer.h"
 
 namespace kalshi_direct {

@@ -1,5 +1,6 @@
 #include "normalize_orders.h"
 
+#include "kalshi/api_parser.h"
 #include "kalshi/direction.h"
 
 namespace kalshi_direct {
@@ -46,12 +47,6 @@ bool direction(const Record& record, Shown& out, std::string& reason) {
   out.side = out.direction.action.empty() ? "BUY" : upper(out.direction.action);
   out.contract_side = out.direction.side.empty() ? out.direction.outcome_side : out.direction.side;
   return true;
-}
-
-// 0 (the primary account) when the record does not say.
-Value subaccountOf(const Record& record) {
-  const int64_t* number = record.get("subaccount_number").ifInt();
-  return Value(number ? *number : int64_t{0});
 }
 
 Value isoOrNull(const Value& value) {
