@@ -672,7 +672,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {403, error_body("forbidden", "admin API is only available on loopback", "")};
     const std::string method = req.getMethod();
     std::string body;
-    if (method == "POST") {
+    // A POST without Content-Length and not chunked (curl -X POST without -d) has no body;
+    // reading one would wait for the client to close the connection.
+    if (method == "POST" && (req.hasContentLength() || req.getChunkedTransferEncoding())) {
       std::ostringstream os;
       os << req.stream().rdbuf();
       body = os.str();
