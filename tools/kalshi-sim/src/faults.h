@@ -3,15 +3,22 @@
 // Faults apply only to /trade-api paths (never to /admin), so a test can always reconfigure or
 // inspect the simulator while it misbehaves. Settings come from flags and can be replaced at
 // run time through POST /admin/faults.
+//
+// Random faults draw from one seeded RNG (--fault-seed, "fault_seed"): the same seed and the same
+// sequence of requests give the same decisions. The deterministic triggers
+// (outage_after_requests, stall_after_requests, stall_paths) count /trade-api requests from the
+// moment the setting was applied, so a test can act at an exact request instead of racing.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
+
+#include "rng.h"
 
 namespace ksim {
 
@@ -32,6 +39,13 @@ struct FaultSettings {
   OutageMode outage = OutageMode::Off;
   int retry_after_s = 0;  // 429s carry "Retry-After: N" when > 0 (Kalshi sends none)
   std::vector<std::string> forbidden_paths;  // answered 403 (API key lacks the scope)
+  // Deterministic triggers, counted over /trade-api requests since the setting was applied.
+  // -1 = off. The first N requests are served normally, request N+1 and later ones get the
+  // outage (`outage`, or 503 when it is off) / are held open without an answer.
+  std::int64_t outage_after_requests = -1;
+  std::int64_t stall_after_requests = -1;
+  std::vector<std::string> stall_paths;  // prefixes below /trade-api/v2 whose requests are held
+  int stall_max_ms = 60000;              // a held request is answered normally after this
 };
 
 const char* outage_name(OutageMode m);
@@ -48,35 +62,84 @@ struct FaultDecision {
   bool malformed = false;
 };
 
+// The triggers' verdict on one /trade-api request, taken when it arrives (before any fault).
+struct Admission {
+  bool outage_due = false;     // outage_after_requests is armed and this request is past it
+  bool stall = false;          // hold it (Faults::hold) before answering
+  bool stall_refused = false;  // it should have been held, but kMaxStalled requests already are
+  std::uint64_t release_epoch = 0;
+  std::chrono::steady_clock::time_point stall_deadline;
+};
+
+enum class StallEnd { Released, TimedOut, Shutdown };
+
 class Faults {
  public:
-  explicit Faults(const FaultSettings& s);
+  // At most this many requests are held at once; later ones that should stall are answered at
+  // once (counted as the fault "stall_refused").
+  static constexpr int kMaxStalled = 256;
+
+  Faults(const FaultSettings& s, std::uint64_t seed);
   FaultSettings settings() const;
-  void replace(const FaultSettings& s);  // also refills the bucket
-  // One call per /trade-api request; `cost` tokens are taken from the bucket (<= 0: the
-  // configured rate_limit_cost).
-  FaultDecision decide(double cost = 0);
+  void replace(const FaultSettings& s);  // also refills the bucket and re-arms both triggers
+  std::uint64_t seed() const;
+  void reseed(std::uint64_t seed);  // restarts the random sequence
+
+  // One call per /trade-api request, first: counts it for the triggers and says whether it is
+  // held. `api_path` is the path below /trade-api/v2, without the query.
+  Admission admit(const std::string& api_path);
+  // Blocks a request admitted with `stall` until it is released (release_stalled, or a change of
+  // the stall settings), stall_max_ms passes, or shutdown().
+  StallEnd hold(const Admission& a);
+  // Ends a stall admitted by admit() whose request could not be held after all.
+  void unhold();
+  // Releases every request held now; returns how many.
+  int release_stalled();
+  // Releases every held request for good (server shutdown); later stalls end at once.
+  void shutdown();
+
+  // One call per /trade-api request that is answered; `cost` tokens are taken from the bucket
+  // (<= 0: the configured rate_limit_cost). `a` is the request's admission (outage_after_requests).
+  FaultDecision decide(double cost = 0, const Admission* a = nullptr);
 
   std::string settings_json() const;
-  // Applies a JSON object of settings (same names as settings_json) on top of the current ones.
-  // Returns "" on success or a message describing the bad field.
+  // Applies a JSON object of settings (same names as settings_json, plus "fault_seed" and
+  // "reset") on top of the current ones. Returns "" on success or a message describing the bad
+  // field.
   std::string apply_json(const std::string& body);
+
+  // The triggers' counters as JSON object members (without braces) for GET /admin/stats:
+  // "stalled_now", "stalled_total", "stall_timeouts", "requests_since_outage_armed",
+  // "requests_since_stall_armed".
+  std::string trigger_stats_members() const;
+  void reset_trigger_counters();  // stalled_total and stall_timeouts (POST /admin/stats/reset)
 
  private:
   double roll();
+  void commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall, bool release_stalls);
 
   mutable std::mutex mu_;
+  std::condition_variable released_;
   FaultSettings s_;
   double tokens_ = 0;
   std::chrono::steady_clock::time_point last_refill_;
-  std::mt19937_64 rng_;
+  std::uint64_t seed_;
+  Rng rng_;
+  std::int64_t outage_seen_ = 0;  // /trade-api requests since outage_after_requests was applied
+  std::int64_t stall_seen_ = 0;   // same for stall_after_requests
+  std::uint64_t release_epoch_ = 0;
+  bool shutdown_ = false;
+  int stalled_now_ = 0;
+  std::int64_t stalled_total_ = 0;
+  std::int64_t stall_timeouts_ = 0;
 };
 
 class Stats {
  public:
   void record(const std::string& endpoint, const std::string& status);
   void count_fault(const std::string& kind);
-  std::string json() const;
+  // `extra_members`: pre-rendered `"key":value,...` appended to the top-level object.
+  std::string json(const std::string& extra_members = "") const;
   void reset();
 
  private:

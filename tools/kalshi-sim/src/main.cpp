@@ -12,6 +12,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <random>
 
 #include "fixture_account.h"
 #include "generated_account.h"
@@ -77,7 +78,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  Faults faults(opt.faults);
+  // The fault seed is always logged, so that a failing run can be replayed with --fault-seed.
+  const std::uint64_t fault_seed = opt.has_fault_seed ? opt.fault_seed : std::random_device{}();
+  Faults faults(opt.faults, fault_seed);
   Stats stats;
   ServerContext ctx;
   ctx.account = account.get();
@@ -121,10 +124,13 @@ int main(int argc, char** argv) {
 
   std::cout << "listening on 127.0.0.1:" << port << (tls ? " (https)" : "") << std::endl;
   std::cerr << "kalshi-sim: account ready in " << build_s << " s" << std::endl;
+  std::cerr << "kalshi-sim: fault seed " << fault_seed << " (replay with --fault-seed "
+            << fault_seed << ")" << std::endl;
   if (!opt.port_file.empty()) {
     std::string err = write_file_atomically(opt.port_file, std::to_string(port) + "\n");
     if (!err.empty()) {
       server.stopAll(true);
+      stop_held_requests(ctx);
       return fail(err);
     }
   }
@@ -133,6 +139,7 @@ int main(int argc, char** argv) {
   sigwait(&sigs, &sig);
   server.stopAll(true);
   pool.joinAll();
+  stop_held_requests(ctx);
   if (tls) Poco::Net::uninitializeSSL();
   return 0;
 }

@@ -64,7 +64,21 @@ Faults and limits (only on /trade-api paths; change at run time with POST /admin
   --malformed-rate F     fraction of 200s with a truncated JSON body (default 0)
   --slow-ms MS           delay responses by MS milliseconds
   --slow-rate F          fraction of requests delayed by --slow-ms (default 1)
-  --outage MODE          off | 503 | reset (default off)
+  --outage MODE          off | 503 | reset (default off; with --outage-after-requests: the
+                         mode used once the count is passed)
+  --fault-seed N         seed of the random faults (default: a random one); the seed in use is
+                         logged on stderr at startup and shown by GET /admin/faults; the same
+                         seed and request sequence give the same fault decisions
+  --outage-after-requests N
+                         serve the first N /trade-api requests normally, then the outage
+                         (--outage, or 503 when it is off) from request N+1 on (default -1 = off)
+  --stall-after-requests N
+                         hold request N+1 and every later one open without an answer until
+                         POST /admin/release, the trigger is cleared, or --stall-max-ms passes
+                         (default -1 = off)
+  --stall-paths LIST     comma-separated path prefixes below /trade-api/v2 (e.g.
+                         /portfolio/settlements) whose requests are held the same way
+  --stall-max-ms MS      a held request is answered normally after MS (default 60000)
   --retry-after S        send "Retry-After: S" with every 429 (default 0 = none, like Kalshi)
   --usage-tier NAME      tier reported by GET /account/limits: basic (default), advanced,
                          expert, premier, paragon, prime
@@ -220,6 +234,35 @@ Options parse_options(int argc, char** argv) {
        [&](auto& f, auto& v) {
          if (!parse_outage(v, o.faults.outage))
            throw UsageError(f + " expects off, 503 or reset, got \"" + v + "\"");
+       }},
+      {"--fault-seed",
+       [&](auto& f, auto& v) {
+         o.fault_seed = to_seed(f, v);
+         o.has_fault_seed = true;
+       }},
+      {"--outage-after-requests",
+       [&](auto& f, auto& v) {
+         o.faults.outage_after_requests = to_int(f, v, -1, 1000000000000000);
+       }},
+      {"--stall-after-requests",
+       [&](auto& f, auto& v) {
+         o.faults.stall_after_requests = to_int(f, v, -1, 1000000000000000);
+       }},
+      {"--stall-paths",
+       [&](auto& f, auto& v) {
+         o.faults.stall_paths.clear();
+         std::stringstream ss(v);
+         std::string part;
+         while (std::getline(ss, part, ',')) {
+           if (part.empty()) continue;
+           if (part[0] != '/')
+             throw UsageError(f + " expects paths starting with /, got \"" + part + "\"");
+           o.faults.stall_paths.push_back(part);
+         }
+       }},
+      {"--stall-max-ms",
+       [&](auto& f, auto& v) {
+         o.faults.stall_max_ms = static_cast<int>(to_int(f, v, 0, 86400000));
        }},
   };
   for (int i = 1; i < argc; ++i) {

@@ -26,6 +26,8 @@ struct Options {
   bool exit_after_dump = false;
   AuthConfig auth;
   FaultSettings faults;
+  bool has_fault_seed = false;  // without --fault-seed main() picks one from std::random_device
+  std::uint64_t fault_seed = 0;
   int threads = 16;
   std::string tls_cert;
   std::string tls_key;

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "fixed_point.h"
@@ -34,6 +36,20 @@ struct Reply {
   int status = 200;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// What answering a /trade-api request needs of it, copied so that a held (stalled) request can
+// be answered after Poco's request object is gone.
+struct ApiRequest {
+  std::string method, uri, full_path, query;
+  std::string path;  // below /trade-api/v2, without the query
+  Poco::Net::NameValueCollection headers;
+};
+
+// How an answer leaves: a response, a connection reset, or half a body and a close.
+struct Outcome {
+  enum Kind { Send, Reset, Partial } kind = Send;
+  Reply reply;
 };
 
 Reply bad_request(const std::string& message, const std::string& details) {
@@ -170,18 +186,78 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   // ---- /trade-api/v2 -----------------------------------------------------------------------
   void api(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
            const std::string& full_path, const std::string& query) {
-    const std::string path = full_path.substr(std::string(kApiPrefix).size());
-    std::string endpoint = route_name(path);
-    // A non-default endpoint cost (--endpoint-cost) is what the bucket charges.
-    auto cost_it = ctx_.endpoint_costs.find(req.getMethod() + " " + endpoint);
-    const FaultDecision d =
-        ctx_.faults->decide(cost_it == ctx_.endpoint_costs.end() ? 0 : cost_it->second);
-    Reply reply;
-    if (d.outage_reset) {
-      record(req, endpoint, "reset");
-      ctx_.stats->count_fault("outage_reset");
-      reset_connection(req);
+    ApiRequest r;
+    r.method = req.getMethod();
+    r.uri = req.getURI();
+    r.full_path = full_path;
+    r.path = full_path.substr(std::string(kApiPrefix).size());
+    r.query = query;
+    r.headers = req;
+    const Admission a = ctx_.faults->admit(r.path);
+    if (a.stall_refused) ctx_.stats->count_fault("stall_refused");
+    if (a.stall) {
+      ctx_.stats->count_fault("stalled");
+      hold_then_answer(req, resp, r, a);
       return;
+    }
+    deliver(req, resp, answer(r, &a));
+  }
+
+  // A stalled request: its connection leaves Poco's worker (which goes back to the pool) and
+  // waits on a thread of its own; once released (or after stall_max_ms) it is answered normally
+  // on that connection, which is then closed. Nothing is written while it is held.
+  void hold_then_answer(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                        const ApiRequest& r, const Admission& a) {
+    Poco::Net::StreamSocket sock;
+    try {
+      sock = detach(req);
+    } catch (const std::exception&) {
+      ctx_.faults->unhold();
+      deliver(req, resp, answer(r, &a));
+      return;
+    }
+    ServerContext& ctx = ctx_;
+    try {
+      ctx.stall_threads.start([&ctx, r, a, sock]() mutable {
+        try {
+          const StallEnd end = ctx.faults->hold(a);
+          if (end == StallEnd::Shutdown) {
+            close_quietly(sock);
+            return;
+          }
+          if (end == StallEnd::TimedOut) ctx.stats->count_fault("stall_timeout");
+          Handler h(ctx);
+          Outcome o;
+          try {
+            o = h.answer(r, &a);
+          } catch (const std::exception& e) {
+            o.reply = {500, error_body("internal_server_error", "simulator error", e.what())};
+          }
+          deliver_detached(sock, o);
+        } catch (...) {
+          close_quietly(sock);
+        }
+      });
+    } catch (const std::system_error&) {  // no thread: answer at once
+      ctx_.faults->unhold();
+      deliver_detached(sock, answer(r, &a));
+    }
+  }
+
+  // Faults, routing and statistics of one request that is answered now.
+  Outcome answer(const ApiRequest& r, const Admission* a) {
+    const std::string endpoint = route_name(r.path);
+    // A non-default endpoint cost (--endpoint-cost) is what the bucket charges.
+    auto cost_it = ctx_.endpoint_costs.find(r.method + " " + endpoint);
+    const FaultDecision d =
+        ctx_.faults->decide(cost_it == ctx_.endpoint_costs.end() ? 0 : cost_it->second, a);
+    Outcome o;
+    Reply& reply = o.reply;
+    if (d.outage_reset) {
+      record(r, endpoint, "reset");
+      ctx_.stats->count_fault("outage_reset");
+      o.kind = Outcome::Reset;
+      return o;
     }
     if (d.outage_503) {
       ctx_.stats->count_fault("outage_503");
@@ -200,23 +276,23 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         std::this_thread::sleep_for(std::chrono::milliseconds(d.delay_ms));
       }
       try {
-        reply = route(req, full_path, path, query);
+        reply = route(r);
       } catch (const BadRequest& e) {
         reply = bad_request(e.what(), e.details);
       }
       if (reply.status == 200 && d.disconnect) {
-        record(req, endpoint, "disconnect");
+        record(r, endpoint, "disconnect");
         ctx_.stats->count_fault("disconnect");
-        send_partial_and_close(req, reply.body);
-        return;
+        o.kind = Outcome::Partial;
+        return o;
       }
       if (reply.status == 200 && d.malformed) {
         ctx_.stats->count_fault("malformed");
         reply.body = reply.body.substr(0, reply.body.size() / 2);  // truncated JSON, still a 200
       }
     }
-    record(req, endpoint, std::to_string(reply.status));
-    send(resp, reply);
+    record(r, endpoint, std::to_string(reply.status));
+    return o;
   }
 
   static std::string route_name(const std::string& path) {
@@ -262,13 +338,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
   }
 
-  Reply route(Poco::Net::HTTPServerRequest& req, const std::string& full_path,
-              const std::string& path, const std::string& query) {
+  Reply route(const ApiRequest& req) {
+    const std::string& full_path = req.full_path;
+    const std::string& path = req.path;
+    const std::string& query = req.query;
     const std::string endpoint = route_name(path);
     if (endpoint == "(unknown)") return not_found("path " + full_path);
-    if (req.getMethod() != "GET")
-      return {405, error_body("method_not_allowed", "method " + req.getMethod() + " not allowed",
-                              "use GET")};
+    if (req.method != "GET")
+      return {405,
+              error_body("method_not_allowed", "method " + req.method + " not allowed", "use GET")};
 
     const bool is_public =
         endpoint == "/historical/cutoff" || endpoint == "/markets" || endpoint == "/events" ||
@@ -278,15 +356,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         endpoint == "/exchange/user_data_timestamp";
     if (!is_public) {
       AuthRequest ar;
-      ar.method = req.getMethod();
+      ar.method = req.method;
       ar.path = full_path;
+      const Poco::Net::NameValueCollection& h = req.headers;
       std::string key, ts, sig, authz;
-      if (req.has("KALSHI-ACCESS-KEY")) ar.key = &(key = req.get("KALSHI-ACCESS-KEY"));
-      if (req.has("KALSHI-ACCESS-TIMESTAMP"))
-        ar.timestamp = &(ts = req.get("KALSHI-ACCESS-TIMESTAMP"));
-      if (req.has("KALSHI-ACCESS-SIGNATURE"))
-        ar.signature = &(sig = req.get("KALSHI-ACCESS-SIGNATURE"));
-      if (req.has("Authorization")) ar.authorization = &(authz = req.get("Authorization"));
+      if (h.has("KALSHI-ACCESS-KEY")) ar.key = &(key = h.get("KALSHI-ACCESS-KEY"));
+      if (h.has("KALSHI-ACCESS-TIMESTAMP")) ar.timestamp = &(ts = h.get("KALSHI-ACCESS-TIMESTAMP"));
+      if (h.has("KALSHI-ACCESS-SIGNATURE"))
+        ar.signature = &(sig = h.get("KALSHI-ACCESS-SIGNATURE"));
+      if (h.has("Authorization")) ar.authorization = &(authz = h.get("Authorization"));
       ar.now_ms = wall_clock_ms();
       AuthResult r = ctx_.auth->check(ar);
       if (!r.ok) {
@@ -680,11 +758,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       body = os.str();
     }
     if (path == "/admin/health" && method == "GET") return {200, "{\"ok\":true}"};
-    if (path == "/admin/stats" && method == "GET") return {200, ctx_.stats->json()};
+    if (path == "/admin/stats" && method == "GET")
+      return {200, ctx_.stats->json(ctx_.faults->trigger_stats_members())};
     if (path == "/admin/stats/reset" && method == "POST") {
       ctx_.stats->reset();
+      ctx_.faults->reset_trigger_counters();
       return {200, "{\"ok\":true}"};
     }
+    if (path == "/admin/release" && method == "POST")
+      return {200, "{\"released\":" + std::to_string(ctx_.faults->release_stalled()) + "}"};
     if (path == "/admin/faults" && method == "GET") return {200, ctx_.faults->settings_json()};
     if (path == "/admin/faults" && method == "POST") {
       std::string err = ctx_.faults->apply_json(body);
@@ -782,46 +864,105 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   // ---- transport ---------------------------------------------------------------------------
-  void record(Poco::Net::HTTPServerRequest& req, const std::string& endpoint,
-              const std::string& status) {
+  void record(const ApiRequest& r, const std::string& endpoint, const std::string& status) {
     ctx_.stats->record(endpoint, status);
-    if (ctx_.verbose)
-      std::cerr << req.getMethod() << " " << req.getURI() << " -> " << status << std::endl;
+    if (ctx_.verbose) std::cerr << r.method << " " << r.uri << " -> " << status << std::endl;
   }
 
   static void send(Poco::Net::HTTPServerResponse& resp, const Reply& reply) {
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    const bool html = !reply.body.empty() && reply.body[0] == '<';
-    resp.setContentType(html ? "text/html" : "application/json; charset=utf-8");
+    resp.setContentType(content_type(reply));
     for (const auto& [k, v] : reply.headers) resp.set(k, v);
     resp.sendBuffer(reply.body.data(), reply.body.size());
   }
 
+  static const char* content_type(const Reply& reply) {
+    const bool html = !reply.body.empty() && reply.body[0] == '<';
+    return html ? "text/html" : "application/json; charset=utf-8";
+  }
+
+  // An outcome on the connection Poco handed us.
+  static void deliver(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                      const Outcome& o) {
+    if (o.kind == Outcome::Send) {
+      send(resp, o.reply);
+      return;
+    }
+    Poco::Net::StreamSocket sock = detach(req);
+    deliver_detached(sock, o);
+  }
+
+  // An outcome on a connection taken from Poco: a full answer is sent with
+  // "Connection: close" and the connection closed after it.
+  static void deliver_detached(Poco::Net::StreamSocket& sock, const Outcome& o) {
+    switch (o.kind) {
+      case Outcome::Reset:
+        reset_connection(sock);
+        return;
+      case Outcome::Partial:
+        send_partial_and_close(sock, o.reply.body);
+        return;
+      case Outcome::Send:
+        break;
+    }
+    const Reply& reply = o.reply;
+    const auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status);
+    std::string msg = "HTTP/1.1 " + std::to_string(reply.status) + " " +
+                      Poco::Net::HTTPResponse::getReasonForStatus(status) +
+                      "\r\nContent-Type: " + content_type(reply) + "\r\n";
+    for (const auto& [k, v] : reply.headers) msg.append(k).append(": ").append(v).append("\r\n");
+    msg.append("Content-Length: ").append(std::to_string(reply.body.size()));
+    msg.append("\r\nConnection: close\r\n\r\n").append(reply.body);
+    try {
+      send_all(sock, msg);
+      sock.shutdownSend();
+    } catch (const Poco::Exception&) {
+    }
+    close_quietly(sock);
+  }
+
+  static Poco::Net::StreamSocket detach(Poco::Net::HTTPServerRequest& req) {
+    return dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req).detachSocket();
+  }
+
+  static void send_all(Poco::Net::StreamSocket& sock, const std::string& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+      const int n = sock.sendBytes(
+          data.data() + off, static_cast<int>(std::min<std::size_t>(data.size() - off, 1 << 20)));
+      if (n <= 0) throw Poco::IOException("connection closed while sending");
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  static void close_quietly(Poco::Net::StreamSocket& sock) {
+    try {
+      sock.close();
+    } catch (const Poco::Exception&) {
+    }
+  }
+
   // Headers announce the full length, half the body is written, then the connection closes.
-  static void send_partial_and_close(Poco::Net::HTTPServerRequest& req, const std::string& body) {
-    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req);
-    Poco::Net::StreamSocket sock = impl.detachSocket();
+  static void send_partial_and_close(Poco::Net::StreamSocket& sock, const std::string& body) {
     std::string head =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\n\r\n";
     head.append(body, 0, body.size() / 2);
     try {
-      sock.sendBytes(head.data(), static_cast<int>(head.size()));
+      send_all(sock, head);
       sock.shutdown();
-      sock.close();
     } catch (const Poco::Exception&) {
     }
+    close_quietly(sock);
   }
 
   // An abortive close (RST) instead of an HTTP response.
-  static void reset_connection(Poco::Net::HTTPServerRequest& req) {
-    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req);
-    Poco::Net::StreamSocket sock = impl.detachSocket();
+  static void reset_connection(Poco::Net::StreamSocket& sock) {
     try {
       sock.setLinger(true, 0);
-      sock.close();
     } catch (const Poco::Exception&) {
     }
+    close_quietly(sock);
   }
 
   ServerContext& ctx_;
@@ -843,6 +984,40 @@ std::string write_file_atomically(const std::string& path, const std::string& co
     return "cannot rename " + tmp + " to " + path;
   }
   return "";
+}
+
+void StallThreads::start(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::uint64_t id : finished_) {  // reap the ones that returned
+    auto it = running_.find(id);
+    if (it != running_.end()) {
+      it->second.join();
+      running_.erase(it);
+    }
+  }
+  finished_.clear();
+  const std::uint64_t id = next_++;
+  running_.emplace(id, std::thread([this, id, fn = std::move(fn)] {
+                     fn();
+                     std::lock_guard<std::mutex> done(mu_);
+                     finished_.push_back(id);
+                   }));
+}
+
+void StallThreads::join_all() {
+  std::map<std::uint64_t, std::thread> running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running.swap(running_);
+    finished_.clear();
+  }
+  for (auto& [id, t] : running)
+    if (t.joinable()) t.join();
+}
+
+void stop_held_requests(ServerContext& ctx) {
+  ctx.faults->shutdown();
+  ctx.stall_threads.join_all();
 }
 
 Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(

@@ -5,16 +5,40 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth.h"
 #include "data_source.h"
 #include "faults.h"
 
 namespace ksim {
+
+// Threads that hold stalled requests (stall_after_requests, stall_paths). A stalled request's
+// connection is taken from Poco's worker (detached) and waits on one of these, so held requests
+// never occupy the HTTP worker pool and /admin stays served however many are held.
+class StallThreads {
+ public:
+  StallThreads() = default;
+  StallThreads(const StallThreads&) = delete;
+  StallThreads& operator=(const StallThreads&) = delete;
+  ~StallThreads() { join_all(); }
+  void start(std::function<void()> fn);
+  void join_all();  // after Faults::shutdown(), so that every holder returns
+
+ private:
+  std::mutex mu_;
+  std::map<std::uint64_t, std::thread> running_;
+  std::vector<std::uint64_t> finished_;
+  std::uint64_t next_ = 0;
+};
 
 struct ServerContext {
   DataSource* account = nullptr;
@@ -28,7 +52,12 @@ struct ServerContext {
   std::string usage_tier = "basic";           // GET /account/limits
   std::map<std::string, int> endpoint_costs;  // "GET /portfolio/orders" -> tokens
   bool withdrawals_404_when_none = false;     // GET /portfolio/withdrawals quirk
+  StallThreads stall_threads;
 };
+
+// Ends every held request (their connections are closed unanswered) and joins their threads.
+// Call after the HTTP server stopped, before the context goes away.
+void stop_held_requests(ServerContext& ctx);
 
 // Writes the truth file atomically (temp file + rename). Returns "" or an error message.
 std::string write_file_atomically(const std::string& path, const std::string& content);
