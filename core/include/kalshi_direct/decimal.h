@@ -105,6 +105,10 @@ class Decimal {
   }
   // Divides with rounding; denominator > 0.
   static __int128 divideRounded(__int128 numerator, __int128 denominator, Rounding mode);
+  // quotient + remainder / denominator rounded, where they come from a truncating division
+  // (the remainder has the numerator's sign, |remainder| < denominator).
+  static __int128 roundQuotient(__int128 quotient, __int128 remainder, __int128 denominator,
+                                Rounding mode);
 
   int64_t units_ = 0;
   int scale_ = 0;
@@ -157,10 +161,13 @@ inline bool Decimal::parseAtScale(std::string_view text, int scale, Decimal& out
 }
 
 inline __int128 Decimal::divideRounded(__int128 numerator, __int128 denominator, Rounding mode) {
-  __int128 quotient = numerator / denominator;
-  const __int128 remainder = numerator % denominator;
+  return roundQuotient(numerator / denominator, numerator % denominator, denominator, mode);
+}
+
+inline __int128 Decimal::roundQuotient(__int128 quotient, __int128 remainder, __int128 denominator,
+                                       Rounding mode) {
   if (remainder == 0) return quotient;
-  const bool negative = numerator < 0;
+  const bool negative = remainder < 0;
   const __int128 twice = (remainder < 0 ? -remainder : remainder) * 2;
   switch (mode) {
     case Rounding::kTowardZero: break;
@@ -210,7 +217,13 @@ inline Decimal Decimal::operator+(const Decimal& other) const {
                   scale);
 }
 
-inline Decimal Decimal::operator-(const Decimal& other) const { return *this + (-other); }
+// Not *this + (-other): -other does not fit when other is -2^63 units, though the difference may.
+inline Decimal Decimal::operator-(const Decimal& other) const {
+  const int scale = scale_ > other.scale_ ? scale_ : other.scale_;
+  return fromWide(static_cast<__int128>(units_) * pow10(scale - scale_) -
+                      static_cast<__int128>(other.units_) * pow10(scale - other.scale_),
+                  scale);
+}
 
 inline Decimal Decimal::operator-() const {
   if (units_ == INT64_MIN) throw std::overflow_error("decimal overflow");
@@ -226,18 +239,33 @@ inline Decimal Decimal::operator*(const Decimal& other) const {
 inline Decimal Decimal::divide(const Decimal& divisor, int scale, Rounding mode) const {
   checkedScale(scale);
   if (divisor.units_ == 0) throw std::domain_error("decimal division by zero");
-  // value = (u1 / 10^s1) / (u2 / 10^s2); result units = value * 10^scale.
-  // 10^(scale + divisor scale) can reach 10^36: check the product rather than overflow __int128.
-  const __int128 factor = pow10(scale + divisor.scale_);
-  const __int128 max_units = static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1) / factor;
-  if (units_ > max_units || units_ < -max_units) throw std::overflow_error("decimal overflow in division");
-  __int128 numerator = static_cast<__int128>(units_) * factor;
+  // value = (u1 / 10^s1) / (u2 / 10^s2); result units = u1 * 10^(scale + s2) / (u2 * 10^s1).
+  __int128 numerator = units_;
   __int128 denominator = static_cast<__int128>(divisor.units_) * pow10(scale_);
   if (denominator < 0) {
     numerator = -numerator;
     denominator = -denominator;
   }
-  return fromWide(divideRounded(numerator, denominator, mode), scale);
+  // 10^(scale + divisor scale) can reach 10^36: when u1 times it would overflow __int128, divide
+  // first and bring the remaining digits down one at a time (the remainder is below the
+  // denominator, < 2^63 * 10^18, so ten times it fits); the quotient may still fit in int64.
+  const int digits = scale + divisor.scale_;
+  const __int128 factor = pow10(digits);
+  const __int128 max_units =
+      static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1) / factor;
+  if (units_ <= max_units && units_ >= -max_units) {
+    return fromWide(divideRounded(numerator * factor, denominator, mode), scale);
+  }
+  const __int128 beyond = static_cast<__int128>(INT64_MAX) + 2;  // no int64 after any rounding
+  __int128 quotient = numerator / denominator, remainder = numerator % denominator;
+  for (int i = 0; i < digits; ++i) {
+    quotient = quotient * 10 + remainder * 10 / denominator;  // remainder has the quotient's sign
+    remainder = remainder * 10 % denominator;
+    if (quotient >= beyond || quotient <= -beyond) {
+      throw std::overflow_error("decimal overflow in division");
+    }
+  }
+  return fromWide(roundQuotient(quotient, remainder, denominator, mode), scale);
 }
 
 inline int Decimal::compare(const Decimal& other) const {
