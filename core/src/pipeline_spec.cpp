@@ -345,6 +345,19 @@ PipelineSpec loadPipelineSpec(const std::string& path, const LoadOptions& option
 
 PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& file,
                                const LoadOptions& options) {
+  // A NUL byte is not YAML, and yaml-cpp reads one in a plain value as an escape: "a<NUL>0" became
+  // a value with a NUL in it, and a NUL at the end an "unknown escape" past the end of the text.
+  // UTF-16/32 text (which has NUL bytes in every line) is refused here too: yaml-cpp's places in
+  // it are not places in the file.
+  if (const size_t nul = yaml_text.find('\0'); nul != std::string::npos) {
+    const size_t newline = yaml_text.rfind('\n', nul);
+    const size_t line_start = newline == std::string::npos ? 0 : newline + 1;
+    const auto line = 1 + std::count(yaml_text.begin(), yaml_text.begin() + nul, '\n');
+    throw ConfigError(
+        SourceLocation{file, static_cast<int>(line), static_cast<int>(nul - line_start) + 1},
+        "a NUL byte is not allowed in a pipeline file (remove it; a pipeline file is UTF-8 text, "
+        "not UTF-16 or UTF-32)");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
