@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Grows the committed fuzz corpus (tests/fuzz/corpus/<target>/): builds the libFuzzer targets
 # (clang, build-fuzz/, the configuration of tools/test.sh stage 3), fuzzes each for a while on a
-# scratch copy of its corpus, then merges what found new coverage back with libFuzzer's -merge=1,
-# which adds only inputs that cover something the corpus does not (named by their SHA1) and
-# leaves the existing files alone. Review and commit tests/fuzz/corpus/ afterwards.
+# scratch copy of its corpus, then merges what found new coverage back into it with libFuzzer's
+# -set_cover_merge=1: -merge=1 (adds only inputs that cover something the corpus does not, named by
+# their SHA1, and leaves the existing files alone) choosing a near-minimal set of them, about a
+# third fewer files than -merge=1 for the same coverage. Review and commit tests/fuzz/corpus/.
 #
 #   tools/fuzz-corpus.sh [SECONDS] [TARGET ...]      default: 60 s each, every target
 #
@@ -73,7 +74,7 @@ for target in "${targets[@]}"; do
   fi
   runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$work/$target.log" | grep -oE '[0-9]+$' || echo "?")
   # Merge: only what adds coverage to the committed corpus is copied in (SHA1 names).
-  if ! "build-fuzz/bin/$target" -merge=1 "${limits[@]}" \
+  if ! "build-fuzz/bin/$target" -set_cover_merge=1 "${limits[@]}" \
        "$corpus" "$work/$target" >"$work/$target-merge.log" 2>&1; then
     tail -20 "$work/$target-merge.log"
     say "$target: merge failed"
