@@ -29,7 +29,7 @@ fi
 
 say() { echo "[fuzz-corpus] $*"; }
 corpus_size() { # files, bytes
-  echo "$(find "$1" -type f | wc -l) files, $(du -sb "$1" | cut -f1) bytes"
+  echo "$(find "$1" -type f | wc -l) files, $(find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}') bytes"
 }
 
 # ---- build: exactly tools/test.sh stage 3 ----
