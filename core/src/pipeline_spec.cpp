@@ -51,6 +51,26 @@ void refuseMisplacedCredential(const std::string& name, const std::string& key,
                         "database); leave it out, kalshi_live reads it by itself");
 }
 
+// The names a file uses as ${NAME:-default} (outside `params:` too): each is a parameter the user
+// may set with --set NAME=... (or --days/--db) without declaring it, as the default says it is one.
+// Credential variables are not: a secret does not belong on a command line.
+std::vector<std::string> defaultedReferences(const std::string& text) {
+  std::vector<std::string> names;
+  for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
+    if (at > 0 && text[at - 1] == '$') continue;  // $${ is a literal
+    const size_t end = text.find_first_of(":}", at + 2);
+    if (end == std::string::npos || text.compare(end, 2, ":-") != 0) continue;
+    const std::string name = text.substr(at + 2, end - at - 2);
+    if (!isVariableName(name) ||
+        std::find(std::begin(kCredentialVariables), std::end(kCredentialVariables), name) !=
+            std::end(kCredentialVariables) ||
+        std::find(names.begin(), names.end(), name) != names.end())
+      continue;
+    names.push_back(name);
+  }
+  return names;
+}
+
 // Expands ${NAME} and ${NAME:-default} (params first, then the environment); $$ is a literal $.
 class Interpolator {
  public:
@@ -397,13 +417,20 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
       declared_params.push_back(key);
     }
   }
+  std::vector<std::string> settable = declared_params;
+  for (const auto& name : defaultedReferences(yaml_text)) {
+    if (std::find(settable.begin(), settable.end(), name) == settable.end())
+      settable.push_back(name);
+  }
   for (const auto& [name, value] : options.overrides) {
-    if (std::find(declared_params.begin(), declared_params.end(), name) == declared_params.end()) {
-      const std::string suggestion = closestName(name, declared_params);
+    if (std::find(settable.begin(), settable.end(), name) == settable.end()) {
+      const std::string suggestion = closestName(name, settable);
       throw ConfigError(SourceLocation{file, 0, 0},
                         "--set " + name + ": the pipeline has no parameter '" + name + "'" +
                             (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
-                            " (valid: " + joinNames(declared_params) + ")");
+                            " (valid: " + joinNames(settable) +
+                            "; declare it under params:, or use it as ${" + name +
+                            ":-default})");
     }
     interpolator.setParam(name, value);
   }
@@ -672,12 +699,81 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
 
   auto resolveSource = [&](const StageSpec& stage) {
     const auto& factory = static_cast<const SourceFactory&>(factoryFor(stage));
-    ResolvedStage result{stage, validateOptions(stage, factory), {}};
+    ResolvedStage result{stage, validateOptions(stage, factory), {}, {}};
     result.inputs = factory.streams(result.options);
+    result.input_fields = factory.fields(result.options);
+    for (auto it = result.input_fields.begin(); it != result.input_fields.end();) {
+      if (std::find(result.inputs.begin(), result.inputs.end(), it->first) == result.inputs.end())
+        it = result.input_fields.erase(it);
+      else
+        ++it;
+    }
     return result;
   };
   resolved.source = resolveSource(spec.source);
   if (spec.fallback) resolved.fallback = resolveSource(*spec.fallback);
+
+  // Declared fields of each available stream (absent = unknown). A stream both sources produce
+  // has the union of their fields, and is unknown if either cannot tell.
+  StreamFields known = resolved.source.input_fields;
+  if (resolved.fallback) {
+    for (const auto& stream : resolved.fallback->inputs) {
+      const bool in_main = std::find(resolved.source.inputs.begin(), resolved.source.inputs.end(),
+                                     stream) != resolved.source.inputs.end();
+      auto fallback_fields = resolved.fallback->input_fields.find(stream);
+      auto main_fields = known.find(stream);
+      if (fallback_fields == resolved.fallback->input_fields.end()) {
+        known.erase(stream);
+      } else if (!in_main) {
+        known[stream] = fallback_fields->second;
+      } else if (main_fields != known.end()) {
+        for (const auto& field : fallback_fields->second) {
+          if (std::find(main_fields->second.begin(), main_fields->second.end(), field) ==
+              main_fields->second.end())
+            main_fields->second.push_back(field);
+        }
+      }
+    }
+  }
+  // The fields of the streams a stage takes; false when one of them is unknown.
+  auto fieldsOf = [&](const std::vector<std::string>& taken, StreamFields& out) {
+    bool all_known = true;
+    for (const auto& stream : taken) {
+      auto it = known.find(stream);
+      if (it == known.end())
+        all_known = false;
+      else
+        out[stream] = it->second;
+    }
+    return all_known;
+  };
+  // Every field a stage's options name must be declared by one of its input streams.
+  auto checkReferences = [&](const ResolvedStage& stage,
+                             const std::vector<FieldReference>& references, bool all_known) {
+    if (!all_known || references.empty()) return;
+    for (const auto& reference : references) {
+      std::vector<std::string> candidates;
+      bool found = false;
+      for (const auto& [stream, fields] : stage.input_fields) {
+        for (const auto& field : fields) {
+          if (field == reference.field) found = true;
+          if (std::find(candidates.begin(), candidates.end(), field) == candidates.end())
+            candidates.push_back(field);
+        }
+      }
+      if (found) continue;
+      std::vector<std::string> streams;
+      for (const auto& entry : stage.input_fields) streams.push_back(entry.first);
+      const std::string suggestion = closestName(reference.field, candidates);
+      throw ConfigError(
+          stage.options.location(reference.option),
+          stage.spec.label + ": field '" + reference.field + "' is not in " +
+              (streams.size() == 1 ? "stream '" + streams[0] + "'"
+                                   : "any of the streams " + joinNames(streams)) +
+              (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+              "; its fields: " + joinNames(candidates));
+    }
+  };
 
   // Streams available to each stage: the source's (and the fallback's), then what transforms emit.
   std::vector<std::string> available = resolved.source.inputs;
@@ -719,19 +815,33 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
 
   for (const auto& stage_spec : spec.transforms) {
     const auto& factory = static_cast<const TransformFactory&>(factoryFor(stage_spec));
-    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
+    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}, {}};
     resolveInputs(stage, factory.defaultInputs(stage.options));
     const std::vector<std::string> taken = stage.inputs.empty() ? available : stage.inputs;
-    for (const auto& output : factory.outputs(taken, stage.options)) {
+    const bool all_known = fieldsOf(taken, stage.input_fields);
+    checkReferences(stage, factory.referencedFields(stage.options), all_known);
+    const std::vector<std::string> outputs = factory.outputs(taken, stage.options);
+    const StreamFields output_fields = factory.outputFields(stage.input_fields, stage.options);
+    // What it takes is replaced by what it emits; a stream it emits without declaring is unknown.
+    for (const auto& stream : taken) known.erase(stream);
+    for (const auto& output : outputs) {
       if (std::find(available.begin(), available.end(), output) == available.end())
         available.push_back(output);
+      auto declared = output_fields.find(output);
+      if (declared != output_fields.end())
+        known[output] = declared->second;
+      else
+        known.erase(output);
     }
     resolved.transforms.push_back(std::move(stage));
   }
   for (const auto& stage_spec : spec.sinks) {
     const auto& factory = static_cast<const SinkFactory&>(factoryFor(stage_spec));
-    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}};
+    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}, {}};
     resolveInputs(stage, factory.defaultInputs(stage.options));
+    const bool all_known =
+        fieldsOf(stage.inputs.empty() ? available : stage.inputs, stage.input_fields);
+    checkReferences(stage, factory.referencedFields(stage.options), all_known);
     resolved.sinks.push_back(std::move(stage));
   }
   return resolved;

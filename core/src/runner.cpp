@@ -7,10 +7,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "kalshi_direct/engine/log.h"
@@ -208,14 +211,19 @@ class SinkContextImpl final : public ContextImpl<SinkContext> {
  public:
   SinkContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
                   const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters,
-                  sqlite3* database, const StateMap& state)
-      : ContextImpl(pipeline, label, dry_run, stop, counters), database_(database), state_(state) {}
+                  sqlite3* database, const StateMap& state, const StreamFields& input_fields)
+      : ContextImpl(pipeline, label, dry_run, stop, counters),
+        database_(database),
+        state_(state),
+        input_fields_(input_fields) {}
   sqlite3* database() override { return database_; }
   const StateMap& committedState() const override { return state_; }
+  const StreamFields& inputFields() const override { return input_fields_; }
 
  private:
   sqlite3* database_;
   const StateMap& state_;
+  const StreamFields& input_fields_;
 };
 
 // Sink state lives in the pipeline's state scope under "sink.<index>.<key>".
@@ -370,7 +378,8 @@ class Runner {
       }
       slot.context = std::make_unique<SinkContextImpl>(
           spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
-          report_.stages[slot.report_index].counters, handle, sink_states_[index]);
+          report_.stages[slot.report_index].counters, handle, sink_states_[index],
+          slot.stage->input_fields);
     }
     if (!spec_.state_path.empty()) {
       try {
@@ -582,10 +591,43 @@ class Runner {
     return writeToSinks(batch);
   }
 
+  // A stage that declared its stream's fields (StreamFields) promised that records carry no
+  // others: the first record of each batch is checked (every record with KD_CHECK_FIELDS=1, which
+  // the test suite sets, and then a broken promise fails the run). A broken promise is a plugin
+  // bug: it is logged once per field, and the run goes on.
+  Status checkDeclaredFields(const ResolvedStage& sink, const Batch& batch) {
+    auto declared = sink.input_fields.find(batch.stream);
+    if (declared == sink.input_fields.end()) return Status::ok();
+    const size_t checked = check_every_record_ ? batch.size() : std::min<size_t>(batch.size(), 1);
+    for (size_t i = 0; i < checked; ++i) {
+      for (const Field& field : batch.records[i].fields()) {
+        if (std::find(declared->second.begin(), declared->second.end(), field.name) !=
+            declared->second.end())
+          continue;
+        const std::string message = "records of stream '" + batch.stream + "' carry field '" +
+                                    field.name +
+                                    "', which the stage producing them did not declare (a bug in "
+                                    "that plugin's field list; declared: " +
+                                    joinFieldNames(declared->second) + ")";
+        if (check_every_record_) return Status::failed(message);
+        if (undeclared_warned_.insert(batch.stream + "." + field.name).second)
+          log::warning(spec_.name, message);
+      }
+    }
+    return Status::ok();
+  }
+
+  static std::string joinFieldNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+  }
+
   Status writeToSinks(const Batch& batch) {
     if (batch.empty()) return Status::ok();
     for (auto& slot : sinks_) {
       if (!takes(slot.stage->inputs, batch.stream)) continue;
+      if (Status status = checkDeclaredFields(*slot.stage, batch); !status.isOk()) return status;
       auto& report = stageReport(slot);
       auto& counts = report.streams[batch.stream];
       counts.in += batch.size();
@@ -826,6 +868,12 @@ class Runner {
 
   uint64_t rows_since_commit_ = 0;
   Clock::time_point last_commit_;
+
+  const bool check_every_record_ = [] {
+    const char* value = std::getenv("KD_CHECK_FIELDS");
+    return value != nullptr && std::string(value) == "1";
+  }();
+  std::set<std::string> undeclared_warned_;  // "stream.field" already logged
 };
 
 }  // namespace

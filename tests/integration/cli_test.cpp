@@ -77,6 +77,9 @@ TEST_F(CliTest, PluginsListsTheBuiltinsWithTheirOptions) {
   result = cli({"plugins", "--json"});
   ASSERT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.out, HasSubstr("{\"name\":\"csv\",\"description\":"));
+  // Sources list the fields of their streams (what a filter, select or csv may name).
+  EXPECT_THAT(result.out, HasSubstr("\"fields\":{\"balance\":[\"balance\","));
+  EXPECT_THAT(result.out, ::testing::ContainsRegex("\"fills\":\\[[^]]*\"fee_cost\""));
 }
 
 TEST_F(CliTest, EveryShippedPipelineValidates) {

@@ -477,6 +477,24 @@ std::vector<Case> cases() {
        "sinks: [ { type: csv, path: o.csv } ]\n",
        run, "p.yaml:2:38: transform 'filter': invalid where expression",
        "expected ')' to close the '('"},
+      // --- fields a stage names must be in its input streams (issue 13 item 14) ----------------
+      {"FilterFieldTypo",
+       "source: { type: kalshi_live, streams: [fills] }\ntransforms:\n  - { type: "
+       "categorize_pnl }\n  - { type: filter, where: 'categroy == \"weather\"', inputs: [fills] "
+       "}\nsinks: [ { type: csv, path: o.csv } ]\n",
+       run, "p.yaml:4:28: transforms[1] 'filter': field 'categroy' is not in stream 'fills'",
+       "(did you mean 'category'?)"},
+      {"SelectFieldTypo",
+       "source: { type: kalshi_live, streams: [fills] }\ntransforms:\n  - { type: "
+       "normalize_orders }\n  - { type: select, fields: [ticker, fee_dollar], inputs: [fills] }\n"
+       "sinks: [ { type: csv, path: o.csv } ]\n",
+       run, "p.yaml:4:29: transforms[1] 'select': field 'fee_dollar' is not in stream 'fills'",
+       "(did you mean 'fee_dollars'?)"},
+      {"CsvFieldTypo",
+       "source: { type: kalshi_live, streams: [orders] }\nsinks: [ { type: csv, path: o.csv, "
+       "fields: [ticker, stauts], inputs: [orders] } ]\n",
+       run, "p.yaml:2:44: sinks[0] 'csv': field 'stauts' is not in stream 'orders'",
+       "(did you mean 'status'?)"},
       // --- kalshi_live options -------------------------------------------------------------------
       {"LiveBaseUrlNotHttp",
        "source: { type: kalshi_live, base_url: \"ftp://x/y\" }\nsinks: [ { type: csv, path: o.csv "

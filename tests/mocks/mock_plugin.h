@@ -40,9 +40,11 @@ class MockSinkContext : public SinkContext {
     ON_CALL(*this, pipelineName()).WillByDefault(::testing::ReturnRef(name_));
     ON_CALL(*this, stageName()).WillByDefault(::testing::ReturnRef(name_));
     ON_CALL(*this, committedState()).WillByDefault(::testing::ReturnRef(state_));
+    ON_CALL(*this, inputFields()).WillByDefault(::testing::ReturnRef(input_fields_));
   }
   std::string name_ = "test";
-  StateMap state_;  // what committedState() returns by default
+  StateMap state_;             // what committedState() returns by default
+  StreamFields input_fields_;  // what inputFields() returns by default
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
@@ -51,6 +53,7 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
   MOCK_METHOD(sqlite3*, database, (), (override));
   MOCK_METHOD(const StateMap&, committedState, (), (const, override));
+  MOCK_METHOD(const StreamFields&, inputFields, (), (const, override));
 };
 
 class MockEmitter : public Emitter {

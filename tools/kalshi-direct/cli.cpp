@@ -361,7 +361,30 @@ void printPluginsJson(const Registry& registry) {
         appendJsonString(out, option.helpText());
         out += "}";
       }
-      out += "]}";
+      out += "]";
+      if (kind == PluginKind::kSource) {
+        // The fields of each stream with the default options ({} when the plugin does not say).
+        StreamFields fields;
+        try {
+          fields = registry.findSource(name)->fields(Options());
+        } catch (const std::exception&) {
+        }
+        out += ",\"fields\":{";
+        bool first_stream = true;
+        for (const auto& [stream, names] : fields) {
+          if (!first_stream) out += ",";
+          first_stream = false;
+          appendJsonString(out, stream);
+          out += ":[";
+          for (size_t i = 0; i < names.size(); ++i) {
+            if (i) out += ",";
+            appendJsonString(out, names[i]);
+          }
+          out += "]";
+        }
+        out += "}";
+      }
+      out += "}";
     }
     out += "]";
   }

@@ -41,6 +41,21 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 // A source's resumable position (cursor, watermark...), as key -> value text.
 using StateMap = std::map<std::string, std::string>;
 
+// The fields records of each stream carry, as stages declare them before a run: stream name ->
+// field names in record order. A stream that is not in the map has fields the stage cannot tell
+// in advance (jsonl passes on whatever each line holds); references into it are not checked.
+// A declaration is a promise: a record of a declared stream carries only declared fields (a
+// declared field may be missing from a record, and then reads as null).
+using StreamFields = std::map<std::string, std::vector<std::string>>;
+
+// A field an option of a stage names (a `where` expression, a `fields:` list...). Before a run the
+// engine checks that it is declared by at least one of the stage's input streams whose fields are
+// all known, and otherwise refuses the pipeline, pointing at `option`, with "did you mean".
+struct FieldReference {
+  std::string field;
+  std::string option;  // the option it comes from, for the error's file:line:column
+};
+
 // What the engine offers every running stage. Owned by the engine; valid from open() to close().
 class StageContext {
  public:
@@ -71,6 +86,9 @@ class SourceContext : public StageContext {
 
 class SinkContext : public StageContext {
  public:
+  // The declared fields of this sink's input streams (see StreamFields); streams with unknown
+  // fields are absent. A file sink uses it to write a header when no record arrives.
+  virtual const StreamFields& inputFields() const = 0;
   // When databasePath() is non-empty: the engine's SQLite connection to that file, shared by all
   // sinks writing to it and always inside an open transaction that the engine commits. Do not
   // BEGIN/COMMIT on it; use SAVEPOINTs if a write must be undone on kRetry. Null otherwise.
@@ -171,6 +189,8 @@ class SourceFactory : public PluginFactory {
  public:
   // The streams a source with these options produces (checked before the run).
   virtual std::vector<std::string> streams(const Options& options) const = 0;
+  // The fields of the records of each of those streams (see StreamFields). Default: unknown.
+  virtual StreamFields fields(const Options& options) const { return {}; }
   // Must not do I/O: only build the object from validated options (and fail with
   // kInvalidConfig, message starting with options.location(...), on a bad combination).
   virtual Status create(const Options& options, SourcePtr& out) const = 0;
@@ -191,6 +211,14 @@ class TransformFactory : public PluginFactory {
                                            const Options& options) const {
     return inputs;
   }
+  // The fields of what it emits, given the declared fields of the streams it takes (only those
+  // whose fields are known). Default: unknown, which is always safe; a transform that passes
+  // records on unchanged (filter) returns `inputs`.
+  virtual StreamFields outputFields(const StreamFields& inputs, const Options& options) const {
+    return {};
+  }
+  // The fields its options name (checked against its input streams, see FieldReference).
+  virtual std::vector<FieldReference> referencedFields(const Options& options) const { return {}; }
   virtual Status create(const Options& options, TransformPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     TransformPtr discarded;
@@ -202,6 +230,8 @@ class SinkFactory : public PluginFactory {
  public:
   // The streams this sink takes when the YAML gives no `inputs:`; empty means all streams.
   virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
+  // The fields its options name (checked against its input streams, see FieldReference).
+  virtual std::vector<FieldReference> referencedFields(const Options& options) const { return {}; }
   virtual Status create(const Options& options, SinkPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     SinkPtr discarded;

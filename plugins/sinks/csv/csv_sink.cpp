@@ -342,6 +342,24 @@ Status CsvSink::flush() {
 
 Status CsvSink::finish() {
   finished_ = true;
+  // No record came and no `fields` were given: a replaced file still gets the header of the
+  // fields its input declares (when every input stream declares the same ones).
+  if (config_.mode == CsvSinkConfig::Mode::kReplace && !columns_known_ && header_pending_ &&
+      context_ != nullptr && temp_fd_ >= 0) {
+    const StreamFields& declared = context_->inputFields();
+    if (declared.empty()) return Status::ok();
+    const std::vector<std::string>& first = declared.begin()->second;
+    for (const auto& [stream, fields] : declared) {
+      if (fields != first) return Status::ok();
+    }
+    if (first.empty()) return Status::ok();
+    columns_ = first;
+    column_set_ = std::set<std::string>(columns_.begin(), columns_.end());
+    columns_known_ = true;
+    appendHeader();
+    if (Status status = writeBuffer(); !status.isOk()) return status;
+    if (::fsync(temp_fd_) != 0) return statusFromErrno("cannot sync '" + temp_path_ + "'", errno);
+  }
   return Status::ok();
 }
 

@@ -49,6 +49,12 @@ class CsvSinkFactory final : public SinkFactory {
     };
   }
 
+  std::vector<FieldReference> referencedFields(const Options& options) const override {
+    std::vector<FieldReference> references;
+    for (const auto& field : options.getStringList("fields")) references.push_back({field, "fields"});
+    return references;
+  }
+
   Status create(const Options& options, SinkPtr& out) const override {
     auto error = [&](const char* option, const std::string& message) {
       return Status::invalidConfig(options.location(option).toString() +

@@ -52,6 +52,14 @@ class SqliteTableSinkFactory final : public SinkFactory {
     };
   }
 
+  std::vector<FieldReference> referencedFields(const Options& options) const override {
+    std::vector<FieldReference> references;
+    const ConfigValue* columns = options.find("columns");
+    if (columns == nullptr || !columns->isMap()) return references;  // create() reports it
+    for (const auto& entry : columns->entries()) references.push_back({entry.key, "columns"});
+    return references;
+  }
+
   Status create(const Options& options, SinkPtr& out) const override {
     auto error = [&](const SourceLocation& location, const std::string& message) {
       return Status::invalidConfig(location.toString() + ": sink 'sqlite_table': " + message);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "kalshi/streams.h"
 #include "kalshi_live_source.h"
 
 namespace kalshi_direct {
@@ -127,6 +128,8 @@ class KalshiLiveFactory final : public SourceFactory {
     result.push_back("history");
     return result;
   }
+
+  StreamFields fields(const Options&) const override { return kalshi::sourceStreamFields(); }
 
   // Everything but credentials: `validate` must pass on a machine without a Kalshi key.
   Status check(const Options& options) const override {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kalshi/streams.h"
 #include "kalshi_direct/plugin.h"
 #include "local_db_fallback_source.h"
 
@@ -45,6 +46,9 @@ class LocalDbFallbackFactory final : public SourceFactory {
   std::vector<std::string> streams(const Options& options) const override {
     return configuredStreams(options);
   }
+  // The same names as kalshi_live's (a subset of its fields): the rest of the pipeline cannot
+  // tell the two apart.
+  StreamFields fields(const Options&) const override { return kalshi::sourceStreamFields(); }
   Status create(const Options& options, SourcePtr& out) const override {
     auto error = [&](const char* option, const std::string& message) {
       return Status::invalidConfig(options.location(option).toString() +

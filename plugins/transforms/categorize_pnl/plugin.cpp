@@ -1,4 +1,5 @@
 // Wiring for the categorize_pnl transform.
+#include <algorithm>
 #include <memory>
 
 #include "categorizer.h"
@@ -32,6 +33,14 @@ class CategorizePnlFactory final : public TransformFactory {
   }
   std::vector<std::string> outputs(const std::vector<std::string>& inputs, const Options&) const override {
     return inputs;
+  }
+  // Its inputs, each with a `category`.
+  StreamFields outputFields(const StreamFields& inputs, const Options&) const override {
+    StreamFields outputs = inputs;
+    for (auto& [stream, fields] : outputs) {
+      if (std::find(fields.begin(), fields.end(), "category") == fields.end()) fields.push_back("category");
+    }
+    return outputs;
   }
   Status create(const Options& options, TransformPtr& out) const override {
     std::vector<kalshi::CategoryRule> rules;

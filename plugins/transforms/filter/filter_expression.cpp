@@ -1,5 +1,6 @@
 #include "filter_expression.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -61,7 +62,22 @@ struct FilterExpression::Node {
   bool negated = false;
 
   bool evaluate(const Record& record) const;
+  void collectFields(std::vector<std::string>& out) const {
+    for (const Operand* operand : {&first, &second}) {
+      if (operand->is_field &&
+          std::find(out.begin(), out.end(), operand->field) == out.end())
+        out.push_back(operand->field);
+    }
+    if (left) left->collectFields(out);
+    if (right) right->collectFields(out);
+  }
 };
+
+std::vector<std::string> FilterExpression::fieldNames() const {
+  std::vector<std::string> names;
+  if (root_) root_->collectFields(names);
+  return names;
+}
 
 bool compareValues(const Value& left, const Value& right, bool ordering, int& result) {
   const ValueType a = left.type(), b = right.type();

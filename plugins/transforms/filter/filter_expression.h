@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kalshi_direct/record.h"
 
@@ -39,6 +40,8 @@ class FilterExpression {
                     size_t& column);
 
   bool matches(const Record& record) const;
+  // The field names the expression reads, each once, in the order they appear.
+  std::vector<std::string> fieldNames() const;
 
  private:
   std::unique_ptr<Node> root_;

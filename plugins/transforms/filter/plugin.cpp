@@ -29,6 +29,21 @@ class FilterTransformFactory final : public TransformFactory {
     };
   }
 
+  // Records pass through unchanged.
+  StreamFields outputFields(const StreamFields& inputs, const Options&) const override {
+    return inputs;
+  }
+  std::vector<FieldReference> referencedFields(const Options& options) const override {
+    plugins::FilterExpression expression;
+    std::string error;
+    size_t column = 0;
+    std::vector<FieldReference> references;
+    if (!plugins::FilterExpression::parse(options.getString("where"), expression, error, column))
+      return references;  // create() reports the syntax error
+    for (auto& name : expression.fieldNames()) references.push_back({std::move(name), "where"});
+    return references;
+  }
+
   Status create(const Options& options, TransformPtr& out) const override {
     const std::string where = options.getString("where");
     plugins::FilterExpression expression;

@@ -15,10 +15,17 @@
 // given by outcome_side, count and price (see docs/pnl.md).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
 namespace kalshi {
+
+// The fields of the rows below, in order (declared to the engine: TransformFactory::outputFields).
+const std::vector<std::string>& normalizedOrderFields();
+const std::vector<std::string>& normalizedFillFields();
 
 // Returns false with `reason` when the record cannot be normalized (it is then dead-lettered).
 bool normalizeOrder(const Record& order, Record& row, std::string& reason);

@@ -16,6 +16,12 @@ class NormalizeOrdersFactory final : public TransformFactory {
   }
   std::vector<OptionSpec> options() const override { return {}; }
   std::vector<std::string> defaultInputs(const Options&) const override { return {"orders", "fills"}; }
+  StreamFields outputFields(const StreamFields& inputs, const Options&) const override {
+    StreamFields outputs;
+    if (inputs.count("orders")) outputs["orders"] = kalshi::normalizedOrderFields();
+    if (inputs.count("fills")) outputs["fills"] = kalshi::normalizedFillFields();
+    return outputs;
+  }
   Status create(const Options&, TransformPtr& out) const override {
     out = std::make_unique<kalshi::NormalizeOrders>();
     return Status::ok();

@@ -40,6 +40,60 @@ class SelectTransformFactory final : public TransformFactory {
   }
 
   Status create(const Options& options, TransformPtr& out) const override {
+    plugins::SelectConfig config;
+    if (Status status = parse(options, config); !status.isOk()) return status;
+    out = std::make_unique<plugins::SelectTransform>(std::move(config));
+    return Status::ok();
+  }
+
+  // Fields named before the rename by their old name, after it by the new one: a reference to a
+  // renamed field is a reference to the field it was renamed from.
+  std::vector<FieldReference> referencedFields(const Options& options) const override {
+    plugins::SelectConfig config;
+    std::vector<FieldReference> references;
+    if (!parse(options, config).isOk()) return references;  // create() reports it
+    auto before_rename = [&](const std::string& name) {
+      for (const auto& [from, to] : config.rename) {
+        if (to == name) return from;
+      }
+      return name;
+    };
+    for (const auto& [from, to] : config.rename) references.push_back({from, "rename"});
+    for (const auto& [name, type] : config.cast) references.push_back({before_rename(name), "cast"});
+    for (const auto& name : config.drop) references.push_back({before_rename(name), "drop"});
+    for (const auto& name : config.fields) references.push_back({before_rename(name), "fields"});
+    return references;
+  }
+
+  // rename, then drop, then fields (cast keeps the names).
+  StreamFields outputFields(const StreamFields& inputs, const Options& options) const override {
+    plugins::SelectConfig config;
+    if (!parse(options, config).isOk()) return {};
+    StreamFields outputs;
+    for (const auto& [stream, fields] : inputs) {
+      std::vector<std::string> out;
+      if (config.keep_listed) {
+        out = config.fields;
+      } else {
+        // As SelectTransform: a renamed field takes the place of an unrenamed namesake.
+        for (const auto& field : fields) {
+          std::string name = field;
+          for (const auto& [from, to] : config.rename) {
+            if (from == field) name = to;
+          }
+          if (!contains(out, name)) out.push_back(name);
+        }
+        out.erase(std::remove_if(out.begin(), out.end(),
+                                 [&](const std::string& name) { return contains(config.drop, name); }),
+                  out.end());
+      }
+      outputs[stream] = std::move(out);
+    }
+    return outputs;
+  }
+
+ private:
+  static Status parse(const Options& options, plugins::SelectConfig& config) {
     auto error = [&](const SourceLocation& location, const std::string& message) {
       return Status::invalidConfig(location.toString() + ": transform 'select': " + message);
     };
@@ -47,7 +101,6 @@ class SelectTransformFactory final : public TransformFactory {
       return location.line > 0 ? location : options.location(option);
     };
 
-    plugins::SelectConfig config;
     config.keep_listed = options.has("fields");
     config.fields = options.getStringList("fields");
     config.drop = options.getStringList("drop");
@@ -142,7 +195,6 @@ class SelectTransformFactory final : public TransformFactory {
       return error(options.stageLocation(),
                    "select needs at least one of fields, drop, rename, cast");
     }
-    out = std::make_unique<plugins::SelectTransform>(std::move(config));
     return Status::ok();
   }
 };

@@ -207,7 +207,7 @@ TEST_F(PipelineSpecTest, TopLevelShapeErrors) {
 TEST_F(PipelineSpecTest, SetOfAnUndeclaredParamIsAnError) {
   EXPECT_THAT(errorOf("params: { db: a.db }\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n",
                       {{"days", "30"}}),
-              HasSubstr("--set days: the pipeline has no parameter 'days' (valid: db)"));
+              HasSubstr("--set days: the pipeline has no parameter 'days' (valid: db;"));
 }
 
 TEST_F(PipelineSpecTest, MissingFileIsAClearError) {

@@ -110,6 +110,9 @@ struct ResolvedStage {
   StageSpec spec;
   Options options;                  // validated, defaults filled
   std::vector<std::string> inputs;  // resolved; for sources: the streams produced
+  // The declared fields of those streams (see StreamFields in plugin.h); for transforms and
+  // sinks the fields of what they take, for sources what they produce.
+  StreamFields input_fields;
 };
 
 struct ResolvedPipeline {
