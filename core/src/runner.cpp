@@ -420,7 +420,8 @@ class Runner {
     primary_ = std::move(source);
     if (Status s = openSource(*primary_, pipeline_.source, source_report_, primary_context_);
         !s.isOk()) {
-      if (s.code() == StatusCode::kInvalidConfig) return openFailure(pipeline_.source, s);
+      if (s.code() == StatusCode::kInvalidConfig || stopping())
+        return openFailure(pipeline_.source, s);
       if (Status f = maybeFallBack(s); !f.isOk()) return f;
     } else {
       active_ = primary_.get();
@@ -441,14 +442,12 @@ class Runner {
     last_commit_ = Clock::now();
     bool exhausted = false;
     while (!exhausted) {
-      if (options_.stop_requested && options_.stop_requested()) {
-        report_.interrupted = true;
-        log::warning(spec_.name, "stop requested: finishing after the current batch");
-        break;
-      }
+      if (stopping()) break;
       Batch batch;
       const std::string label = activeLabel();
       Status status = readWithRetry(batch, label);
+      // A read the stop cut short is no failure (and no reason to fall back): keep what came.
+      if (!status.isOk() && status.code() != StatusCode::kEndOfStream && stopping()) break;
       if (status.code() == StatusCode::kEndOfStream) {
         exhausted = true;
       } else if (status.code() == StatusCode::kUnavailable && active_ == primary_.get() &&
@@ -557,6 +556,18 @@ class Runner {
     if (backoff > spec_.retry.max_backoff_ms) backoff = spec_.retry.max_backoff_ms;
     std::uniform_int_distribution<int64_t> spread(backoff / 2, backoff);  // jitter
     return spread(jitter_);
+  }
+
+  // True once a stop was requested (SIGTERM/SIGINT): the run commits what it has and ends.
+  bool stopping() {
+    if (!options_.stop_requested || !options_.stop_requested()) return false;
+    if (!report_.interrupted) {
+      report_.interrupted = true;
+      log::warning(spec_.name,
+                   "stop requested: committing what was read, then stopping (a second Ctrl-C or "
+                   "SIGTERM exits at once; what was committed is kept)");
+    }
+    return true;
   }
 
   Status readWithRetry(Batch& batch, const std::string& label) {

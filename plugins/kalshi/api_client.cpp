@@ -15,6 +15,7 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 #include <simdjson.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <mutex>
@@ -138,7 +139,55 @@ Status ApiClient::create(const ClientConfig& config, AuthenticatorPtr auth,
   return Status::ok();
 }
 
-ApiClient::~ApiClient() = default;
+ApiClient::~ApiClient() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    closing_ = true;
+  }
+  watch_wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+bool ApiClient::stopNow() {
+  if (!stopped_ && stop_requested && stop_requested()) stopped_ = true;
+  return stopped_;
+}
+
+void ApiClient::arm(int socket) {
+  if (!stop_requested) return;
+  {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    armed_socket_ = socket;
+    if (!watcher_.joinable()) watcher_ = std::thread([this] { watch(); });
+  }
+  watch_wake_.notify_all();
+}
+
+void ApiClient::disarm() {
+  std::lock_guard<std::mutex> lock(watch_mutex_);
+  armed_socket_ = -1;
+}
+
+void ApiClient::watch() {
+  std::unique_lock<std::mutex> lock(watch_mutex_);
+  while (!closing_) {
+    if (armed_socket_ < 0) {
+      watch_wake_.wait(lock);
+      continue;
+    }
+    // Under the lock: get() cannot disarm (and return to a caller whose context may go away)
+    // while stop_requested runs here.
+    if (stop_requested()) {
+      stopped_ = true;
+      // Wakes the blocked read or write in get() (an EOF or an error there); the fd stays open
+      // until the session closes it, so it cannot be reused meanwhile.
+      ::shutdown(armed_socket_, SHUT_RDWR);
+      armed_socket_ = -1;
+      continue;
+    }
+    watch_wake_.wait_for(lock, std::chrono::milliseconds(50));
+  }
+}
 
 void ApiClient::resetSession() {
   if (scheme_ == "https") {
@@ -211,6 +260,10 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
   Status last_status;
 
   for (int attempt = 1;; ++attempt) {
+    if (stopNow()) {
+      last_http_status_ = 0;
+      return Status::unavailable(what + ": stopped (stop requested)");
+    }
     // No single attempt may outlast the retry budget: cap its timeouts by what is left of it.
     {
       const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -247,6 +300,12 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
         }
       }
       session_->sendRequest(request);
+      // From here the wait for the answer is what a stalled server stretches: a stop cuts it.
+      arm(session_->socket().impl()->sockfd());
+      struct Disarm {
+        ApiClient* client;
+        ~Disarm() { client->disarm(); }
+      } disarm_on_exit{this};
       Poco::Net::HTTPResponse response;
       std::istream& stream = session_->receiveResponse(response);
       const int status = static_cast<int>(response.getStatus());
@@ -345,11 +404,15 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
       last_status = Status::unavailable(what + ": " + last_problem);
     }
     if (!retryable) return last_status;
+    if (stopNow()) {  // no retry; perhaps the watcher cut this request short
+      resetSession();
+      last_http_status_ = 0;
+      return Status::unavailable(what + ": stopped (stop requested)");
+    }
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();
-    if (attempt >= config_.max_attempts || elapsed >= config_.max_retry_time_ms ||
-        (stop_requested && stop_requested())) {
+    if (attempt >= config_.max_attempts || elapsed >= config_.max_retry_time_ms) {
       return Status::unavailable(what + ": " + last_problem + " (gave up after " +
                                  std::to_string(attempt) + " attempts in " +
                                  std::to_string(elapsed / 1000) + " s)");

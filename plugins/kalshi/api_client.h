@@ -16,10 +16,17 @@
 //                       reason to fall back)
 //     kUnavailable      network errors, timeouts, 429/5xx after the retries ran out
 //     kFailed           other 4xx, TLS certificate failures
-// Not thread-safe: one client per source.
+// - A stop (stop_requested turning true) ends the request in flight within ~50 ms, even one the
+//   server holds open: a watcher thread shuts the socket down. get() then, and every get() after,
+//   returns kUnavailable "stopped" at once without a request; callers stop, keeping what they had.
+// Not thread-safe: one client per source (the watcher is internal).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -78,9 +85,12 @@ class ApiClient {
                     std::vector<std::pair<std::string, double>> endpoint_costs);
 
   // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx") and a stop flag
-  // that cuts backoff sleeps short.
+  // that cuts backoff sleeps and requests in flight short. stop_requested is called from get()'s
+  // thread and, while a request is in flight (only then), from the watcher thread.
   std::function<void(const std::string&, uint64_t)> on_counter;
   std::function<bool()> stop_requested;
+  // True once a stop ended (or prevented) a request.
+  bool stopped() const { return stopped_; }
 
   uint64_t requests() const { return requests_; }
   // The HTTP status of the last response get() received (0 when none: a network error).
@@ -93,6 +103,12 @@ class ApiClient {
     if (on_counter) on_counter(name, delta);
   }
   void resetSession();
+  bool stopNow();  // stop_requested() (and remembers it)
+  // The watcher: while a request is in flight (armed with its socket), polls stop_requested every
+  // 50 ms and shuts the socket down when it turns true.
+  void arm(int socket);
+  void disarm();
+  void watch();
   enum class BodyRead { kComplete, kTooSlow, kTooLarge };
   // Reads the body until its end, the deadline, or max_response_bytes, whichever comes first.
   BodyRead readBody(std::istream& stream, std::string& body,
@@ -107,6 +123,12 @@ class ApiClient {
   uint16_t port_ = 0;
   uint64_t requests_ = 0;
   int last_http_status_ = 0;
+  std::atomic<bool> stopped_{false};
+  std::mutex watch_mutex_;
+  std::condition_variable watch_wake_;
+  int armed_socket_ = -1;  // guarded by watch_mutex_
+  bool closing_ = false;   // guarded by watch_mutex_
+  std::thread watcher_;
 };
 
 // Parses either Kalshi error shape into "code: message (details)"; falls back to the first 200

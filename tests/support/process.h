@@ -66,9 +66,11 @@ inline ProcessResult runProcess(const std::vector<std::string>& argv, const std:
   return result;
 }
 
-// Starts a command without waiting (output discarded); returns its pid.
+// Starts a command without waiting; returns its pid. Its stdout and stderr go to `output_path`
+// (appended), or nowhere when that is empty.
 inline pid_t spawnProcess(const std::vector<std::string>& argv, const std::string& cwd,
-                          const std::map<std::string, std::string>& env) {
+                          const std::map<std::string, std::string>& env,
+                          const std::string& output_path = "") {
   std::vector<std::string> environment;
   for (char** entry = environ; *entry; ++entry) {
     const std::string text = *entry;
@@ -81,9 +83,11 @@ inline pid_t spawnProcess(const std::vector<std::string>& argv, const std::strin
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(126);
     const int null = open("/dev/null", O_RDWR);
+    const int output =
+        output_path.empty() ? null : open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
+    dup2(output, 1);
+    dup2(output, 2);
     std::vector<char*> args, envp;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);

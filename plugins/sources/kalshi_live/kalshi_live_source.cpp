@@ -287,6 +287,16 @@ void KalshiLiveSource::releaseCaches() {
 
 Status KalshiLiveSource::read(Batch& batch) {
   while (queued_.empty()) {
+    if (awaiting_metadata_ && !context_->stopRequested()) {
+      // One chunk per pass of this loop: its markets batch (if any) is handed out before the next.
+      if (metadata_todo_.empty()) {
+        queued_.push_back(std::move(*awaiting_metadata_));
+        awaiting_metadata_.reset();
+      } else if (Status status = resolveMetadataChunk(); !status.isOk()) {
+        return status;
+      }
+      continue;
+    }
     if (pending_streams_.empty() && !history_emitted_ && !context_->stopRequested()) {
       history_emitted_ = true;
       Batch history = historyBatch();
@@ -323,8 +333,8 @@ Status KalshiLiveSource::read(Batch& batch) {
       }
     }
     if (!status.isOk()) return status;
-    // Metadata batches were queued first by resolveMetadata(); the page follows with its state.
-    queued_.push_back(Queued{std::move(produced), next_state_});
+    // The page waits for its metadata (the markets batches go first); then it goes with its state.
+    awaiting_metadata_ = Queued{std::move(produced), next_state_};
   }
   Queued next = std::move(queued_.front());
   queued_.pop_front();
@@ -456,9 +466,7 @@ Status KalshiLiveSource::readPositions(Batch& batch) {
     positions_guard_.reset();
     if (position_passes_.empty()) pending_streams_.pop_front();
   }
-  if (config_.metadata) {
-    if (Status s = resolveMetadata(page.records, true); !s.isOk()) return s;
-  }
+  if (config_.metadata) planMetadata(page.records, true);
   batch.stream = "positions";
   batch.records = std::move(page.records);
   return Status::ok();
@@ -827,9 +835,7 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
     next_state_[p + "pass_max_ts"] = std::to_string(pass.pass_max_ts);
     next_state_[p + "pass_oldest_resting_ts"] = std::to_string(pass.oldest_resting_ts);
   }
-  if (config_.metadata) {
-    if (Status s = resolveMetadata(records, false); !s.isOk()) return s;
-  }
+  if (config_.metadata) planMetadata(records, false);
   batch.stream = pass.stream;
   batch.records = std::move(records);
   return Status::ok();
@@ -1136,37 +1142,43 @@ Status KalshiLiveSource::resolveEvents(const std::vector<std::string>& event_tic
   return Status::ok();
 }
 
-Status KalshiLiveSource::resolveMetadata(const std::vector<Record>& records, bool refresh_prices) {
-  // The tickers of `records` that `want` picks, each once, in order.
-  auto tickersWhere = [&records](auto want) {
-    std::vector<std::string> out;
-    std::unordered_set<std::string> seen;
-    for (const auto& record : records) {
-      const std::string* ticker = record.get("ticker").ifString();
-      if (ticker && want(record, *ticker) && seen.insert(*ticker).second) out.push_back(*ticker);
-    }
-    return out;
-  };
-  // Tickers this run has not met yet: the cache first, the API for the rest.
-  lookUpMarketCache(tickersWhere([this](const Record&, const std::string& ticker) {
-    return markets_.find(ticker) == markets_.end();
-  }));
-  // To fetch: unknown anywhere, or (open positions, marked at the market's current price) not
-  // refreshed in this run yet.
-  const std::vector<std::string> wanted =
-      tickersWhere([&](const Record& record, const std::string& ticker) {
-        auto it = markets_.find(ticker);
-        if (it == markets_.end()) return true;
-        const Decimal* position = refresh_prices ? record.get("position_fp").ifDecimal() : nullptr;
-        return position && !position->isZero() && !it->second.fresh;
-      });
-  if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
-  Batch markets;
-  markets.stream = "markets";
+void KalshiLiveSource::planMetadata(const std::vector<Record>& records, bool refresh_prices) {
+  metadata_todo_.clear();
+  needs_refresh_.clear();
+  std::unordered_set<std::string> seen;
   for (const auto& record : records) {
     const std::string* ticker = record.get("ticker").ifString();
     if (!ticker) continue;
-    MarketInfo& info = markets_[*ticker];
+    if (seen.insert(*ticker).second) metadata_todo_.push_back(*ticker);
+    const Decimal* position = refresh_prices ? record.get("position_fp").ifDecimal() : nullptr;
+    if (position && !position->isZero()) needs_refresh_.insert(*ticker);
+  }
+}
+
+Status KalshiLiveSource::resolveMetadataChunk() {
+  std::vector<std::string> chunk;
+  while (!metadata_todo_.empty() && chunk.size() < kTickersPerRequest) {
+    chunk.push_back(std::move(metadata_todo_.front()));
+    metadata_todo_.pop_front();
+  }
+  // Tickers this run has not met yet: the cache first, the API for the rest.
+  std::vector<std::string> unmet;
+  for (const auto& ticker : chunk) {
+    if (markets_.find(ticker) == markets_.end()) unmet.push_back(ticker);
+  }
+  lookUpMarketCache(unmet);
+  // To fetch: unknown anywhere, or (open positions) not refreshed in this run yet.
+  std::vector<std::string> wanted;
+  for (const auto& ticker : chunk) {
+    auto it = markets_.find(ticker);
+    if (it == markets_.end() || (needs_refresh_.count(ticker) && !it->second.fresh))
+      wanted.push_back(ticker);
+  }
+  if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
+  Batch markets;
+  markets.stream = "markets";
+  for (const auto& ticker : chunk) {
+    MarketInfo& info = markets_[ticker];
     if (info.emitted) continue;
     // Emitted once per run: the record is not needed after that.
     markets.records.push_back(std::move(info.record));

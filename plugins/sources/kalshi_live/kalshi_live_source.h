@@ -163,8 +163,14 @@ class KalshiLiveSource final : public Source {
   // series once (GET /series/{s}). A failed lookup leaves the market uncategorised with a warning;
   // only kUnavailable / kUnauthenticated stop the run.
   static constexpr size_t kTickersPerRequest = 100;  // keeps the URL near 3 KB
-  // Emits metadata for tickers in `records` not yet known; queues a markets batch.
-  Status resolveMetadata(const std::vector<Record>& records, bool refresh_prices);
+  // A page's metadata is resolved in chunks of kTickersPerRequest tickers, one chunk per read():
+  // planMetadata() (no I/O) lists the page's tickers; each resolveMetadataChunk() looks a chunk up
+  // (cache, then API) and queues its markets batch, so that read() hands it out and the runner can
+  // commit it (commit.interval) while the rest is fetched; a run stopped or killed meanwhile keeps
+  // what was fetched, and the next run finds it in cache_db. The page itself (with its state)
+  // follows its last chunk.
+  void planMetadata(const std::vector<Record>& records, bool refresh_prices);
+  Status resolveMetadataChunk();
   Status fetchMarkets(const std::vector<std::string>& tickers);
   Status resolveEvents(const std::vector<std::string>& event_tickers);
   // GET path?tickers=<keys, 100 a request>, every page; records into `found` by `key_field`. A
@@ -213,6 +219,11 @@ class KalshiLiveSource final : public Source {
   };
   std::deque<Queued> queued_;
   StateMap next_state_;  // scratch: the state readPage() computes for its page
+  // The page whose metadata is being resolved, and the tickers (in order, each once) still to look
+  // up; needs_refresh_: those with an open position, marked at the market's current price.
+  std::optional<Queued> awaiting_metadata_;
+  std::deque<std::string> metadata_todo_;
+  std::unordered_set<std::string> needs_refresh_;
   std::optional<int64_t> cutoff_trades_ts_, cutoff_orders_ts_;
 
   struct MarketInfo {
