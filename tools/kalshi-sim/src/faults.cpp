@@ -64,11 +64,11 @@ FaultSettings Faults::settings() const {
 
 void Faults::replace(const FaultSettings& s) {
   std::lock_guard<std::mutex> lock(mu_);
-  commit_locked(s, true, true, true);
+  commit_locked(s, true, true, true, true);
 }
 
 void Faults::commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall,
-                           bool release_stalls) {
+                           bool arm_paths, bool release_stalls) {
   s_ = s;
   for (std::string& p : s_.stall_paths) p = below_api_prefix(p);
   const double burst =
@@ -77,6 +77,7 @@ void Faults::commit_locked(const FaultSettings& s, bool arm_outage, bool arm_sta
   last_refill_ = std::chrono::steady_clock::now();
   if (arm_outage) outage_seen_ = 0;
   if (arm_stall) stall_seen_ = 0;
+  if (arm_paths) stall_paths_seen_ = 0;
   if (release_stalls) {
     ++release_epoch_;
     released_.notify_all();
@@ -104,7 +105,9 @@ Admission Faults::admit(const std::string& api_path) {
   ++stall_seen_;
   a.outage_due = s_.outage_after_requests >= 0 && outage_seen_ > s_.outage_after_requests;
   bool stall = s_.stall_after_requests >= 0 && stall_seen_ > s_.stall_after_requests;
-  for (const std::string& p : s_.stall_paths) stall = stall || under_prefix(api_path, p);
+  bool on_path = false;
+  for (const std::string& p : s_.stall_paths) on_path = on_path || under_prefix(api_path, p);
+  if (on_path) stall = ++stall_paths_seen_ > s_.stall_paths_after || stall;
   if (!stall || shutdown_) return a;
   if (stalled_now_ >= kMaxStalled) {
     a.stall_refused = true;
@@ -252,6 +255,7 @@ std::string Faults::settings_json() const {
   w.begin_array();
   for (const std::string& p : s.stall_paths) w.str(p);
   w.end_array();
+  w.kv_i64("stall_paths_after", s.stall_paths_after);
   w.kv_i64("stall_max_ms", s.stall_max_ms);
   w.end_object();
   return out;
@@ -269,11 +273,12 @@ std::string Faults::apply_json(const std::string& body) {
     return "invalid JSON: " + e.displayText();
   }
   FaultSettings s = settings();
-  bool arm_outage = false, arm_stall = false, release = false, has_seed = false;
+  bool arm_outage = false, arm_stall = false, arm_paths = false, release = false,
+       has_seed = false;
   std::uint64_t seed = 0;
   if (o->has("reset") && o->get("reset").isBoolean() && o->get("reset").extract<bool>()) {
     s = FaultSettings{};
-    arm_outage = arm_stall = release = true;
+    arm_outage = arm_stall = arm_paths = release = true;
   }
   for (const auto& kv : *o) {
     const std::string& k = kv.first;
@@ -366,7 +371,11 @@ std::string Faults::apply_json(const std::string& body) {
       arm_stall = release = true;
     } else if (k == "stall_paths") {
       err = path_list(s.stall_paths);
-      release = true;
+      arm_paths = release = true;
+    } else if (k == "stall_paths_after") {
+      err = count(s.stall_paths_after);
+      if (s.stall_paths_after < 0) s.stall_paths_after = 0;
+      arm_paths = release = true;
     } else if (k == "stall_max_ms") {
       double d = 0;
       err = number(0, 86400000, d);
@@ -381,7 +390,7 @@ std::string Faults::apply_json(const std::string& body) {
     if (!err.empty()) return err;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  commit_locked(s, arm_outage, arm_stall, release);
+  commit_locked(s, arm_outage, arm_stall, arm_paths, release);
   if (has_seed) {
     seed_ = seed;
     rng_ = Rng(seed);

@@ -45,6 +45,8 @@ struct FaultSettings {
   std::int64_t outage_after_requests = -1;
   std::int64_t stall_after_requests = -1;
   std::vector<std::string> stall_paths;  // prefixes below /trade-api/v2 whose requests are held
+  // ... after the first N requests to them were served ("stall after the Nth page"): 0 = at once.
+  std::int64_t stall_paths_after = 0;
   int stall_max_ms = 60000;              // a held request is answered normally after this
 };
 
@@ -116,7 +118,8 @@ class Faults {
 
  private:
   double roll();
-  void commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall, bool release_stalls);
+  void commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall, bool arm_paths,
+                     bool release_stalls);
 
   mutable std::mutex mu_;
   std::condition_variable released_;
@@ -127,6 +130,7 @@ class Faults {
   Rng rng_;
   std::int64_t outage_seen_ = 0;  // /trade-api requests since outage_after_requests was applied
   std::int64_t stall_seen_ = 0;   // same for stall_after_requests
+  std::int64_t stall_paths_seen_ = 0;  // requests to stall_paths since it (or _after) was set
   std::uint64_t release_epoch_ = 0;
   bool shutdown_ = false;
   int stalled_now_ = 0;

@@ -78,6 +78,8 @@ Faults and limits (only on /trade-api paths; change at run time with POST /admin
                          (default -1 = off)
   --stall-paths LIST     comma-separated path prefixes below /trade-api/v2 (e.g.
                          /portfolio/settlements) whose requests are held the same way
+  --stall-paths-after N  hold requests to --stall-paths only after the first N of them were
+                         served (default 0: from the first)
   --stall-max-ms MS      a held request is answered normally after MS (default 60000)
   --retry-after S        send "Retry-After: S" with every 429 (default 0 = none, like Kalshi)
   --usage-tier NAME      tier reported by GET /account/limits: basic (default), advanced,
@@ -260,6 +262,8 @@ Options parse_options(int argc, char** argv) {
            o.faults.stall_paths.push_back(part);
          }
        }},
+      {"--stall-paths-after",
+       [&](auto& f, auto& v) { o.faults.stall_paths_after = to_int(f, v, 0, 1000000000000000); }},
       {"--stall-max-ms",
        [&](auto& f, auto& v) {
          o.faults.stall_max_ms = static_cast<int>(to_int(f, v, 0, 86400000));

@@ -240,6 +240,26 @@ TEST(Triggers, StallPathsHoldOnlyMatchingPaths) {
   EXPECT_EQ(sim.get(api("/historical/cutoff")).status, 200);
 }
 
+TEST(Triggers, StallPathsAfterServesTheFirstNRequestsToThosePaths) {
+  Sim sim({"--fills", "100", "--stall-paths", "/portfolio/fills", "--stall-paths-after", "2"});
+  const int port = sim.port();
+  EXPECT_EQ(sim.get(api("/portfolio/fills?limit=1")).status, 200);
+  EXPECT_EQ(sim.get(api("/historical/cutoff")).status, 200) << "other paths do not count";
+  EXPECT_EQ(sim.get(api("/portfolio/fills?limit=1")).status, 200);
+  std::future<HttpResult> third = get_async(port, api("/portfolio/fills?limit=1"));
+  wait_for_stats(port, stalled_now_is(1));
+  EXPECT_EQ(integer(sim.get_json("/admin/faults"), "stall_paths_after"), 2);
+  // Setting it restarts the count (and releases what is held).
+  sim.post_json("/admin/faults", "{\"stall_paths_after\":1}");
+  EXPECT_EQ(third.get().status, 200);
+  EXPECT_EQ(sim.get(api("/portfolio/fills?limit=1")).status, 200);
+  std::future<HttpResult> second = get_async(port, api("/portfolio/fills?limit=1"));
+  wait_for_stats(port, stalled_now_is(1));
+  EXPECT_EQ(integer(sim.post_json("/admin/release", ""), "released"), 1);
+  EXPECT_EQ(second.get().status, 200);
+  EXPECT_EQ(sim.post("/admin/faults", "{\"stall_paths_after\":\"x\"}").status, 400);
+}
+
 TEST(Triggers, StallMaxMsBoundsTheHold) {
   Sim sim({"--fills", "100", "--stall-after-requests", "1", "--stall-max-ms", "300"});
   EXPECT_EQ(sim.get(api("/historical/cutoff")).status, 200);
