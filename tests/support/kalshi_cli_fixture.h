@@ -51,6 +51,47 @@ class KalshiCliFixture : public ::testing::Test {
   }
   int truthCount(const std::string& name) { return sim_->truth()->getObject("counts")->getValue<int>(name); }
 
+  // Row contents against the simulator's truth, market by market (not counts of a primary key):
+  // each market's fills, maker fills, market-making fills and orders, and no market the truth
+  // does not have.
+  void expectRowsMatchTruth(const std::string& context = "") {
+    using Counts = std::map<std::string, std::string>;  // ticker -> "fills|maker|mm|orders"
+    Counts expected, actual;
+    auto markets = sim_->truth()->getObject("markets");
+    for (const auto& name : markets->getNames()) {
+      auto market = markets->getObject(name);
+      if (market->getValue<int>("fills") == 0 && market->getValue<int>("orders") == 0) continue;
+      expected[name] = market->get("fills").toString() + "|" + market->get("maker_fills").toString() + "|" +
+                       market->get("mm_fills").toString() + "|" + market->get("orders").toString();
+    }
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(
+        database.handle(),
+        "SELECT t.ticker, coalesce(f.n, 0), coalesce(f.maker, 0), coalesce(f.mm, 0), coalesce(o.n, 0) FROM "
+        "(SELECT ticker FROM kalshi_fills UNION SELECT ticker FROM kalshi_orders) t "
+        "LEFT JOIN (SELECT ticker, count(*) n, sum(is_taker = 0) maker, sum(category = 'market_making') mm "
+        "           FROM kalshi_fills GROUP BY ticker) f ON f.ticker = t.ticker "
+        "LEFT JOIN (SELECT ticker, count(*) n FROM kalshi_orders GROUP BY ticker) o ON o.ticker = t.ticker");
+    while (query.step()) {
+      actual[query.columnText(0)] = query.columnText(1) + "|" + query.columnText(2) + "|" + query.columnText(3) +
+                                    "|" + query.columnText(4);
+    }
+    EXPECT_EQ(actual.size(), expected.size()) << context;
+    for (const auto& [ticker, counts] : expected) {
+      auto it = actual.find(ticker);
+      EXPECT_TRUE(it != actual.end() && it->second == counts)
+          << context << ": " << ticker << " fills|maker|mm|orders: truth " << counts << ", database "
+          << (it == actual.end() ? "none" : it->second);
+    }
+  }
+
+  // A counter of the run summary ("http_retries 28"), 0 when the summary does not show it.
+  static int64_t summaryCounter(const std::string& summary, const std::string& name) {
+    const std::string key = " " + name + " ";
+    const size_t at = summary.find(key);
+    return at == std::string::npos ? 0 : std::stoll(summary.substr(at + key.size()));
+  }
+
   TempDir dir_;
   std::unique_ptr<SimServer> sim_;
 };
