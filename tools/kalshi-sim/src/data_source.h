@@ -66,6 +66,7 @@ struct AddFillsResult {
   int orders = 0;
   std::int64_t first_us = 0;
   std::int64_t last_us = 0;
+  std::vector<std::string> round_trip_tickers;  // markets opened and closed again (round_trips)
 };
 
 // A 400 with Kalshi's {"code","message","details"} body.
@@ -137,8 +138,11 @@ class DataSource {
     throw std::runtime_error("apply-pending-transfers needs a generated account");
   }
   // Requires the exclusive lock. Throws std::runtime_error when not supported.
-  virtual AddFillsResult add_fills(int count) {
+  // round_trips: each new order pair opens and closes a position in a market that was flat, so
+  // the market's position is 0 before and after (a client must notice its P&L changed anyway).
+  virtual AddFillsResult add_fills(int count, bool round_trips) {
     (void)count;
+    (void)round_trips;
     throw std::runtime_error("add-fills is not supported for this account");
   }
 };

@@ -178,7 +178,7 @@ class GeneratedAccount : public DataSource {
 
   std::string truth_json() const override;
   bool can_add_fills() const override { return true; }
-  AddFillsResult add_fills(int count) override;
+  AddFillsResult add_fills(int count, bool round_trips) override;
 
   // For tests and the startup banner.
   std::size_t fill_count() const { return fills_.size(); }
@@ -195,6 +195,7 @@ class GeneratedAccount : public DataSource {
   // initial generation). Returns the number of fills emitted.
   int emit_order(Rng& rng, std::uint32_t market, const std::int64_t* times, int max_fills,
                  bool allow_resting, std::int64_t window_end_us);
+  bool force_close_ = false;  // emit_order sells what the book holds (add_fills round trips)
   void emit_empty_order(Rng& rng, std::uint32_t market, std::int64_t created_us, OrderStatus status,
                         std::int64_t updated_us);
   void settle_markets(Rng& rng);

@@ -447,6 +447,10 @@ int GeneratedAccount::emit_order(Rng& rng, std::uint32_t market, const std::int6
   bool side_no = false, sell = false, closing = false;
   if (P == 0) {
     side_no = rng.chance(1, 2);
+  } else if (force_close_) {
+    side_no = P < 0;  // sell the held side
+    sell = true;
+    closing = true;
   } else {
     const bool held_yes = P > 0;
     if (rng.permille(520)) {
@@ -694,26 +698,29 @@ void GeneratedAccount::rebuild_positions() {
   });
 }
 
-AddFillsResult GeneratedAccount::add_fills(int count) {
+AddFillsResult GeneratedAccount::add_fills(int count, bool round_trips) {
   AddFillsResult res;
   if (count <= 0) return res;
   std::int64_t t = std::max({last_fill_us_, last_order_us_, cfg_.anchor_us}) + kSec;
   std::vector<std::uint32_t> open;
-  for (std::uint32_t i = 0; i < markets_.size(); ++i)
-    if (markets_[i].status == MarketStatus::Active && markets_[i].close_us > t + 7 * kDay)
-      open.push_back(i);
-  if (open.empty()) throw std::runtime_error("no open market left to trade in");
-  bool new_market_traded = false;
+  for (std::uint32_t i = 0; i < markets_.size(); ++i) {
+    const GenMarket& mk = markets_[i];
+    if (mk.status != MarketStatus::Active || mk.close_us <= t + 7 * kDay) continue;
+    // Round trips start flat, in a market traded from one book (so the close sells what opened).
+    if (round_trips && (mk.books.size() != 1 || mk.books[0].ledger.position() != 0)) continue;
+    open.push_back(i);
+  }
+  if (open.empty())
+    throw std::runtime_error(round_trips ? "no flat open market left for a round trip"
+                                         : "no open market left to trade in");
   int remaining = count;
-  std::int64_t times[3];
-  while (remaining > 0) {
-    const std::uint32_t m = open[live_rng_.below(open.size())];
-    const int max_fills = std::min(remaining, 3);
+  // One order of up to `max_fills` fills in market m; returns its fills.
+  auto order = [&](std::uint32_t m, int max_fills) {
+    std::int64_t times[3];
     for (int k = 0; k < max_fills; ++k) {
       t += live_rng_.range(200'000, 2'500'000) + live_rng_.range(0, 999);
       times[k] = t;
     }
-    if (markets_[m].fills == 0) new_market_traded = true;
     const std::size_t fills_before = fills_.size();
     const std::uint32_t order_idx = static_cast<std::uint32_t>(orders_.size());
     const int n =
@@ -728,9 +735,21 @@ AddFillsResult GeneratedAccount::add_fills(int count) {
     res.last_us = last_fill_us_;
     res.fills += n;
     res.orders += 1;
-    remaining -= n;
+    return n;
+  };
+  while (remaining > 0) {
+    const std::uint32_t m = open[live_rng_.below(open.size())];
+    remaining -= order(m, round_trips ? 3 : std::min(remaining, 3));
+    if (!round_trips) continue;
+    // Close it again: sells of what the book holds until it is flat (fractions take a few).
+    force_close_ = true;
+    for (int guard = 0; guard < 1000 && markets_[m].books[0].ledger.position() != 0; ++guard)
+      remaining -= order(m, 3);
+    force_close_ = false;
+    if (std::find(res.round_trip_tickers.begin(), res.round_trip_tickers.end(),
+                  markets_[m].ticker) == res.round_trip_tickers.end())
+      res.round_trip_tickers.push_back(markets_[m].ticker);
   }
-  (void)new_market_traded;
   rebuild_positions();  // a book may have traded for the first time
   return res;
 }

@@ -808,6 +808,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   Reply add_fills(const std::string& body) {
     std::int64_t count = 0;
+    bool round_trips = false;
     try {
       Poco::JSON::Parser parser;
       Poco::Dynamic::Var v = parser.parse(body.empty() ? "{}" : body);
@@ -817,6 +818,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       if (!o->has("count") || !o->get("count").isInteger())
         return bad_request("invalid body", "expected {\"count\":N}");
       count = o->get("count").convert<std::int64_t>();
+      if (o->has("round_trips")) {
+        if (!o->get("round_trips").isBoolean())
+          return bad_request("invalid body", "round_trips must be true or false");
+        round_trips = o->get("round_trips").extract<bool>();
+      }
     } catch (const Poco::Exception& e) {
       return bad_request("invalid JSON", e.displayText());
     }
@@ -829,7 +835,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     {
       std::unique_lock<std::shared_mutex> lock(ctx_.account_mutex);
       try {
-        r = ctx_.account->add_fills(static_cast<int>(count));
+        r = ctx_.account->add_fills(static_cast<int>(count), round_trips);
       } catch (const std::exception& e) {
         return {409, error_body("conflict", "cannot add fills", e.what())};
       }
@@ -848,6 +854,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     w.kv_time("last_created_time", r.last_us);
     w.kv_i64("first_ts", floor_div(r.first_us, kMicrosPerSecond));
     w.kv_i64("last_ts", floor_div(r.last_us, kMicrosPerSecond));
+    w.key("round_trip_tickers");
+    w.begin_array();
+    for (const std::string& ticker : r.round_trip_tickers) w.str(ticker);
+    w.end_array();
     w.end_object();
     return {200, out};
   }

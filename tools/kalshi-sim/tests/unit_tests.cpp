@@ -1,4 +1,5 @@
 // Unit tests of the simulator's building blocks: fixed point, fees, ledger rules, cursors.
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include "data_source.h"
@@ -149,8 +150,34 @@ TEST(Generator, AddFillsGrowsTheAccount) {
   cfg.fills = 500;
   GeneratedAccount a(cfg);
   const std::size_t before = a.list_size(ListKind::Fills);
-  AddFillsResult r = a.add_fills(40);
+  AddFillsResult r = a.add_fills(40, false);
   EXPECT_EQ(r.fills, 40);
   EXPECT_EQ(a.fill_count(), 540u);
   EXPECT_EQ(a.list_size(ListKind::Fills), before + 40);
+}
+
+TEST(Generator, AddFillsRoundTripsLeaveEachMarketFlatWithNewFills) {
+  GenConfig cfg;
+  cfg.fills = 2000;  // enough markets for some to be open and flat
+  cfg.seed = 7;
+  cfg.anchor_us = 1787241900LL * 1000000;  // 2026-08-20T16:05:00Z, the command line's default
+  GeneratedAccount a(cfg);
+  auto markets = [&a] {
+    return Poco::JSON::Parser()
+        .parse(a.truth_json())
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getObject("markets");
+  };
+  const auto before = markets();
+  AddFillsResult r = a.add_fills(20, true);
+  EXPECT_GE(r.fills, 20);
+  ASSERT_FALSE(r.round_trip_tickers.empty());
+  const auto after = markets();
+  for (const std::string& ticker : r.round_trip_tickers) {
+    SCOPED_TRACE(ticker);
+    EXPECT_EQ(std::stod(before->getObject(ticker)->getValue<std::string>("position_fp")), 0.0);
+    EXPECT_EQ(std::stod(after->getObject(ticker)->getValue<std::string>("position_fp")), 0.0);
+    EXPECT_GT(after->getObject(ticker)->getValue<int>("fills"),
+              before->getObject(ticker)->getValue<int>("fills"));
+  }
 }
