@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <regex>
 #include <sstream>
 
 namespace kalshi_direct {
@@ -77,11 +78,21 @@ class Interpolator {
   explicit Interpolator(const LoadOptions& options) : options_(options) {}
 
   void setParam(const std::string& name, const std::string& value) { params_[name] = value; }
+  // ${PIPELINE_DIR}: the directory of the pipeline file, for paths that belong with the file
+  // (relative paths are relative to the working directory, like a path on the command line).
+  void setPipelineDirectory(std::string directory) { pipeline_dir_ = std::move(directory); }
+  // A param set from the command line: values that use it are located at `label` ("--db x.db").
+  void setOverride(const std::string& name, const std::string& value, const std::string& label) {
+    params_[name] = value;
+    flags_[name] = label + " " + quoted(value);
+  }
   const std::map<std::string, std::string>& params() const { return params_; }
 
   // `key`: the YAML key the text is the value of ("" at the top of a list or document).
+  // `from_flag` (when given) receives the label of the first command-line override used.
   std::string apply(const std::string& text, const SourceLocation& location,
-                    const std::string& context, const std::string& key = "") const {
+                    const std::string& context, const std::string& key = "",
+                    std::string* from_flag = nullptr) const {
     std::string out;
     size_t i = 0;
     while (i < text.size()) {
@@ -114,8 +125,12 @@ class Interpolator {
       }
       refuseMisplacedCredential(name, key, location, context);
       auto param = params_.find(name);
-      if (param != params_.end()) {
+      if (name == "PIPELINE_DIR") {
+        out += pipeline_dir_;
+      } else if (param != params_.end()) {
         out += param->second;
+        if (auto flag = flags_.find(name); from_flag && flag != flags_.end() && from_flag->empty())
+          *from_flag = flag->second;
       } else if (auto value = lookupEnvironment(name)) {
         out += *value;
       } else if (dash != std::string::npos) {
@@ -138,8 +153,15 @@ class Interpolator {
     return std::string(value);
   }
 
+  static std::string quoted(const std::string& value) {
+    return value.find_first_of(" '\"") == std::string::npos && !value.empty() ? value
+                                                                              : "'" + value + "'";
+  }
+
   const LoadOptions& options_;
   std::map<std::string, std::string> params_;
+  std::map<std::string, std::string> flags_;  // param -> "--db x.db"
+  std::string pipeline_dir_;
 };
 
 // YAML node -> located ConfigValue, interpolating scalars and refusing duplicate keys.
@@ -151,9 +173,13 @@ ConfigValue convert(const YAML::Node& node, const std::string& file,
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
       return ConfigValue::null(location);
-    case YAML::NodeType::Scalar:
-      return ConfigValue::scalar(interpolator.apply(node.Scalar(), location, context, key),
-                                 location);
+    case YAML::NodeType::Scalar: {
+      std::string flag;
+      std::string text = interpolator.apply(node.Scalar(), location, context, key, &flag);
+      // A value the command line gave is located there (line 0: the label is the whole place).
+      return ConfigValue::scalar(std::move(text),
+                                 flag.empty() ? location : SourceLocation{flag, 0, 0});
+    }
     case YAML::NodeType::Sequence: {
       ConfigValue list = ConfigValue::list(location);
       for (const auto& item : node) list.push(convert(item, file, interpolator, context, key));
@@ -244,6 +270,13 @@ std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error
     }
   }
   const std::string& what = error.msg;
+  // `[${db}]`: inside [ ] or { } a '{' starts a map, so an unquoted ${...} breaks the flow.
+  if (!error.mark.is_null() && error.mark.line < static_cast<int>(lines.size()) &&
+      (what.find("flow") != std::string::npos) &&
+      std::regex_search(lines[static_cast<size_t>(error.mark.line)],
+                        std::regex(R"([\[{,][ \t]*[^'" \t\[{,][^,\]}]*\$\{|[\[{,][ \t]*\$\{)"))) {
+    return "quote a value that contains ${...} inside [ ] or { }, e.g. [\"${PIPELINE_DIR}/plugins\"]";
+  }
   if (what.find("map flow") != std::string::npos) {
     return "close the '{' with '}' and check that quotes opened inside it are closed";
   }
@@ -393,6 +426,12 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   PipelineSpec spec;
   spec.file = file;
   Interpolator interpolator(options);
+  {
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(file, ec);
+    interpolator.setPipelineDirectory(ec ? std::string(".")
+                                         : absolute.parent_path().lexically_normal().string());
+  }
 
   // params first: their values may use the environment and earlier params; --set overrides.
   std::vector<std::string> declared_params;
@@ -425,14 +464,19 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   for (const auto& [name, value] : options.overrides) {
     if (std::find(settable.begin(), settable.end(), name) == settable.end()) {
       const std::string suggestion = closestName(name, settable);
+      auto label = options.override_labels.find(name);
       throw ConfigError(SourceLocation{file, 0, 0},
-                        "--set " + name + ": the pipeline has no parameter '" + name + "'" +
+                        (label == options.override_labels.end() ? "--set " + name
+                                                                 : label->second) +
+                            ": the pipeline has no parameter '" + name + "'" +
                             (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
                             " (valid: " + joinNames(settable) +
                             "; declare it under params:, or use it as ${" + name +
                             ":-default})");
     }
-    interpolator.setParam(name, value);
+    auto label = options.override_labels.find(name);
+    interpolator.setOverride(
+        name, value, label == options.override_labels.end() ? "--set " + name : label->second);
   }
   for (const auto& name : declared_params) {
     spec.params.emplace_back(name, interpolator.params().at(name));
@@ -850,9 +894,18 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
 std::string describeStageError(const ResolvedStage& stage, const Status& status) {
   const std::string& message = status.message();
   const std::string& file = stage.spec.location.file;
-  if (status.code() == StatusCode::kInvalidConfig && !file.empty() &&
-      message.rfind(file + ":", 0) == 0) {
-    return message;
+  if (status.code() == StatusCode::kInvalidConfig &&
+      ((!file.empty() && message.rfind(file + ":", 0) == 0) || message.rfind("--", 0) == 0)) {
+    return message;  // already located (in the file, or at a command-line flag)
+  }
+  // A problem with a value the command line gave (a --db path that cannot be opened) is located
+  // at that flag, not at the stage of a shipped file the user never wrote.
+  for (const auto& entry : stage.options.values().entries()) {
+    const SourceLocation& where = entry.value.location();
+    if (entry.value.isScalar() && where.line == 0 && where.file.rfind("--", 0) == 0 &&
+        !entry.value.text().empty() && message.find(entry.value.text()) != std::string::npos) {
+      return where.file + ": " + stage.spec.label + ": " + message;
+    }
   }
   return stage.spec.location.toString() + ": " + stage.spec.label + ": " + message;
 }

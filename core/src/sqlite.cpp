@@ -44,6 +44,11 @@ namespace {
 // "unable to open database file" (WAL mode needs <db>-wal and <db>-shm beside the database).
 std::string directoryProblem(const std::string& path) {
   const std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return "; it is a directory, not a database file";
+  if (!std::filesystem::is_directory(directory, ec)) {
+    return "; its directory '" + directory.string() + "' does not exist (create it first)";
+  }
   if (::access(directory.c_str(), W_OK) == 0) return "";
   return "; its directory '" + directory.string() +
          "' is read-only (a database is written with its -wal and -shm " +

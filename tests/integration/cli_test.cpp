@@ -12,6 +12,7 @@ namespace kalshi_direct {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::MatchesRegex;
 using testing::ProcessResult;
 using testing::readFile;
@@ -80,6 +81,24 @@ TEST_F(CliTest, PluginsListsTheBuiltinsWithTheirOptions) {
   // Sources list the fields of their streams (what a filter, select or csv may name).
   EXPECT_THAT(result.out, HasSubstr("\"fields\":{\"balance\":[\"balance\","));
   EXPECT_THAT(result.out, ::testing::ContainsRegex("\"fills\":\\[[^]]*\"fee_cost\""));
+}
+
+TEST_F(CliTest, AWorkingDirectoryPipelineOfAShippedNameIsUsedWithAWarning) {
+  // ./pipelines/sync.yaml (an old copy, say) comes before the shipped sync: say so.
+  std::filesystem::create_directories(dir_.file("pipelines"));
+  testing::writeFile(dir_.file("pipelines/sync.yaml"),
+                     "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n");
+  testing::writeFile(dir_.file("in.jsonl"), "{\"id\": 1}\n");
+  auto result = cli({"run", "sync"}, {{"KALSHI_DIRECT_PIPELINES", ""}});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("using pipelines/sync.yaml, which shadows the shipped "));
+  EXPECT_THAT(result.err, HasSubstr("/pipelines/sync.yaml (run a file by its path"));
+  EXPECT_EQ(testing::readFile(dir_.file("o.csv")), "id\n1\n");
+  // A name the shipped pipelines do not have: no warning.
+  std::filesystem::rename(dir_.file("pipelines/sync.yaml"), dir_.file("pipelines/mine.yaml"));
+  result = cli({"run", "mine"}, {{"KALSHI_DIRECT_PIPELINES", ""}});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, Not(HasSubstr("shadows")));
 }
 
 TEST_F(CliTest, EveryShippedPipelineValidates) {

@@ -86,6 +86,7 @@ struct Arguments {
   std::string command;
   std::vector<std::string> positional;
   std::vector<std::pair<std::string, std::string>> sets;
+  std::map<std::string, std::string> set_labels;  // param -> the flag that set it ("--db")
   std::vector<std::string> plugin_dirs;
   bool dry_run = false;
   bool verbose = false;
@@ -119,8 +120,10 @@ Arguments parseArguments(const std::vector<std::string>& args) {
         throw UsageError("--set needs KEY=VALUE, not '" + assignment + "'");
       }
       parsed.sets.emplace_back(assignment.substr(0, equals), assignment.substr(equals + 1));
+      parsed.set_labels[assignment.substr(0, equals)] = "--set " + assignment.substr(0, equals);
     } else if (arg == "--db") {
       parsed.sets.emplace_back("db", value(arg));
+      parsed.set_labels["db"] = "--db";
     } else if (arg == "--days") {
       const std::string days = value(arg);
       int64_t number = 0;
@@ -128,8 +131,10 @@ Arguments parseArguments(const std::vector<std::string>& args) {
         throw UsageError("--days needs a whole number of days >= 1, not '" + days + "'");
       }
       parsed.sets.emplace_back("days", days);
+      parsed.set_labels["days"] = "--days";
     } else if (arg == "--full") {
       parsed.sets.emplace_back("days", "all");
+      parsed.set_labels["days"] = "--full";
     } else if (arg == "--dry-run") {
       parsed.dry_run = true;
     } else if (arg == "--verbose" || arg == "-v") {
@@ -153,8 +158,11 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       int64_t millis = 0;
       std::string error;
       if (!parseDurationMillis(text, millis, &error) || millis < 1000) {
+        // parseDurationMillis's examples start at 500ms, below what --every takes.
+        if (const size_t eg = error.find(" (use e.g."); eg != std::string::npos)
+          error = error.substr(0, eg) + " (use e.g. 30s, 15m, 2h; at least 1s)";
         throw UsageError("--every: " +
-                         (error.empty() ? "the interval must be at least 1s" : error));
+                         (error.empty() ? "the interval must be at least 1s (e.g. 15m)" : error));
       }
       parsed.every_ms = millis;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -194,15 +202,46 @@ bool looksLikeFile(const std::string& name) {
 
 // NAME -> pipelines/NAME.yaml, else pipelines/examples/NAME.yaml (first directory that has it,
 // the same files `validate` lists); FILE -> FILE.
-std::string findPipeline(const std::string& name) {
-  if (looksLikeFile(name)) return name;
-  std::vector<std::string> available;
-  for (const auto& root : pipelineDirectories()) {
-    for (const fs::path& directory : {fs::path(root), fs::path(root) / "examples"}) {
+// The first file named NAME(.yaml|.yml) under the directories from `first` on ("" if none).
+std::string pipelineFileIn(const std::vector<std::string>& roots, size_t first,
+                           const std::string& name) {
+  for (size_t i = first; i < roots.size(); ++i) {
+    for (const fs::path& directory : {fs::path(roots[i]), fs::path(roots[i]) / "examples"}) {
       for (const char* extension : {".yaml", ".yml"}) {
         const fs::path candidate = directory / (name + extension);
         std::error_code ec;
         if (fs::is_regular_file(candidate, ec)) return candidate.string();
+      }
+    }
+  }
+  return "";
+}
+
+std::string findPipeline(const std::string& name) {
+  if (looksLikeFile(name)) return name;
+  std::vector<std::string> available;
+  const std::vector<std::string> roots = pipelineDirectories();
+  // KALSHI_DIRECT_PIPELINES and ./pipelines come first; after them, where the shipped ones are.
+  size_t shipped = 1;
+  if (const char* list = std::getenv("KALSHI_DIRECT_PIPELINES")) shipped += splitPathList(list).size();
+  for (size_t index = 0; index < roots.size(); ++index) {
+    const std::string& root = roots[index];
+    for (const fs::path& directory : {fs::path(root), fs::path(root) / "examples"}) {
+      for (const char* extension : {".yaml", ".yml"}) {
+        const fs::path candidate = directory / (name + extension);
+        std::error_code ec;
+        if (!fs::is_regular_file(candidate, ec)) continue;
+        if (index < shipped) {
+          // A ./pipelines (or KALSHI_DIRECT_PIPELINES) file of a shipped name is used instead of
+          // the shipped one: say so, a copy made long ago may lack fixes.
+          const std::string original = pipelineFileIn(roots, shipped, name);
+          if (!original.empty() && !fs::equivalent(candidate, original, ec)) {
+            log::warning("kalshi-direct",
+                         "using " + candidate.string() + ", which shadows the shipped " + original +
+                             " (run a file by its path to be explicit, or rename it)");
+          }
+        }
+        return candidate.string();
       }
       std::error_code ec;
       if (fs::is_directory(directory, ec)) {
@@ -244,19 +283,16 @@ Status setUpRegistry(Registry& registry, const Arguments& arguments) {
   return loadPluginPaths(paths, registry);
 }
 
-// Loads a pipeline file, its plugin_paths (relative to the file) and resolves it.
+// Loads a pipeline file, its plugin_paths and resolves it. Relative paths in a pipeline are
+// relative to the working directory, plugin_paths like every other (${PIPELINE_DIR} names the
+// file's own directory).
 ResolvedPipeline loadAndResolve(const std::string& file, const Arguments& arguments,
                                 Registry& registry) {
   LoadOptions load_options;
   load_options.overrides = arguments.sets;
+  load_options.override_labels = arguments.set_labels;
   const PipelineSpec spec = loadPipelineSpec(file, load_options);
-  std::vector<std::string> plugin_paths;
-  for (const auto& path : spec.plugin_paths) {
-    fs::path resolved(path);
-    if (resolved.is_relative()) resolved = fs::path(file).parent_path() / resolved;
-    plugin_paths.push_back(resolved.lexically_normal().string());
-  }
-  if (Status status = loadPluginPaths(plugin_paths, registry); !status.isOk()) {
+  if (Status status = loadPluginPaths(spec.plugin_paths, registry); !status.isOk()) {
     throw ConfigError(spec.plugin_paths_location.file.empty() ? SourceLocation{file, 0, 0}
                                                               : spec.plugin_paths_location,
                       "plugin_paths: " + status.message());

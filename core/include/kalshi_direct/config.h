@@ -244,7 +244,10 @@ class Options {
   // Where the option was written, or the stage's location for defaults: for plugin errors.
   SourceLocation location(std::string_view name) const {
     const ConfigValue* value = find(name);
-    return value && value->location().line > 0 ? value->location() : stage_location_;
+    // (A value from a command-line flag is located at the flag: line 0, "--db x.db".)
+    return value && (value->location().line > 0 || value->location().file.rfind("--", 0) == 0)
+               ? value->location()
+               : stage_location_;
   }
   const SourceLocation& stageLocation() const { return stage_location_; }
   const ConfigValue& values() const { return values_; }

@@ -204,6 +204,45 @@ TEST_F(PipelineSpecTest, TopLevelShapeErrors) {
               HasSubstr("commit: unknown key 'every'"));
 }
 
+TEST_F(PipelineSpecTest, PipelineDirIsTheFilesDirectoryAndRelativePathsStayRelative) {
+  LoadOptions options;
+  options.environment = [](const std::string&) -> std::optional<std::string> { return {}; };
+  const PipelineSpec spec = parsePipelineSpec(
+      "plugin_paths: [\"${PIPELINE_DIR}/plugins\", lib]\nsource: { type: feed, url: u }\n"
+      "sinks: [ { type: table, path: out.db } ]\n",
+      "/srv/pipes/p.yaml", options);
+  ASSERT_EQ(spec.plugin_paths.size(), 2u);
+  EXPECT_EQ(spec.plugin_paths[0], "/srv/pipes/plugins");
+  EXPECT_EQ(spec.plugin_paths[1], "lib") << "relative to the working directory, as given";
+}
+
+TEST_F(PipelineSpecTest, AnUnquotedVariableInAFlowListGetsAHintToQuoteIt) {
+  LoadOptions options;
+  try {
+    parsePipelineSpec("plugin_paths: [${PIPELINE_DIR}/plugins]\nsinks: []\n", "p.yaml", options);
+    FAIL() << "expected a YAML syntax error";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("p.yaml:1:"));
+    EXPECT_THAT(error.what(), HasSubstr("quote a value that contains ${...} inside [ ] or { }"));
+  }
+}
+
+TEST_F(PipelineSpecTest, AValueFromACommandLineFlagIsLocatedAtTheFlag) {
+  LoadOptions options;
+  options.overrides = {{"db", "/nowhere/k.db"}};
+  options.override_labels = {{"db", "--db"}};
+  options.environment = [](const std::string&) -> std::optional<std::string> { return {}; };
+  const PipelineSpec spec = parsePipelineSpec(
+      "params: { db: k.db }\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: "
+      "\"${db}\" } ]\n",
+      "p.yaml", options);
+  const ResolvedPipeline pipeline = resolvePipeline(spec, registry_);
+  EXPECT_EQ(pipeline.sinks[0].options.location("path").toString(), "--db /nowhere/k.db");
+  EXPECT_EQ(describeStageError(pipeline.sinks[0],
+                               Status::invalidConfig("cannot open '/nowhere/k.db'")),
+            "--db /nowhere/k.db: sinks[0] 'table': cannot open '/nowhere/k.db'");
+}
+
 TEST_F(PipelineSpecTest, SetOfAnUndeclaredParamIsAnError) {
   EXPECT_THAT(errorOf("params: { db: a.db }\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n",
                       {{"days", "30"}}),

@@ -98,6 +98,9 @@ struct PipelineSpec {
 struct LoadOptions {
   // --set name=value: overrides a declared param (an undeclared name is an error).
   std::vector<std::pair<std::string, std::string>> overrides;
+  // How the user spelled each override ("--db", "--days", "--set db"): a value that comes from one
+  // is located there, not in a file the user may never have written.
+  std::map<std::string, std::string> override_labels;
   // Environment lookup; default: getenv.
   std::function<std::optional<std::string>(const std::string&)> environment;
 };
