@@ -10,6 +10,11 @@ trap 'rm -rf "$work"' EXIT
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/kalshi_direct/sdk.h"
 test ! -e "$work/prefix/include/kalshi_direct/engine"   # host-side headers are not SDK
+# The SDK headers compile warning-free under strict flags, included as a plugin author might
+# (plain -I, not as system headers).
+printf '#include "kalshi_direct/sdk.h"\n' > "$work/strict.cpp"
+"${CXX:-c++}" -std=c++17 -Wall -Wextra -Werror -I"$work/prefix/include" -fsyntax-only \
+  "$work/strict.cpp" || { echo "the SDK headers are not warning-free under -Wall -Wextra -Werror"; exit 1; }
 cmake -S "$source_dir/examples/custom-sink" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" >/dev/null
 test -f "$work/build/libjson_lines_sink.so"
@@ -20,7 +25,7 @@ printf '%s\n' '{"order_id":"o-1","price":"0.5600","count":3}' \
               '{"order_id":"o-2","price":"0.4100","count":1,"note":"a \"quoted\" word"}' > "$work/in.jsonl"
 cat > "$work/pipeline.yaml" <<YAML
 name: custom-sink-demo
-plugin_paths: [plugins]            # relative to this file
+plugin_paths: ["\${PIPELINE_DIR}/plugins"]   # the folder beside this file, wherever it is run from
 source: { type: jsonl, path: $work/in.jsonl, stream: orders }
 sinks:
   - { type: json_lines, path: $work/out.jsonl }

@@ -122,12 +122,12 @@ class Source {
 class Transform {
  public:
   virtual ~Transform() = default;
-  virtual Status open(StageContext& context) { return Status::ok(); }
+  virtual Status open(StageContext& /*context*/) { return Status::ok(); }
   // Called for each batch on one of this stage's input streams; batches of other streams bypass
   // it. Emits zero or more batches (any stream) and may reject records.
   virtual Status process(Batch&& batch, Emitter& out) = 0;
   // Called once after the source is exhausted: aggregating transforms emit their results here.
-  virtual Status finish(Emitter& out) { return Status::ok(); }
+  virtual Status finish(Emitter& /*out*/) { return Status::ok(); }
   virtual Status close() { return Status::ok(); }
 };
 
@@ -190,7 +190,7 @@ class SourceFactory : public PluginFactory {
   // The streams a source with these options produces (checked before the run).
   virtual std::vector<std::string> streams(const Options& options) const = 0;
   // The fields of the records of each of those streams (see StreamFields). Default: unknown.
-  virtual StreamFields fields(const Options& options) const { return {}; }
+  virtual StreamFields fields(const Options& /*options*/) const { return {}; }
   // Must not do I/O: only build the object from validated options (and fail with
   // kInvalidConfig, message starting with options.location(...), on a bad combination).
   virtual Status create(const Options& options, SourcePtr& out) const = 0;
@@ -205,20 +205,20 @@ class SourceFactory : public PluginFactory {
 class TransformFactory : public PluginFactory {
  public:
   // The streams this transform takes when the YAML gives no `inputs:`; empty means all streams.
-  virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
+  virtual std::vector<std::string> defaultInputs(const Options& /*options*/) const { return {}; }
   // The streams it emits for the given inputs; by default it reshapes them in place.
   virtual std::vector<std::string> outputs(const std::vector<std::string>& inputs,
-                                           const Options& options) const {
+                                           const Options& /*options*/) const {
     return inputs;
   }
   // The fields of what it emits, given the declared fields of the streams it takes (only those
   // whose fields are known). Default: unknown, which is always safe; a transform that passes
   // records on unchanged (filter) returns `inputs`.
-  virtual StreamFields outputFields(const StreamFields& inputs, const Options& options) const {
+  virtual StreamFields outputFields(const StreamFields& /*inputs*/, const Options& /*options*/) const {
     return {};
   }
   // The fields its options name (checked against its input streams, see FieldReference).
-  virtual std::vector<FieldReference> referencedFields(const Options& options) const { return {}; }
+  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const { return {}; }
   virtual Status create(const Options& options, TransformPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     TransformPtr discarded;
@@ -229,9 +229,9 @@ class TransformFactory : public PluginFactory {
 class SinkFactory : public PluginFactory {
  public:
   // The streams this sink takes when the YAML gives no `inputs:`; empty means all streams.
-  virtual std::vector<std::string> defaultInputs(const Options& options) const { return {}; }
+  virtual std::vector<std::string> defaultInputs(const Options& /*options*/) const { return {}; }
   // The fields its options name (checked against its input streams, see FieldReference).
-  virtual std::vector<FieldReference> referencedFields(const Options& options) const { return {}; }
+  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const { return {}; }
   virtual Status create(const Options& options, SinkPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     SinkPtr discarded;
