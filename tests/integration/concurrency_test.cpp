@@ -2,6 +2,7 @@
 // a `--every` loop. (A single run's SIGTERM and SIGINT: signals_test.cpp.)
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -43,7 +44,13 @@ TEST_F(ConcurrencyTest, ASecondSyncRefusesAndNamesTheHolderWhileReadersReadFreel
 
   const auto second = cli({"run", "sync"});
   EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
-  EXPECT_THAT(second.err, HasSubstr("is in use by pipeline 'backfill' (pid " + std::to_string(backfill)));
+  // The holder as the first run wrote it: pipeline, pid, this host and when it started.
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  EXPECT_THAT(second.err, ::testing::ContainsRegex("is in use by pipeline 'backfill' \\(pid " +
+                                                   std::to_string(backfill) + " on " + host +
+                                                   ", since 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T"
+                                                   "[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z\\)"));
 
   // The sqlite3 CLI has no busy timeout: a lock would fail the query at once. In WAL mode it never
   // does while the backfill works, and it only ever sees whole committed pages of 1000 fills. The

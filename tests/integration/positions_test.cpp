@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "kalshi/tables.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
 #include "support/process.h"
@@ -29,25 +30,6 @@ using testing::TempDir;
 
 constexpr const char* kToken = "tok-positions-8d41c0b7e2";
 constexpr const char* kUnreachable = "http://127.0.0.1:1/trade-api/v2";  // nothing listens on port 1
-
-// The DDL of plugins/kalshi/tables.cpp (this binary links kalshi_direct_core only).
-const char* kTablesSql =
-    "CREATE TABLE IF NOT EXISTS kalshi_snapshots ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT, taken_at TEXT NOT NULL, source TEXT NOT NULL,"
-    " balance_cents INTEGER, portfolio_value_cents INTEGER,"
-    " open_positions INTEGER, total_orders INTEGER, total_fills INTEGER,"
-    " realized_pnl_cents INTEGER, unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
-    " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT);"
-    "CREATE TABLE IF NOT EXISTS kalshi_positions ("
-    " ticker TEXT PRIMARY KEY, position_fp TEXT NOT NULL,"
-    " total_traded_dollars TEXT, market_exposure_dollars TEXT,"
-    " realized_pnl_dollars TEXT, fees_paid_dollars TEXT,"
-    " last_updated_at TEXT, category TEXT, snapshot_id INTEGER);"
-    "CREATE TABLE IF NOT EXISTS kalshi_markets ("
-    " ticker TEXT PRIMARY KEY, event_ticker TEXT, series_ticker TEXT, series_category TEXT, category TEXT,"
-    " title TEXT, market_type TEXT, status TEXT, result TEXT,"
-    " yes_bid_dollars TEXT, yes_ask_dollars TEXT, last_price_dollars TEXT,"
-    " close_time TEXT, updated_at TEXT);";
 
 // Last known state: a live snapshot then a fallback one (the positions are as of the live one),
 // a YES and a NO position, a closed (flat) one, and a position whose market has no price.
@@ -106,7 +88,10 @@ class PositionsTest : public ::testing::Test {
   std::string db() const { return dir_.file("kalshi.db"); }
   void createLastKnownDatabase(const std::string& path) {
     sqlite::Database database(path, sqlite::Database::Mode::kReadWriteCreate);
-    database.exec(kTablesSql);
+    // The tables as the sinks make them (plugins/kalshi/tables.h), not a copy of their DDL.
+    for (const auto* table :
+         {&kalshi::snapshotsTable(), &kalshi::positionsTable(), &kalshi::marketsTable()})
+      kalshi::createTable(database.handle(), *table, false);
     database.exec(kLastKnownSql);
   }
 

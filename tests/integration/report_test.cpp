@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 
+#include "kalshi/tables.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/timestamp.h"
@@ -23,25 +24,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ProcessResult;
 using testing::TempDir;
-
-// The DDL of plugins/kalshi/tables.cpp (this binary links kalshi_direct_core only).
-const char* kSnapshotTablesSql =
-    "CREATE TABLE IF NOT EXISTS kalshi_snapshots ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " taken_at TEXT NOT NULL,"
-    " source TEXT NOT NULL,"
-    " balance_cents INTEGER, portfolio_value_cents INTEGER,"
-    " open_positions INTEGER, total_orders INTEGER, total_fills INTEGER,"
-    " realized_pnl_cents INTEGER,"
-    " unrealized_pnl_cents INTEGER, fees_cents INTEGER,"
-    " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT);"
-    "CREATE TABLE IF NOT EXISTS kalshi_snapshot_pnl ("
-    " snapshot_id INTEGER NOT NULL REFERENCES kalshi_snapshots (id),"
-    " category TEXT NOT NULL,"
-    " realized_pnl_cents INTEGER NOT NULL, unrealized_pnl_cents INTEGER NOT NULL,"
-    " fees_cents INTEGER NOT NULL,"
-    " realized_pnl_dollars TEXT, unrealized_pnl_dollars TEXT, fees_dollars TEXT,"
-    " PRIMARY KEY (snapshot_id, category));";
 
 // Three snapshots. #2 is taken half a second after 12:00:00 (its text sorts before "...00Z":
 // the comparison must use times, not strings). #3, the latest, is a fallback snapshot.
@@ -62,7 +44,9 @@ const char* kSnapshotsSql =
     "  '10.7500', '-1.0000', '2.0000'),"
     " (3, '2026-08-20T16:05:00Z', 'fallback', 123457, 5279, 3, 1282, 2000, 1913, -233, 225,"
     "  '19.128456', '-2.3300', '2.2500');"
-    "INSERT INTO kalshi_snapshot_pnl VALUES"
+    "INSERT INTO kalshi_snapshot_pnl (snapshot_id, category, realized_pnl_cents,"
+    " unrealized_pnl_cents, fees_cents, realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars)"
+    " VALUES"
     " (1, 'crypto', 1000, 250, 100, '10.0000', '2.5000', '1.0000'),"
     " (1, 'other', -125, 0, 50, '-1.2500', '0.0000', '0.5000'),"
     " (2, 'crypto', 1200, -100, 150, '12.0000', '-1.0000', '1.5000'),"
@@ -97,7 +81,9 @@ class ReportTest : public ::testing::Test {
   std::string db() const { return dir_.file("kalshi.db"); }
   void createDatabase(const char* rows = kSnapshotsSql) {
     sqlite::Database database(db(), sqlite::Database::Mode::kReadWriteCreate);
-    database.exec(kSnapshotTablesSql);
+    // The tables as the sinks make them (plugins/kalshi/tables.h), not a copy of their DDL.
+    for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::snapshotPnlTable()})
+      kalshi::createTable(database.handle(), *table, false);
     if (rows) database.exec(rows);
   }
   // The row of a table printed for people whose first cell is `name`, split into cells.

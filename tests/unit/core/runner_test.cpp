@@ -337,7 +337,8 @@ TEST_F(RunnerTest, ASecondRunOnTheSameDatabaseIsRefusedAndNamesTheHolder) {
   const auto report = run(pipeline());
   ::close(fd);
   EXPECT_EQ(report.exit_code, kExitFailed);
-  EXPECT_THAT(report.error, HasSubstr("is in use by pipeline 'sync' (pid 4242"));
+  EXPECT_THAT(report.error, HasSubstr("is in use by pipeline 'sync' (pid 4242 on host, since "
+                                      "2026-11-24T00:00:00Z)"));
 }
 
 TEST_F(RunnerTest, APluginThatThrowsFailsTheRunInsteadOfCrashing) {
