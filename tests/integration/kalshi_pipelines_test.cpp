@@ -241,3 +241,23 @@ TEST_F(KalshiPipelineTest, ProfitAndLossMatchTheSimulatorsTruthForEveryMarket) {
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 15: a pipeline that does not write base_url reads the API KALSHI_API_BASE_URL
+// names (the environment's keys are for that API), never production behind the user's back.
+TEST_F(KalshiPipelineTest, WithoutABaseUrlTheSourceReadsTheApiTheEnvironmentNames) {
+  startSim();
+  testing::writeFile(dir_.file("mine.yaml"),
+                     "source: { type: kalshi_live, streams: [fills], since: 7d }\n"
+                     "sinks: [ { type: csv, path: fills.csv } ]\n");
+  sim_->resetStats();
+  const auto result = cli({"run", "mine.yaml"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_GT(sim_->requestsTo("/portfolio/fills"), 0);
+  EXPECT_THAT(cli({"plugins"}).out, HasSubstr("KALSHI_API_BASE_URL if set"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct

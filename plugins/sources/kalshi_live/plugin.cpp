@@ -39,7 +39,9 @@ class KalshiLiveFactory final : public SourceFactory {
     return {
         OptionSpec("base_url", OptionType::kString)
             .defaultValue("https://external-api.kalshi.com/trade-api/v2")
-            .help("API root; demo: https://external-api.demo.kalshi.co/trade-api/v2"),
+            .help("API root; demo: https://external-api.demo.kalshi.co/trade-api/v2. When not "
+                  "written, KALSHI_API_BASE_URL if set (the keys it reads from the environment "
+                  "go to the API the environment names), else production"),
         OptionSpec("auth", OptionType::kEnum)
             .allowed({"auto", "rsa_pss", "bearer", "none"})
             .defaultValue("auto")
@@ -167,6 +169,15 @@ class KalshiLiveFactory final : public SourceFactory {
  private:
   static Status buildConfig(const Options& options, LiveSourceConfig& config) {
     config.client.base_url = options.getString("base_url");
+    // A default is located at its stage (the engine fills it in there); a written value is not.
+    const ConfigValue* value = options.find("base_url");
+    const SourceLocation& stage = options.stageLocation();
+    if (!value || (value->location().file == stage.file && value->location().line == stage.line &&
+                   value->location().column == stage.column)) {
+      // Not in the pipeline: credentials come from the environment, so does the API they are for.
+      if (const char* url = std::getenv("KALSHI_API_BASE_URL"); url && *url)
+        config.client.base_url = url;
+    }
     try {
       Poco::URI uri(config.client.base_url);
       if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
