@@ -65,30 +65,40 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
                                                               "--bearer-token", kToken});
   const std::string reference = dir_.file("reference.db"), crashed = dir_.file("crashed.db");
 
-  const auto started = std::chrono::steady_clock::now();
   const auto full = testing::runProcess(backfill(), dir_.path(), environment(reference));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(full.exit_code, 0) << full.out << full.err;
 
-  // Kill at delays spread over a run; each rerun resumes, so the kills walk through the work.
+  // Each kill lands at a known point, not after a guessed sleep: the simulator holds one request
+  // unanswered, the run waits for it, and is SIGKILLed there with whatever it had not committed.
+  // Most kills wait at the K-th fills page of their run (K = 1..4): each run resumes from its last
+  // commit, so the kills walk through the 60 pages. The first three wait inside a page's metadata
+  // (the K-th /markets request), with that page's rows delivered but not committed.
   int kills_in_progress = 0, iterations = 0;
   std::set<std::string> progress;  // committed fill counts seen after kills: where the kills landed
-  // Resumed runs are shorter than a full one, and the machine's speed varies: whenever a run
-  // finished before its kill, aim earlier.
-  double scale = 1.0;
-  while (kills_in_progress < 20 && iterations < 200) {
-    const double fraction = scale * (0.08 + 0.05 * (iterations % 7));
+  for (; kills_in_progress < 20 && iterations < 30; ++iterations) {
+    const bool metadata = iterations < 3;
+    const int after = metadata ? iterations : 1 + iterations % 4;
+    sim_->request("POST", "/admin/faults",
+                  std::string(metadata ? R"({"stall_paths":["/markets"],)"
+                                       : R"({"stall_paths":["/portfolio/fills","/historical/fills"],)") +
+                      "\"stall_paths_after\":" + std::to_string(after) + "}");
     const pid_t pid = testing::spawnProcess(backfill(), dir_.path(), environment(crashed));
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds * fraction));
+    bool held = false, exited = false;
     int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
+    for (int i = 0; i < 12000 && !held && !exited; ++i) {
+      held = sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
+      exited = !held && waitpid(pid, &status, WNOHANG) == pid;
+      if (!held && !exited) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!exited) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      ++kills_in_progress;
-    } else {
-      scale *= 0.6;
     }
-    ++iterations;
+    if (held) ++kills_in_progress;
+    // Release the held request (answered to nobody) before the next run.
+    sim_->request("POST", "/admin/faults", R"({"reset":true})");
+    for (int i = 0; i < 6000 && sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (std::filesystem::exists(crashed)) {
       ASSERT_EQ(integrity(crashed), "ok") << "after kill " << iterations;
       // Where the run had got to: committed rows of each table and the committed cursors.

@@ -98,7 +98,9 @@ TEST_F(FaultMatrixTest, AFullOutageFailsWithOneLineAfterBoundedRetriesAndWritesN
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   expectOneLineError(result, "gave up after");
-  EXPECT_LT(seconds, 15.0) << "retries are bounded in time";
+  if (!testing::kSanitizedBuild) {
+    EXPECT_LT(seconds, 15.0) << "retries are bounded in time";
+  }
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), fills);
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), snapshots);
 }
@@ -106,8 +108,14 @@ TEST_F(FaultMatrixTest, AFullOutageFailsWithOneLineAfterBoundedRetriesAndWritesN
 TEST_F(FaultMatrixTest, AnOutageThatEndsMidRunIsRiddenOut) {
   startSim();
   sim_->setFaults(R"({"outage": "503"})");
+  // The outage ends once the run has met it three times (the simulator counts the 503s it sent),
+  // not after a guess at how long that takes.
   std::thread ends([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    for (int i = 0; i < 6000; ++i) {
+      auto by_status = sim_->json("GET", "/admin/stats")->getObject("by_status");
+      if (by_status->has("503") && by_status->getValue<int>("503") >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     sim_->setFaults(R"({"outage": "off"})");
   });
   const auto result = cli({"run", "backfill", "--full"}, {{"KALSHI_MAX_RETRY_TIME", "60s"}});
@@ -119,24 +127,12 @@ TEST_F(FaultMatrixTest, AnOutageThatEndsMidRunIsRiddenOut) {
 
 TEST_F(FaultMatrixTest, AnOutageThatStartsMidRunKeepsWhatWasCommittedAndAReRunCompletes) {
   startSim({}, "40000");
-  sim_->setFaults(R"({"slow_ms": 5, "slow_rate": 1})");  // keep the backfill paging for a while
-  // The outage begins once some fills are committed (polled through a reader, as a dashboard
-  // would).
-  std::atomic<bool> done{false};
-  std::thread begins([this, &done] {
-    while (!done) {
-      try {
-        if (scalar("SELECT count(*) FROM kalshi_fills") > 0) break;
-      } catch (const std::exception&) {  // no database or table yet
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    sim_->setFaults(R"({"outage": "reset", "slow_ms": 0})");
-  });
+  // The outage (connections reset) begins at request 101, deterministically: of this account's
+  // ~130 requests, the balance, positions and their metadata take ~55, then ~27 pages of orders,
+  // then fills: several commits (every 3,000 records) in, in the middle of the fills.
+  sim_->setFaults(R"({"outage_after_requests": 100, "outage": "reset"})");
   auto result = cli({"run", "backfill", "--full", "--set", "commit_rows=3000"},
                     {{"KALSHI_MAX_RETRY_TIME", "1s"}});
-  done = true;
-  begins.join();
   expectOneLineError(result, "gave up after");
   const int64_t committed = scalar("SELECT count(*) FROM kalshi_fills");
   EXPECT_GT(committed, 0) << "commits before the outage stay committed";

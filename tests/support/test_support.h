@@ -12,6 +12,20 @@
 namespace kalshi_direct {
 namespace testing {
 
+// True in the AddressSanitizer build (tools/test.sh stage 2), which runs several times slower:
+// time bounds are checked in the normal build only (the deterministic parts of a test still run).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
 class TempDir {
  public:
   TempDir() {
