@@ -128,3 +128,30 @@ TEST_F(HistoryCompletenessTest, TheReadmesWeatherWeekExampleRunsByNameAgainstThe
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// kalshi_history belongs to the database, not to one pipeline: a pipeline with its own state
+// scope that read only the last 30 days must not narrow what a full backfill recorded.
+TEST_F(HistoryCompletenessTest, AnotherPipelineReadingLessNeverNarrowsTheRecordedHistory) {
+  startSim();
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
+  ASSERT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);
+  testing::writeFile(dir_.file("recent.yaml"),
+                     "state: { scope: recent }\n"
+                     "source: { type: kalshi_live, streams: [orders, fills, settlements], since: 30d,"
+                     " cache_db: kalshi.db }\n"
+                     "transforms: [ { type: normalize_orders }, { type: categorize_pnl } ]\n"
+                     "sinks:\n"
+                     "  - { type: kalshi_orders, path: kalshi.db }\n"
+                     "  - { type: kalshi_fills, path: kalshi.db }\n"
+                     "  - { type: kalshi_snapshots, path: kalshi.db }\n");
+  const auto recent = cli({"run", "recent.yaml"});
+  ASSERT_EQ(recent.exit_code, 0) << recent.out << recent.err;
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);
+  EXPECT_TRUE(reportHistory()->getValue<bool>("complete"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct

@@ -206,9 +206,33 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     return {};
   }
   if (batch.stream == "history") {
+    // kalshi_history is the database's, not one pipeline's: another pipeline (another state
+    // scope) may have read more. So `all` stays `all`, and of two `since` the older stays; the
+    // rest merges as within one scope (kalshi_live's mergedCoverage: a `since` over `live`).
+    history_.flush();
     Batch rows = batch;
     const std::string updated_at = nowIso();
-    for (auto& row : rows.records) row.set("updated_at", Value(updated_at));
+    sqlite::Statement existing(database_,
+                               "SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
+    for (auto& row : rows.records) {
+      row.set("updated_at", Value(updated_at));
+      existing.reset();
+      existing.bindText(1, row.get("stream").asString());
+      if (!existing.step()) continue;
+      const std::string had = existing.columnText(0);
+      const std::string coverage = row.get("coverage").asString();
+      const std::string had_since = existing.columnIsNull(1) ? "" : existing.columnText(1);
+      Timestamp old_since, new_since;
+      const bool keep =
+          had == "all" ||
+          (had == "since" && coverage == "since" && Timestamp::parse(had_since, old_since) &&
+           Timestamp::parse(row.get("complete_since").asString(), new_since) &&
+           old_since.micros() < new_since.micros());
+      if (keep) {
+        row.set("coverage", Value(had));
+        row.set("complete_since", had_since.empty() ? Value() : Value(had_since));
+      }
+    }
     return history_.add(rows);
   }
   if (batch.stream == "positions") {
