@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "kalshi_direct/decimal.h"
@@ -257,6 +258,23 @@ TEST_F(KalshiPipelineTest, WithoutABaseUrlTheSourceReadsTheApiTheEnvironmentName
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_GT(sim_->requestsTo("/portfolio/fills"), 0);
   EXPECT_THAT(cli({"plugins"}).out, HasSubstr("KALSHI_API_BASE_URL if set"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 13 item 16: a dry run logs the snapshot it would take, without a number it never got.
+TEST_F(KalshiPipelineTest, ADryRunSaysItsSnapshotWasNotWritten) {
+  startSim();
+  const auto result = cli({"run", "sync", "--dry-run"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("snapshot (dry run, not written) (live): realized "));
+  EXPECT_THAT(result.err, Not(HasSubstr("snapshot 1 ")));
+  EXPECT_THAT(result.err, Not(HasSubstr("see kalshi_reconciliation")));
+  EXPECT_FALSE(std::filesystem::exists(db())) << "a dry run writes nothing";
 }
 
 }  // namespace

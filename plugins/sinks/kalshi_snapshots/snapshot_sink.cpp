@@ -666,13 +666,17 @@ Status SnapshotSink::finish() {
       context_->log(LogLevel::kWarning, std::to_string(differences) +
                                             " market figures differ from Kalshi's by more than $" +
                                             options_.tolerance.toString() +
-                                            " (see kalshi_reconciliation, snapshot " +
-                                            std::to_string(snapshot_id) + ")");
+                                            (context_->dryRun()
+                                                 ? std::string(" (dry run: not recorded)")
+                                                 : " (see kalshi_reconciliation, snapshot " +
+                                                       std::to_string(snapshot_id) + ")"));
     }
   }
   sqlite::exec(database_, "DELETE FROM " + incoming_name_);
-  context_->log(LogLevel::kInfo, "snapshot " + std::to_string(snapshot_id) + " (" + source +
-                                     "): realized " + total.realized.rescaled(2).toString() +
+  // A dry run rolls the snapshot back: it is what would have been recorded, with no number.
+  context_->log(LogLevel::kInfo, (context_->dryRun() ? std::string("snapshot (dry run, not written)")
+                                                     : "snapshot " + std::to_string(snapshot_id)) +
+                                     " (" + source + "): realized " + total.realized.rescaled(2).toString() +
                                      ", unrealized " + total.unrealized.rescaled(2).toString() +
                                      ", fees " + total.fees.rescaled(2).toString() + " dollars");
   return Status::ok();
