@@ -279,3 +279,22 @@ TEST_F(KalshiPipelineTest, ADryRunSaysItsSnapshotWasNotWritten) {
 
 }  // namespace
 }  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// rate_limit: {reads_per_second: N, read_cost: C} means N reads a second in either key order.
+TEST_F(KalshiPipelineTest, RateLimitReadsPerSecondDoesNotDependOnTheKeyOrder) {
+  startSim({}, "100");
+  for (const char* map : {"{reads_per_second: 5, read_cost: 20}", "{read_cost: 20, reads_per_second: 5}"}) {
+    testing::writeFile(dir_.file("rate.yaml"), std::string("source: { type: kalshi_live, streams: [balance], "
+                                                           "rate_limit: ") +
+                                                   map + " }\nsinks: [ { type: csv, path: b.csv } ]\n");
+    const auto result = cli({"run", "rate.yaml", "--verbose"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("rate limit: 5 reads/s (100 tokens/s, 20 a read)")) << map;
+  }
+}
+
+}  // namespace
+}  // namespace kalshi_direct

@@ -37,8 +37,9 @@ class SnapshotSinkFactory final : public SinkFactory {
             .help("dollars: larger differences from Kalshi's realized P&L/fees are reported"),
         OptionSpec("recompute_all", OptionType::kBool)
             .defaultValue("false")
-            .help("recompute every market's P&L (after changing category rules), not only changed "
-                  "ones")};
+            .help("recompute every market's P&L from the rows as stored (e.g. after changing "
+                  "accounting options), not only changed ones; categories are those stored with "
+                  "the rows: new category rules apply to records as they are read again")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override {
     return {"balance", "positions", "settlements", "markets", "fills", "history"};

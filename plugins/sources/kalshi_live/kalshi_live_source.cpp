@@ -3,6 +3,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -230,6 +231,13 @@ Status KalshiLiveSource::open(SourceContext& context) {
     context.addCounter(name, delta);
   };
   client_->stop_requested = [&context] { return context.stopRequested(); };
+  if (!config_.rate_limit_auto) {
+    char rate[96];
+    std::snprintf(rate, sizeof rate, "rate limit: %g reads/s (%g tokens/s, %g a read)",
+                  config_.client.tokens_per_second / config_.client.read_cost,
+                  config_.client.tokens_per_second, config_.client.read_cost);
+    context.log(LogLevel::kDebug, config_.client.tokens_per_second > 0 ? rate : "rate limit: off");
+  }
   openCacheDb();
   if (config_.rate_limit_auto) {
     if (Status status = sizeRateLimitFromAccount(); !status.isOk()) return status;

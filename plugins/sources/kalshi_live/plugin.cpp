@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kalshi/streams.h"
@@ -305,6 +306,8 @@ class KalshiLiveFactory final : public SourceFactory {
     if (!value->isMap())
       return invalid(options, "rate_limit",
                      "rate_limit must be off or a map such as {tier: basic}");
+    // reads_per_second is in reads, whatever the order of the keys: applied after read_cost.
+    std::optional<double> reads_per_second;
     for (const auto& entry : value->entries()) {
       if (entry.key == "tier") {
         const double tokens = kalshi::RateLimiter::tierTokensPerSecond(entry.value.text());
@@ -322,8 +325,7 @@ class KalshiLiveFactory final : public SourceFactory {
           return invalid(options, "rate_limit", entry.key + " must be a non-negative number");
         }
         const double parsed = std::stod(number.toString());  // a rate, not money: double is fine
-        if (entry.key == "reads_per_second")
-          config.client.tokens_per_second = parsed * config.client.read_cost;
+        if (entry.key == "reads_per_second") reads_per_second = parsed;
         if (entry.key == "tokens_per_second") config.client.tokens_per_second = parsed;
         if (entry.key == "read_cost") config.client.read_cost = parsed > 0 ? parsed : 10;
       } else {
@@ -332,6 +334,7 @@ class KalshiLiveFactory final : public SourceFactory {
                            "' (valid: tier, reads_per_second, tokens_per_second, read_cost)");
       }
     }
+    if (reads_per_second) config.client.tokens_per_second = *reads_per_second * config.client.read_cost;
     return Status::ok();
   }
 };
