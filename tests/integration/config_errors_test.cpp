@@ -250,7 +250,7 @@ std::vector<Case> cases() {
       {"DaysOnAPipelineWithoutDays",
        "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
        {"run", "p.yaml", "--days", "5"},
-       "--set days",
+       "p.yaml: --days",
        "the pipeline has no parameter 'days'"},
       // Issue 13 item 10: a credential variable outside an auth option would reach file names.
       {"CredentialInTheName",
