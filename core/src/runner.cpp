@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/json_writer.h"
@@ -462,6 +463,7 @@ class Runner {
         rows_since_commit_ += batch.size();
         report_.stages[active_report_].streams[batch.stream].out += batch.size();
         if (Status s = deliver(0, std::move(batch)); !s.isOk()) return s;
+        failpoint("after_batch");
       }
       if (rows_since_commit_ >= static_cast<uint64_t>(spec_.commit_rows) ||
           Clock::now() - last_commit_ >= std::chrono::milliseconds(spec_.commit_interval_ms)) {
@@ -792,6 +794,7 @@ class Runner {
       database->database->exec("COMMIT");
       database->database->exec("BEGIN IMMEDIATE");
     }
+    failpoint("between_commits");
     for (auto& slot : sinks_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->commit(); });
           !s.isOk()) {

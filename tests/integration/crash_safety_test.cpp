@@ -167,29 +167,23 @@ TEST(CsvCrashSafetyTest, AppendModeKilledAtTwentyPointsHasEveryRowExactlyOnce) {
                                          "sinks: [ { type: csv, path: out.csv, mode: append } ]\n");
   const std::vector<std::string> run = {KD_CLI, "run", "p.yaml", "--quiet"};
 
-  // How long an uninterrupted run takes, to spread the kills over it (then start again).
-  const auto started = std::chrono::steady_clock::now();
   ASSERT_EQ(testing::runProcess(run, dir.path()).exit_code, 0);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(testing::readFile(dir.file("out.csv")), expected);
   std::filesystem::remove(dir.file("out.csv"));
   std::filesystem::remove(dir.file("state.db"));
 
+  // Each run kills itself at a known point (KD_FAILPOINT, core/include/kalshi_direct/engine/
+  // failpoint.h): after its N-th batch of 1,000 rows (N = 1..12, commits every 4 batches), or, one
+  // run in four, between committing the state and committing the CSV's length. Each run resumes
+  // from its last commit, so the kills walk through the 300 batches.
   int kills = 0, iterations = 0;
   std::set<uintmax_t> sizes;
-  double scale = 1.0;  // shortened whenever a (resumed, shorter) run finished before its kill
-  while (kills < 20 && iterations < 200) {
-    const pid_t pid = testing::spawnProcess(run, dir.path(), {});
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds * scale * (0.04 + 0.025 * (iterations % 5))));
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ++kills;
-    } else {
-      scale *= 0.6;
-    }
-    ++iterations;
+  for (; kills < 20 && iterations < 30; ++iterations) {
+    const std::string point = iterations % 4 == 3
+                                  ? "between_commits:" + std::to_string(1 + iterations % 3)
+                                  : "after_batch:" + std::to_string(1 + (iterations * 7) % 12);
+    const auto killed = testing::runProcess(run, dir.path(), {{"KD_FAILPOINT", point}});
+    if (killed.exit_code == 128 + SIGKILL) ++kills;
     if (std::filesystem::exists(dir.file("out.csv"))) sizes.insert(std::filesystem::file_size(dir.file("out.csv")));
   }
   EXPECT_GE(kills, 20) << "after " << iterations << " runs";
@@ -210,12 +204,12 @@ TEST(CsvCrashSafetyTest, ReplaceModeNeverShowsAHalfWrittenFile) {
   testing::writeFile(dir.file("in.jsonl"), input);
   testing::writeFile(dir.file("out.csv"), "old complete file\n");
   testing::writeFile(dir.file("p.yaml"), "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: out.csv } ]\n");
+  // Killed at known points (KD_FAILPOINT): after the N-th of its 100 batches, and between
+  // committing and publishing.
   for (int i = 0; i < 10; ++i) {
-    const pid_t pid = testing::spawnProcess({KD_CLI, "run", "p.yaml", "--quiet"}, dir.path(), {});
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 15 * i));
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
+    const std::string point = i == 9 ? "between_commits:1" : "after_batch:" + std::to_string(1 + i * 11);
+    const auto killed = testing::runProcess({KD_CLI, "run", "p.yaml", "--quiet"}, dir.path(), {{"KD_FAILPOINT", point}});
+    EXPECT_EQ(killed.exit_code, 128 + SIGKILL) << point;
     const std::string content = testing::readFile(dir.file("out.csv"));
     // Either the old file or the whole new one: never a prefix of the new one.
     EXPECT_TRUE(content == "old complete file\n" || content == complete) << content.size() << " bytes";
