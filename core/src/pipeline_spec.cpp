@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace kalshi_direct {
@@ -275,7 +275,8 @@ std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error
       (what.find("flow") != std::string::npos) &&
       std::regex_search(lines[static_cast<size_t>(error.mark.line)],
                         std::regex(R"([\[{,][ \t]*[^'" \t\[{,][^,\]}]*\$\{|[\[{,][ \t]*\$\{)"))) {
-    return "quote a value that contains ${...} inside [ ] or { }, e.g. [\"${PIPELINE_DIR}/plugins\"]";
+    return "quote a value that contains ${...} inside [ ] or { }, e.g. "
+           "[\"${PIPELINE_DIR}/plugins\"]";
   }
   if (what.find("map flow") != std::string::npos) {
     return "close the '{' with '}' and check that quotes opened inside it are closed";
@@ -466,13 +467,11 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
       const std::string suggestion = closestName(name, settable);
       auto label = options.override_labels.find(name);
       throw ConfigError(SourceLocation{file, 0, 0},
-                        (label == options.override_labels.end() ? "--set " + name
-                                                                 : label->second) +
+                        (label == options.override_labels.end() ? "--set " + name : label->second) +
                             ": the pipeline has no parameter '" + name + "'" +
                             (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
                             " (valid: " + joinNames(settable) +
-                            "; declare it under params:, or use it as ${" + name +
-                            ":-default})");
+                            "; declare it under params:, or use it as ${" + name + ":-default})");
     }
     auto label = options.override_labels.find(name);
     interpolator.setOverride(
@@ -809,13 +808,12 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
       std::vector<std::string> streams;
       for (const auto& entry : stage.input_fields) streams.push_back(entry.first);
       const std::string suggestion = closestName(reference.field, candidates);
-      throw ConfigError(
-          stage.options.location(reference.option),
-          stage.spec.label + ": field '" + reference.field + "' is not in " +
-              (streams.size() == 1 ? "stream '" + streams[0] + "'"
-                                   : "any of the streams " + joinNames(streams)) +
-              (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
-              "; its fields: " + joinNames(candidates));
+      throw ConfigError(stage.options.location(reference.option),
+                        stage.spec.label + ": field '" + reference.field + "' is not in " +
+                            (streams.size() == 1 ? "stream '" + streams[0] + "'"
+                                                 : "any of the streams " + joinNames(streams)) +
+                            (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            "; its fields: " + joinNames(candidates));
     }
   };
 

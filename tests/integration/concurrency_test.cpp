@@ -1,11 +1,10 @@
 // A dashboard reads while a sync writes; two syncs never write one database at once; SIGTERM ends
 // a `--every` loop. (A single run's SIGTERM and SIGINT: signals_test.cpp.)
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -20,15 +19,16 @@ using ::testing::HasSubstr;
 class ConcurrencyTest : public testing::KalshiCliFixture {
  protected:
   pid_t startBackfill() {
-    return testing::spawnProcess({KD_CLI, "run", "backfill", "--full", "--set", "commit_rows=5000"}, dir_.path(),
-                                 environment());
+    return testing::spawnProcess({KD_CLI, "run", "backfill", "--full", "--set", "commit_rows=5000"},
+                                 dir_.path(), environment());
   }
   // Waits (bounded) until run `pid` holds the database and has committed more fills than `before`.
   void waitForProgress(pid_t pid, int64_t before) {
     const std::string holder = "(pid " + std::to_string(pid) + " ";
     for (int i = 0; i < 3000; ++i) {
       if (testing::readFile(db() + ".lock").find(holder) != std::string::npos) {
-        const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
+        const auto result =
+            testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
         if (result.exit_code == 0 && !result.out.empty() && std::stoll(result.out) > before) return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -47,10 +47,11 @@ TEST_F(ConcurrencyTest, ASecondSyncRefusesAndNamesTheHolderWhileReadersReadFreel
   // The holder as the first run wrote it: pipeline, pid, this host and when it started.
   char host[256] = {};
   ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
-  EXPECT_THAT(second.err, ::testing::ContainsRegex("is in use by pipeline 'backfill' \\(pid " +
-                                                   std::to_string(backfill) + " on " + host +
-                                                   ", since 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T"
-                                                   "[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z\\)"));
+  EXPECT_THAT(second.err,
+              ::testing::ContainsRegex("is in use by pipeline 'backfill' \\(pid " +
+                                       std::to_string(backfill) + " on " + host +
+                                       ", since 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T"
+                                       "[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z\\)"));
 
   // The sqlite3 CLI has no busy timeout: a lock would fail the query at once. In WAL mode it never
   // does while the backfill works, and it only ever sees whole committed pages of 1000 fills. The
@@ -61,14 +62,16 @@ TEST_F(ConcurrencyTest, ASecondSyncRefusesAndNamesTheHolderWhileReadersReadFreel
   int status = 0;
   bool exited = false;
   while (!(exited = waitpid(backfill, &status, WNOHANG) == backfill) && reads < 200) {
-    const auto read = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
+    const auto read =
+        testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_fills"});
     if (read.exit_code != 0 && read.err.find("database is locked") != std::string::npos) {
       ASSERT_EQ(count, total) << "locked before the backfill's last commit: " << read.err;
       break;  // the closing moment
     }
     ASSERT_EQ(read.exit_code, 0) << read.err;
     count = std::stoi(read.out);
-    EXPECT_TRUE(count % 1000 == 0 || (count - live) % 1000 == 0 || count == total) << count << " fills";
+    EXPECT_TRUE(count % 1000 == 0 || (count - live) % 1000 == 0 || count == total)
+        << count << " fills";
     ++reads;
   }
   if (!exited) waitpid(backfill, &status, 0);
@@ -81,11 +84,13 @@ TEST_F(ConcurrencyTest, ASecondSyncRefusesAndNamesTheHolderWhileReadersReadFreel
 
 TEST_F(ConcurrencyTest, SyncEveryIntervalKeepsSyncingUntilSigterm) {
   startSim({}, "500");
-  const pid_t every = testing::spawnProcess({KD_CLI, "run", "sync", "--every", "1s"}, dir_.path(), environment());
+  const pid_t every =
+      testing::spawnProcess({KD_CLI, "run", "sync", "--every", "1s"}, dir_.path(), environment());
   // Wait (bounded) for a few syncs, each one snapshot.
   int snapshots = 0;
   for (int i = 0; i < 400 && snapshots < 3; ++i) {
-    const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_snapshots"});
+    const auto result =
+        testing::runProcess({"/usr/bin/sqlite3", db(), "SELECT count(*) FROM kalshi_snapshots"});
     if (result.exit_code == 0 && !result.out.empty()) snapshots = std::stoi(result.out);
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }

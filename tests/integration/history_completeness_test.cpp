@@ -138,15 +138,16 @@ TEST_F(HistoryCompletenessTest, AnotherPipelineReadingLessNeverNarrowsTheRecorde
   startSim();
   ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
   ASSERT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);
-  testing::writeFile(dir_.file("recent.yaml"),
-                     "state: { scope: recent }\n"
-                     "source: { type: kalshi_live, streams: [orders, fills, settlements], since: 30d,"
-                     " cache_db: kalshi.db }\n"
-                     "transforms: [ { type: normalize_orders }, { type: categorize_pnl } ]\n"
-                     "sinks:\n"
-                     "  - { type: kalshi_orders, path: kalshi.db }\n"
-                     "  - { type: kalshi_fills, path: kalshi.db }\n"
-                     "  - { type: kalshi_snapshots, path: kalshi.db }\n");
+  testing::writeFile(
+      dir_.file("recent.yaml"),
+      "state: { scope: recent }\n"
+      "source: { type: kalshi_live, streams: [orders, fills, settlements], since: 30d,"
+      " cache_db: kalshi.db }\n"
+      "transforms: [ { type: normalize_orders }, { type: categorize_pnl } ]\n"
+      "sinks:\n"
+      "  - { type: kalshi_orders, path: kalshi.db }\n"
+      "  - { type: kalshi_fills, path: kalshi.db }\n"
+      "  - { type: kalshi_snapshots, path: kalshi.db }\n");
   const auto recent = cli({"run", "recent.yaml"});
   ASSERT_EQ(recent.exit_code, 0) << recent.out << recent.err;
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);

@@ -9,11 +9,10 @@
 //   - Metadata fetched for a page is committed while the rest of it is still being fetched: a run
 //     stopped (or killed) in the middle of a page's metadata keeps it, and the next run does not
 //     ask for it again.
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -40,7 +39,8 @@ source:
   rate_limit: off
   read_timeout: 10m
   max_retry_time: 10m
-  streams: [)" + streams + R"(]
+  streams: [)" +
+         streams + R"(]
   since: all
   cache_db: ${KALSHI_DB}
 transforms:
@@ -49,9 +49,10 @@ transforms:
     default: other
     orders_db: ${KALSHI_DB}
 sinks:
-)" + std::string(streams.find("orders") != std::string::npos
-                       ? "  - { type: kalshi_orders, path: \"${KALSHI_DB}\" }\n"
-                       : "") +
+)" +
+         std::string(streams.find("orders") != std::string::npos
+                         ? "  - { type: kalshi_orders, path: \"${KALSHI_DB}\" }\n"
+                         : "") +
          R"(  - { type: kalshi_fills, path: "${KALSHI_DB}" }
   - { type: kalshi_snapshots, path: "${KALSHI_DB}" }
 )";
@@ -157,7 +158,8 @@ TEST_F(SignalsTest, AStopEndsAHeldRequestAndCommitsWhatWasRead) {
     EXPECT_EQ(text("PRAGMA integrity_check"), "ok");
     release();
     if (signal_number == SIGTERM) {  // SIGINT starts from an empty database too
-      for (const char* suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(db() + suffix);
+      for (const char* suffix : {"", "-wal", "-shm", ".lock"})
+        std::filesystem::remove(db() + suffix);
     }
   }
   // The next run continues and completes.
@@ -173,8 +175,7 @@ TEST_F(SignalsTest, MetadataFetchedForAPageIsCommittedBeforeThePageIsComplete) {
   // A reference: how many /markets requests a complete run makes from an empty database.
   {
     sim_->resetStats();
-    const auto reference =
-        cli({"run", pipeline_}, {{"KALSHI_DB", dir_.file("ref.db")}});
+    const auto reference = cli({"run", pipeline_}, {{"KALSHI_DB", dir_.file("ref.db")}});
     ASSERT_EQ(reference.exit_code, 0) << reference.err;
   }
   const int reference_requests = sim_->requestsTo("/markets");

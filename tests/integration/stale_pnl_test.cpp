@@ -6,11 +6,10 @@
 // snapshot and flat again, so nothing but the marker says their P&L changed (open positions and
 // markets open at the last snapshot are recomputed anyway). The kill comes at a known point: the
 // simulator holds the settlements request, which the sync makes after its fills were committed.
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>

@@ -223,7 +223,8 @@ std::string findPipeline(const std::string& name) {
   const std::vector<std::string> roots = pipelineDirectories();
   // KALSHI_DIRECT_PIPELINES and ./pipelines come first; after them, where the shipped ones are.
   size_t shipped = 1;
-  if (const char* list = std::getenv("KALSHI_DIRECT_PIPELINES")) shipped += splitPathList(list).size();
+  if (const char* list = std::getenv("KALSHI_DIRECT_PIPELINES"))
+    shipped += splitPathList(list).size();
   for (size_t index = 0; index < roots.size(); ++index) {
     const std::string& root = roots[index];
     for (const fs::path& directory : {fs::path(root), fs::path(root) / "examples"}) {

@@ -214,11 +214,14 @@ class TransformFactory : public PluginFactory {
   // The fields of what it emits, given the declared fields of the streams it takes (only those
   // whose fields are known). Default: unknown, which is always safe; a transform that passes
   // records on unchanged (filter) returns `inputs`.
-  virtual StreamFields outputFields(const StreamFields& /*inputs*/, const Options& /*options*/) const {
+  virtual StreamFields outputFields(const StreamFields& /*inputs*/,
+                                    const Options& /*options*/) const {
     return {};
   }
   // The fields its options name (checked against its input streams, see FieldReference).
-  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const { return {}; }
+  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const {
+    return {};
+  }
   virtual Status create(const Options& options, TransformPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     TransformPtr discarded;
@@ -231,7 +234,9 @@ class SinkFactory : public PluginFactory {
   // The streams this sink takes when the YAML gives no `inputs:`; empty means all streams.
   virtual std::vector<std::string> defaultInputs(const Options& /*options*/) const { return {}; }
   // The fields its options name (checked against its input streams, see FieldReference).
-  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const { return {}; }
+  virtual std::vector<FieldReference> referencedFields(const Options& /*options*/) const {
+    return {};
+  }
   virtual Status create(const Options& options, SinkPtr& out) const = 0;
   virtual Status check(const Options& options) const {
     SinkPtr discarded;

@@ -212,8 +212,8 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     history_.flush();
     Batch rows = batch;
     const std::string updated_at = nowIso();
-    sqlite::Statement existing(database_,
-                               "SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
+    sqlite::Statement existing(
+        database_, "SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
     for (auto& row : rows.records) {
       row.set("updated_at", Value(updated_at));
       existing.reset();
@@ -663,22 +663,23 @@ Status SnapshotSink::finish() {
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {
-      context_->log(LogLevel::kWarning, std::to_string(differences) +
-                                            " market figures differ from Kalshi's by more than $" +
-                                            options_.tolerance.toString() +
-                                            (context_->dryRun()
-                                                 ? std::string(" (dry run: not recorded)")
-                                                 : " (see kalshi_reconciliation, snapshot " +
-                                                       std::to_string(snapshot_id) + ")"));
+      context_->log(
+          LogLevel::kWarning,
+          std::to_string(differences) + " market figures differ from Kalshi's by more than $" +
+              options_.tolerance.toString() +
+              (context_->dryRun()
+                   ? std::string(" (dry run: not recorded)")
+                   : " (see kalshi_reconciliation, snapshot " + std::to_string(snapshot_id) + ")"));
     }
   }
   sqlite::exec(database_, "DELETE FROM " + incoming_name_);
   // A dry run rolls the snapshot back: it is what would have been recorded, with no number.
-  context_->log(LogLevel::kInfo, (context_->dryRun() ? std::string("snapshot (dry run, not written)")
-                                                     : "snapshot " + std::to_string(snapshot_id)) +
-                                     " (" + source + "): realized " + total.realized.rescaled(2).toString() +
-                                     ", unrealized " + total.unrealized.rescaled(2).toString() +
-                                     ", fees " + total.fees.rescaled(2).toString() + " dollars");
+  context_->log(LogLevel::kInfo,
+                (context_->dryRun() ? std::string("snapshot (dry run, not written)")
+                                    : "snapshot " + std::to_string(snapshot_id)) +
+                    " (" + source + "): realized " + total.realized.rescaled(2).toString() +
+                    ", unrealized " + total.unrealized.rescaled(2).toString() + ", fees " +
+                    total.fees.rescaled(2).toString() + " dollars");
   return Status::ok();
 }
 

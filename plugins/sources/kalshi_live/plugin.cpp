@@ -334,7 +334,8 @@ class KalshiLiveFactory final : public SourceFactory {
                            "' (valid: tier, reads_per_second, tokens_per_second, read_cost)");
       }
     }
-    if (reads_per_second) config.client.tokens_per_second = *reads_per_second * config.client.read_cost;
+    if (reads_per_second)
+      config.client.tokens_per_second = *reads_per_second * config.client.read_cost;
     return Status::ok();
   }
 };

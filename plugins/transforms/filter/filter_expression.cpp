@@ -64,8 +64,7 @@ struct FilterExpression::Node {
   bool evaluate(const Record& record) const;
   void collectFields(std::vector<std::string>& out) const {
     for (const Operand* operand : {&first, &second}) {
-      if (operand->is_field &&
-          std::find(out.begin(), out.end(), operand->field) == out.end())
+      if (operand->is_field && std::find(out.begin(), out.end(), operand->field) == out.end())
         out.push_back(operand->field);
     }
     if (left) left->collectFields(out);
@@ -132,12 +131,18 @@ bool applyCompare(const Value& left, const Value& right, CompareOp op) {
   int result = 0;
   if (!compareValues(left, right, ordering, result)) return op == CompareOp::kNe;
   switch (op) {
-    case CompareOp::kEq: return result == 0;
-    case CompareOp::kNe: return result != 0;
-    case CompareOp::kLt: return result < 0;
-    case CompareOp::kLe: return result <= 0;
-    case CompareOp::kGt: return result > 0;
-    case CompareOp::kGe: return result >= 0;
+    case CompareOp::kEq:
+      return result == 0;
+    case CompareOp::kNe:
+      return result != 0;
+    case CompareOp::kLt:
+      return result < 0;
+    case CompareOp::kLe:
+      return result <= 0;
+    case CompareOp::kGt:
+      return result > 0;
+    case CompareOp::kGe:
+      return result >= 0;
   }
   return false;
 }
@@ -146,10 +151,14 @@ bool applyCompare(const Value& left, const Value& right, CompareOp op) {
 
 bool FilterExpression::Node::evaluate(const Record& record) const {
   switch (kind) {
-    case Kind::kOr: return left->evaluate(record) || right->evaluate(record);
-    case Kind::kAnd: return left->evaluate(record) && right->evaluate(record);
-    case Kind::kNot: return !left->evaluate(record);
-    case Kind::kCompare: return applyCompare(first.resolve(record), second.resolve(record), op);
+    case Kind::kOr:
+      return left->evaluate(record) || right->evaluate(record);
+    case Kind::kAnd:
+      return left->evaluate(record) && right->evaluate(record);
+    case Kind::kNot:
+      return !left->evaluate(record);
+    case Kind::kCompare:
+      return applyCompare(first.resolve(record), second.resolve(record), op);
     case Kind::kIn: {
       const Value& value = first.resolve(record);
       bool found = false;

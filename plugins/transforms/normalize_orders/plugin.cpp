@@ -12,10 +12,13 @@ class NormalizeOrdersFactory final : public TransformFactory {
  public:
   std::string name() const override { return "normalize_orders"; }
   std::string description() const override {
-    return "Turns Kalshi orders and fills into kalshi_orders / kalshi_fills rows (BUY/SELL, cents, exact counts)";
+    return "Turns Kalshi orders and fills into kalshi_orders / kalshi_fills rows (BUY/SELL, cents, "
+           "exact counts)";
   }
   std::vector<OptionSpec> options() const override { return {}; }
-  std::vector<std::string> defaultInputs(const Options&) const override { return {"orders", "fills"}; }
+  std::vector<std::string> defaultInputs(const Options&) const override {
+    return {"orders", "fills"};
+  }
   StreamFields outputFields(const StreamFields& inputs, const Options&) const override {
     StreamFields outputs;
     if (inputs.count("orders")) outputs["orders"] = kalshi::normalizedOrderFields();

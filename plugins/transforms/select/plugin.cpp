@@ -59,7 +59,8 @@ class SelectTransformFactory final : public TransformFactory {
       return name;
     };
     for (const auto& [from, to] : config.rename) references.push_back({from, "rename"});
-    for (const auto& [name, type] : config.cast) references.push_back({before_rename(name), "cast"});
+    for (const auto& [name, type] : config.cast)
+      references.push_back({before_rename(name), "cast"});
     for (const auto& name : config.drop) references.push_back({before_rename(name), "drop"});
     for (const auto& name : config.fields) references.push_back({before_rename(name), "fields"});
     return references;
@@ -83,9 +84,10 @@ class SelectTransformFactory final : public TransformFactory {
           }
           if (!contains(out, name)) out.push_back(name);
         }
-        out.erase(std::remove_if(out.begin(), out.end(),
-                                 [&](const std::string& name) { return contains(config.drop, name); }),
-                  out.end());
+        out.erase(
+            std::remove_if(out.begin(), out.end(),
+                           [&](const std::string& name) { return contains(config.drop, name); }),
+            out.end());
       }
       outputs[stream] = std::move(out);
     }

@@ -107,10 +107,10 @@ TEST_F(StreamFieldsTest, SelectRenamesAreFollowed) {
 
 TEST_F(StreamFieldsTest, UnknownFieldsAreNotChecked) {
   // jsonl cannot tell what its lines hold: any name passes, and the csv gets no declared header.
-  const ResolvedPipeline pipeline =
-      resolve("source: { type: jsonl, path: in.jsonl, stream: fills }\n"
-              "transforms: [ { type: filter, where: 'anything == 1' } ]\n"
-              "sinks: [ { type: csv, path: o.csv, fields: [whatever] } ]\n");
+  const ResolvedPipeline pipeline = resolve(
+      "source: { type: jsonl, path: in.jsonl, stream: fills }\n"
+      "transforms: [ { type: filter, where: 'anything == 1' } ]\n"
+      "sinks: [ { type: csv, path: o.csv, fields: [whatever] } ]\n");
   EXPECT_TRUE(pipeline.sinks[0].input_fields.empty());
 }
 
@@ -118,9 +118,8 @@ TEST_F(StreamFieldsTest, TheShippedStreamsDeclareTheirFields) {
   const ResolvedPipeline pipeline = resolve(
       "source: { type: kalshi_live }\n"
       "sinks: [ { type: csv, path: o.csv } ]\n");
-  for (const char* stream :
-       {"balance", "positions", "orders", "fills", "settlements", "transfers", "markets",
-        "history"}) {
+  for (const char* stream : {"balance", "positions", "orders", "fills", "settlements", "transfers",
+                             "markets", "history"}) {
     EXPECT_EQ(pipeline.sinks[0].input_fields.count(stream), 1u) << stream;
   }
 }

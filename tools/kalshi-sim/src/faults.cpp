@@ -67,8 +67,8 @@ void Faults::replace(const FaultSettings& s) {
   commit_locked(s, true, true, true, true);
 }
 
-void Faults::commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall,
-                           bool arm_paths, bool release_stalls) {
+void Faults::commit_locked(const FaultSettings& s, bool arm_outage, bool arm_stall, bool arm_paths,
+                           bool release_stalls) {
   s_ = s;
   for (std::string& p : s_.stall_paths) p = below_api_prefix(p);
   const double burst =
@@ -273,8 +273,7 @@ std::string Faults::apply_json(const std::string& body) {
     return "invalid JSON: " + e.displayText();
   }
   FaultSettings s = settings();
-  bool arm_outage = false, arm_stall = false, arm_paths = false, release = false,
-       has_seed = false;
+  bool arm_outage = false, arm_stall = false, arm_paths = false, release = false, has_seed = false;
   std::uint64_t seed = 0;
   if (o->has("reset") && o->get("reset").isBoolean() && o->get("reset").extract<bool>()) {
     s = FaultSettings{};

@@ -47,7 +47,7 @@ struct FaultSettings {
   std::vector<std::string> stall_paths;  // prefixes below /trade-api/v2 whose requests are held
   // ... after the first N requests to them were served ("stall after the Nth page"): 0 = at once.
   std::int64_t stall_paths_after = 0;
-  int stall_max_ms = 60000;              // a held request is answered normally after this
+  int stall_max_ms = 60000;  // a held request is answered normally after this
 };
 
 const char* outage_name(OutageMode m);

@@ -121,7 +121,7 @@ TEST(Ledger, ScalarSettlementPaysValueAndComplement) {
   MarketLedger y, n;
   y.apply_fill(true, 200, 500000, 0);
   n.apply_fill(false, 200, 500000, 0);
-  EXPECT_EQ(y.settle(MarketResult::Scalar, 37).revenue, 740000);  // 2 * 0.37
+  EXPECT_EQ(y.settle(MarketResult::Scalar, 37).revenue, 740000);   // 2 * 0.37
   EXPECT_EQ(n.settle(MarketResult::Scalar, 37).revenue, 1260000);  // 2 * 0.63
 }
 

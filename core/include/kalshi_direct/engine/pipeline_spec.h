@@ -1,13 +1,14 @@
 // Pipeline specs: what a YAML pipeline file says, checked before any I/O.
 //
-//   loadPipelineSpec()  reads YAML, applies `params` (+ --set overrides) and ${VAR} / ${VAR:-default}
+//   loadPipelineSpec()  reads YAML, applies `params` (+ --set overrides) and ${VAR} /
+//   ${VAR:-default}
 //                       interpolation, checks the top-level shape.
 //   resolvePipeline()   looks up every stage's plugin, validates its options against the plugin's
 //                       OptionSpec table (unknown/mistyped/missing), fills defaults and checks that
 //                       every stream a stage takes is produced by the source or an earlier stage.
 //
-// Both throw ConfigError, whose what() is one line: "file:line:column: what is wrong (what is right)".
-// Nothing here opens a database, a socket or a plugin instance.
+// Both throw ConfigError, whose what() is one line: "file:line:column: what is wrong (what is
+// right)". Nothing here opens a database, a socket or a plugin instance.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,8 @@ namespace kalshi_direct {
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(const SourceLocation& location, const std::string& message)
-      : std::runtime_error(oneLine(location.file.empty() ? message : location.toString() + ": " + message)),
+      : std::runtime_error(
+            oneLine(location.file.empty() ? message : location.toString() + ": " + message)),
         location_(location) {}
   const SourceLocation& location() const { return location_; }
 
@@ -35,12 +37,16 @@ class ConfigError : public std::runtime_error {
   static std::string oneLine(const std::string& text) {
     std::string out;
     size_t end = text.size();
-    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' ')) --end;
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' '))
+      --end;
     for (size_t i = 0; i < end; ++i) {
       const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
       else if (c < 0x20 || c == 0x7f) {
         static const char* digits = "0123456789abcdef";
         out += "\\x";
@@ -60,16 +66,16 @@ class ConfigError : public std::runtime_error {
 struct StageSpec {
   PluginKind kind = PluginKind::kSource;
   std::string type;
-  std::string label;         // "source 'kalshi_live'", "transforms[1] 'select'", "sinks[0] 'csv'"
-  SourceLocation location;   // where the stage's mapping starts
-  ConfigValue options;       // the stage's keys minus type / inputs / fallback
+  std::string label;        // "source 'kalshi_live'", "transforms[1] 'select'", "sinks[0] 'csv'"
+  SourceLocation location;  // where the stage's mapping starts
+  ConfigValue options;      // the stage's keys minus type / inputs / fallback
   bool inputs_given = false;
   std::vector<std::string> inputs;
   SourceLocation inputs_location;
 };
 
 struct RetryPolicy {
-  int max_attempts = 5;            // per write/read call, including the first
+  int max_attempts = 5;  // per write/read call, including the first
   int64_t initial_backoff_ms = 200;
   int64_t max_backoff_ms = 10000;
 };
@@ -84,8 +90,8 @@ struct PipelineSpec {
   size_t batch_size = 1000;
   int64_t commit_rows = 100000;
   int64_t commit_interval_ms = 1000;
-  std::string state_path;   // empty: the first database sink's file
-  std::string state_scope;  // key space in the state table; default: the pipeline name
+  std::string state_path;        // empty: the first database sink's file
+  std::string state_scope;       // key space in the state table; default: the pipeline name
   std::string dead_letter_path;  // empty: <name>.dead-letter.jsonl in the working directory
   bool allow_fallback = true;    // exit 0 when the fallback source served the run
   RetryPolicy retry;
