@@ -52,30 +52,32 @@ typedef const KalshiDirectPluginDescriptor* (*KalshiDirectPluginEntry)(void);
 
 // Defines the entry point. `register_function` is `kalshi_direct::Status (PluginRegistrar&)`.
 // Exceptions never cross the boundary: they become an error message.
-#define KALSHI_DIRECT_PLUGIN(plugin_name, plugin_version, register_function)                    \
-  static int kalshi_direct_register_trampoline(kalshi_direct::PluginRegistrar* registrar,        \
-                                               char* error, size_t error_size) {                 \
-    auto write_error = [&](const char* text) {                                                   \
-      if (error_size == 0) return;                                                               \
-      std::strncpy(error, text, error_size - 1);                                                 \
-      error[error_size - 1] = '\0';                                                              \
-    };                                                                                           \
-    try {                                                                                        \
-      const kalshi_direct::Status status = register_function(*registrar);                        \
-      if (status.isOk()) return 0;                                                               \
-      write_error(status.message().c_str());                                                     \
-    } catch (const std::exception& exception) {                                                  \
-      write_error(exception.what());                                                             \
-    } catch (...) {                                                                              \
-      write_error("unknown exception while registering");                                        \
-    }                                                                                            \
-    return 1;                                                                                    \
-  }                                                                                              \
-  extern "C" __attribute__((visibility("default"))) const KalshiDirectPluginDescriptor*         \
-  kalshi_direct_plugin(void) {                                                                   \
-    static const KalshiDirectPluginDescriptor descriptor = {                                     \
-        KALSHI_DIRECT_PLUGIN_ABI_VERSION, sizeof(KalshiDirectPluginDescriptor),                  \
-        KALSHI_DIRECT_CXX_ABI,           plugin_name,                                            \
-        plugin_version,                  kalshi_direct_register_trampoline};                     \
-    return &descriptor;                                                                          \
+#define KALSHI_DIRECT_PLUGIN(plugin_name, plugin_version, register_function)                      \
+  static int kalshi_direct_register_trampoline(kalshi_direct::PluginRegistrar* registrar,         \
+                                               char* error, size_t error_size) {                  \
+    auto write_error = [&](const char* text) {                                                    \
+      if (error_size == 0) return;                                                                \
+      std::strncpy(error, text, error_size - 1);                                                  \
+      error[error_size - 1] = '\0';                                                               \
+    };                                                                                            \
+    try {                                                                                         \
+      const kalshi_direct::Status status = register_function(*registrar);                         \
+      if (status.isOk()) return 0;                                                                \
+      write_error(status.message().c_str());                                                      \
+    } catch (const std::exception& exception) {                                                   \
+      write_error(exception.what());                                                              \
+    } catch (...) {                                                                               \
+      write_error("unknown exception while registering");                                         \
+    }                                                                                             \
+    return 1;                                                                                     \
+  }                                                                                               \
+  extern "C" __attribute__((visibility("default"))) const KalshiDirectPluginDescriptor*           \
+  kalshi_direct_plugin(void) {                                                                    \
+    static const KalshiDirectPluginDescriptor descriptor = {KALSHI_DIRECT_PLUGIN_ABI_VERSION,     \
+                                                            sizeof(KalshiDirectPluginDescriptor), \
+                                                            KALSHI_DIRECT_CXX_ABI,                \
+                                                            plugin_name,                          \
+                                                            plugin_version,                       \
+                                                            kalshi_direct_register_trampoline};   \
+    return &descriptor;                                                                           \
   }

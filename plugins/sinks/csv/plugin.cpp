@@ -51,7 +51,8 @@ class CsvSinkFactory final : public SinkFactory {
 
   std::vector<FieldReference> referencedFields(const Options& options) const override {
     std::vector<FieldReference> references;
-    for (const auto& field : options.getStringList("fields")) references.push_back({field, "fields"});
+    for (const auto& field : options.getStringList("fields"))
+      references.push_back({field, "fields"});
     return references;
   }
 

@@ -1,12 +1,13 @@
 // Wiring of the `local_db_fallback` source: option table, option checks, registration.
 // Logic: local_db_fallback_source.cpp.
+#include "kalshi_direct/plugin.h"
+
 #include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kalshi/streams.h"
-#include "kalshi_direct/plugin.h"
 #include "local_db_fallback_source.h"
 
 namespace kalshi_direct {
@@ -17,12 +18,14 @@ namespace {
 const std::vector<std::string> kStreams = {"balance", "positions", "markets"};
 
 std::vector<std::string> configuredStreams(const Options& options) {
-  std::vector<std::string> streams =
-      options.has("streams") ? options.getStringList("streams") : std::vector<std::string>{"balance", "positions"};
+  std::vector<std::string> streams = options.has("streams")
+                                         ? options.getStringList("streams")
+                                         : std::vector<std::string>{"balance", "positions"};
   // In kalshi_live's order, once each.
   std::vector<std::string> ordered;
   for (const char* stream : {"balance", "markets", "positions"}) {
-    if (std::find(streams.begin(), streams.end(), stream) != streams.end()) ordered.push_back(stream);
+    if (std::find(streams.begin(), streams.end(), stream) != streams.end())
+      ordered.push_back(stream);
   }
   return ordered;
 }
@@ -59,10 +62,12 @@ class LocalDbFallbackFactory final : public SourceFactory {
     if (config.path.empty()) return error("path", "option 'path' must not be empty");
     if (options.has("streams")) {
       const auto listed = options.getStringList("streams");
-      if (listed.empty()) return error("streams", "streams must list at least one of balance, positions, markets");
+      if (listed.empty())
+        return error("streams", "streams must list at least one of balance, positions, markets");
       for (const auto& stream : listed) {
         if (std::find(kStreams.begin(), kStreams.end(), stream) == kStreams.end()) {
-          return error("streams", "unknown stream '" + stream + "' (valid: balance, positions, markets)");
+          return error("streams",
+                       "unknown stream '" + stream + "' (valid: balance, positions, markets)");
         }
       }
     }

@@ -13,32 +13,41 @@ class CategorizePnlFactory final : public TransformFactory {
  public:
   std::string name() const override { return "categorize_pnl"; }
   std::string description() const override {
-    return "Gives orders, fills, settlements, positions and markets a P&L category by ordered rules";
+    return "Gives orders, fills, settlements, positions and markets a P&L category by ordered "
+           "rules";
   }
   std::vector<OptionSpec> options() const override {
-    return {OptionSpec("rules", OptionType::kAny)
-                .help("ordered list of {<conditions>, category: NAME}; conditions: series_category, series_prefix, "
-                      "ticker_pattern, client_order_id_prefix, maker (default: the shipped weather/crypto/econ/"
-                      "market_making mapping)"),
-            OptionSpec("default", OptionType::kString).defaultValue("other").help("category of what no rule matches"),
-            OptionSpec("orders_db", OptionType::kString)
-                .help("SQLite file whose kalshi_orders table gives the client_order_id of orders not seen "
-                      "in this run (a resumed run, a --days window); usually the pipeline's db"),
-            OptionSpec("market_making_prefix", OptionType::kString)
-                .defaultValue("mm-")
-                .help("client_order_id prefix of the market-making bot, used by the default rules")};
+    return {
+        OptionSpec("rules", OptionType::kAny)
+            .help("ordered list of {<conditions>, category: NAME}; conditions: series_category, "
+                  "series_prefix, "
+                  "ticker_pattern, client_order_id_prefix, maker (default: the shipped "
+                  "weather/crypto/econ/"
+                  "market_making mapping)"),
+        OptionSpec("default", OptionType::kString)
+            .defaultValue("other")
+            .help("category of what no rule matches"),
+        OptionSpec("orders_db", OptionType::kString)
+            .help("SQLite file whose kalshi_orders table gives the client_order_id of orders not "
+                  "seen "
+                  "in this run (a resumed run, a --days window); usually the pipeline's db"),
+        OptionSpec("market_making_prefix", OptionType::kString)
+            .defaultValue("mm-")
+            .help("client_order_id prefix of the market-making bot, used by the default rules")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override {
     return {"orders", "fills", "settlements", "positions", "markets"};
   }
-  std::vector<std::string> outputs(const std::vector<std::string>& inputs, const Options&) const override {
+  std::vector<std::string> outputs(const std::vector<std::string>& inputs,
+                                   const Options&) const override {
     return inputs;
   }
   // Its inputs, each with a `category`.
   StreamFields outputFields(const StreamFields& inputs, const Options&) const override {
     StreamFields outputs = inputs;
     for (auto& [stream, fields] : outputs) {
-      if (std::find(fields.begin(), fields.end(), "category") == fields.end()) fields.push_back("category");
+      if (std::find(fields.begin(), fields.end(), "category") == fields.end())
+        fields.push_back("category");
     }
     return outputs;
   }
