@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -272,11 +271,13 @@ std::string yamlSyntaxHint(const std::string& text, const YAML::Exception& error
   const std::string& what = error.msg;
   // `[${db}]`: inside [ ] or { } a '{' starts a map, so an unquoted ${...} breaks the flow.
   if (!error.mark.is_null() && error.mark.line < static_cast<int>(lines.size()) &&
-      (what.find("flow") != std::string::npos) &&
-      std::regex_search(lines[static_cast<size_t>(error.mark.line)],
-                        std::regex(R"([\[{,][ \t]*[^'" \t\[{,][^,\]}]*\$\{|[\[{,][ \t]*\$\{)"))) {
-    return "quote a value that contains ${...} inside [ ] or { }, e.g. "
-           "[\"${PIPELINE_DIR}/plugins\"]";
+      what.find("flow") != std::string::npos) {
+    const std::string& line = lines[static_cast<size_t>(error.mark.line)];
+    const size_t variable = line.find("${");
+    if (variable != std::string::npos && line.find_first_of("[{") < variable) {
+      return "quote a value that contains ${...} inside [ ] or { }, e.g. "
+             "[\"${PIPELINE_DIR}/plugins\"]";
+    }
   }
   if (what.find("map flow") != std::string::npos) {
     return "close the '{' with '}' and check that quotes opened inside it are closed";
@@ -900,7 +901,7 @@ std::string describeStageError(const ResolvedStage& stage, const Status& status)
   // at that flag, not at the stage of a shipped file the user never wrote.
   for (const auto& entry : stage.options.values().entries()) {
     const SourceLocation& where = entry.value.location();
-    if (entry.value.isScalar() && where.line == 0 && where.file.rfind("--", 0) == 0 &&
+    if (entry.value.isScalar() && where.isFlag() &&
         !entry.value.text().empty() && message.find(entry.value.text()) != std::string::npos) {
       return where.file + ": " + stage.spec.label + ": " + message;
     }

@@ -621,19 +621,13 @@ class Runner {
                                     field.name +
                                     "', which the stage producing them did not declare (a bug in "
                                     "that plugin's field list; declared: " +
-                                    joinFieldNames(declared->second) + ")";
+                                    joinNames(declared->second) + ")";
         if (check_every_record_) return Status::failed(message);
         if (undeclared_warned_.insert(batch.stream + "." + field.name).second)
           log::warning(spec_.name, message);
       }
     }
     return Status::ok();
-  }
-
-  static std::string joinFieldNames(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
   }
 
   Status writeToSinks(const Batch& batch) {

@@ -19,9 +19,12 @@
 namespace kalshi_direct {
 
 struct SourceLocation {
-  std::string file;
-  int line = 0;    // 1-based; 0 = unknown
-  int column = 0;  // 1-based
+  std::string file;  // or, for a value given on the command line, the flag ("--db k.db")
+  int line = 0;      // 1-based; 0 = unknown
+  int column = 0;    // 1-based
+
+  // A value from a command-line flag (--db, --days, --set) rather than from a file.
+  bool isFlag() const { return line == 0 && file.rfind("--", 0) == 0; }
 
   // "file:line:column", or what is known of it.
   std::string toString() const {
@@ -80,10 +83,14 @@ class ConfigValue {
 
   static const char* kindName(Kind kind) {
     switch (kind) {
-      case Kind::kNull: return "null";
-      case Kind::kScalar: return "a scalar";
-      case Kind::kList: return "a list";
-      case Kind::kMap: return "a map";
+      case Kind::kNull:
+        return "null";
+      case Kind::kScalar:
+        return "a scalar";
+      case Kind::kList:
+        return "a list";
+      case Kind::kMap:
+        return "a map";
     }
     return "unknown";
   }
@@ -126,14 +133,22 @@ enum class OptionType {
 
 inline const char* optionTypeName(OptionType type) {
   switch (type) {
-    case OptionType::kString: return "string";
-    case OptionType::kInt: return "int";
-    case OptionType::kBool: return "bool";
-    case OptionType::kDecimal: return "decimal";
-    case OptionType::kDuration: return "duration";
-    case OptionType::kEnum: return "enum";
-    case OptionType::kStringList: return "list";
-    case OptionType::kAny: return "any";
+    case OptionType::kString:
+      return "string";
+    case OptionType::kInt:
+      return "int";
+    case OptionType::kBool:
+      return "bool";
+    case OptionType::kDecimal:
+      return "decimal";
+    case OptionType::kDuration:
+      return "duration";
+    case OptionType::kEnum:
+      return "enum";
+    case OptionType::kStringList:
+      return "list";
+    case OptionType::kAny:
+      return "any";
   }
   return "unknown";
 }
@@ -244,8 +259,7 @@ class Options {
   // Where the option was written, or the stage's location for defaults: for plugin errors.
   SourceLocation location(std::string_view name) const {
     const ConfigValue* value = find(name);
-    // (A value from a command-line flag is located at the flag: line 0, "--db x.db".)
-    return value && (value->location().line > 0 || value->location().file.rfind("--", 0) == 0)
+    return value && (value->location().line > 0 || value->location().isFlag())
                ? value->location()
                : stage_location_;
   }
@@ -293,18 +307,24 @@ inline bool parseBool(std::string_view text, bool& value) {
 
 inline bool parseDurationMillis(std::string_view text, int64_t& millis, std::string* error) {
   size_t split = 0;
-  while (split < text.size() && ((text[split] >= '0' && text[split] <= '9') || text[split] == '.')) {
+  while (split < text.size() &&
+         ((text[split] >= '0' && text[split] <= '9') || text[split] == '.')) {
     ++split;
   }
   const std::string_view number = text.substr(0, split);
   const std::string_view unit = text.substr(split);
   Decimal amount;
   int64_t unit_millis = 0;
-  if (unit == "ms") unit_millis = 1;
-  else if (unit == "s" || unit.empty()) unit_millis = 1000;
-  else if (unit == "m") unit_millis = 60 * 1000;
-  else if (unit == "h") unit_millis = 3600 * 1000;
-  else if (unit == "d") unit_millis = 86400 * 1000;
+  if (unit == "ms")
+    unit_millis = 1;
+  else if (unit == "s" || unit.empty())
+    unit_millis = 1000;
+  else if (unit == "m")
+    unit_millis = 60 * 1000;
+  else if (unit == "h")
+    unit_millis = 3600 * 1000;
+  else if (unit == "d")
+    unit_millis = 86400 * 1000;
   if (number.empty() || unit_millis == 0 || !Decimal::parse(number, amount)) {
     if (error) {
       *error = "'" + std::string(text) + "' is not a duration (use e.g. 500ms, 30s, 15m, 2h, 7d)";

@@ -39,10 +39,10 @@ class KalshiLiveFactory final : public SourceFactory {
   std::vector<OptionSpec> options() const override {
     return {
         OptionSpec("base_url", OptionType::kString)
-            .defaultValue("https://external-api.kalshi.com/trade-api/v2")
             .help("API root; demo: https://external-api.demo.kalshi.co/trade-api/v2. When not "
                   "written, KALSHI_API_BASE_URL if set (the keys it reads from the environment "
-                  "go to the API the environment names), else production"),
+                  "go to the API the environment names), else production (" +
+                  kalshi::ClientConfig().base_url + ")"),
         OptionSpec("auth", OptionType::kEnum)
             .allowed({"auto", "rsa_pss", "bearer", "none"})
             .defaultValue("auto")
@@ -169,15 +169,13 @@ class KalshiLiveFactory final : public SourceFactory {
 
  private:
   static Status buildConfig(const Options& options, LiveSourceConfig& config) {
-    config.client.base_url = options.getString("base_url");
-    // A default is located at its stage (the engine fills it in there); a written value is not.
-    const ConfigValue* value = options.find("base_url");
-    const SourceLocation& stage = options.stageLocation();
-    if (!value || (value->location().file == stage.file && value->location().line == stage.line &&
-                   value->location().column == stage.column)) {
-      // Not in the pipeline: credentials come from the environment, so does the API they are for.
-      if (const char* url = std::getenv("KALSHI_API_BASE_URL"); url && *url)
-        config.client.base_url = url;
+    // Not in the pipeline: credentials come from the environment, so does the API they are for.
+    // (Neither: ClientConfig's default, production.)
+    const char* from_environment = std::getenv("KALSHI_API_BASE_URL");
+    if (options.has("base_url")) {
+      config.client.base_url = options.getString("base_url");
+    } else if (from_environment && *from_environment) {
+      config.client.base_url = from_environment;
     }
     try {
       Poco::URI uri(config.client.base_url);
