@@ -37,11 +37,19 @@ class StderrChannel : public Poco::Channel {
     switch (message.getPriority()) {
       case Poco::Message::PRIO_FATAL:
       case Poco::Message::PRIO_CRITICAL:
-      case Poco::Message::PRIO_ERROR: level = "error"; break;
-      case Poco::Message::PRIO_WARNING: level = "warning"; break;
+      case Poco::Message::PRIO_ERROR:
+        level = "error";
+        break;
+      case Poco::Message::PRIO_WARNING:
+        level = "warning";
+        break;
       case Poco::Message::PRIO_NOTICE:
-      case Poco::Message::PRIO_INFORMATION: level = "info"; break;
-      default: level = "debug"; break;
+      case Poco::Message::PRIO_INFORMATION:
+        level = "info";
+        break;
+      default:
+        level = "debug";
+        break;
     }
     const std::string text = redact(message.getText());
     const std::string& component = message.getSource();
@@ -59,7 +67,8 @@ class StderrChannel : public Poco::Channel {
       appendJsonString(line, text);
       line += "}\n";
     } else {
-      line = std::string(level) + (component.empty() ? "" : " [" + component + "]") + " " + text + "\n";
+      line = std::string(level) + (component.empty() ? "" : " [" + component + "]") + " " + text +
+             "\n";
     }
     std::lock_guard<std::mutex> lock(writeMutex_);
     std::cerr << line << std::flush;
@@ -71,16 +80,20 @@ class StderrChannel : public Poco::Channel {
 
 Poco::Message::Priority toPriority(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return Poco::Message::PRIO_DEBUG;
-    case LogLevel::kInfo: return Poco::Message::PRIO_INFORMATION;
-    case LogLevel::kWarning: return Poco::Message::PRIO_WARNING;
-    case LogLevel::kError: return Poco::Message::PRIO_ERROR;
+    case LogLevel::kDebug:
+      return Poco::Message::PRIO_DEBUG;
+    case LogLevel::kInfo:
+      return Poco::Message::PRIO_INFORMATION;
+    case LogLevel::kWarning:
+      return Poco::Message::PRIO_WARNING;
+    case LogLevel::kError:
+      return Poco::Message::PRIO_ERROR;
   }
   return Poco::Message::PRIO_INFORMATION;
 }
 
 Poco::Logger& rootLogger() {
-  static Poco::Logger& logger = [] () -> Poco::Logger& {
+  static Poco::Logger& logger = []() -> Poco::Logger& {
     Poco::Logger& root = Poco::Logger::get("kalshi-direct");
     root.setChannel(Poco::AutoPtr<Poco::Channel>(new StderrChannel));
     root.setLevel(Poco::Message::PRIO_INFORMATION);

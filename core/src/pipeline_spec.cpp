@@ -901,8 +901,8 @@ std::string describeStageError(const ResolvedStage& stage, const Status& status)
   // at that flag, not at the stage of a shipped file the user never wrote.
   for (const auto& entry : stage.options.values().entries()) {
     const SourceLocation& where = entry.value.location();
-    if (entry.value.isScalar() && where.isFlag() &&
-        !entry.value.text().empty() && message.find(entry.value.text()) != std::string::npos) {
+    if (entry.value.isScalar() && where.isFlag() && !entry.value.text().empty() &&
+        message.find(entry.value.text()) != std::string::npos) {
       return where.file + ": " + stage.spec.label + ": " + message;
     }
   }

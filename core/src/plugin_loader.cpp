@@ -28,7 +28,8 @@ std::vector<std::string> splitPathList(const std::string& list) {
   size_t start = 0;
   while (start <= list.size()) {
     const size_t end = list.find(':', start);
-    const std::string part = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string part =
+        list.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (!part.empty()) paths.push_back(part);
     if (end == std::string::npos) break;
     start = end + 1;
@@ -46,12 +47,14 @@ Status loadPluginLibrary(const std::string& path, Registry& registry) {
                                  "); is it a shared library built for this machine?");
   }
   if (!library->hasSymbol(KALSHI_DIRECT_PLUGIN_SYMBOL)) {
-    return Status::invalidConfig("'" + path +
-                                 "' is not a kalshi-direct plugin: it has no '" KALSHI_DIRECT_PLUGIN_SYMBOL
-                                 "' entry point (define one with KALSHI_DIRECT_PLUGIN(...) from "
-                                 "<kalshi_direct/sdk.h>)");
+    return Status::invalidConfig(
+        "'" + path +
+        "' is not a kalshi-direct plugin: it has no '" KALSHI_DIRECT_PLUGIN_SYMBOL
+        "' entry point (define one with KALSHI_DIRECT_PLUGIN(...) from "
+        "<kalshi_direct/sdk.h>)");
   }
-  auto entry = reinterpret_cast<KalshiDirectPluginEntry>(library->getSymbol(KALSHI_DIRECT_PLUGIN_SYMBOL));
+  auto entry =
+      reinterpret_cast<KalshiDirectPluginEntry>(library->getSymbol(KALSHI_DIRECT_PLUGIN_SYMBOL));
   const KalshiDirectPluginDescriptor* descriptor = entry ? entry() : nullptr;
   if (!descriptor) {
     return Status::invalidConfig("plugin '" + path + "' returned no descriptor");
@@ -59,7 +62,8 @@ Status loadPluginLibrary(const std::string& path, Registry& registry) {
   // Check the version before reading any other field: a different ABI may have another layout.
   if (descriptor->abi_version != KALSHI_DIRECT_PLUGIN_ABI_VERSION) {
     return Status::invalidConfig(
-        "plugin '" + path + "' was built for plugin ABI " + std::to_string(descriptor->abi_version) +
+        "plugin '" + path + "' was built for plugin ABI " +
+        std::to_string(descriptor->abi_version) +
         " but this kalshi-direct " KALSHI_DIRECT_VERSION " needs ABI " +
         std::to_string(KALSHI_DIRECT_PLUGIN_ABI_VERSION) +
         "; rebuild it against the installed SDK (find_package(KalshiDirect))");
@@ -76,8 +80,8 @@ Status loadPluginLibrary(const std::string& path, Registry& registry) {
   const int rc = descriptor->register_plugins(&registry, error, sizeof error);
   registry.setOrigin("built-in");
   if (rc != 0) {
-    return Status::invalidConfig("plugin '" + name + "' (" + path + ") failed to register: " +
-                                 (error[0] ? error : "no reason given"));
+    return Status::invalidConfig("plugin '" + name + "' (" + path +
+                                 ") failed to register: " + (error[0] ? error : "no reason given"));
   }
   loadedLibraries().push_back(std::move(library));
   return Status::ok();

@@ -6,9 +6,12 @@ namespace kalshi_direct {
 
 const char* pluginKindName(PluginKind kind) {
   switch (kind) {
-    case PluginKind::kSource: return "source";
-    case PluginKind::kTransform: return "transform";
-    case PluginKind::kSink: return "sink";
+    case PluginKind::kSource:
+      return "source";
+    case PluginKind::kTransform:
+      return "transform";
+    case PluginKind::kSink:
+      return "sink";
   }
   return "plugin";
 }
@@ -57,9 +60,12 @@ const SinkFactory* Registry::findSink(const std::string& name) const {
 
 const PluginFactory* Registry::find(PluginKind kind, const std::string& name) const {
   switch (kind) {
-    case PluginKind::kSource: return findSource(name);
-    case PluginKind::kTransform: return findTransform(name);
-    case PluginKind::kSink: return findSink(name);
+    case PluginKind::kSource:
+      return findSource(name);
+    case PluginKind::kTransform:
+      return findTransform(name);
+    case PluginKind::kSink:
+      return findSink(name);
   }
   return nullptr;
 }
@@ -70,9 +76,15 @@ std::vector<std::string> Registry::names(PluginKind kind) const {
     for (const auto& entry : table) result.push_back(entry.first);
   };
   switch (kind) {
-    case PluginKind::kSource: collect(sources_); break;
-    case PluginKind::kTransform: collect(transforms_); break;
-    case PluginKind::kSink: collect(sinks_); break;
+    case PluginKind::kSource:
+      collect(sources_);
+      break;
+    case PluginKind::kTransform:
+      collect(transforms_);
+      break;
+    case PluginKind::kSink:
+      collect(sinks_);
+      break;
   }
   return result;
 }
@@ -83,9 +95,12 @@ std::string Registry::originOf(PluginKind kind, const std::string& name) const {
     return it == table.end() ? std::string() : it->second.origin;
   };
   switch (kind) {
-    case PluginKind::kSource: return lookup(sources_);
-    case PluginKind::kTransform: return lookup(transforms_);
-    case PluginKind::kSink: return lookup(sinks_);
+    case PluginKind::kSource:
+      return lookup(sources_);
+    case PluginKind::kTransform:
+      return lookup(transforms_);
+    case PluginKind::kSink:
+      return lookup(sinks_);
   }
   return {};
 }

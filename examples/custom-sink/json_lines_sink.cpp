@@ -4,11 +4,11 @@
 // a sink that buffers between commits (so a failed or dry run publishes nothing), and the
 // versioned entry point. Output is appended to `path` at each commit and flushed to disk.
 #include <kalshi_direct/sdk.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 namespace {
 
@@ -73,7 +73,8 @@ class JsonLinesSinkFactory final : public SinkFactory {
     return "Appends records as JSON lines (example drop-in plugin)";
   }
   std::vector<OptionSpec> options() const override {
-    return {OptionSpec("path", OptionType::kString).required().help("file to append JSON lines to")};
+    return {
+        OptionSpec("path", OptionType::kString).required().help("file to append JSON lines to")};
   }
   Status create(const Options& options, SinkPtr& out) const override {
     out = std::make_unique<JsonLinesSink>(options.getString("path"));

@@ -33,7 +33,8 @@ __int128 pow10Wide(int exponent) {
 
 __int128 checkedMul(__int128 a, __int128 b) {
   __int128 result;
-  if (__builtin_mul_overflow(a, b, &result)) throw std::overflow_error("decimal overflow in cost basis");
+  if (__builtin_mul_overflow(a, b, &result))
+    throw std::overflow_error("decimal overflow in cost basis");
   return result;
 }
 
@@ -42,7 +43,8 @@ __int128 checkedMul(__int128 a, __int128 b) {
 Decimal proportionalCost(const Decimal& cost, const Decimal& part, const Decimal& whole) {
   const int scale = std::max(kRemovalScale, cost.scale());
   // value = (cu / 10^cs) * (pu / 10^ps) / (wu / 10^ws); units at `scale` = value * 10^scale.
-  __int128 numerator = checkedMul(checkedMul(cost.units(), part.units()), pow10Wide(scale + whole.scale()));
+  __int128 numerator =
+      checkedMul(checkedMul(cost.units(), part.units()), pow10Wide(scale + whole.scale()));
   __int128 denominator = checkedMul(whole.units(), pow10Wide(cost.scale() + part.scale()));
   if (denominator < 0) {
     numerator = -numerator;
@@ -56,7 +58,8 @@ Decimal proportionalCost(const Decimal& cost, const Decimal& part, const Decimal
       quotient += numerator < 0 ? -1 : 1;
     }
   }
-  if (quotient > INT64_MAX || quotient < INT64_MIN) throw std::overflow_error("decimal overflow in cost basis");
+  if (quotient > INT64_MAX || quotient < INT64_MIN)
+    throw std::overflow_error("decimal overflow in cost basis");
   return Decimal(static_cast<int64_t>(quotient), scale);
 }
 
@@ -118,7 +121,8 @@ class Lots {
 
 std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) {
   switch (method) {
-    case MarkMethod::kLast: break;
+    case MarkMethod::kLast:
+      break;
     case MarkMethod::kBid:
       if (prices.bid) return *prices.bid;
       break;
@@ -136,7 +140,8 @@ std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) 
 // from the other, and if both are given but disagree the YES price is trusted.
 std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
   if (fill.yes_price + fill.no_price == kOne) return {fill.yes_price, fill.no_price};
-  if (fill.yes_price.isZero() && !fill.no_price.isZero()) return {kOne - fill.no_price, fill.no_price};
+  if (fill.yes_price.isZero() && !fill.no_price.isZero())
+    return {kOne - fill.no_price, fill.no_price};
   return {fill.yes_price, kOne - fill.yes_price};
 }
 
@@ -144,7 +149,8 @@ std::string describe(const Decimal& value) { return value.toString(); }
 
 }  // namespace
 
-MarketResult computeMarket(std::vector<FillEvent> fills, const std::optional<SettlementEvent>& settlement,
+MarketResult computeMarket(std::vector<FillEvent> fills,
+                           const std::optional<SettlementEvent>& settlement,
                            const MarketPrices& prices, const std::string& market_category,
                            const AccountingOptions& options) {
   std::stable_sort(fills.begin(), fills.end(), [](const FillEvent& a, const FillEvent& b) {

@@ -39,13 +39,13 @@ enum class MarkMethod { kLast, kBid, kMid };
 struct FillEvent {
   std::string fill_id;
   std::string order_id;
-  std::string category;      // the fill's dashboard category
-  bool outcome_yes = true;   // outcome_side == "yes"
-  Decimal count;             // > 0
-  Decimal yes_price;         // dollars; no price = 1 - yes price
+  std::string category;     // the fill's dashboard category
+  bool outcome_yes = true;  // outcome_side == "yes"
+  Decimal count;            // > 0
+  Decimal yes_price;        // dollars; no price = 1 - yes price
   Decimal no_price;
-  Decimal fee;               // dollars, >= 0
-  int64_t time_us = 0;       // chronological order; ties broken by fill_id
+  Decimal fee;          // dollars, >= 0
+  int64_t time_us = 0;  // chronological order; ties broken by fill_id
 };
 
 struct SettlementEvent {
@@ -62,19 +62,19 @@ struct MarketPrices {
 };
 
 struct Amounts {
-  Decimal realized;     // net of fees
+  Decimal realized;  // net of fees
   Decimal unrealized;
   Decimal fees;
-  Decimal cash_flow;    // received - paid - fees + settlement revenue
+  Decimal cash_flow;  // received - paid - fees + settlement revenue
   Amounts& operator+=(const Amounts& other);
 };
 
 struct MarketResult {
-  Decimal position;                    // signed, after all events
-  Decimal open_basis;                  // cost basis of the open contracts (dollars)
-  std::optional<Decimal> mark;         // YES mark price used (none: no price known)
+  Decimal position;             // signed, after all events
+  Decimal open_basis;           // cost basis of the open contracts (dollars)
+  std::optional<Decimal> mark;  // YES mark price used (none: no price known)
   Amounts total;
-  Decimal settlement_revenue;          // dollars
+  Decimal settlement_revenue;  // dollars
   std::map<std::string, Amounts> by_category;
   std::map<std::string, Decimal> closing_pnl_by_fill;  // fill_id -> realized before fees
   std::map<std::string, Decimal> pnl_by_order;         // order_id -> realized net of its fees
@@ -90,7 +90,8 @@ struct AccountingOptions {
 // Computes one market from all its fills (any order: sorted by time_us, then fill_id) and its
 // settlement if it settled. Open contracts without a usable mark price count at their basis
 // (unrealized 0). Throws std::overflow_error only for amounts beyond any real account.
-MarketResult computeMarket(std::vector<FillEvent> fills, const std::optional<SettlementEvent>& settlement,
+MarketResult computeMarket(std::vector<FillEvent> fills,
+                           const std::optional<SettlementEvent>& settlement,
                            const MarketPrices& prices, const std::string& market_category,
                            const AccountingOptions& options = {});
 

@@ -25,8 +25,8 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 std::string base64(const unsigned char* data, size_t size) {
   std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                                     static_cast<int>(size));
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
   out.resize(static_cast<size_t>(length));
   return out;
 }
@@ -34,8 +34,9 @@ std::string base64(const unsigned char* data, size_t size) {
 bool unbase64(const std::string& text, std::vector<unsigned char>& out) {
   if (text.empty() || text.size() % 4 != 0) return false;
   out.assign(text.size() / 4 * 3, 0);
-  const int length = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                     static_cast<int>(text.size()));
+  const int length =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size()));
   if (length < 0) return false;
   size_t padding = 0;
   if (text[text.size() - 1] == '=') ++padding;
@@ -52,7 +53,8 @@ std::string normalisePem(std::string text) {
     s = first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
   };
   trim(text);
-  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') && text.back() == text.front()) {
+  if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
+      text.back() == text.front()) {
     text = text.substr(1, text.size() - 2);
     trim(text);
   }
@@ -70,7 +72,8 @@ std::string normalisePem(std::string text) {
 
 class RsaPssAuthenticator final : public Authenticator {
  public:
-  RsaPssAuthenticator(std::string key_id, PkeyPtr key) : key_id_(std::move(key_id)), key_(std::move(key)) {}
+  RsaPssAuthenticator(std::string key_id, PkeyPtr key)
+      : key_id_(std::move(key_id)), key_(std::move(key)) {}
 
   std::map<std::string, std::string> headers(const std::string& method, const std::string& path,
                                              int64_t unix_millis) const override {
@@ -88,7 +91,8 @@ class RsaPssAuthenticator final : public Authenticator {
     EVP_PKEY_CTX* pkey_context = nullptr;
     size_t length = 0;
     std::string signature;
-    if (context && EVP_DigestSignInit(context, &pkey_context, EVP_sha256(), nullptr, key_.get()) == 1 &&
+    if (context &&
+        EVP_DigestSignInit(context, &pkey_context, EVP_sha256(), nullptr, key_.get()) == 1 &&
         EVP_PKEY_CTX_set_rsa_padding(pkey_context, RSA_PKCS1_PSS_PADDING) == 1 &&
         EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_context, RSA_PSS_SALTLEN_DIGEST) == 1 &&
         EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_context, EVP_sha256()) == 1 &&
@@ -126,7 +130,8 @@ class BearerAuthenticator final : public Authenticator {
 
 Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem_text,
                                AuthenticatorPtr& out) {
-  if (key_id.empty()) return Status::invalidConfig("the RSA-PSS key id is empty (set KALSHI_API_KEY_ID)");
+  if (key_id.empty())
+    return Status::invalidConfig("the RSA-PSS key id is empty (set KALSHI_API_KEY_ID)");
   log::registerSecret(key_id);
   const std::string pem = normalisePem(pem_text);
   log::registerSecret(pem_text);
@@ -136,22 +141,25 @@ Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem
         ".pem file Kalshi issued, or its full text with line breaks or \\n escapes)");
   }
   if (pem.find("ENCRYPTED") != std::string::npos) {
-    return Status::invalidConfig("the private key is encrypted with a passphrase; decrypt it first "
-                                 "(openssl pkey -in key.pem -out key-plain.pem)");
+    return Status::invalidConfig(
+        "the private key is encrypted with a passphrase; decrypt it first "
+        "(openssl pkey -in key.pem -out key-plain.pem)");
   }
   if (pem.find("-----BEGIN PUBLIC KEY") != std::string::npos ||
       pem.find("-----BEGIN RSA PUBLIC KEY") != std::string::npos) {
-    return Status::invalidConfig("the file holds a PUBLIC key; Kalshi requests are signed with the "
-                                 "PRIVATE key that belongs to the key id");
+    return Status::invalidConfig(
+        "the file holds a PUBLIC key; Kalshi requests are signed with the "
+        "PRIVATE key that belongs to the key id");
   }
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(""));
   BIO_free(bio);
   ERR_clear_error();
   if (!key) {
-    return Status::invalidConfig("the private key PEM could not be read (damaged base64 body or "
-                                 "mismatched BEGIN/END lines; PKCS#1 'RSA PRIVATE KEY' and PKCS#8 "
-                                 "'PRIVATE KEY' are both accepted)");
+    return Status::invalidConfig(
+        "the private key PEM could not be read (damaged base64 body or "
+        "mismatched BEGIN/END lines; PKCS#1 'RSA PRIVATE KEY' and PKCS#8 "
+        "'PRIVATE KEY' are both accepted)");
   }
   if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
     EVP_PKEY_free(key);
@@ -164,8 +172,9 @@ Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem
 Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::string* warning) {
   struct stat kind {};
   if (::stat(path.c_str(), &kind) == 0 && !S_ISREG(kind.st_mode)) {
-    return Status::invalidConfig("the private key path '" + path +
-                                 "' is not a file (give the .pem file itself in KALSHI_PRIVATE_KEY_PATH)");
+    return Status::invalidConfig(
+        "the private key path '" + path +
+        "' is not a file (give the .pem file itself in KALSHI_PRIVATE_KEY_PATH)");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -175,12 +184,14 @@ Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::s
   std::stringstream text;
   text << in.rdbuf();
   if (in.bad()) {
-    return Status::invalidConfig("cannot read the private key file '" + path + "' (check its permissions)");
+    return Status::invalidConfig("cannot read the private key file '" + path +
+                                 "' (check its permissions)");
   }
   pem_text = text.str();
   struct stat info {};
   if (warning && ::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    *warning = "private key file '" + path + "' is readable by other users; run: chmod 600 '" + path + "'";
+    *warning =
+        "private key file '" + path + "' is readable by other users; run: chmod 600 '" + path + "'";
   }
   return Status::ok();
 }
@@ -200,13 +211,12 @@ bool verifyRsaPssSignature(const std::string& public_key_pem, const std::string&
   if (!key) return false;
   EVP_MD_CTX* context = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pkey_context = nullptr;
-  const bool ok =
-      EVP_DigestVerifyInit(context, &pkey_context, EVP_sha256(), nullptr, key) == 1 &&
-      EVP_PKEY_CTX_set_rsa_padding(pkey_context, RSA_PKCS1_PSS_PADDING) == 1 &&
-      EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_context, RSA_PSS_SALTLEN_DIGEST) == 1 &&
-      EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_context, EVP_sha256()) == 1 &&
-      EVP_DigestVerifyUpdate(context, message.data(), message.size()) == 1 &&
-      EVP_DigestVerifyFinal(context, signature.data(), signature.size()) == 1;
+  const bool ok = EVP_DigestVerifyInit(context, &pkey_context, EVP_sha256(), nullptr, key) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_padding(pkey_context, RSA_PKCS1_PSS_PADDING) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_context, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_context, EVP_sha256()) == 1 &&
+                  EVP_DigestVerifyUpdate(context, message.data(), message.size()) == 1 &&
+                  EVP_DigestVerifyFinal(context, signature.data(), signature.size()) == 1;
   EVP_MD_CTX_free(context);
   EVP_PKEY_free(key);
   ERR_clear_error();

@@ -34,8 +34,8 @@ using AuthenticatorPtr = std::unique_ptr<Authenticator>;
 
 // Loads a PEM RSA private key (PKCS#1 "BEGIN RSA PRIVATE KEY" or PKCS#8 "BEGIN PRIVATE KEY") from
 // text. Accepts keys pasted into an environment variable: surrounding quotes, literal "\n"
-// escapes, CRLF, leading/trailing blanks. On failure returns kInvalidConfig saying precisely what is
-// wrong (no header, encrypted key, not RSA, bad base64...), never the key material.
+// escapes, CRLF, leading/trailing blanks. On failure returns kInvalidConfig saying precisely what
+// is wrong (no header, encrypted key, not RSA, bad base64...), never the key material.
 Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem_text,
                                AuthenticatorPtr& out);
 // Reads the key from a file; warns (via *warning) when the file is readable by group or others.

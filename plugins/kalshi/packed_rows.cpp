@@ -26,17 +26,26 @@ void PackedRows::appendText(std::string_view text) {
 void PackedRows::add(const Value& value) {
   if (added_ >= columns_) throw std::logic_error("PackedRows: more values than columns");
   switch (value.type()) {
-    case ValueType::kNull: arena_.push_back(kNull); break;
+    case ValueType::kNull:
+      arena_.push_back(kNull);
+      break;
     case ValueType::kBool:
     case ValueType::kInt: {
-      const int64_t number = value.type() == ValueType::kBool ? (value.asBool() ? 1 : 0) : value.asInt();
+      const int64_t number =
+          value.type() == ValueType::kBool ? (value.asBool() ? 1 : 0) : value.asInt();
       arena_.push_back(kInt);
       arena_.append(reinterpret_cast<const char*>(&number), sizeof number);
       break;
     }
-    case ValueType::kDecimal: appendText(value.asDecimal().toString()); break;
-    case ValueType::kString: appendText(value.asString()); break;
-    case ValueType::kTimestamp: appendText(value.asTimestamp().toIso8601()); break;
+    case ValueType::kDecimal:
+      appendText(value.asDecimal().toString());
+      break;
+    case ValueType::kString:
+      appendText(value.asString());
+      break;
+    case ValueType::kTimestamp:
+      appendText(value.asTimestamp().toIso8601());
+      break;
   }
   ++added_;
 }

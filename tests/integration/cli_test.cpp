@@ -12,8 +12,8 @@ namespace kalshi_direct {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using testing::ProcessResult;
 using testing::readFile;
 using testing::runProcess;
@@ -22,7 +22,8 @@ using testing::writeFile;
 
 class CliTest : public ::testing::Test {
  protected:
-  ProcessResult cli(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+  ProcessResult cli(std::vector<std::string> args,
+                    const std::map<std::string, std::string>& env = {}) {
     args.insert(args.begin(), KD_CLI);
     return runProcess(args, dir_.path(), env);
   }
@@ -56,7 +57,9 @@ TEST_F(CliTest, VersionAndHelp) {
 TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   auto result = cli({"frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "kalshi-direct: unknown command 'frobnicate' (commands: run, validate, plugins, report, positions; see --help)\n");
+  EXPECT_EQ(result.err,
+            "kalshi-direct: unknown command 'frobnicate' (commands: run, validate, plugins, "
+            "report, positions; see --help)\n");
   result = cli({"run", "sync", "--bogus"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "kalshi-direct: unknown option '--bogus' (see kalshi-direct --help)\n");
@@ -71,8 +74,8 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 TEST_F(CliTest, PluginsListsTheBuiltinsWithTheirOptions) {
   auto result = cli({"plugins"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* expected : {"  jsonl - ", "  select - ", "  filter - ", "  csv - ", "  sqlite_table - ",
-                               "      path (string, required)"}) {
+  for (const char* expected : {"  jsonl - ", "  select - ", "  filter - ", "  csv - ",
+                               "  sqlite_table - ", "      path (string, required)"}) {
     EXPECT_THAT(result.out, HasSubstr(expected));
   }
   result = cli({"plugins", "--json"});
@@ -86,8 +89,9 @@ TEST_F(CliTest, PluginsListsTheBuiltinsWithTheirOptions) {
 TEST_F(CliTest, AWorkingDirectoryPipelineOfAShippedNameIsUsedWithAWarning) {
   // ./pipelines/sync.yaml (an old copy, say) comes before the shipped sync: say so.
   std::filesystem::create_directories(dir_.file("pipelines"));
-  testing::writeFile(dir_.file("pipelines/sync.yaml"),
-                     "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n");
+  testing::writeFile(
+      dir_.file("pipelines/sync.yaml"),
+      "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n");
   testing::writeFile(dir_.file("in.jsonl"), "{\"id\": 1}\n");
   auto result = cli({"run", "sync"}, {{"KALSHI_DIRECT_PIPELINES", ""}});
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -109,7 +113,8 @@ TEST_F(CliTest, EveryShippedPipelineValidates) {
 }
 
 TEST_F(CliTest, BrokenYamlGivesExitTwoAndFileLineColumn) {
-  const std::string path = file("broken.yaml", "name: x\nsource:\n  type: jsonl\n  path: [unclosed\nsinks: []\n");
+  const std::string path =
+      file("broken.yaml", "name: x\nsource:\n  type: jsonl\n  path: [unclosed\nsinks: []\n");
   const auto result = cli({"validate", path});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, MatchesRegex(".*broken\\.yaml:[0-9]+:[0-9]+: YAML syntax error: .*\n"));
@@ -117,23 +122,31 @@ TEST_F(CliTest, BrokenYamlGivesExitTwoAndFileLineColumn) {
 }
 
 TEST_F(CliTest, RunWithAConfigErrorWritesNothing) {
-  const std::string path = file("p.yaml",
-                                "name: p\nsource: { type: jsonl, path: in.jsonl }\n"
-                                "transforms: [ { type: select, feilds: [a] } ]\n"
-                                "sinks: [ { type: sqlite_table, path: out.db, table: t, columns: { a: text } } ]\n");
+  const std::string path =
+      file("p.yaml",
+           "name: p\nsource: { type: jsonl, path: in.jsonl }\n"
+           "transforms: [ { type: select, feilds: [a] } ]\n"
+           "sinks: [ { type: sqlite_table, path: out.db, table: t, columns: { a: text } } ]\n");
   const auto before = listing();
   const auto result = cli({"run", path});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, HasSubstr("p.yaml:3:31: transforms[0] 'select': unknown option 'feilds' (did you mean 'fields'?)"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr(
+          "p.yaml:3:31: transforms[0] 'select': unknown option 'feilds' (did you mean 'fields'?)"));
   EXPECT_EQ(listing(), before);
 }
 
 TEST_F(CliTest, MissingEnvironmentVariableIsNamed) {
-  const std::string path = file("p.yaml", "source: { type: jsonl, path: \"${MY_INPUT}\" }\n"
-                                          "sinks: [ { type: csv, path: out.csv } ]\n");
+  const std::string path = file("p.yaml",
+                                "source: { type: jsonl, path: \"${MY_INPUT}\" }\n"
+                                "sinks: [ { type: csv, path: out.csv } ]\n");
   const auto result = cli({"validate", path}, {{"MY_INPUT", ""}});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, HasSubstr("p.yaml:1:30: source: environment variable MY_INPUT is not set and has no default"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr(
+          "p.yaml:1:30: source: environment variable MY_INPUT is not set and has no default"));
 }
 
 TEST_F(CliTest, UnreadablePipelineFile) {
@@ -145,8 +158,10 @@ TEST_F(CliTest, UnreadablePipelineFile) {
 TEST_F(CliTest, ADatabaseThatIsNotSqliteIsAConfigurationError) {
   file("in.jsonl", "{\"id\":\"a\"}\n");
   const std::string not_a_db = file("notes.db", "these are my notes, not a database\n");
-  const std::string path = file("p.yaml", "source: { type: jsonl, path: in.jsonl }\n"
-                                          "sinks: [ { type: sqlite_table, path: notes.db, table: t, columns: { id: text } } ]\n");
+  const std::string path =
+      file("p.yaml",
+           "source: { type: jsonl, path: in.jsonl }\n"
+           "sinks: [ { type: sqlite_table, path: notes.db, table: t, columns: { id: text } } ]\n");
   const auto result = cli({"run", path});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("is not usable: file is not a database"));
@@ -170,9 +185,12 @@ TEST_F(CliTest, APluginDirectoryWithANonPluginIsRefused) {
 // jsonl -> filter -> select -> csv and sqlite_table: the rows a user would look at.
 TEST_F(CliTest, EndToEndIntoCsvAndSqlite) {
   file("fills.jsonl",
-       "{\"id\":\"f1\",\"ticker\":\"KXHIGHNY-26MAR01-T60\",\"price\":\"0.5600\",\"count\":10,\"note\":\"plain\"}\n"
-       "{\"id\":\"f2\",\"ticker\":\"KXBTC15M-X\",\"price\":\"0.3100\",\"count\":2,\"note\":\"has, a comma\"}\n"
-       "{\"id\":\"f3\",\"ticker\":\"KXHIGHNY-26MAR01-T60\",\"price\":\"0.6200\",\"count\":4,\"note\":\"say \\\"hi\\\"\\nthen go\"}\n");
+       "{\"id\":\"f1\",\"ticker\":\"KXHIGHNY-26MAR01-T60\",\"price\":\"0.5600\",\"count\":10,"
+       "\"note\":\"plain\"}\n"
+       "{\"id\":\"f2\",\"ticker\":\"KXBTC15M-X\",\"price\":\"0.3100\",\"count\":2,\"note\":\"has, "
+       "a comma\"}\n"
+       "{\"id\":\"f3\",\"ticker\":\"KXHIGHNY-26MAR01-T60\",\"price\":\"0.6200\",\"count\":4,"
+       "\"note\":\"say \\\"hi\\\"\\nthen go\"}\n");
   const std::string path = file("p.yaml", R"(name: e2e
 params: { db: out.db }
 source: { type: jsonl, path: fills.jsonl, stream: fills }
@@ -195,12 +213,16 @@ sinks:
             "f1,KXHIGHNY-26MAR01-T60,0.5600,10,plain\n"
             "f3,KXHIGHNY-26MAR01-T60,0.6200,4,\"say \"\"hi\"\"\nthen go\"\n");
   EXPECT_EQ(testing::runProcess({"/usr/bin/sqlite3", dir_.file("out.db"),
-                                 "SELECT id, price, count FROM fills ORDER BY id"}).out,
+                                 "SELECT id, price, count FROM fills ORDER BY id"})
+                .out,
             "f1|0.5600|10\nf3|0.6200|4\n");
   // A re-run upserts: same rows, no duplicates.
   result = cli({"run", path});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(testing::runProcess({"/usr/bin/sqlite3", dir_.file("out.db"), "SELECT count(*) FROM fills"}).out, "2\n");
+  EXPECT_EQ(
+      testing::runProcess({"/usr/bin/sqlite3", dir_.file("out.db"), "SELECT count(*) FROM fills"})
+          .out,
+      "2\n");
   // --set overrides a param.
   result = cli({"run", path, "--set", "db=other.db"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -209,9 +231,11 @@ sinks:
 
 TEST_F(CliTest, DryRunReportsButWritesNothing) {
   file("in.jsonl", "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
-  const std::string path = file("p.yaml", "source: { type: jsonl, path: in.jsonl }\n"
-                                          "sinks:\n  - { type: csv, path: out.csv }\n"
-                                          "  - { type: sqlite_table, path: out.db, table: t, columns: { id: text } }\n");
+  const std::string path =
+      file("p.yaml",
+           "source: { type: jsonl, path: in.jsonl }\n"
+           "sinks:\n  - { type: csv, path: out.csv }\n"
+           "  - { type: sqlite_table, path: out.db, table: t, columns: { id: text } }\n");
   const auto before = listing();
   const auto result = cli({"run", path, "--dry-run"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -222,8 +246,10 @@ TEST_F(CliTest, DryRunReportsButWritesNothing) {
 
 TEST_F(CliTest, BadRecordsAreDeadLetteredAndTheExitCodeSaysPartial) {
   file("in.jsonl", "{\"id\":\"a\",\"n\":1}\nnot json at all\n{\"id\":\"c\",\"n\":\"three\"}\n");
-  const std::string path = file("p.yaml", "name: bad\nsource: { type: jsonl, path: in.jsonl }\n"
-                                          "sinks: [ { type: sqlite_table, path: out.db, table: t, columns: { id: text, n: integer } } ]\n");
+  const std::string path = file("p.yaml",
+                                "name: bad\nsource: { type: jsonl, path: in.jsonl }\n"
+                                "sinks: [ { type: sqlite_table, path: out.db, table: t, columns: { "
+                                "id: text, n: integer } } ]\n");
   const auto result = cli({"run", path});
   EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("2 records rejected -> bad.dead-letter.jsonl"));
@@ -231,12 +257,16 @@ TEST_F(CliTest, BadRecordsAreDeadLetteredAndTheExitCodeSaysPartial) {
   EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 2);
   EXPECT_THAT(dead, HasSubstr("\"raw\":\"not json at all\""));
   EXPECT_THAT(dead, HasSubstr("\"record\":{\"id\":\"c\",\"n\":\"three\"}"));
-  EXPECT_EQ(testing::runProcess({"/usr/bin/sqlite3", dir_.file("out.db"), "SELECT id, n FROM t"}).out, "a|1\n");
+  EXPECT_EQ(
+      testing::runProcess({"/usr/bin/sqlite3", dir_.file("out.db"), "SELECT id, n FROM t"}).out,
+      "a|1\n");
 }
 
 TEST_F(CliTest, JsonLogFormatPrintsTheSummaryAsJson) {
   file("in.jsonl", "{\"id\":\"a\"}\n");
-  const std::string path = file("p.yaml", "name: j\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n");
+  const std::string path = file(
+      "p.yaml",
+      "name: j\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n");
   const auto result = cli({"run", path, "--log-format", "json"});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.out, MatchesRegex("\\{\"pipeline\":\"j\",\"exit_code\":0,.*\\}\n"));

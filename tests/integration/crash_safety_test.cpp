@@ -1,10 +1,9 @@
 // Crash safety: SIGKILL a full backfill at many points; every rerun resumes from its last commit,
 // the database is never corrupt, and the end result equals an uninterrupted run row for row.
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <set>
@@ -47,8 +46,12 @@ std::string integrity(const std::string& path) {
 class CrashSafetyTest : public ::testing::Test {
  protected:
   std::map<std::string, std::string> environment(const std::string& db) const {
-    return {{"KALSHI_API_BASE_URL", sim_->baseUrl()}, {"KALSHI_API_KEY", kToken}, {"KALSHI_API_KEY_ID", ""},
-            {"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", ""}, {"KALSHI_RATE_LIMIT", "off"},
+    return {{"KALSHI_API_BASE_URL", sim_->baseUrl()},
+            {"KALSHI_API_KEY", kToken},
+            {"KALSHI_API_KEY_ID", ""},
+            {"KALSHI_PRIVATE_KEY_PATH", ""},
+            {"KALSHI_PRIVATE_KEY", ""},
+            {"KALSHI_RATE_LIMIT", "off"},
             {"KALSHI_DB", db}};
   }
   std::vector<std::string> backfill() const {
@@ -61,8 +64,8 @@ class CrashSafetyTest : public ::testing::Test {
 };
 
 TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRun) {
-  sim_ = std::make_unique<SimServer>(std::vector<std::string>{"--fills", "60000", "--seed", "11", "--anchor", "now",
-                                                              "--bearer-token", kToken});
+  sim_ = std::make_unique<SimServer>(std::vector<std::string>{
+      "--fills", "60000", "--seed", "11", "--anchor", "now", "--bearer-token", kToken});
   const std::string reference = dir_.file("reference.db"), crashed = dir_.file("crashed.db");
 
   const auto full = testing::runProcess(backfill(), dir_.path(), environment(reference));
@@ -78,10 +81,11 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
   for (; kills_in_progress < 20 && iterations < 30; ++iterations) {
     const bool metadata = iterations < 3;
     const int after = metadata ? iterations : 1 + iterations % 4;
-    sim_->request("POST", "/admin/faults",
-                  std::string(metadata ? R"({"stall_paths":["/markets"],)"
-                                       : R"({"stall_paths":["/portfolio/fills","/historical/fills"],)") +
-                      "\"stall_paths_after\":" + std::to_string(after) + "}");
+    sim_->request(
+        "POST", "/admin/faults",
+        std::string(metadata ? R"({"stall_paths":["/markets"],)"
+                             : R"({"stall_paths":["/portfolio/fills","/historical/fills"],)") +
+            "\"stall_paths_after\":" + std::to_string(after) + "}");
     const pid_t pid = testing::spawnProcess(backfill(), dir_.path(), environment(crashed));
     bool held = false, exited = false;
     int status = 0;
@@ -97,19 +101,23 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
     if (held) ++kills_in_progress;
     // Release the held request (answered to nobody) before the next run.
     sim_->request("POST", "/admin/faults", R"({"reset":true})");
-    for (int i = 0; i < 6000 && sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") > 0; ++i)
+    for (int i = 0; i < 6000 && sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") > 0;
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (std::filesystem::exists(crashed)) {
       ASSERT_EQ(integrity(crashed), "ok") << "after kill " << iterations;
       // Where the run had got to: committed rows of each table and the committed cursors.
       std::string state;
       for (const char* table : {"kalshi_orders", "kalshi_fills", "kalshi_markets", "kd_state"}) {
-        const bool exists = dump(crashed, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table +
-                                              "'")[0] == "1|";
+        const bool exists =
+            dump(crashed, std::string("SELECT count(*) FROM sqlite_master WHERE name = '") + table +
+                              "'")[0] == "1|";
         state += exists ? dump(crashed, std::string("SELECT count(*) FROM ") + table)[0] : "-|";
       }
       if (dump(crashed, "SELECT count(*) FROM sqlite_master WHERE name = 'kd_state'")[0] == "1|") {
-        for (const auto& row : dump(crashed, "SELECT value FROM kd_state WHERE key LIKE '%cursor' ORDER BY key")) state += row;
+        for (const auto& row :
+             dump(crashed, "SELECT value FROM kd_state WHERE key LIKE '%cursor' ORDER BY key"))
+          state += row;
       }
       progress.insert(state);
     }
@@ -126,14 +134,20 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
       {"orders", "SELECT * FROM kalshi_orders ORDER BY id"},
       {"fills", "SELECT * FROM kalshi_fills ORDER BY id"},
       {"settlements", "SELECT * FROM kalshi_settlements ORDER BY ticker"},
-      {"markets", "SELECT ticker, event_ticker, series_ticker, series_category, category, status, result, "
-                  "last_price_dollars FROM kalshi_markets ORDER BY ticker"},
-      {"market P&L", "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, cash_flow_dollars, "
-                     "position_fp FROM kalshi_market_pnl ORDER BY ticker, category"},
-      {"positions", "SELECT ticker, position_fp, realized_pnl_dollars FROM kalshi_positions ORDER BY ticker"},
+      {"markets",
+       "SELECT ticker, event_ticker, series_ticker, series_category, category, status, result, "
+       "last_price_dollars FROM kalshi_markets ORDER BY ticker"},
+      {"market P&L",
+       "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
+       "cash_flow_dollars, "
+       "position_fp FROM kalshi_market_pnl ORDER BY ticker, category"},
+      {"positions",
+       "SELECT ticker, position_fp, realized_pnl_dollars FROM kalshi_positions ORDER BY ticker"},
       {"state", "SELECT scope, key, value FROM kd_state ORDER BY scope, key"},
-      {"latest P&L", "SELECT realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars, total_orders, total_fills "
-                     "FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"},
+      {"latest P&L",
+       "SELECT realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars, total_orders, "
+       "total_fills "
+       "FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"},
   };
   for (const auto& [name, sql] : tables) {
     const auto expected = dump(reference, sql);
@@ -142,9 +156,10 @@ TEST_F(CrashSafetyTest, BackfillKilledAtTwentyPointsEndsEqualToAnUninterruptedRu
     if (actual != expected) {
       size_t i = 0;
       while (i < actual.size() && i < expected.size() && actual[i] == expected[i]) ++i;
-      ADD_FAILURE() << name << " differs after " << kills_in_progress << " kills; first difference at row " << i
-                    << ":\n  expected " << (i < expected.size() ? expected[i] : "(none)")
-                    << "\n  actual   " << (i < actual.size() ? actual[i] : "(none)");
+      ADD_FAILURE() << name << " differs after " << kills_in_progress
+                    << " kills; first difference at row " << i << ":\n  expected "
+                    << (i < expected.size() ? expected[i] : "(none)") << "\n  actual   "
+                    << (i < actual.size() ? actual[i] : "(none)");
     }
   }
   EXPECT_EQ(dump(crashed, "SELECT count(*) FROM kalshi_fills")[0], "60000|");
@@ -158,13 +173,15 @@ TEST(CsvCrashSafetyTest, AppendModeKilledAtTwentyPointsHasEveryRowExactlyOnce) {
   constexpr int kRows = 300000;
   std::string input, expected = "id,name\n";
   for (int i = 0; i < kRows; ++i) {
-    input += "{\"id\":" + std::to_string(i) + ",\"name\":\"row " + std::to_string(i) + ", \\\"quoted\\\"\"}\n";
+    input += "{\"id\":" + std::to_string(i) + ",\"name\":\"row " + std::to_string(i) +
+             ", \\\"quoted\\\"\"}\n";
     expected += std::to_string(i) + ",\"row " + std::to_string(i) + ", \"\"quoted\"\"\"\n";
   }
   testing::writeFile(dir.file("in.jsonl"), input);
-  testing::writeFile(dir.file("p.yaml"), "name: csv-crash\ncommit: { rows: 4000 }\nstate: { path: state.db }\n"
-                                         "source: { type: jsonl, path: in.jsonl, resume: true }\n"
-                                         "sinks: [ { type: csv, path: out.csv, mode: append } ]\n");
+  testing::writeFile(dir.file("p.yaml"),
+                     "name: csv-crash\ncommit: { rows: 4000 }\nstate: { path: state.db }\n"
+                     "source: { type: jsonl, path: in.jsonl, resume: true }\n"
+                     "sinks: [ { type: csv, path: out.csv, mode: append } ]\n");
   const std::vector<std::string> run = {KD_CLI, "run", "p.yaml", "--quiet"};
 
   ASSERT_EQ(testing::runProcess(run, dir.path()).exit_code, 0);
@@ -184,7 +201,8 @@ TEST(CsvCrashSafetyTest, AppendModeKilledAtTwentyPointsHasEveryRowExactlyOnce) {
                                   : "after_batch:" + std::to_string(1 + (iterations * 7) % 12);
     const auto killed = testing::runProcess(run, dir.path(), {{"KD_FAILPOINT", point}});
     if (killed.exit_code == 128 + SIGKILL) ++kills;
-    if (std::filesystem::exists(dir.file("out.csv"))) sizes.insert(std::filesystem::file_size(dir.file("out.csv")));
+    if (std::filesystem::exists(dir.file("out.csv")))
+      sizes.insert(std::filesystem::file_size(dir.file("out.csv")));
   }
   EXPECT_GE(kills, 20) << "after " << iterations << " runs";
   EXPECT_GE(sizes.size(), 5u) << "the kills should land at many different points";
@@ -203,16 +221,21 @@ TEST(CsvCrashSafetyTest, ReplaceModeNeverShowsAHalfWrittenFile) {
   }
   testing::writeFile(dir.file("in.jsonl"), input);
   testing::writeFile(dir.file("out.csv"), "old complete file\n");
-  testing::writeFile(dir.file("p.yaml"), "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: out.csv } ]\n");
+  testing::writeFile(
+      dir.file("p.yaml"),
+      "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: out.csv } ]\n");
   // Killed at known points (KD_FAILPOINT): after the N-th of its 100 batches, and between
   // committing and publishing.
   for (int i = 0; i < 10; ++i) {
-    const std::string point = i == 9 ? "between_commits:1" : "after_batch:" + std::to_string(1 + i * 11);
-    const auto killed = testing::runProcess({KD_CLI, "run", "p.yaml", "--quiet"}, dir.path(), {{"KD_FAILPOINT", point}});
+    const std::string point =
+        i == 9 ? "between_commits:1" : "after_batch:" + std::to_string(1 + i * 11);
+    const auto killed = testing::runProcess({KD_CLI, "run", "p.yaml", "--quiet"}, dir.path(),
+                                            {{"KD_FAILPOINT", point}});
     EXPECT_EQ(killed.exit_code, 128 + SIGKILL) << point;
     const std::string content = testing::readFile(dir.file("out.csv"));
     // Either the old file or the whole new one: never a prefix of the new one.
-    EXPECT_TRUE(content == "old complete file\n" || content == complete) << content.size() << " bytes";
+    EXPECT_TRUE(content == "old complete file\n" || content == complete)
+        << content.size() << " bytes";
   }
 }
 

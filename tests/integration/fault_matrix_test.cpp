@@ -47,7 +47,8 @@ class FaultMatrixTest : public testing::KalshiCliFixture {
       if (name.rfind("error_", 0) == 0) errors += injected->getValue<int64_t>(name);
     }
     EXPECT_GT(faulted, 0) << "the faults were injected";
-    EXPECT_EQ(summaryCounter(result.out, "http_requests"), stats->getValue<int64_t>("requests_total"));
+    EXPECT_EQ(summaryCounter(result.out, "http_requests"),
+              stats->getValue<int64_t>("requests_total"));
     EXPECT_EQ(summaryCounter(result.out, "http_retries"), faulted) << faults;
     EXPECT_EQ(summaryCounter(result.out, "http_5xx"), errors) << faults;
     EXPECT_EQ(summaryCounter(result.out, "http_429"),

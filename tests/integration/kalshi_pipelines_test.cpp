@@ -9,8 +9,8 @@
 
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
-#include "support/process.h"
 #include "support/kalshi_cli_fixture.h"
+#include "support/process.h"
 #include "support/sim_server.h"
 #include "support/test_support.h"
 
@@ -43,7 +43,8 @@ TEST_F(KalshiPipelineTest, FullBackfillLandsEveryRecordExactlyOnceAcrossTheHisto
   EXPECT_THAT(result.out, HasSubstr("http_requests"));
   // Secondary indexes deferred during the bulk load into empty tables are built by the end.
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-                   "('kalshi_fills_market', 'kalshi_fills_order', 'kalshi_orders_ticker')"), 3);
+                   "('kalshi_fills_market', 'kalshi_fills_order', 'kalshi_orders_ticker')"),
+            3);
 }
 
 TEST_F(KalshiPipelineTest, ASecondSyncFetchesOnlyWhatIsNew) {
@@ -73,12 +74,14 @@ TEST_F(KalshiPipelineTest, ANoChangeSyncAsksEachStreamOnce) {
   ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
   ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
   const int64_t orders = scalar("SELECT count(*) FROM kalshi_orders");
-  const int64_t open = scalar("SELECT count(*) FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00')");
+  const int64_t open =
+      scalar("SELECT count(*) FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00')");
   ASSERT_GT(open, 0);
   sim_->resetStats();
   auto result = cli({"run", "sync"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  for (const char* stream : {"/portfolio/balance", "/portfolio/positions", "/portfolio/fills", "/portfolio/settlements"}) {
+  for (const char* stream : {"/portfolio/balance", "/portfolio/positions", "/portfolio/fills",
+                             "/portfolio/settlements"}) {
     EXPECT_EQ(sim_->requestsTo(stream), 1) << stream;
   }
   EXPECT_EQ(sim_->requestsTo("/portfolio/orders"), 2);
@@ -97,7 +100,9 @@ TEST_F(KalshiPipelineTest, AnOrderThatStoppedRestingIsReadAgain) {
   startSim({}, "20000");
   ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);
   ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
-  const std::string id = text("SELECT id FROM kalshi_orders WHERE status <> 'resting' ORDER BY created_at DESC LIMIT 1 OFFSET 2500");
+  const std::string id = text(
+      "SELECT id FROM kalshi_orders WHERE status <> 'resting' ORDER BY created_at DESC LIMIT 1 "
+      "OFFSET 2500");
   ASSERT_FALSE(id.empty());
   const std::string status = text("SELECT status FROM kalshi_orders WHERE id = '" + id + "'");
   {
@@ -108,9 +113,11 @@ TEST_F(KalshiPipelineTest, AnOrderThatStoppedRestingIsReadAgain) {
   auto result = cli({"run", "sync"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(text("SELECT status FROM kalshi_orders WHERE id = '" + id + "'"), status);
-  EXPECT_GE(sim_->requestsTo("/portfolio/orders"), 1 + 3);  // resting, then 3 pages back to its creation
-  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting'"),
-            scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting' AND id <> '" + id + "'"));
+  EXPECT_GE(sim_->requestsTo("/portfolio/orders"),
+            1 + 3);  // resting, then 3 pages back to its creation
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting'"),
+      scalar("SELECT count(*) FROM kalshi_orders WHERE status = 'resting' AND id <> '" + id + "'"));
 }
 
 TEST_F(KalshiPipelineTest, TwoSnapshotSinksOnOneDatabaseEachSeeEveryPosition) {
@@ -132,7 +139,9 @@ sinks:
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_positions"), truthCount("market_positions"));
-  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots WHERE open_positions IS NULL OR open_positions = 0"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots WHERE open_positions IS NULL OR "
+                   "open_positions = 0"),
+            0);
   EXPECT_EQ(scalar("SELECT count(DISTINCT open_positions) FROM kalshi_snapshots"), 1);
 }
 
@@ -152,9 +161,11 @@ TEST_F(KalshiPipelineTest, RateLimitStormsAndServerErrorsAreSurvived) {
 TEST_F(KalshiPipelineTest, AnOutageFallsBackToTheLastKnownState) {
   startSim();
   ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
-  const std::string live_balance = text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
+  const std::string live_balance =
+      text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
   const std::string positions_sql =
-      "SELECT group_concat(ticker || ' ' || position_fp || ' ' || ifnull(realized_pnl_dollars, '-') || ' ' || "
+      "SELECT group_concat(ticker || ' ' || position_fp || ' ' || ifnull(realized_pnl_dollars, "
+      "'-') || ' ' || "
       "ifnull(category, '-'), ';') FROM (SELECT * FROM kalshi_positions ORDER BY ticker)";
   const std::string live_positions = text(positions_sql);
   ASSERT_FALSE(live_positions.empty());
@@ -165,7 +176,8 @@ TEST_F(KalshiPipelineTest, AnOutageFallsBackToTheLastKnownState) {
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("FALLBACK"));
   EXPECT_EQ(text("SELECT source FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), "fallback");
-  EXPECT_EQ(text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), live_balance);
+  EXPECT_EQ(text("SELECT balance_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            live_balance);
   EXPECT_EQ(text(positions_sql), live_positions);  // the last known positions, categories and all
   EXPECT_EQ(text(markets_sql), live_markets);      // stale prices are not stamped as fresh
 }
@@ -184,19 +196,26 @@ TEST_F(KalshiPipelineTest, MissingCredentialsAreAConfigurationErrorThatWritesNot
   startSim();
   const auto result = cli({"run", "sync"}, {{"KALSHI_API_KEY", ""}});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, HasSubstr("no Kalshi credentials: set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr("no Kalshi credentials: set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH"));
   EXPECT_FALSE(std::filesystem::exists(db()));
 }
 
 TEST_F(KalshiPipelineTest, RsaPssSignedRequestsAreAccepted) {
   const std::string key = dir_.file("key.pem"), pub = dir_.file("pub.pem");
   ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                                 "rsa_keygen_bits:2048", "-out", key}).exit_code, 0);
-  ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "pkey", "-in", key, "-pubout", "-out", pub}).exit_code, 0);
+                                 "rsa_keygen_bits:2048", "-out", key})
+                .exit_code,
+            0);
+  ASSERT_EQ(testing::runProcess({"/usr/bin/openssl", "pkey", "-in", key, "-pubout", "-out", pub})
+                .exit_code,
+            0);
   chmod(key.c_str(), 0600);
-  sim_ = std::make_unique<SimServer>(std::vector<std::string>{"--fills", "300", "--anchor", "now", "--key-id",
-                                                              "a1b2c3d4-key", "--public-key", pub});
-  const auto result = cli({"run", "sync"}, {{"KALSHI_API_KEY", ""}, {"KALSHI_API_KEY_ID", "a1b2c3d4-key"},
+  sim_ = std::make_unique<SimServer>(std::vector<std::string>{
+      "--fills", "300", "--anchor", "now", "--key-id", "a1b2c3d4-key", "--public-key", pub});
+  const auto result = cli({"run", "sync"}, {{"KALSHI_API_KEY", ""},
+                                            {"KALSHI_API_KEY_ID", "a1b2c3d4-key"},
                                             {"KALSHI_PRIVATE_KEY_PATH", key}});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), truthCount("live_fills"));
@@ -211,8 +230,9 @@ TEST_F(KalshiPipelineTest, ProfitAndLossMatchTheSimulatorsTruthForEveryMarket) {
   std::map<std::string, std::pair<Decimal, Decimal>> ours;  // ticker -> (realized, unrealized)
   {
     sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
-    sqlite::Statement query(database.handle(),
-                            "SELECT ticker, realized_dollars, unrealized_dollars FROM kalshi_market_pnl");
+    sqlite::Statement query(
+        database.handle(),
+        "SELECT ticker, realized_dollars, unrealized_dollars FROM kalshi_market_pnl");
     while (query.step()) {
       Decimal realized, unrealized;
       ASSERT_TRUE(Decimal::parse(query.columnText(1), realized));
@@ -230,8 +250,9 @@ TEST_F(KalshiPipelineTest, ProfitAndLossMatchTheSimulatorsTruthForEveryMarket) {
     ASSERT_TRUE(Decimal::parse(market->getValue<std::string>("position_value_dollars"), value));
     ASSERT_TRUE(ours.count(name)) << name;
     EXPECT_EQ(ours[name].first + ours[name].second, cash + value)
-        << name << ": realized " << ours[name].first.toString() << " unrealized " << ours[name].second.toString()
-        << " truth cash " << cash.toString() << " + position value " << value.toString();
+        << name << ": realized " << ours[name].first.toString() << " unrealized "
+        << ours[name].second.toString() << " truth cash " << cash.toString() << " + position value "
+        << value.toString();
     if (market->getValue<bool>("settled")) {
       EXPECT_EQ(ours[name].first, cash) << name;
     }
@@ -286,10 +307,12 @@ namespace {
 // rate_limit: {reads_per_second: N, read_cost: C} means N reads a second in either key order.
 TEST_F(KalshiPipelineTest, RateLimitReadsPerSecondDoesNotDependOnTheKeyOrder) {
   startSim({}, "100");
-  for (const char* map : {"{reads_per_second: 5, read_cost: 20}", "{read_cost: 20, reads_per_second: 5}"}) {
-    testing::writeFile(dir_.file("rate.yaml"), std::string("source: { type: kalshi_live, streams: [balance], "
-                                                           "rate_limit: ") +
-                                                   map + " }\nsinks: [ { type: csv, path: b.csv } ]\n");
+  for (const char* map :
+       {"{reads_per_second: 5, read_cost: 20}", "{read_cost: 20, reads_per_second: 5}"}) {
+    testing::writeFile(dir_.file("rate.yaml"),
+                       std::string("source: { type: kalshi_live, streams: [balance], "
+                                   "rate_limit: ") +
+                           map + " }\nsinks: [ { type: csv, path: b.csv } ]\n");
     const auto result = cli({"run", "rate.yaml", "--verbose"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_THAT(result.err, HasSubstr("rate limit: 5 reads/s (100 tokens/s, 20 a read)")) << map;

@@ -23,8 +23,9 @@ class PnlTruthTest : public testing::KalshiCliFixture {};
 
 TEST_F(PnlTruthTest, PerCategoryPnlEqualsTheTruthForATenThousandFillAccount) {
   startSim({}, "12000");
-  const std::vector<std::string> categories = {"Climate and Weather", "Crypto", "Economics", "Financials",
-                                                "Sports", "Politics", "Commodities"};
+  const std::vector<std::string> categories = {"Climate and Weather", "Crypto", "Economics",
+                                               "Financials",          "Sports", "Politics",
+                                               "Commodities"};
   std::string rules, names;
   for (const auto& category : categories) {
     rules += "      - { series_category: \"" + category + "\", category: \"" + category + "\" }\n";
@@ -47,7 +48,8 @@ transforms:
 sinks:
   - { type: kalshi_orders, path: "${db}" }
   - { type: kalshi_fills, path: "${db}" }
-  - { type: kalshi_snapshots, path: "${db}", categories: [)" + names + R"(] }
+  - { type: kalshi_snapshots, path: "${db}", categories: [)" + names +
+                                                                 R"(] }
 )");
   const auto run = cli({"run", dir_.file("by-exchange-category.yaml")});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -67,17 +69,20 @@ sinks:
   const auto truth_categories = truth->getObject("categories");
   int compared = 0;
   sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
-  sqlite::Statement rows(database.handle(),
-                         "SELECT category, realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars, fees_cents "
-                         "FROM kalshi_snapshot_pnl WHERE snapshot_id = (SELECT max(id) FROM kalshi_snapshots)");
+  sqlite::Statement rows(
+      database.handle(),
+      "SELECT category, realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars, fees_cents "
+      "FROM kalshi_snapshot_pnl WHERE snapshot_id = (SELECT max(id) FROM kalshi_snapshots)");
   while (rows.step()) {
     const std::string category = rows.columnText(0);
     const Decimal total = decimal(rows.columnText(1)) + decimal(rows.columnText(2));
-    EXPECT_EQ(total, expected_total[category])
-        << category << ": ours " << total.toString() << ", truth " << expected_total[category].toString();
+    EXPECT_EQ(total, expected_total[category]) << category << ": ours " << total.toString()
+                                               << ", truth " << expected_total[category].toString();
     EXPECT_EQ(decimal(rows.columnText(3)), expected_fees[category]) << category;
     if (truth_categories->has(category)) {
-      EXPECT_EQ(rows.columnInt(4), truth_categories->getObject(category)->getValue<int64_t>("fees_cents")) << category;
+      EXPECT_EQ(rows.columnInt(4),
+                truth_categories->getObject(category)->getValue<int64_t>("fees_cents"))
+          << category;
       ++compared;
     } else {
       EXPECT_TRUE(expected_total[category].isZero()) << category;

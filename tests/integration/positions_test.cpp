@@ -23,27 +23,30 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::testing::StartsWith;
 using testing::ProcessResult;
 using testing::SimServer;
+using ::testing::StartsWith;
 using testing::TempDir;
 
 constexpr const char* kToken = "tok-positions-8d41c0b7e2";
-constexpr const char* kUnreachable = "http://127.0.0.1:1/trade-api/v2";  // nothing listens on port 1
+constexpr const char* kUnreachable =
+    "http://127.0.0.1:1/trade-api/v2";  // nothing listens on port 1
 
 // Last known state: a live snapshot then a fallback one (the positions are as of the live one),
 // a YES and a NO position, a closed (flat) one, and a position whose market has no price.
 const char* kLastKnownSql =
     "INSERT INTO kalshi_snapshots (id, taken_at, source, balance_cents) VALUES"
     " (1, '2026-08-20T16:05:00Z', 'live', 100000), (2, '2026-08-20T17:05:00Z', 'fallback', 100000);"
-    "INSERT INTO kalshi_positions (ticker, position_fp, market_exposure_dollars, realized_pnl_dollars,"
+    "INSERT INTO kalshi_positions (ticker, position_fp, market_exposure_dollars, "
+    "realized_pnl_dollars,"
     " fees_paid_dollars) VALUES"
     " ('KXBTCY-26DEC31-T125000', '26.00', '17.9100', '-0.3525', '5.3700'),"
     " ('KXGREENLAND-29-T2028', '-122.66', '37.1812', '9.8862', '11.9800'),"
     " ('KXHIGHNY-26MAR01-T60', '0.00', '0.0000', '1.0000', '0.0200'),"
     " ('KXNOPRICE-1', '2.50', '1.0000', '0.0000', '0.0100');"
     "INSERT INTO kalshi_markets (ticker, last_price_dollars) VALUES"
-    " ('KXBTCY-26DEC31-T125000', '0.6600'), ('KXGREENLAND-29-T2028', '0.7100'), ('KXNOPRICE-1', NULL);";
+    " ('KXBTCY-26DEC31-T125000', '0.6600'), ('KXGREENLAND-29-T2028', '0.7100'), ('KXNOPRICE-1', "
+    "NULL);";
 
 Poco::JSON::Object::Ptr parseJson(const std::string& text) {
   return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
@@ -59,7 +62,9 @@ Decimal decField(const Poco::JSON::Object::Ptr& object, const std::string& name)
   return dec(object->getValue<std::string>(name));
 }
 
-int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+int lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
 
 class PositionsTest : public ::testing::Test {
  protected:
@@ -70,9 +75,15 @@ class PositionsTest : public ::testing::Test {
   }
   // Only the test's own settings reach the command (an empty value removes the variable).
   std::map<std::string, std::string> environment(const std::string& base_url) const {
-    return {{"KALSHI_API_BASE_URL", base_url}, {"KALSHI_API_KEY", kToken}, {"KALSHI_API_KEY_ID", ""},
-            {"KALSHI_PRIVATE_KEY_PATH", ""}, {"KALSHI_PRIVATE_KEY", ""}, {"KALSHI_API_KEY_FILE", ""},
-            {"KALSHI_DB", ""}, {"KALSHI_RATE_LIMIT", "off"}, {"KALSHI_MAX_RETRY_TIME", "3s"}};
+    return {{"KALSHI_API_BASE_URL", base_url},
+            {"KALSHI_API_KEY", kToken},
+            {"KALSHI_API_KEY_ID", ""},
+            {"KALSHI_PRIVATE_KEY_PATH", ""},
+            {"KALSHI_PRIVATE_KEY", ""},
+            {"KALSHI_API_KEY_FILE", ""},
+            {"KALSHI_DB", ""},
+            {"KALSHI_RATE_LIMIT", "off"},
+            {"KALSHI_MAX_RETRY_TIME", "3s"}};
   }
   ProcessResult cli(std::vector<std::string> args, const std::string& base_url,
                     std::map<std::string, std::string> overrides = {}) {
@@ -81,7 +92,8 @@ class PositionsTest : public ::testing::Test {
     args.insert(args.begin(), KD_CLI);
     return testing::runProcess(args, dir_.path(), env);
   }
-  ProcessResult positions(std::vector<std::string> args, std::map<std::string, std::string> overrides = {}) {
+  ProcessResult positions(std::vector<std::string> args,
+                          std::map<std::string, std::string> overrides = {}) {
     args.insert(args.begin(), "positions");
     return cli(args, sim_ ? sim_->baseUrl() : kUnreachable, overrides);
   }
@@ -112,7 +124,8 @@ TEST_F(PositionsTest, LiveJsonMatchesTheSimulatorsTruthExactly) {
   const auto markets = sim_->truth()->getObject("markets");
   std::set<std::string> expected_tickers;
   for (const auto& ticker : markets->getNames()) {
-    if (!decField(markets->getObject(ticker), "position_fp").isZero()) expected_tickers.insert(ticker);
+    if (!decField(markets->getObject(ticker), "position_fp").isZero())
+      expected_tickers.insert(ticker);
   }
   ASSERT_FALSE(expected_tickers.empty()) << "the generated account should hold open positions";
   const auto list = json->getArray("positions");
@@ -134,11 +147,15 @@ TEST_F(PositionsTest, LiveJsonMatchesTheSimulatorsTruthExactly) {
     EXPECT_EQ(position->getValue<std::string>("side"), position_fp.sign() > 0 ? "YES" : "NO");
     sides.insert(position->getValue<std::string>("side"));
     // YES held at the mark, NO at one minus it.
-    EXPECT_EQ(decField(position, "mark_price_dollars"), position_fp.sign() > 0 ? mark : Decimal::fromInt(1) - mark);
-    EXPECT_EQ(decField(position, "market_exposure_dollars"), decField(truth, "market_exposure_dollars"));
-    EXPECT_EQ(decField(position, "market_value_dollars"), decField(truth, "position_value_dollars"));
-    EXPECT_EQ(decField(position, "unrealized_pnl_dollars"),
-              decField(truth, "position_value_dollars") - decField(truth, "market_exposure_dollars"));
+    EXPECT_EQ(decField(position, "mark_price_dollars"),
+              position_fp.sign() > 0 ? mark : Decimal::fromInt(1) - mark);
+    EXPECT_EQ(decField(position, "market_exposure_dollars"),
+              decField(truth, "market_exposure_dollars"));
+    EXPECT_EQ(decField(position, "market_value_dollars"),
+              decField(truth, "position_value_dollars"));
+    EXPECT_EQ(
+        decField(position, "unrealized_pnl_dollars"),
+        decField(truth, "position_value_dollars") - decField(truth, "market_exposure_dollars"));
     EXPECT_EQ(decField(position, "realized_pnl_dollars"), decField(truth, "realized_pnl_dollars"));
     EXPECT_EQ(decField(position, "fees_paid_dollars"), decField(truth, "fees_dollars"));
     EXPECT_EQ(decField(position, "average_price_cents"),
@@ -146,7 +163,8 @@ TEST_F(PositionsTest, LiveJsonMatchesTheSimulatorsTruthExactly) {
                   .divide(quantity, 2, Rounding::kHalfAwayFromZero));
     exposure += decField(truth, "market_exposure_dollars");
     value += decField(truth, "position_value_dollars");
-    unrealized += decField(truth, "position_value_dollars") - decField(truth, "market_exposure_dollars");
+    unrealized +=
+        decField(truth, "position_value_dollars") - decField(truth, "market_exposure_dollars");
     realized += decField(truth, "realized_pnl_dollars");
     fees += decField(truth, "fees_dollars");
   }
@@ -187,7 +205,8 @@ TEST_F(PositionsTest, TableForPeopleHasARowPerTickerAndTotals) {
     EXPECT_THAT(line, HasSubstr(position_fp.sign() > 0 ? " YES " : " NO "));
     EXPECT_EQ(line.size(), header_width) << "columns line up: " << line;  // money right-aligned
   }
-  EXPECT_THAT(result.out, HasSubstr("\nTOTAL (" + std::to_string(open) + (open == 1 ? " position)" : " positions)")));
+  EXPECT_THAT(result.out, HasSubstr("\nTOTAL (" + std::to_string(open) +
+                                    (open == 1 ? " position)" : " positions)")));
 }
 
 TEST_F(PositionsTest, WrongCredentialsFailInOneLineWithoutTheSecretAndNeverFallBack) {
@@ -216,9 +235,12 @@ TEST_F(PositionsTest, AnOutageShowsTheLastKnownPositionsFromKalshiDb) {
   ProcessResult result = positions({"--json"});  // ./kalshi.db, found by itself
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(lines(result.err), 1) << result.err;
-  EXPECT_THAT(result.err, StartsWith("API unreachable (GET /trade-api/v2/portfolio/positions: HTTP 503"));
+  EXPECT_THAT(result.err,
+              StartsWith("API unreachable (GET /trade-api/v2/portfolio/positions: HTTP 503"));
   // As of the last snapshot made from the API, not the later fallback one.
-  EXPECT_THAT(result.err, HasSubstr("): showing last known positions from kalshi.db as of 2026-08-20T16:05:00Z\n"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr("): showing last known positions from kalshi.db as of 2026-08-20T16:05:00Z\n"));
   auto json = parseJson(result.out);
   EXPECT_EQ(json->getValue<std::string>("source"), "fallback");
   EXPECT_EQ(json->getValue<std::string>("as_of"), "2026-08-20T16:05:00Z");
@@ -236,7 +258,8 @@ TEST_F(PositionsTest, AnOutageShowsTheLastKnownPositionsFromKalshiDb) {
   EXPECT_EQ(no->getValue<std::string>("side"), "NO");
   EXPECT_EQ(no->getValue<std::string>("quantity"), "122.66");
   EXPECT_EQ(no->getValue<std::string>("mark_price_dollars"), "0.2900");  // 1 - 0.71
-  EXPECT_EQ(no->getValue<std::string>("unrealized_pnl_dollars"), "-1.6098");  // 122.66 * 0.29 - 37.1812
+  EXPECT_EQ(no->getValue<std::string>("unrealized_pnl_dollars"),
+            "-1.6098");  // 122.66 * 0.29 - 37.1812
   EXPECT_EQ(no->getValue<std::string>("realized_pnl_dollars"), "9.8862");
   auto unpriced = list->getObject(2);
   EXPECT_EQ(unpriced->getValue<std::string>("ticker"), "KXNOPRICE-1");
@@ -262,18 +285,23 @@ TEST_F(PositionsTest, UnreachableApiUsesDbFromFlagOrEnvironmentOrFailsWithoutOne
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(lines(result.err), 1) << result.err;
-  EXPECT_THAT(result.err, StartsWith("kalshi-direct positions: API unreachable (GET /trade-api/v2/portfolio/positions: "));
+  EXPECT_THAT(
+      result.err,
+      StartsWith(
+          "kalshi-direct positions: API unreachable (GET /trade-api/v2/portfolio/positions: "));
   EXPECT_THAT(result.err, HasSubstr("no local database to show instead"));
 
   const std::string elsewhere = dir_.file("elsewhere.db");
   result = positions({"--db", elsewhere});  // named but missing
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.err, HasSubstr("no last known state in " + elsewhere + ": run a successful sync first"));
+  EXPECT_THAT(result.err,
+              HasSubstr("no last known state in " + elsewhere + ": run a successful sync first"));
 
   createLastKnownDatabase(elsewhere);
   result = positions({"--db", elsewhere, "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(result.err, HasSubstr("showing last known positions from " + elsewhere + " as of 2026-08-20T16:05:00Z"));
+  EXPECT_THAT(result.err, HasSubstr("showing last known positions from " + elsewhere +
+                                    " as of 2026-08-20T16:05:00Z"));
   EXPECT_EQ(parseJson(result.out)->getArray("positions")->size(), 3u);
 
   result = positions({"--json"}, {{"KALSHI_DB", elsewhere}});
@@ -307,8 +335,9 @@ TEST_F(PositionsTest, AfterASyncTheFallbackShowsWhatTheApiShowed) {
 TEST_F(PositionsTest, BadUsageExitsTwoWithOneLine) {
   ProcessResult result = positions({"--frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "kalshi-direct positions: unknown option '--frobnicate' (usage: kalshi-direct "
-                        "positions [--json] [--db PATH])\n");
+  EXPECT_EQ(result.err,
+            "kalshi-direct positions: unknown option '--frobnicate' (usage: kalshi-direct "
+            "positions [--json] [--db PATH])\n");
   result = positions({"--db"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(lines(result.err), 1);

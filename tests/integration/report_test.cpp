@@ -36,7 +36,8 @@ using testing::TempDir;
 //      (other is gone in #3; weather is new)
 const char* kSnapshotsSql =
     "INSERT INTO kalshi_snapshots (id, taken_at, source, balance_cents, portfolio_value_cents,"
-    " open_positions, total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
+    " open_positions, total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, "
+    "fees_cents,"
     " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars) VALUES"
     " (1, '2026-08-01T00:00:00Z', 'live', 100000, 5000, 2, 10, 20, 875, 250, 150,"
     "  '8.7500', '2.5000', '1.5000'),"
@@ -67,7 +68,8 @@ Decimal dec(const std::string& text) {
 std::string isoAgo(std::chrono::seconds ago) {
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  return Timestamp::fromMicros(now.count() - std::chrono::duration_cast<std::chrono::microseconds>(ago).count())
+  return Timestamp::fromMicros(now.count() -
+                               std::chrono::duration_cast<std::chrono::microseconds>(ago).count())
       .toIso8601();
 }
 
@@ -75,7 +77,8 @@ class ReportTest : public ::testing::Test {
  protected:
   ProcessResult cli(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), {KD_CLI, "report"});
-    if (env.count("KALSHI_DB") == 0) env["KALSHI_DB"] = "";  // the test's own choice, not the caller's
+    if (env.count("KALSHI_DB") == 0)
+      env["KALSHI_DB"] = "";  // the test's own choice, not the caller's
     return testing::runProcess(args, dir_.path(), env);
   }
   std::string db() const { return dir_.file("kalshi.db"); }
@@ -87,7 +90,8 @@ class ReportTest : public ::testing::Test {
     if (rows) database.exec(rows);
   }
   // The row of a table printed for people whose first cell is `name`, split into cells.
-  static std::vector<std::string> row(const std::string& out, const std::string& name, size_t occurrence = 0) {
+  static std::vector<std::string> row(const std::string& out, const std::string& name,
+                                      size_t occurrence = 0) {
     std::istringstream lines(out);
     std::string line;
     while (std::getline(lines, line)) {
@@ -108,18 +112,25 @@ TEST_F(ReportTest, ShowsTheLatestSnapshotAndPnlByCategoryForPeople) {
   const ProcessResult result = cli({});  // ./kalshi.db by default
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.err, "");
-  EXPECT_THAT(result.out, HasSubstr("kalshi.db: latest snapshot #3 taken at 2026-08-20T16:05:00Z (fallback)\n"));
-  EXPECT_THAT(result.out, HasSubstr("note: written from the last known state while the API was unavailable"));
+  EXPECT_THAT(
+      result.out,
+      HasSubstr("kalshi.db: latest snapshot #3 taken at 2026-08-20T16:05:00Z (fallback)\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("note: written from the last known state while the API was unavailable"));
   EXPECT_THAT(result.out, HasSubstr("balance          1234.57\n"));
   EXPECT_THAT(result.out, HasSubstr("portfolio value    52.79\n"));
   EXPECT_THAT(result.out, HasSubstr("total orders        1282\n"));
   EXPECT_THAT(result.out, HasSubstr("realized is net of fees; total = realized + unrealized"));
-  EXPECT_EQ(row(result.out, "CATEGORY"), (std::vector<std::string>{"CATEGORY", "REALIZED", "UNREALIZED", "FEES", "TOTAL"}));
+  EXPECT_EQ(row(result.out, "CATEGORY"),
+            (std::vector<std::string>{"CATEGORY", "REALIZED", "UNREALIZED", "FEES", "TOTAL"}));
   // Cents rounded half away from zero from the exact amounts: 15.123456 -> 15.12, 4.005 -> 4.01.
-  EXPECT_EQ(row(result.out, "crypto"), (std::vector<std::string>{"crypto", "15.12", "-3.33", "2.00", "11.79"}));
-  EXPECT_EQ(row(result.out, "weather"), (std::vector<std::string>{"weather", "4.01", "1.00", "0.25", "5.01"}));
+  EXPECT_EQ(row(result.out, "crypto"),
+            (std::vector<std::string>{"crypto", "15.12", "-3.33", "2.00", "11.79"}));
+  EXPECT_EQ(row(result.out, "weather"),
+            (std::vector<std::string>{"weather", "4.01", "1.00", "0.25", "5.01"}));
   EXPECT_TRUE(row(result.out, "other").empty()) << "a category of an older snapshot only";
-  EXPECT_EQ(row(result.out, "TOTAL"), (std::vector<std::string>{"TOTAL", "19.13", "-2.33", "2.25", "16.80"}));
+  EXPECT_EQ(row(result.out, "TOTAL"),
+            (std::vector<std::string>{"TOTAL", "19.13", "-2.33", "2.25", "16.80"}));
   // Columns line up: every row of the P&L table is as wide as its header.
   const size_t header = result.out.find("  CATEGORY");
   const size_t crypto = result.out.find("  crypto");
@@ -159,7 +170,8 @@ TEST_F(ReportTest, JsonHasExactDecimalStrings) {
   // The categories add up to the total, exactly.
   Decimal sum;
   for (size_t i = 0; i < categories->size(); ++i) {
-    sum += dec(categories->getObject(static_cast<unsigned>(i))->getValue<std::string>("total_pnl_dollars"));
+    sum += dec(categories->getObject(static_cast<unsigned>(i))
+                   ->getValue<std::string>("total_pnl_dollars"));
   }
   EXPECT_EQ(sum, dec(total->getValue<std::string>("total_pnl_dollars")));
   EXPECT_FALSE(json->has("since"));
@@ -194,30 +206,38 @@ TEST_F(ReportTest, SinceComparesWithTheLatestSnapshotTakenAtOrBeforeTheTime) {
   // Exactly #2's time (inclusive), as a person reads it.
   result = cli({"--since", "2026-08-10T12:00:00.5Z"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(result.out, HasSubstr("Change since 2026-08-10T12:00:00.500000Z: compared with snapshot #2 taken at "
-                                    "2026-08-10T12:00:00.500000Z (live)\n"));
+  EXPECT_THAT(
+      result.out,
+      HasSubstr("Change since 2026-08-10T12:00:00.500000Z: compared with snapshot #2 taken at "
+                "2026-08-10T12:00:00.500000Z (live)\n"));
   EXPECT_EQ(row(result.out, "balance", 1), (std::vector<std::string>{"balance", "224.57"}));
-  EXPECT_EQ(row(result.out, "crypto", 1), (std::vector<std::string>{"crypto", "3.12", "-2.33", "0.50", "0.79"}));
-  EXPECT_EQ(row(result.out, "other", 0), (std::vector<std::string>{"other", "1.25", "0.00", "-0.50", "1.25"}));
-  EXPECT_EQ(row(result.out, "TOTAL", 1), (std::vector<std::string>{"TOTAL", "8.38", "-1.33", "0.25", "7.05"}));
+  EXPECT_EQ(row(result.out, "crypto", 1),
+            (std::vector<std::string>{"crypto", "3.12", "-2.33", "0.50", "0.79"}));
+  EXPECT_EQ(row(result.out, "other", 0),
+            (std::vector<std::string>{"other", "1.25", "0.00", "-0.50", "1.25"}));
+  EXPECT_EQ(row(result.out, "TOTAL", 1),
+            (std::vector<std::string>{"TOTAL", "8.38", "-1.33", "0.25", "7.05"}));
 
   // A bare date is its midnight UTC: #1 (taken at that very instant).
   result = cli({"--since", "2026-08-01", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(parseJson(result.out)->getObject("since")->getObject("compared_to")->getValue<int>("id"), 1);
+  EXPECT_EQ(
+      parseJson(result.out)->getObject("since")->getObject("compared_to")->getValue<int>("id"), 1);
 }
 
 TEST_F(ReportTest, SinceSaysSoWhenNoSnapshotIsThatOld) {
   createDatabase();
   ProcessResult result = cli({"--since", "2026-07-01T00:00:00Z"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(result.out, HasSubstr("Change since 2026-07-01T00:00:00Z: no snapshot was taken at or before "
-                                    "2026-07-01T00:00:00Z (the oldest was taken at 2026-08-01T00:00:00Z)\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("Change since 2026-07-01T00:00:00Z: no snapshot was taken at or before "
+                        "2026-07-01T00:00:00Z (the oldest was taken at 2026-08-01T00:00:00Z)\n"));
   result = cli({"--since", "2026-07-01T00:00:00Z", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto since = parseJson(result.out)->getObject("since");
   EXPECT_TRUE(since->isNull("compared_to"));
-  EXPECT_THAT(since->getValue<std::string>("message"), HasSubstr("no snapshot was taken at or before"));
+  EXPECT_THAT(since->getValue<std::string>("message"),
+              HasSubstr("no snapshot was taken at or before"));
 }
 
 TEST_F(ReportTest, SinceTakesADurationAgo) {
@@ -226,10 +246,14 @@ TEST_F(ReportTest, SinceTakesADurationAgo) {
   createDatabase(nullptr);
   {
     sqlite::Database database(db(), sqlite::Database::Mode::kReadWrite);
-    database.exec("INSERT INTO kalshi_snapshots (id, taken_at, source, balance_cents, realized_pnl_cents,"
-                  " unrealized_pnl_cents, fees_cents) VALUES"
-                  " (7, '" + two_days_ago + "', 'live', 1000, 100, 0, 10),"
-                  " (8, '" + hour_ago + "', 'live', 1500, 300, 50, 20)");
+    database.exec(
+        "INSERT INTO kalshi_snapshots (id, taken_at, source, balance_cents, realized_pnl_cents,"
+        " unrealized_pnl_cents, fees_cents) VALUES"
+        " (7, '" +
+        two_days_ago +
+        "', 'live', 1000, 100, 0, 10),"
+        " (8, '" +
+        hour_ago + "', 'live', 1500, 300, 50, 20)");
   }
   ProcessResult result = cli({"--since", "24h", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -243,7 +267,8 @@ TEST_F(ReportTest, SinceTakesADurationAgo) {
   EXPECT_EQ(since->getValue<std::string>("balance_change_dollars"), "5.0000");
   result = cli({"--since", "30m", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(parseJson(result.out)->getObject("since")->getObject("compared_to")->getValue<int>("id"), 8);
+  EXPECT_EQ(
+      parseJson(result.out)->getObject("since")->getObject("compared_to")->getValue<int>("id"), 8);
   result = cli({"--since", "7d", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(parseJson(result.out)->getObject("since")->isNull("compared_to"));
@@ -253,7 +278,8 @@ TEST_F(ReportTest, NoDatabaseOrNoSnapshotSaysToRunASyncFirst) {
   ProcessResult result = cli({});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
-  EXPECT_EQ(result.err, "kalshi-direct report: no database at kalshi.db: run `kalshi-direct run sync` first\n");
+  EXPECT_EQ(result.err,
+            "kalshi-direct report: no database at kalshi.db: run `kalshi-direct run sync` first\n");
   EXPECT_FALSE(std::filesystem::exists(db())) << "report must not create the database";
 
   result = cli({}, {{"KALSHI_DB", dir_.file("elsewhere.db")}});
@@ -265,12 +291,16 @@ TEST_F(ReportTest, NoDatabaseOrNoSnapshotSaysToRunASyncFirst) {
   result = cli({"--json"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
-  EXPECT_EQ(result.err, "kalshi-direct report: no snapshots in kalshi.db: run `kalshi-direct run sync` first\n");
+  EXPECT_EQ(
+      result.err,
+      "kalshi-direct report: no snapshots in kalshi.db: run `kalshi-direct run sync` first\n");
 
   createDatabase(nullptr);  // tables, no rows
   result = cli({});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.err, "kalshi-direct report: no snapshots in kalshi.db: run `kalshi-direct run sync` first\n");
+  EXPECT_EQ(
+      result.err,
+      "kalshi-direct report: no snapshots in kalshi.db: run `kalshi-direct run sync` first\n");
 
   testing::writeFile(dir_.file("junk.db"), std::string(4096, 'x'));
   result = cli({"--db", "junk.db"});
@@ -283,8 +313,9 @@ TEST_F(ReportTest, BadUsageExitsTwoWithOneLine) {
   createDatabase();
   ProcessResult result = cli({"--frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "kalshi-direct report: unknown option '--frobnicate' (usage: kalshi-direct report "
-                        "[--db PATH] [--json] [--since TIME])\n");
+  EXPECT_EQ(result.err,
+            "kalshi-direct report: unknown option '--frobnicate' (usage: kalshi-direct report "
+            "[--db PATH] [--json] [--since TIME])\n");
   result = cli({"--since", "yesterday"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("--since: 'yesterday' is not an ISO 8601 time"));
@@ -296,7 +327,8 @@ TEST_F(ReportTest, BadUsageExitsTwoWithOneLine) {
   EXPECT_THAT(result.err, HasSubstr("--db needs a value"));
   result = cli({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_THAT(result.out, HasSubstr("usage: kalshi-direct report [--db PATH] [--json] [--since TIME]"));
+  EXPECT_THAT(result.out,
+              HasSubstr("usage: kalshi-direct report [--db PATH] [--json] [--since TIME]"));
 }
 
 TEST_F(ReportTest, ReadsTheCommittedStateWhileASyncHoldsTheWriteLock) {
@@ -304,7 +336,9 @@ TEST_F(ReportTest, ReadsTheCommittedStateWhileASyncHoldsTheWriteLock) {
   // A sync in progress: WAL, BEGIN IMMEDIATE and a snapshot not yet committed.
   sqlite::Database writer(db(), sqlite::Database::Mode::kReadWrite);
   writer.exec("BEGIN IMMEDIATE");
-  writer.exec("INSERT INTO kalshi_snapshots (taken_at, source, balance_cents) VALUES ('2026-08-21T00:00:00Z', 'live', 1)");
+  writer.exec(
+      "INSERT INTO kalshi_snapshots (taken_at, source, balance_cents) VALUES "
+      "('2026-08-21T00:00:00Z', 'live', 1)");
   const ProcessResult result = cli({"--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(parseJson(result.out)->getObject("snapshot")->getValue<int>("id"), 3);

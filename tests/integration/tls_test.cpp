@@ -31,12 +31,14 @@ using testing::writeFile;
 
 constexpr const char* kToken = "tls-test-token-5e1d";
 
-// A self-signed certificate and its key for `subject_alt_names` (e.g. "IP:127.0.0.1,DNS:localhost").
-void makeCertificate(const std::string& cert, const std::string& key, const std::string& common_name,
-                     const std::string& subject_alt_names) {
-  const auto result = testing::runProcess(
-      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-       "-subj", "/CN=" + common_name, "-addext", "subjectAltName=" + subject_alt_names});
+// A self-signed certificate and its key for `subject_alt_names` (e.g.
+// "IP:127.0.0.1,DNS:localhost").
+void makeCertificate(const std::string& cert, const std::string& key,
+                     const std::string& common_name, const std::string& subject_alt_names) {
+  const auto result =
+      testing::runProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                           "-keyout", key, "-out", cert, "-days", "2", "-subj",
+                           "/CN=" + common_name, "-addext", "subjectAltName=" + subject_alt_names});
   ASSERT_EQ(result.exit_code, 0) << result.err;
 }
 
@@ -48,9 +50,9 @@ class TlsTest : public ::testing::Test {
     cert_ = certs_.file("cert.pem");
     const std::string key = certs_.file("key.pem");
     makeCertificate(cert_, key, common_name, subject_alt_names);
-    sim_ = std::make_unique<SimServer>(std::vector<std::string>{"--fills", "200", "--seed", "5", "--anchor", "now",
-                                                                "--bearer-token", kToken, "--tls-cert", cert_,
-                                                                "--tls-key", key});
+    sim_ = std::make_unique<SimServer>(
+        std::vector<std::string>{"--fills", "200", "--seed", "5", "--anchor", "now",
+                                 "--bearer-token", kToken, "--tls-cert", cert_, "--tls-key", key});
   }
   std::string url(const std::string& host = "127.0.0.1") const {
     return "https://" + host + ":" + std::to_string(sim_->port()) + "/trade-api/v2";
@@ -58,26 +60,34 @@ class TlsTest : public ::testing::Test {
   // kalshi_live (fills only) -> CSV, with `extra` source options.
   std::string pipeline(const std::string& base_url, const std::string& extra) {
     const std::string path = dir_.file("tls.yaml");
-    writeFile(path, "name: tls\n"
-                    "source:\n"
-                    "  type: kalshi_live\n"
-                    "  base_url: " + base_url + "\n"
-                    "  streams: [fills]\n"
-                    "  since: all\n"
-                    "  metadata: false\n"
-                    "  rate_limit: off\n"
-                    "  max_attempts: 2\n"
-                    "  max_retry_time: 3s\n"
-                    "  connect_timeout: 3s\n"
-                    "  read_timeout: 5s\n" + extra +
-                    "sinks:\n"
-                    "  - { type: csv, path: fills.csv }\n");
+    writeFile(path,
+              "name: tls\n"
+              "source:\n"
+              "  type: kalshi_live\n"
+              "  base_url: " +
+                  base_url +
+                  "\n"
+                  "  streams: [fills]\n"
+                  "  since: all\n"
+                  "  metadata: false\n"
+                  "  rate_limit: off\n"
+                  "  max_attempts: 2\n"
+                  "  max_retry_time: 3s\n"
+                  "  connect_timeout: 3s\n"
+                  "  read_timeout: 5s\n" +
+                  extra +
+                  "sinks:\n"
+                  "  - { type: csv, path: fills.csv }\n");
     return path;
   }
   ProcessResult run(const std::string& path) {
     return testing::runProcess({KD_CLI, "run", path}, dir_.path(),
-                               {{"KALSHI_API_KEY", kToken}, {"KALSHI_API_KEY_ID", ""}, {"KALSHI_PRIVATE_KEY_PATH", ""},
-                                {"KALSHI_PRIVATE_KEY", ""}, {"KALSHI_API_BASE_URL", ""}, {"KALSHI_DB", ""},
+                               {{"KALSHI_API_KEY", kToken},
+                                {"KALSHI_API_KEY_ID", ""},
+                                {"KALSHI_PRIVATE_KEY_PATH", ""},
+                                {"KALSHI_PRIVATE_KEY", ""},
+                                {"KALSHI_API_BASE_URL", ""},
+                                {"KALSHI_DB", ""},
                                 {"KALSHI_DIRECT_PLUGIN_PATH", ""}});
   }
   size_t csvRows() {

@@ -6,6 +6,7 @@ static int neverCalled(kalshi_direct::PluginRegistrar*, char*, size_t) { __built
 extern "C" __attribute__((visibility("default"))) const KalshiDirectPluginDescriptor*
 kalshi_direct_plugin(void) {
   static const KalshiDirectPluginDescriptor descriptor = {
-      999u, sizeof(KalshiDirectPluginDescriptor), KALSHI_DIRECT_CXX_ABI, "future", "9.9", neverCalled};
+      999u,       sizeof(KalshiDirectPluginDescriptor), KALSHI_DIRECT_CXX_ABI, "future", "9.9",
+      neverCalled};
   return &descriptor;
 }

@@ -30,7 +30,8 @@ class SimServer {
   explicit SimServer(std::vector<std::string> arguments) {
     const std::string port_file = dir_.file("port");
     truth_path_ = dir_.file("truth.json");
-    std::vector<std::string> argv = {KD_SIM, "--port", "0", "--port-file", port_file, "--dump-truth", truth_path_};
+    std::vector<std::string> argv = {KD_SIM,    "--port",       "0",        "--port-file",
+                                     port_file, "--dump-truth", truth_path_};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -48,7 +49,8 @@ class SimServer {
       std::ifstream in(port_file);
       if (in >> port_) break;
       int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) throw std::runtime_error("kalshi-sim exited: " + readFile(dir_.file("sim.log")));
+      if (waitpid(pid_, &status, WNOHANG) == pid_)
+        throw std::runtime_error("kalshi-sim exited: " + readFile(dir_.file("sim.log")));
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (port_ == 0) throw std::runtime_error("kalshi-sim did not start");
@@ -60,9 +62,12 @@ class SimServer {
   }
 
   int port() const { return port_; }
-  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/trade-api/v2"; }
+  std::string baseUrl() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/trade-api/v2";
+  }
 
-  std::string request(const std::string& method, const std::string& path, const std::string& body = "") const {
+  std::string request(const std::string& method, const std::string& path,
+                      const std::string& body = "") const {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -72,14 +77,20 @@ class SimServer {
     std::string text;
     Poco::StreamCopier::copyToString(session.receiveResponse(response), text);
     if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-      throw std::runtime_error(method + " " + path + ": " + std::to_string(response.getStatus()) + " " + text);
+      throw std::runtime_error(method + " " + path + ": " + std::to_string(response.getStatus()) +
+                               " " + text);
     }
     return text;
   }
-  Poco::JSON::Object::Ptr json(const std::string& method, const std::string& path, const std::string& body = "") const {
-    return Poco::JSON::Parser().parse(request(method, path, body)).extract<Poco::JSON::Object::Ptr>();
+  Poco::JSON::Object::Ptr json(const std::string& method, const std::string& path,
+                               const std::string& body = "") const {
+    return Poco::JSON::Parser()
+        .parse(request(method, path, body))
+        .extract<Poco::JSON::Object::Ptr>();
   }
-  void setFaults(const std::string& json_body) const { request("POST", "/admin/faults", json_body); }
+  void setFaults(const std::string& json_body) const {
+    request("POST", "/admin/faults", json_body);
+  }
   void resetStats() const { request("POST", "/admin/stats/reset"); }
   // Requests to one API path (e.g. "/portfolio/fills") since the last reset.
   int requestsTo(const std::string& path) const {

@@ -3,9 +3,9 @@
 // Loads every row of the given tables from SOURCE (the database kalshi-direct's backfill wrote)
 // into memory, in the order they were written (rowid), then, RUNS times, into a fresh DEST: the
 // same CREATE TABLE / CREATE INDEX statements, the same pragmas kalshi-direct's sinks use (WAL,
-// synchronous=NORMAL, 16 MiB cache: sqlite::Database::kCacheKiB), one prepared INSERT per table, every row in one
-// transaction, then close (which checkpoints the WAL). Times open-to-close; prints the median as
-// one JSON line.
+// synchronous=NORMAL, 16 MiB cache: sqlite::Database::kCacheKiB), one prepared INSERT per table,
+// every row in one transaction, then close (which checkpoints the WAL). Times open-to-close; prints
+// the median as one JSON line.
 //
 // build: g++ -O2 -std=c++17 insert_limit.cpp -lsqlite3 -o insert_limit
 // usage: insert_limit SOURCE DEST RUNS TABLE...
@@ -41,7 +41,8 @@ void die(const std::string& message) {
 }
 
 void check(sqlite3* db, int rc, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) die(std::string(what) + ": " + sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    die(std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 void exec(sqlite3* db, const std::string& sql) {
@@ -55,10 +56,11 @@ Table load(sqlite3* db, const std::string& name) {
   Table table;
   table.name = name;
   sqlite3_stmt* ddl = nullptr;
-  check(db, sqlite3_prepare_v2(db,
-                               "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL "
-                               "ORDER BY type = 'index', rowid",
-                               -1, &ddl, nullptr),
+  check(db,
+        sqlite3_prepare_v2(db,
+                           "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL "
+                           "ORDER BY type = 'index', rowid",
+                           -1, &ddl, nullptr),
         "prepare");
   sqlite3_bind_text(ddl, 1, name.c_str(), -1, SQLITE_TRANSIENT);
   while (sqlite3_step(ddl) == SQLITE_ROW) {
@@ -67,7 +69,9 @@ Table load(sqlite3* db, const std::string& name) {
   sqlite3_finalize(ddl);
   if (table.ddl.empty()) die("no table " + name + " in the source database");
   sqlite3_stmt* select = nullptr;
-  check(db, sqlite3_prepare_v2(db, ("SELECT * FROM " + name + " ORDER BY rowid").c_str(), -1, &select, nullptr),
+  check(db,
+        sqlite3_prepare_v2(db, ("SELECT * FROM " + name + " ORDER BY rowid").c_str(), -1, &select,
+                           nullptr),
         "prepare");
   table.columns = sqlite3_column_count(select);
   while (sqlite3_step(select) == SQLITE_ROW) {
@@ -76,13 +80,18 @@ Table load(sqlite3* db, const std::string& name) {
       Cell& cell = row[c];
       cell.type = sqlite3_column_type(select, c);
       switch (cell.type) {
-        case SQLITE_INTEGER: cell.integer = sqlite3_column_int64(select, c); break;
-        case SQLITE_FLOAT: cell.real = sqlite3_column_double(select, c); break;
+        case SQLITE_INTEGER:
+          cell.integer = sqlite3_column_int64(select, c);
+          break;
+        case SQLITE_FLOAT:
+          cell.real = sqlite3_column_double(select, c);
+          break;
         case SQLITE_TEXT:
           cell.text.assign(reinterpret_cast<const char*>(sqlite3_column_text(select, c)),
                            static_cast<size_t>(sqlite3_column_bytes(select, c)));
           break;
-        default: break;
+        default:
+          break;
       }
     }
     table.rows.push_back(std::move(row));
@@ -92,7 +101,8 @@ Table load(sqlite3* db, const std::string& name) {
 }
 
 double insertAll(const std::string& path, const std::vector<Table>& tables) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(path + suffix);
   const auto start = std::chrono::steady_clock::now();
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) die("cannot open " + path);
@@ -113,12 +123,19 @@ double insertAll(const std::string& path, const std::vector<Table>& tables) {
       for (int c = 0; c < table.columns; ++c) {
         const Cell& cell = row[c];
         switch (cell.type) {
-          case SQLITE_INTEGER: sqlite3_bind_int64(insert, c + 1, cell.integer); break;
-          case SQLITE_FLOAT: sqlite3_bind_double(insert, c + 1, cell.real); break;
-          case SQLITE_TEXT:
-            sqlite3_bind_text(insert, c + 1, cell.text.data(), static_cast<int>(cell.text.size()), SQLITE_STATIC);
+          case SQLITE_INTEGER:
+            sqlite3_bind_int64(insert, c + 1, cell.integer);
             break;
-          default: sqlite3_bind_null(insert, c + 1); break;
+          case SQLITE_FLOAT:
+            sqlite3_bind_double(insert, c + 1, cell.real);
+            break;
+          case SQLITE_TEXT:
+            sqlite3_bind_text(insert, c + 1, cell.text.data(), static_cast<int>(cell.text.size()),
+                              SQLITE_STATIC);
+            break;
+          default:
+            sqlite3_bind_null(insert, c + 1);
+            break;
         }
       }
       check(db, sqlite3_step(insert), "insert");
@@ -138,7 +155,8 @@ int main(int argc, char** argv) {
   const std::string source = argv[1], dest = argv[2];
   const int runs = std::max(1, std::atoi(argv[3]));
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(source.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) die("cannot open " + source);
+  if (sqlite3_open_v2(source.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    die("cannot open " + source);
   std::vector<Table> tables;
   size_t rows = 0;
   for (int i = 4; i < argc; ++i) {
@@ -148,9 +166,10 @@ int main(int argc, char** argv) {
   sqlite3_close(db);
   std::vector<double> seconds;
   for (int run = 0; run < runs; ++run) seconds.push_back(insertAll(dest, tables));
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(dest + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(dest + suffix);
   std::sort(seconds.begin(), seconds.end());
-  std::printf("{\"rows\": %zu, \"tables\": %zu, \"seconds\": %.6f, \"runs\": %d}\n", rows, tables.size(),
-              seconds[seconds.size() / 2], runs);
+  std::printf("{\"rows\": %zu, \"tables\": %zu, \"seconds\": %.6f, \"runs\": %d}\n", rows,
+              tables.size(), seconds[seconds.size() / 2], runs);
   return 0;
 }

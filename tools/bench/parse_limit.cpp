@@ -21,17 +21,45 @@
 
 namespace {
 
-const std::vector<std::string_view> kOrderFields = {
-    "order_id", "user_id", "client_order_id", "ticker", "outcome_side", "book_side", "side", "action",
-    "type", "status", "yes_price_dollars", "no_price_dollars", "initial_count_fp", "fill_count_fp",
-    "remaining_count_fp", "taker_fill_cost_dollars", "maker_fill_cost_dollars", "taker_fees_dollars",
-    "maker_fees_dollars", "created_time", "last_update_time", "expiration_time", "subaccount_number"};
+const std::vector<std::string_view> kOrderFields = {"order_id",
+                                                    "user_id",
+                                                    "client_order_id",
+                                                    "ticker",
+                                                    "outcome_side",
+                                                    "book_side",
+                                                    "side",
+                                                    "action",
+                                                    "type",
+                                                    "status",
+                                                    "yes_price_dollars",
+                                                    "no_price_dollars",
+                                                    "initial_count_fp",
+                                                    "fill_count_fp",
+                                                    "remaining_count_fp",
+                                                    "taker_fill_cost_dollars",
+                                                    "maker_fill_cost_dollars",
+                                                    "taker_fees_dollars",
+                                                    "maker_fees_dollars",
+                                                    "created_time",
+                                                    "last_update_time",
+                                                    "expiration_time",
+                                                    "subaccount_number"};
 const std::vector<std::string_view> kFillFields = {
-    "fill_id", "trade_id", "order_id", "ticker", "outcome_side", "book_side", "side", "action", "count_fp",
-    "yes_price_dollars", "no_price_dollars", "is_taker", "fee_cost", "created_time", "ts", "subaccount_number"};
-const std::vector<std::string_view> kSettlementFields = {
-    "ticker", "event_ticker", "market_result", "yes_count_fp", "no_count_fp", "yes_total_cost_dollars",
-    "no_total_cost_dollars", "revenue", "value", "fee_cost", "settled_time"};
+    "fill_id",          "trade_id", "order_id", "ticker",       "outcome_side",
+    "book_side",        "side",     "action",   "count_fp",     "yes_price_dollars",
+    "no_price_dollars", "is_taker", "fee_cost", "created_time", "ts",
+    "subaccount_number"};
+const std::vector<std::string_view> kSettlementFields = {"ticker",
+                                                         "event_ticker",
+                                                         "market_result",
+                                                         "yes_count_fp",
+                                                         "no_count_fp",
+                                                         "yes_total_cost_dollars",
+                                                         "no_total_cost_dollars",
+                                                         "revenue",
+                                                         "value",
+                                                         "fee_cost",
+                                                         "settled_time"};
 
 struct Page {
   std::string stream;
@@ -48,7 +76,7 @@ void die(const std::string& message) {
 }
 
 void parsePage(simdjson::ondemand::parser& parser, Page& page, Totals& totals) {
-  const auto& wanted = page.stream == "orders" ? kOrderFields
+  const auto& wanted = page.stream == "orders"  ? kOrderFields
                        : page.stream == "fills" ? kFillFields
                                                 : kSettlementFields;
   simdjson::ondemand::document doc;
@@ -121,7 +149,8 @@ int main(int argc, char** argv) {
     const std::string name = path.filename().string();
     Page page;
     page.stream = name.substr(0, name.find('-'));
-    if (simdjson::padded_string::load(path.string()).get(page.body)) die("cannot read " + path.string());
+    if (simdjson::padded_string::load(path.string()).get(page.body))
+      die("cannot read " + path.string());
     bytes += page.body.size();
     pages.push_back(std::move(page));
   }
@@ -132,14 +161,17 @@ int main(int argc, char** argv) {
     totals = Totals();
     const auto start = std::chrono::steady_clock::now();
     for (auto& page : pages) parsePage(parser, page, totals);
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::vector<double> sorted = seconds;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("{\"pages\": %zu, \"bytes\": %llu, \"records\": %llu, \"fields\": %llu, \"checksum\": %llu, "
-              "\"seconds\": %.6f, \"runs\": %d}\n",
-              pages.size(), static_cast<unsigned long long>(bytes),
-              static_cast<unsigned long long>(totals.records), static_cast<unsigned long long>(totals.fields),
-              static_cast<unsigned long long>(totals.checksum), sorted[sorted.size() / 2], runs);
+  std::printf(
+      "{\"pages\": %zu, \"bytes\": %llu, \"records\": %llu, \"fields\": %llu, \"checksum\": %llu, "
+      "\"seconds\": %.6f, \"runs\": %d}\n",
+      pages.size(), static_cast<unsigned long long>(bytes),
+      static_cast<unsigned long long>(totals.records),
+      static_cast<unsigned long long>(totals.fields),
+      static_cast<unsigned long long>(totals.checksum), sorted[sorted.size() / 2], runs);
   return 0;
 }

@@ -67,7 +67,8 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
       error = "unknown option '" + arg + "' (usage: kalshi-direct positions [--json] [--db PATH])";
       return false;
     } else {
-      error = "unexpected argument '" + arg + "' (usage: kalshi-direct positions [--json] [--db PATH])";
+      error =
+          "unexpected argument '" + arg + "' (usage: kalshi-direct positions [--json] [--db PATH])";
       return false;
     }
   }
@@ -107,13 +108,14 @@ Computed compute(const Position& position) {
   return c;
 }
 
-
 std::string exactDollars(const Decimal& value) { return value.trimmed(4).toString(); }
 std::string dollars(const Decimal& value) {
   return value.rescaled(2, Rounding::kHalfAwayFromZero).toString();
 }
 std::string cents(const Decimal& price_dollars) {
-  return (price_dollars * Decimal::fromInt(100)).rescaled(2, Rounding::kHalfAwayFromZero).toString();
+  return (price_dollars * Decimal::fromInt(100))
+      .rescaled(2, Rounding::kHalfAwayFromZero)
+      .toString();
 }
 std::string quantityText(const Decimal& quantity) {
   Decimal whole;
@@ -155,10 +157,12 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
   config.client.max_retry_time_ms = 30000;
   kalshi::AuthenticatorPtr auth;
   std::string warning;
-  if (Status status = kalshi::makeAuthenticator(config, auth, warning); !status.isOk()) return status;
+  if (Status status = kalshi::makeAuthenticator(config, auth, warning); !status.isOk())
+    return status;
   if (!warning.empty()) warnings.push_back(warning);
   std::unique_ptr<kalshi::ApiClient> client;
-  if (Status status = kalshi::ApiClient::create(config.client, std::move(auth), client); !status.isOk()) {
+  if (Status status = kalshi::ApiClient::create(config.client, std::move(auth), client);
+      !status.isOk()) {
     return Status(status.code(), "KALSHI_API_BASE_URL: " + status.message());
   }
   kalshi::PageParser parser;
@@ -168,11 +172,11 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
     kalshi::Query query{{"limit", "1000"}, {"count_filter", "position"}};
     if (!cursor.empty()) query.emplace_back("cursor", cursor);
     kalshi::ParsedPage page;  // parsed by the validator: each page once
-    Status status = client->get("/portfolio/positions", query, body,
-                                [&parser, &page](const std::string& b, std::string& why) {
-                                  return parser.parseList(b, "market_positions",
-                                                          kalshi::marketPositionSchema(), page, why);
-                                });
+    Status status = client->get(
+        "/portfolio/positions", query, body,
+        [&parser, &page](const std::string& b, std::string& why) {
+          return parser.parseList(b, "market_positions", kalshi::marketPositionSchema(), page, why);
+        });
     if (!status.isOk()) return status;
     for (const auto& rejected : page.rejected) {
       warnings.push_back("skipped a position the API sent: " + rejected.reason);
@@ -180,8 +184,9 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
     collectPositions(page.records, positions);
     cursor = page.cursor;
     if (!cursor.empty() && !seen_cursors.insert(cursor).second) {
-      return Status::failed("GET /portfolio/positions: the API returned the same cursor twice "
-                            "(pagination would loop)");
+      return Status::failed(
+          "GET /portfolio/positions: the API returned the same cursor twice "
+          "(pagination would loop)");
     }
   } while (!cursor.empty());
 
@@ -192,11 +197,13 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
                                 [&parser](const std::string& b, std::string& why) {
                                   return parser.looksComplete(b, nullptr, why);
                                 });
-    if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kUnauthenticated) {
+    if (status.code() == StatusCode::kUnavailable ||
+        status.code() == StatusCode::kUnauthenticated) {
       return status;
     }
     Record market;
-    if (status.isOk() && !parser.parseObject(body, "market", kalshi::marketSchema(), market, error)) {
+    if (status.isOk() &&
+        !parser.parseObject(body, "market", kalshi::marketSchema(), market, error)) {
       status = Status::failed(error);
     }
     if (!status.isOk()) {
@@ -204,7 +211,8 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
       continue;
     }
     position.last_price = decimalField(market, "last_price_dollars");
-    if (!position.last_price) warnings.push_back("market " + position.ticker + " has no last price: no mark");
+    if (!position.last_price)
+      warnings.push_back("market " + position.ticker + " has no last price: no mark");
   }
   return Status::ok();
 }
@@ -221,7 +229,8 @@ std::string fallbackDatabase(const Arguments& arguments) {
 Status readFallback(const std::string& db, std::vector<Position>& positions, std::string& as_of,
                     std::vector<std::string>& warnings) {
   plugins::LastKnownState state;
-  if (Status status = plugins::readLastKnownState(db, {"balance", "positions"}, state); !status.isOk()) {
+  if (Status status = plugins::readLastKnownState(db, {"balance", "positions"}, state);
+      !status.isOk()) {
     return status;
   }
   for (const auto& rejected : state.rejected) warnings.push_back("skipped " + rejected.reason);
@@ -260,7 +269,8 @@ void printAligned(const std::vector<std::vector<std::string>>& rows, size_t sepa
   size_t total_width = 0;
   for (size_t w : widths) total_width += w + 2;
   for (size_t r = 0; r < rows.size(); ++r) {
-    if (r == separator_before) std::cout << std::string(total_width > 2 ? total_width - 2 : 0, '-') << "\n";
+    if (r == separator_before)
+      std::cout << std::string(total_width > 2 ? total_width - 2 : 0, '-') << "\n";
     std::string line;
     for (size_t i = 0; i < rows[r].size(); ++i) {
       const std::string& cell = rows[r][i];
@@ -280,24 +290,26 @@ void printTable(const std::vector<Position>& positions, const Totals& totals) {
     return;
   }
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"TICKER", "SIDE", "QTY", "AVG PRICE", "MARK", "COST", "UNREALIZED", "REALIZED", "FEES"});
+  rows.push_back(
+      {"TICKER", "SIDE", "QTY", "AVG PRICE", "MARK", "COST", "UNREALIZED", "REALIZED", "FEES"});
   auto opt = [](const std::optional<Decimal>& value, std::string (*format)(const Decimal&)) {
     return value ? format(*value) : std::string("-");
   };
   for (const auto& position : positions) {
     const Computed c = compute(position);
     rows.push_back({position.ticker, c.side, quantityText(c.quantity),
-                    c.average_price_cents ? c.average_price_cents->toString() : "-", opt(c.mark, cents),
-                    opt(position.exposure, dollars), opt(c.unrealized, dollars),
+                    c.average_price_cents ? c.average_price_cents->toString() : "-",
+                    opt(c.mark, cents), opt(position.exposure, dollars), opt(c.unrealized, dollars),
                     opt(position.realized, dollars), opt(position.fees, dollars)});
   }
   rows.push_back({"TOTAL (" + std::to_string(positions.size()) +
                       (positions.size() == 1 ? " position)" : " positions)"),
-                  "", "", "", "", dollars(totals.exposure), dollars(totals.unrealized), dollars(totals.realized),
-                  dollars(totals.fees)});
+                  "", "", "", "", dollars(totals.exposure), dollars(totals.unrealized),
+                  dollars(totals.realized), dollars(totals.fees)});
   printAligned(rows, rows.size() - 1);
-  std::cout << "prices in cents per contract, money in dollars; realized and fees are Kalshi's for the "
-               "market (realized before fees)";
+  std::cout
+      << "prices in cents per contract, money in dollars; realized and fees are Kalshi's for the "
+         "market (realized before fees)";
   if (totals.unmarked > 0) {
     std::cout << "; " << totals.unmarked << " position" << (totals.unmarked == 1 ? "" : "s")
               << " without a mark left out of unrealized";
@@ -305,8 +317,8 @@ void printTable(const std::vector<Position>& positions, const Totals& totals) {
   std::cout << "\n";
 }
 
-void printJson(const std::vector<Position>& positions, const Totals& totals, const std::string& source,
-               const std::string& as_of, const std::string& notice) {
+void printJson(const std::vector<Position>& positions, const Totals& totals,
+               const std::string& source, const std::string& as_of, const std::string& notice) {
   std::string out = "{\"source\":";
   appendJsonString(out, source);
   out += ",\"as_of\":";
@@ -315,7 +327,8 @@ void printJson(const std::vector<Position>& positions, const Totals& totals, con
     out += ",\"notice\":";
     appendJsonString(out, notice);
   }
-  auto field = [&out](const char* name, const std::optional<Decimal>& value, bool exact_dollars = true) {
+  auto field = [&out](const char* name, const std::optional<Decimal>& value,
+                      bool exact_dollars = true) {
     out += ",\"";
     out += name;
     out += "\":";

@@ -9,10 +9,10 @@
 //
 // Live: GET /portfolio/positions (every page, count_filter=position) and GET /markets/{ticker} for
 // each open position, at KALSHI_API_BASE_URL (default production) with the credentials kalshi_live
-// would use (KALSHI_API_KEY_ID + KALSHI_PRIVATE_KEY_PATH / KALSHI_PRIVATE_KEY, else KALSHI_API_KEY).
-// When the API cannot be reached (network errors, timeouts, 429/5xx after retries) and a database
-// exists (--db, else KALSHI_DB, else ./kalshi.db if present), the last known positions are shown
-// from kalshi_positions + kalshi_markets, after a one-line notice on stderr:
+// would use (KALSHI_API_KEY_ID + KALSHI_PRIVATE_KEY_PATH / KALSHI_PRIVATE_KEY, else
+// KALSHI_API_KEY). When the API cannot be reached (network errors, timeouts, 429/5xx after retries)
+// and a database exists (--db, else KALSHI_DB, else ./kalshi.db if present), the last known
+// positions are shown from kalshi_positions + kalshi_markets, after a one-line notice on stderr:
 //   API unreachable (<reason>): showing last known positions from <db> as of <taken_at>
 // Wrong credentials never fall back: exit 1 with the one-line authentication error.
 //

@@ -259,9 +259,8 @@ class Options {
   // Where the option was written, or the stage's location for defaults: for plugin errors.
   SourceLocation location(std::string_view name) const {
     const ConfigValue* value = find(name);
-    return value && (value->location().line > 0 || value->location().isFlag())
-               ? value->location()
-               : stage_location_;
+    return value && (value->location().line > 0 || value->location().isFlag()) ? value->location()
+                                                                               : stage_location_;
   }
   const SourceLocation& stageLocation() const { return stage_location_; }
   const ConfigValue& values() const { return values_; }

@@ -1,10 +1,10 @@
 // Decimal: exact fixed-point numbers for money and contract counts.
 //
 // A Decimal is an int64 count of units of 10^-scale (scale 0..18). Kalshi sends prices and money as
-// strings such as "0.5600" or "12.345678" (`*_dollars`) and counts as "10.00" (`*_fp`); parse() reads
-// them without ever passing through a double, and arithmetic is exact: +, - and * either give the
-// exact result or throw std::overflow_error (never a silently wrong number). Rounding happens only
-// where a caller asks for it, with an explicit mode (e.g. to whole cents in a final column).
+// strings such as "0.5600" or "12.345678" (`*_dollars`) and counts as "10.00" (`*_fp`); parse()
+// reads them without ever passing through a double, and arithmetic is exact: +, - and * either give
+// the exact result or throw std::overflow_error (never a silently wrong number). Rounding happens
+// only where a caller asks for it, with an explicit mode (e.g. to whole cents in a final column).
 //
 // Header-only: part of the plugin SDK, so a drop-in plugin shares it without linking anything.
 #pragma once
@@ -84,7 +84,8 @@ class Decimal {
 
   // Fixed notation with exactly scale() fractional digits: Decimal(5600, 4) -> "0.5600".
   std::string toString() const;
-  // The value rounded to an integer count of 10^-scale units, e.g. toUnits(2) of 0.285 = 29 (cents).
+  // The value rounded to an integer count of 10^-scale units, e.g. toUnits(2) of 0.285 = 29
+  // (cents).
   int64_t toUnits(int scale, Rounding mode = Rounding::kHalfAwayFromZero) const {
     return rescaled(scale, mode).units();
   }
@@ -170,7 +171,8 @@ inline __int128 Decimal::roundQuotient(__int128 quotient, __int128 remainder, __
   const bool negative = remainder < 0;
   const __int128 twice = (remainder < 0 ? -remainder : remainder) * 2;
   switch (mode) {
-    case Rounding::kTowardZero: break;
+    case Rounding::kTowardZero:
+      break;
     case Rounding::kFloor:
       if (negative) --quotient;
       break;
@@ -191,7 +193,8 @@ inline __int128 Decimal::roundQuotient(__int128 quotient, __int128 remainder, __
 
 inline Decimal Decimal::rescaled(int scale, Rounding mode) const {
   checkedScale(scale);
-  if (scale >= scale_) return fromWide(static_cast<__int128>(units_) * pow10(scale - scale_), scale);
+  if (scale >= scale_)
+    return fromWide(static_cast<__int128>(units_) * pow10(scale - scale_), scale);
   return fromWide(divideRounded(units_, pow10(scale_ - scale), mode), scale);
 }
 

@@ -20,11 +20,21 @@ inline void appendJsonString(std::string& out, std::string_view text) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20) {
             char buffer[8];
@@ -57,12 +67,24 @@ inline void appendJsonString(std::string& out, std::string_view text) {
 
 inline void appendJsonValue(std::string& out, const Value& value) {
   switch (value.type()) {
-    case ValueType::kNull: out += "null"; break;
-    case ValueType::kBool: out += value.asBool() ? "true" : "false"; break;
-    case ValueType::kInt: out += std::to_string(value.asInt()); break;
-    case ValueType::kDecimal: appendJsonString(out, value.asDecimal().toString()); break;
-    case ValueType::kString: appendJsonString(out, value.asString()); break;
-    case ValueType::kTimestamp: appendJsonString(out, value.asTimestamp().toIso8601()); break;
+    case ValueType::kNull:
+      out += "null";
+      break;
+    case ValueType::kBool:
+      out += value.asBool() ? "true" : "false";
+      break;
+    case ValueType::kInt:
+      out += std::to_string(value.asInt());
+      break;
+    case ValueType::kDecimal:
+      appendJsonString(out, value.asDecimal().toString());
+      break;
+    case ValueType::kString:
+      appendJsonString(out, value.asString());
+      break;
+    case ValueType::kTimestamp:
+      appendJsonString(out, value.asTimestamp().toIso8601());
+      break;
   }
 }
 

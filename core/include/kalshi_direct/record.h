@@ -21,12 +21,18 @@ enum class ValueType { kNull, kBool, kInt, kDecimal, kString, kTimestamp };
 
 inline const char* valueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kNull: return "null";
-    case ValueType::kBool: return "bool";
-    case ValueType::kInt: return "int";
-    case ValueType::kDecimal: return "decimal";
-    case ValueType::kString: return "string";
-    case ValueType::kTimestamp: return "timestamp";
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt:
+      return "int";
+    case ValueType::kDecimal:
+      return "decimal";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kTimestamp:
+      return "timestamp";
   }
   return "unknown";
 }
@@ -64,12 +70,18 @@ class Value {
   // timestamps as ISO 8601 UTC. This is what text sinks (CSV) write.
   std::string toText() const {
     switch (type()) {
-      case ValueType::kNull: return {};
-      case ValueType::kBool: return asBool() ? "true" : "false";
-      case ValueType::kInt: return std::to_string(asInt());
-      case ValueType::kDecimal: return asDecimal().toString();
-      case ValueType::kString: return asString();
-      case ValueType::kTimestamp: return asTimestamp().toIso8601();
+      case ValueType::kNull:
+        return {};
+      case ValueType::kBool:
+        return asBool() ? "true" : "false";
+      case ValueType::kInt:
+        return std::to_string(asInt());
+      case ValueType::kDecimal:
+        return asDecimal().toString();
+      case ValueType::kString:
+        return asString();
+      case ValueType::kTimestamp:
+        return asTimestamp().toIso8601();
     }
     return {};
   }
@@ -77,12 +89,18 @@ class Value {
   bool operator==(const Value& other) const {
     if (type() != other.type()) return false;
     switch (type()) {
-      case ValueType::kNull: return true;
-      case ValueType::kBool: return asBool() == other.asBool();
-      case ValueType::kInt: return asInt() == other.asInt();
-      case ValueType::kDecimal: return asDecimal() == other.asDecimal();
-      case ValueType::kString: return asString() == other.asString();
-      case ValueType::kTimestamp: return asTimestamp() == other.asTimestamp();
+      case ValueType::kNull:
+        return true;
+      case ValueType::kBool:
+        return asBool() == other.asBool();
+      case ValueType::kInt:
+        return asInt() == other.asInt();
+      case ValueType::kDecimal:
+        return asDecimal() == other.asDecimal();
+      case ValueType::kString:
+        return asString() == other.asString();
+      case ValueType::kTimestamp:
+        return asTimestamp() == other.asTimestamp();
     }
     return false;
   }

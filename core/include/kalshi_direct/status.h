@@ -2,8 +2,8 @@
 //
 // Plugins never let exceptions escape into the runner's contract: every call that can fail returns
 // a Status. (The runner still catches exceptions at the boundary and turns them into kFailed, so a
-// built-in plugin that throws cannot crash a run.) A message is one line a user can act on; it never
-// contains a secret.
+// built-in plugin that throws cannot crash a run.) A message is one line a user can act on; it
+// never contains a secret.
 #pragma once
 
 #include <cerrno>
@@ -71,21 +71,31 @@ inline Status statusFromErrno(const std::string& message, int error) {
     case EACCES:
     case EPERM:
     case EROFS:
-    case ENAMETOOLONG: return Status::invalidConfig(text);
-    default: return Status::failed(text);
+    case ENAMETOOLONG:
+      return Status::invalidConfig(text);
+    default:
+      return Status::failed(text);
   }
 }
 
 inline const char* statusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kEndOfStream: return "end of stream";
-    case StatusCode::kRetry: return "retry";
-    case StatusCode::kReject: return "reject";
-    case StatusCode::kUnavailable: return "unavailable";
-    case StatusCode::kUnauthenticated: return "unauthenticated";
-    case StatusCode::kInvalidConfig: return "invalid configuration";
-    case StatusCode::kFailed: return "failed";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kEndOfStream:
+      return "end of stream";
+    case StatusCode::kRetry:
+      return "retry";
+    case StatusCode::kReject:
+      return "reject";
+    case StatusCode::kUnavailable:
+      return "unavailable";
+    case StatusCode::kUnauthenticated:
+      return "unauthenticated";
+    case StatusCode::kInvalidConfig:
+      return "invalid configuration";
+    case StatusCode::kFailed:
+      return "failed";
   }
   return "unknown";
 }

@@ -57,7 +57,8 @@ class Timestamp {
 
 inline bool Timestamp::parse(std::string_view text, Timestamp& out, std::string* error) {
   auto fail = [&](const char* why) {
-    if (error) *error = std::string(why) + " in timestamp '" + std::string(text.substr(0, 64)) + "'";
+    if (error)
+      *error = std::string(why) + " in timestamp '" + std::string(text.substr(0, 64)) + "'";
     return false;
   };
   size_t pos = 0;
@@ -119,7 +120,8 @@ inline bool Timestamp::parse(std::string_view text, Timestamp& out, std::string*
     return fail("missing time zone (Z or +HH:MM)");
   }
   if (pos != text.size()) return fail("trailing characters");
-  const int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   // An offset can move 0000-01-01 or 9999-12-31 out of the four-digit years toIso8601() writes.
   if (seconds < daysFromCivil(0, 1, 1) * 86400 || seconds >= daysFromCivil(10000, 1, 1) * 86400) {

@@ -1,4 +1,5 @@
-// Wiring for the kalshi_fills sink: the normalize_orders rows of the `fills` stream into kalshi_fills.
+// Wiring for the kalshi_fills sink: the normalize_orders rows of the `fills` stream into
+// kalshi_fills.
 #include <memory>
 
 #include "kalshi/row_writer.h"
@@ -11,9 +12,13 @@ namespace {
 class Factory final : public SinkFactory {
  public:
   std::string name() const override { return "kalshi_fills"; }
-  std::string description() const override { return "Upserts normalized fills into the kalshi_fills table (one row per fill_id)"; }
+  std::string description() const override {
+    return "Upserts normalized fills into the kalshi_fills table (one row per fill_id)";
+  }
   std::vector<OptionSpec> options() const override {
-    return {OptionSpec("path", OptionType::kString).required().help("SQLite database file (created if missing, WAL mode)")};
+    return {OptionSpec("path", OptionType::kString)
+                .required()
+                .help("SQLite database file (created if missing, WAL mode)")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override { return {"fills"}; }
   Status create(const Options& options, SinkPtr& out) const override {

@@ -1,4 +1,5 @@
-// Wiring for the kalshi_orders sink: the normalize_orders rows of the `orders` stream into kalshi_orders.
+// Wiring for the kalshi_orders sink: the normalize_orders rows of the `orders` stream into
+// kalshi_orders.
 #include <memory>
 
 #include "kalshi/row_writer.h"
@@ -11,9 +12,13 @@ namespace {
 class Factory final : public SinkFactory {
  public:
   std::string name() const override { return "kalshi_orders"; }
-  std::string description() const override { return "Upserts normalized orders into the kalshi_orders table (one row per order_id)"; }
+  std::string description() const override {
+    return "Upserts normalized orders into the kalshi_orders table (one row per order_id)";
+  }
   std::vector<OptionSpec> options() const override {
-    return {OptionSpec("path", OptionType::kString).required().help("SQLite database file (created if missing, WAL mode)")};
+    return {OptionSpec("path", OptionType::kString)
+                .required()
+                .help("SQLite database file (created if missing, WAL mode)")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override { return {"orders"}; }
   Status create(const Options& options, SinkPtr& out) const override {

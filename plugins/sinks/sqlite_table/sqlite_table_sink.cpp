@@ -77,12 +77,18 @@ bool parseSqliteColumnType(std::string_view name, SqliteColumnType& type) {
 
 const char* sqliteColumnTypeName(SqliteColumnType type) {
   switch (type) {
-    case SqliteColumnType::kText: return "text";
-    case SqliteColumnType::kInteger: return "integer";
-    case SqliteColumnType::kReal: return "real";
-    case SqliteColumnType::kDecimal: return "decimal";
-    case SqliteColumnType::kTimestamp: return "timestamp";
-    case SqliteColumnType::kBool: return "bool";
+    case SqliteColumnType::kText:
+      return "text";
+    case SqliteColumnType::kInteger:
+      return "integer";
+    case SqliteColumnType::kReal:
+      return "real";
+    case SqliteColumnType::kDecimal:
+      return "decimal";
+    case SqliteColumnType::kTimestamp:
+      return "timestamp";
+    case SqliteColumnType::kBool:
+      return "bool";
   }
   return "unknown";
 }
@@ -90,11 +96,14 @@ const char* sqliteColumnTypeName(SqliteColumnType type) {
 const char* sqliteDeclaredType(SqliteColumnType type) {
   switch (type) {
     case SqliteColumnType::kInteger:
-    case SqliteColumnType::kBool: return "INTEGER";
-    case SqliteColumnType::kReal: return "REAL";
+    case SqliteColumnType::kBool:
+      return "INTEGER";
+    case SqliteColumnType::kReal:
+      return "REAL";
     case SqliteColumnType::kText:
     case SqliteColumnType::kDecimal:
-    case SqliteColumnType::kTimestamp: return "TEXT";
+    case SqliteColumnType::kTimestamp:
+      return "TEXT";
   }
   return "TEXT";
 }
@@ -119,7 +128,8 @@ bool convertForColumn(const Value& value, SqliteColumnType type, ColumnValue& ou
     return false;
   };
   switch (type) {
-    case SqliteColumnType::kText: return text(value.toText());
+    case SqliteColumnType::kText:
+      return text(value.toText());
 
     case SqliteColumnType::kInteger: {
       if (const int64_t* number = value.ifInt()) return integer(*number);
@@ -383,10 +393,18 @@ WriteResult SqliteTableSink::write(const Batch& batch) {
       for (size_t c = 0; c < values.size(); ++c) {
         const int parameter = static_cast<int>(c + 1);
         switch (values[c].kind) {
-          case ColumnValue::Kind::kNull: insert_->bindNull(parameter); break;
-          case ColumnValue::Kind::kInteger: insert_->bindInt(parameter, values[c].integer); break;
-          case ColumnValue::Kind::kReal: insert_->bindDouble(parameter, values[c].real); break;
-          case ColumnValue::Kind::kText: insert_->bindText(parameter, values[c].text); break;
+          case ColumnValue::Kind::kNull:
+            insert_->bindNull(parameter);
+            break;
+          case ColumnValue::Kind::kInteger:
+            insert_->bindInt(parameter, values[c].integer);
+            break;
+          case ColumnValue::Kind::kReal:
+            insert_->bindDouble(parameter, values[c].real);
+            break;
+          case ColumnValue::Kind::kText:
+            insert_->bindText(parameter, values[c].text);
+            break;
         }
       }
       insert_->run();

@@ -16,7 +16,6 @@ namespace plugins {
 
 namespace {
 
-
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool isBlank(std::string_view text) {
@@ -293,7 +292,8 @@ Status JsonlSource::read(Batch& batch) {
     const ssize_t length = ::getline(&line_buffer_, &line_capacity_, file_);
     if (length < 0) {
       if (std::ferror(file_)) {
-        return statusFromErrno("cannot read JSON-lines file '" + config_.path + "'", errno ? errno : EIO);
+        return statusFromErrno("cannot read JSON-lines file '" + config_.path + "'",
+                               errno ? errno : EIO);
       }
       at_end_ = true;
       break;

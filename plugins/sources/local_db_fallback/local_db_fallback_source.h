@@ -34,7 +34,8 @@ namespace plugins {
 
 struct LocalDbFallbackConfig {
   std::string path;
-  std::vector<std::string> streams = {"balance", "positions"};  // any of balance, positions, markets
+  std::vector<std::string> streams = {"balance",
+                                      "positions"};  // any of balance, positions, markets
 };
 
 // The snapshot row the balance comes from.
@@ -47,7 +48,7 @@ struct LastKnownSnapshot {
 
 struct LastKnownState {
   std::optional<LastKnownSnapshot> snapshot;  // set when `balance` was asked for
-  Record balance;                             // kalshi_live's balance record, snapshot_source "fallback"
+  Record balance;  // kalshi_live's balance record, snapshot_source "fallback"
   std::vector<Record> markets;
   std::vector<Record> positions;
   struct Rejected {

@@ -35,15 +35,15 @@ Status collect(const ConfigValue& value, const std::string& what, std::vector<st
   if (value.isList()) {
     for (const auto& item : value.items()) {
       if (!item.isScalar()) {
-        return Status::invalidConfig(item.location().toString() + ": transform 'categorize_pnl': " + what +
-                                     " must be a value or a list of values");
+        return Status::invalidConfig(item.location().toString() + ": transform 'categorize_pnl': " +
+                                     what + " must be a value or a list of values");
       }
       out.push_back(item.text());
     }
     return Status::ok();
   }
-  return Status::invalidConfig(value.location().toString() + ": transform 'categorize_pnl': " + what +
-                               " must be a value or a list of values");
+  return Status::invalidConfig(value.location().toString() + ": transform 'categorize_pnl': " +
+                               what + " must be a value or a list of values");
 }
 
 }  // namespace
@@ -54,14 +54,17 @@ Status parseCategoryRules(const ConfigValue& rules, std::vector<CategoryRule>& o
   if (rules.items().size() > 64) return Status::invalidConfig(where + "at most 64 rules");
   for (const auto& item : rules.items()) {
     const std::string at = item.location().toString() + ": transform 'categorize_pnl': ";
-    if (!item.isMap()) return Status::invalidConfig(at + "each rule must be a map such as {series_category: Crypto, category: crypto}");
+    if (!item.isMap())
+      return Status::invalidConfig(
+          at + "each rule must be a map such as {series_category: Crypto, category: crypto}");
     CategoryRule rule;
     bool has_condition = false;
     for (const auto& entry : item.entries()) {
       const std::string key_at = entry.key_location.toString() + ": transform 'categorize_pnl': ";
       Status status;
       if (entry.key == "category") {
-        if (!entry.value.isScalar() || entry.value.text().empty()) return Status::invalidConfig(key_at + "category must be a name");
+        if (!entry.value.isScalar() || entry.value.text().empty())
+          return Status::invalidConfig(key_at + "category must be a name");
         rule.category = entry.value.text();
         continue;
       }
@@ -89,8 +92,11 @@ Status parseCategoryRules(const ConfigValue& rules, std::vector<CategoryRule>& o
       }
       if (!status.isOk()) return status;
     }
-    if (rule.category.empty()) return Status::invalidConfig(at + "the rule has no 'category' (what to call what it matches)");
-    if (!has_condition) return Status::invalidConfig(at + "the rule has no condition (use `default:` for the rest)");
+    if (rule.category.empty())
+      return Status::invalidConfig(at +
+                                   "the rule has no 'category' (what to call what it matches)");
+    if (!has_condition)
+      return Status::invalidConfig(at + "the rule has no condition (use `default:` for the rest)");
     out.push_back(std::move(rule));
   }
   return Status::ok();
@@ -116,28 +122,35 @@ std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_
   return rules;
 }
 
-Categorizer::Categorizer(std::vector<CategoryRule> rules, std::string default_category, std::string orders_db)
-    : rules_(std::move(rules)), default_(std::move(default_category)), orders_db_(std::move(orders_db)) {
+Categorizer::Categorizer(std::vector<CategoryRule> rules, std::string default_category,
+                         std::string orders_db)
+    : rules_(std::move(rules)),
+      default_(std::move(default_category)),
+      orders_db_(std::move(orders_db)) {
   for (const auto& rule : rules_) uses_client_order_ids_ |= !rule.client_order_id_prefixes.empty();
 }
 
 uint64_t Categorizer::clientOrderMask(const std::string& client_order_id) const {
   uint64_t mask = 0;
   for (size_t i = 0; i < rules_.size(); ++i) {
-    if (startsWithAny(client_order_id, rules_[i].client_order_id_prefixes)) mask |= uint64_t{1} << i;
+    if (startsWithAny(client_order_id, rules_[i].client_order_id_prefixes))
+      mask |= uint64_t{1} << i;
   }
   return mask;
 }
 
 bool Categorizer::matches(const CategoryRule& rule, size_t rule_index, const std::string& stream,
-                          const Record& record, const MarketInfo* market, uint64_t order_mask) const {
+                          const Record& record, const MarketInfo* market,
+                          uint64_t order_mask) const {
   if (!rule.series_categories.empty()) {
     if (!market) return false;
     bool any = false;
-    for (const auto& category : rule.series_categories) any = any || category == market->series_category;
+    for (const auto& category : rule.series_categories)
+      any = any || category == market->series_category;
     if (!any) return false;
   }
-  if (!rule.series_prefixes.empty() && (!market || !startsWithAny(market->series_ticker, rule.series_prefixes))) {
+  if (!rule.series_prefixes.empty() &&
+      (!market || !startsWithAny(market->series_ticker, rule.series_prefixes))) {
     return false;
   }
   if (!rule.ticker_patterns.empty()) {
@@ -148,7 +161,8 @@ bool Categorizer::matches(const CategoryRule& rule, size_t rule_index, const std
     }
     if (!any) return false;
   }
-  if (!rule.client_order_id_prefixes.empty() && (order_mask & (uint64_t{1} << rule_index)) == 0) return false;
+  if (!rule.client_order_id_prefixes.empty() && (order_mask & (uint64_t{1} << rule_index)) == 0)
+    return false;
   if (rule.maker) {
     if (stream != "fills") return false;
     const Value& taker = record.get("is_taker");
@@ -165,8 +179,10 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
   const std::string* ticker = record.get("ticker").ifString();
   if (stream == "markets" && ticker) {
     MarketInfo info;
-    if (const std::string* series = record.get("series_ticker").ifString()) info.series_ticker = *series;
-    if (const std::string* category = record.get("series_category").ifString()) info.series_category = lower(*category);
+    if (const std::string* series = record.get("series_ticker").ifString())
+      info.series_ticker = *series;
+    if (const std::string* category = record.get("series_category").ifString())
+      info.series_category = lower(*category);
     auto [interned, added] = series_index_.try_emplace({info.series_ticker, info.series_category},
                                                        static_cast<uint32_t>(series_.size()));
     if (added) series_.push_back(std::move(info));
@@ -180,7 +196,8 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
   uint64_t mask = 0;
   if (uses_client_order_ids_) {
     if (stream == "orders") {
-      if (const std::string* client_id = record.get("client_order_id").ifString()) mask = clientOrderMask(*client_id);
+      if (const std::string* client_id = record.get("client_order_id").ifString())
+        mask = clientOrderMask(*client_id);
       if (const std::string* order_id = record.get("id").ifString()) {
         run_orders_.add(hashId(*order_id), mask);
       }
@@ -188,7 +205,8 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
       if (const std::string* order_id = record.get("order_id").ifString()) {
         const uint64_t key = hashId(*order_id);
         mask = run_orders_.mask(key);
-        if (auto found = looked_up_.find(key); mask == 0 && found != looked_up_.end()) mask = found->second;
+        if (auto found = looked_up_.find(key); mask == 0 && found != looked_up_.end())
+          mask = found->second;
       }
     }
   }
@@ -247,7 +265,8 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   // run's writer); orders of this run not yet committed are in run_orders_ when they matter.
   if (!orders_connection_) {
     if (!std::filesystem::exists(orders_db_)) return;
-    orders_connection_ = std::make_unique<sqlite::Database>(orders_db_, sqlite::Database::Mode::kReadOnly);
+    orders_connection_ =
+        std::make_unique<sqlite::Database>(orders_db_, sqlite::Database::Mode::kReadOnly);
   }
   sqlite3* database = orders_connection_->handle();
   if (!orders_table_checked_) {
@@ -282,7 +301,8 @@ Status Categorizer::finish(Emitter&) {
 
 Status Categorizer::process(Batch&& batch, Emitter& out) {
   if (batch.stream == "fills" && uses_client_order_ids_) lookUpOrders(batch);
-  for (auto& record : batch.records) record.set("category", Value(categorize(batch.stream, record)));
+  for (auto& record : batch.records)
+    record.set("category", Value(categorize(batch.stream, record)));
   out.emit(std::move(batch));
   return Status::ok();
 }

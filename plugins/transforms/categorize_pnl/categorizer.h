@@ -47,7 +47,8 @@ std::vector<CategoryRule> defaultCategoryRules(const std::string& market_making_
 
 class Categorizer final : public Transform {
  public:
-  Categorizer(std::vector<CategoryRule> rules, std::string default_category, std::string orders_db = {});
+  Categorizer(std::vector<CategoryRule> rules, std::string default_category,
+              std::string orders_db = {});
   Status process(Batch&& batch, Emitter& out) override;
   // The input is over: frees what the run learnt (markets, order masks, seen orders) so the
   // sinks' end-of-run work has that memory.

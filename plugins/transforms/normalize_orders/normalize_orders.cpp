@@ -57,21 +57,54 @@ Value isoOrNull(const Value& value) {
 }  // namespace
 
 const std::vector<std::string>& normalizedOrderFields() {
-  static const std::vector<std::string> fields = {
-      "id",          "ticker",        "side",          "contract_side",     "outcome_side",
-      "book_side",   "quantity",      "quantity_fp",   "filled_quantity_fp", "remaining_quantity_fp",
-      "price",       "yes_price_dollars", "no_price_dollars", "avg_fill_price", "fill_cost_dollars",
-      "fees_dollars", "fees_cents",   "filled_at",     "created_at",        "updated_at",
-      "status",      "type",          "client_order_id", "subaccount"};
+  static const std::vector<std::string> fields = {"id",
+                                                  "ticker",
+                                                  "side",
+                                                  "contract_side",
+                                                  "outcome_side",
+                                                  "book_side",
+                                                  "quantity",
+                                                  "quantity_fp",
+                                                  "filled_quantity_fp",
+                                                  "remaining_quantity_fp",
+                                                  "price",
+                                                  "yes_price_dollars",
+                                                  "no_price_dollars",
+                                                  "avg_fill_price",
+                                                  "fill_cost_dollars",
+                                                  "fees_dollars",
+                                                  "fees_cents",
+                                                  "filled_at",
+                                                  "created_at",
+                                                  "updated_at",
+                                                  "status",
+                                                  "type",
+                                                  "client_order_id",
+                                                  "subaccount"};
   return fields;
 }
 
 const std::vector<std::string>& normalizedFillFields() {
-  static const std::vector<std::string> fields = {
-      "id",         "order_id",     "trade_id",          "ticker",          "side",
-      "contract_side", "outcome_side", "book_side",      "quantity",        "quantity_fp",
-      "price",      "yes_price_dollars", "no_price_dollars", "fee_dollars", "fee_cents",
-      "is_taker",   "filled_at",    "filled_at_us",      "ts",              "subaccount"};
+  static const std::vector<std::string> fields = {"id",
+                                                  "order_id",
+                                                  "trade_id",
+                                                  "ticker",
+                                                  "side",
+                                                  "contract_side",
+                                                  "outcome_side",
+                                                  "book_side",
+                                                  "quantity",
+                                                  "quantity_fp",
+                                                  "price",
+                                                  "yes_price_dollars",
+                                                  "no_price_dollars",
+                                                  "fee_dollars",
+                                                  "fee_cents",
+                                                  "is_taker",
+                                                  "filled_at",
+                                                  "filled_at_us",
+                                                  "ts",
+                                                  "subaccount"};
   return fields;
 }
 

@@ -36,18 +36,25 @@ bool parseCastType(std::string_view name, CastType& type) {
 
 const char* castTypeName(CastType type) {
   switch (type) {
-    case CastType::kInt: return "int";
-    case CastType::kDecimal: return "decimal";
-    case CastType::kString: return "string";
-    case CastType::kBool: return "bool";
-    case CastType::kTimestamp: return "timestamp";
+    case CastType::kInt:
+      return "int";
+    case CastType::kDecimal:
+      return "decimal";
+    case CastType::kString:
+      return "string";
+    case CastType::kBool:
+      return "bool";
+    case CastType::kTimestamp:
+      return "timestamp";
   }
   return "unknown";
 }
 
 bool castValue(const Value& value, CastType type, Value& out, std::string& reason) {
   switch (type) {
-    case CastType::kString: out = Value(value.toText()); return true;
+    case CastType::kString:
+      out = Value(value.toText());
+      return true;
 
     case CastType::kInt: {
       if (value.ifInt()) {

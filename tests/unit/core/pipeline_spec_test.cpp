@@ -10,10 +10,10 @@
 namespace kalshi_direct {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeSinkFactory;
 using testing::FakeSourceFactory;
 using testing::FakeTransformFactory;
+using ::testing::HasSubstr;
 
 class PipelineSpecTest : public ::testing::Test {
  protected:
@@ -28,17 +28,18 @@ class PipelineSpecTest : public ::testing::Test {
                             OptionSpec("tier", OptionType::kEnum).allowed({"basic", "advanced"}),
                             OptionSpec("verify", OptionType::kBool)}))
                     .isOk());
-    EXPECT_TRUE(registry_
-                    .addTransform(std::make_unique<FakeTransformFactory>(
-                        "filter", std::vector<OptionSpec>{
-                                      OptionSpec("where", OptionType::kString).required()}))
-                    .isOk());
-    EXPECT_TRUE(registry_
-                    .addSink(std::make_unique<FakeSinkFactory>(
-                        "table", std::vector<OptionSpec>{
-                                     OptionSpec("path", OptionType::kString).required(),
-                                     OptionSpec("columns", OptionType::kStringList)}))
-                    .isOk());
+    EXPECT_TRUE(
+        registry_
+            .addTransform(std::make_unique<FakeTransformFactory>(
+                "filter",
+                std::vector<OptionSpec>{OptionSpec("where", OptionType::kString).required()}))
+            .isOk());
+    EXPECT_TRUE(
+        registry_
+            .addSink(std::make_unique<FakeSinkFactory>(
+                "table", std::vector<OptionSpec>{OptionSpec("path", OptionType::kString).required(),
+                                                 OptionSpec("columns", OptionType::kStringList)}))
+            .isOk());
   }
 
   PipelineSpec parse(const std::string& yaml,
@@ -121,7 +122,8 @@ sinks: [ { type: table, path: "${db}" } ]
 }
 
 TEST_F(PipelineSpecTest, DollarDollarIsALiteralDollar) {
-  const auto spec = parse("source: { type: feed, url: \"a$$b\" }\nsinks: [ { type: table, path: x } ]\n");
+  const auto spec =
+      parse("source: { type: feed, url: \"a$$b\" }\nsinks: [ { type: table, path: x } ]\n");
   EXPECT_EQ(spec.source.options.find("url")->text(), "a$b");
 }
 
@@ -132,8 +134,9 @@ source:
   url: ${KALSHI_API_BASE_URL}
 sinks: [ { type: table, path: x } ]
 )");
-  EXPECT_EQ(message, "p.yaml:4:8: source: environment variable KALSHI_API_BASE_URL is not set and has "
-                     "no default (set it, or write ${KALSHI_API_BASE_URL:-default})");
+  EXPECT_EQ(message,
+            "p.yaml:4:8: source: environment variable KALSHI_API_BASE_URL is not set and has "
+            "no default (set it, or write ${KALSHI_API_BASE_URL:-default})");
 }
 
 TEST_F(PipelineSpecTest, SyntaxErrorsCarryLineAndColumn) {
@@ -160,8 +163,9 @@ TEST_F(PipelineSpecTest, UnknownPluginListsTheRegisteredOnes) {
 TEST_F(PipelineSpecTest, WrongOptionTypesAreReportedAtTheValue) {
   const std::string head = "source: { type: feed, url: u, ";
   const std::string tail = " }\nsinks: [ { type: table, path: x } ]\n";
-  EXPECT_THAT(errorOf(head + "limit: many" + tail),
-              HasSubstr("p.yaml:1:38: source 'feed': option 'limit' must be a whole number, not 'many'"));
+  EXPECT_THAT(
+      errorOf(head + "limit: many" + tail),
+      HasSubstr("p.yaml:1:38: source 'feed': option 'limit' must be a whole number, not 'many'"));
   EXPECT_THAT(errorOf(head + "every: soon" + tail),
               HasSubstr("option 'every': 'soon' is not a duration"));
   EXPECT_THAT(errorOf(head + "tier: gold" + tail),
@@ -195,12 +199,16 @@ TEST_F(PipelineSpecTest, TopLevelShapeErrors) {
               HasSubstr("the pipeline needs 'sinks'"));
   EXPECT_THAT(errorOf("source: { type: feed, url: u }\nsinks: [ { path: x } ]\n"),
               HasSubstr("sinks[0] has no 'type'"));
-  EXPECT_THAT(errorOf("source: { type: feed, url: u, url: v }\nsinks: [ { type: table, path: x } ]\n"),
-              HasSubstr("duplicate key 'url'"));
+  EXPECT_THAT(
+      errorOf("source: { type: feed, url: u, url: v }\nsinks: [ { type: table, path: x } ]\n"),
+      HasSubstr("duplicate key 'url'"));
   EXPECT_THAT(errorOf("- just\n- a list\n"), HasSubstr("a pipeline must be a YAML map"));
-  EXPECT_THAT(errorOf("batch_size: 0\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n"),
-              HasSubstr("p.yaml:1:13: batch_size must be a whole number >= 1, not '0'"));
-  EXPECT_THAT(errorOf("commit: { rows: 10, every: 1s }\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n"),
+  EXPECT_THAT(
+      errorOf(
+          "batch_size: 0\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n"),
+      HasSubstr("p.yaml:1:13: batch_size must be a whole number >= 1, not '0'"));
+  EXPECT_THAT(errorOf("commit: { rows: 10, every: 1s }\nsource: { type: feed, url: u }\nsinks: [ { "
+                      "type: table, path: x } ]\n"),
               HasSubstr("commit: unknown key 'every'"));
 }
 
@@ -238,13 +246,14 @@ TEST_F(PipelineSpecTest, AValueFromACommandLineFlagIsLocatedAtTheFlag) {
       "p.yaml", options);
   const ResolvedPipeline pipeline = resolvePipeline(spec, registry_);
   EXPECT_EQ(pipeline.sinks[0].options.location("path").toString(), "--db /nowhere/k.db");
-  EXPECT_EQ(describeStageError(pipeline.sinks[0],
-                               Status::invalidConfig("cannot open '/nowhere/k.db'")),
-            "--db /nowhere/k.db: sinks[0] 'table': cannot open '/nowhere/k.db'");
+  EXPECT_EQ(
+      describeStageError(pipeline.sinks[0], Status::invalidConfig("cannot open '/nowhere/k.db'")),
+      "--db /nowhere/k.db: sinks[0] 'table': cannot open '/nowhere/k.db'");
 }
 
 TEST_F(PipelineSpecTest, SetOfAnUndeclaredParamIsAnError) {
-  EXPECT_THAT(errorOf("params: { db: a.db }\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n",
+  EXPECT_THAT(errorOf("params: { db: a.db }\nsource: { type: feed, url: u }\nsinks: [ { type: "
+                      "table, path: x } ]\n",
                       {{"days", "30"}}),
               HasSubstr("--set days: the pipeline has no parameter 'days' (valid: db;"));
 }
@@ -259,7 +268,9 @@ TEST_F(PipelineSpecTest, MissingFileIsAClearError) {
 }
 
 TEST_F(PipelineSpecTest, ValuesWithLineBreaksStillGiveOneLineErrors) {
-  const std::string message = errorOf("batch_size: \"2\\n\\n\\tx\"\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: x } ]\n");
+  const std::string message = errorOf(
+      "batch_size: \"2\\n\\n\\tx\"\nsource: { type: feed, url: u }\nsinks: [ { type: table, path: "
+      "x } ]\n");
   EXPECT_THAT(message, HasSubstr("batch_size must be a whole number >= 1, not '2\\n\\n\\tx'"));
 }
 

@@ -15,7 +15,8 @@ TEST(PluginLoaderTest, LoadsAValidPluginAndRegistersItsFactories) {
   Registry registry;
   ASSERT_TRUE(loadPluginLibrary(KD_TEST_PLUGIN_GOOD, registry).isOk());
   ASSERT_NE(registry.findSink("test_null_sink"), nullptr);
-  EXPECT_THAT(registry.originOf(PluginKind::kSink, "test_null_sink"), HasSubstr("libkd_test_good_plugin.so"));
+  EXPECT_THAT(registry.originOf(PluginKind::kSink, "test_null_sink"),
+              HasSubstr("libkd_test_good_plugin.so"));
 }
 
 TEST(PluginLoaderTest, RefusesAWrongAbiWithAnActionableMessage) {
@@ -30,7 +31,9 @@ TEST(PluginLoaderTest, RefusesALibraryWithoutTheEntryPoint) {
   Registry registry;
   const Status status = loadPluginLibrary(KD_TEST_PLUGIN_NOT_A_PLUGIN, registry);
   EXPECT_EQ(status.code(), StatusCode::kInvalidConfig);
-  EXPECT_THAT(status.message(), HasSubstr("is not a kalshi-direct plugin: it has no 'kalshi_direct_plugin' entry point"));
+  EXPECT_THAT(
+      status.message(),
+      HasSubstr("is not a kalshi-direct plugin: it has no 'kalshi_direct_plugin' entry point"));
 }
 
 TEST(PluginLoaderTest, RefusesAFileThatIsNotALibrary) {
@@ -48,7 +51,8 @@ TEST(PluginLoaderTest, ANameCollisionWithABuiltinFailsRegistration) {
   ASSERT_TRUE(registerBuiltinPlugins(registry).isOk());
   const Status status = loadPluginLibrary(KD_TEST_PLUGIN_CONFLICT, registry);
   EXPECT_FALSE(status.isOk());
-  EXPECT_THAT(status.message(), HasSubstr("sink 'csv' is registered twice (by built-in and by plugin library"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("sink 'csv' is registered twice (by built-in and by plugin library"));
 }
 
 TEST(PluginLoaderTest, AMissingPluginPathIsAnError) {

@@ -9,8 +9,8 @@
 namespace kalshi_direct {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeSinkFactory;
+using ::testing::HasSubstr;
 
 TEST(RegistryTest, RegisteringANameTwiceIsAnErrorNamingBothOrigins) {
   Registry registry;
@@ -18,7 +18,8 @@ TEST(RegistryTest, RegisteringANameTwiceIsAnErrorNamingBothOrigins) {
   registry.setOrigin("plugin library 'libmine.so'");
   const Status status = registry.addSink(std::make_unique<FakeSinkFactory>("csv"));
   EXPECT_FALSE(status.isOk());
-  EXPECT_EQ(status.message(), "sink 'csv' is registered twice (by built-in and by plugin library 'libmine.so')");
+  EXPECT_EQ(status.message(),
+            "sink 'csv' is registered twice (by built-in and by plugin library 'libmine.so')");
 }
 
 TEST(RegistryTest, NamesMustBeIdentifiers) {
@@ -32,7 +33,8 @@ TEST(RegistryTest, BuiltinsRegisterWithoutConflictsAndIncludeTheGenericPlugins) 
   const auto sinks = registry.names(PluginKind::kSink);
   EXPECT_THAT(sinks, ::testing::IsSupersetOf({"csv", "sqlite_table"}));
   EXPECT_THAT(registry.names(PluginKind::kSource), ::testing::Contains("jsonl"));
-  EXPECT_THAT(registry.names(PluginKind::kTransform), ::testing::IsSupersetOf({"select", "filter"}));
+  EXPECT_THAT(registry.names(PluginKind::kTransform),
+              ::testing::IsSupersetOf({"select", "filter"}));
   // Every option of every built-in has help text: `kalshi-direct plugins` is the manual.
   for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
     for (const auto& name : registry.names(kind)) {

@@ -1,33 +1,32 @@
 #include "kalshi_direct/engine/runner.h"
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 
-#include "support/test_support.h"
 #include "mocks/fake_plugins.h"
 #include "mocks/mock_plugin.h"
+#include "support/test_support.h"
 
 namespace kalshi_direct {
 namespace {
 
 using ::testing::_;
 using ::testing::ByMove;
-using ::testing::HasSubstr;
-using ::testing::InSequence;
-using ::testing::Invoke;
-using ::testing::Return;
-using ::testing::StrictMock;
 using testing::FakeSinkFactory;
 using testing::FakeSourceFactory;
 using testing::FakeTransformFactory;
+using ::testing::HasSubstr;
+using ::testing::InSequence;
+using ::testing::Invoke;
 using testing::makeBatch;
 using testing::ReplaySource;
+using ::testing::Return;
+using ::testing::StrictMock;
 using testing::TableSink;
 using testing::TempDir;
 
@@ -37,7 +36,8 @@ class RunnerTest : public ::testing::Test {
     auto source = std::make_unique<FakeSourceFactory>("replay", std::vector<std::string>{"orders"});
     source_factory_ = source.get();
     EXPECT_TRUE(registry_.addSource(std::move(source)).isOk());
-    auto fallback = std::make_unique<FakeSourceFactory>("backup", std::vector<std::string>{"orders"});
+    auto fallback =
+        std::make_unique<FakeSourceFactory>("backup", std::vector<std::string>{"orders"});
     fallback_factory_ = fallback.get();
     EXPECT_TRUE(registry_.addSource(std::move(fallback)).isOk());
     auto transform = std::make_unique<FakeTransformFactory>("shape");
@@ -61,7 +61,8 @@ class RunnerTest : public ::testing::Test {
   // A pipeline replay -> out (+ optional extras), with files in the temp dir.
   std::string pipeline(const std::string& extra = "") {
     return "name: t\nretry: { max_attempts: 3, initial_backoff: 1ms, max_backoff: 2ms }\n"
-           "dead_letter: " + dir_.file("dead.jsonl") + "\n" + extra +
+           "dead_letter: " +
+           dir_.file("dead.jsonl") + "\n" + extra +
            "source: { type: replay }\nsinks: [ { type: out } ]\n";
   }
 
@@ -123,8 +124,9 @@ TEST_F(RunnerTest, CallsPluginsInTheDocumentedOrder) {
     EXPECT_CALL(*transform, close()).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*sink, close()).WillOnce(Return(Status::ok()));
   }
-  const auto report = run("source: { type: replay }\ntransforms: [ { type: shape } ]\n"
-                          "sinks: [ { type: out } ]\n");
+  const auto report =
+      run("source: { type: replay }\ntransforms: [ { type: shape } ]\n"
+          "sinks: [ { type: out } ]\n");
   EXPECT_EQ(report.exit_code, kExitOk) << report.error;
   EXPECT_EQ(report.records_read, 2u);
   EXPECT_EQ(report.stages[1].streams.at("orders").in, 2u);
@@ -138,7 +140,8 @@ TEST_F(RunnerTest, CommitsRowsAndSourceStateInOneTransaction) {
   const auto report = run(pipeline());
   ASSERT_EQ(report.exit_code, kExitOk) << report.error;
   EXPECT_EQ(testing::countRows(db(), "SELECT count(*) FROM rows"), 3);
-  EXPECT_EQ(testing::countRows(db(), "SELECT value FROM kd_state WHERE scope = 't' AND key = 'read'"), 3);
+  EXPECT_EQ(
+      testing::countRows(db(), "SELECT value FROM kd_state WHERE scope = 't' AND key = 'read'"), 3);
   EXPECT_EQ(report.committed_state.at("read"), "3");
 }
 
@@ -148,9 +151,8 @@ TEST_F(RunnerTest, ASecondRunResumesFromTheCommittedState) {
   ASSERT_EQ(run(pipeline()).exit_code, kExitOk);
   ReplaySource* second = nullptr;
   source_factory_->make = [&second](const Options&) {
-    auto source = std::make_unique<ReplaySource>(
-        std::vector<Batch>{makeBatch("orders", {"a", "b"}), makeBatch("orders", {"c"}),
-                           makeBatch("orders", {"d"})});
+    auto source = std::make_unique<ReplaySource>(std::vector<Batch>{
+        makeBatch("orders", {"a", "b"}), makeBatch("orders", {"c"}), makeBatch("orders", {"d"})});
     second = source.get();
     return source;
   };
@@ -207,7 +209,9 @@ TEST_F(RunnerTest, GivesUpAfterTheConfiguredAttempts) {
   auto* sink = new ::testing::NiceMock<testing::MockSink>;
   sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
   ON_CALL(*sink, open(_)).WillByDefault(Return(Status::ok()));
-  EXPECT_CALL(*sink, write(_)).Times(3).WillRepeatedly(Return(WriteResult{Status::retry("busy"), {}}));
+  EXPECT_CALL(*sink, write(_))
+      .Times(3)
+      .WillRepeatedly(Return(WriteResult{Status::retry("busy"), {}}));
   EXPECT_CALL(*sink, rollback());
   const auto report = run(pipeline());
   EXPECT_EQ(report.exit_code, kExitFailed);
@@ -222,7 +226,8 @@ TEST_F(RunnerTest, RejectedRecordsGoToTheDeadLetterFileAndTheExitCodeSaysPartial
   ON_CALL(*sink, flush()).WillByDefault(Return(Status::ok()));
   ON_CALL(*sink, commit()).WillByDefault(Return(Status::ok()));
   ON_CALL(*sink, close()).WillByDefault(Return(Status::ok()));
-  EXPECT_CALL(*sink, write(_)).WillOnce(Return(WriteResult{Status::ok(), {{1, "id is not valid"}}}));
+  EXPECT_CALL(*sink, write(_))
+      .WillOnce(Return(WriteResult{Status::ok(), {{1, "id is not valid"}}}));
   const auto report = run(pipeline());
   EXPECT_EQ(report.exit_code, kExitPartial);
   EXPECT_EQ(report.rejected, 1u);
@@ -264,8 +269,9 @@ TEST_F(RunnerTest, UnavailableSourceSwitchesToTheFallback) {
     return std::make_unique<ReplaySource>(std::vector<Batch>{makeBatch("orders", {"last-known"})});
   };
   tableSink();
-  const std::string yaml = "name: t\nsource:\n  type: replay\n  fallback: { type: backup }\n"
-                           "sinks: [ { type: out } ]\n";
+  const std::string yaml =
+      "name: t\nsource:\n  type: replay\n  fallback: { type: backup }\n"
+      "sinks: [ { type: out } ]\n";
   auto report = run(yaml);
   EXPECT_EQ(report.exit_code, kExitOk) << report.error;
   EXPECT_TRUE(report.used_fallback);
@@ -291,7 +297,8 @@ TEST_F(RunnerTest, WrongCredentialsDoNotFallBack) {
     return std::make_unique<ReplaySource>(std::vector<Batch>{});
   };
   tableSink();
-  const auto report = run("source:\n  type: replay\n  fallback: { type: backup }\nsinks: [ { type: out } ]\n");
+  const auto report =
+      run("source:\n  type: replay\n  fallback: { type: backup }\nsinks: [ { type: out } ]\n");
   EXPECT_EQ(report.exit_code, kExitFailed);
   EXPECT_FALSE(fallback_created);
   EXPECT_THAT(report.error, HasSubstr("authentication failed"));
@@ -361,8 +368,11 @@ TEST_F(RunnerTest, ReportAsJsonCarriesTheCounts) {
   const std::string json = report.toJson();
   EXPECT_THAT(json, HasSubstr("\"pipeline\":\"t\",\"exit_code\":0,\"ok\":true"));
   EXPECT_THAT(json, HasSubstr("\"records_read\":2"));
-  EXPECT_THAT(json, HasSubstr("{\"stage\":\"sinks[0] 'out'\",\"retries\":0,\"counters\":{},\"streams\":{\"orders\":"
-                              "{\"in\":2,\"out\":2,\"rejected\":0}}}"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(
+          "{\"stage\":\"sinks[0] 'out'\",\"retries\":0,\"counters\":{},\"streams\":{\"orders\":"
+          "{\"in\":2,\"out\":2,\"rejected\":0}}}"));
 }
 
 }  // namespace

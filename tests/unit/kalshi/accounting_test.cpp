@@ -67,12 +67,12 @@ MarketPrices last(const char* price) {
 }
 
 // Decimal equality by value, printing both on failure.
-#define EXPECT_DEC(actual, expected)                                                      \
-  do {                                                                                    \
-    const Decimal actual_value = (actual);                                                \
-    const Decimal expected_value = D(expected);                                           \
-    EXPECT_EQ(actual_value, expected_value)                                               \
-        << #actual << " = " << actual_value.toString() << ", expected " << (expected);    \
+#define EXPECT_DEC(actual, expected)                                                   \
+  do {                                                                                 \
+    const Decimal actual_value = (actual);                                             \
+    const Decimal expected_value = D(expected);                                        \
+    EXPECT_EQ(actual_value, expected_value)                                            \
+        << #actual << " = " << actual_value.toString() << ", expected " << (expected); \
   } while (0)
 
 // The identity, checked on every hand-worked example too.
@@ -83,8 +83,9 @@ void expectIdentity(const MarketResult& r) {
     open_at_mark = r.position.sign() > 0 ? r.position * *r.mark : (-r.position) * (one - *r.mark);
   }
   EXPECT_EQ(r.total.realized + r.total.unrealized, r.total.cash_flow + open_at_mark)
-      << "realized " << r.total.realized.toString() << " unrealized " << r.total.unrealized.toString()
-      << " cash " << r.total.cash_flow.toString() << " open " << open_at_mark.toString();
+      << "realized " << r.total.realized.toString() << " unrealized "
+      << r.total.unrealized.toString() << " cash " << r.total.cash_flow.toString() << " open "
+      << open_at_mark.toString();
   Amounts sum;
   for (const auto& [category, amounts] : r.by_category) sum += amounts;
   EXPECT_EQ(sum.realized, r.total.realized);
@@ -128,9 +129,9 @@ TEST(AccountingExamples, BuyNoAndSellNo) {
   };
   // YES last 0.80, so a NO contract is marked at 1 - 0.80 = 0.20.
   const MarketResult r = computeMarket(fills, std::nullopt, last("0.8000"), "other");
-  EXPECT_DEC(r.position, "-3");           // 3 NO contracts left
-  EXPECT_DEC(r.open_basis, "0.90");       // 3 x 0.30
-  EXPECT_DEC(r.total.realized, "0.04");   // 0.10 - 0.02 - 0.04
+  EXPECT_DEC(r.position, "-3");             // 3 NO contracts left
+  EXPECT_DEC(r.open_basis, "0.90");         // 3 x 0.30
+  EXPECT_DEC(r.total.realized, "0.04");     // 0.10 - 0.02 - 0.04
   EXPECT_DEC(r.total.unrealized, "-0.30");  // 3 x 0.20 = 0.60 at mark - 0.90 basis
   EXPECT_DEC(r.total.cash_flow, "-0.86");   // -1.50 - 0.02 + 0.70 - 0.04
   EXPECT_DEC(r.total.fees, "0.06");
@@ -144,7 +145,8 @@ TEST(AccountingExamples, NettingYesAgainstNo) {
       // Buy 10 YES at 0.40: pays 4.00, position +10.
       fill("f1", "o1", kYes, "10", "0.40"),
       // Buy 4 NO at 0.45 (yes price 0.55): Kalshi nets them against 4 held YES, which is selling 4
-      // YES at 0.55: receives 4 x 0.55 = 2.20, basis 4 x 0.40 = 1.60, closing P&L 0.60. Position +6.
+      // YES at 0.55: receives 4 x 0.55 = 2.20, basis 4 x 0.40 = 1.60, closing P&L 0.60. Position
+      // +6.
       fill("f2", "o2", kNo, "4", "0.55"),
       // Buy 8 NO at 0.50 (yes price 0.50): closes the 6 YES left, receiving 6 x 0.50 = 3.00 against
       // basis 6 x 0.40 = 2.40 (closing P&L 0.60), then opens 2 NO paying 2 x 0.50 = 1.00.
@@ -181,11 +183,11 @@ TEST(AccountingExamples, PartialFillsFifo) {
   // FIFO closes the oldest 4: all of f1 (1.20) and 1 of f2's 5 (2.00 x 1/5 = 0.40): basis 1.60.
   EXPECT_DEC(r.closing_pnl_by_fill.at("f4"), "0.80");  // 2.40 - 1.60
   EXPECT_DEC(r.position, "6");
-  EXPECT_DEC(r.open_basis, "2.38");        // 4 of f2 (1.60) + f3 (0.78)
-  EXPECT_DEC(r.total.fees, "0.10");        // 3 x 0.01 + 0.07
-  EXPECT_DEC(r.total.realized, "0.70");    // 0.80 - 0.10
-  EXPECT_DEC(r.total.unrealized, "1.22");  // 6 x 0.60 = 3.60 - 2.38
-  EXPECT_DEC(r.total.cash_flow, "-1.68");  // -3.98 + 2.40 - 0.10
+  EXPECT_DEC(r.open_basis, "2.38");              // 4 of f2 (1.60) + f3 (0.78)
+  EXPECT_DEC(r.total.fees, "0.10");              // 3 x 0.01 + 0.07
+  EXPECT_DEC(r.total.realized, "0.70");          // 0.80 - 0.10
+  EXPECT_DEC(r.total.unrealized, "1.22");        // 6 x 0.60 = 3.60 - 2.38
+  EXPECT_DEC(r.total.cash_flow, "-1.68");        // -3.98 + 2.40 - 0.10
   EXPECT_DEC(r.pnl_by_order.at("o1"), "-0.03");  // opened only: minus its three fees
   EXPECT_DEC(r.pnl_by_order.at("o2"), "0.73");   // 0.80 - 0.07
   expectIdentity(r);
@@ -194,7 +196,8 @@ TEST(AccountingExamples, PartialFillsFifo) {
 TEST(AccountingExamples, PartialFillsAverageCostSameTotal) {
   AccountingOptions options;
   options.lots = LotMethod::kAverageCost;
-  const MarketResult r = computeMarket(partialFills(), std::nullopt, last("0.60"), "other", options);
+  const MarketResult r =
+      computeMarket(partialFills(), std::nullopt, last("0.60"), "other", options);
   // One pool of 10 contracts costing 3.98; closing 4 removes 3.98 x 4/10 = 1.592.
   EXPECT_DEC(r.closing_pnl_by_fill.at("f4"), "0.808");  // 2.40 - 1.592
   EXPECT_DEC(r.open_basis, "2.388");                    // 3.98 - 1.592
@@ -232,7 +235,7 @@ TEST(AccountingExamples, SettlementYes) {
   EXPECT_DEC(r.settlement_revenue, "10.00");
   EXPECT_DEC(r.total.realized, "5.83");  // 10.00 - 4.00 - 0.17
   EXPECT_DEC(r.total.cash_flow, "5.83");
-  EXPECT_DEC(r.total.unrealized, "0");   // settled: nothing open
+  EXPECT_DEC(r.total.unrealized, "0");  // settled: nothing open
   EXPECT_FALSE(r.settlement_mismatch.has_value());
   expectIdentity(r);
 }
@@ -245,8 +248,8 @@ TEST(AccountingExamples, SettlementNo) {
   EXPECT_FALSE(r.settlement_mismatch.has_value());
   expectIdentity(r);
   // Held NO pay 1.00 each: 5 NO bought at 0.30 (1.50) collect 5.00; settlement fee 0.05.
-  r = computeMarket({fill("f1", "o1", kNo, "5", "0.70")}, settle("no", 500, "0", "5", 0, "0.05"), {},
-                    "other");
+  r = computeMarket({fill("f1", "o1", kNo, "5", "0.70")}, settle("no", 500, "0", "5", 0, "0.05"),
+                    {}, "other");
   EXPECT_DEC(r.total.realized, "3.45");  // 5.00 - 1.50 - 0.05
   EXPECT_DEC(r.total.fees, "0.05");
   EXPECT_DEC(r.total.cash_flow, "3.45");  // -1.50 + 5.00 - 0.05
@@ -279,7 +282,8 @@ TEST(AccountingExamples, SettlementMismatchIsReportedNotFatal) {
   const MarketResult r = computeMarket({fill("f1", "o1", kYes, "10", "0.40")},
                                        settle("yes", 1200, "12.00", "0.00"), {}, "other");
   ASSERT_TRUE(r.settlement_mismatch.has_value());
-  EXPECT_NE(r.settlement_mismatch->find("revenue 12.00"), std::string::npos) << *r.settlement_mismatch;
+  EXPECT_NE(r.settlement_mismatch->find("revenue 12.00"), std::string::npos)
+      << *r.settlement_mismatch;
   EXPECT_NE(r.settlement_mismatch->find("yes 12.00"), std::string::npos) << *r.settlement_mismatch;
   EXPECT_EQ(r.settlement_mismatch->find('\n'), std::string::npos);
   EXPECT_DEC(r.total.realized, "8.00");  // Kalshi's revenue is the cash: 12.00 - 4.00
@@ -296,13 +300,15 @@ TEST(AccountingExamples, MarkMethods) {
   prices.ask = D("0.51");
   AccountingOptions options;
   options.mark = MarkMethod::kLast;
-  EXPECT_DEC(computeMarket(fills, std::nullopt, prices, "c", options).total.unrealized, "1.20");  // 5.20-4
+  EXPECT_DEC(computeMarket(fills, std::nullopt, prices, "c", options).total.unrealized,
+             "1.20");  // 5.20-4
   options.mark = MarkMethod::kBid;
-  EXPECT_DEC(computeMarket(fills, std::nullopt, prices, "c", options).total.unrealized, "0.80");  // 4.80-4
+  EXPECT_DEC(computeMarket(fills, std::nullopt, prices, "c", options).total.unrealized,
+             "0.80");  // 4.80-4
   options.mark = MarkMethod::kMid;
   const MarketResult mid = computeMarket(fills, std::nullopt, prices, "c", options);
-  EXPECT_DEC(*mid.mark, "0.495");                // (0.48 + 0.51) / 2, exact
-  EXPECT_DEC(mid.total.unrealized, "0.95");      // 10 x 0.495 = 4.95 - 4.00
+  EXPECT_DEC(*mid.mark, "0.495");            // (0.48 + 0.51) / 2, exact
+  EXPECT_DEC(mid.total.unrealized, "0.95");  // 10 x 0.495 = 4.95 - 4.00
   expectIdentity(mid);
 
   // No bid: bid and mid fall back to the last price.
@@ -408,16 +414,16 @@ TEST(AccountingExamples, CategoryAttributionSumsToTotal) {
   // the market's own category.
   const MarketResult r = computeMarket(fills, settle("yes", 600, "6", "0"), {}, "crypto");
   const Amounts& mm = r.by_category.at("market_making");
-  EXPECT_DEC(mm.realized, "-0.02");   // only its fee
+  EXPECT_DEC(mm.realized, "-0.02");  // only its fee
   EXPECT_DEC(mm.fees, "0.02");
   EXPECT_DEC(mm.cash_flow, "-4.02");  // paid 4.00 + fee
   const Amounts& other = r.by_category.at("other");
   EXPECT_DEC(other.realized, "0.35");   // 0.40 - 0.05
   EXPECT_DEC(other.cash_flow, "1.95");  // 2.00 - 0.05
   const Amounts& crypto = r.by_category.at("crypto");
-  EXPECT_DEC(crypto.realized, "3.60");   // 6.00 - 2.40
-  EXPECT_DEC(crypto.cash_flow, "6.00");  // the settlement revenue
-  EXPECT_DEC(r.total.realized, "3.93");  // -0.02 + 0.35 + 3.60
+  EXPECT_DEC(crypto.realized, "3.60");    // 6.00 - 2.40
+  EXPECT_DEC(crypto.cash_flow, "6.00");   // the settlement revenue
+  EXPECT_DEC(r.total.realized, "3.93");   // -0.02 + 0.35 + 3.60
   EXPECT_DEC(r.total.cash_flow, "3.93");  // -4.02 + 1.95 + 6.00
   EXPECT_EQ(r.by_category.size(), 3u);
   expectIdentity(r);
@@ -476,8 +482,8 @@ TEST(AccountingProperty, IdentityHoldsForRandomMarkets) {
       f.time_us = static_cast<int64_t>(i);  // generated in time order (fill ids then shuffled)
       fills.push_back(f);
 
-      const Decimal held_opposite =
-          f.outcome_yes ? (position.sign() < 0 ? -position : Decimal()) : (position.sign() > 0 ? position : Decimal());
+      const Decimal held_opposite = f.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
+                                                  : (position.sign() > 0 ? position : Decimal());
       const Decimal closed = f.count < held_opposite ? f.count : held_opposite;
       const Decimal opened = f.count - closed;
       if (opened.sign() > 0 && closed.sign() > 0) ++crossed;
@@ -518,15 +524,18 @@ TEST(AccountingProperty, IdentityHoldsForRandomMarkets) {
     for (LotMethod lots : {LotMethod::kFifo, LotMethod::kAverageCost}) {
       options.lots = lots;
       const MarketResult r = computeMarket(fills, settlement, prices, "weather", options);
-      SCOPED_TRACE("market " + std::to_string(market) + (lots == LotMethod::kFifo ? " fifo" : " avg"));
-      ASSERT_EQ(r.total.cash_flow, cash) << r.total.cash_flow.toString() << " vs " << cash.toString();
+      SCOPED_TRACE("market " + std::to_string(market) +
+                   (lots == LotMethod::kFifo ? " fifo" : " avg"));
+      ASSERT_EQ(r.total.cash_flow, cash)
+          << r.total.cash_flow.toString() << " vs " << cash.toString();
       ASSERT_EQ(r.position, settlement ? Decimal() : position);
       ASSERT_FALSE(r.settlement_mismatch.has_value()) << *r.settlement_mismatch;
 
       // The identity: realized + unrealized == cash flow + open contracts at mark.
       Decimal open_at_mark = r.open_basis;
       if (r.position.sign() != 0 && r.mark) {
-        open_at_mark = r.position.sign() > 0 ? r.position * *r.mark : (-r.position) * (one - *r.mark);
+        open_at_mark =
+            r.position.sign() > 0 ? r.position * *r.mark : (-r.position) * (one - *r.mark);
       }
       ASSERT_EQ(r.total.realized + r.total.unrealized, r.total.cash_flow + open_at_mark);
       if (r.position.isZero()) {

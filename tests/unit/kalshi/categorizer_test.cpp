@@ -16,8 +16,10 @@ namespace {
 using ::testing::HasSubstr;
 
 std::vector<CategoryRule> rulesFrom(const std::string& yaml) {
-  const auto spec = parsePipelineSpec("source: {type: x}\nsinks: [{type: y}]\ntransforms:\n  - type: categorize_pnl\n    rules:\n" + yaml,
-                                      "p.yaml", LoadOptions{});
+  const auto spec = parsePipelineSpec(
+      "source: {type: x}\nsinks: [{type: y}]\ntransforms:\n  - type: categorize_pnl\n    rules:\n" +
+          yaml,
+      "p.yaml", LoadOptions{});
   std::vector<CategoryRule> rules;
   const Status status = parseCategoryRules(*spec.transforms[0].options.find("rules"), rules);
   EXPECT_TRUE(status.isOk()) << status.message();
@@ -25,26 +27,32 @@ std::vector<CategoryRule> rulesFrom(const std::string& yaml) {
 }
 
 Status ruleError(const std::string& yaml) {
-  const auto spec = parsePipelineSpec("source: {type: x}\nsinks: [{type: y}]\ntransforms:\n  - type: categorize_pnl\n    rules:\n" + yaml,
-                                      "p.yaml", LoadOptions{});
+  const auto spec = parsePipelineSpec(
+      "source: {type: x}\nsinks: [{type: y}]\ntransforms:\n  - type: categorize_pnl\n    rules:\n" +
+          yaml,
+      "p.yaml", LoadOptions{});
   std::vector<CategoryRule> rules;
   return parseCategoryRules(*spec.transforms[0].options.find("rules"), rules);
 }
 
 Record market(const std::string& ticker, const std::string& series, const std::string& category) {
-  return Record{{"ticker", Value(ticker)}, {"series_ticker", Value(series)}, {"series_category", Value(category)}};
+  return Record{{"ticker", Value(ticker)},
+                {"series_ticker", Value(series)},
+                {"series_category", Value(category)}};
 }
 
 class CategorizerTest : public ::testing::Test {
  protected:
-  Categorizer shipped_{rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
+  Categorizer shipped_{
+      rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
       - { series_category: "Climate and Weather", category: weather }
       - { series_category: Crypto, category: crypto }
       - { series_category: [Economics, Financials], category: econ }
 )"),
-                       "other"};
+      "other"};
   void learnMarkets(Categorizer& categorizer) {
-    categorizer.categorize("markets", market("KXHIGHNY-26MAR01-T60", "KXHIGHNY", "Climate and Weather"));
+    categorizer.categorize("markets",
+                           market("KXHIGHNY-26MAR01-T60", "KXHIGHNY", "Climate and Weather"));
     categorizer.categorize("markets", market("KXBTC15M-X", "KXBTC15M", "Crypto"));
     categorizer.categorize("markets", market("KXINXY-Y", "KXINXY", "Financials"));
     categorizer.categorize("markets", market("KXNBAGAME-Z", "KXNBAGAME", "Sports"));
@@ -53,40 +61,54 @@ class CategorizerTest : public ::testing::Test {
 
 TEST_F(CategorizerTest, MapsExchangeCategoriesLikeTheShippedPipelines) {
   learnMarkets(shipped_);
-  EXPECT_EQ(shipped_.categorize("fills", Record{{"ticker", Value("KXHIGHNY-26MAR01-T60")}}), "weather");
+  EXPECT_EQ(shipped_.categorize("fills", Record{{"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
+            "weather");
   EXPECT_EQ(shipped_.categorize("fills", Record{{"ticker", Value("KXBTC15M-X")}}), "crypto");
   EXPECT_EQ(shipped_.categorize("settlements", Record{{"ticker", Value("KXINXY-Y")}}), "econ");
   EXPECT_EQ(shipped_.categorize("positions", Record{{"ticker", Value("KXNBAGAME-Z")}}), "other");
   EXPECT_EQ(shipped_.categorize("fills", Record{{"ticker", Value("UNKNOWN-MARKET")}}), "other");
   // The market itself gets the rules' category too (stored in kalshi_markets.category).
-  EXPECT_EQ(shipped_.categorize("markets", market("KXHIGHCHI-A", "KXHIGHCHI", "climate and weather")), "weather");
+  EXPECT_EQ(
+      shipped_.categorize("markets", market("KXHIGHCHI-A", "KXHIGHCHI", "climate and weather")),
+      "weather");
 }
 
 TEST_F(CategorizerTest, FillsInheritTheirOrdersClientOrderIdAndTheFirstMatchingRuleWins) {
   learnMarkets(shipped_);
-  EXPECT_EQ(shipped_.categorize("orders", Record{{"id", Value("o-1")}, {"ticker", Value("KXHIGHNY-26MAR01-T60")},
+  EXPECT_EQ(shipped_.categorize("orders", Record{{"id", Value("o-1")},
+                                                 {"ticker", Value("KXHIGHNY-26MAR01-T60")},
                                                  {"client_order_id", Value("mm-quote-17")}}),
             "market_making");  // rule 1 comes before the weather rule
-  EXPECT_EQ(shipped_.categorize("orders", Record{{"id", Value("o-2")}, {"ticker", Value("KXHIGHNY-26MAR01-T60")},
+  EXPECT_EQ(shipped_.categorize("orders", Record{{"id", Value("o-2")},
+                                                 {"ticker", Value("KXHIGHNY-26MAR01-T60")},
                                                  {"client_order_id", Value("manual-3")}}),
             "weather");
-  EXPECT_EQ(shipped_.categorize("fills", Record{{"order_id", Value("o-1")}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
+  EXPECT_EQ(shipped_.categorize("fills", Record{{"order_id", Value("o-1")},
+                                                {"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
             "market_making");
-  EXPECT_EQ(shipped_.categorize("fills", Record{{"order_id", Value("o-2")}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
+  EXPECT_EQ(shipped_.categorize("fills", Record{{"order_id", Value("o-2")},
+                                                {"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
             "weather");
 }
 
 TEST_F(CategorizerTest, TickerPatternsSeriesPrefixesAndMakerRules) {
-  Categorizer categorizer(rulesFrom(R"(      - { maker: true, ticker_pattern: "KXBTC*", category: btc_making }
+  Categorizer categorizer(
+      rulesFrom(R"(      - { maker: true, ticker_pattern: "KXBTC*", category: btc_making }
       - { series_prefix: [KXHIGH, KXRAIN], category: weather }
       - { ticker_pattern: ["KXBTC*", "KXETH*"], category: crypto }
 )"),
-                          "other");
+      "other");
   learnMarkets(categorizer);
-  EXPECT_EQ(categorizer.categorize("fills", Record{{"ticker", Value("KXBTC15M-X")}, {"is_taker", Value(false)}}), "btc_making");
-  EXPECT_EQ(categorizer.categorize("fills", Record{{"ticker", Value("KXBTC15M-X")}, {"is_taker", Value(int64_t{1})}}), "crypto");
-  EXPECT_EQ(categorizer.categorize("orders", Record{{"ticker", Value("KXBTC15M-X")}}), "crypto");  // orders are not maker
-  EXPECT_EQ(categorizer.categorize("fills", Record{{"ticker", Value("KXHIGHNY-26MAR01-T60")}}), "weather");
+  EXPECT_EQ(categorizer.categorize(
+                "fills", Record{{"ticker", Value("KXBTC15M-X")}, {"is_taker", Value(false)}}),
+            "btc_making");
+  EXPECT_EQ(categorizer.categorize(
+                "fills", Record{{"ticker", Value("KXBTC15M-X")}, {"is_taker", Value(int64_t{1})}}),
+            "crypto");
+  EXPECT_EQ(categorizer.categorize("orders", Record{{"ticker", Value("KXBTC15M-X")}}),
+            "crypto");  // orders are not maker
+  EXPECT_EQ(categorizer.categorize("fills", Record{{"ticker", Value("KXHIGHNY-26MAR01-T60")}}),
+            "weather");
   EXPECT_EQ(categorizer.categorize("fills", Record{{"ticker", Value("KXINXY-Y")}}), "other");
 }
 
@@ -97,19 +119,22 @@ TEST_F(CategorizerTest, OrdersNotSeenInThisRunAreLookedUpInTheDatabase) {
     sqlite::Database database(path, sqlite::Database::Mode::kReadWriteCreate);
     sqlite::exec(database.handle(), ordersTable().create_sql);
     sqlite::exec(database.handle(),
-                 "INSERT INTO kalshi_orders (id, ticker, side, contract_side, status, client_order_id) VALUES "
+                 "INSERT INTO kalshi_orders (id, ticker, side, contract_side, status, "
+                 "client_order_id) VALUES "
                  "('old-mm', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'resting', 'mm-7'),"
                  "('old-manual', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'resting', 'me-1')");
   }
-  Categorizer categorizer(rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
+  Categorizer categorizer(
+      rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
       - { series_category: "Climate and Weather", category: weather }
 )"),
-                          "other", path);
+      "other", path);
   learnMarkets(categorizer);
   Batch fills;
   fills.stream = "fills";
   for (const char* order : {"old-mm", "old-manual", "never-seen"}) {
-    fills.records.push_back(Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
+    fills.records.push_back(
+        Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
   }
   testing::CollectingEmitter out;
   ASSERT_TRUE(categorizer.process(std::move(fills), out).isOk());
@@ -120,12 +145,15 @@ TEST_F(CategorizerTest, OrdersNotSeenInThisRunAreLookedUpInTheDatabase) {
 }
 
 TEST(CategoryRulesTest, MistakesAreReportedAtTheirPlace) {
-  EXPECT_THAT(ruleError("      - { series_categroy: Crypto, category: crypto }\n").message(),
-              HasSubstr("p.yaml:6:11: transform 'categorize_pnl': unknown rule key 'series_categroy'"));
+  EXPECT_THAT(
+      ruleError("      - { series_categroy: Crypto, category: crypto }\n").message(),
+      HasSubstr("p.yaml:6:11: transform 'categorize_pnl': unknown rule key 'series_categroy'"));
   EXPECT_THAT(ruleError("      - { series_category: Crypto }\n").message(),
               HasSubstr("p.yaml:6:9: transform 'categorize_pnl': the rule has no 'category'"));
-  EXPECT_THAT(ruleError("      - { category: crypto }\n").message(), HasSubstr("the rule has no condition"));
-  EXPECT_THAT(ruleError("      - { maker: sometimes, category: mm }\n").message(), HasSubstr("maker must be true or false"));
+  EXPECT_THAT(ruleError("      - { category: crypto }\n").message(),
+              HasSubstr("the rule has no condition"));
+  EXPECT_THAT(ruleError("      - { maker: sometimes, category: mm }\n").message(),
+              HasSubstr("maker must be true or false"));
   EXPECT_THAT(ruleError("      - just a string\n").message(), HasSubstr("each rule must be a map"));
 }
 

@@ -16,12 +16,18 @@ Decimal d(const char* text) {
 }
 
 Record apiFill() {
-  return Record{{"fill_id", Value("f-1")},       {"trade_id", Value("f-1")},
-                {"order_id", Value("o-1")},      {"ticker", Value("KXHIGHNY-26MAR01-T60")},
-                {"outcome_side", Value("no")},   {"book_side", Value("ask")},
-                {"side", Value("yes")},          {"action", Value("sell")},
-                {"count_fp", Value(d("2.50"))},  {"yes_price_dollars", Value(d("0.6200"))},
-                {"no_price_dollars", Value(d("0.3800"))}, {"is_taker", Value(true)},
+  return Record{{"fill_id", Value("f-1")},
+                {"trade_id", Value("f-1")},
+                {"order_id", Value("o-1")},
+                {"ticker", Value("KXHIGHNY-26MAR01-T60")},
+                {"outcome_side", Value("no")},
+                {"book_side", Value("ask")},
+                {"side", Value("yes")},
+                {"action", Value("sell")},
+                {"count_fp", Value(d("2.50"))},
+                {"yes_price_dollars", Value(d("0.6200"))},
+                {"no_price_dollars", Value(d("0.3800"))},
+                {"is_taker", Value(true)},
                 {"fee_cost", Value(d("0.0400"))},
                 {"created_time", Value(Timestamp::fromUnixSeconds(1772373802))},
                 {"ts", Value(int64_t{1772373802})}};
@@ -70,8 +76,8 @@ TEST(NormalizeOrdersTest, AnOrderBecomesAKalshiOrdersRow) {
                      {"initial_count_fp", Value(d("10.00"))},
                      {"fill_count_fp", Value(d("10.00"))},
                      {"remaining_count_fp", Value(d("0.00"))},
-                     {"taker_fill_cost_dollars", Value(d("3.3600"))},   // 6 @ 0.56
-                     {"maker_fill_cost_dollars", Value(d("2.2000"))},   // 4 @ 0.55
+                     {"taker_fill_cost_dollars", Value(d("3.3600"))},  // 6 @ 0.56
+                     {"maker_fill_cost_dollars", Value(d("2.2000"))},  // 4 @ 0.55
                      {"taker_fees_dollars", Value(d("0.1200"))},
                      {"maker_fees_dollars", Value(d("0.0100"))},
                      {"created_time", Value(Timestamp::fromUnixSeconds(1772370000))},
@@ -105,7 +111,8 @@ TEST(NormalizeOrdersTest, InconsistentRecordsAreRejectedWithAReason) {
   ASSERT_EQ(out.batches.size(), 1u);
   EXPECT_EQ(out.batches[0].size(), 1u);
   ASSERT_EQ(out.rejected.size(), 2u);
-  EXPECT_EQ(out.rejected[0].reason, "yes_price_dollars + no_price_dollars must be 1 (got 0.6200 and 0.5000)");
+  EXPECT_EQ(out.rejected[0].reason,
+            "yes_price_dollars + no_price_dollars must be 1 (got 0.6200 and 0.5000)");
   EXPECT_EQ(out.rejected[1].reason, "fill count must be positive, not 0.00");
 }
 

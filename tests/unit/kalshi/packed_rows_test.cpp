@@ -22,7 +22,8 @@ std::vector<std::string> dump(sqlite3* db) {
   while (query.step()) {
     std::string row;
     for (int column = 0; column < 5; ++column) {
-      row += (column ? "|" : "") + (query.columnIsNull(column) ? std::string("NULL") : query.columnText(column));
+      row += (column ? "|" : "") +
+             (query.columnIsNull(column) ? std::string("NULL") : query.columnText(column));
     }
     rows.push_back(row);
   }
@@ -64,14 +65,16 @@ TEST_F(PackedRowsTest, BindsWhatBindValueWould) {
     for (size_t i = 0; i < row.size(); ++i) insert.bind(static_cast<int>(i + 1), row[i]);
     insert.run();
   }
-  sqlite::Statement differ(db_.handle(),
-                           "SELECT count(*) FROM (SELECT k, a, typeof(a), b, typeof(b), length(b) FROM t EXCEPT "
-                           "SELECT k, a, typeof(a), b, typeof(b), length(b) FROM expected)");
+  sqlite::Statement differ(
+      db_.handle(),
+      "SELECT count(*) FROM (SELECT k, a, typeof(a), b, typeof(b), length(b) FROM t EXCEPT "
+      "SELECT k, a, typeof(a), b, typeof(b), length(b) FROM expected)");
   ASSERT_TRUE(differ.step());
   EXPECT_EQ(differ.columnInt(0), 0);
   EXPECT_EQ(dump(db_.handle()),
-            (std::vector<std::string>{"a|integer|-42|integer|1", "b|text|0.0056|text|2023-11-14T22:13:20.123456Z",
-                                      "c|null|NULL|text|", std::string("d|text|x\0y|integer|0", 20)}));
+            (std::vector<std::string>{
+                "a|integer|-42|integer|1", "b|text|0.0056|text|2023-11-14T22:13:20.123456Z",
+                "c|null|NULL|text|", std::string("d|text|x\0y|integer|0", 20)}));
 }
 
 TEST_F(PackedRowsTest, SortsByKeyStablyAndDropsAPartialRow) {
@@ -95,8 +98,9 @@ TEST_F(PackedRowsTest, SortsByKeyStablyAndDropsAPartialRow) {
   EXPECT_EQ(packed.key(0), "a");
   EXPECT_EQ(packed.key(1), "b");
   insertAll(packed);
-  EXPECT_EQ(dump(db_.handle()), (std::vector<std::string>{"a|integer|1|null|NULL", "b|integer|1|null|NULL",
-                                                          "m|integer|1|null|NULL", "m|integer|2|null|NULL"}));
+  EXPECT_EQ(dump(db_.handle()),
+            (std::vector<std::string>{"a|integer|1|null|NULL", "b|integer|1|null|NULL",
+                                      "m|integer|1|null|NULL", "m|integer|2|null|NULL"}));
 }
 
 TEST_F(PackedRowsTest, ARowWithTheWrongNumberOfColumnsIsAProgrammingError) {
@@ -129,7 +133,8 @@ TEST(RowWriterTest, LaterVersionOfAnIdWinsAndTheByteBudgetFlushesMidBatch) {
   EXPECT_LT(writer.written(), rows);
   writer.finish();
   EXPECT_EQ(writer.written(), rows);
-  sqlite::Statement query(db.handle(), "SELECT count(*), max(status = 'v' || (" + std::to_string(rows - 10) +
+  sqlite::Statement query(db.handle(), "SELECT count(*), max(status = 'v' || (" +
+                                           std::to_string(rows - 10) +
                                            ")) FROM kalshi_markets WHERE ticker = 'T-0'");
   ASSERT_TRUE(query.step());
   EXPECT_EQ(query.columnInt(0), 1);

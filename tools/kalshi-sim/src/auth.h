@@ -21,7 +21,7 @@ struct AuthConfig {
 
 struct AuthRequest {
   std::string method;
-  std::string path;  // without query
+  std::string path;                        // without query
   const std::string* key = nullptr;        // KALSHI-ACCESS-KEY
   const std::string* timestamp = nullptr;  // KALSHI-ACCESS-TIMESTAMP
   const std::string* signature = nullptr;  // KALSHI-ACCESS-SIGNATURE
@@ -31,7 +31,7 @@ struct AuthRequest {
 
 struct AuthResult {
   bool ok = true;
-  std::string code;     // for the 401 body {"error":{"code",...}}
+  std::string code;  // for the 401 body {"error":{"code",...}}
   std::string message;
   std::string details;
 };

@@ -10,12 +10,12 @@
 namespace ksim {
 
 enum class Schedule : std::uint8_t {
-  Daily,      // SERIES-26MAR01, closes at the end of the day
-  Quarter,    // SERIES-26MAR011415, 15-minute markets
-  Monthly,    // SERIES-26MAR, closes mid next month
-  Yearly,     // SERIES-26DEC31, closes at year end (always open in generated data)
-  Game,       // SERIES-26MAR01BUFNYJ with one market per side (-BUF, -NYJ)
-  OneOff,     // SERIES-29, a long-dated question
+  Daily,    // SERIES-26MAR01, closes at the end of the day
+  Quarter,  // SERIES-26MAR011415, 15-minute markets
+  Monthly,  // SERIES-26MAR, closes mid next month
+  Yearly,   // SERIES-26DEC31, closes at year end (always open in generated data)
+  Game,     // SERIES-26MAR01BUFNYJ with one market per side (-BUF, -NYJ)
+  OneOff,   // SERIES-29, a long-dated question
 };
 
 struct SeriesDef {
@@ -25,15 +25,16 @@ struct SeriesDef {
   const char* frequency;
   std::vector<const char*> tags;
   Schedule schedule;
-  int weight;             // relative frequency of markets in this series
-  std::int64_t strike_base;  // strikes are strike_base + k * strike_step, in units of 10^-strike_scale
+  int weight;  // relative frequency of markets in this series
+  std::int64_t
+      strike_base;  // strikes are strike_base + k * strike_step, in units of 10^-strike_scale
   std::int64_t strike_step;
-  int strike_scale;       // decimals of the strike
-  bool brackets;          // some events use "-B<x>" bracket markets
-  bool scalar_ok;         // some markets of this series are scalar
+  int strike_scale;  // decimals of the strike
+  bool brackets;     // some events use "-B<x>" bracket markets
+  bool scalar_ok;    // some markets of this series are scalar
   const char* source_name;
   const char* source_url;
-  const char* unit;       // used in titles
+  const char* unit;  // used in titles
 };
 
 const std::vector<SeriesDef>& series_catalog();

@@ -13,7 +13,8 @@ std::string error_body(std::string_view code, std::string_view message, std::str
   return out;
 }
 
-std::string nested_error_body(std::string_view code, std::string_view message, std::string_view details) {
+std::string nested_error_body(std::string_view code, std::string_view message,
+                              std::string_view details) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();

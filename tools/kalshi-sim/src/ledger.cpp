@@ -6,10 +6,14 @@ namespace ksim {
 
 const char* result_name(MarketResult r) {
   switch (r) {
-    case MarketResult::Yes: return "yes";
-    case MarketResult::No: return "no";
-    case MarketResult::Scalar: return "scalar";
-    case MarketResult::None: break;
+    case MarketResult::Yes:
+      return "yes";
+    case MarketResult::No:
+      return "no";
+    case MarketResult::Scalar:
+      return "scalar";
+    case MarketResult::None:
+      break;
   }
   return "";
 }
@@ -39,7 +43,8 @@ FillEffect MarketLedger::apply_fill(bool outcome_yes, Centis count, Micros yes_p
   // Price of the side this fill opens, and of the held side it may close.
   const Micros open_price = outcome_yes ? yes_price : no_price;
   const Micros close_price = outcome_yes ? no_price : yes_price;
-  const Centis held_opposite = outcome_yes ? std::max<Centis>(0, -position_) : std::max<Centis>(0, position_);
+  const Centis held_opposite =
+      outcome_yes ? std::max<Centis>(0, -position_) : std::max<Centis>(0, position_);
 
   Centis remaining = count;
   if (held_opposite > 0) {
@@ -72,10 +77,17 @@ SettlementEffect MarketLedger::settle(MarketResult result, std::int64_t value_ce
   SettlementEffect s;
   Micros yes_payout = 0;
   switch (result) {
-    case MarketResult::Yes: yes_payout = kMicrosPerDollar; break;
-    case MarketResult::No: yes_payout = 0; break;
-    case MarketResult::Scalar: yes_payout = value_cents * kMicrosPerCent; break;
-    case MarketResult::None: return s;
+    case MarketResult::Yes:
+      yes_payout = kMicrosPerDollar;
+      break;
+    case MarketResult::No:
+      yes_payout = 0;
+      break;
+    case MarketResult::Scalar:
+      yes_payout = value_cents * kMicrosPerCent;
+      break;
+    case MarketResult::None:
+      return s;
   }
   const Micros no_payout = kMicrosPerDollar - yes_payout;
   const Micros cost = exposure();

@@ -31,18 +31,18 @@ struct Lot {
 };
 
 struct FillEffect {
-  Micros cash = 0;        // signed cash flow of the fill before fees (+ received, - paid)
-  Centis closed = 0;      // contracts closed by this fill
-  Centis opened = 0;      // contracts opened by this fill
-  Micros realized = 0;    // FIFO realized P&L of the closed part (before fees)
+  Micros cash = 0;      // signed cash flow of the fill before fees (+ received, - paid)
+  Centis closed = 0;    // contracts closed by this fill
+  Centis opened = 0;    // contracts opened by this fill
+  Micros realized = 0;  // FIFO realized P&L of the closed part (before fees)
 };
 
 struct SettlementEffect {
   Centis yes_count = 0;
   Centis no_count = 0;
-  Micros yes_cost = 0;    // cost basis of the YES contracts held at settlement
+  Micros yes_cost = 0;  // cost basis of the YES contracts held at settlement
   Micros no_cost = 0;
-  Micros revenue = 0;     // payout
+  Micros revenue = 0;  // payout
 };
 
 class MarketLedger {

@@ -7,11 +7,16 @@ namespace ksim {
 
 const char* list_kind_tag(ListKind k) {
   switch (k) {
-    case ListKind::Fills: return "fills";
-    case ListKind::HistFills: return "hfills";
-    case ListKind::Orders: return "orders";
-    case ListKind::HistOrders: return "horders";
-    case ListKind::Settlements: return "settlements";
+    case ListKind::Fills:
+      return "fills";
+    case ListKind::HistFills:
+      return "hfills";
+    case ListKind::Orders:
+      return "orders";
+    case ListKind::HistOrders:
+      return "horders";
+    case ListKind::Settlements:
+      return "settlements";
   }
   return "?";
 }
@@ -38,7 +43,9 @@ bool parse_i64(const std::string& s, std::int64_t& v) {
     acc = acc * 10 + (s[i] - '0');
   }
   if (s[0] == '-') acc = -acc;
-  if (acc > std::numeric_limits<std::int64_t>::max() || acc < std::numeric_limits<std::int64_t>::min()) return false;
+  if (acc > std::numeric_limits<std::int64_t>::max() ||
+      acc < std::numeric_limits<std::int64_t>::min())
+    return false;
   v = static_cast<std::int64_t>(acc);
   return true;
 }
@@ -64,7 +71,8 @@ std::string base64url_encode(const std::string& in) {
   std::string out;
   std::size_t i = 0;
   while (i + 2 < in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
                  static_cast<unsigned char>(in[i + 2]);
     out.push_back(kB64[(v >> 18) & 63]);
     out.push_back(kB64[(v >> 12) & 63]);
@@ -77,7 +85,8 @@ std::string base64url_encode(const std::string& in) {
     out.push_back(kB64[(v >> 18) & 63]);
     out.push_back(kB64[(v >> 12) & 63]);
   } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out.push_back(kB64[(v >> 18) & 63]);
     out.push_back(kB64[(v >> 12) & 63]);
     out.push_back(kB64[(v >> 6) & 63]);
@@ -103,7 +112,8 @@ bool base64url_decode(const std::string& in, std::string& out) {
   return true;
 }
 
-Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limit, const std::string& cursor) {
+Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limit,
+               const std::string& cursor) {
   Page page;
   // Decode the cursor first so that a bad one is a 400 even when nothing matches.
   bool has_cursor = !cursor.empty();
@@ -113,10 +123,11 @@ Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limi
     if (!base64url_decode(cursor, raw)) bad_cursor("cursor is not base64url");
     auto parts = split(raw, '|');
     std::int64_t t = 0;
-    if (parts.size() != 4 || parts[0] != "v1" || !parse_i64(parts[2], t) || !parse_i64(parts[3], cursor_seq) ||
-        cursor_seq < 0)
+    if (parts.size() != 4 || parts[0] != "v1" || !parse_i64(parts[2], t) ||
+        !parse_i64(parts[3], cursor_seq) || cursor_seq < 0)
       bad_cursor("cursor was not issued by this server");
-    if (parts[1] != list_kind_tag(kind)) bad_cursor("cursor belongs to another endpoint (" + parts[1] + ")");
+    if (parts[1] != list_kind_tag(kind))
+      bad_cursor("cursor belongs to another endpoint (" + parts[1] + ")");
   }
 
   const std::vector<std::uint32_t>* list = ds.candidates(kind, q);
@@ -128,13 +139,15 @@ Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limi
   if (q.has_min_ts) {
     const std::int64_t min_us = q.min_ts * kMicrosPerSecond;
     lo = static_cast<std::size_t>(
-        std::partition_point(list->begin(), list->end(), [&](std::uint32_t i) { return time_of(i) < min_us; }) -
+        std::partition_point(list->begin(), list->end(),
+                             [&](std::uint32_t i) { return time_of(i) < min_us; }) -
         list->begin());
   }
   if (q.has_max_ts) {
     const std::int64_t max_us = q.max_ts * kMicrosPerSecond;
     hi = static_cast<std::size_t>(
-        std::partition_point(list->begin(), list->end(), [&](std::uint32_t i) { return time_of(i) < max_us; }) -
+        std::partition_point(list->begin(), list->end(),
+                             [&](std::uint32_t i) { return time_of(i) < max_us; }) -
         list->begin());
   }
   if (has_cursor) {
@@ -155,7 +168,8 @@ Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limi
       // One more match exists beyond this page: hand out a cursor.
       std::uint32_t last = page.items.back();
       page.cursor = base64url_encode(std::string("v1|") + list_kind_tag(kind) + "|" +
-                                     std::to_string(ds.sort_time_us(kind, last)) + "|" + std::to_string(last));
+                                     std::to_string(ds.sort_time_us(kind, last)) + "|" +
+                                     std::to_string(last));
       return page;
     }
     page.items.push_back(idx);
@@ -163,7 +177,8 @@ Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limi
   return page;
 }
 
-PositionsPage page_positions(const DataSource& ds, const PositionsQuery& q, int limit, const std::string& cursor) {
+PositionsPage page_positions(const DataSource& ds, const PositionsQuery& q, int limit,
+                             const std::string& cursor) {
   PositionsPage page;
   std::string after;
   bool has_cursor = !cursor.empty();
@@ -180,7 +195,10 @@ PositionsPage page_positions(const DataSource& ds, const PositionsQuery& q, int 
     std::size_t a = 0, b = n;
     while (a < b) {
       std::size_t mid = (a + b) / 2;
-      if (ds.position_ticker(mid) <= after) a = mid + 1; else b = mid;
+      if (ds.position_ticker(mid) <= after)
+        a = mid + 1;
+      else
+        b = mid;
     }
     i = a;
   }

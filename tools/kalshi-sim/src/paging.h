@@ -24,13 +24,15 @@ std::string base64url_encode(const std::string& in);
 bool base64url_decode(const std::string& in, std::string& out);
 
 // Throws BadRequest for a cursor that is malformed or from another endpoint.
-Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limit, const std::string& cursor);
+Page page_list(const DataSource& ds, ListKind kind, const ListQuery& q, int limit,
+               const std::string& cursor);
 
 struct PositionsPage {
   std::vector<std::size_t> items;  // position indices, ascending by ticker
   std::string cursor;
 };
 
-PositionsPage page_positions(const DataSource& ds, const PositionsQuery& q, int limit, const std::string& cursor);
+PositionsPage page_positions(const DataSource& ds, const PositionsQuery& q, int limit,
+                             const std::string& cursor);
 
 }  // namespace ksim

@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -56,7 +55,8 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-int spawn(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
+int spawn(const std::vector<std::string>& args, const std::string& out_path,
+          const std::string& err_path) {
   std::vector<char*> argv;
   std::string bin = sim_binary();
   argv.push_back(bin.data());
@@ -120,7 +120,8 @@ Sim::Sim(std::vector<std::string> args) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (port_ <= 0) throw std::runtime_error("kalshi-sim did not write its port file");
-  session_ = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port_));
+  session_ =
+      std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port_));
   session_->setKeepAlive(true);
   session_->setTimeout(Poco::Timespan(30, 0));
 }
@@ -163,7 +164,8 @@ HttpResult Sim::request(const std::string& method, const std::string& path, cons
       std::ostringstream os;
       Poco::StreamCopier::copyStream(in, os);
       res.body = os.str();
-      if (resp.hasContentLength() && static_cast<std::int64_t>(res.body.size()) != resp.getContentLength64()) {
+      if (resp.hasContentLength() &&
+          static_cast<std::int64_t>(res.body.size()) != resp.getContentLength64()) {
         res.transport_error = true;
         res.error = "body shorter than Content-Length";
         session_->reset();
@@ -180,26 +182,32 @@ HttpResult Sim::request(const std::string& method, const std::string& path, cons
   return res;
 }
 
-HttpResult Sim::get(const std::string& path_and_query, const std::map<std::string, std::string>& headers) {
+HttpResult Sim::get(const std::string& path_and_query,
+                    const std::map<std::string, std::string>& headers) {
   return request("GET", path_and_query, "", headers);
 }
 
-HttpResult Sim::post(const std::string& path, const std::string& body) { return request("POST", path, body, {}); }
+HttpResult Sim::post(const std::string& path, const std::string& body) {
+  return request("POST", path, body, {});
+}
 
 Object::Ptr Sim::get_json(const std::string& path_and_query) {
   HttpResult r = get(path_and_query);
-  if (r.status != 200) throw std::runtime_error("GET " + path_and_query + " -> " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 200)
+    throw std::runtime_error("GET " + path_and_query + " -> " + std::to_string(r.status) + " " +
+                             r.body);
   return parse_object(r.body);
 }
 
 Object::Ptr Sim::post_json(const std::string& path, const std::string& body) {
   HttpResult r = post(path, body);
-  if (r.status != 200) throw std::runtime_error("POST " + path + " -> " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 200)
+    throw std::runtime_error("POST " + path + " -> " + std::to_string(r.status) + " " + r.body);
   return parse_object(r.body);
 }
 
-std::vector<Object::Ptr> Sim::page_all(const std::string& path, const std::string& array_key, int limit,
-                                       const std::string& extra_query) {
+std::vector<Object::Ptr> Sim::page_all(const std::string& path, const std::string& array_key,
+                                       int limit, const std::string& extra_query) {
   std::vector<Object::Ptr> items;
   std::string cursor;
   for (int pages = 0; pages < 100000; ++pages) {
@@ -208,7 +216,8 @@ std::vector<Object::Ptr> Sim::page_all(const std::string& path, const std::strin
     Object::Ptr page = get_json(q);
     Array::Ptr arr = page->getArray(array_key);
     if (arr.isNull()) throw std::runtime_error(path + ": no array " + array_key);
-    for (std::size_t i = 0; i < arr->size(); ++i) items.push_back(arr->getObject(static_cast<unsigned>(i)));
+    for (std::size_t i = 0; i < arr->size(); ++i)
+      items.push_back(arr->getObject(static_cast<unsigned>(i)));
     cursor = page->has("cursor") ? page->getValue<std::string>("cursor") : "";
     if (cursor.empty()) return items;
   }
@@ -222,17 +231,20 @@ Poco::Dynamic::Var parse_any(const std::string& json) {
 
 Object::Ptr parse_object(const std::string& json) {
   Poco::Dynamic::Var v = parse_any(json);
-  if (v.type() != typeid(Object::Ptr)) throw std::runtime_error("not a JSON object: " + json.substr(0, 200));
+  if (v.type() != typeid(Object::Ptr))
+    throw std::runtime_error("not a JSON object: " + json.substr(0, 200));
   return v.extract<Object::Ptr>();
 }
 
 std::string str(const Object::Ptr& o, const std::string& key) {
-  if (!o->has(key) || !o->get(key).isString()) throw std::runtime_error("missing string field " + key);
+  if (!o->has(key) || !o->get(key).isString())
+    throw std::runtime_error("missing string field " + key);
   return o->get(key).extract<std::string>();
 }
 
 std::int64_t integer(const Object::Ptr& o, const std::string& key) {
-  if (!o->has(key) || !o->get(key).isInteger()) throw std::runtime_error("missing integer field " + key);
+  if (!o->has(key) || !o->get(key).isInteger())
+    throw std::runtime_error("missing integer field " + key);
   return o->get(key).convert<std::int64_t>();
 }
 
@@ -252,7 +264,8 @@ std::int64_t scaled(const std::string& s, int digits) {
   }
   if (i < s.size()) ++i;
   for (; i < s.size(); ++i, ++fd) {
-    if (!isdigit(static_cast<unsigned char>(s[i])) || fd >= digits) throw std::runtime_error("bad decimal " + s);
+    if (!isdigit(static_cast<unsigned char>(s[i])) || fd >= digits)
+      throw std::runtime_error("bad decimal " + s);
     frac = frac * 10 + (s[i] - '0');
   }
   for (; fd < digits; ++fd) frac *= 10;

@@ -59,15 +59,16 @@ class Sim {
   // Sends SIGTERM and returns the exit code (0 for a clean shutdown).
   int stop();
 
-  HttpResult get(const std::string& path_and_query, const std::map<std::string, std::string>& headers = {});
+  HttpResult get(const std::string& path_and_query,
+                 const std::map<std::string, std::string>& headers = {});
   HttpResult post(const std::string& path, const std::string& body);
   // GET that must return 200 with a JSON object.
   Object::Ptr get_json(const std::string& path_and_query);
   Object::Ptr post_json(const std::string& path, const std::string& body);
 
   // Pages a list endpoint to the end; returns every item in order. `array_key` is "fills" etc.
-  std::vector<Object::Ptr> page_all(const std::string& path, const std::string& array_key, int limit,
-                                    const std::string& extra_query = "");
+  std::vector<Object::Ptr> page_all(const std::string& path, const std::string& array_key,
+                                    int limit, const std::string& extra_query = "");
 
   const std::string& dir() const { return tmp_.path(); }
 

@@ -49,8 +49,8 @@ struct StreamCounts {
 struct StageReport {
   std::string label;
   std::map<std::string, StreamCounts> streams;
-  uint64_t retries = 0;                        // the runner's retries of this stage
-  std::map<std::string, uint64_t> counters;    // reported by the plugin (addCounter)
+  uint64_t retries = 0;                      // the runner's retries of this stage
+  std::map<std::string, uint64_t> counters;  // reported by the plugin (addCounter)
 };
 
 struct RunReport {
