@@ -18,7 +18,7 @@
 
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
 
 namespace kalshi_direct {
@@ -60,6 +60,16 @@ class ContextImpl : public Base {
   }
   bool dryRun() const override { return dry_run_; }
   bool stopRequested() const override { return stop_ && stop_(); }
+  Status openReadOnlyStore(const std::string& location, StorePtr& out) override {
+    out.reset();
+    try {
+      if (!storeExists(location)) return Status::ok();
+      out = openStore(location, Store::Mode::kReadOnly);
+      return Status::ok();
+    } catch (const StoreError& error) {
+      return Status::invalidConfig(error.what());
+    }
+  }
 
  private:
   std::string pipeline_;
@@ -122,7 +132,7 @@ class DeadLetterWriter {
 // One SQLite file shared by the sinks that write into it.
 struct ManagedDatabase {
   std::string path;  // absolute
-  std::unique_ptr<sqlite::Database> database;
+  StorePtr database;
   bool in_memory_stand_in = false;  // dry run on a file that does not exist yet
   bool created = false;             // this run created the file (removed again on a config error)
   bool lock_created = false;        // this run created "<path>.lock"
@@ -178,11 +188,6 @@ int lockDatabase(const std::string& path, const std::string& pipeline) {
   return fd;
 }
 
-constexpr const char* kStateTableSql =
-    "CREATE TABLE IF NOT EXISTS kd_state ("
-    " scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,"
-    " PRIMARY KEY (scope, key))";
-
 class SourceContextImpl final : public ContextImpl<SourceContext> {
  public:
   SourceContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
@@ -212,17 +217,17 @@ class SinkContextImpl final : public ContextImpl<SinkContext> {
  public:
   SinkContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
                   const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters,
-                  sqlite3* database, const StateMap& state, const StreamFields& input_fields)
+                  Store* store, const StateMap& state, const StreamFields& input_fields)
       : ContextImpl(pipeline, label, dry_run, stop, counters),
-        database_(database),
+        store_(store),
         state_(state),
         input_fields_(input_fields) {}
-  sqlite3* database() override { return database_; }
+  Store* store() override { return store_; }
   const StateMap& committedState() const override { return state_; }
   const StreamFields& inputFields() const override { return input_fields_; }
 
  private:
-  sqlite3* database_;
+  Store* store_;
   const StateMap& state_;
   const StreamFields& input_fields_;
 };
@@ -369,31 +374,28 @@ class Runner {
     sink_states_.resize(sinks_.size());  // sized once: contexts keep references into it
     for (size_t index = 0; index < sinks_.size(); ++index) {
       auto& slot = sinks_[index];
-      const std::string path = slot.sink->databasePath();
-      sqlite3* handle = nullptr;
+      const std::string path = slot.sink->storeLocation();
+      Store* store = nullptr;
       try {
-        handle = path.empty() ? nullptr : openDatabase(path).database->handle();
-      } catch (const sqlite::SqliteError& error) {
+        store = path.empty() ? nullptr : openDatabase(path).database.get();
+      } catch (const StoreError& error) {
         return Status::invalidConfig(describeStageError(
             *slot.stage, Status::invalidConfig(std::string(error.what()) + database_hint)));
       }
       slot.context = std::make_unique<SinkContextImpl>(
           spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
-          report_.stages[slot.report_index].counters, handle, sink_states_[index],
+          report_.stages[slot.report_index].counters, store, sink_states_[index],
           slot.stage->input_fields);
     }
     if (!spec_.state_path.empty()) {
       try {
         state_database_ = &openDatabase(spec_.state_path);
-      } catch (const sqlite::SqliteError& error) {
+      } catch (const StoreError& error) {
         return Status::invalidConfig(spec_.file + ": state: " + error.what() + database_hint);
       }
     }
     if (!state_database_ && !databases_.empty()) state_database_ = databases_.front().get();
-    for (auto& database : databases_) {
-      database->database->exec("BEGIN IMMEDIATE");
-      database->database->exec(kStateTableSql);
-    }
+    for (auto& database : databases_) database->database->begin();
     loadState();
 
     // 3. Open sinks, transforms, then the source (which may fail over to the fallback).
@@ -677,8 +679,7 @@ class Runner {
     if (options_.dry_run && !exists) {
       // A dry run must not create files: stand in with an in-memory database.
       managed->in_memory_stand_in = true;
-      managed->database =
-          std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kMemory);
+      managed->database = openStore(":memory:", Store::Mode::kReadWriteCreate);
       log::info(spec_.name,
                 "dry run: database '" + path + "' does not exist yet and would be created");
     } else {
@@ -686,9 +687,8 @@ class Runner {
       std::error_code ec;
       const bool lock_existed = std::filesystem::exists(absolute + ".lock", ec);
       try {
-        managed->database =
-            std::make_unique<sqlite::Database>(absolute, sqlite::Database::Mode::kReadWriteCreate);
-      } catch (const sqlite::SqliteError&) {
+        managed->database = openStore(absolute, Store::Mode::kReadWriteCreate);
+      } catch (const StoreError&) {
         if (!exists) removeDatabaseFiles(absolute);  // e.g. a half-created file in a bad place
         throw;
       }
@@ -721,19 +721,15 @@ class Runner {
 
   void loadState() {
     if (!state_database_) return;
-    sqlite::Statement query(state_database_->database->handle(),
-                            "SELECT key, value FROM kd_state WHERE scope = ?");
-    query.bindText(1, spec_.state_scope);
-    while (query.step()) {
-      const std::string key = query.columnText(0);
+    for (const auto& [key, value] : state_database_->database->readState(spec_.state_scope)) {
       if (key.rfind("sink.", 0) != 0) {
-        committed_state_[key] = query.columnText(1);
+        committed_state_[key] = value;
         continue;
       }
       for (size_t i = 0; i < sink_states_.size(); ++i) {
         const std::string prefix = sinkStatePrefix(i);
         if (key.compare(0, prefix.size(), prefix) == 0)
-          sink_states_[i][key.substr(prefix.size())] = query.columnText(1);
+          sink_states_[i][key.substr(prefix.size())] = value;
       }
     }
   }
@@ -763,7 +759,6 @@ class Runner {
       }
       for (const auto& [key, value] : sink_checkpoints[i]) state[sinkStatePrefix(i) + key] = value;
     }
-    const std::string updated_at = nowIso();
     // The state database commits last: after a crash in between, the others hold rows the state
     // does not cover yet, which a re-run upserts again (harmless); never the other way round.
     std::vector<ManagedDatabase*> order;
@@ -772,21 +767,9 @@ class Runner {
     }
     if (state_database_) order.push_back(state_database_);
     for (ManagedDatabase* database : order) {
-      sqlite3* handle = database->database->handle();
-      sqlite::Statement upsert(
-          handle,
-          "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
-          "updated_at = excluded.updated_at");
-      for (const auto& [key, value] : state) {
-        upsert.bindText(1, spec_.state_scope);
-        upsert.bindText(2, key);
-        upsert.bindText(3, value);
-        upsert.bindText(4, updated_at);
-        upsert.run();
-      }
-      database->database->exec("COMMIT");
-      database->database->exec("BEGIN IMMEDIATE");
+      database->database->writeState(spec_.state_scope, state);
+      database->database->commit();
+      database->database->begin();
     }
     failpoint("between_commits");
     for (auto& slot : sinks_) {
@@ -817,7 +800,7 @@ class Runner {
     }
     for (auto& database : databases_) {
       try {
-        if (database->database->inTransaction()) database->database->exec("ROLLBACK");
+        if (database->database) database->database->rollback();
       } catch (...) {
       }
     }
@@ -843,7 +826,7 @@ class Runner {
     // Ends any transaction left open (the final BEGIN after the last commit, or a failed run).
     for (auto& database : databases_) {
       try {
-        if (database->database->inTransaction()) database->database->exec("ROLLBACK");
+        if (database->database) database->database->rollback();
       } catch (...) {
       }
     }

@@ -17,27 +17,6 @@ namespace {
 
 }  // namespace
 
-bool isValidIdentifier(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    if (!(letter || (digit && i > 0))) return false;
-  }
-  return true;
-}
-
-std::string quoteIdentifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
-}
-
 namespace {
 
 // The directory a database file lives in may not be writable: say so, instead of SQLite's
@@ -268,6 +247,9 @@ void Statement::run() {
 void Statement::reset() { sqlite3_reset(statement_); }
 
 int Statement::columnCount() const { return sqlite3_column_count(statement_); }
+int Statement::columnSqliteType(int column) const {
+  return sqlite3_column_type(statement_, column);
+}
 bool Statement::columnIsNull(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }

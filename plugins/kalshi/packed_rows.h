@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/record.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -34,7 +34,7 @@ class PackedRows {
   void dropRow();
 
   void sortByKey();
-  void bind(size_t row, sqlite::Statement& statement) const;
+  void bind(size_t row, StoreStatement& statement) const;
   // The key column's text of row i ("" when it is not text).
   std::string_view key(size_t row) const;
 

@@ -5,11 +5,11 @@
 namespace kalshi_direct {
 namespace kalshi {
 
-void RowWriter::open(sqlite3* database) {
-  database_ = database;
+void RowWriter::open(Store& database) {
+  database_ = &database;
   // Checks and adopts an existing table (columns it lacks are added with their types).
   indexes_deferred_ = createTable(database, table_, defer_indexes_);
-  upsert_ = std::make_unique<sqlite::Statement>(database, upsertSql(table_));
+  upsert_ = database.prepare(upsertSql(table_));
   for (const auto& column : table_.not_null)
     not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
@@ -22,7 +22,7 @@ size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& c
 
 void RowWriter::finish() {
   flush();
-  if (indexes_deferred_) createIndexes(database_, table_);
+  if (indexes_deferred_) createIndexes(*database_, table_);
   indexes_deferred_ = false;
 }
 

@@ -8,16 +8,14 @@
 // is rejected at add().
 #pragma once
 
-#include <sqlite3.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kalshi/packed_rows.h"
 #include "kalshi/tables.h"
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -38,7 +36,7 @@ class RowWriter {
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
-  void open(sqlite3* database);
+  void open(Store& database);
   // Writes everything buffered and builds deferred indexes (at the end of a run).
   void finish();
   // Buffers the batch's rows; flushes when the buffer is full. Rejections index into the batch.
@@ -56,8 +54,8 @@ class RowWriter {
   size_t buffer_rows_;
   bool defer_indexes_;
   bool indexes_deferred_ = false;
-  sqlite3* database_ = nullptr;
-  std::unique_ptr<sqlite::Statement> upsert_;
+  Store* database_ = nullptr;
+  StoreStatementPtr upsert_;
   std::vector<size_t> not_null_columns_;
   PackedRows buffer_;
   std::vector<const Value*> row_;   // the record's value per column (scratch)
@@ -76,11 +74,11 @@ class TableSink final : public Sink {
  public:
   TableSink(std::string path, const TableDefinition& table)
       : path_(std::move(path)), writer_(table, RowWriter::kBufferRows, /*defer_indexes=*/true) {}
-  std::string databasePath() const override { return path_; }
+  std::string storeLocation() const override { return path_; }
   Status open(SinkContext& context) override {
-    if (!context.database()) return Status::failed("no database connection");
+    if (!context.store()) return Status::failed("no store");
     try {
-      writer_.open(context.database());
+      writer_.open(*context.store());
     } catch (const TableConflict& conflict) {
       return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
     }

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <map>
 
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -365,15 +365,14 @@ std::string upper(std::string text) {
 // Checks an existing object of the table's name and adopts a compatible table (see the header):
 // columns compared by declared type with the definition's (read from a TEMP probe table made by
 // the same CREATE statement), missing ones added with their type.
-void checkAndAdopt(sqlite3* database, const TableDefinition& table,
-                   const std::string& create_table) {
-  const std::string where = "database '" + sqlite::databaseName(database) + "': ";
+void checkAndAdopt(Store& database, const TableDefinition& table, const std::string& create_table) {
+  const std::string where = "database '" + database.location() + "': ";
   std::string kind;
   {
-    sqlite::Statement object(database, "SELECT type FROM sqlite_master WHERE name = ?");
-    object.bindText(1, table.name);
-    if (!object.step()) return;  // nothing there yet
-    kind = object.columnText(0);
+    StoreStatementPtr object = database.prepare("SELECT type FROM sqlite_master WHERE name = ?");
+    object->bindText(1, table.name);
+    if (!object->step()) return;  // nothing there yet
+    kind = object->columnText(0);
   }
   if (kind != "table") {
     throw TableConflict(
@@ -387,19 +386,21 @@ void checkAndAdopt(sqlite3* database, const TableDefinition& table,
   const size_t at = probe_sql.find(prefix);
   if (at == std::string::npos) return;  // not a plain CREATE TABLE (a TEMP table): nothing to adopt
   probe_sql.replace(at, prefix.size(), "CREATE TEMP TABLE IF NOT EXISTS " + probe);
-  sqlite::exec(database, probe_sql);
+  database.exec(probe_sql);
   std::vector<std::pair<std::string, std::string>> wanted;  // name, declared type
   {
-    sqlite::Statement info(database, "SELECT name, type FROM pragma_table_info(?, 'temp')");
-    info.bindText(1, probe);
-    while (info.step()) wanted.emplace_back(info.columnText(0), info.columnText(1));
+    StoreStatementPtr info =
+        database.prepare("SELECT name, type FROM pragma_table_info(?, 'temp')");
+    info->bindText(1, probe);
+    while (info->step()) wanted.emplace_back(info->columnText(0), info->columnText(1));
   }
-  sqlite::exec(database, "DROP TABLE temp." + probe);
+  database.exec("DROP TABLE temp." + probe);
   std::map<std::string, std::string> existing;
   {
-    sqlite::Statement info(database, "SELECT name, type FROM pragma_table_info(?, 'main')");
-    info.bindText(1, table.name);
-    while (info.step()) existing[info.columnText(0)] = info.columnText(1);
+    StoreStatementPtr info =
+        database.prepare("SELECT name, type FROM pragma_table_info(?, 'main')");
+    info->bindText(1, table.name);
+    while (info->step()) existing[info->columnText(0)] = info->columnText(1);
   }
   const std::string advice = "; rename that table (ALTER TABLE " + std::string(table.name) +
                              " RENAME TO ...) or use another database";
@@ -425,20 +426,20 @@ void checkAndAdopt(sqlite3* database, const TableDefinition& table,
     }
     auto added = std::find_if(table.added_columns.begin(), table.added_columns.end(),
                               [&](const auto& entry) { return entry.first == column; });
-    sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column +
-                               " " + (added != table.added_columns.end() ? added->second : type));
+    database.exec(std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " +
+                  (added != table.added_columns.end() ? added->second : type));
   }
 }
 
 // A table whose primary key changed (a key that gained `subaccount`) is rebuilt with the new key:
 // its rows copied, or for a derived table dropped so that they are computed again.
-void rebuildIfKeyChanged(sqlite3* database, const TableDefinition& table,
+void rebuildIfKeyChanged(Store& database, const TableDefinition& table,
                          const std::string& create_table) {
   std::vector<std::pair<int64_t, std::string>> key;
   {
-    sqlite::Statement info(database, std::string("PRAGMA table_info(") + table.name + ")");
-    while (info.step()) {
-      if (info.columnInt(5) > 0) key.emplace_back(info.columnInt(5), info.columnText(1));
+    StoreStatementPtr info = database.prepare(std::string("PRAGMA table_info(") + table.name + ")");
+    while (info->step()) {
+      if (info->columnInt(5) > 0) key.emplace_back(info->columnInt(5), info->columnText(1));
     }
   }
   std::sort(key.begin(), key.end());
@@ -446,40 +447,40 @@ void rebuildIfKeyChanged(sqlite3* database, const TableDefinition& table,
   for (const auto& entry : key) key_columns.push_back(entry.second);
   if (table.key.empty() || key_columns == table.key) return;
   const std::string old_name = std::string(table.name) + "_kd_before_migration";
-  sqlite::exec(database, "DROP TABLE IF EXISTS " + old_name);
-  sqlite::exec(database, std::string("ALTER TABLE ") + table.name + " RENAME TO " + old_name);
-  sqlite::exec(database, create_table);
+  database.exec("DROP TABLE IF EXISTS " + old_name);
+  database.exec(std::string("ALTER TABLE ") + table.name + " RENAME TO " + old_name);
+  database.exec(create_table);
   if (!table.derived) {
     std::string columns;
     for (const auto& column : table.columns) columns += (columns.empty() ? "" : ", ") + column;
     // OR IGNORE: rows the old key kept apart cannot collide under a key with more columns.
-    sqlite::exec(database, std::string("INSERT OR IGNORE INTO ") + table.name + " (" + columns +
-                               ") SELECT " + columns + " FROM " + old_name);
+    database.exec(std::string("INSERT OR IGNORE INTO ") + table.name + " (" + columns +
+                  ") SELECT " + columns + " FROM " + old_name);
   }
-  sqlite::exec(database,
-               "DROP TABLE " + old_name);  // and its indexes: createIndexes() makes them anew
+  database.exec("DROP TABLE " + old_name);  // and its indexes: createIndexes() makes them anew
 }
 
 }  // namespace
 
-bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes) {
+bool createTable(Store& database, const TableDefinition& table, bool defer_indexes) {
   const std::vector<std::string> parts = statements(table);
   checkAndAdopt(database, table, parts.front());
-  sqlite::exec(database, parts.front());
+  database.exec(parts.front());
   rebuildIfKeyChanged(database, table, parts.front());
   if (defer_indexes && parts.size() > 1) {
-    sqlite::Statement any(database, std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
-    if (!any.step()) return true;
+    StoreStatementPtr any =
+        database.prepare(std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
+    if (!any->step()) return true;
   }
   createIndexes(database, table);
   return false;
 }
 
-void createIndexes(sqlite3* database, const TableDefinition& table) {
+void createIndexes(Store& database, const TableDefinition& table) {
   const std::vector<std::string> parts = statements(table);
   if (parts.size() < 2) return;
-  sqlite::SortMemoryScope sort_memory(database);  // building an index sorts the whole table
-  for (size_t i = 1; i < parts.size(); ++i) sqlite::exec(database, parts[i]);
+  SortMemoryLimit sort_memory(database);  // building an index sorts the whole table
+  for (size_t i = 1; i < parts.size(); ++i) database.exec(parts[i]);
 }
 
 }  // namespace kalshi

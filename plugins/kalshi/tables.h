@@ -7,12 +7,12 @@
 //   *_at       TEXT     ISO 8601 UTC ("2026-03-01T14:03:22.123456Z"); *_us INTEGER = Unix micros
 #pragma once
 
-#include <sqlite3.h>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -65,8 +65,8 @@ class TableConflict : public std::runtime_error {
 // much faster than keeping them up to date row by row (1M fills: 9.3 s with, 5.3 s without + build;
 // docs/performance.md). Returns true when it deferred them; createIndexes() builds them (IF NOT
 // EXISTS, so also whoever opens the table next does, should a run stop before its end).
-bool createTable(sqlite3* database, const TableDefinition& table, bool defer_indexes);
-void createIndexes(sqlite3* database, const TableDefinition& table);
+bool createTable(Store& database, const TableDefinition& table, bool defer_indexes);
+void createIndexes(Store& database, const TableDefinition& table);
 
 }  // namespace kalshi
 }  // namespace kalshi_direct

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "kalshi_direct/decimal.h"
+#include "kalshi_direct/engine/sqlite.h"
 #include "support/kalshi_cli_fixture.h"
 
 namespace kalshi_direct {

@@ -18,8 +18,9 @@ printf '#include "kalshi_direct/sdk.h"\n' > "$work/strict.cpp"
 cmake -S "$source_dir/examples/custom-sink" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" >/dev/null
 test -f "$work/build/libjson_lines_sink.so"
+test -f "$work/build/libtally_sink.so"
 mkdir "$work/plugins"
-cp "$work/build/libjson_lines_sink.so" "$work/plugins/"
+cp "$work/build/libjson_lines_sink.so" "$work/build/libtally_sink.so" "$work/plugins/"
 
 printf '%s\n' '{"order_id":"o-1","price":"0.5600","count":3}' \
               '{"order_id":"o-2","price":"0.4100","count":1,"note":"a \"quoted\" word"}' > "$work/in.jsonl"
@@ -42,4 +43,30 @@ fi
 # A dry run of the same pipeline publishes nothing more.
 "$cli" run "$work/pipeline.yaml" --dry-run >/dev/null
 [[ $(wc -l < "$work/out.jsonl") -eq 2 ]]
-echo "custom sink: built against the installed SDK, loaded, wrote 2 records"
+
+# The store sink: counts land in the pipeline's store, in the same transaction as the source's
+# state, so a re-run of the same input counts nothing twice.
+printf '%s\n' '{"id":"f-1","ticker":"A"}' '{"id":"f-2","ticker":"B"}' '{"id":"f-3","ticker":"A"}' > "$work/fills.jsonl"
+cat > "$work/tally.yaml" <<YAML
+name: tally-demo
+plugin_paths: ["\${PIPELINE_DIR}/plugins"]
+source: { type: jsonl, path: $work/fills.jsonl, stream: fills, resume: true }
+sinks:
+  - { type: tally, path: $work/tally.db, by: ticker }
+YAML
+"$cli" run "$work/tally.yaml" >"$work/tally.out"
+"$cli" run "$work/tally.yaml" >>"$work/tally.out"
+counts=$(sqlite3 "$work/tally.db" "SELECT value || '=' || records FROM tally ORDER BY value" | tr '\n' ' ')
+if [[ "$counts" != "A=2 B=1 " ]]; then
+  echo "tally: unexpected counts after two runs: $counts"; cat "$work/tally.out"; exit 1
+fi
+state=$(sqlite3 "$work/tally.db" "SELECT count(*) FROM kd_state WHERE scope = 'tally-demo'")
+[[ $state -gt 0 ]] || { echo "tally: the source state is not in the store it describes"; exit 1; }
+# A bad table name is a configuration error naming the place.
+sed 's/by: ticker }/by: ticker, table: "no such" }/' "$work/tally.yaml" > "$work/bad.yaml"
+set +e
+"$cli" validate "$work/bad.yaml" 2>"$work/bad.err"; code=$?
+set -e
+[[ $code -eq 2 ]] || { echo "tally: bad table name: exit $code, want 2"; exit 1; }
+grep -q "bad.yaml:.*'no such' is not a table name" "$work/bad.err" || { cat "$work/bad.err"; exit 1; }
+echo "custom sinks: built against the installed SDK, loaded; json_lines wrote 2 records, tally counted 3 once"

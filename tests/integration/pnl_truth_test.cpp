@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "kalshi_direct/decimal.h"
+#include "kalshi_direct/engine/sqlite.h"
 #include "support/kalshi_cli_fixture.h"
 
 namespace kalshi_direct {

@@ -14,6 +14,7 @@
 #include "kalshi/tables.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "support/process.h"
 #include "support/sim_server.h"
 #include "support/test_support.h"
@@ -99,12 +100,12 @@ class PositionsTest : public ::testing::Test {
   }
   std::string db() const { return dir_.file("kalshi.db"); }
   void createLastKnownDatabase(const std::string& path) {
-    sqlite::Database database(path, sqlite::Database::Mode::kReadWriteCreate);
+    StorePtr store = openStore(path, Store::Mode::kReadWriteCreate);
     // The tables as the sinks make them (plugins/kalshi/tables.h), not a copy of their DDL.
     for (const auto* table :
          {&kalshi::snapshotsTable(), &kalshi::positionsTable(), &kalshi::marketsTable()})
-      kalshi::createTable(database.handle(), *table, false);
-    database.exec(kLastKnownSql);
+      kalshi::createTable(*store, *table, false);
+    store->exec(kLastKnownSql);
   }
 
   TempDir dir_;

@@ -13,6 +13,7 @@
 #include "kalshi/tables.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/timestamp.h"
 #include "support/process.h"
 #include "support/test_support.h"
@@ -83,11 +84,11 @@ class ReportTest : public ::testing::Test {
   }
   std::string db() const { return dir_.file("kalshi.db"); }
   void createDatabase(const char* rows = kSnapshotsSql) {
-    sqlite::Database database(db(), sqlite::Database::Mode::kReadWriteCreate);
+    StorePtr store = openStore(db(), Store::Mode::kReadWriteCreate);
     // The tables as the sinks make them (plugins/kalshi/tables.h), not a copy of their DDL.
     for (const auto* table : {&kalshi::snapshotsTable(), &kalshi::snapshotPnlTable()})
-      kalshi::createTable(database.handle(), *table, false);
-    if (rows) database.exec(rows);
+      kalshi::createTable(*store, *table, false);
+    if (rows) store->exec(rows);
   }
   // The row of a table printed for people whose first cell is `name`, split into cells.
   static std::vector<std::string> row(const std::string& out, const std::string& name,

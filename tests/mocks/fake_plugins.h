@@ -96,25 +96,25 @@ class ReplaySource : public Source {
 class TableSink : public Sink {
  public:
   explicit TableSink(std::string path) : path_(std::move(path)) {}
-  std::string databasePath() const override { return path_; }
+  std::string storeLocation() const override { return path_; }
   Status open(SinkContext& context) override {
-    db_ = context.database();
-    if (!db_) return Status::failed("no database");
-    sqlite::exec(db_, "CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY)");
+    store_ = context.store();
+    if (!store_) return Status::failed("no store");
+    store_->exec("CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY)");
     return Status::ok();
   }
   WriteResult write(const Batch& batch) override {
-    sqlite::Statement insert(db_, "INSERT OR REPLACE INTO rows (id) VALUES (?)");
+    StoreStatementPtr insert = store_->prepare("INSERT OR REPLACE INTO rows (id) VALUES (?)");
     for (const auto& record : batch.records) {
-      insert.bind(1, record.get("id"));
-      insert.run();
+      insert->bind(1, record.get("id"));
+      insert->run();
     }
     return WriteResult{Status::ok(), {}};
   }
 
  private:
   std::string path_;
-  sqlite3* db_ = nullptr;
+  Store* store_ = nullptr;
 };
 
 inline Batch makeBatch(const std::string& stream, std::vector<std::string> ids) {

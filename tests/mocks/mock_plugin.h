@@ -3,13 +3,35 @@
 
 #include <gmock/gmock.h>
 
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
 namespace testing {
 
+// What the engine's contexts do for StageContext::openReadOnlyStore (the default of the mocks).
+inline Status openReadOnlyStoreAsEngine(const std::string& location, StorePtr& out) {
+  out.reset();
+  try {
+    if (storeExists(location)) out = openStore(location, Store::Mode::kReadOnly);
+    return Status::ok();
+  } catch (const StoreError& error) {
+    return Status::invalidConfig(error.what());
+  }
+}
+
+#define KD_MOCK_OPEN_READ_ONLY_STORE                                                   \
+  MOCK_METHOD(Status, openReadOnlyStore, (const std::string& location, StorePtr& out), \
+              (override));                                                             \
+  void delegateOpenReadOnlyStore() {                                                   \
+    ON_CALL(*this, openReadOnlyStore(::testing::_, ::testing::_))                      \
+        .WillByDefault(::testing::Invoke(&openReadOnlyStoreAsEngine));                 \
+  }
+
 class MockStageContext : public StageContext {
  public:
+  MockStageContext() { delegateOpenReadOnlyStore(); }
+  KD_MOCK_OPEN_READ_ONLY_STORE
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
@@ -20,6 +42,8 @@ class MockStageContext : public StageContext {
 
 class MockSourceContext : public SourceContext {
  public:
+  MockSourceContext() { delegateOpenReadOnlyStore(); }
+  KD_MOCK_OPEN_READ_ONLY_STORE
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
@@ -36,7 +60,9 @@ class MockSourceContext : public SourceContext {
 class MockSinkContext : public SinkContext {
  public:
   // Reference-returning methods need a default even in a NiceMock.
+  KD_MOCK_OPEN_READ_ONLY_STORE
   MockSinkContext() {
+    delegateOpenReadOnlyStore();
     ON_CALL(*this, pipelineName()).WillByDefault(::testing::ReturnRef(name_));
     ON_CALL(*this, stageName()).WillByDefault(::testing::ReturnRef(name_));
     ON_CALL(*this, committedState()).WillByDefault(::testing::ReturnRef(state_));
@@ -51,7 +77,7 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
-  MOCK_METHOD(sqlite3*, database, (), (override));
+  MOCK_METHOD(Store*, store, (), (override));
   MOCK_METHOD(const StateMap&, committedState, (), (const, override));
   MOCK_METHOD(const StreamFields&, inputFields, (), (const, override));
 };
@@ -97,7 +123,7 @@ class MockTransform : public Transform {
 
 class MockSink : public Sink {
  public:
-  MOCK_METHOD(std::string, databasePath, (), (const, override));
+  MOCK_METHOD(std::string, storeLocation, (), (const, override));
   MOCK_METHOD(Status, open, (SinkContext & context), (override));
   MOCK_METHOD(WriteResult, write, (const Batch& batch), (override));
   MOCK_METHOD(Status, flush, (), (override));

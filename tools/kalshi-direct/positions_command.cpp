@@ -17,6 +17,7 @@
 #include "kalshi/api_parser.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/runner.h"
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_live_source.h"
 #include "local_db_fallback_source.h"
@@ -228,8 +229,14 @@ std::string fallbackDatabase(const Arguments& arguments) {
 
 Status readFallback(const std::string& db, std::vector<Position>& positions, std::string& as_of,
                     std::vector<std::string>& warnings) {
+  StorePtr store;
+  try {
+    if (storeExists(db)) store = openStore(db, Store::Mode::kReadOnly);
+  } catch (const StoreError& error) {
+    return Status::failed("cannot read the last known state from " + db + ": " + error.what());
+  }
   plugins::LastKnownState state;
-  if (Status status = plugins::readLastKnownState(db, {"balance", "positions"}, state);
+  if (Status status = plugins::readLastKnownState(store.get(), db, {"balance", "positions"}, state);
       !status.isOk()) {
     return status;
   }
@@ -239,7 +246,7 @@ Status readFallback(const std::string& db, std::vector<Position>& positions, std
   // Marks from kalshi_markets when the sync kept market metadata (optional).
   plugins::LastKnownState markets;
   std::map<std::string, Decimal> last_prices;
-  if (plugins::readLastKnownState(db, {"markets"}, markets).isOk()) {
+  if (plugins::readLastKnownState(store.get(), db, {"markets"}, markets).isOk()) {
     for (const auto& market : markets.markets) {
       const std::string* ticker = market.get("ticker").ifString();
       const Decimal* price = market.get("last_price_dollars").ifDecimal();

@@ -3,12 +3,13 @@
 // Lifecycle of a run (the runner is the only caller; all calls come from one thread):
 //
 //   factory.create(options)          options already validated against factory.options()
-//   sink.open(ctx)       for every sink, in YAML order; database sinks get the shared connection
+//   sink.open(ctx)       for every sink, in YAML order; a sink with a storeLocation() gets the
+//                        store (store.h) shared by every sink of that location
 //   transform.open(ctx)  for every transform, in order
 //   source.open(ctx)     ctx.committedState() holds what the source committed last time
 //   loop:  source.read(batch)        -> each transform.process(batch)  -> each sink.write(batch)
 //          every `commit.rows` rows or `commit.interval`: sink.flush() for all sinks, then the
-//          engine commits each database (rows and source.checkpoint() in one transaction), then
+//          engine commits each store (rows and source.checkpoint() in one transaction), then
 //          sink.commit() for the others
 //   source.read() == kEndOfStream    -> transform.finish() in order (may emit more batches)
 //                                       -> sink.flush() then sink.finish() for all sinks
@@ -31,15 +32,11 @@
 #include "kalshi_direct/config.h"
 #include "kalshi_direct/record.h"
 #include "kalshi_direct/status.h"
-
-struct sqlite3;  // from <sqlite3.h>; database sinks include it themselves
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
-
-// A source's resumable position (cursor, watermark...), as key -> value text.
-using StateMap = std::map<std::string, std::string>;
 
 // The fields records of each stream carry, as stages declare them before a run: stream name ->
 // field names in record order. A stream that is not in the map has fields the stage cannot tell
@@ -70,6 +67,10 @@ class StageContext {
   virtual bool stopRequested() const = 0;
   // Adds to a named counter shown in the run summary (e.g. "http_requests", "http_retries").
   virtual void addCounter(const std::string& name, uint64_t delta) = 0;
+  // Opens a store read-only (a cache, the last known state), whatever its kind; the stage owns it.
+  // Ok with `out` null when nothing is at `location` yet (never written); kInvalidConfig with a
+  // one-line message when something is there that cannot be opened as a store.
+  virtual Status openReadOnlyStore(const std::string& location, StorePtr& out) = 0;
 };
 
 class SourceContext : public StageContext {
@@ -89,10 +90,10 @@ class SinkContext : public StageContext {
   // The declared fields of this sink's input streams (see StreamFields); streams with unknown
   // fields are absent. A file sink uses it to write a header when no record arrives.
   virtual const StreamFields& inputFields() const = 0;
-  // When databasePath() is non-empty: the engine's SQLite connection to that file, shared by all
-  // sinks writing to it and always inside an open transaction that the engine commits. Do not
-  // BEGIN/COMMIT on it; use SAVEPOINTs if a write must be undone on kRetry. Null otherwise.
-  virtual sqlite3* database() = 0;
+  // When storeLocation() is non-empty: the engine's store at that location, shared by all sinks
+  // writing to it and always inside an open transaction that the engine commits. Do not
+  // begin/commit on it; use SAVEPOINTs if a write must be undone on kRetry. Null otherwise.
+  virtual Store* store() = 0;
   // What this sink's checkpoint() returned at the last commit (empty on a first run, or when the
   // pipeline has no state database).
   virtual const StateMap& committedState() const = 0;
@@ -147,10 +148,10 @@ struct WriteResult {
 class Sink {
  public:
   virtual ~Sink() = default;
-  // The SQLite file this sink writes into, or empty. The engine opens each file once, shares the
-  // connection (SinkContext::database()), runs one transaction across all its sinks and writes
+  // The store this sink writes into (a SQLite file path...), or empty. The engine opens each store
+  // once, shares it (SinkContext::store()), runs one transaction across all its sinks and writes
   // the source state into the same transaction: rows and state commit together or not at all.
-  virtual std::string databasePath() const { return {}; }
+  virtual std::string storeLocation() const { return {}; }
   virtual Status open(SinkContext& context) = 0;
   virtual WriteResult write(const Batch& batch) = 0;
   // Before each commit: push buffered rows into the transaction or temporary file.

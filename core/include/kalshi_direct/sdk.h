@@ -9,5 +9,6 @@
 #include "kalshi_direct/plugin_abi.h"
 #include "kalshi_direct/record.h"
 #include "kalshi_direct/status.h"
+#include "kalshi_direct/store.h"
 #include "kalshi_direct/timestamp.h"
 #include "kalshi_direct/version.h"

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <map>
 
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -23,7 +23,7 @@ Decimal decimalOr(const std::string& text, Decimal fallback = {}) {
   return Decimal::parse(text, value) ? value : fallback;
 }
 
-std::optional<Decimal> optionalDecimal(sqlite::Statement& query, int column) {
+std::optional<Decimal> optionalDecimal(StoreStatement& query, int column) {
   Decimal value;
   if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value))
     return std::nullopt;
@@ -36,7 +36,7 @@ Value cents(const Decimal& dollars) {
 
 // Realized, unrealized and fees as cents (columns first..first+2), then as exact dollars (the
 // next three): the layout of kalshi_snapshots, kalshi_snapshot_pnl and kalshi_snapshot_subaccounts.
-void bindAmounts(sqlite::Statement& insert, int first, const Amounts& amounts) {
+void bindAmounts(StoreStatement& insert, int first, const Amounts& amounts) {
   insert.bind(first, cents(amounts.realized));
   insert.bind(first + 1, cents(amounts.unrealized));
   insert.bind(first + 2, cents(amounts.fees));
@@ -45,25 +45,22 @@ void bindAmounts(sqlite::Statement& insert, int first, const Amounts& amounts) {
   insert.bindText(first + 5, amounts.fees.toString());
 }
 
-using sqlite::tableExists;
-
-int64_t countRows(sqlite3* database, const char* table) {
-  if (!tableExists(database, table)) return 0;
-  sqlite::Statement query(database, std::string("SELECT count(*) FROM ") + table);
-  return query.step() ? query.columnInt(0) : 0;
+int64_t countRows(Store& database, const char* table) {
+  if (!database.tableExists(table)) return 0;
+  StoreStatementPtr query = database.prepare(std::string("SELECT count(*) FROM ") + table);
+  return query->step() ? query->columnInt(0) : 0;
 }
 
 // Money the account's owner put in, net: applied deposits (what they credited: amount - fee) minus
 // applied withdrawals and their fees. Transfers between subaccounts move no money in or out.
 // Unknown (nullopt) when the transfers were never read.
-std::optional<int64_t> netDepositsCents(sqlite3* database) {
-  if (!tableExists(database, "kalshi_transfers")) return std::nullopt;
-  sqlite::Statement query(
-      database,
+std::optional<int64_t> netDepositsCents(Store& database) {
+  if (!database.tableExists("kalshi_transfers")) return std::nullopt;
+  StoreStatementPtr query = database.prepare(
       "SELECT COALESCE(SUM(CASE direction WHEN 'deposit' THEN amount_cents - fee_cents "
       "ELSE -(amount_cents + fee_cents) END), 0) FROM kalshi_transfers "
       "WHERE status = 'applied' AND direction IN ('deposit', 'withdrawal')");
-  return query.step() ? std::optional<int64_t>(query.columnInt(0)) : std::nullopt;
+  return query->step() ? std::optional<int64_t>(query->columnInt(0)) : std::nullopt;
 }
 
 // Whether the snapshot's figures rest on the whole history (kalshi_history, written from the
@@ -74,24 +71,24 @@ struct History {
   std::string note;
 };
 
-History historyOf(sqlite3* database) {
+History historyOf(Store& database) {
   History history;
-  if (!tableExists(database, "kalshi_history")) return history;
-  sqlite::Statement rows(
-      database, "SELECT stream, coverage, complete_since FROM kalshi_history ORDER BY stream");
+  if (!database.tableExists("kalshi_history")) return history;
+  StoreStatementPtr rows = database.prepare(
+      "SELECT stream, coverage, complete_since FROM kalshi_history ORDER BY stream");
   // What is missing -> the streams it is missing from ("fills, orders only since ...").
   std::map<std::string, std::string> missing;
   bool any = false;
-  while (rows.step()) {
+  while (rows->step()) {
     any = true;
-    const std::string coverage = rows.columnText(1);
+    const std::string coverage = rows->columnText(1);
     if (coverage == "all") continue;
     const std::string what =
-        coverage == "since" && !rows.columnIsNull(2)
-            ? "only since " + rows.columnText(2)
+        coverage == "since" && !rows->columnIsNull(2)
+            ? "only since " + rows->columnText(2)
             : "only as far back as Kalshi's live endpoints keep (about three months)";
     std::string& streams = missing[what];
-    streams += (streams.empty() ? "" : ", ") + rows.columnText(0);
+    streams += (streams.empty() ? "" : ", ") + rows->columnText(0);
   }
   for (const auto& [what, streams] : missing) {
     history.note += (history.note.empty() ? "" : "; ") + streams + " " + what;
@@ -132,8 +129,8 @@ bool SnapshotSink::fallback() const {
 
 Status SnapshotSink::open(SinkContext& context) {
   context_ = &context;
-  database_ = context.database();
-  if (!database_) return Status::failed("no database connection");
+  database_ = context.store();
+  if (!database_) return Status::failed("no store");
   try {
     openTables();
   } catch (const TableConflict& conflict) {
@@ -146,20 +143,20 @@ void SnapshotSink::openTables() {
   // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
   // bulk load; finish() makes sure they exist before reading.
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
-    createTable(database_, *table, true);
+    createTable(*database_, *table, true);
   for (const TableDefinition* table :
        {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(), &marketPnlTable(),
         &reconciliationTable(), &snapshotSubaccountsTable()}) {
-    createTable(database_, *table, false);  // with the migrations an older database needs
+    createTable(*database_, *table, false);  // with the migrations an older database needs
   }
   // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
   // the same transaction as those rows, so a crash before finish() cannot leave them stale.
-  sqlite::exec(database_, "CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
-  markets_.open(database_);
-  settlements_.open(database_);
-  history_.open(database_);
-  incoming_positions_.open(database_);
-  sqlite::exec(database_, "DELETE FROM " + incoming_name_);  // an earlier run's, same connection
+  database_->exec("CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
+  markets_.open(*database_);
+  settlements_.open(*database_);
+  history_.open(*database_);
+  incoming_positions_.open(*database_);
+  database_->exec("DELETE FROM " + incoming_name_);  // an earlier run's, same connection
 }
 
 WriteResult SnapshotSink::write(const Batch& batch) {
@@ -212,16 +209,16 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     history_.flush();
     Batch rows = batch;
     const std::string updated_at = nowIso();
-    sqlite::Statement existing(
-        database_, "SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
+    StoreStatementPtr existing =
+        database_->prepare("SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
     for (auto& row : rows.records) {
       row.set("updated_at", Value(updated_at));
-      existing.reset();
-      existing.bindText(1, row.get("stream").asString());
-      if (!existing.step()) continue;
-      const std::string had = existing.columnText(0);
+      existing->reset();
+      existing->bindText(1, row.get("stream").asString());
+      if (!existing->step()) continue;
+      const std::string had = existing->columnText(0);
       const std::string coverage = row.get("coverage").asString();
-      const std::string had_since = existing.columnIsNull(1) ? "" : existing.columnText(1);
+      const std::string had_since = existing->columnIsNull(1) ? "" : existing->columnText(1);
       Timestamp old_since, new_since;
       const bool keep =
           had == "all" ||
@@ -253,7 +250,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     if (fallback()) {
       // The fallback sends the last known positions next: forget what the live source sent.
       incoming_positions_.discard();
-      sqlite::exec(database_, "DELETE FROM " + incoming_name_);
+      database_->exec("DELETE FROM " + incoming_name_);
       have_positions_ = false;
     }
   }
@@ -266,10 +263,11 @@ Status SnapshotSink::flush() {
   settlements_.flush();
   incoming_positions_.flush();
   if (!touched_.empty()) {
-    sqlite::Statement mark(database_, "INSERT OR IGNORE INTO kalshi_pnl_dirty (ticker) VALUES (?)");
+    StoreStatementPtr mark =
+        database_->prepare("INSERT OR IGNORE INTO kalshi_pnl_dirty (ticker) VALUES (?)");
     for (const auto& ticker : touched_) {
-      mark.bindText(1, ticker);
-      mark.run();
+      mark->bindText(1, ticker);
+      mark->run();
     }
     touched_.clear();
   }
@@ -286,36 +284,35 @@ void SnapshotSink::rollback() {
 
 std::vector<std::optional<std::string>> SnapshotSink::openPositionTickers() {
   std::vector<std::optional<std::string>> tickers;
-  sqlite::Statement query(database_, "SELECT ticker, position_fp FROM " + incoming_name_);
-  while (query.step()) {
-    if (query.columnIsNull(1) || decimalOr(query.columnText(1)).isZero()) continue;
-    tickers.push_back(query.columnIsNull(0) ? std::nullopt
-                                            : std::optional<std::string>(query.columnText(0)));
+  StoreStatementPtr query = database_->prepare("SELECT ticker, position_fp FROM " + incoming_name_);
+  while (query->step()) {
+    if (query->columnIsNull(1) || decimalOr(query->columnText(1)).isZero()) continue;
+    tickers.push_back(query->columnIsNull(0) ? std::nullopt
+                                             : std::optional<std::string>(query->columnText(0)));
   }
   return tickers;
 }
 
 std::set<std::string> SnapshotSink::marketsToRecompute() {
   std::set<std::string> tickers;
-  if (options_.recompute_all || countRows(database_, "kalshi_market_pnl") == 0) {
-    sqlite::Statement all(database_,
-                          "SELECT DISTINCT ticker FROM kalshi_fills UNION "
-                          "SELECT ticker FROM kalshi_settlements");
-    while (all.step()) tickers.insert(all.columnText(0));
+  if (options_.recompute_all || countRows(*database_, "kalshi_market_pnl") == 0) {
+    StoreStatementPtr all = database_->prepare(
+        "SELECT DISTINCT ticker FROM kalshi_fills UNION "
+        "SELECT ticker FROM kalshi_settlements");
+    while (all->step()) tickers.insert(all->columnText(0));
     return tickers;
   }
   {
-    sqlite::Statement dirty(database_, "SELECT ticker FROM kalshi_pnl_dirty");
-    while (dirty.step()) tickers.insert(dirty.columnText(0));
+    StoreStatementPtr dirty = database_->prepare("SELECT ticker FROM kalshi_pnl_dirty");
+    while (dirty->step()) tickers.insert(dirty->columnText(0));
   }
   for (const auto& ticker : openPositionTickers()) {
     if (ticker) tickers.insert(*ticker);
   }
   // Markets that were open at the last snapshot: their marks (or their closing) changed.
-  sqlite::Statement open(
-      database_,
+  StoreStatementPtr open = database_->prepare(
       "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
-  while (open.step()) tickers.insert(open.columnText(0));
+  while (open->step()) tickers.insert(open->columnText(0));
   return tickers;
 }
 
@@ -326,7 +323,7 @@ constexpr const char* kFillColumns =
     "no_price_dollars, fee_dollars, "
     "filled_at_us, subaccount FROM kalshi_fills";
 
-SnapshotSink::SubaccountFill fillFromRow(const sqlite::Statement& query) {
+SnapshotSink::SubaccountFill fillFromRow(const StoreStatement& query) {
   SnapshotSink::SubaccountFill out;
   out.subaccount = query.columnInt(10);
   FillEvent& fill = out.fill;
@@ -347,19 +344,18 @@ SnapshotSink::SubaccountFill fillFromRow(const sqlite::Statement& query) {
 // The statements a recompute runs per market, prepared once per finish(). Order P&L updates are
 // buffered and applied sorted by order id (random ids, like RowWriter's sorted runs).
 struct SnapshotSink::Recompute {
-  Recompute(sqlite3* db, const std::string& incoming_positions)
-      : settlement(db,
-                   "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
-                   "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE "
-                   "ticker = ?"),
-        prices(db,
-               "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
-               "FROM kalshi_markets WHERE ticker = ?"),
-        remove(db, "DELETE FROM kalshi_market_pnl WHERE ticker = ?"),
-        insert(db, upsertSql(marketPnlTable())),
-        order_pnl(db, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?"),
-        position_category(
-            db, "SELECT category FROM " + incoming_positions + " WHERE ticker = ? LIMIT 1") {}
+  Recompute(Store& db, const std::string& incoming_positions)
+      : settlement(db.prepare(
+            "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
+            "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE "
+            "ticker = ?")),
+        prices(db.prepare("SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars "
+                          "FROM kalshi_markets WHERE ticker = ?")),
+        remove(db.prepare("DELETE FROM kalshi_market_pnl WHERE ticker = ?")),
+        insert(db.prepare(upsertSql(marketPnlTable()))),
+        order_pnl(db.prepare("UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?")),
+        position_category(db.prepare("SELECT category FROM " + incoming_positions +
+                                     " WHERE ticker = ? LIMIT 1")) {}
 
   void addOrderPnl(std::string order_id, int64_t cents) {
     order_updates.emplace_back(std::move(order_id), cents);
@@ -368,14 +364,14 @@ struct SnapshotSink::Recompute {
   void flushOrderPnl() {
     std::sort(order_updates.begin(), order_updates.end());
     for (const auto& [order_id, cents] : order_updates) {
-      order_pnl.bindInt(1, cents);
-      order_pnl.bindText(2, order_id);
-      order_pnl.run();
+      order_pnl->bindInt(1, cents);
+      order_pnl->bindText(2, order_id);
+      order_pnl->run();
     }
     order_updates.clear();
   }
 
-  sqlite::Statement settlement, prices, remove, insert, order_pnl, position_category;
+  StoreStatementPtr settlement, prices, remove, insert, order_pnl, position_category;
   std::vector<std::pair<std::string, int64_t>> order_updates;
   uint64_t incomplete = 0;
   const std::string updated_at = nowIso();
@@ -386,10 +382,10 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
   // Each subaccount holds its own position in the market, settled on its own.
   std::map<int64_t, std::optional<SettlementEvent>> settlements;
   std::string category;
-  r.settlement.reset();
-  r.settlement.bindText(1, ticker);
-  while (r.settlement.step()) {
-    sqlite::Statement& query = r.settlement;
+  r.settlement->reset();
+  r.settlement->bindText(1, ticker);
+  while (r.settlement->step()) {
+    StoreStatement& query = *r.settlement;
     SettlementEvent event;
     event.result = query.columnText(0);
     if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
@@ -401,24 +397,24 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
     if (!query.columnIsNull(7)) category = query.columnText(7);
     settlements[query.columnInt(8)] = event;
   }
-  r.settlement.reset();
+  r.settlement->reset();
   MarketPrices prices;
-  r.prices.reset();
-  r.prices.bindText(1, ticker);
-  if (r.prices.step()) {
-    sqlite::Statement& query = r.prices;
+  r.prices->reset();
+  r.prices->bindText(1, ticker);
+  if (r.prices->step()) {
+    StoreStatement& query = *r.prices;
     if (!query.columnIsNull(0) && !query.columnText(0).empty()) category = query.columnText(0);
     prices.last = optionalDecimal(query, 1);
     prices.bid = optionalDecimal(query, 2);
     prices.ask = optionalDecimal(query, 3);
   }
-  r.prices.reset();
+  r.prices->reset();
   if (category.empty()) {
-    r.position_category.bindText(1, ticker);
-    if (r.position_category.step() && !r.position_category.columnIsNull(0)) {
-      category = r.position_category.columnText(0);
+    r.position_category->bindText(1, ticker);
+    if (r.position_category->step() && !r.position_category->columnIsNull(0)) {
+      category = r.position_category->columnText(0);
     }
-    r.position_category.reset();
+    r.position_category->reset();
   }
   if (category.empty()) category = fills.empty() ? "other" : fills.front().fill.category;
 
@@ -426,8 +422,8 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
   for (auto& [subaccount, ignored] : settlements) by_subaccount[subaccount];
   for (auto& entry : fills) by_subaccount[entry.subaccount].push_back(std::move(entry.fill));
   if (by_subaccount.empty()) by_subaccount[0];  // nothing left: the market's rows are removed below
-  r.remove.bindText(1, ticker);
-  r.remove.run();
+  r.remove->bindText(1, ticker);
+  r.remove->run();
   for (auto& [subaccount, subaccount_fills] : by_subaccount) {
     if (subaccount_fills.empty() && !settlements[subaccount]) continue;
     const MarketResult result = computeMarket(std::move(subaccount_fills), settlements[subaccount],
@@ -439,7 +435,7 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
                                           "): " + *result.settlement_mismatch);
     }
     for (const auto& [row_category, amounts] : result.by_category) {
-      sqlite::Statement& insert = r.insert;
+      StoreStatement& insert = *r.insert;
       insert.bindText(1, ticker);
       insert.bindText(2, row_category);
       insert.bindText(3, amounts.realized.toString());
@@ -464,13 +460,13 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
 }
 
 uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
-  Recompute r(database_, incoming_name_);
+  Recompute r(*database_, incoming_name_);
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
     // external sorter, instead of an index probe plus a random page read per fill.
-    sqlite::SortMemoryScope sort_memory(database_);
-    sqlite::Statement query(database_,
-                            std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
+    SortMemoryLimit sort_memory(*database_);
+    StoreStatementPtr query =
+        database_->prepare(std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
     std::string current;
     bool wanted = false;  // current is one of `tickers`
     std::vector<SubaccountFill> fills;
@@ -482,26 +478,27 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
       }
       fills.clear();
     };
-    while (query.step()) {
-      std::string ticker = query.columnText(0);
+    while (query->step()) {
+      std::string ticker = query->columnText(0);
       if (ticker != current) {
         finishCurrent();
         current = std::move(ticker);
         wanted = tickers.count(current) > 0;
       }
-      if (wanted) fills.push_back(fillFromRow(query));
+      if (wanted) fills.push_back(fillFromRow(*query));
     }
     finishCurrent();
     for (const auto& ticker : tickers) {
       if (!done.count(ticker)) recomputeMarket(ticker, {}, r);  // settled without fills here
     }
   } else {
-    sqlite::Statement query(database_, std::string("SELECT ") + kFillColumns + " WHERE ticker = ?");
+    StoreStatementPtr query =
+        database_->prepare(std::string("SELECT ") + kFillColumns + " WHERE ticker = ?");
     for (const auto& ticker : tickers) {
       std::vector<SubaccountFill> fills;
-      query.bindText(1, ticker);
-      while (query.step()) fills.push_back(fillFromRow(query));
-      query.reset();
+      query->bindText(1, ticker);
+      while (query->step()) fills.push_back(fillFromRow(*query));
+      query->reset();
       recomputeMarket(ticker, std::move(fills), r);
     }
   }
@@ -514,10 +511,10 @@ Status SnapshotSink::finish() {
   markets_.finish();  // frees their buffers before the P&L pass needs memory
   settlements_.finish();
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
-    createIndexes(database_, *table);
+    createIndexes(*database_, *table);
   const std::set<std::string> tickers = marketsToRecompute();
   const uint64_t incomplete = recomputeMarkets(tickers);
-  sqlite::exec(database_, "DELETE FROM kalshi_pnl_dirty");
+  database_->exec("DELETE FROM kalshi_pnl_dirty");
   context_->addCounter("markets_recomputed", tickers.size());
   if (incomplete > 0) {
     context_->addCounter("markets_with_incomplete_history", incomplete);
@@ -537,20 +534,19 @@ Status SnapshotSink::finish() {
   // (subaccount, ticker) -> (realized before fees, fees)
   std::map<std::pair<int64_t, std::string>, std::pair<Decimal, Decimal>> computed;
   {
-    sqlite::Statement query(
-        database_,
+    StoreStatementPtr query = database_->prepare(
         "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
         "cash_flow_dollars, subaccount FROM kalshi_market_pnl");
-    while (query.step()) {
+    while (query->step()) {
       Amounts amounts;
-      amounts.realized = decimalOr(query.columnText(2));
-      amounts.unrealized = decimalOr(query.columnText(3));
-      amounts.fees = decimalOr(query.columnText(4));
-      amounts.cash_flow = decimalOr(query.columnText(5));
-      by_category[query.columnText(1)] += amounts;
-      by_subaccount[query.columnInt(6)] += amounts;
+      amounts.realized = decimalOr(query->columnText(2));
+      amounts.unrealized = decimalOr(query->columnText(3));
+      amounts.fees = decimalOr(query->columnText(4));
+      amounts.cash_flow = decimalOr(query->columnText(5));
+      by_category[query->columnText(1)] += amounts;
+      by_subaccount[query->columnInt(6)] += amounts;
       total += amounts;
-      auto& market = computed[{query.columnInt(6), query.columnText(0)}];
+      auto& market = computed[{query->columnInt(6), query->columnText(0)}];
       market.first += amounts.realized + amounts.fees;
       market.second += amounts.fees;
     }
@@ -562,82 +558,85 @@ Status SnapshotSink::finish() {
     if (const std::string* value = balance_.get("snapshot_source").ifString()) source = *value;
   }
   const std::string taken_at = nowIso();
+  int64_t snapshot_id = 0;
   {
-    sqlite::Statement insert(database_, upsertSql(snapshotsTable()));
-    insert.bindText(1, taken_at);
-    insert.bindText(2, source);
+    StoreStatementPtr insert = database_->prepare(upsertSql(snapshotsTable()) + " RETURNING id");
+    insert->bindText(1, taken_at);
+    insert->bindText(2, source);
     // balance_dollars is exact; the integer balance truncates sub-cent amounts.
     const Decimal* balance_dollars =
         have_balance_ ? balance_.get("balance_dollars").ifDecimal() : nullptr;
-    insert.bind(3, balance_dollars ? cents(*balance_dollars)
-                   : have_balance_ ? balance_.get("balance")
-                                   : Value());
-    insert.bind(4, have_balance_ ? balance_.get("portfolio_value") : Value());
-    insert.bind(5, have_positions_ ? Value(open_positions) : Value());
-    insert.bindInt(6, countRows(database_, "kalshi_orders"));
-    insert.bindInt(7, countRows(database_, "kalshi_fills"));
-    bindAmounts(insert, 8, total);
-    insert.bind(14, balance_dollars ? Value(balance_dollars->toString()) : Value());
-    const std::optional<int64_t> net_deposits = netDepositsCents(database_);
-    insert.bind(15, net_deposits ? Value(*net_deposits) : Value());
-    insert.bind(16, net_deposits ? Value(Decimal(*net_deposits, 2).toString()) : Value());
-    const History history = historyOf(database_);
-    insert.bind(17, history.complete ? Value(int64_t{*history.complete ? 1 : 0}) : Value());
-    insert.bind(18, history.note.empty() ? Value() : Value(history.note));
-    insert.run();
+    insert->bind(3, balance_dollars ? cents(*balance_dollars)
+                    : have_balance_ ? balance_.get("balance")
+                                    : Value());
+    insert->bind(4, have_balance_ ? balance_.get("portfolio_value") : Value());
+    insert->bind(5, have_positions_ ? Value(open_positions) : Value());
+    insert->bindInt(6, countRows(*database_, "kalshi_orders"));
+    insert->bindInt(7, countRows(*database_, "kalshi_fills"));
+    bindAmounts(*insert, 8, total);
+    insert->bind(14, balance_dollars ? Value(balance_dollars->toString()) : Value());
+    const std::optional<int64_t> net_deposits = netDepositsCents(*database_);
+    insert->bind(15, net_deposits ? Value(*net_deposits) : Value());
+    insert->bind(16, net_deposits ? Value(Decimal(*net_deposits, 2).toString()) : Value());
+    const History history = historyOf(*database_);
+    insert->bind(17, history.complete ? Value(int64_t{*history.complete ? 1 : 0}) : Value());
+    insert->bind(18, history.note.empty() ? Value() : Value(history.note));
+    if (!insert->step())
+      throw StoreError("kalshi_snapshots: the new snapshot's id was not returned");
+    snapshot_id = insert->columnInt(0);
+    insert->run();
   }
-  const int64_t snapshot_id = sqlite3_last_insert_rowid(database_);
   {
-    sqlite::Statement insert(database_, upsertSql(snapshotPnlTable()));
+    StoreStatementPtr insert = database_->prepare(upsertSql(snapshotPnlTable()));
     for (const auto& [name, amounts] : by_category) {
-      insert.bindInt(1, snapshot_id);
-      insert.bindText(2, name);
-      bindAmounts(insert, 3, amounts);
-      insert.run();
+      insert->bindInt(1, snapshot_id);
+      insert->bindText(2, name);
+      bindAmounts(*insert, 3, amounts);
+      insert->run();
     }
   }
   if (!subaccount_balances_.empty() || by_subaccount.size() > 1 ||
       (by_subaccount.size() == 1 && by_subaccount.begin()->first != 0)) {
     // Several subaccounts: each one's balance and P&L (the snapshot row holds their total).
     for (const auto& [subaccount, record] : subaccount_balances_) by_subaccount[subaccount];
-    sqlite::Statement insert(database_, upsertSql(snapshotSubaccountsTable()));
+    StoreStatementPtr insert = database_->prepare(upsertSql(snapshotSubaccountsTable()));
     for (const auto& [subaccount, amounts] : by_subaccount) {
       auto balance = subaccount_balances_.find(subaccount);
       const Record* record = balance == subaccount_balances_.end() ? nullptr : &balance->second;
       const Decimal* dollars = record ? record->get("balance_dollars").ifDecimal() : nullptr;
-      insert.bindInt(1, snapshot_id);
-      insert.bindInt(2, subaccount);
-      insert.bind(3, dollars ? cents(*dollars) : record ? record->get("balance") : Value());
-      insert.bind(4, dollars ? Value(dollars->toString()) : Value());
-      bindAmounts(insert, 5, amounts);
-      insert.run();
+      insert->bindInt(1, snapshot_id);
+      insert->bindInt(2, subaccount);
+      insert->bind(3, dollars ? cents(*dollars) : record ? record->get("balance") : Value());
+      insert->bind(4, dollars ? Value(dollars->toString()) : Value());
+      bindAmounts(*insert, 5, amounts);
+      insert->run();
     }
   }
   if (have_positions_) {
-    sqlite::exec(database_, "DELETE FROM kalshi_positions");
-    sqlite::Statement insert(database_, upsertSql(positionsTable()));
-    sqlite::Statement reconcile(database_, upsertSql(reconciliationTable()));
+    database_->exec("DELETE FROM kalshi_positions");
+    StoreStatementPtr insert = database_->prepare(upsertSql(positionsTable()));
+    StoreStatementPtr reconcile = database_->prepare(upsertSql(reconciliationTable()));
     uint64_t differences = 0;
-    sqlite::Statement positions(
-        database_,
+    StoreStatementPtr positions = database_->prepare(
         "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
         "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
         "COALESCE(subaccount_number, 0) FROM " +
-            incoming_name_ + " WHERE ticker IS NOT NULL");
-    while (positions.step()) {
-      const std::string ticker = positions.columnText(0);
-      insert.bindText(1, ticker);
+        incoming_name_ + " WHERE ticker IS NOT NULL");
+    while (positions->step()) {
+      const std::string ticker = positions->columnText(0);
+      insert->bindText(1, ticker);
       Decimal count;
       const bool have_count =
-          !positions.columnIsNull(1) && Decimal::parse(positions.columnText(1), count);
-      insert.bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
-      for (int column = 2; column <= 5; ++column) insert.bindColumn(column + 1, positions, column);
-      insert.bindColumn(7, positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
-      insert.bindColumn(8, positions, 7);
-      insert.bindInt(9, snapshot_id);
-      const int64_t subaccount = positions.columnInt(8);
-      insert.bindInt(10, subaccount);
-      insert.run();
+          !positions->columnIsNull(1) && Decimal::parse(positions->columnText(1), count);
+      insert->bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
+      for (int column = 2; column <= 5; ++column)
+        insert->bindColumn(column + 1, *positions, column);
+      insert->bindColumn(7, *positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
+      insert->bindColumn(8, *positions, 7);
+      insert->bindInt(9, snapshot_id);
+      const int64_t subaccount = positions->columnInt(8);
+      insert->bindInt(10, subaccount);
+      insert->run();
       if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
       auto mine = computed.find({subaccount, ticker});
       const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
@@ -649,17 +648,17 @@ Status SnapshotSink::finish() {
         const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
         if (magnitude <= options_.tolerance) return;
         ++differences;
-        reconcile.bindInt(1, snapshot_id);
-        reconcile.bindText(2, ticker);
-        reconcile.bindText(3, field);
-        reconcile.bindText(4, ours.toString());
-        reconcile.bindText(5, theirs->toString());
-        reconcile.bindText(6, difference.toString());
-        reconcile.bindInt(7, subaccount);
-        reconcile.run();
+        reconcile->bindInt(1, snapshot_id);
+        reconcile->bindText(2, ticker);
+        reconcile->bindText(3, field);
+        reconcile->bindText(4, ours.toString());
+        reconcile->bindText(5, theirs->toString());
+        reconcile->bindText(6, difference.toString());
+        reconcile->bindInt(7, subaccount);
+        reconcile->run();
       };
-      compare("realized_pnl", realized, optionalDecimal(positions, 4));
-      compare("fees_paid", fees, optionalDecimal(positions, 5));
+      compare("realized_pnl", realized, optionalDecimal(*positions, 4));
+      compare("fees_paid", fees, optionalDecimal(*positions, 5));
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {
@@ -672,7 +671,7 @@ Status SnapshotSink::finish() {
                    : " (see kalshi_reconciliation, snapshot " + std::to_string(snapshot_id) + ")"));
     }
   }
-  sqlite::exec(database_, "DELETE FROM " + incoming_name_);
+  database_->exec("DELETE FROM " + incoming_name_);
   // A dry run rolls the snapshot back: it is what would have been recorded, with no number.
   context_->log(LogLevel::kInfo,
                 (context_->dryRun() ? std::string("snapshot (dry run, not written)")

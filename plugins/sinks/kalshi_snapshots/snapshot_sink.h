@@ -47,7 +47,7 @@ class SnapshotSink final : public Sink {
   explicit SnapshotSink(SnapshotOptions options);
   SnapshotSink(const SnapshotSink&) = delete;  // incoming_table_ points into its own strings
   SnapshotSink& operator=(const SnapshotSink&) = delete;
-  std::string databasePath() const override { return options_.path; }
+  std::string storeLocation() const override { return options_.path; }
   Status open(SinkContext& context) override;
   WriteResult write(const Batch& batch) override;
   Status flush() override;
@@ -79,7 +79,7 @@ class SnapshotSink final : public Sink {
 
   SnapshotOptions options_;
   SinkContext* context_ = nullptr;
-  sqlite3* database_ = nullptr;
+  Store* database_ = nullptr;
   RowWriter markets_{marketsTable()};
   RowWriter settlements_{settlementsTable()};
   RowWriter history_{historyTable()};

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/store.h"
 #include "sqlite_table_sink.h"
 
 namespace kalshi_direct {
@@ -75,7 +75,7 @@ class SqliteTableSinkFactory final : public SinkFactory {
     }
 
     config.table = options.getString("table");
-    if (!sqlite::isValidIdentifier(config.table)) {
+    if (!isValidIdentifier(config.table)) {
       return error(options.location("table"),
                    "table name '" + config.table +
                        "' must be letters, digits and _ (not starting with a digit, at most 64)");
@@ -94,7 +94,7 @@ class SqliteTableSinkFactory final : public SinkFactory {
     std::vector<std::string> seen;
     for (const auto& entry : columns->entries()) {
       const SourceLocation key_location = at(entry.key_location, "columns");
-      if (!sqlite::isValidIdentifier(entry.key)) {
+      if (!isValidIdentifier(entry.key)) {
         return error(key_location, "column name '" + entry.key +
                                        "' must be letters, digits and _ (not starting with a "
                                        "digit, at most 64)");

@@ -1,7 +1,5 @@
 #include "sqlite_table_sink.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -201,17 +199,17 @@ bool convertForColumn(const Value& value, SqliteColumnType type, ColumnValue& ou
 }
 
 std::string createTableSql(const SqliteTableConfig& config) {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + sqlite::quoteIdentifier(config.table) + " (";
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + quoteIdentifier(config.table) + " (";
   for (size_t i = 0; i < config.columns.size(); ++i) {
     if (i > 0) sql += ", ";
-    sql += sqlite::quoteIdentifier(config.columns[i].name) + " " +
-           sqliteDeclaredType(config.columns[i].type);
+    sql +=
+        quoteIdentifier(config.columns[i].name) + " " + sqliteDeclaredType(config.columns[i].type);
   }
   if (!config.key.empty()) {
     sql += ", PRIMARY KEY (";
     for (size_t i = 0; i < config.key.size(); ++i) {
       if (i > 0) sql += ", ";
-      sql += sqlite::quoteIdentifier(config.key[i]);
+      sql += quoteIdentifier(config.key[i]);
     }
     sql += ")";
   }
@@ -226,23 +224,23 @@ std::string insertSql(const SqliteTableConfig& config) {
       names += ", ";
       parameters += ", ";
     }
-    names += sqlite::quoteIdentifier(config.columns[i].name);
+    names += quoteIdentifier(config.columns[i].name);
     parameters += "?" + std::to_string(i + 1);
   }
-  std::string sql = "INSERT INTO " + sqlite::quoteIdentifier(config.table) + " (" + names +
-                    ") VALUES (" + parameters + ")";
+  std::string sql = "INSERT INTO " + quoteIdentifier(config.table) + " (" + names + ") VALUES (" +
+                    parameters + ")";
   if (config.upsert && !config.key.empty()) {
     std::string keys, updates;
     for (size_t i = 0; i < config.key.size(); ++i) {
       if (i > 0) keys += ", ";
-      keys += sqlite::quoteIdentifier(config.key[i]);
+      keys += quoteIdentifier(config.key[i]);
     }
     for (const auto& column : config.columns) {
       if (std::find(config.key.begin(), config.key.end(), column.name) != config.key.end()) {
         continue;
       }
       if (!updates.empty()) updates += ", ";
-      const std::string name = sqlite::quoteIdentifier(column.name);
+      const std::string name = quoteIdentifier(column.name);
       updates += name + " = excluded." + name;
     }
     sql += " ON CONFLICT (" + keys + ")" +
@@ -263,25 +261,25 @@ SqliteTableSink::SqliteTableSink(SqliteTableConfig config) : config_(std::move(c
 
 SqliteTableSink::~SqliteTableSink() = default;
 
-Status SqliteTableSink::statusFor(const sqlite::SqliteError& error, const std::string& what) const {
+Status SqliteTableSink::statusFor(const StoreError& error, const std::string& what) const {
   const std::string message = "table '" + config_.table + "': " + what + ": " + error.what();
-  return error.isBusy() ? Status::retry(message) : Status::failed(message);
+  return error.retryable() ? Status::retry(message) : Status::failed(message);
 }
 
 Status SqliteTableSink::open(SinkContext& context) {
   context_ = &context;
-  db_ = context.database();
+  db_ = context.store();
   if (db_ == nullptr) {
     return Status::failed("no database connection for '" + config_.path + "'");
   }
   try {
     if (Status status = ensureTable(); !status.isOk()) return status;
-  } catch (const sqlite::SqliteError& error) {
+  } catch (const StoreError& error) {
     return statusFor(error, "cannot create or inspect the table");
   }
   try {
-    insert_ = std::make_unique<sqlite::Statement>(db_, insertSql(config_));
-  } catch (const sqlite::SqliteError& error) {
+    insert_ = db_->prepare(insertSql(config_));
+  } catch (const StoreError& error) {
     if (config_.upsert) {
       std::string keys;
       for (const auto& key : config_.key) keys += (keys.empty() ? "" : ", ") + key;
@@ -297,12 +295,12 @@ Status SqliteTableSink::open(SinkContext& context) {
 Status SqliteTableSink::ensureTable() {
   std::vector<std::pair<std::string, std::string>> existing;  // lowercase name, declared type
   {
-    sqlite::Statement info(db_, "SELECT name, type FROM pragma_table_info(?1)");
-    info.bindText(1, config_.table);
-    while (info.step()) existing.emplace_back(lowercase(info.columnText(0)), info.columnText(1));
+    StoreStatementPtr info = db_->prepare("SELECT name, type FROM pragma_table_info(?1)");
+    info->bindText(1, config_.table);
+    while (info->step()) existing.emplace_back(lowercase(info->columnText(0)), info->columnText(1));
   }
   if (existing.empty()) {
-    sqlite::exec(db_, createTableSql(config_));
+    db_->exec(createTableSql(config_));
     return Status::ok();
   }
   std::string missing;
@@ -334,8 +332,8 @@ Status SqliteTableSink::ensureTable() {
 
 void SqliteTableSink::undoBatch() {
   try {
-    sqlite::exec(db_, std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint);
-  } catch (const sqlite::SqliteError&) {
+    db_->exec(std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint);
+  } catch (const StoreError&) {
     // The savepoint is gone only when SQLite rolled back the whole transaction; write() reports it.
   }
 }
@@ -346,19 +344,19 @@ WriteResult SqliteTableSink::write(const Batch& batch) {
     result.status = Status::failed("table '" + config_.table + "' is not open");
     return result;
   }
-  const bool in_transaction = sqlite3_get_autocommit(db_) == 0;
+  const bool in_transaction = db_->inTransaction();
   try {
-    sqlite::exec(db_, std::string("SAVEPOINT ") + kSavepoint);
-  } catch (const sqlite::SqliteError& error) {
+    db_->exec(std::string("SAVEPOINT ") + kSavepoint);
+  } catch (const StoreError& error) {
     result.status = statusFor(error, "cannot start the batch");
     return result;
   }
   // Undoes the batch; a busy database becomes kRetry unless SQLite already dropped the
   // transaction (then earlier batches are gone too and retrying cannot make it right).
-  auto abandon = [&](const sqlite::SqliteError& error, const std::string& what) {
+  auto abandon = [&](const StoreError& error, const std::string& what) {
     undoBatch();
     result.rejected.clear();
-    if (in_transaction && sqlite3_get_autocommit(db_) != 0) {
+    if (in_transaction && !db_->inTransaction()) {
       result.status = Status::failed("table '" + config_.table + "': " + what +
                                      ": the transaction was rolled back: " + error.what());
     } else {
@@ -408,9 +406,8 @@ WriteResult SqliteTableSink::write(const Batch& batch) {
         }
       }
       insert_->run();
-    } catch (const sqlite::SqliteError& error) {
-      const int primary = error.code() & 0xff;
-      if (primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_TOOBIG) {
+    } catch (const StoreError& error) {
+      if (error.cause() == StoreError::Cause::kBadValue) {
         // Only this statement was undone; the record is bad, not the batch.
         result.rejected.push_back({index, error.what()});
         continue;
@@ -426,8 +423,8 @@ WriteResult SqliteTableSink::write(const Batch& batch) {
     }
   }
   try {
-    sqlite::exec(db_, std::string("RELEASE ") + kSavepoint);
-  } catch (const sqlite::SqliteError& error) {
+    db_->exec(std::string("RELEASE ") + kSavepoint);
+  } catch (const StoreError& error) {
     return abandon(error, "cannot finish the batch");
   }
   return result;

@@ -1,12 +1,12 @@
 // SqliteTableSink: inserts or upserts records into one table of a SQLite file.
 //
-// The engine owns the connection and the transaction (databasePath() names the file; open() takes
+// The engine owns the connection and the transaction (storeLocation() names the file; open() takes
 // SinkContext::database()). open() creates the table from the declared columns (PRIMARY KEY(key)
 // when a key is given) or checks that an existing table has them all; write() runs one prepared
 // statement per record inside a SAVEPOINT, so a busy database undoes the whole batch (kRetry).
 // Values are converted to the declared column type and always bound, never spliced into SQL; a
 // value that does not convert rejects only its record. Table and column names must pass
-// sqlite::isValidIdentifier (the factory checks them before a sink exists).
+// isValidIdentifier (the factory checks them before a sink exists).
 #pragma once
 
 #include <cstdint>
@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace plugins {
@@ -69,20 +69,20 @@ class SqliteTableSink final : public Sink {
   explicit SqliteTableSink(SqliteTableConfig config);
   ~SqliteTableSink() override;
 
-  std::string databasePath() const override { return config_.path; }
+  std::string storeLocation() const override { return config_.path; }
   Status open(SinkContext& context) override;
   WriteResult write(const Batch& batch) override;
   Status close() override;
 
  private:
-  Status ensureTable();  // may also throw sqlite::SqliteError
-  Status statusFor(const sqlite::SqliteError& error, const std::string& what) const;
+  Status ensureTable();  // may also throw StoreError
+  Status statusFor(const StoreError& error, const std::string& what) const;
   void undoBatch();
 
   SqliteTableConfig config_;
   SinkContext* context_ = nullptr;
-  sqlite3* db_ = nullptr;
-  std::unique_ptr<sqlite::Statement> insert_;
+  Store* db_ = nullptr;
+  StoreStatementPtr insert_;
   std::vector<size_t> key_columns_;  // indexes into config_.columns
   std::set<std::string> column_names_;
   std::set<std::string> warned_fields_;

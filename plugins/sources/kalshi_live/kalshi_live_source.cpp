@@ -13,7 +13,7 @@
 #include <unordered_set>
 
 #include "kalshi_direct/engine/log.h"
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -851,7 +851,7 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
 
 bool KalshiLiveSource::haveOrdersTable() const {
   try {
-    return cache_ && sqlite::tableExists(cache_->handle(), "kalshi_orders");
+    return cache_ && cache_->tableExists("kalshi_orders");
   } catch (const std::exception&) {
     return false;
   }
@@ -864,13 +864,13 @@ void KalshiLiveSource::finishRestingPhase(Pass& pass) {
   bool unknown_time = false;
   try {
     if (!cache_) throw std::runtime_error("not open");  // a resumed pass whose database went away
-    sqlite::Statement query(cache_->handle(),
-                            "SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
-    while (query.step()) {
-      if (pass.resting_seen.count(query.columnText(0))) continue;
+    StoreStatementPtr query =
+        cache_->prepare("SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
+    while (query->step()) {
+      if (pass.resting_seen.count(query->columnText(0))) continue;
       ++vanished;
       Timestamp created;
-      if (query.columnIsNull(1) || !Timestamp::parse(query.columnText(1), created)) {
+      if (query->columnIsNull(1) || !Timestamp::parse(query->columnText(1), created)) {
         unknown_time = true;
         continue;
       }
@@ -903,20 +903,21 @@ void KalshiLiveSource::rejectAll(const std::string& stream, const ParsedPage& pa
 }
 
 void KalshiLiveSource::openCacheDb() {
-  if (config_.cache_db.empty() || !std::filesystem::exists(config_.cache_db)) return;
+  if (config_.cache_db.empty()) return;
   try {
-    cache_ =
-        std::make_unique<sqlite::Database>(config_.cache_db, sqlite::Database::Mode::kReadOnly);
-    if (!config_.metadata || !sqlite::tableExists(cache_->handle(), "kalshi_markets")) return;
+    if (Status status = context_->openReadOnlyStore(config_.cache_db, cache_); !status.isOk()) {
+      throw StoreError(status.message());
+    }
+    if (!cache_) return;  // nothing synced there yet
+    if (!config_.metadata || !cache_->tableExists("kalshi_markets")) return;
     // Events are few (one per traded event) and spare a request each: load them all. Markets are
     // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
-    sqlite::Statement events(
-        cache_->handle(),
+    StoreStatementPtr events = cache_->prepare(
         "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
         "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
-    while (events.step()) {
-      events_[events.columnText(0)] = events.columnText(1);
-      series_categories_[events.columnText(1)] = events.columnText(2);
+    while (events->step()) {
+      events_[events->columnText(0)] = events->columnText(1);
+      series_categories_[events->columnText(1)] = events->columnText(2);
     }
     markets_cache_ = true;
   } catch (const std::exception& error) {
@@ -939,20 +940,20 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
           "WHERE ticker IN (?";
       for (size_t i = 1; i < count; ++i) sql += ",?";
       sql += ")";
-      sqlite::Statement query(cache_->handle(), sql);
+      StoreStatementPtr query = cache_->prepare(sql);
       for (size_t i = 0; i < count; ++i)
-        query.bindText(static_cast<int>(i + 1), tickers[start + i]);
-      while (query.step()) {
+        query->bindText(static_cast<int>(i + 1), tickers[start + i]);
+      while (query->step()) {
         auto text = [&](int column) {
-          return query.columnIsNull(column) ? Value() : Value(query.columnText(column));
+          return query->columnIsNull(column) ? Value() : Value(query->columnText(column));
         };
         auto decimal = [&](int column) {
           Decimal value;
-          return !query.columnIsNull(column) && Decimal::parse(query.columnText(column), value)
+          return !query->columnIsNull(column) && Decimal::parse(query->columnText(column), value)
                      ? Value(value)
                      : Value();
         };
-        const std::string series = query.columnText(2);
+        const std::string series = query->columnText(2);
         if (series.empty()) continue;  // incomplete entry: fetch again
         Record market;
         Timestamp close;
@@ -964,13 +965,13 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
         market.append("yes_ask_dollars", decimal(9));
         market.append("last_price_dollars", decimal(10));
         market.append("close_time",
-                      !query.columnIsNull(11) && Timestamp::parse(query.columnText(11), close)
+                      !query->columnIsNull(11) && Timestamp::parse(query->columnText(11), close)
                           ? Value(close)
                           : Value());
-        const std::string ticker = query.columnText(0);
+        const std::string ticker = query->columnText(0);
         markets_[ticker] = MarketInfo{
-            marketRecord(ticker, query.columnText(1), series, query.columnText(3), &market), false,
-            false};
+            marketRecord(ticker, query->columnText(1), series, query->columnText(3), &market),
+            false, false};
       }
     }
   } catch (const std::exception& error) {

@@ -69,8 +69,8 @@
 
 #include "kalshi/api_client.h"
 #include "kalshi/api_parser.h"
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -234,7 +234,7 @@ class KalshiLiveSource final : public Source {
   std::unordered_map<std::string, MarketInfo> markets_;   // tickers this run has met
   std::map<std::string, std::string> events_;             // event -> series ("" if unknown)
   std::map<std::string, std::string> series_categories_;  // series -> category
-  std::unique_ptr<sqlite::Database> cache_;               // cache_db, read-only
+  StorePtr cache_;                                        // cache_db, read-only
   bool markets_cache_ = false;                            // cache_ has kalshi_markets
   bool batch_markets_ = true;             // false once GET /markets?tickers= proved unusable
   bool batch_historical_markets_ = true;  // likewise /historical/markets?tickers=

@@ -5,15 +5,13 @@
 #include <set>
 
 #include "kalshi/tables.h"
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/json_writer.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace plugins {
 
 namespace {
-
-using sqlite::Statement;
 
 bool wants(const std::vector<std::string>& streams, const char* stream) {
   return std::find(streams.begin(), streams.end(), stream) != streams.end();
@@ -23,10 +21,8 @@ Status noState(const std::string& path) {
   return Status::failed("no last known state in " + path + ": run a successful sync first");
 }
 
-using sqlite::tableExists;
-
 // One row's columns as text (for a rejected row's raw form): {"column":"text"|null,...}.
-std::string rowJson(const Statement& statement) {
+std::string rowJson(const StoreStatement& statement) {
   Record row;
   for (int i = 0; i < statement.columnCount(); ++i) {
     row.append(statement.columnName(i),
@@ -39,7 +35,7 @@ std::string rowJson(const Statement& statement) {
 // stored text cannot be that type. NULL stays null.
 enum class Kind { kText, kDecimal, kTimestamp, kInt };
 
-bool columnValue(const Statement& statement, int column, Kind kind, Value& out,
+bool columnValue(const StoreStatement& statement, int column, Kind kind, Value& out,
                  std::string& reason) {
   if (statement.columnIsNull(column)) {
     out = Value();
@@ -85,10 +81,11 @@ struct ColumnMap {
 
 // Reads `sql`'s rows into records with the fields of `columns` (selected in that order);
 // `required` columns must not be NULL.
-void readRows(sqlite3* db, const std::string& sql, const std::vector<ColumnMap>& columns,
+void readRows(Store& db, const std::string& sql, const std::vector<ColumnMap>& columns,
               size_t required, const char* stream, std::vector<Record>& out,
               std::vector<LastKnownState::Rejected>& rejected) {
-  Statement statement(db, sql);
+  StoreStatementPtr query = db.prepare(sql);
+  StoreStatement& statement = *query;
   while (statement.step()) {
     Record record;
     record.reserve(columns.size());
@@ -115,14 +112,15 @@ std::string selectList(const std::vector<ColumnMap>& columns, const char* prefix
   return sql;
 }
 
-Status readSnapshot(sqlite3* db, const std::string& path, LastKnownState& out) {
+Status readSnapshot(Store& db, const std::string& path, LastKnownState& out) {
   const char* table = kalshi::snapshotsTable().name;
-  if (!tableExists(db, table)) return noState(path);
+  if (!db.tableExists(table)) return noState(path);
   // The latest snapshot made from the API: a fallback snapshot only repeats it (with a later
   // taken_at that would misdate the data). A database holding only fallback rows still serves.
-  Statement statement(
-      db, std::string("SELECT id, taken_at, source, balance_cents, portfolio_value_cents FROM ") +
-              table + " ORDER BY (source = 'live') DESC, id DESC LIMIT 1");
+  StoreStatementPtr query = db.prepare(
+      std::string("SELECT id, taken_at, source, balance_cents, portfolio_value_cents FROM ") +
+      table + " ORDER BY (source = 'live') DESC, id DESC LIMIT 1");
+  StoreStatement& statement = *query;
   if (!statement.step()) return noState(path);
   LastKnownSnapshot snapshot;
   snapshot.id = statement.columnInt(0);
@@ -194,30 +192,23 @@ const std::vector<ColumnMap>& marketColumns() {
 
 }  // namespace
 
-Status readLastKnownState(const std::string& path, const std::vector<std::string>& streams,
-                          LastKnownState& out) {
+Status readLastKnownState(Store* store, const std::string& path,
+                          const std::vector<std::string>& streams, LastKnownState& out) {
   out = LastKnownState();
+  if (!store) return noState(path);  // nothing was ever synced here
   try {
-    std::unique_ptr<sqlite::Database> database;
-    try {
-      database = std::make_unique<sqlite::Database>(path, sqlite::Database::Mode::kReadOnly);
-    } catch (const sqlite::SqliteError& error) {
-      // A file that does not exist (or cannot be opened at all): nothing was ever synced here.
-      if ((error.code() & 0xff) == SQLITE_CANTOPEN) return noState(path);
-      throw;
-    }
-    sqlite3* db = database->handle();
+    Store& db = *store;
     const char* positions = kalshi::positionsTable().name;
     const char* markets = kalshi::marketsTable().name;
     // One read transaction: balance, markets and positions from the same committed state.
-    database->exec("BEGIN");
+    db.exec("BEGIN");
     if (wants(streams, "balance")) {
       if (Status status = readSnapshot(db, path, out); !status.isOk()) return status;
     }
     const bool want_positions = wants(streams, "positions");
     const bool want_markets = wants(streams, "markets");
-    if ((want_positions || want_markets) && !tableExists(db, positions)) return noState(path);
-    if (want_markets && !tableExists(db, markets)) return noState(path);
+    if ((want_positions || want_markets) && !db.tableExists(positions)) return noState(path);
+    if (want_markets && !db.tableExists(markets)) return noState(path);
     if (want_markets) {
       readRows(db,
                "SELECT " + selectList(marketColumns(), "m.") + " FROM " + markets +
@@ -225,14 +216,14 @@ Status readLastKnownState(const std::string& path, const std::vector<std::string
                marketColumns(), 1, "markets", out.markets, out.rejected);
     }
     if (want_positions) {
-      const auto& columns = sqlite::columnExists(db, positions, "subaccount")
+      const auto& columns = db.columnExists(positions, "subaccount")
                                 ? positionColumnsWithSubaccount()
                                 : positionColumns();
       readRows(db, "SELECT " + selectList(columns, "") + " FROM " + positions + " ORDER BY ticker",
                columns, 2, "positions", out.positions, out.rejected);
     }
-    database->exec("COMMIT");
-  } catch (const sqlite::SqliteError& error) {
+    db.exec("COMMIT");
+  } catch (const StoreError& error) {
     return Status::failed("cannot read the last known state from " + path + ": " + error.what());
   }
   return Status::ok();
@@ -240,8 +231,14 @@ Status readLastKnownState(const std::string& path, const std::vector<std::string
 
 Status LocalDbFallbackSource::open(SourceContext& context) {
   context_ = &context;
+  StorePtr store;
+  if (Status status = context.openReadOnlyStore(config_.path, store); !status.isOk()) {
+    return Status::failed("cannot read the last known state from " + config_.path + ": " +
+                          status.message());
+  }
   LastKnownState state;
-  if (Status status = readLastKnownState(config_.path, config_.streams, state); !status.isOk()) {
+  if (Status status = readLastKnownState(store.get(), config_.path, config_.streams, state);
+      !status.isOk()) {
     return status;
   }
   for (auto& rejected : state.rejected)

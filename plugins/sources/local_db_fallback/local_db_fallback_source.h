@@ -57,12 +57,13 @@ struct LastKnownState {
   std::vector<Rejected> rejected;  // rows that cannot become records (corrupt values)
 };
 
-// Reads the last known state of `streams` from the database at `path` (read-only). Returns
-// kFailed "no last known state in <path>: run a successful sync first" when the file, a needed
-// table or (for balance) any snapshot is missing, and kFailed with the SQLite reason when the file
-// is unreadable. Also used by `kalshi-direct positions` when the API is unreachable.
-Status readLastKnownState(const std::string& path, const std::vector<std::string>& streams,
-                          LastKnownState& out);
+// Reads the last known state of `streams` from `store` (opened read-only; null when nothing is at
+// `path`, which names it in messages). Returns kFailed "no last known state in <path>: run a
+// successful sync first" when the store, a needed table or (for balance) any snapshot is missing,
+// and kFailed with the store's reason when it is unreadable. Also used by `kalshi-direct
+// positions` when the API is unreachable.
+Status readLastKnownState(Store* store, const std::string& path,
+                          const std::vector<std::string>& streams, LastKnownState& out);
 
 class LocalDbFallbackSource final : public Source {
  public:

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -264,13 +264,16 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the
   // run's writer); orders of this run not yet committed are in run_orders_ when they matter.
   if (!orders_connection_) {
-    if (!std::filesystem::exists(orders_db_)) return;
-    orders_connection_ =
-        std::make_unique<sqlite::Database>(orders_db_, sqlite::Database::Mode::kReadOnly);
+    if (!context_) return;
+    if (Status status = context_->openReadOnlyStore(orders_db_, orders_connection_);
+        !status.isOk()) {
+      throw StoreError("orders_db: " + status.message());
+    }
+    if (!orders_connection_) return;  // nothing synced there yet: ask again next batch
   }
-  sqlite3* database = orders_connection_->handle();
+  Store& database = *orders_connection_;
   if (!orders_table_checked_) {
-    if (!sqlite::tableExists(database, "kalshi_orders")) return;  // not yet: ask again next batch
+    if (!database.tableExists("kalshi_orders")) return;  // not yet: ask again next batch
     orders_table_checked_ = true;
   }
   constexpr size_t kChunk = 500;
@@ -279,12 +282,12 @@ void Categorizer::lookUpOrders(const Batch& fills) {
     std::string sql = "SELECT id, client_order_id FROM kalshi_orders WHERE id IN (?";
     for (size_t i = 1; i < count; ++i) sql += ",?";
     sql += ")";
-    sqlite::Statement query(database, sql);
-    for (size_t i = 0; i < count; ++i) query.bindText(static_cast<int>(i + 1), unknown[start + i]);
-    while (query.step()) {
-      if (query.columnIsNull(1)) continue;
-      const uint64_t mask = clientOrderMask(query.columnText(1));
-      if (mask != 0) looked_up_[hashId(query.columnText(0))] = mask;
+    StoreStatementPtr query = database.prepare(sql);
+    for (size_t i = 0; i < count; ++i) query->bindText(static_cast<int>(i + 1), unknown[start + i]);
+    while (query->step()) {
+      if (query->columnIsNull(1)) continue;
+      const uint64_t mask = clientOrderMask(query->columnText(1));
+      if (mask != 0) looked_up_[hashId(query->columnText(0))] = mask;
     }
   }
 }

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "kalshi_direct/config.h"
-#include "kalshi_direct/engine/sqlite.h"
 #include "kalshi_direct/plugin.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -49,6 +49,11 @@ class Categorizer final : public Transform {
  public:
   Categorizer(std::vector<CategoryRule> rules, std::string default_category,
               std::string orders_db = {});
+  // Keeps the context: orders_db is opened through it (StageContext::openReadOnlyStore).
+  Status open(StageContext& context) override {
+    context_ = &context;
+    return Status::ok();
+  }
   Status process(Batch&& batch, Emitter& out) override;
   // The input is over: frees what the run learnt (markets, order masks, seen orders) so the
   // sinks' end-of-run work has that memory.
@@ -97,7 +102,8 @@ class Categorizer final : public Transform {
   // Orders looked up in orders_db for the current batch (cleared per batch: bounded memory),
   // through one read-only connection opened on first use.
   std::unordered_map<uint64_t, uint64_t> looked_up_;
-  std::unique_ptr<sqlite::Database> orders_connection_;
+  StageContext* context_ = nullptr;
+  StorePtr orders_connection_;
   bool orders_table_checked_ = false;
 };
 

@@ -95,7 +95,7 @@ TEST_F(RunnerTest, CallsPluginsInTheDocumentedOrder) {
   sink_factory_->make = [sink](const Options&) { return SinkPtr(sink); };
   {
     InSequence in_order;
-    EXPECT_CALL(*sink, databasePath()).WillOnce(Return(""));
+    EXPECT_CALL(*sink, storeLocation()).WillOnce(Return(""));
     EXPECT_CALL(*sink, open(_)).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*transform, open(_)).WillOnce(Return(Status::ok()));
     EXPECT_CALL(*source, open(_)).WillOnce(Return(Status::ok()));

@@ -6,6 +6,7 @@
 #include "kalshi/row_writer.h"
 #include "kalshi/tables.h"
 #include "kalshi_direct/engine/pipeline_spec.h"
+#include "kalshi_direct/engine/sqlite.h"
 #include "mocks/mock_plugin.h"
 #include "support/test_support.h"
 
@@ -129,6 +130,8 @@ TEST_F(CategorizerTest, OrdersNotSeenInThisRunAreLookedUpInTheDatabase) {
       - { series_category: "Climate and Weather", category: weather }
 )"),
       "other", path);
+  ::testing::NiceMock<testing::MockStageContext> context;  // opens orders_db as the engine does
+  ASSERT_TRUE(categorizer.open(context).isOk());
   learnMarkets(categorizer);
   Batch fills;
   fills.stream = "fills";

@@ -10,6 +10,7 @@
 #include "kalshi/row_writer.h"
 #include "kalshi/tables.h"
 #include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -34,14 +35,15 @@ class PackedRowsTest : public ::testing::Test {
  protected:
   void SetUp() override { sqlite::exec(db_.handle(), "CREATE TABLE t (k, a, b)"); }
   void insertAll(PackedRows& rows) {
-    sqlite::Statement insert(db_.handle(), "INSERT INTO t VALUES (?, ?, ?)");
+    StoreStatementPtr insert = store_->prepare("INSERT INTO t VALUES (?, ?, ?)");
     for (size_t i = 0; i < rows.rows(); ++i) {
-      rows.bind(i, insert);
-      insert.run();
+      rows.bind(i, *insert);
+      insert->run();
     }
-    insert.clearBindings();
+    insert->clearBindings();
   }
-  sqlite::Database db_{":memory:", sqlite::Database::Mode::kMemory};
+  StorePtr store_ = openStore(":memory:", Store::Mode::kReadWriteCreate);
+  sqlite::Database& db_ = static_cast<SqliteStore&>(*store_).database();
 };
 
 TEST_F(PackedRowsTest, BindsWhatBindValueWould) {
@@ -116,9 +118,10 @@ TEST_F(PackedRowsTest, ARowWithTheWrongNumberOfColumnsIsAProgrammingError) {
 }
 
 TEST(RowWriterTest, LaterVersionOfAnIdWinsAndTheByteBudgetFlushesMidBatch) {
-  sqlite::Database db(":memory:", sqlite::Database::Mode::kMemory);
+  StorePtr store = openStore(":memory:", Store::Mode::kReadWriteCreate);
+  sqlite::Database& db = static_cast<SqliteStore&>(*store).database();
   RowWriter writer(marketsTable(), /*buffer_rows=*/1000000);
-  writer.open(db.handle());
+  writer.open(*store);
   // ~300 bytes a row: enough rows to pass the byte budget inside one batch.
   const size_t rows = RowWriter::kBufferBytes / 300 + 1000;
   Batch batch{"markets", {}};

@@ -6,6 +6,7 @@
 
 #include "kalshi/tables.h"
 #include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "local_db_fallback_source.h"
 #include "mocks/mock_plugin.h"
 #include "unit/plugins/plugin_test_support.h"
@@ -345,7 +346,9 @@ TEST_F(LocalDbFallbackTest, ANewDatabaseTheRunnerHasNotCommittedYetHasNoState) {
 TEST_F(LocalDbFallbackTest, ReadLastKnownStateIsUsableWithoutASource) {
   populate(*createDatabase());
   plugins::LastKnownState state;
-  ASSERT_TRUE(plugins::readLastKnownState(db_path_, {"balance", "positions"}, state).isOk());
+  StorePtr store = openStore(db_path_, Store::Mode::kReadOnly);
+  ASSERT_TRUE(
+      plugins::readLastKnownState(store.get(), db_path_, {"balance", "positions"}, state).isOk());
   ASSERT_TRUE(state.snapshot.has_value());
   EXPECT_EQ(state.snapshot->id, 2);
   EXPECT_EQ(state.snapshot->taken_at, "2026-08-20T16:05:00.250000Z");

@@ -1,11 +1,12 @@
 // The `sqlite_table` sink against a real SQLite file: the test plays the engine (it opens the
-// connection, BEGINs, hands it over through SinkContext::database(), COMMITs) and checks the rows
+// connection, BEGINs, hands it over through SinkContext::store(), COMMITs) and checks the rows
 // with a fresh connection.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "mocks/mock_plugin.h"
 #include "sqlite_table_sink.h"
 #include "unit/plugins/plugin_test_support.h"
@@ -26,8 +27,8 @@ class SqliteTableSinkTest : public ::testing::Test {
     ASSERT_EQ(registrar_.sinks.size(), 1u);
     factory_ = registrar_.sinks[0].get();
     path_ = dir_.file("test.db");
-    db_ = std::make_unique<sqlite::Database>(path_, sqlite::Database::Mode::kReadWriteCreate);
-    ON_CALL(context_, database()).WillByDefault(Return(db_->handle()));
+    db_ = openStore(path_, Store::Mode::kReadWriteCreate);
+    ON_CALL(context_, store()).WillByDefault(Return(db_.get()));
   }
 
   // The options most tests use: fills keyed by id.
@@ -77,7 +78,7 @@ class SqliteTableSinkTest : public ::testing::Test {
 
   TempDir dir_;
   std::string path_;
-  std::unique_ptr<sqlite::Database> db_;
+  StorePtr db_;
   NiceMock<testing::MockSinkContext> context_;
   testing::CapturingRegistrar registrar_;
   SinkFactory* factory_ = nullptr;
@@ -85,7 +86,7 @@ class SqliteTableSinkTest : public ::testing::Test {
 
 TEST_F(SqliteTableSinkTest, CreatesTheTableAndStoresEachTypeAsDeclared) {
   SinkPtr sink = create(fillOptions());
-  EXPECT_EQ(sink->databasePath(), path_);
+  EXPECT_EQ(sink->storeLocation(), path_);
   db_->exec("BEGIN");
   ASSERT_TRUE(sink->open(context_).isOk());
   Timestamp created;
@@ -220,7 +221,8 @@ TEST_F(SqliteTableSinkTest, ReturnsRetryAndWritesNothingWhileAnotherConnectionHo
   db_->exec("BEGIN");
   ASSERT_TRUE(sink->open(context_).isOk());  // creates the table
   db_->exec("COMMIT");
-  sqlite3_busy_timeout(db_->handle(), 20);  // the engine's retry does the waiting, not SQLite
+  sqlite3_busy_timeout(static_cast<SqliteStore&>(*db_).database().handle(),
+                       20);  // the engine's retry does the waiting, not SQLite
 
   sqlite::Database other(path_, sqlite::Database::Mode::kReadWrite);
   other.exec("BEGIN IMMEDIATE");

@@ -18,26 +18,40 @@
 #include <vector>
 
 #include "kalshi_direct/record.h"
+#include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
 namespace sqlite {
 
-class SqliteError : public std::runtime_error {
+// A StoreError (store.h): SQLITE_BUSY/SQLITE_LOCKED are retryable().
+class SqliteError : public StoreError {
  public:
-  SqliteError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  SqliteError(int code, const std::string& message)
+      : StoreError(message, causeOf(code)), code_(code) {}
   int code() const { return code_; }
   // SQLITE_BUSY/SQLITE_LOCKED: another connection holds the lock; the caller may retry.
-  bool isBusy() const { return (code_ & 0xff) == SQLITE_BUSY || (code_ & 0xff) == SQLITE_LOCKED; }
+  bool isBusy() const { return retryable(); }
+  static Cause causeOf(int code) {
+    switch (code & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return Cause::kBusy;
+      case SQLITE_CONSTRAINT:
+      case SQLITE_MISMATCH:
+      case SQLITE_TOOBIG:
+        return Cause::kBadValue;
+      default:
+        return Cause::kOther;
+    }
+  }
 
  private:
   int code_;
 };
 
-// True for names safe to splice into SQL as identifiers: [A-Za-z_][A-Za-z0-9_]{0,63}.
-// Table and column names from YAML must pass this; values are always bound, never spliced.
-bool isValidIdentifier(std::string_view name);
-// "name" with embedded quotes doubled (use only on names that passed isValidIdentifier).
-std::string quoteIdentifier(std::string_view name);
+// store.h owns identifier checking and quoting.
+using kalshi_direct::isValidIdentifier;
+using kalshi_direct::quoteIdentifier;
 
 class Database {
  public:
@@ -130,7 +144,8 @@ class Statement {
   void reset();
 
   int columnCount() const;
-  bool columnIsNull(int column) const;  // 0-based
+  bool columnIsNull(int column) const;     // 0-based
+  int columnSqliteType(int column) const;  // SQLITE_INTEGER, SQLITE_TEXT...
   int64_t columnInt(int column) const;
   double columnDouble(int column) const;
   std::string columnText(int column) const;

@@ -1,0 +1,56 @@
+// Opening stores (store.h) by location: the engine's only place that knows which kinds exist.
+//
+// A location is a SQLite file path, or ":memory:" for a private in-memory SQLite database. Other
+// kinds (postgresql://...) plug in here behind the same Store interface, without touching the
+// runner or the plugins.
+#pragma once
+
+#include <string>
+
+#include "kalshi_direct/store.h"
+
+namespace kalshi_direct {
+
+namespace sqlite {
+class Database;
+}
+
+// Opens the store at `location`. Throws StoreError with a one-line message (naming the location,
+// never a password) when it cannot: a missing file in kReadOnly/kReadWrite mode, a file that is
+// not a database, a read-only directory.
+StorePtr openStore(const std::string& location, Store::Mode mode);
+// Whether anything is at `location` (for SQLite: the file exists).
+bool storeExists(const std::string& location);
+
+// The SQLite implementation, for the engine and tests; plugins see only Store.
+class SqliteStore final : public Store {
+ public:
+  // Takes over an open connection.
+  explicit SqliteStore(std::unique_ptr<sqlite::Database> database);
+  ~SqliteStore() override;
+
+  std::string kind() const override { return "sqlite"; }
+  const std::string& location() const override;
+  void begin() override;  // BEGIN IMMEDIATE: the write lock is taken at once, not at first write
+  void commit() override;
+  void rollback() override;
+  bool inTransaction() const override;
+  // State lives in table kd_state (scope, key, value, updated_at), created on first write.
+  StateMap readState(const std::string& scope) override;
+  void writeState(const std::string& scope, const StateMap& state) override;
+  void exec(const std::string& sql) override;
+  StoreStatementPtr prepare(std::string_view sql) override;
+  bool tableExists(std::string_view table) override;
+  std::vector<std::string> tableColumns(std::string_view table) override;
+  void limitSortMemory(bool on) override;
+
+  sqlite::Database& database() { return *database_; }
+
+ private:
+  std::unique_ptr<sqlite::Database> database_;
+  int sort_limit_depth_ = 0;
+  int64_t cache_before_limit_ = 0;
+  bool state_table_ready_ = false;
+};
+
+}  // namespace kalshi_direct
