@@ -723,6 +723,61 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
   return Options(std::move(values), stage.location);
 }
 
+namespace {
+
+// A store location as compared: a path resolved (symbolic links, "..", relative to the working
+// directory), a URL as written.
+std::string storeIdentity(const std::string& location) {
+  if (location.find("://") != std::string::npos || location == ":memory:") return location;
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(location, ec).lexically_normal();
+  const auto resolved = std::filesystem::weakly_canonical(absolute, ec);
+  return ec ? absolute.string() : resolved.string();
+}
+
+// See StoreTables (plugin.h): a stage must read a table from the store the pipeline writes it to.
+void checkStoreTables(const ResolvedPipeline& pipeline, const Registry& registry) {
+  struct Access {
+    const ResolvedStage* stage;
+    StoreTables tables;
+    std::string identity;
+  };
+  std::vector<Access> accesses;
+  auto collect = [&](const ResolvedStage& stage) {
+    const PluginFactory* factory = registry.find(stage.spec.kind, stage.spec.type);
+    if (!factory) return;
+    for (auto& tables : factory->tables(stage.options)) {
+      if (tables.store.empty()) continue;
+      const std::string identity = storeIdentity(tables.store);
+      accesses.push_back({&stage, std::move(tables), identity});
+    }
+  };
+  // Sinks first: a sink computing from other sinks' tables (P&L from fills) is the costliest
+  // mistake to report, then transforms and sources reading caches.
+  for (const auto& stage : pipeline.sinks) collect(stage);
+  for (const auto& stage : pipeline.transforms) collect(stage);
+  collect(pipeline.source);
+  if (pipeline.fallback) collect(*pipeline.fallback);
+  for (const auto& reader : accesses) {
+    for (const auto& table : reader.tables.reads) {
+      for (const auto& writer : accesses) {
+        if (writer.identity == reader.identity) continue;
+        const auto& writes = writer.tables.writes;
+        if (std::find(writes.begin(), writes.end(), table) == writes.end()) continue;
+        const SourceLocation where = reader.tables.option.empty()
+                                         ? reader.stage->spec.location
+                                         : reader.stage->options.location(reader.tables.option);
+        throw ConfigError(where, reader.stage->spec.label + " reads table " + table + " from '" +
+                                     reader.tables.store + "', but " + writer.stage->spec.label +
+                                     " writes it to '" + writer.tables.store +
+                                     "': put them on one store (the same path)");
+      }
+    }
+  }
+}
+
+}  // namespace
+
 ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& registry) {
   ResolvedPipeline resolved;
   resolved.spec = spec;
@@ -887,6 +942,7 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
     checkReferences(stage, factory.referencedFields(stage.options), all_known);
     resolved.sinks.push_back(std::move(stage));
   }
+  checkStoreTables(resolved, registry);
   return resolved;
 }
 

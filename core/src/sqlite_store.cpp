@@ -88,10 +88,11 @@ void SqliteStore::writeState(const std::string& scope, const StateMap& state) {
     database_->exec(kStateTableSql);
     state_table_ready_ = true;
   }
-  sqlite::Statement upsert(database_->handle(),
-                           "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
-                           "updated_at = excluded.updated_at");
+  sqlite::Statement upsert(
+      database_->handle(),
+      "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
+      "updated_at = excluded.updated_at");
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch());
   const std::string now = Timestamp::fromMicros(micros.count()).toIso8601();

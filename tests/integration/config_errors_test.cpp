@@ -422,6 +422,32 @@ std::vector<Case> cases() {
          fs::create_directory(dir + "/lib");
          fs::copy_file(KD_TEST_PLUGIN_WRONG_ABI, dir + "/lib/libold.so");
        }},
+      // --- stores: a stage reads its tables from the store the pipeline writes them to ---------
+      {"SnapshotsOnAnotherStoreThanTheFillsTheyComputeFrom",
+       "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
+       "[balance, positions, fills] }\n"
+       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_snapshots, path: b.db "
+       "}\n",
+       {"validate", "p.yaml"},
+       "p.yaml:4:37: sinks[1] 'kalshi_snapshots' reads table kalshi_fills from 'b.db', but "
+       "sinks[0] 'kalshi_fills' writes it to 'a.db'",
+       "put them on one store"},
+      {"RunRefusesSplitStoresBeforeAnyRequest",
+       "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
+       "[balance, positions, fills] }\n"
+       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_snapshots, path: b.db "
+       "}\n",
+       run, "sinks[1] 'kalshi_snapshots' reads table kalshi_fills from 'b.db'",
+       "put them on one store"},
+      {"CategorizerOrdersDbIsNotWhereTheOrdersGo",
+       "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
+       "[orders, fills] }\n"
+       "transforms:\n  - { type: normalize_orders }\n  - { type: categorize_pnl, orders_db: "
+       "other.db }\n"
+       "sinks:\n  - { type: kalshi_orders, path: k.db }\n  - { type: kalshi_fills, path: k.db }\n",
+       {"validate", "p.yaml"},
+       "p.yaml:4:40: transforms[1] 'categorize_pnl' reads table kalshi_orders from 'other.db'",
+       "sinks[0] 'kalshi_orders' writes it to 'k.db': put them on one store"},
       {"PluginPathEnvironmentWithTheWrongAbi",
        "",
        {"validate", "sync"},

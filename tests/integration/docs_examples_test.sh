@@ -324,15 +324,17 @@ ln -s "$src/examples" "$run_dir/examples"
 ln -s "$src/pipelines" "$run_dir/pipelines"
 cd "$run_dir"
 
-# examples/custom-sink/README.md builds the json_lines plugin into /tmp/json-sink; build the same
-# source here (as its CMakeLists does: C++17, warnings as errors, the SDK headers as system headers
-# like those of an imported target) and point the block's plugin_paths at it.
+# examples/custom-sink/README.md builds its plugins into /tmp/json-sink; build the same sources
+# here (as its CMakeLists does: C++17, warnings as errors, the SDK headers as system headers like
+# those of an imported target) and point the block's plugin_paths at them.
 mkdir "$work/json-sink"
-if ! ${CXX:-c++} -std=c++17 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
-     -isystem "$src/core/include" "$src/examples/custom-sink/json_lines_sink.cpp" \
-     -o "$work/json-sink/libjson_lines_sink.so" 2>"$work/cxx.err"; then
-  fail "examples/custom-sink/json_lines_sink.cpp does not build: $(said "$work/cxx.err")"
-fi
+for plugin in json_lines_sink tally_sink; do
+  if ! ${CXX:-c++} -std=c++17 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
+       -isystem "$src/core/include" "$src/examples/custom-sink/$plugin.cpp" \
+       -o "$work/json-sink/lib$plugin.so" 2>"$work/cxx.err"; then
+    fail "examples/custom-sink/$plugin.cpp does not build: $(said "$work/cxx.err")"
+  fi
+done
 
 # ---------------------------------------------------------------------------------------------
 # 1. Every yaml block: complete pipelines validate, fragments are counted.

@@ -177,6 +177,19 @@ using SourcePtr = std::unique_ptr<Source>;
 using TransformPtr = std::unique_ptr<Transform>;
 using SinkPtr = std::unique_ptr<Sink>;
 
+// The tables a stage reads from and writes to in one store, as it declares them before a run.
+// Before a run the engine refuses (exit 2, one line) a pipeline in which a stage reads a table
+// that another stage of the same pipeline writes into a different store: the reader would compute
+// from another store's rows, or none, and its figures would be silently wrong (P&L computed in one
+// database from fills written to another). Vector's topology checks what each component needs in
+// the same spirit.
+struct StoreTables {
+  std::string store;   // the location, as the options give it (a path is compared resolved)
+  std::string option;  // the option that names it, for the error's file:line:column
+  std::vector<std::string> reads;
+  std::vector<std::string> writes;
+};
+
 // Factories describe a plugin (name = folder name = YAML `type:`) and create instances.
 class PluginFactory {
  public:
@@ -184,6 +197,9 @@ class PluginFactory {
   virtual std::string name() const = 0;
   virtual std::string description() const = 0;  // one line, shown by `kalshi-direct plugins`
   virtual std::vector<OptionSpec> options() const = 0;
+  // The tables a stage with these options reads and writes, per store (see StoreTables). Default:
+  // none declared, which is never checked.
+  virtual std::vector<StoreTables> tables(const Options& /*options*/) const { return {}; }
 };
 
 class SourceFactory : public PluginFactory {

@@ -21,9 +21,10 @@
 // Errors: Store and Statement calls throw StoreError, a one-line message that names the store's
 // location and never a bound value (values may be private data) nor a password. retryable() is true
 // when another writer holds a lock and the same work can be tried again; cause() kBadValue when one
-// row's values were refused (a constraint, a type) and only that statement was undone. A plugin catches it in its
-// own methods and returns a Status (kRetry when retryable) to the engine: plugin methods never let
-// an exception out. StoreError is defined here, inline, so a drop-in plugin catches it by type.
+// row's values were refused (a constraint, a type) and only that statement was undone. A plugin
+// catches it in its own methods and returns a Status (kRetry when retryable) to the engine: plugin
+// methods never let an exception out. StoreError is defined here, inline, so a drop-in plugin
+// catches it by type.
 //
 // Threading: a store and its statements belong to one thread at a time (the runner's).
 #pragma once

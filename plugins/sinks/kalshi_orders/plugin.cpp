@@ -21,6 +21,9 @@ class Factory final : public SinkFactory {
                 .help("SQLite database file (created if missing, WAL mode)")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override { return {"orders"}; }
+  std::vector<StoreTables> tables(const Options& options) const override {
+    return {{options.getString("path"), "path", {}, {kalshi::ordersTable().name}}};
+  }
   Status create(const Options& options, SinkPtr& out) const override {
     out = std::make_unique<kalshi::TableSink>(options.getString("path"), kalshi::ordersTable());
     return Status::ok();

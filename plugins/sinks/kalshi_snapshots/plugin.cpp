@@ -44,6 +44,10 @@ class SnapshotSinkFactory final : public SinkFactory {
   std::vector<std::string> defaultInputs(const Options&) const override {
     return {"balance", "positions", "settlements", "markets", "fills", "history"};
   }
+  std::vector<StoreTables> tables(const Options& options) const override {
+    return {{options.getString("path"), "path", kalshi::SnapshotSink::tablesRead(),
+             kalshi::SnapshotSink::tablesWritten()}};
+  }
   Status create(const Options& options, SinkPtr& out) const override {
     kalshi::SnapshotOptions config;
     config.path = options.getString("path");

@@ -106,6 +106,21 @@ std::string nextIncomingName() {
 }
 }  // namespace
 
+std::vector<std::string> SnapshotSink::tablesRead() {
+  return {fillsTable().name, ordersTable().name, transfersTable().name};
+}
+
+std::vector<std::string> SnapshotSink::tablesWritten() {
+  std::vector<std::string> names;
+  for (const TableDefinition* table :
+       {&marketsTable(), &settlementsTable(), &historyTable(), &positionsTable(), &snapshotsTable(),
+        &snapshotPnlTable(), &snapshotSubaccountsTable(), &marketPnlTable(),
+        &reconciliationTable()}) {
+    names.push_back(table->name);
+  }
+  return names;
+}
+
 SnapshotSink::SnapshotSink(SnapshotOptions options)
     : options_(std::move(options)),
       incoming_name_(nextIncomingName()),

@@ -45,6 +45,10 @@ struct SnapshotOptions {
 class SnapshotSink final : public Sink {
  public:
   explicit SnapshotSink(SnapshotOptions options);
+  // The tables it computes from (written by the kalshi_fills, kalshi_orders and kalshi_transfers
+  // sinks: they must be on its store) and those it writes (StoreTables, plugin.h).
+  static std::vector<std::string> tablesRead();
+  static std::vector<std::string> tablesWritten();
   SnapshotSink(const SnapshotSink&) = delete;  // incoming_table_ points into its own strings
   SnapshotSink& operator=(const SnapshotSink&) = delete;
   std::string storeLocation() const override { return options_.path; }

@@ -60,6 +60,9 @@ class SqliteTableSinkFactory final : public SinkFactory {
     return references;
   }
 
+  std::vector<StoreTables> tables(const Options& options) const override {
+    return {{options.getString("path"), "path", {}, {options.getString("table")}}};
+  }
   Status create(const Options& options, SinkPtr& out) const override {
     auto error = [&](const SourceLocation& location, const std::string& message) {
       return Status::invalidConfig(location.toString() + ": sink 'sqlite_table': " + message);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "kalshi/streams.h"
+#include "kalshi/tables.h"
 #include "kalshi_live_source.h"
 
 namespace kalshi_direct {
@@ -140,6 +141,14 @@ class KalshiLiveFactory final : public SourceFactory {
     return buildConfig(options, config);
   }
 
+  // cache_db: resting orders and market metadata the sinks wrote on earlier runs.
+  std::vector<StoreTables> tables(const Options& options) const override {
+    if (options.getString("cache_db").empty()) return {};
+    return {{options.getString("cache_db"),
+             "cache_db",
+             {kalshi::ordersTable().name, kalshi::marketsTable().name},
+             {}}};
+  }
   Status create(const Options& options, SourcePtr& out) const override {
     LiveSourceConfig config;
     if (Status status = buildConfig(options, config); !status.isOk()) return status;

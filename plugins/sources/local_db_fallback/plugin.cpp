@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kalshi/streams.h"
+#include "kalshi/tables.h"
 #include "local_db_fallback_source.h"
 
 namespace kalshi_direct {
@@ -52,6 +53,14 @@ class LocalDbFallbackFactory final : public SourceFactory {
   // The same names as kalshi_live's (a subset of its fields): the rest of the pipeline cannot
   // tell the two apart.
   StreamFields fields(const Options&) const override { return kalshi::sourceStreamFields(); }
+  // The last known state: what kalshi_snapshots wrote.
+  std::vector<StoreTables> tables(const Options& options) const override {
+    return {{options.getString("path"),
+             "path",
+             {kalshi::snapshotsTable().name, kalshi::positionsTable().name,
+              kalshi::marketsTable().name},
+             {}}};
+  }
   Status create(const Options& options, SourcePtr& out) const override {
     auto error = [&](const char* option, const std::string& message) {
       return Status::invalidConfig(options.location(option).toString() +

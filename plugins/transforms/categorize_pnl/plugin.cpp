@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "categorizer.h"
+#include "kalshi/tables.h"
 
 namespace kalshi_direct {
 namespace builtin {
@@ -50,6 +51,11 @@ class CategorizePnlFactory final : public TransformFactory {
         fields.push_back("category");
     }
     return outputs;
+  }
+  // orders_db: client_order_id of orders not read in this run, from the kalshi_orders sink's table.
+  std::vector<StoreTables> tables(const Options& options) const override {
+    if (options.getString("orders_db").empty()) return {};
+    return {{options.getString("orders_db"), "orders_db", {kalshi::ordersTable().name}, {}}};
   }
   Status create(const Options& options, TransformPtr& out) const override {
     std::vector<kalshi::CategoryRule> rules;
