@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "kalshi_direct/decimal.h"
 #include "support/kalshi_cli_fixture.h"
 
 namespace kalshi_direct {
@@ -101,6 +102,46 @@ TEST_F(ConcurrencyTest, SyncEveryIntervalKeepsSyncingUntilSigterm) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_EQ(text("PRAGMA integrity_check"), "ok");
+}
+
+// Issue 14: each cycle of `sync --every` ends with a snapshot of that cycle's account. Fills the
+// exchange makes between cycles are in the next complete snapshot: its fill count, fees and
+// balance are the truth's at that moment (polling is bounded; nothing is timed).
+TEST_F(ConcurrencyTest, SyncEveryTakesAFreshSnapshotAfterEachCycle) {
+  startSim({}, "300");
+  ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);  // the history, then the cycles
+  const pid_t every =
+      testing::spawnProcess({KD_CLI, "run", "sync", "--every", "1s"}, dir_.path(), environment());
+  auto latest = [&](const std::string& column) {
+    const auto result = testing::runProcess(
+        {"/usr/bin/sqlite3", db(),
+         "SELECT " + column + " FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"});
+    return result.exit_code == 0 ? result.out.substr(0, result.out.find('\n')) : std::string();
+  };
+  for (int round = 0; round < 3; ++round) {
+    if (round > 0) sim_->json("POST", "/admin/add-fills", R"({"count":7})");
+    const auto truth = sim_->truth();
+    const std::string fills = std::to_string(truthCount("fills"));
+    const std::string fees = truth->getObject("totals")->getValue<std::string>("fees_dollars");
+    const std::string balance =
+        std::to_string(truth->getObject("balance")->getValue<int64_t>("balance_cents"));
+    bool fresh = false;
+    for (int i = 0; i < 1200 && !fresh; ++i) {
+      fresh = latest("total_fills") == fills;
+      if (!fresh) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ASSERT_TRUE(fresh) << "round " << round << ": no snapshot with the " << fills << " fills";
+    EXPECT_EQ(latest("balance_cents"), balance) << "round " << round;
+    Decimal ours, want;
+    ASSERT_TRUE(Decimal::parse(latest("fees_dollars"), ours)) << latest("fees_dollars");
+    ASSERT_TRUE(Decimal::parse(fees, want));
+    EXPECT_EQ(ours, want) << "round " << round;
+  }
+  kill(every, SIGTERM);
+  int status = 0;
+  waitpid(every, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
