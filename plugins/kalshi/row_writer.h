@@ -78,6 +78,7 @@ class TableSink final : public Sink {
   Status open(SinkContext& context) override {
     if (!context.store()) return Status::failed("no store");
     try {
+      ensureSchema(*context.store());
       writer_.open(*context.store());
     } catch (const TableConflict& conflict) {
       return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <map>
 
 #include "kalshi_direct/store.h"
+#include "kalshi_direct/timestamp.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -474,6 +476,59 @@ bool createTable(Store& database, const TableDefinition& table, bool defer_index
   }
   createIndexes(database, table);
   return false;
+}
+
+const std::vector<const TableDefinition*>& allTables() {
+  static const std::vector<const TableDefinition*> tables = {&ordersTable(),
+                                                             &fillsTable(),
+                                                             &marketsTable(),
+                                                             &settlementsTable(),
+                                                             &positionsTable(),
+                                                             &snapshotsTable(),
+                                                             &snapshotPnlTable(),
+                                                             &marketPnlTable(),
+                                                             &reconciliationTable(),
+                                                             &transfersTable(),
+                                                             &snapshotSubaccountsTable(),
+                                                             &historyTable()};
+  return tables;
+}
+
+int64_t storedSchemaVersion(Store& store) {
+  if (!store.tableExists("kd_schema")) return 0;
+  StoreStatementPtr query = store.prepare("SELECT version FROM kd_schema WHERE component = ?");
+  query->bindText(1, "kalshi");
+  return query->step() ? query->columnInt(0) : 0;
+}
+
+void ensureSchema(Store& store) {
+  const int64_t stored = storedSchemaVersion(store);
+  if (stored == kSchemaVersion) return;
+  if (stored > kSchemaVersion) {
+    throw TableConflict("database '" + store.location() + "' holds Kalshi schema version " +
+                        std::to_string(stored) + ", newer than this kalshi-direct's " +
+                        std::to_string(kSchemaVersion) +
+                        ": upgrade kalshi-direct (an older one cannot write it safely)");
+  }
+  // Forward migrations, in order; each brings version - 1 to version.
+  if (stored < 1) {
+    for (const TableDefinition* table : allTables()) {
+      if (store.tableExists(table->name)) createTable(store, *table, false);
+    }
+  }
+  store.exec(
+      "CREATE TABLE IF NOT EXISTS kd_schema (component TEXT PRIMARY KEY, version INTEGER NOT "
+      "NULL, migrated_at TEXT NOT NULL)");
+  StoreStatementPtr stamp = store.prepare(
+      "INSERT INTO kd_schema (component, version, migrated_at) VALUES (?, ?, ?) ON CONFLICT "
+      "(component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at");
+  stamp->bindText(1, "kalshi");
+  stamp->bindInt(2, kSchemaVersion);
+  stamp->bindText(3, Timestamp::fromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count())
+                         .toIso8601());
+  stamp->run();
 }
 
 void createIndexes(Store& database, const TableDefinition& table) {

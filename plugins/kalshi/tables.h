@@ -45,6 +45,24 @@ const TableDefinition& transfersTable();
 const TableDefinition& snapshotSubaccountsTable();
 const TableDefinition& historyTable();
 
+// Every table of the Kalshi data model, in dependency order.
+const std::vector<const TableDefinition*>& allTables();
+
+// The version of the Kalshi data model this build writes, kept in table kd_schema (component
+// 'kalshi', version, migrated_at). 1: the first versioned schema (0.14); a store without
+// kd_schema was written by an earlier release (or is new).
+constexpr int64_t kSchemaVersion = 1;
+
+// Brings the store's Kalshi tables to kSchemaVersion inside the engine's open transaction, so the
+// migration commits with the run's first rows or not at all: each forward migration in order,
+// then the version stamped. Migration to 1 adopts every Kalshi table that already exists (the
+// columns later releases added, keys that gained `subaccount`: see createTable), not only those
+// of the sinks in the pipeline. Cheap when current. Throws TableConflict (one line) for a store
+// written by a newer kalshi-direct, or a Kalshi table another tool made.
+void ensureSchema(Store& store);
+// The stored version: 0 when the store has no kd_schema row for the Kalshi data model.
+int64_t storedSchemaVersion(Store& store);
+
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);
 

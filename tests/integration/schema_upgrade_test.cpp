@@ -54,6 +54,8 @@ TEST_F(SchemaUpgradeTest, ADatabaseFromTheReleaseBeforeSubaccountsIsUpgradedInPl
             sim_->truth()->getValue<int64_t>("net_deposits_cents"));
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE '%kd_before_migration%'"),
             0);
+  EXPECT_EQ(scalar("SELECT version FROM kd_schema WHERE component = 'kalshi'"), 1)
+      << "the migrated schema carries its version";
 
   // The market P&L, recomputed from the kept rows, is the truth's.
   const auto markets = sim_->truth()->getObject("markets");
@@ -112,6 +114,55 @@ TEST_F(SchemaUpgradeTest, AForeignTableOrAViewIsRefusedBeforeAnyRequestAndNothin
         << "no request was made";
     EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master"), 1) << "nothing was written: " << sql;
   }
+}
+
+}  // namespace
+}  // namespace kalshi_direct
+
+namespace kalshi_direct {
+namespace {
+
+// Issue 14: the migration is one transaction with the run's first rows. When the run is refused
+// part-way (here a table the old release never had is a view another tool made), the database is
+// exactly as it was: no key rebuilt, no version stamped, every row where it was.
+TEST_F(SchemaUpgradeTest, ARefusedRunLeavesAnOldDatabaseUnmigrated) {
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWriteCreate);
+    database.exec(testing::readFile(std::string(KD_SOURCE_DIR) +
+                                    "/tests/fixtures/schema/kalshi-db-05a3d4b.sql"));
+    database.exec("CREATE VIEW kalshi_transfers AS SELECT 1 AS id");
+  }
+  const std::string before =
+      text("SELECT group_concat(name || ':' || sql, ';') FROM sqlite_master");
+  const int64_t fills = scalar("SELECT count(*) FROM kalshi_fills");
+  startSim({}, "150");
+  const auto sync = cli({"run", "sync"});
+  EXPECT_EQ(sync.exit_code, 2) << sync.out << sync.err;
+  EXPECT_THAT(sync.err, ::testing::HasSubstr("kalshi_transfers is a view"));
+  EXPECT_EQ(text("SELECT group_concat(name || ':' || sql, ';') FROM sqlite_master"), before);
+  EXPECT_EQ(primaryKey(db(), "kalshi_settlements"), std::vector<std::string>{"ticker"});
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), fills);
+}
+
+// A database a newer kalshi-direct wrote is refused before any request, with one line saying to
+// upgrade, and nothing in it changes.
+TEST_F(SchemaUpgradeTest, ADatabaseFromANewerReleaseIsRefusedAndLeftAlone) {
+  startSim({}, "150");
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWrite);
+    database.exec("UPDATE kd_schema SET version = 99 WHERE component = 'kalshi'");
+  }
+  const int64_t snapshots = scalar("SELECT count(*) FROM kalshi_snapshots");
+  sim_->resetStats();
+  const auto sync = cli({"run", "sync"});
+  EXPECT_EQ(sync.exit_code, 2) << sync.out << sync.err;
+  EXPECT_THAT(sync.err, ::testing::HasSubstr("holds Kalshi schema version 99, newer than this "
+                                             "kalshi-direct's 1: upgrade kalshi-direct"));
+  EXPECT_EQ(std::count(sync.err.begin(), sync.err.end(), '\n'), 1) << sync.err;
+  EXPECT_EQ(sim_->json("GET", "/admin/stats")->getValue<int>("requests_total"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_snapshots"), snapshots);
+  EXPECT_EQ(scalar("SELECT version FROM kd_schema WHERE component = 'kalshi'"), 99);
 }
 
 }  // namespace

@@ -155,6 +155,7 @@ Status SnapshotSink::open(SinkContext& context) {
 }
 
 void SnapshotSink::openTables() {
+  ensureSchema(*database_);
   // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
   // bulk load; finish() makes sure they exist before reading.
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
