@@ -13,6 +13,7 @@ void RowWriter::open(Store& database) {
   for (const auto& column : table_.not_null)
     not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
+  defaults_ = columnDefaults(table_);
 }
 
 size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& column) {
@@ -57,10 +58,12 @@ WriteResult RowWriter::add(const Batch& batch) {
       }
     }
     if (!complete) continue;
-    static const Value kNull;
     if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
     buffer_.beginRow();
-    for (const Value* value : row_) buffer_.add(value ? *value : kNull);
+    for (size_t column = 0; column < row_.size(); ++column) {
+      const Value* value = row_[column];
+      buffer_.add(value && !value->isNull() ? *value : defaults_[column]);
+    }
     buffer_.endRow();
     if (buffer_.rows() >= buffer_rows_ || buffer_.bytes() >= kBufferBytes) flush();
   }

@@ -60,6 +60,7 @@ class RowWriter {
   PackedRows buffer_;
   std::vector<const Value*> row_;   // the record's value per column (scratch)
   std::vector<size_t> field_hint_;  // column -> field position seen last (records share a shape)
+  std::vector<Value> defaults_;     // per column: what a missing or null field is written as
   uint64_t written_ = 0;
 };
 

@@ -478,6 +478,24 @@ bool createTable(Store& database, const TableDefinition& table, bool defer_index
   return false;
 }
 
+std::vector<Value> columnDefaults(const TableDefinition& table) {
+  std::vector<Value> defaults(table.columns.size());
+  const std::string sql = table.create_sql;
+  for (size_t column = 0; column < table.columns.size(); ++column) {
+    // " <name> INTEGER NOT NULL DEFAULT <n>" (the definitions' own spelling).
+    const std::string clause = " " + table.columns[column] + " INTEGER NOT NULL DEFAULT ";
+    const size_t at = sql.find(clause);
+    if (at == std::string::npos) continue;
+    size_t end = at + clause.size();
+    const size_t start = end;
+    if (end < sql.size() && sql[end] == '-') ++end;
+    while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+    if (end > start)
+      defaults[column] = Value(static_cast<int64_t>(std::stoll(sql.substr(start, end - start))));
+  }
+  return defaults;
+}
+
 const std::vector<const TableDefinition*>& allTables() {
   static const std::vector<const TableDefinition*> tables = {&ordersTable(),
                                                              &fillsTable(),

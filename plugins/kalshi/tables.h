@@ -45,6 +45,11 @@ const TableDefinition& transfersTable();
 const TableDefinition& snapshotSubaccountsTable();
 const TableDefinition& historyTable();
 
+// Per column of `table.columns`: the value its `NOT NULL DEFAULT <integer>` clause in create_sql
+// gives (null when it has none). A writer uses it for a record that lacks the field or holds null
+// there: binding NULL would break the constraint, not apply the default.
+std::vector<Value> columnDefaults(const TableDefinition& table);
+
 // Every table of the Kalshi data model, in dependency order.
 const std::vector<const TableDefinition*>& allTables();
 
