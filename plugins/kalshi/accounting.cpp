@@ -119,6 +119,19 @@ class Lots {
   std::deque<Lot> lots_;
 };
 
+// The fill's (yes, no) prices. They normally add to 1; if one is missing (zero) it is derived
+// from the other, and if both are given but disagree the YES price is trusted.
+std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
+  if (fill.yes_price + fill.no_price == kOne) return {fill.yes_price, fill.no_price};
+  if (fill.yes_price.isZero() && !fill.no_price.isZero())
+    return {kOne - fill.no_price, fill.no_price};
+  return {fill.yes_price, kOne - fill.yes_price};
+}
+
+std::string describe(const Decimal& value) { return value.toString(); }
+
+}  // namespace
+
 std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) {
   switch (method) {
     case MarkMethod::kLast:
@@ -136,18 +149,14 @@ std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) 
   return prices.last;
 }
 
-// The fill's (yes, no) prices. They normally add to 1; if one is missing (zero) it is derived
-// from the other, and if both are given but disagree the YES price is trusted.
-std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
-  if (fill.yes_price + fill.no_price == kOne) return {fill.yes_price, fill.no_price};
-  if (fill.yes_price.isZero() && !fill.no_price.isZero())
-    return {kOne - fill.no_price, fill.no_price};
-  return {fill.yes_price, kOne - fill.yes_price};
+Decimal sideMark(const Decimal& position, const Decimal& yes_mark) {
+  return position.sign() >= 0 ? yes_mark : Decimal::fromInt(1) - yes_mark;
 }
 
-std::string describe(const Decimal& value) { return value.toString(); }
-
-}  // namespace
+Decimal unrealizedPnl(const Decimal& position, const Decimal& yes_mark, const Decimal& basis) {
+  const Decimal contracts = position.sign() < 0 ? -position : position;
+  return contracts * sideMark(position, yes_mark) - basis;
+}
 
 MarketResult computeMarket(std::vector<FillEvent> fills,
                            const std::optional<SettlementEvent>& settlement,
@@ -257,10 +266,7 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
   result.open_basis = lots.basis();
   if (position.sign() != 0) {
     Amounts delta;
-    if (result.mark) {
-      const Decimal side_mark = position.sign() > 0 ? *result.mark : kOne - *result.mark;
-      delta.unrealized = absolute(position) * side_mark - result.open_basis;
-    }
+    if (result.mark) delta.unrealized = unrealizedPnl(position, *result.mark, result.open_basis);
     result.total += delta;
     result.by_category[market_category] += delta;
   }

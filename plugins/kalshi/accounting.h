@@ -87,6 +87,16 @@ struct AccountingOptions {
   MarkMethod mark = MarkMethod::kLast;
 };
 
+// The YES price open contracts are marked at: the last trade (kLast), the YES bid (kBid) or the
+// bid/ask midpoint (kMid, exact); kBid and kMid fall back to the last trade when their prices are
+// missing. None when no usable price is known.
+std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method);
+// The price of the side held: `yes_mark` for YES contracts (position > 0), 1 - `yes_mark` for NO.
+Decimal sideMark(const Decimal& position, const Decimal& yes_mark);
+// The one unrealized-P&L formula (the snapshot's and `kalshi-direct positions`'): the open
+// contracts (|position|) at their side's mark, minus what they cost (`basis`, dollars).
+Decimal unrealizedPnl(const Decimal& position, const Decimal& yes_mark, const Decimal& basis);
+
 // Computes one market from all its fills (any order: sorted by time_us, then fill_id) and its
 // settlement if it settled. Open contracts without a usable mark price count at their basis
 // (unrealized 0). Throws std::overflow_error only for amounts beyond any real account.

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "kalshi/accounting.h"
 #include "kalshi/api_client.h"
 #include "kalshi/api_parser.h"
 #include "kalshi_direct/engine/log.h"
@@ -101,10 +102,14 @@ Computed compute(const Position& position) {
     c.average_price_cents = (*position.exposure * Decimal::fromInt(100))
                                 .divide(c.quantity, 2, Rounding::kHalfAwayFromZero);
   }
-  if (position.last_price) {
-    c.mark = c.side == "YES" ? *position.last_price : Decimal::fromInt(1) - *position.last_price;
+  // The snapshot's formula (plugins/kalshi/accounting.h), with Kalshi's exposure as the basis.
+  kalshi::MarketPrices prices;
+  prices.last = position.last_price;
+  if (const auto yes_mark = kalshi::markPrice(prices, kalshi::MarkMethod::kLast)) {
+    c.mark = kalshi::sideMark(position.position, *yes_mark);
     c.value = c.quantity * *c.mark;
-    if (position.exposure) c.unrealized = *c.value - *position.exposure;
+    if (position.exposure)
+      c.unrealized = kalshi::unrealizedPnl(position.position, *yes_mark, *position.exposure);
   }
   return c;
 }

@@ -578,6 +578,32 @@ TEST(AccountingProperty, IdentityHoldsForRandomMarkets) {
   EXPECT_GT(flat_markets, 500);
 }
 
+// The one unrealized-P&L formula the snapshot and `kalshi-direct positions` share.
+TEST(UnrealizedPnlTest, OpenContractsAtTheirSidesMarkMinusTheirCost) {
+  const Decimal yes_mark(30, 2);  // $0.30
+  EXPECT_EQ(sideMark(Decimal::fromInt(5), yes_mark), Decimal(30, 2));
+  EXPECT_EQ(sideMark(Decimal::fromInt(-3), yes_mark), Decimal(70, 2));
+  // 5 YES bought for $1.00 in all, marked at $0.30: 1.50 - 1.00.
+  EXPECT_EQ(unrealizedPnl(Decimal::fromInt(5), yes_mark, Decimal::fromInt(1)), Decimal(50, 2));
+  // 3 NO bought for $2.40, marked at 1 - 0.30 = $0.70: 2.10 - 2.40.
+  EXPECT_EQ(unrealizedPnl(Decimal::fromInt(-3), yes_mark, Decimal(240, 2)), Decimal(-30, 2));
+  // Fractional contracts stay exact.
+  EXPECT_EQ(unrealizedPnl(Decimal(150, 2), Decimal(3333, 4), Decimal(0, 2)), Decimal(499950, 6));
+}
+
+TEST(UnrealizedPnlTest, MarkPriceFallsBackToTheLastTrade) {
+  MarketPrices prices;
+  prices.last = Decimal(40, 2);
+  prices.bid = Decimal(38, 2);
+  prices.ask = Decimal(43, 2);
+  EXPECT_EQ(*markPrice(prices, MarkMethod::kLast), Decimal(40, 2));
+  EXPECT_EQ(*markPrice(prices, MarkMethod::kBid), Decimal(38, 2));
+  EXPECT_EQ(*markPrice(prices, MarkMethod::kMid), Decimal(405, 3));
+  prices.ask.reset();
+  EXPECT_EQ(*markPrice(prices, MarkMethod::kMid), Decimal(40, 2));
+  EXPECT_FALSE(markPrice(MarketPrices{}, MarkMethod::kLast).has_value());
+}
+
 }  // namespace
 }  // namespace kalshi
 }  // namespace kalshi_direct
