@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -612,6 +613,63 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   return spec;
 }
 
+namespace {
+
+// The declared constraints of an option (OptionSpec::range, nonEmpty, pattern, list values) on a
+// value that passed its type check. Throws ConfigError at the value (or the list item).
+void checkConstraints(const OptionSpec& option, const ConfigValue& given,
+                      const std::string& where) {
+  const bool list = option.type() == OptionType::kStringList;
+  std::vector<const ConfigValue*> items;
+  if (list && given.isList()) {
+    for (const auto& item : given.items()) items.push_back(&item);
+  } else if (given.isScalar()) {
+    items.push_back(&given);
+  }
+  if (option.isNonEmpty() && items.empty()) {
+    throw ConfigError(given.location(), where + " must list at least one value");
+  }
+  for (const ConfigValue* item : items) {
+    const std::string& text = item->text();
+    if (option.isNonEmpty() && text.empty()) {
+      throw ConfigError(item->location(),
+                        where + (list ? " must not hold an empty value" : " must not be empty"));
+    }
+    if (list && !option.allowedValues().empty() &&
+        std::find(option.allowedValues().begin(), option.allowedValues().end(), text) ==
+            option.allowedValues().end()) {
+      const std::string suggestion = closestName(text, option.allowedValues());
+      throw ConfigError(item->location(),
+                        where + ": unknown value '" + text + "'" +
+                            (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+                            " (valid: " + joinNames(option.allowedValues()) + ")");
+    }
+    if (!option.patternRegex().empty() && !text.empty() &&
+        !std::regex_match(text, std::regex(option.patternRegex()))) {
+      throw ConfigError(item->location(), where + " must be " + option.patternDescription() +
+                                              ", not '" + text.substr(0, 80) + "'");
+    }
+  }
+  if (!option.hasRange() || !given.isScalar()) return;
+  int64_t value = 0;
+  std::string unit;
+  if (option.type() == OptionType::kInt) {
+    if (!parseInt(given.text(), value)) return;
+  } else if (option.type() == OptionType::kDuration) {
+    if (!parseDurationMillis(given.text(), value)) return;
+    unit = " ms";
+  } else {
+    return;
+  }
+  if (value < option.rangeMin() || value > option.rangeMax()) {
+    throw ConfigError(given.location(), where + " must be " + std::to_string(option.rangeMin()) +
+                                            ".." + std::to_string(option.rangeMax()) + unit +
+                                            ", not '" + given.text() + "'");
+  }
+}
+
+}  // namespace
+
 Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
   const std::vector<OptionSpec> declared = factory.options();
   std::vector<std::string> valid;
@@ -718,6 +776,7 @@ Options validateOptions(const StageSpec& stage, const PluginFactory& factory) {
       case OptionType::kAny:
         break;
     }
+    checkConstraints(option, *given, where);
     values.insert(option.name(), given->location(), *given);
   }
   return Options(std::move(values), stage.location);

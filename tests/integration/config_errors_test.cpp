@@ -536,14 +536,14 @@ std::vector<Case> cases() {
        "watermark, all, a number of days or a duration like 7d"},
       {"LivePageSizeTooLarge",
        "source: { type: kalshi_live, page_size: 5000 }\nsinks: [ { type: csv, path: o.csv } ]\n",
-       run, "p.yaml:1:41: source 'kalshi_live': page_size", "must be 1..1000"},
+       run, "p.yaml:1:41: source 'kalshi_live': option 'page_size'", "must be 1..1000, not '5000'"},
       {"LivePageSizeZero",
        "source: { type: kalshi_live, page_size: 0 }\nsinks: [ { type: csv, path: o.csv } ]\n", run,
-       "p.yaml:1:41: source 'kalshi_live': page_size", "must be 1..1000"},
+       "p.yaml:1:41: source 'kalshi_live': option 'page_size'", "must be 1..1000, not '0'"},
       {"LiveUnknownStream",
        "source: { type: kalshi_live, streams: [fills, trades] }\nsinks: [ { type: csv, path: o.csv "
        "} ]\n",
-       run, "p.yaml:1:39: source 'kalshi_live': unknown stream 'trades'",
+       run, "p.yaml:1:47: source 'kalshi_live': option 'streams': unknown value 'trades'",
        "valid: balance, positions, orders"},
       {"LiveBadRateLimit",
        "source: { type: kalshi_live, rate_limit: ludicrous }\nsinks: [ { type: csv, path: o.csv } "

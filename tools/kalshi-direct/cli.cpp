@@ -339,7 +339,12 @@ void printPluginsText(const Registry& registry) {
                 << (origin == "built-in" ? "" : "  [" + origin + "]") << "\n";
       for (const auto& option : factory->options()) {
         std::string detail = optionTypeName(option.type());
-        if (option.type() == OptionType::kEnum) detail += ": " + joinNames(option.allowedValues());
+        if (!option.allowedValues().empty()) detail += ": " + joinNames(option.allowedValues());
+        if (option.hasRange())
+          detail += ", " + std::to_string(option.rangeMin()) + ".." +
+                    std::to_string(option.rangeMax()) +
+                    (option.type() == OptionType::kDuration ? " ms" : "");
+        if (option.isNonEmpty()) detail += ", not empty";
         if (option.isRequired()) detail += ", required";
         if (option.hasDefault() && !option.isSecret())
           detail += ", default " + (option.defaultText().empty() ? "\"\"" : option.defaultText());
@@ -393,6 +398,15 @@ void printPluginsJson(const Registry& registry) {
             appendJsonString(out, option.allowedValues()[i]);
           }
           out += "]";
+        }
+        if (option.hasRange()) {
+          out += ",\"min\":" + std::to_string(option.rangeMin()) +
+                 ",\"max\":" + std::to_string(option.rangeMax());
+        }
+        if (option.isNonEmpty()) out += ",\"non_empty\":true";
+        if (!option.patternRegex().empty()) {
+          out += ",\"pattern\":";
+          appendJsonString(out, option.patternRegex());
         }
         out += ",\"help\":";
         appendJsonString(out, option.helpText());

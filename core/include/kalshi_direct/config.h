@@ -181,6 +181,27 @@ class OptionSpec {
     secret_ = true;
     return *this;
   }
+  // Constraints the engine checks on a value the YAML gives (defaults are the plugin's own), so
+  // that no plugin re-checks them by hand; each failure is one line at the value's file:line:col.
+  // kInt: min..max inclusive; kDuration: min..max milliseconds inclusive.
+  OptionSpec& range(int64_t min, int64_t max) {
+    min_ = min;
+    max_ = max;
+    has_range_ = true;
+    return *this;
+  }
+  // kString: not ""; kStringList: at least one item, none "".
+  OptionSpec& nonEmpty() {
+    non_empty_ = true;
+    return *this;
+  }
+  // kString (and each kStringList item): matches the ECMAScript regular expression `regex`
+  // as a whole; `description` says in words what is expected ("a table name: letters, ...").
+  OptionSpec& pattern(std::string regex, std::string description) {
+    pattern_ = std::move(regex);
+    pattern_description_ = std::move(description);
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   OptionType type() const { return type_; }
@@ -188,8 +209,15 @@ class OptionSpec {
   bool hasDefault() const { return has_default_; }
   const std::string& defaultText() const { return default_; }
   const std::string& helpText() const { return help_; }
+  // kEnum: the values; kStringList: the values each item must be one of (empty: any).
   const std::vector<std::string>& allowedValues() const { return allowed_; }
   bool isSecret() const { return secret_; }
+  bool hasRange() const { return has_range_; }
+  int64_t rangeMin() const { return min_; }
+  int64_t rangeMax() const { return max_; }
+  bool isNonEmpty() const { return non_empty_; }
+  const std::string& patternRegex() const { return pattern_; }
+  const std::string& patternDescription() const { return pattern_description_; }
 
  private:
   std::string name_;
@@ -200,6 +228,12 @@ class OptionSpec {
   std::string default_;
   std::string help_;
   std::vector<std::string> allowed_;
+  bool has_range_ = false;
+  int64_t min_ = 0;
+  int64_t max_ = 0;
+  bool non_empty_ = false;
+  std::string pattern_;
+  std::string pattern_description_;
 };
 
 // Parses a duration ("250ms", "30s", "15m", "2h", "7d", "1.5s"; a bare number is seconds) into

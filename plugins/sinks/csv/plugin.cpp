@@ -23,6 +23,7 @@ class CsvSinkFactory final : public SinkFactory {
     return {
         OptionSpec("path", OptionType::kString)
             .required()
+            .nonEmpty()
             .help("CSV file to write; its directory must exist"),
         OptionSpec("mode", OptionType::kEnum)
             .allowed({"replace", "append"})
@@ -62,14 +63,9 @@ class CsvSinkFactory final : public SinkFactory {
                                    ": sink 'csv': " + message);
     };
     plugins::CsvSinkConfig config;
-    config.path = options.getString("path");
-    if (config.path.empty()) return error("path", "option 'path' must not be empty");
-
-    const std::string mode = options.getString("mode", "replace");
-    if (mode == "append") {
+    config.path = options.getString("path");                 // not empty: declared
+    if (options.getString("mode", "replace") == "append") {  // replace or append: declared
       config.mode = plugins::CsvSinkConfig::Mode::kAppend;
-    } else if (mode != "replace") {
-      return error("mode", "mode '" + mode + "' is not one of replace, append");
     }
 
     config.fields = options.getStringList("fields");
@@ -93,12 +89,7 @@ class CsvSinkFactory final : public SinkFactory {
     config.delimiter = delimiter[0];
 
     config.neutralize_formulas = options.getBool("neutralize_formulas", true);
-    const std::string line_ending = options.getString("line_ending", "lf");
-    if (line_ending == "crlf") {
-      config.line_ending = "\r\n";
-    } else if (line_ending != "lf") {
-      return error("line_ending", "line_ending '" + line_ending + "' is not one of lf, crlf");
-    }
+    if (options.getString("line_ending", "lf") == "crlf") config.line_ending = "\r\n";
 
     out = std::make_unique<plugins::CsvSink>(std::move(config));
     return Status::ok();

@@ -33,10 +33,13 @@ class SqliteTableSinkFactory final : public SinkFactory {
     return {
         OptionSpec("path", OptionType::kString)
             .required()
+            .nonEmpty()
             .help("SQLite database file (created if missing; shared with other sinks on the same "
                   "file, committed together with the source state)"),
         OptionSpec("table", OptionType::kString)
             .required()
+            .pattern("[A-Za-z_][A-Za-z0-9_]{0,63}",
+                     "a table name: letters, digits and _, not starting with a digit, at most 64")
             .help("table name: letters, digits and _, not starting with a digit"),
         OptionSpec("columns", OptionType::kAny)
             .required()
@@ -72,17 +75,8 @@ class SqliteTableSinkFactory final : public SinkFactory {
     };
 
     plugins::SqliteTableConfig config;
-    config.path = options.getString("path");
-    if (config.path.empty()) {
-      return error(options.location("path"), "option 'path' must not be empty");
-    }
-
-    config.table = options.getString("table");
-    if (!isValidIdentifier(config.table)) {
-      return error(options.location("table"),
-                   "table name '" + config.table +
-                       "' must be letters, digits and _ (not starting with a digit, at most 64)");
-    }
+    config.path = options.getString("path");    // not empty: declared
+    config.table = options.getString("table");  // an identifier: declared
     if (lowercase(config.table).rfind("sqlite_", 0) == 0) {
       return error(options.location("table"),
                    "table name '" + config.table + "' is reserved by SQLite (sqlite_ prefix)");
@@ -145,9 +139,7 @@ class SqliteTableSinkFactory final : public SinkFactory {
                      "mode 'upsert' needs a key (the columns that identify a row)");
       }
       config.upsert = true;
-    } else if (mode != "insert") {
-      return error(options.location("mode"), "mode '" + mode + "' is not one of insert, upsert");
-    }
+    }  // else insert (the only other value the declared enum allows)
 
     out = std::make_unique<plugins::SqliteTableSink>(std::move(config));
     return Status::ok();

@@ -20,9 +20,13 @@ class JsonlSourceFactory final : public SourceFactory {
   }
   std::vector<OptionSpec> options() const override {
     return {
-        OptionSpec("path", OptionType::kString).required().help("JSON-lines file to read"),
+        OptionSpec("path", OptionType::kString)
+            .required()
+            .nonEmpty()
+            .help("JSON-lines file to read"),
         OptionSpec("stream", OptionType::kString)
             .defaultValue("records")
+            .nonEmpty()
             .help("stream name of the records (e.g. fills, orders)"),
         OptionSpec("resume", OptionType::kBool)
             .defaultValue("false")
@@ -34,15 +38,9 @@ class JsonlSourceFactory final : public SourceFactory {
     return {options.getString("stream", "records")};
   }
   Status create(const Options& options, SourcePtr& out) const override {
-    auto error = [&](const char* option, const std::string& message) {
-      return Status::invalidConfig(options.location(option).toString() +
-                                   ": source 'jsonl': " + message);
-    };
-    plugins::JsonlSourceConfig config;
+    plugins::JsonlSourceConfig config;  // path and stream: not empty (declared)
     config.path = options.getString("path");
-    if (config.path.empty()) return error("path", "option 'path' must not be empty");
     config.stream = options.getString("stream", "records");
-    if (config.stream.empty()) return error("stream", "option 'stream' must not be empty");
     config.resume = options.getBool("resume", false);
     out = std::make_unique<plugins::JsonlSource>(std::move(config));
     return Status::ok();

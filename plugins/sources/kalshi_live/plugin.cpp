@@ -64,6 +64,8 @@ class KalshiLiveFactory final : public SourceFactory {
         OptionSpec("api_key_file", OptionType::kString)
             .help("file whose first line is the bearer token (default: $KALSHI_API_KEY_FILE)"),
         OptionSpec("streams", OptionType::kStringList)
+            .allowed(kStreams)
+            .nonEmpty()
             .help("any of balance, positions, orders, fills, settlements, transfers (default: all; "
                   "markets "
                   "follow automatically)"),
@@ -78,6 +80,7 @@ class KalshiLiveFactory final : public SourceFactory {
                 "{reads_per_second: N} / {tokens_per_second: N, read_cost: 10} (default: auto)"),
         OptionSpec("page_size", OptionType::kInt)
             .defaultValue("1000")
+            .range(1, 1000)  // the API's limit
             .help("records per request, 1..1000"),
         OptionSpec("connect_timeout", OptionType::kDuration)
             .defaultValue("10s")
@@ -93,6 +96,7 @@ class KalshiLiveFactory final : public SourceFactory {
             .help("stop retrying a request after this long; the API then counts as unavailable"),
         OptionSpec("max_response_mb", OptionType::kInt)
             .defaultValue("64")
+            .range(1, 4096)
             .help("largest response body accepted, MiB (a bigger one is an error, not a memory "
                   "spike)"),
         OptionSpec("insecure", OptionType::kBool)
@@ -201,14 +205,7 @@ class KalshiLiveFactory final : public SourceFactory {
     config.private_key = options.getString("private_key");
     config.api_key = options.getString("api_key");
     config.api_key_file = options.getString("api_key_file");
-    config.streams = streamsOption(options);
-    for (const auto& stream : config.streams) {
-      if (std::find(kStreams.begin(), kStreams.end(), stream) == kStreams.end()) {
-        return invalid(options, "streams",
-                       "unknown stream '" + stream +
-                           "' (valid: balance, positions, orders, fills, settlements, transfers)");
-      }
-    }
+    config.streams = streamsOption(options);  // the engine checked each is one of kStreams
     config.since = options.getString("since");
     int64_t number = 0, millis = 0;
     if (config.since != "watermark" && config.since != "all" &&
@@ -228,20 +225,14 @@ class KalshiLiveFactory final : public SourceFactory {
                      "since '" + config.since + "' is not a usable range (1 to " +
                          std::to_string(kMaxSinceDays) + " days); use all for the whole history");
     }
-    config.page_size = static_cast<int>(options.getInt("page_size"));
-    if (config.page_size < 1 || config.page_size > 1000) {
-      return invalid(options, "page_size", "page_size must be 1..1000 (the API's limit)");
-    }
+    config.page_size = static_cast<int>(options.getInt("page_size"));  // 1..1000: declared
     config.client.connect_timeout_ms = options.getDurationMillis("connect_timeout");
     config.client.read_timeout_ms = options.getDurationMillis("read_timeout");
     config.client.max_attempts =
         static_cast<int>(std::max<int64_t>(1, options.getInt("max_attempts")));
     config.client.max_retry_time_ms = options.getDurationMillis("max_retry_time");
     config.client.insecure = options.getBool("insecure");
-    const int64_t max_response_mb = options.getInt("max_response_mb");
-    if (max_response_mb < 1 || max_response_mb > 4096) {
-      return invalid(options, "max_response_mb", "max_response_mb must be 1..4096");
-    }
+    const int64_t max_response_mb = options.getInt("max_response_mb");  // 1..4096: declared
     config.client.max_response_bytes = max_response_mb << 20;
     config.client.ca_file = options.getString("ca_file");
     config.open_positions_only = options.getString("positions") == "open";

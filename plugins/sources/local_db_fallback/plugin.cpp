@@ -42,8 +42,11 @@ class LocalDbFallbackFactory final : public SourceFactory {
     return {
         OptionSpec("path", OptionType::kString)
             .required()
+            .nonEmpty()
             .help("SQLite database earlier syncs wrote (opened read-only)"),
         OptionSpec("streams", OptionType::kStringList)
+            .allowed(kStreams)
+            .nonEmpty()
             .help("any of balance, positions, markets (default: balance, positions)"),
     };
   }
@@ -62,24 +65,9 @@ class LocalDbFallbackFactory final : public SourceFactory {
              {}}};
   }
   Status create(const Options& options, SourcePtr& out) const override {
-    auto error = [&](const char* option, const std::string& message) {
-      return Status::invalidConfig(options.location(option).toString() +
-                                   ": source 'local_db_fallback': " + message);
-    };
+    // path (not empty) and streams (known, at least one) are checked by the engine: declared.
     plugins::LocalDbFallbackConfig config;
     config.path = options.getString("path");
-    if (config.path.empty()) return error("path", "option 'path' must not be empty");
-    if (options.has("streams")) {
-      const auto listed = options.getStringList("streams");
-      if (listed.empty())
-        return error("streams", "streams must list at least one of balance, positions, markets");
-      for (const auto& stream : listed) {
-        if (std::find(kStreams.begin(), kStreams.end(), stream) == kStreams.end()) {
-          return error("streams",
-                       "unknown stream '" + stream + "' (valid: balance, positions, markets)");
-        }
-      }
-    }
     config.streams = configuredStreams(options);
     out = std::make_unique<plugins::LocalDbFallbackSource>(std::move(config));
     return Status::ok();

@@ -142,16 +142,19 @@ TEST_F(LocalDbFallbackTest, FactoryDescribesItsOptionsAndStreams) {
 }
 
 TEST_F(LocalDbFallbackTest, RejectsBadOptionsWithTheirLocation) {
-  SourcePtr source;
-  Status status = factory_->create(
-      OptionsBuilder().set("path", "x.db").list("streams", {"balance", "orders"}).build(), source);
-  EXPECT_EQ(status.code(), StatusCode::kInvalidConfig);
-  EXPECT_EQ(status.message(), OptionsBuilder::at(4, 11) +
-                                  ": source 'local_db_fallback': unknown stream 'orders' (valid: "
-                                  "balance, positions, markets)");
-  status = factory_->create(OptionsBuilder().set("path", "").build(), source);
-  EXPECT_EQ(status.code(), StatusCode::kInvalidConfig);
-  EXPECT_THAT(status.message(), HasSubstr("option 'path' must not be empty"));
+  // Checked by the engine from the declared options, before create().
+  const std::string label = "source 'local_db_fallback'";
+  EXPECT_EQ(OptionsBuilder()
+                .set("path", "x.db")
+                .list("streams", {"balance", "orders"})
+                .engineCheck(*factory_, label),
+            OptionsBuilder::at(4, 21) + ": " + label +
+                ": option 'streams': unknown value 'orders' (valid: balance, positions, markets)");
+  EXPECT_EQ(OptionsBuilder().set("path", "").engineCheck(*factory_, label),
+            OptionsBuilder::at(3, 11) + ": " + label + ": option 'path' must not be empty");
+  EXPECT_THAT(
+      OptionsBuilder().set("path", "x.db").list("streams", {}).engineCheck(*factory_, label),
+      HasSubstr("option 'streams' must list at least one value"));
 }
 
 TEST_F(LocalDbFallbackTest, MissingDatabaseMeansNoLastKnownState) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kalshi_direct/config.h"
+#include "kalshi_direct/engine/pipeline_spec.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
@@ -111,6 +112,21 @@ class OptionsBuilder {
     return *this;
   }
   Options build() const { return Options(values_, {kFile, 2, 5}); }
+  // What the engine says about these options before create() runs (declared types, enums,
+  // ranges, patterns, non-empty): "" when they pass, else the one-line error.
+  std::string engineCheck(const PluginFactory& factory, const std::string& label) const {
+    StageSpec stage;
+    stage.type = factory.name();
+    stage.label = label;
+    stage.location = {kFile, 2, 5};
+    stage.options = values_;
+    try {
+      validateOptions(stage, factory);
+      return "";
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+  }
 
   // Where option `name` was put, as create() reports it.
   static std::string at(int line, int column) {
