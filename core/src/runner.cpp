@@ -18,6 +18,7 @@
 
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/retry.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
 
@@ -253,7 +254,7 @@ class Runner {
         registry_(registry),
         options_(options),
         dead_letters_(spec_.dead_letter_path, spec_.name, options.dry_run),
-        jitter_(std::random_device{}()) {
+        retrier_(spec_.retry) {
     report_.pipeline = spec_.name;
     report_.dry_run = options.dry_run;
   }
@@ -554,14 +555,6 @@ class Runner {
     }
   }
 
-  int64_t backoffMillis(int attempt) {
-    int64_t backoff = spec_.retry.initial_backoff_ms;
-    for (int i = 1; i < attempt && backoff < spec_.retry.max_backoff_ms; ++i) backoff *= 2;
-    if (backoff > spec_.retry.max_backoff_ms) backoff = spec_.retry.max_backoff_ms;
-    std::uniform_int_distribution<int64_t> spread(backoff / 2, backoff);  // jitter
-    return spread(jitter_);
-  }
-
   // True once a stop was requested (SIGTERM/SIGINT): the run commits what it has and ends.
   bool stopping() {
     if (!options_.stop_requested || !options_.stop_requested()) return false;
@@ -575,20 +568,13 @@ class Runner {
   }
 
   Status readWithRetry(Batch& batch, const std::string& label) {
-    for (int attempt = 1;; ++attempt) {
-      batch.records.clear();
-      batch.stream.clear();
-      Status status = guarded(label, [&] { return active_->read(batch); });
-      if (status.code() != StatusCode::kRetry || attempt >= spec_.retry.max_attempts) {
-        if (status.code() == StatusCode::kRetry) {
-          return Status::failed("gave up after " + std::to_string(attempt) +
-                                " attempts: " + status.message());
-        }
-        return status;
-      }
-      ++report_.stages[active_report_].retries;
-      std::this_thread::sleep_for(std::chrono::milliseconds(backoffMillis(attempt)));
-    }
+    return retrier_.run(
+        [&] {
+          batch.records.clear();
+          batch.stream.clear();
+          return guarded(label, [&] { return active_->read(batch); });
+        },
+        report_.stages[active_report_].retries);
   }
 
   // Sends a batch into transform `index` onwards, then to the sinks.
@@ -641,21 +627,17 @@ class Runner {
       auto& counts = report.streams[batch.stream];
       counts.in += batch.size();
       WriteResult result;
-      for (int attempt = 1;; ++attempt) {
-        try {
-          result = slot.sink->write(batch);
-        } catch (const std::exception& error) {
-          result = WriteResult{Status::failed(error.what()), {}};
-        }
-        if (result.status.code() != StatusCode::kRetry) break;
-        if (attempt >= spec_.retry.max_attempts) {
-          return Status::failed(slot.stage->spec.label + ": gave up after " +
-                                std::to_string(attempt) + " attempts: " + result.status.message());
-        }
-        ++report.retries;
-        std::this_thread::sleep_for(std::chrono::milliseconds(backoffMillis(attempt)));
-      }
-      if (!result.status.isOk()) return result.status.withContext(slot.stage->spec.label);
+      const Status written = retrier_.run(
+          [&] {
+            try {
+              result = slot.sink->write(batch);
+            } catch (const std::exception& error) {
+              result = WriteResult{Status::failed(error.what()), {}};
+            }
+            return result.status;
+          },
+          report.retries);
+      if (!written.isOk()) return written.withContext(slot.stage->spec.label);
       for (const auto& rejection : result.rejected) {
         if (rejection.index >= batch.size()) continue;
         ++counts.rejected;
@@ -838,7 +820,7 @@ class Runner {
   const RunOptions& options_;
   RunReport report_;
   DeadLetterWriter dead_letters_;
-  std::mt19937_64 jitter_;
+  Retrier retrier_;
 
   std::vector<std::unique_ptr<ManagedDatabase>> databases_;
   ManagedDatabase* state_database_ = nullptr;
