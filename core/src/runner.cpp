@@ -1,21 +1,17 @@
 #include "kalshi_direct/engine/runner.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "kalshi_direct/engine/database_lock.h"
+#include "kalshi_direct/engine/dead_letters.h"
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/retry.h"
@@ -27,12 +23,6 @@ namespace kalshi_direct {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string nowIso() {
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return Timestamp::fromMicros(now.count()).toIso8601();
-}
 
 // Runs a plugin call, turning exceptions into kFailed so a throwing plugin cannot crash the run.
 template <typename Call>
@@ -80,56 +70,6 @@ class ContextImpl : public Base {
   std::map<std::string, uint64_t>& counters_;
 };
 
-// Appends rejected records as JSON lines; opened on first use so clean runs create no file.
-class DeadLetterWriter {
- public:
-  DeadLetterWriter(std::string path, std::string pipeline, bool dry_run)
-      : path_(std::move(path)), pipeline_(std::move(pipeline)), dry_run_(dry_run) {}
-
-  void write(const std::string& stage, const std::string& stream, const std::string& reason,
-             const Record* record, const std::string* raw) {
-    ++count_;
-    log::debug(pipeline_ + " " + stage, "rejected a " + stream + " record: " + reason);
-    if (dry_run_) return;
-    if (!out_.is_open()) {
-      out_.open(path_, std::ios::app | std::ios::binary);
-      if (!out_) throw std::runtime_error("cannot write the dead-letter file '" + path_ + "'");
-    }
-    std::string line = "{\"time\":";
-    appendJsonString(line, nowIso());
-    line += ",\"pipeline\":";
-    appendJsonString(line, pipeline_);
-    line += ",\"stage\":";
-    appendJsonString(line, stage);
-    line += ",\"stream\":";
-    appendJsonString(line, stream);
-    line += ",\"reason\":";
-    appendJsonString(line, reason);
-    if (record) {
-      line += ",\"record\":";
-      appendJsonRecord(line, *record);
-    }
-    if (raw) {
-      line += ",\"raw\":";
-      appendJsonString(line, *raw);
-    }
-    line += "}\n";
-    out_ << line;
-  }
-  void flush() {
-    if (out_.is_open()) out_.flush();
-  }
-  uint64_t count() const { return count_; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::string pipeline_;
-  bool dry_run_;
-  std::ofstream out_;
-  uint64_t count_ = 0;
-};
-
 // One SQLite file shared by the sinks that write into it.
 struct ManagedDatabase {
   std::string path;  // absolute
@@ -143,51 +83,6 @@ struct ManagedDatabase {
     if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
   }
 };
-
-std::string absolutePath(const std::string& path) {
-  return std::filesystem::absolute(std::filesystem::path(path)).lexically_normal().string();
-}
-
-// The database file a path names, symbolic links resolved: two paths to one file share one lock.
-std::string resolvedPath(const std::string& path) {
-  std::error_code ec;
-  const std::filesystem::path resolved = std::filesystem::weakly_canonical(absolutePath(path), ec);
-  return ec ? absolutePath(path) : resolved.string();
-}
-
-// Takes an exclusive, non-blocking flock on "<database>.lock" and records who holds it. The lock
-// file is never followed if it is a symbolic link (a planted link must not make a run write
-// through it to another file).
-int lockDatabase(const std::string& path, const std::string& pipeline) {
-  const std::string lock_path = path + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno == ELOOP) {
-    throw std::runtime_error(
-        "lock file '" + lock_path +
-        "' is a symbolic link; kalshi-direct never writes through one: remove it");
-  }
-  if (fd < 0) {
-    throw std::runtime_error("cannot create lock file '" + lock_path +
-                             "' (is the database directory writable?)");
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    char holder[512] = {0};
-    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
-    ::close(fd);
-    std::string who = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "another process";
-    while (!who.empty() && (who.back() == '\n' || who.back() == '\r')) who.pop_back();
-    throw std::runtime_error("database '" + path + "' is in use by " + who +
-                             "; wait for that run to finish or stop it");
-  }
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  const std::string holder = "pipeline '" + pipeline + "' (pid " + std::to_string(::getpid()) +
-                             " on " + host + ", since " + nowIso() + ")\n";
-  if (::ftruncate(fd, 0) == 0) {
-    [[maybe_unused]] ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
-  }
-  return fd;
-}
 
 class SourceContextImpl final : public ContextImpl<SourceContext> {
  public:
@@ -855,113 +750,6 @@ RunReport runPipeline(const ResolvedPipeline& pipeline, const Registry& registry
                       const RunOptions& options) {
   Runner runner(pipeline, registry, options);
   return runner.run();
-}
-
-std::string RunReport::toText() const {
-  char seconds_text[32];
-  std::snprintf(seconds_text, sizeof seconds_text, "%.2f", seconds);
-  std::string out = "pipeline '" + pipeline + "' ";
-  if (exit_code == kExitFailed || exit_code == kExitConfig) {
-    out += "failed after " + std::string(seconds_text) + " s: " + error + "\n";
-  } else {
-    out += std::string(dry_run ? "dry run finished" : "finished") + " in " + seconds_text + " s";
-    out += interrupted ? " (interrupted; run again to continue)" : "";
-    auto counted = [](uint64_t n, const char* one, const char* many) {
-      return std::to_string(n) + " " + (n == 1 ? one : many);
-    };
-    out += ": " + counted(records_read, "record", "records") + " read, " +
-           counted(commits, "commit", "commits");
-    if (retries > 0) out += ", " + counted(retries, "retry", "retries");
-    out += "\n";
-  }
-  if (used_fallback)
-    out +=
-        "  FALLBACK: source unavailable (" + fallback_reason + "); served the last known state\n";
-  for (const auto& stage : stages) {
-    if (stage.streams.empty() && stage.retries == 0 && stage.counters.empty()) continue;
-    out += "  " + stage.label + ":";
-    bool first = true;
-    for (const auto& [stream, counts] : stage.streams) {
-      out += first ? " " : "; ";
-      first = false;
-      out += stream + " ";
-      const bool is_sink = stage.label.rfind("sinks[", 0) == 0;
-      if (counts.in > 0 || is_sink) out += std::to_string(counts.in) + " in, ";
-      out += std::to_string(counts.out) +
-             (is_sink ? (dry_run ? " would be written" : " written") : " out");
-      if (counts.rejected > 0) out += ", " + std::to_string(counts.rejected) + " rejected";
-    }
-    if (stage.retries > 0) out += " (" + std::to_string(stage.retries) + " retries)";
-    for (const auto& [name, value] : stage.counters) {
-      out += (first ? " " : "; ") + name + " " +
-             std::to_string(value);  // no "label:;" when no streams
-      first = false;
-    }
-    out += "\n";
-  }
-  if (rejected > 0) {
-    out += "  " + std::to_string(rejected) + " records rejected" +
-           (dead_letter_path.empty() ? std::string(" (dry run: not written)")
-                                     : " -> " + dead_letter_path) +
-           "\n";
-  }
-  if (dry_run) out += "  dry run: nothing was committed\n";
-  return out;
-}
-
-std::string RunReport::toJson() const {
-  std::string out = "{\"pipeline\":";
-  appendJsonString(out, pipeline);
-  out += ",\"exit_code\":" + std::to_string(exit_code);
-  out += ",\"ok\":" + std::string(exit_code == kExitOk ? "true" : "false");
-  if (!error.empty()) {
-    out += ",\"error\":";
-    appendJsonString(out, error);
-  }
-  out += ",\"dry_run\":" + std::string(dry_run ? "true" : "false");
-  out += ",\"interrupted\":" + std::string(interrupted ? "true" : "false");
-  out += ",\"used_fallback\":" + std::string(used_fallback ? "true" : "false");
-  if (used_fallback) {
-    out += ",\"fallback_reason\":";
-    appendJsonString(out, fallback_reason);
-  }
-  char seconds_text[32];
-  std::snprintf(seconds_text, sizeof seconds_text, "%.3f", seconds);
-  out += ",\"seconds\":" + std::string(seconds_text);
-  out += ",\"records_read\":" + std::to_string(records_read);
-  out += ",\"commits\":" + std::to_string(commits);
-  out += ",\"retries\":" + std::to_string(retries);
-  out += ",\"rejected\":" + std::to_string(rejected);
-  if (!dead_letter_path.empty()) {
-    out += ",\"dead_letter_path\":";
-    appendJsonString(out, dead_letter_path);
-  }
-  out += ",\"stages\":[";
-  for (size_t i = 0; i < stages.size(); ++i) {
-    if (i) out += ",";
-    out += "{\"stage\":";
-    appendJsonString(out, stages[i].label);
-    out += ",\"retries\":" + std::to_string(stages[i].retries) + ",\"counters\":{";
-    bool first_counter = true;
-    for (const auto& [name, value] : stages[i].counters) {
-      if (!first_counter) out += ",";
-      first_counter = false;
-      appendJsonString(out, name);
-      out += ":" + std::to_string(value);
-    }
-    out += "},\"streams\":{";
-    bool first = true;
-    for (const auto& [stream, counts] : stages[i].streams) {
-      if (!first) out += ",";
-      first = false;
-      appendJsonString(out, stream);
-      out += ":{\"in\":" + std::to_string(counts.in) + ",\"out\":" + std::to_string(counts.out) +
-             ",\"rejected\":" + std::to_string(counts.rejected) + "}";
-    }
-    out += "}}";
-  }
-  out += "]}";
-  return out;
 }
 
 }  // namespace kalshi_direct

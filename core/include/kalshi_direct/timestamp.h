@@ -6,6 +6,7 @@
 // Gregorian civil-from-days algorithm, so nothing depends on the machine's time zone.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -19,6 +20,12 @@ class Timestamp {
   static constexpr Timestamp fromMicros(int64_t micros) { return Timestamp(micros); }
   static constexpr Timestamp fromUnixSeconds(int64_t seconds) {
     return Timestamp(seconds * 1000000);
+  }
+  // The system clock's time now (for records' updated_at and logs; never for durations).
+  static Timestamp now() {
+    return Timestamp(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   }
 
   // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; 't'/'z' and a space for 'T' too.
