@@ -13,8 +13,10 @@ function(kd_add_plugin)
   endif()
   set(target kd_${PLUGIN_KIND}_${PLUGIN_NAME})
   add_library(${target} STATIC ${PLUGIN_SOURCES})
-  target_link_libraries(${target} PUBLIC kalshi_direct_core ${PLUGIN_LIBRARIES})
-  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  # The SDK only, as a drop-in has it; a plugin that needs more names the library (kd_kalshi).
+  target_link_libraries(${target} PUBLIC kalshi_direct_sdk ${PLUGIN_LIBRARIES})
+  # Its own headers are its own: the unit tests that test its logic add the folder themselves.
+  target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   kd_project_warnings(${target})
   set_property(GLOBAL APPEND PROPERTY KD_BUILTIN_PLUGINS "${PLUGIN_KIND}:${PLUGIN_NAME}")
   set_property(GLOBAL APPEND PROPERTY KD_BUILTIN_PLUGIN_TARGETS ${target})

@@ -69,4 +69,78 @@ set +e
 set -e
 [[ $code -eq 2 ]] || { echo "tally: bad table name: exit $code, want 2"; exit 1; }
 grep -q "bad.yaml:.*'no such' is not a table name" "$work/bad.err" || { cat "$work/bad.err"; exit 1; }
-echo "custom sinks: built against the installed SDK, loaded; json_lines wrote 2 records, tally counted 3 once"
+# A built-in, rebuilt as a drop-in: the csv sink's own sources compile against the installed SDK
+# alone (nothing of the engine), under a shim that registers it as csv_dropin; it writes exactly
+# what the built-in writes.
+mkdir "$work/csv-dropin"
+cat > "$work/csv_dropin.cpp" <<'CPP'
+#include <kalshi_direct/sdk.h>
+
+#include <memory>
+
+namespace kalshi_direct {
+namespace builtin {
+Status register_sink_csv(PluginRegistrar& registrar);
+}  // namespace builtin
+}  // namespace kalshi_direct
+
+namespace {
+using namespace kalshi_direct;
+// The built-in's factory under another name (the built-in csv keeps its own).
+class Renamed final : public SinkFactory {
+ public:
+  explicit Renamed(std::unique_ptr<SinkFactory> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return "csv_dropin"; }
+  std::string description() const override { return inner_->description(); }
+  std::vector<OptionSpec> options() const override { return inner_->options(); }
+  std::vector<StoreTables> tables(const Options& o) const override { return inner_->tables(o); }
+  std::vector<std::string> defaultInputs(const Options& o) const override {
+    return inner_->defaultInputs(o);
+  }
+  std::vector<FieldReference> referencedFields(const Options& o) const override {
+    return inner_->referencedFields(o);
+  }
+  Status create(const Options& o, SinkPtr& out) const override { return inner_->create(o, out); }
+
+ private:
+  std::unique_ptr<SinkFactory> inner_;
+};
+class Capture final : public PluginRegistrar {
+ public:
+  explicit Capture(PluginRegistrar& target) : target_(target) {}
+  Status addSource(std::unique_ptr<SourceFactory>) override { return Status::failed("no"); }
+  Status addTransform(std::unique_ptr<TransformFactory>) override { return Status::failed("no"); }
+  Status addSink(std::unique_ptr<SinkFactory> f) override {
+    return target_.addSink(std::make_unique<Renamed>(std::move(f)));
+  }
+
+ private:
+  PluginRegistrar& target_;
+};
+Status registerCsvDropin(PluginRegistrar& registrar) {
+  Capture capture(registrar);
+  return builtin::register_sink_csv(capture);
+}
+}  // namespace
+
+KALSHI_DIRECT_PLUGIN("csv_dropin", "1.0.0", registerCsvDropin)
+CPP
+if ! "${CXX:-c++}" -std=c++17 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
+     -I"$work/prefix/include" -I"$source_dir/plugins/sinks/csv" \
+     "$source_dir/plugins/sinks/csv/csv_sink.cpp" "$source_dir/plugins/sinks/csv/plugin.cpp" \
+     "$work/csv_dropin.cpp" -o "$work/csv-dropin/libcsv_dropin.so" 2>"$work/csv.err"; then
+  echo "the built-in csv sink does not build against the installed SDK alone:"; cat "$work/csv.err"; exit 1
+fi
+printf '%s\n' '{"id":"f-1","ticker":"=HYPERLINK(1)","price":"0.5600"}' '{"id":"f-2","ticker":"B,C","price":"0.41"}' > "$work/csv-in.jsonl"
+cat > "$work/both.yaml" <<YAML
+name: csv-both
+source: { type: jsonl, path: $work/csv-in.jsonl, stream: fills }
+sinks:
+  - { type: csv, path: $work/builtin.csv }
+  - { type: csv_dropin, path: $work/dropin.csv }
+YAML
+"$cli" run "$work/both.yaml" --plugin-dir "$work/csv-dropin" >"$work/both.out"
+cmp "$work/builtin.csv" "$work/dropin.csv" || { echo "the drop-in csv wrote other bytes"; exit 1; }
+[[ $(wc -l < "$work/dropin.csv") -eq 3 ]] || { cat "$work/dropin.csv"; exit 1; }
+
+echo "custom sinks: built against the installed SDK, loaded; json_lines wrote 2 records, tally counted 3 once; the built-in csv rebuilt as a drop-in writes the same bytes"
