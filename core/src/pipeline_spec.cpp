@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "kalshi_direct/engine/database_lock.h"
+
 namespace kalshi_direct {
 
 namespace {
@@ -788,10 +790,7 @@ namespace {
 // directory), a URL as written.
 std::string storeIdentity(const std::string& location) {
   if (location.find("://") != std::string::npos || location == ":memory:") return location;
-  std::error_code ec;
-  const auto absolute = std::filesystem::absolute(location, ec).lexically_normal();
-  const auto resolved = std::filesystem::weakly_canonical(absolute, ec);
-  return ec ? absolute.string() : resolved.string();
+  return resolvedPath(location);  // as the database lock compares files
 }
 
 // See StoreTables (plugin.h): a stage must read a table from the store the pipeline writes it to.

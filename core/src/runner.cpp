@@ -52,14 +52,7 @@ class ContextImpl : public Base {
   bool dryRun() const override { return dry_run_; }
   bool stopRequested() const override { return stop_ && stop_(); }
   Status openReadOnlyStore(const std::string& location, StorePtr& out) override {
-    out.reset();
-    try {
-      if (!storeExists(location)) return Status::ok();
-      out = openStore(location, Store::Mode::kReadOnly);
-      return Status::ok();
-    } catch (const StoreError& error) {
-      return Status::invalidConfig(error.what());
-    }
+    return openReadOnlyIfExists(location, out);
   }
 
  private:
@@ -556,7 +549,7 @@ class Runner {
     if (options_.dry_run && !exists) {
       // A dry run must not create files: stand in with an in-memory database.
       managed->in_memory_stand_in = true;
-      managed->database = openStore(":memory:", Store::Mode::kReadWriteCreate);
+      managed->database = openStandInStore(absolute);
       log::info(spec_.name,
                 "dry run: database '" + path + "' does not exist yet and would be created");
     } else {

@@ -1,6 +1,5 @@
 #include <sqlite3.h>
 
-#include <chrono>
 #include <filesystem>
 
 #include "kalshi_direct/engine/sqlite.h"
@@ -93,9 +92,7 @@ void SqliteStore::writeState(const std::string& scope, const StateMap& state) {
       "INSERT INTO kd_state (scope, key, value, updated_at) VALUES (?, ?, ?, ?) "
       "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, "
       "updated_at = excluded.updated_at");
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  const std::string now = Timestamp::fromMicros(micros.count()).toIso8601();
+  const std::string now = Timestamp::now().toIso8601();
   for (const auto& [key, value] : state) {
     upsert.bindText(1, scope);
     upsert.bindText(2, key);
@@ -140,6 +137,21 @@ void SqliteStore::limitSortMemory(bool on) {
 bool storeExists(const std::string& location) {
   std::error_code ec;
   return location == ":memory:" || std::filesystem::exists(location, ec);
+}
+
+Status openReadOnlyIfExists(const std::string& location, StorePtr& out) {
+  out.reset();
+  try {
+    if (storeExists(location)) out = openStore(location, Store::Mode::kReadOnly);
+    return Status::ok();
+  } catch (const StoreError& error) {
+    return Status::invalidConfig(error.what());
+  }
+}
+
+StorePtr openStandInStore(const std::string& location) {
+  return std::make_unique<SqliteStore>(
+      std::make_unique<sqlite::Database>(location, sqlite::Database::Mode::kMemory));
 }
 
 StorePtr openStore(const std::string& location, Store::Mode mode) {

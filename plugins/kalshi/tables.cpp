@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <map>
 
 #include "kalshi_direct/store.h"
@@ -542,10 +541,7 @@ void ensureSchema(Store& store) {
       "(component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at");
   stamp->bindText(1, "kalshi");
   stamp->bindInt(2, kSchemaVersion);
-  stamp->bindText(3, Timestamp::fromMicros(std::chrono::duration_cast<std::chrono::microseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count())
-                         .toIso8601());
+  stamp->bindText(3, Timestamp::now().toIso8601());
   stamp->run();
 }
 

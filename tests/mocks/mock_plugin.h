@@ -9,23 +9,13 @@
 namespace kalshi_direct {
 namespace testing {
 
-// What the engine's contexts do for StageContext::openReadOnlyStore (the default of the mocks).
-inline Status openReadOnlyStoreAsEngine(const std::string& location, StorePtr& out) {
-  out.reset();
-  try {
-    if (storeExists(location)) out = openStore(location, Store::Mode::kReadOnly);
-    return Status::ok();
-  } catch (const StoreError& error) {
-    return Status::invalidConfig(error.what());
-  }
-}
-
+// The mocks' StageContext::openReadOnlyStore does what the engine's contexts do.
 #define KD_MOCK_OPEN_READ_ONLY_STORE                                                   \
   MOCK_METHOD(Status, openReadOnlyStore, (const std::string& location, StorePtr& out), \
               (override));                                                             \
   void delegateOpenReadOnlyStore() {                                                   \
     ON_CALL(*this, openReadOnlyStore(::testing::_, ::testing::_))                      \
-        .WillByDefault(::testing::Invoke(&openReadOnlyStoreAsEngine));                 \
+        .WillByDefault(::testing::Invoke(&openReadOnlyIfExists));                      \
   }
 
 class MockStageContext : public StageContext {

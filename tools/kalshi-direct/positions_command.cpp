@@ -235,10 +235,8 @@ std::string fallbackDatabase(const Arguments& arguments) {
 Status readFallback(const std::string& db, std::vector<Position>& positions, std::string& as_of,
                     std::vector<std::string>& warnings) {
   StorePtr store;
-  try {
-    if (storeExists(db)) store = openStore(db, Store::Mode::kReadOnly);
-  } catch (const StoreError& error) {
-    return Status::failed("cannot read the last known state from " + db + ": " + error.what());
+  if (Status opened = openReadOnlyIfExists(db, store); !opened.isOk()) {
+    return Status::failed("cannot read the last known state from " + db + ": " + opened.message());
   }
   plugins::LastKnownState state;
   if (Status status = plugins::readLastKnownState(store.get(), db, {"balance", "positions"}, state);
@@ -382,6 +380,7 @@ void printJson(const std::vector<Position>& positions, const Totals& totals,
   std::cout << out << std::endl;
 }
 
+// Whole seconds: what the table shows as "as of".
 std::string nowIso() {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch());

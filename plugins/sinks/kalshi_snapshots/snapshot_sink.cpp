@@ -12,12 +12,6 @@ namespace kalshi {
 
 namespace {
 
-std::string nowIso() {
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return Timestamp::fromMicros(now.count()).toIso8601();
-}
-
 Decimal decimalOr(const std::string& text, Decimal fallback = {}) {
   Decimal value;
   return Decimal::parse(text, value) ? value : fallback;
@@ -182,7 +176,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     if (fallback()) return {};
     Batch rows;
     rows.stream = batch.stream;
-    const std::string updated_at = nowIso();
+    const std::string updated_at = Timestamp::now().toIso8601();
     for (const auto& record : batch.records) {
       Record row = record;
       row.set("updated_at", Value(updated_at));
@@ -224,7 +218,7 @@ WriteResult SnapshotSink::write(const Batch& batch) {
     // rest merges as within one scope (kalshi_live's mergedCoverage: a `since` over `live`).
     history_.flush();
     Batch rows = batch;
-    const std::string updated_at = nowIso();
+    const std::string updated_at = Timestamp::now().toIso8601();
     StoreStatementPtr existing =
         database_->prepare("SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
     for (auto& row : rows.records) {
@@ -390,7 +384,7 @@ struct SnapshotSink::Recompute {
   StoreStatementPtr settlement, prices, remove, insert, order_pnl, position_category;
   std::vector<std::pair<std::string, int64_t>> order_updates;
   uint64_t incomplete = 0;
-  const std::string updated_at = nowIso();
+  const std::string updated_at = Timestamp::now().toIso8601();
 };
 
 void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills,
@@ -573,7 +567,7 @@ Status SnapshotSink::finish() {
   if (have_balance_) {
     if (const std::string* value = balance_.get("snapshot_source").ifString()) source = *value;
   }
-  const std::string taken_at = nowIso();
+  const std::string taken_at = Timestamp::now().toIso8601();
   int64_t snapshot_id = 0;
   {
     StoreStatementPtr insert = database_->prepare(upsertSql(snapshotsTable()) + " RETURNING id");

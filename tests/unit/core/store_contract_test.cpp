@@ -213,6 +213,54 @@ TEST_P(StoreContractTest, OpeningWhatIsNotAStoreFailsWithOneLine) {
   EXPECT_FALSE(storeExists(dir_.file("never-written.db")));
 }
 
+// SQLite specifics behind the contract.
+int64_t cacheSize(Store& store) {
+  StoreStatementPtr query = store.prepare("PRAGMA cache_size");
+  return query->step() ? query->columnInt(0) : 0;
+}
+
+TEST(SqliteStoreTest, ASortMemoryLimitShrinksTheCacheAndTheOutermostScopeRestoresIt) {
+  testing::TempDir dir;
+  StorePtr store = openStore(dir.file("k.db"), Store::Mode::kReadWriteCreate);
+  const int64_t before = cacheSize(*store);
+  {
+    SortMemoryLimit outer(*store);
+    const int64_t limited = cacheSize(*store);
+    EXPECT_LT(-limited, -before) << "a smaller cache (negative = KiB)";
+    {
+      SortMemoryLimit inner(*store);
+      EXPECT_EQ(cacheSize(*store), limited);
+    }
+    EXPECT_EQ(cacheSize(*store), limited) << "the inner scope does not end the outer one";
+  }
+  EXPECT_EQ(cacheSize(*store), before);
+}
+
+TEST(SqliteStoreTest, ADryRunsStandInIsEmptyCreatesNothingAndNamesTheStoreItStandsFor) {
+  testing::TempDir dir;
+  const std::string path = dir.file("not-yet.db");
+  StorePtr stand_in = openStandInStore(path);
+  EXPECT_EQ(stand_in->location(), path) << "messages name the user's path";
+  stand_in->begin();
+  stand_in->exec("CREATE TABLE t (id TEXT)");
+  stand_in->writeState("p", {{"k", "v"}});
+  stand_in->commit();
+  EXPECT_FALSE(storeExists(path));
+}
+
+TEST(SqliteStoreTest, OpenReadOnlyIfExistsSaysNothingIsThereOrWhyItCannotOpen) {
+  testing::TempDir dir;
+  StorePtr store;
+  ASSERT_TRUE(openReadOnlyIfExists(dir.file("none.db"), store).isOk());
+  EXPECT_EQ(store, nullptr);
+  testing::writeFile(dir.file("notes.db"), "not a database\n");
+  const Status status = openReadOnlyIfExists(dir.file("notes.db"), store);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidConfig);
+  EXPECT_EQ(status.message(),
+            "database '" + dir.file("notes.db") + "' is not usable: file is not a database");
+  EXPECT_EQ(store, nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest, ::testing::ValuesIn(kStoreKinds),
                          [](const auto& info) { return std::string(info.param.name); });
 

@@ -29,8 +29,6 @@ class SqliteError : public StoreError {
   SqliteError(int code, const std::string& message)
       : StoreError(message, causeOf(code)), code_(code) {}
   int code() const { return code_; }
-  // SQLITE_BUSY/SQLITE_LOCKED: another connection holds the lock; the caller may retry.
-  bool isBusy() const { return retryable(); }
   static Cause causeOf(int code) {
     switch (code & 0xff) {
       case SQLITE_BUSY:

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "kalshi_direct/status.h"
 #include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
@@ -21,6 +22,12 @@ class Database;
 StorePtr openStore(const std::string& location, Store::Mode mode);
 // Whether anything is at `location` (for SQLite: the file exists).
 bool storeExists(const std::string& location);
+// What StageContext::openReadOnlyStore promises: `out` null and ok when nothing is at `location`;
+// kInvalidConfig with the store's one-line reason when something is there that cannot be opened.
+Status openReadOnlyIfExists(const std::string& location, StorePtr& out);
+// An empty, private in-memory store that names itself `location` in messages: what a dry run
+// writes into instead of creating a store that does not exist yet.
+StorePtr openStandInStore(const std::string& location);
 
 // The SQLite implementation, for the engine and tests; plugins see only Store.
 class SqliteStore final : public Store {
