@@ -1,4 +1,4 @@
-# kd_add_plugin(KIND source|transform|sink NAME <name> SOURCES ... [LIBRARIES ...])
+# kd_add_plugin(KIND source|transform|sink|model NAME <name> SOURCES ... [LIBRARIES ...])
 #
 # Declares the built-in plugin in the current folder. The folder name, NAME and the YAML `type:`
 # are the same string. The folder's plugin.cpp must define

@@ -311,6 +311,13 @@ StageSpec parseStage(const ConfigValue& value, PluginKind kind, const std::strin
   StageSpec stage;
   stage.kind = kind;
   stage.location = value.location();
+  if (kind == PluginKind::kModel && value.isScalar() && !value.text().empty()) {
+    // `models: [kalshi_pnl]`: a model with its default options.
+    stage.type = value.text();
+    stage.label = position + " '" + stage.type + "'";
+    stage.options = ConfigValue::map(value.location());
+    return stage;
+  }
   if (!value.isMap()) {
     throw ConfigError(value.location(), position + " must be a map with a 'type' key, not " +
                                             ConfigValue::kindName(value.kind()));
@@ -325,7 +332,18 @@ StageSpec parseStage(const ConfigValue& value, PluginKind kind, const std::strin
   stage.options = ConfigValue::map(value.location());
   for (const auto& entry : value.entries()) {
     if (entry.key == "type" || (kind == PluginKind::kSource && entry.key == "fallback")) continue;
-    if (entry.key == "inputs" && kind != PluginKind::kSource) {
+    if (kind == PluginKind::kModel && entry.key == "store") {
+      stage.store = requireScalar(entry.value, stage.label + ": store").text();
+      stage.store_location = entry.value.location();
+      if (stage.store.empty())
+        throw ConfigError(entry.value.location(), stage.label + ": store is empty");
+      continue;
+    }
+    if (kind == PluginKind::kModel && entry.key == "min_interval") {
+      stage.min_interval_ms = requireDuration(entry.value, stage.label + ": min_interval");
+      continue;
+    }
+    if (entry.key == "inputs" && kind != PluginKind::kSource && kind != PluginKind::kModel) {
       stage.inputs_given = true;
       stage.inputs_location = entry.value.location();
       if (entry.value.isScalar()) {
@@ -501,7 +519,7 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   rejectUnknownKeys(
       top,
       {"name", "description", "params", "plugin_paths", "batch_size", "commit", "state",
-       "dead_letter", "retry", "allow_fallback", "source", "transforms", "sinks"},
+       "dead_letter", "retry", "allow_fallback", "source", "transforms", "sinks", "models"},
       "");
 
   if (const ConfigValue* name = top.find("name")) {
@@ -611,6 +629,16 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   for (size_t i = 0; i < sinks->items().size(); ++i) {
     spec.sinks.push_back(
         parseStage(sinks->items()[i], PluginKind::kSink, "sinks[" + std::to_string(i) + "]"));
+  }
+  if (const ConfigValue* models = top.find("models")) {
+    if (!models->isList() && !models->isNull()) {
+      throw ConfigError(models->location(),
+                        "models must be a list of model names or stages (e.g. [kalshi_pnl])");
+    }
+    for (size_t i = 0; i < models->items().size(); ++i) {
+      spec.models.push_back(
+          parseStage(models->items()[i], PluginKind::kModel, "models[" + std::to_string(i) + "]"));
+    }
   }
   return spec;
 }
@@ -799,19 +827,28 @@ void checkStoreTables(const ResolvedPipeline& pipeline, const Registry& registry
     const ResolvedStage* stage;
     StoreTables tables;
     std::string identity;
+    SourceLocation where;  // of the option (or model key) naming the store
   };
   std::vector<Access> accesses;
   auto collect = [&](const ResolvedStage& stage) {
     const PluginFactory* factory = registry.find(stage.spec.kind, stage.spec.type);
     if (!factory) return;
     for (auto& tables : factory->tables(stage.options)) {
+      SourceLocation where = stage.spec.location;
+      if (stage.spec.kind == PluginKind::kModel) {
+        tables.store = stage.spec.store;  // a model runs on its stage's store
+        if (!stage.spec.store_location.file.empty()) where = stage.spec.store_location;
+      } else if (!tables.option.empty()) {
+        where = stage.options.location(tables.option);
+      }
       if (tables.store.empty()) continue;
       const std::string identity = storeIdentity(tables.store);
-      accesses.push_back({&stage, std::move(tables), identity});
+      accesses.push_back({&stage, std::move(tables), identity, where});
     }
   };
-  // Sinks first: a sink computing from other sinks' tables (P&L from fills) is the costliest
-  // mistake to report, then transforms and sources reading caches.
+  // Models first: P&L computed from another store's fills is the costliest mistake to report;
+  // then sinks, transforms and sources reading caches.
+  for (const auto& stage : pipeline.models) collect(stage);
   for (const auto& stage : pipeline.sinks) collect(stage);
   for (const auto& stage : pipeline.transforms) collect(stage);
   collect(pipeline.source);
@@ -822,16 +859,38 @@ void checkStoreTables(const ResolvedPipeline& pipeline, const Registry& registry
         if (writer.identity == reader.identity) continue;
         const auto& writes = writer.tables.writes;
         if (std::find(writes.begin(), writes.end(), table) == writes.end()) continue;
-        const SourceLocation where = reader.tables.option.empty()
-                                         ? reader.stage->spec.location
-                                         : reader.stage->options.location(reader.tables.option);
-        throw ConfigError(where, reader.stage->spec.label + " reads table " + table + " from '" +
-                                     reader.tables.store + "', but " + writer.stage->spec.label +
-                                     " writes it to '" + writer.tables.store +
-                                     "': put them on one store (the same path)");
+        throw ConfigError(reader.where, reader.stage->spec.label + " reads table " + table +
+                                            " from '" + reader.tables.store + "', but " +
+                                            writer.stage->spec.label + " writes it to '" +
+                                            writer.tables.store +
+                                            "': put them on one store (the same path)");
       }
     }
   }
+}
+
+// A model without `store:` runs on the one store the pipeline's sinks write (as they declare it).
+std::string defaultModelStore(const ResolvedStage& model, const ResolvedPipeline& pipeline,
+                              const Registry& registry) {
+  std::vector<std::string> stores;  // as written, one per identity
+  std::vector<std::string> identities;
+  for (const auto& sink : pipeline.sinks) {
+    const PluginFactory* factory = registry.find(sink.spec.kind, sink.spec.type);
+    for (const auto& tables : factory->tables(sink.options)) {
+      if (tables.store.empty()) continue;
+      const std::string identity = storeIdentity(tables.store);
+      if (std::find(identities.begin(), identities.end(), identity) != identities.end()) continue;
+      identities.push_back(identity);
+      stores.push_back(tables.store);
+    }
+  }
+  if (stores.size() == 1) return stores.front();
+  throw ConfigError(model.spec.location,
+                    model.spec.label + ": " +
+                        (stores.empty() ? std::string("no sink of the pipeline writes a store")
+                                        : "the sinks write " + std::to_string(stores.size()) +
+                                              " stores (" + joinNames(stores) + ")") +
+                        ": name the one it computes in with `store: PATH`");
 }
 
 }  // namespace
@@ -1000,6 +1059,12 @@ ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& regis
     checkReferences(stage, factory.referencedFields(stage.options), all_known);
     resolved.sinks.push_back(std::move(stage));
   }
+  for (const auto& stage_spec : spec.models) {
+    const auto& factory = static_cast<const ModelFactory&>(factoryFor(stage_spec));
+    ResolvedStage stage{stage_spec, validateOptions(stage_spec, factory), {}, {}};
+    if (stage.spec.store.empty()) stage.spec.store = defaultModelStore(stage, resolved, registry);
+    resolved.models.push_back(std::move(stage));
+  }
   checkStoreTables(resolved, registry);
   return resolved;
 }
@@ -1037,6 +1102,7 @@ void checkPipeline(const ResolvedPipeline& pipeline, const Registry& registry) {
   if (pipeline.fallback) run(*pipeline.fallback, registry.findSource(pipeline.fallback->spec.type));
   for (const auto& stage : pipeline.transforms) run(stage, registry.findTransform(stage.spec.type));
   for (const auto& stage : pipeline.sinks) run(stage, registry.findSink(stage.spec.type));
+  for (const auto& stage : pipeline.models) run(stage, registry.findModel(stage.spec.type));
 }
 
 }  // namespace kalshi_direct

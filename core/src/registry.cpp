@@ -12,6 +12,8 @@ const char* pluginKindName(PluginKind kind) {
       return "transform";
     case PluginKind::kSink:
       return "sink";
+    case PluginKind::kModel:
+      return "model";
   }
   return "plugin";
 }
@@ -44,6 +46,9 @@ Status Registry::addTransform(std::unique_ptr<TransformFactory> factory) {
 Status Registry::addSink(std::unique_ptr<SinkFactory> factory) {
   return add(PluginKind::kSink, sinks_, std::move(factory));
 }
+Status Registry::addModel(std::unique_ptr<ModelFactory> factory) {
+  return add(PluginKind::kModel, models_, std::move(factory));
+}
 
 const SourceFactory* Registry::findSource(const std::string& name) const {
   auto it = sources_.find(name);
@@ -58,6 +63,11 @@ const SinkFactory* Registry::findSink(const std::string& name) const {
   return it == sinks_.end() ? nullptr : it->second.factory.get();
 }
 
+const ModelFactory* Registry::findModel(const std::string& name) const {
+  auto it = models_.find(name);
+  return it == models_.end() ? nullptr : it->second.factory.get();
+}
+
 const PluginFactory* Registry::find(PluginKind kind, const std::string& name) const {
   switch (kind) {
     case PluginKind::kSource:
@@ -66,6 +76,8 @@ const PluginFactory* Registry::find(PluginKind kind, const std::string& name) co
       return findTransform(name);
     case PluginKind::kSink:
       return findSink(name);
+    case PluginKind::kModel:
+      return findModel(name);
   }
   return nullptr;
 }
@@ -85,6 +97,9 @@ std::vector<std::string> Registry::names(PluginKind kind) const {
     case PluginKind::kSink:
       collect(sinks_);
       break;
+    case PluginKind::kModel:
+      collect(models_);
+      break;
   }
   return result;
 }
@@ -101,6 +116,8 @@ std::string Registry::originOf(PluginKind kind, const std::string& name) const {
       return lookup(transforms_);
     case PluginKind::kSink:
       return lookup(sinks_);
+    case PluginKind::kModel:
+      return lookup(models_);
   }
   return {};
 }

@@ -121,6 +121,18 @@ class SinkContextImpl final : public ContextImpl<SinkContext> {
   const StreamFields& input_fields_;
 };
 
+class ModelContextImpl final : public ContextImpl<ModelContext> {
+ public:
+  ModelContextImpl(const std::string& pipeline, const std::string& label, bool dry_run,
+                   const std::function<bool()>& stop, std::map<std::string, uint64_t>& counters,
+                   Store& store)
+      : ContextImpl(pipeline, label, dry_run, stop, counters), store_(store) {}
+  Store& store() override { return store_; }
+
+ private:
+  Store& store_;
+};
+
 // Sink state lives in the pipeline's state scope under "sink.<index>.<key>".
 std::string sinkStatePrefix(size_t index) { return "sink." + std::to_string(index) + "."; }
 
@@ -185,6 +197,16 @@ class Runner {
     size_t report_index;
     bool opened = false;
   };
+  struct ModelSlot {
+    const ResolvedStage* stage;
+    ModelPtr model;
+    std::unique_ptr<ModelContextImpl> context;
+    size_t report_index;
+    bool opened = false;
+    Clock::time_point last_run{};
+    bool ran = false;      // at least once: min_interval counts from then
+    uint64_t records = 0;  // delivered since it last ran
+  };
   struct TransformSlot {
     const ResolvedStage* stage;
     TransformPtr transform;
@@ -226,6 +248,10 @@ class Runner {
   }
 
   Status execute() {
+    // Stage contexts keep references to their report's counters: the vector must never grow past
+    // this (source, fallback, every transform, sink and model).
+    report_.stages.reserve(2 + pipeline_.transforms.size() + pipeline_.sinks.size() +
+                           pipeline_.models.size());
     // 1. Instantiate every plugin (options are already validated).
     SourcePtr source;
     if (Status s = createSource(pipeline_.source, source); !s.isOk()) return s;
@@ -253,6 +279,16 @@ class Runner {
       }
       sinks_.push_back(std::move(slot));
     }
+    for (const auto& stage : pipeline_.models) {
+      ModelSlot slot{&stage, nullptr, nullptr, addReport(stage.spec.label)};
+      const auto* factory = registry_.findModel(stage.spec.type);
+      if (Status s =
+              guarded(stage.spec.label, [&] { return factory->create(stage.options, slot.model); });
+          !s.isOk()) {
+        return Status(s.code(), describeStageError(stage, s));
+      }
+      models_.push_back(std::move(slot));
+    }
 
     // 2. Databases: one connection, lock and transaction per file; the state database last.
     //    A path that cannot be opened as SQLite is a configuration error (exit 2).
@@ -276,6 +312,18 @@ class Runner {
           report_.stages[slot.report_index].counters, store, sink_states_[index],
           slot.stage->input_fields);
     }
+    for (auto& slot : models_) {
+      Store* store = nullptr;
+      try {
+        store = openDatabase(slot.stage->spec.store).database.get();
+      } catch (const StoreError& error) {
+        return Status::invalidConfig(describeStageError(
+            *slot.stage, Status::invalidConfig(std::string(error.what()) + database_hint)));
+      }
+      slot.context = std::make_unique<ModelContextImpl>(
+          spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
+          report_.stages[slot.report_index].counters, *store);
+    }
     if (!spec_.state_path.empty()) {
       try {
         state_database_ = &openDatabase(spec_.state_path);
@@ -296,6 +344,14 @@ class Runner {
     for (auto& slot : sinks_) {
       if (Status s =
               guarded(slot.stage->spec.label, [&] { return slot.sink->open(*slot.context); });
+          !s.isOk()) {
+        return openFailure(*slot.stage, s);
+      }
+      slot.opened = true;
+    }
+    for (auto& slot : models_) {
+      if (Status s =
+              guarded(slot.stage->spec.label, [&] { return slot.model->open(*slot.context); });
           !s.isOk()) {
         return openFailure(*slot.stage, s);
       }
@@ -352,6 +408,7 @@ class Runner {
       if (!batch.empty()) {
         report_.records_read += batch.size();
         rows_since_commit_ += batch.size();
+        for (auto& slot : models_) slot.records += batch.size();
         report_.stages[active_report_].streams[batch.stream].out += batch.size();
         if (Status s = deliver(0, std::move(batch)); !s.isOk()) return s;
         failpoint("after_batch");
@@ -361,6 +418,10 @@ class Runner {
         if (Status s = commit(); !s.isOk()) return s;
       }
     }
+
+    // A source that ended because a stop was requested (it returns kEndOfStream when it sees
+    // one) was interrupted too: what it delivered is partial.
+    stopping();
 
     // 5. Let aggregating transforms emit (not after an interruption: their view is partial).
     if (!report_.interrupted) {
@@ -387,7 +448,7 @@ class Runner {
         }
       }
     }
-    return commit();
+    return commit(/*count=*/true, /*end_of_input=*/!report_.interrupted);
   }
 
   Status createSource(const ResolvedStage& stage, SourcePtr& out) {
@@ -604,13 +665,39 @@ class Runner {
     }
   }
 
-  // `count`: false for the bookkeeping commit at the start, which the report does not count.
-  Status commit(bool count = true) {
+  // Runs the models due at this commit, after the sinks flushed into the open transaction.
+  // `end_of_input`: the run's last commit after all input; every model runs then.
+  Status runModels(bool end_of_input) {
+    const auto now = Clock::now();
+    for (auto& slot : models_) {
+      const bool due =
+          end_of_input || !slot.ran ||
+          now - slot.last_run >= std::chrono::milliseconds(slot.stage->spec.min_interval_ms);
+      if (!due) continue;
+      const ModelRun run{end_of_input, slot.records};
+      if (Status s = guarded(slot.stage->spec.label, [&] { return slot.model->run(run); });
+          !s.isOk()) {
+        return s.withContext(slot.stage->spec.label);
+      }
+      ++report_.stages[slot.report_index].counters["model_runs"];
+      slot.ran = true;
+      slot.last_run = now;
+      slot.records = 0;
+    }
+    return Status::ok();
+  }
+
+  // `count`: false for the bookkeeping commit at the start, which the report does not count (and
+  // at which no model runs).
+  Status commit(bool count = true, bool end_of_input = false) {
     for (auto& slot : sinks_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); });
           !s.isOk()) {
         return s.withContext(slot.stage->spec.label);
       }
+    }
+    if (count) {
+      if (Status s = runModels(end_of_input); !s.isOk()) return s;
     }
     dead_letters_.flush();
     if (options_.dry_run) {
@@ -662,6 +749,12 @@ class Runner {
   }
 
   void rollbackAll() {
+    for (auto& slot : models_) {
+      try {
+        slot.model->rollback();
+      } catch (...) {
+      }
+    }
     for (auto& slot : sinks_) {
       try {
         slot.sink->rollback();
@@ -689,6 +782,9 @@ class Runner {
     for (auto& slot : transforms_) {
       if (slot.opened)
         closeQuietly(slot.stage->spec.label, [&] { return slot.transform->close(); });
+    }
+    for (auto& slot : models_) {
+      if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.model->close(); });
     }
     for (auto& slot : sinks_) {
       if (slot.opened) closeQuietly(slot.stage->spec.label, [&] { return slot.sink->close(); });
@@ -726,6 +822,7 @@ class Runner {
   size_t active_report_ = 0;
   std::vector<TransformSlot> transforms_;
   std::vector<SinkSlot> sinks_;
+  std::vector<ModelSlot> models_;
 
   uint64_t rows_since_commit_ = 0;
   Clock::time_point last_commit_;

@@ -59,6 +59,11 @@ WriteResult RowWriter::add(const Batch& batch) {
     }
     if (!complete) continue;
     if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
+    if (ticker_column_ < row_.size() && row_[ticker_column_]) {
+      const std::string* ticker = row_[ticker_column_]->ifString();
+      if (ticker && (changed_markets_.empty() || changed_markets_.back() != *ticker))
+        changed_markets_.push_back(*ticker);
+    }
     buffer_.beginRow();
     for (size_t column = 0; column < row_.size(); ++column) {
       const Value* value = row_[column];
@@ -71,6 +76,13 @@ WriteResult RowWriter::add(const Batch& batch) {
 }
 
 void RowWriter::flush() {
+  if (!changed_markets_.empty()) {
+    std::sort(changed_markets_.begin(), changed_markets_.end());
+    changed_markets_.erase(std::unique(changed_markets_.begin(), changed_markets_.end()),
+                           changed_markets_.end());
+    markMarketPnlChanged(*database_, changed_markets_);
+    changed_markets_.clear();
+  }
   if (buffer_.empty()) return;
   if (!table_.key.empty()) buffer_.sortByKey();
   for (size_t row = 0; row < buffer_.rows(); ++row) {

@@ -5,7 +5,8 @@
 // random UUIDs, and inserting them in sorted runs touches far fewer B-tree pages than arrival
 // order (docs/architecture measurements: ~210k -> ~320k rows/s). The buffer flushes itself at
 // buffer_rows rows or kBufferBytes bytes, whichever comes first. A row lacking a NOT NULL column
-// is rejected at add().
+// is rejected at add(). For a table with changes_market_pnl, flush() also records the markets of
+// the rows in kalshi_pnl_dirty (markMarketPnlChanged), in the same transaction.
 #pragma once
 
 #include <memory>
@@ -32,7 +33,9 @@ class RowWriter {
         buffer_rows_(buffer_rows),
         defer_indexes_(defer_indexes),
         buffer_(table.columns.size(),
-                table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())) {}
+                table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())),
+        ticker_column_(table.changes_market_pnl ? columnIndex(table, "ticker")
+                                                : table.columns.size()) {}
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
@@ -43,7 +46,10 @@ class RowWriter {
   WriteResult add(const Batch& batch);
   // Writes everything buffered and frees the buffer.
   void flush();
-  void discard() { buffer_.release(); }
+  void discard() {
+    buffer_.release();
+    changed_markets_.clear();
+  }
   uint64_t written() const { return written_; }
 
  private:
@@ -62,6 +68,8 @@ class RowWriter {
   std::vector<size_t> field_hint_;  // column -> field position seen last (records share a shape)
   std::vector<Value> defaults_;     // per column: what a missing or null field is written as
   uint64_t written_ = 0;
+  size_t ticker_column_;                      // table.columns.size() unless changes_market_pnl
+  std::vector<std::string> changed_markets_;  // since the last flush, sorted and unique at flush
 };
 
 }  // namespace kalshi

@@ -119,7 +119,9 @@ const TableDefinition& fillsTable() {
       {"id"},
       {"id", "ticker", "side", "contract_side", "outcome_side", "quantity_fp", "yes_price_dollars",
        "no_price_dollars", "fee_dollars"},
-      {kSubaccountColumn}};
+      {kSubaccountColumn},
+      /*derived=*/false,
+      /*changes_market_pnl=*/true};
   return table;
 }
 
@@ -136,7 +138,11 @@ const TableDefinition& marketsTable() {
       {"ticker", "event_ticker", "series_ticker", "series_category", "category", "title",
        "market_type", "status", "result", "yes_bid_dollars", "yes_ask_dollars",
        "last_price_dollars", "close_time", "updated_at"},
-      {"ticker"}};
+      {"ticker"},
+      {},
+      {},
+      /*derived=*/false,
+      /*changes_market_pnl=*/true};
   return table;
 }
 
@@ -158,7 +164,9 @@ const TableDefinition& settlementsTable() {
        "fee_dollars", "settled_at", "settled_at_us", "category", "subaccount"},
       {"ticker", "subaccount"},
       {},
-      {kSubaccountColumn}};
+      {kSubaccountColumn},
+      /*derived=*/false,
+      /*changes_market_pnl=*/true};
   return table;
 }
 
@@ -317,6 +325,53 @@ const TableDefinition& historyTable() {
       {"stream"},
       {"stream", "coverage"}};
   return table;
+}
+
+const TableDefinition& accountTable() {
+  static const TableDefinition table{
+      "kalshi_account",
+      "CREATE TABLE IF NOT EXISTS kalshi_account ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1),"
+      " source TEXT NOT NULL,"  // live / fallback: who served the balance
+      " balance_cents INTEGER, balance_dollars TEXT, portfolio_value_cents INTEGER,"
+      " balance_read_at TEXT,"    // when the balance was read
+      " positions_read_at TEXT,"  // when kalshi_positions was last replaced; NULL: never
+      " snapshot_id INTEGER)",    // the snapshot that recorded this state; NULL: none yet
+      {"id", "source", "balance_cents", "balance_dollars", "portfolio_value_cents",
+       "balance_read_at", "positions_read_at", "snapshot_id"},
+      {"id"}};
+  return table;
+}
+
+const TableDefinition& subaccountBalancesTable() {
+  static const TableDefinition table{
+      "kalshi_subaccount_balances",
+      "CREATE TABLE IF NOT EXISTS kalshi_subaccount_balances ("
+      " subaccount INTEGER PRIMARY KEY, balance_cents INTEGER, balance_dollars TEXT,"
+      " read_at TEXT)",
+      {"subaccount", "balance_cents", "balance_dollars", "read_at"},
+      {"subaccount"}};
+  return table;
+}
+
+const TableDefinition& pnlDirtyTable() {
+  static const TableDefinition table{
+      "kalshi_pnl_dirty",
+      "CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)",
+      {"ticker"},
+      {"ticker"}};
+  return table;
+}
+
+void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {
+  if (tickers.empty()) return;
+  store.exec(pnlDirtyTable().create_sql);
+  StoreStatementPtr mark =
+      store.prepare("INSERT INTO kalshi_pnl_dirty (ticker) VALUES (?) ON CONFLICT DO NOTHING");
+  for (const auto& ticker : tickers) {
+    mark->bindText(1, ticker);
+    mark->run();
+  }
 }
 
 std::string upsertSql(const TableDefinition& table) {
@@ -507,7 +562,10 @@ const std::vector<const TableDefinition*>& allTables() {
                                                              &reconciliationTable(),
                                                              &transfersTable(),
                                                              &snapshotSubaccountsTable(),
-                                                             &historyTable()};
+                                                             &historyTable(),
+                                                             &accountTable(),
+                                                             &subaccountBalancesTable(),
+                                                             &pnlDirtyTable()};
   return tables;
 }
 
@@ -533,6 +591,9 @@ void ensureSchema(Store& store) {
       if (store.tableExists(table->name)) createTable(store, *table, false);
     }
   }
+  // 2: new tables only (kalshi_account, kalshi_subaccount_balances), made by their writers. A
+  // store from before has snapshots but no account row: the next sync writes it.
+
   store.exec(
       "CREATE TABLE IF NOT EXISTS kd_schema (component TEXT PRIMARY KEY, version INTEGER NOT "
       "NULL, migrated_at TEXT NOT NULL)");

@@ -30,6 +30,10 @@ struct TableDefinition {
   // Rows computed from other tables (P&L): an older copy whose key changed is emptied, not copied,
   // and its rows are computed again.
   bool derived = false;
+  // Whether a writer of this table records the markets of the rows it writes (column `ticker`)
+  // in kalshi_pnl_dirty, in the same transaction: the markets whose P&L the kalshi_pnl model
+  // recomputes at its next run (fills, settlements and market prices change it).
+  bool changes_market_pnl = false;
 };
 
 const TableDefinition& ordersTable();
@@ -44,6 +48,15 @@ const TableDefinition& reconciliationTable();
 const TableDefinition& transfersTable();
 const TableDefinition& snapshotSubaccountsTable();
 const TableDefinition& historyTable();
+// The account's last known state, as the kalshi_account sink read it (one row, id 1), and each
+// subaccount's balance with several subaccounts: what the kalshi_pnl model's snapshots record.
+const TableDefinition& accountTable();
+const TableDefinition& subaccountBalancesTable();
+// The markets whose P&L changed since the kalshi_pnl model last ran (see changes_market_pnl).
+const TableDefinition& pnlDirtyTable();
+
+// Records `tickers` in kalshi_pnl_dirty (created if missing), inside the open transaction.
+void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers);
 
 // Per column of `table.columns`: the value its `NOT NULL DEFAULT <integer>` clause in create_sql
 // gives (null when it has none). A writer uses it for a record that lacks the field or holds null
@@ -54,9 +67,10 @@ std::vector<Value> columnDefaults(const TableDefinition& table);
 const std::vector<const TableDefinition*>& allTables();
 
 // The version of the Kalshi data model this build writes, kept in table kd_schema (component
-// 'kalshi', version, migrated_at). 1: the first versioned schema (0.14); a store without
-// kd_schema was written by an earlier release (or is new).
-constexpr int64_t kSchemaVersion = 1;
+// 'kalshi', version, migrated_at). 1: the first versioned schema (0.14); 2: kalshi_account and
+// kalshi_subaccount_balances (P&L became the kalshi_pnl model). A store without kd_schema was
+// written by an earlier release (or is new).
+constexpr int64_t kSchemaVersion = 2;
 
 // Brings the store's Kalshi tables to kSchemaVersion inside the engine's open transaction, so the
 // migration commits with the run's first rows or not at all: each forward migration in order,

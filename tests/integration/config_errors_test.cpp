@@ -191,7 +191,8 @@ std::vector<Case> cases() {
        "valid: categorize_pnl, filter"},
       {"UnknownSinkType",
        "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: postgres, path: o.csv } ]\n", run,
-       "p.yaml:2:10: sinks[0] 'postgres': unknown sink type", "valid: csv, kalshi_fills"},
+       "p.yaml:2:10: sinks[0] 'postgres': unknown sink type",
+       "valid: csv, kalshi_account, kalshi_fills"},
       // --- unknown keys --------------------------------------------------------------------------
       {"UnknownTopLevelKey",
        "naem: x\nsource: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: o.csv } ]\n",
@@ -423,22 +424,43 @@ std::vector<Case> cases() {
          fs::copy_file(KD_TEST_PLUGIN_WRONG_ABI, dir + "/lib/libold.so");
        }},
       // --- stores: a stage reads its tables from the store the pipeline writes them to ---------
-      {"SnapshotsOnAnotherStoreThanTheFillsTheyComputeFrom",
+      {"PnlModelOnAnotherStoreThanTheFillsItComputesFrom",
        "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
        "[balance, positions, fills] }\n"
-       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_snapshots, path: b.db "
-       "}\n",
+       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_account, path: b.db }\n"
+       "models:\n  - { type: kalshi_pnl, store: b.db }\n",
        {"validate", "p.yaml"},
-       "p.yaml:4:37: sinks[1] 'kalshi_snapshots' reads table kalshi_fills from 'b.db', but "
+       "p.yaml:6:32: models[0] 'kalshi_pnl' reads table kalshi_fills from 'b.db', but "
        "sinks[0] 'kalshi_fills' writes it to 'a.db'",
        "put them on one store"},
       {"RunRefusesSplitStoresBeforeAnyRequest",
        "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
        "[balance, positions, fills] }\n"
-       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_snapshots, path: b.db "
-       "}\n",
-       run, "sinks[1] 'kalshi_snapshots' reads table kalshi_fills from 'b.db'",
-       "put them on one store"},
+       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_account, path: b.db }\n"
+       "models:\n  - { type: kalshi_pnl, store: b.db }\n",
+       run, "models[0] 'kalshi_pnl' reads table kalshi_fills from 'b.db'", "put them on one store"},
+      {"ModelWithoutStoreWhenTheSinksWriteTwo",
+       "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
+       "[balance, positions, fills] }\n"
+       "sinks:\n  - { type: kalshi_fills, path: a.db }\n  - { type: kalshi_account, path: b.db }\n"
+       "models: [kalshi_pnl]\n",
+       {"validate", "p.yaml"},
+       "p.yaml:5:10: models[0] 'kalshi_pnl': the sinks write 2 stores (a.db, b.db)",
+       "name the one it computes in with `store: PATH`"},
+      {"UnknownModelType",
+       "source: { type: jsonl, path: in.jsonl }\nsinks: [ { type: csv, path: out.csv } ]\n"
+       "models: [kalshi_pln]\n",
+       {"validate", "p.yaml"},
+       "p.yaml:3:10: models[0] 'kalshi_pln': unknown model type",
+       "did you mean 'kalshi_pnl'?"},
+      {"RetiredSnapshotsSink",
+       "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
+       "[balance, positions] }\n"
+       "sinks:\n  - { type: kalshi_snapshots, path: k.db, lots: average }\n",
+       {"validate", "p.yaml"},
+       "p.yaml:3:5: sink 'kalshi_snapshots'",
+       "was split in 0.14: write the account with `{ type: kalshi_account, path: ... }` and "
+       "compute P&L with `models: [kalshi_pnl]`"},
       {"CategorizerOrdersDbIsNotWhereTheOrdersGo",
        "source: { type: kalshi_live, base_url: \"http://127.0.0.1:9\", auth: none, streams: "
        "[orders, fills] }\n"

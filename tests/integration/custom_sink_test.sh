@@ -110,6 +110,7 @@ class Capture final : public PluginRegistrar {
   explicit Capture(PluginRegistrar& target) : target_(target) {}
   Status addSource(std::unique_ptr<SourceFactory>) override { return Status::failed("no"); }
   Status addTransform(std::unique_ptr<TransformFactory>) override { return Status::failed("no"); }
+  Status addModel(std::unique_ptr<ModelFactory>) override { return Status::failed("no"); }
   Status addSink(std::unique_ptr<SinkFactory> f) override {
     return target_.addSink(std::make_unique<Renamed>(std::move(f)));
   }

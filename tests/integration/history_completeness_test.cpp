@@ -147,7 +147,8 @@ TEST_F(HistoryCompletenessTest, AnotherPipelineReadingLessNeverNarrowsTheRecorde
       "sinks:\n"
       "  - { type: kalshi_orders, path: kalshi.db }\n"
       "  - { type: kalshi_fills, path: kalshi.db }\n"
-      "  - { type: kalshi_snapshots, path: kalshi.db }\n");
+      "  - { type: kalshi_account, path: kalshi.db }\n"
+      "models: [kalshi_pnl]\n");
   const auto recent = cli({"run", "recent.yaml"});
   ASSERT_EQ(recent.exit_code, 0) << recent.out << recent.err;
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_history WHERE coverage = 'all'"), 3);

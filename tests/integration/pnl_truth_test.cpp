@@ -49,8 +49,9 @@ transforms:
 sinks:
   - { type: kalshi_orders, path: "${db}" }
   - { type: kalshi_fills, path: "${db}" }
-  - { type: kalshi_snapshots, path: "${db}", categories: [)" + names +
-                                                                 R"(] }
+  - { type: kalshi_account, path: "${db}" }
+models:
+  - { type: kalshi_pnl, categories: [)" + names + R"(] }
 )");
   const auto run = cli({"run", dir_.file("by-exchange-category.yaml")});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;

@@ -54,7 +54,8 @@ sinks:
                          ? "  - { type: kalshi_orders, path: \"${KALSHI_DB}\" }\n"
                          : "") +
          R"(  - { type: kalshi_fills, path: "${KALSHI_DB}" }
-  - { type: kalshi_snapshots, path: "${KALSHI_DB}" }
+  - { type: kalshi_account, path: "${KALSHI_DB}" }
+models: [kalshi_pnl]
 )";
 }
 

@@ -1,6 +1,7 @@
-// P&L after a crash (issue 13 item 17). New fills are committed with a marker per market
-// (kalshi_pnl_dirty) in the same transaction; the P&L step runs at the end of the run. A sync
-// killed between the two must leave the next run to recompute exactly those markets.
+// P&L after a crash (issue 13 item 17, issue 14). New fills are committed with a marker per market
+// (kalshi_pnl_dirty), and the kalshi_pnl model recomputes those markets in the same transaction
+// at every commit. A sync killed after its fills commit has the P&L of those fills already; one
+// whose model run was skipped (min_interval) leaves the markers for the next run.
 //
 // The markets here are round trips (the simulator's add-fills with round_trips): flat at the last
 // snapshot and flat again, so nothing but the marker says their P&L changed (open positions and
@@ -41,7 +42,7 @@ class StalePnlTest : public testing::KalshiCliFixture {
   }
 };
 
-TEST_F(StalePnlTest, ASyncKilledBetweenItsFillsCommitAndItsPnlStepIsRightAfterTheNextRun) {
+TEST_F(StalePnlTest, ASyncKilledAfterItsFillsCommitHasTheirPnlAndTheNextRunAgrees) {
   startSim({}, "2000");
   const auto backfill = cli({"run", "backfill", "--full"});
   ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
@@ -67,11 +68,12 @@ TEST_F(StalePnlTest, ASyncKilledBetweenItsFillsCommitAndItsPnlStepIsRightAfterTh
     if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(held);
-  // The new fills and their markers are committed; the P&L of those markets is not updated yet.
+  // The new fills are committed, and with them the P&L of their markets: the model ran in the
+  // same transaction, so no marker is left over.
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), truthCount("fills"));
-  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_pnl_dirty WHERE " + these),
-            static_cast<int64_t>(round_trips->size()));
-  EXPECT_EQ(marketPnl(db(), these), before);
+  EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_pnl_dirty"), 0);
+  const auto at_kill = marketPnl(db(), these);
+  EXPECT_NE(at_kill, before) << "the round trips changed these markets' P&L";
   kill(sync, SIGKILL);
   waitpid(sync, nullptr, 0);
   sim_->setFaults(R"({"reset":true})");
@@ -80,7 +82,7 @@ TEST_F(StalePnlTest, ASyncKilledBetweenItsFillsCommitAndItsPnlStepIsRightAfterTh
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_pnl_dirty"), 0);
   const auto after = marketPnl(db(), these);
-  EXPECT_NE(after, before) << "the round trips changed these markets' P&L";
+  EXPECT_EQ(after, at_kill);
 
   // The same as a full recompute: a copy without kalshi_market_pnl recomputes every market.
   const std::string copy = dir_.file("recomputed.db");

@@ -54,6 +54,48 @@ class FakeSinkFactory : public PreparedFactory<SinkFactory, SinkPtr> {
   using PreparedFactory::PreparedFactory;
   std::vector<std::string> default_inputs;
   std::vector<std::string> defaultInputs(const Options&) const override { return default_inputs; }
+  std::vector<StoreTables> declared_tables;
+  std::vector<StoreTables> tables(const Options&) const override { return declared_tables; }
+};
+
+class FakeModelFactory : public PreparedFactory<ModelFactory, ModelPtr> {
+ public:
+  using PreparedFactory::PreparedFactory;
+  std::vector<StoreTables> declared;
+  std::vector<StoreTables> tables(const Options&) const override { return declared; }
+};
+
+// A derived table: at each run, `totals` holds the number of rows in `rows` (TableSink's) and how
+// many runs there were. `fail_at_run` (1-based) makes that run fail. The calls are counted in a
+// Counts the test owns (the runner destroys the model at the end of the run).
+class CountingModel : public Model {
+ public:
+  struct Counts {
+    int runs = 0;
+    int end_of_input_runs = 0;
+  };
+  CountingModel(Counts& counts, int fail_at_run) : counts_(counts), fail_at_run_(fail_at_run) {}
+  Status open(ModelContext& context) override {
+    store_ = &context.store();
+    store_->exec("CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY)");
+    store_->exec(
+        "CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY, n INTEGER, runs INTEGER)");
+    return Status::ok();
+  }
+  Status run(const ModelRun& info) override {
+    ++counts_.runs;
+    if (info.end_of_input) ++counts_.end_of_input_runs;
+    if (counts_.runs == fail_at_run_) return Status::failed("model broke");
+    store_->exec(
+        "INSERT INTO totals (one, n, runs) VALUES (1, (SELECT count(*) FROM rows), 1) ON CONFLICT "
+        "(one) DO UPDATE SET n = excluded.n, runs = runs + 1");
+    return Status::ok();
+  }
+
+ private:
+  Counts& counts_;
+  int fail_at_run_;
+  Store* store_ = nullptr;
 };
 
 // Replays batches; its checkpoint is {"read": <records read>} and it resumes from committedState.

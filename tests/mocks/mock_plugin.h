@@ -111,6 +111,14 @@ class MockTransform : public Transform {
   MOCK_METHOD(Status, close, (), (override));
 };
 
+class MockModel : public Model {
+ public:
+  MOCK_METHOD(Status, open, (ModelContext & context), (override));
+  MOCK_METHOD(Status, run, (const ModelRun& run), (override));
+  MOCK_METHOD(void, rollback, (), (override));
+  MOCK_METHOD(Status, close, (), (override));
+};
+
 class MockSink : public Sink {
  public:
   MOCK_METHOD(std::string, storeLocation, (), (const, override));

@@ -320,7 +320,11 @@ int commandValidate(const Arguments& arguments, Registry& registry) {
                 << "': " << pipeline.spec.source.type
                 << (pipeline.fallback ? " with fallback " + pipeline.fallback->spec.type : "")
                 << ", " << pipeline.transforms.size() << " transforms, " << pipeline.sinks.size()
-                << " sinks)\n";
+                << " sinks"
+                << (pipeline.models.empty()
+                        ? ""
+                        : ", " + std::to_string(pipeline.models.size()) + " models")
+                << ")\n";
     } catch (const ConfigError& error) {
       printError(error.what());
       exit_code = kExitConfig;
@@ -330,7 +334,7 @@ int commandValidate(const Arguments& arguments, Registry& registry) {
 }
 
 void printPluginsText(const Registry& registry) {
-  for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
+  for (PluginKind kind : kAllPluginKinds) {
     std::cout << pluginKindName(kind) << "s:\n";
     for (const auto& name : registry.names(kind)) {
       const PluginFactory* factory = registry.find(kind, name);
@@ -351,9 +355,14 @@ void printPluginsText(const Registry& registry) {
         std::cout << "      " << option.name() << " (" << detail << ")  " << option.helpText()
                   << "\n";
       }
-      if (kind != PluginKind::kSource)
+      if (kind == PluginKind::kTransform || kind == PluginKind::kSink)
         std::cout
             << "      inputs (list)  streams to take (default: all streams, or the plugin's own)\n";
+      if (kind == PluginKind::kModel)
+        std::cout << "      store (string)  the store it computes in (default: the one the sinks "
+                     "write)\n"
+                  << "      min_interval (duration)  run at most this often (default: at every "
+                     "commit; always at the end)\n";
     }
   }
 }
@@ -361,7 +370,7 @@ void printPluginsText(const Registry& registry) {
 void printPluginsJson(const Registry& registry) {
   std::string out = "{";
   bool first_kind = true;
-  for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
+  for (PluginKind kind : kAllPluginKinds) {
     if (!first_kind) out += ",";
     first_kind = false;
     appendJsonString(out, std::string(pluginKindName(kind)) + "s");

@@ -15,6 +15,12 @@
 //                                       -> sink.flush() then sink.finish() for all sinks
 //   final commit as above, then close() on everything (also after a failure, after rollback())
 //
+// Models (the pipeline's `models:` stage, e.g. P&L from fills) compute tables from the rows already
+// in a store. At every commit, after the sinks' flush() and before the store commits, the engine
+// runs each model whose store it is (model.run(), subject to the stage's `min_interval`), inside
+// the same transaction: derived tables are never behind the rows they come from, and a failed run
+// rolls both back. A model is opened after the sinks and closed before them.
+//
 // Failures: every call returns a Status (or WriteResult). kRetry asks the runner to back off and
 // call again; kReject dead-letters records; kUnavailable from a source switches to the pipeline's
 // fallback source if it has one; anything else ends the run, rolling back uncommitted work.
@@ -99,6 +105,13 @@ class SinkContext : public StageContext {
   virtual const StateMap& committedState() const = 0;
 };
 
+class ModelContext : public StageContext {
+ public:
+  // The model's store, inside the transaction the engine is about to commit (do not begin or
+  // commit on it). The sinks feeding the model have flushed their rows into it.
+  virtual Store& store() = 0;
+};
+
 // Where a transform sends its output.
 class Emitter {
  public:
@@ -173,11 +186,39 @@ class Sink {
   virtual Status close() { return Status::ok(); }
 };
 
+// What the engine tells a model about the commit it runs in.
+struct ModelRun {
+  // The run's last commit after all input was delivered (the source ended; not after a stop or a
+  // failure): a model that only sometimes does costly work does it now.
+  bool end_of_input = false;
+  // How many records the source delivered since the model last ran (0 is possible: a timed commit).
+  uint64_t records = 0;
+};
+
+// A derived model: tables computed from other tables of one store (P&L from fills, a daily
+// series...). It keeps whatever it needs to work incrementally in its own tables, so that a
+// skipped run (min_interval) or a crash loses nothing: the next run catches up.
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Inside the store's first transaction: create or migrate the tables it writes.
+  virtual Status open(ModelContext& context) = 0;
+  // Brings its tables up to date with the rows in the store. kOk or the run fails (and rolls
+  // back); there is no retry, as the rows it reads are already in the same transaction.
+  virtual Status run(const ModelRun& run) = 0;
+  // The transaction was rolled back: forget anything held in memory since the last commit.
+  virtual void rollback() {}
+  virtual Status close() { return Status::ok(); }
+};
+
 using SourcePtr = std::unique_ptr<Source>;
 using TransformPtr = std::unique_ptr<Transform>;
 using SinkPtr = std::unique_ptr<Sink>;
+using ModelPtr = std::unique_ptr<Model>;
 
 // The tables a stage reads from and writes to in one store, as it declares them before a run.
+// A model declares them with an empty `store`: it runs on the store its stage names (`store:`, or
+// the one store the pipeline's sinks write), and the engine fills it in.
 // Before a run the engine refuses (exit 2, one line) a pipeline in which a stage reads a table
 // that another stage of the same pipeline writes into a different store: the reader would compute
 // from another store's rows, or none, and its figures would be silently wrong (P&L computed in one
@@ -261,6 +302,15 @@ class SinkFactory : public PluginFactory {
   }
 };
 
+class ModelFactory : public PluginFactory {
+ public:
+  virtual Status create(const Options& options, ModelPtr& out) const = 0;
+  virtual Status check(const Options& options) const {
+    ModelPtr discarded;
+    return create(options, discarded);
+  }
+};
+
 // What a plugin library (or a built-in plugin folder) registers its factories with.
 // Registering a name that is already taken (for that kind) is an error.
 class PluginRegistrar {
@@ -268,6 +318,7 @@ class PluginRegistrar {
   virtual Status addSource(std::unique_ptr<SourceFactory> factory) = 0;
   virtual Status addTransform(std::unique_ptr<TransformFactory> factory) = 0;
   virtual Status addSink(std::unique_ptr<SinkFactory> factory) = 0;
+  virtual Status addModel(std::unique_ptr<ModelFactory> factory) = 0;
 
  protected:
   ~PluginRegistrar() = default;

@@ -23,7 +23,7 @@
 
 #include "kalshi_direct/plugin.h"
 
-#define KALSHI_DIRECT_PLUGIN_ABI_VERSION 3u  // 3: the Store (0.14); 2: stream fields (0.13)
+#define KALSHI_DIRECT_PLUGIN_ABI_VERSION 4u  // 4: models; 3: the Store (0.14); 2: fields (0.13)
 #define KALSHI_DIRECT_PLUGIN_SYMBOL "kalshi_direct_plugin"
 
 extern "C" {

@@ -56,7 +56,7 @@ class LocalDbFallbackFactory final : public SourceFactory {
   // The same names as kalshi_live's (a subset of its fields): the rest of the pipeline cannot
   // tell the two apart.
   StreamFields fields(const Options&) const override { return kalshi::sourceStreamFields(); }
-  // The last known state: what kalshi_snapshots wrote.
+  // The last known state: the kalshi_pnl model's snapshots, the kalshi_account sink's positions.
   std::vector<StoreTables> tables(const Options& options) const override {
     return {{options.getString("path"),
              "path",

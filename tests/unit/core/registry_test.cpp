@@ -36,7 +36,7 @@ TEST(RegistryTest, BuiltinsRegisterWithoutConflictsAndIncludeTheGenericPlugins) 
   EXPECT_THAT(registry.names(PluginKind::kTransform),
               ::testing::IsSupersetOf({"select", "filter"}));
   // Every option of every built-in has help text: `kalshi-direct plugins` is the manual.
-  for (PluginKind kind : {PluginKind::kSource, PluginKind::kTransform, PluginKind::kSink}) {
+  for (PluginKind kind : kAllPluginKinds) {
     for (const auto& name : registry.names(kind)) {
       const PluginFactory* factory = registry.find(kind, name);
       EXPECT_FALSE(factory->description().empty()) << name;

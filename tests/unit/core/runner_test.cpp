@@ -375,5 +375,146 @@ TEST_F(RunnerTest, ReportAsJsonCarriesTheCounts) {
           "{\"in\":2,\"out\":2,\"rejected\":0}}}"));
 }
 
+// ---- models: run by the engine inside every commit -------------------------------------------
+
+// A source that never ends on its own: it serves one batch of one new id per read, and before
+// each read hands the test a look at what is committed. It ends when the stop flag is set.
+class EndlessSource : public Source {
+ public:
+  explicit EndlessSource(std::function<void(int served)> before_read)
+      : before_read_(std::move(before_read)) {}
+  Status open(SourceContext& context) override {
+    context_ = &context;
+    return Status::ok();
+  }
+  Status read(Batch& batch) override {
+    before_read_(served_);
+    if (context_->stopRequested()) return Status::endOfStream();
+    batch = makeBatch("orders", {"id" + std::to_string(served_++)});
+    return Status::ok();
+  }
+
+ private:
+  std::function<void(int)> before_read_;
+  SourceContext* context_ = nullptr;
+  int served_ = 0;
+};
+
+class RunnerModelTest : public RunnerTest {
+ protected:
+  RunnerModelTest() {
+    auto model = std::make_unique<testing::FakeModelFactory>("counting");
+    model_factory_ = model.get();
+    EXPECT_TRUE(registry_.addModel(std::move(model)).isOk());
+    model_factory_->make = [this](const Options&) {
+      return std::make_unique<testing::CountingModel>(counts_, fail_at_run_);
+    };
+    tableSink();
+    // The sink declares its store: a model without `store:` runs there.
+    sink_factory_->declared_tables = {{db(), "", {}, {"rows"}}};
+  }
+  // What a reader of the database sees committed: rows, and the model's count of them.
+  int64_t committedRows() { return testing::countRows(db(), "SELECT count(*) FROM rows"); }
+  int64_t committedTotal() { return testing::countRows(db(), "SELECT n FROM totals"); }
+  bool haveDatabase() { return std::filesystem::exists(db()); }
+
+  testing::FakeModelFactory* model_factory_;
+  testing::CountingModel::Counts counts_;
+  int fail_at_run_ = 0;
+};
+
+TEST_F(RunnerModelTest, ANeverEndingSourceGetsTheModelAtEveryCommitInTheSameTransaction) {
+  // Every read after the first sees a commit: the model's figure must already match the rows
+  // committed with it, long before the source ends (it only ends when stopped).
+  std::vector<std::pair<int64_t, int64_t>> seen;  // (rows, model's count) before each read
+  std::atomic<bool> stop{false};
+  source_factory_->make = [&](const Options&) {
+    return std::make_unique<EndlessSource>([&](int served) {
+      if (served > 0) seen.emplace_back(committedRows(), committedTotal());
+      if (served == 5) stop = true;
+    });
+  };
+  const auto report = run(pipeline("commit: { rows: 1, interval: 1h }\nmodels: [counting]\n"),
+                          false, [&] { return stop.load(); });
+  ASSERT_EQ(report.exit_code, kExitOk) << report.error;
+  ASSERT_EQ(seen.size(), 5u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, static_cast<int64_t>(i + 1)) << "read " << i + 1;
+    EXPECT_EQ(seen[i].second, seen[i].first) << "read " << i + 1;
+  }
+  EXPECT_EQ(counts_.end_of_input_runs, 0);  // stopped, not exhausted
+  EXPECT_EQ(committedTotal(), 5);
+}
+
+TEST_F(RunnerModelTest, MinIntervalSkipsCommitsButTheEndOfInputAlwaysRunsIt) {
+  replay({makeBatch("orders", {"a"}), makeBatch("orders", {"b"}), makeBatch("orders", {"c"})});
+  const auto report = run(pipeline(
+      "commit: { rows: 1, interval: 1h }\nmodels: [ { type: counting, min_interval: 1h } ]\n"));
+  ASSERT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(counts_.runs, 2);  // the first commit, then the end
+  EXPECT_EQ(counts_.end_of_input_runs, 1);
+  EXPECT_EQ(committedTotal(), 3);
+  EXPECT_EQ(report.stages.back().counters.at("model_runs"), 2u);
+}
+
+TEST_F(RunnerModelTest, AFailingModelRollsBackTheRowsOfItsCommit) {
+  fail_at_run_ = 2;
+  replay({makeBatch("orders", {"a"}), makeBatch("orders", {"b"}), makeBatch("orders", {"c"})});
+  const auto report = run(pipeline("commit: { rows: 1, interval: 1h }\nmodels: [counting]\n"));
+  EXPECT_EQ(report.exit_code, kExitFailed);
+  EXPECT_THAT(report.error, HasSubstr("model broke"));
+  EXPECT_THAT(report.error, HasSubstr("models[0] 'counting'"));
+  // The first commit stands, rows and figure together; the second's rows are gone with it.
+  EXPECT_EQ(committedRows(), 1);
+  EXPECT_EQ(committedTotal(), 1);
+}
+
+TEST_F(RunnerModelTest, ADryRunRunsTheModelAndWritesNothing) {
+  replay({makeBatch("orders", {"a"})});
+  const auto report = run(pipeline("models: [counting]\n"), /*dry_run=*/true);
+  ASSERT_EQ(report.exit_code, kExitOk) << report.error;
+  EXPECT_EQ(counts_.runs, 1);
+  EXPECT_FALSE(haveDatabase());
+}
+
+TEST_F(RunnerModelTest, TheModelIsOpenedAfterTheSinksAndClosedBeforeThem) {
+  auto* model = new StrictMock<testing::MockModel>;
+  model_factory_->make = [model](const Options&) { return ModelPtr(model); };
+  replay({makeBatch("orders", {"a"})});
+  {
+    InSequence in_order;
+    EXPECT_CALL(*model, open(_)).WillOnce(Invoke([&](ModelContext& context) {
+      // The sinks' store, and the sink already opened it (its table is there).
+      EXPECT_TRUE(context.store().tableExists("rows"));
+      return Status::ok();
+    }));
+    EXPECT_CALL(*model, run(_)).WillOnce(Invoke([](const ModelRun& info) {
+      EXPECT_TRUE(info.end_of_input);
+      EXPECT_EQ(info.records, 1u);
+      return Status::ok();
+    }));
+    EXPECT_CALL(*model, close()).WillOnce(Return(Status::ok()));
+  }
+  const auto report = run(pipeline("models: [counting]\n"));
+  EXPECT_EQ(report.exit_code, kExitOk) << report.error;
+}
+
+TEST_F(RunnerModelTest, AModelReadingATableASinkWritesElsewhereIsRefused) {
+  model_factory_->declared = {{"", "", {"rows"}, {"totals"}}};
+  const std::string yaml =
+      "source: { type: replay }\nsinks: [ { type: out } ]\n"
+      "models: [ { type: counting, store: " +
+      dir_.file("b.db") + " } ]\n";
+  const auto spec = parsePipelineSpec(yaml, "test.yaml", LoadOptions{});
+  try {
+    resolvePipeline(spec, registry_);
+    FAIL() << "resolved";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("test.yaml:3:"));
+    EXPECT_THAT(error.what(), HasSubstr("models[0] 'counting' reads table rows from"));
+    EXPECT_THAT(error.what(), HasSubstr("put them on one store"));
+  }
+}
+
 }  // namespace
 }  // namespace kalshi_direct

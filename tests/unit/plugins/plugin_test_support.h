@@ -155,9 +155,14 @@ class CapturingRegistrar : public PluginRegistrar {
     sinks.push_back(std::move(factory));
     return Status::ok();
   }
+  Status addModel(std::unique_ptr<ModelFactory> factory) override {
+    models.push_back(std::move(factory));
+    return Status::ok();
+  }
   std::vector<std::unique_ptr<SourceFactory>> sources;
   std::vector<std::unique_ptr<TransformFactory>> transforms;
   std::vector<std::unique_ptr<SinkFactory>> sinks;
+  std::vector<std::unique_ptr<ModelFactory>> models;
 };
 
 // Checks the things `kalshi-direct plugins` shows: every option has help, required options have

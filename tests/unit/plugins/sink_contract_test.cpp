@@ -8,8 +8,8 @@
 //   - close after a failure is safe (the failing runs close every stage; the sanitizer build
 //     checks the memory).
 // The source replays two batches of two records; the pipeline commits after each batch.
-// kalshi_snapshots is not here: it computes at the end of a run from other sinks' tables (its
-// own tests cover it; issue 14 moves it to a model).
+// kalshi_account is not here: it stages positions until their stream ends, and the kalshi_pnl
+// model computes from other sinks' tables (their own tests cover them).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -72,6 +72,11 @@ struct StageSpec {
   bool inputs_given = false;
   std::vector<std::string> inputs;
   SourceLocation inputs_location;
+  // Models only (engine keys, not plugin options): the store it runs on (empty: the one store the
+  // sinks write) and how often at most (0: at every commit).
+  std::string store;
+  SourceLocation store_location;
+  int64_t min_interval_ms = 0;
 };
 
 struct RetryPolicy {
@@ -99,6 +104,7 @@ struct PipelineSpec {
   std::optional<StageSpec> fallback;
   std::vector<StageSpec> transforms;
   std::vector<StageSpec> sinks;
+  std::vector<StageSpec> models;
 };
 
 struct LoadOptions {
@@ -130,6 +136,8 @@ struct ResolvedPipeline {
   std::optional<ResolvedStage> fallback;
   std::vector<ResolvedStage> transforms;
   std::vector<ResolvedStage> sinks;
+  // Each model's store is its spec.store, filled in by resolvePipeline.
+  std::vector<ResolvedStage> models;
 };
 
 ResolvedPipeline resolvePipeline(const PipelineSpec& spec, const Registry& registry);

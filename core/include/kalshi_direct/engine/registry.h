@@ -16,7 +16,10 @@
 
 namespace kalshi_direct {
 
-enum class PluginKind { kSource, kTransform, kSink };
+enum class PluginKind { kSource, kTransform, kSink, kModel };
+// Every kind, in the order a pipeline lists its stages (and `plugins` shows them).
+constexpr PluginKind kAllPluginKinds[] = {PluginKind::kSource, PluginKind::kTransform,
+                                          PluginKind::kSink, PluginKind::kModel};
 const char* pluginKindName(PluginKind kind);
 
 class Registry final : public PluginRegistrar {
@@ -31,10 +34,12 @@ class Registry final : public PluginRegistrar {
   Status addSource(std::unique_ptr<SourceFactory> factory) override;
   Status addTransform(std::unique_ptr<TransformFactory> factory) override;
   Status addSink(std::unique_ptr<SinkFactory> factory) override;
+  Status addModel(std::unique_ptr<ModelFactory> factory) override;
 
   const SourceFactory* findSource(const std::string& name) const;
   const TransformFactory* findTransform(const std::string& name) const;
   const SinkFactory* findSink(const std::string& name) const;
+  const ModelFactory* findModel(const std::string& name) const;
   const PluginFactory* find(PluginKind kind, const std::string& name) const;
 
   // Sorted names of one kind: for "valid: a, b, c" in error messages and for `plugins`.
@@ -54,6 +59,7 @@ class Registry final : public PluginRegistrar {
   std::map<std::string, Entry<SourceFactory>> sources_;
   std::map<std::string, Entry<TransformFactory>> transforms_;
   std::map<std::string, Entry<SinkFactory>> sinks_;
+  std::map<std::string, Entry<ModelFactory>> models_;
   std::string origin_ = "built-in";
 };
 

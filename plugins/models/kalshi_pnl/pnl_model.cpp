@@ -1,8 +1,6 @@
-#include "snapshot_sink.h"
+#include "pnl_model.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <map>
 
 #include "kalshi_direct/store.h"
@@ -94,247 +92,14 @@ History historyOf(Store& database) {
 }  // namespace
 
 namespace {
-std::string nextIncomingName() {
-  static std::atomic<unsigned> next{0};
-  return "kd_incoming_positions_" + std::to_string(next++);
-}
-}  // namespace
-
-std::vector<std::string> SnapshotSink::tablesRead() {
-  return {fillsTable().name, ordersTable().name, transfersTable().name};
-}
-
-std::vector<std::string> SnapshotSink::tablesWritten() {
-  std::vector<std::string> names;
-  for (const TableDefinition* table :
-       {&marketsTable(), &settlementsTable(), &historyTable(), &positionsTable(), &snapshotsTable(),
-        &snapshotPnlTable(), &snapshotSubaccountsTable(), &marketPnlTable(),
-        &reconciliationTable()}) {
-    names.push_back(table->name);
-  }
-  return names;
-}
-
-SnapshotSink::SnapshotSink(SnapshotOptions options)
-    : options_(std::move(options)),
-      incoming_name_(nextIncomingName()),
-      // No declared types: values keep the type they were bound with (decimals as exact text).
-      incoming_sql_(
-          "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
-          " (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
-          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, subaccount_number,"
-          " PRIMARY KEY (ticker, subaccount_number))"),
-      incoming_table_{incoming_name_.c_str(),
-                      incoming_sql_.c_str(),
-                      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
-                       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category",
-                       "subaccount_number"},
-                      {"ticker", "subaccount_number"}} {}
-
-bool SnapshotSink::fallback() const {
-  const std::string* source = have_balance_ ? balance_.get("snapshot_source").ifString() : nullptr;
-  return source && *source == "fallback";
-}
-
-Status SnapshotSink::open(SinkContext& context) {
-  context_ = &context;
-  database_ = context.store();
-  if (!database_) return Status::failed("no store");
-  try {
-    openTables();
-  } catch (const TableConflict& conflict) {
-    return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
-  }
-  return Status::ok();
-}
-
-void SnapshotSink::openTables() {
-  ensureSchema(*database_);
-  // kalshi_orders / kalshi_fills belong to their sinks, which may defer their indexes during a
-  // bulk load; finish() makes sure they exist before reading.
-  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
-    createTable(*database_, *table, true);
-  for (const TableDefinition* table :
-       {&positionsTable(), &snapshotsTable(), &snapshotPnlTable(), &marketPnlTable(),
-        &reconciliationTable(), &snapshotSubaccountsTable()}) {
-    createTable(*database_, *table, false);  // with the migrations an older database needs
-  }
-  // Markets whose fills or settlements changed and whose P&L is not yet recomputed. Written in
-  // the same transaction as those rows, so a crash before finish() cannot leave them stale.
-  database_->exec("CREATE TABLE IF NOT EXISTS kalshi_pnl_dirty (ticker TEXT PRIMARY KEY)");
-  markets_.open(*database_);
-  settlements_.open(*database_);
-  history_.open(*database_);
-  incoming_positions_.open(*database_);
-  database_->exec("DELETE FROM " + incoming_name_);  // an earlier run's, same connection
-}
-
-WriteResult SnapshotSink::write(const Batch& batch) {
-  if (batch.stream == "markets") {
-    // A fallback run's markets are kalshi_markets' own rows: writing them back would only stamp
-    // stale prices with a new updated_at.
-    if (fallback()) return {};
-    Batch rows;
-    rows.stream = batch.stream;
-    const std::string updated_at = Timestamp::now().toIso8601();
-    for (const auto& record : batch.records) {
-      Record row = record;
-      row.set("updated_at", Value(updated_at));
-      rows.records.push_back(std::move(row));
-    }
-    return markets_.add(rows);
-  }
-  if (batch.stream == "settlements") {
-    Batch rows;
-    rows.stream = batch.stream;
-    for (const auto& record : batch.records) {
-      Record row;
-      for (const char* field : {"ticker", "event_ticker", "market_result", "yes_count_fp",
-                                "no_count_fp", "yes_total_cost_dollars", "no_total_cost_dollars"}) {
-        row.append(field, record.get(field));
-      }
-      row.append("revenue_cents", record.get("revenue"));
-      row.append("value_cents", record.get("value"));
-      row.append("fee_dollars", record.get("fee_cost"));
-      const Timestamp* settled = record.get("settled_time").ifTimestamp();
-      row.append("settled_at", settled ? Value(settled->toIso8601()) : Value());
-      row.append("settled_at_us", settled ? Value(settled->micros()) : Value());
-      row.append("category", record.get("category"));
-      row.append("subaccount", subaccountOf(record));
-      if (const std::string* ticker = record.get("ticker").ifString()) touched_.insert(*ticker);
-      rows.records.push_back(std::move(row));
-    }
-    return settlements_.add(rows);
-  }
-  if (batch.stream == "fills") {
-    for (const auto& record : batch.records) {
-      if (const std::string* ticker = record.get("ticker").ifString()) touched_.insert(*ticker);
-    }
-    return {};
-  }
-  if (batch.stream == "history") {
-    // kalshi_history is the database's, not one pipeline's: another pipeline (another state
-    // scope) may have read more. So `all` stays `all`, and of two `since` the older stays; the
-    // rest merges as within one scope (kalshi_live's mergedCoverage: a `since` over `live`).
-    history_.flush();
-    Batch rows = batch;
-    const std::string updated_at = Timestamp::now().toIso8601();
-    StoreStatementPtr existing =
-        database_->prepare("SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
-    for (auto& row : rows.records) {
-      row.set("updated_at", Value(updated_at));
-      existing->reset();
-      existing->bindText(1, row.get("stream").asString());
-      if (!existing->step()) continue;
-      const std::string had = existing->columnText(0);
-      const std::string coverage = row.get("coverage").asString();
-      const std::string had_since = existing->columnIsNull(1) ? "" : existing->columnText(1);
-      Timestamp old_since, new_since;
-      const bool keep =
-          had == "all" ||
-          (had == "since" && coverage == "since" && Timestamp::parse(had_since, old_since) &&
-           Timestamp::parse(row.get("complete_since").asString(), new_since) &&
-           old_since.micros() < new_since.micros());
-      if (keep) {
-        row.set("coverage", Value(had));
-        row.set("complete_since", had_since.empty() ? Value() : Value(had_since));
-      }
-    }
-    return history_.add(rows);
-  }
-  if (batch.stream == "positions") {
-    have_positions_ = true;
-    return incoming_positions_.add(batch);
-  }
-  if (batch.stream == "balance" && !batch.records.empty()) {
-    // The account's balance has no `subaccount`; with several subaccounts each one's follows.
-    subaccount_balances_.clear();
-    for (const auto& record : batch.records) {
-      if (const int64_t* subaccount = record.get("subaccount").ifInt()) {
-        subaccount_balances_[*subaccount] = record;
-      } else {
-        balance_ = record;
-      }
-    }
-    have_balance_ = true;
-    if (fallback()) {
-      // The fallback sends the last known positions next: forget what the live source sent.
-      incoming_positions_.discard();
-      database_->exec("DELETE FROM " + incoming_name_);
-      have_positions_ = false;
-    }
-  }
-  return {};
-}
-
-Status SnapshotSink::flush() {
-  markets_.flush();
-  history_.flush();
-  settlements_.flush();
-  incoming_positions_.flush();
-  if (!touched_.empty()) {
-    StoreStatementPtr mark =
-        database_->prepare("INSERT OR IGNORE INTO kalshi_pnl_dirty (ticker) VALUES (?)");
-    for (const auto& ticker : touched_) {
-      mark->bindText(1, ticker);
-      mark->run();
-    }
-    touched_.clear();
-  }
-  return Status::ok();
-}
-
-void SnapshotSink::rollback() {
-  markets_.discard();
-  history_.discard();
-  settlements_.discard();
-  incoming_positions_.discard();
-  touched_.clear();
-}
-
-std::vector<std::optional<std::string>> SnapshotSink::openPositionTickers() {
-  std::vector<std::optional<std::string>> tickers;
-  StoreStatementPtr query = database_->prepare("SELECT ticker, position_fp FROM " + incoming_name_);
-  while (query->step()) {
-    if (query->columnIsNull(1) || decimalOr(query->columnText(1)).isZero()) continue;
-    tickers.push_back(query->columnIsNull(0) ? std::nullopt
-                                             : std::optional<std::string>(query->columnText(0)));
-  }
-  return tickers;
-}
-
-std::set<std::string> SnapshotSink::marketsToRecompute() {
-  std::set<std::string> tickers;
-  if (options_.recompute_all || countRows(*database_, "kalshi_market_pnl") == 0) {
-    StoreStatementPtr all = database_->prepare(
-        "SELECT DISTINCT ticker FROM kalshi_fills UNION "
-        "SELECT ticker FROM kalshi_settlements");
-    while (all->step()) tickers.insert(all->columnText(0));
-    return tickers;
-  }
-  {
-    StoreStatementPtr dirty = database_->prepare("SELECT ticker FROM kalshi_pnl_dirty");
-    while (dirty->step()) tickers.insert(dirty->columnText(0));
-  }
-  for (const auto& ticker : openPositionTickers()) {
-    if (ticker) tickers.insert(*ticker);
-  }
-  // Markets that were open at the last snapshot: their marks (or their closing) changed.
-  StoreStatementPtr open = database_->prepare(
-      "SELECT DISTINCT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
-  while (open->step()) tickers.insert(open->columnText(0));
-  return tickers;
-}
-
-namespace {
 
 constexpr const char* kFillColumns =
     "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
     "no_price_dollars, fee_dollars, "
     "filled_at_us, subaccount FROM kalshi_fills";
 
-SnapshotSink::SubaccountFill fillFromRow(const StoreStatement& query) {
-  SnapshotSink::SubaccountFill out;
+PnlModel::SubaccountFill fillFromRow(const StoreStatement& query) {
+  PnlModel::SubaccountFill out;
   out.subaccount = query.columnInt(10);
   FillEvent& fill = out.fill;
   fill.fill_id = query.columnText(1);
@@ -353,8 +118,8 @@ SnapshotSink::SubaccountFill fillFromRow(const StoreStatement& query) {
 
 // The statements a recompute runs per market, prepared once per finish(). Order P&L updates are
 // buffered and applied sorted by order id (random ids, like RowWriter's sorted runs).
-struct SnapshotSink::Recompute {
-  Recompute(Store& db, const std::string& incoming_positions)
+struct PnlModel::Recompute {
+  explicit Recompute(Store& db)
       : settlement(db.prepare(
             "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
             "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE "
@@ -364,8 +129,8 @@ struct SnapshotSink::Recompute {
         remove(db.prepare("DELETE FROM kalshi_market_pnl WHERE ticker = ?")),
         insert(db.prepare(upsertSql(marketPnlTable()))),
         order_pnl(db.prepare("UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?")),
-        position_category(db.prepare("SELECT category FROM " + incoming_positions +
-                                     " WHERE ticker = ? LIMIT 1")) {}
+        position_category(
+            db.prepare("SELECT category FROM kalshi_positions WHERE ticker = ? LIMIT 1")) {}
 
   void addOrderPnl(std::string order_id, int64_t cents) {
     order_updates.emplace_back(std::move(order_id), cents);
@@ -387,7 +152,7 @@ struct SnapshotSink::Recompute {
   const std::string updated_at = Timestamp::now().toIso8601();
 };
 
-void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills,
+void PnlModel::recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills,
                                    Recompute& r) {
   // Each subaccount holds its own position in the market, settled on its own.
   std::map<int64_t, std::optional<SettlementEvent>> settlements;
@@ -469,8 +234,8 @@ void SnapshotSink::recomputeMarket(const std::string& ticker, std::vector<Subacc
   }
 }
 
-uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
-  Recompute r(*database_, incoming_name_);
+uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
+  Recompute r(*database_);
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one pass over kalshi_fills in table order, sorted by SQLite's
     // external sorter, instead of an index probe plus a random page read per fill.
@@ -516,17 +281,98 @@ uint64_t SnapshotSink::recomputeMarkets(const std::set<std::string>& tickers) {
   return r.incomplete;
 }
 
-Status SnapshotSink::finish() {
-  if (Status status = flush(); !status.isOk()) return status;
-  markets_.finish();  // frees their buffers before the P&L pass needs memory
-  settlements_.finish();
+
+std::vector<std::string> PnlModel::tablesRead() {
+  return {fillsTable().name,     ordersTable().name,    transfersTable().name,
+          accountTable().name,   positionsTable().name, marketsTable().name,
+          settlementsTable().name, historyTable().name, subaccountBalancesTable().name,
+          pnlDirtyTable().name};
+}
+
+std::vector<std::string> PnlModel::tablesWritten() {
+  std::vector<std::string> names;
+  for (const TableDefinition* table :
+       {&snapshotsTable(), &snapshotPnlTable(), &snapshotSubaccountsTable(), &marketPnlTable(),
+        &reconciliationTable()}) {
+    names.push_back(table->name);
+  }
+  return names;
+}
+
+Status PnlModel::open(ModelContext& context) {
+  context_ = &context;
+  database_ = &context.store();
+  recompute_all_pending_ = options_.recompute_all;
+  try {
+    ensureSchema(*database_);
+    // The tables it reads, so that a pipeline that has not written them yet reads them empty.
+    // kalshi_orders / kalshi_fills may be bulk loading with their indexes deferred: run() builds
+    // them before it reads.
+    for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
+      createTable(*database_, *table, true);
+    for (const TableDefinition* table :
+         {&marketsTable(), &settlementsTable(), &positionsTable(), &accountTable(),
+          &subaccountBalancesTable(), &pnlDirtyTable(), &snapshotsTable(), &snapshotPnlTable(),
+          &marketPnlTable(), &reconciliationTable(), &snapshotSubaccountsTable()}) {
+      createTable(*database_, *table, false);  // with the migrations an older database needs
+    }
+  } catch (const TableConflict& conflict) {
+    return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
+  }
+  return Status::ok();
+}
+
+namespace {
+
+// kalshi_account without a snapshot: the balance or the positions were replaced since the last.
+bool accountChanged(Store& database) {
+  StoreStatementPtr query =
+      database.prepare("SELECT 1 FROM kalshi_account WHERE snapshot_id IS NULL");
+  return query->step();
+}
+
+bool anyDirty(Store& database) {
+  StoreStatementPtr query = database.prepare("SELECT 1 FROM kalshi_pnl_dirty LIMIT 1");
+  return query->step();
+}
+
+}  // namespace
+
+std::set<std::string> PnlModel::marketsToRecompute(bool account_changed) {
+  std::set<std::string> tickers;
+  if (recompute_all_pending_ || countRows(*database_, "kalshi_market_pnl") == 0) {
+    StoreStatementPtr all = database_->prepare(
+        "SELECT DISTINCT ticker FROM kalshi_fills UNION "
+        "SELECT ticker FROM kalshi_settlements");
+    while (all->step()) tickers.insert(all->columnText(0));
+    return tickers;
+  }
+  {
+    StoreStatementPtr dirty = database_->prepare("SELECT ticker FROM kalshi_pnl_dirty");
+    while (dirty->step()) tickers.insert(dirty->columnText(0));
+  }
+  if (!account_changed) return tickers;
+  // A new account state: the open positions' marks (or their closing) may have changed, also
+  // of markets open at the last snapshot.
+  StoreStatementPtr open = database_->prepare(
+      "SELECT ticker FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00') UNION "
+      "SELECT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', '0.00')");
+  while (open->step()) tickers.insert(open->columnText(0));
+  return tickers;
+}
+
+Status PnlModel::run(const ModelRun& info) {
+  const bool account_changed = accountChanged(*database_);
+  if (!recompute_all_pending_ && !account_changed && !anyDirty(*database_)) return Status::ok();
   for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
     createIndexes(*database_, *table);
-  const std::set<std::string> tickers = marketsToRecompute();
+  const std::set<std::string> tickers = marketsToRecompute(account_changed);
+  recompute_all_pending_ = false;
   const uint64_t incomplete = recomputeMarkets(tickers);
   database_->exec("DELETE FROM kalshi_pnl_dirty");
   context_->addCounter("markets_recomputed", tickers.size());
-  if (incomplete > 0) {
+  if (incomplete > 0 && info.end_of_input && !warned_incomplete_) {
+    warned_incomplete_ = true;
     context_->addCounter("markets_with_incomplete_history", incomplete);
     context_->log(
         LogLevel::kWarning,
@@ -535,7 +381,11 @@ Status SnapshotSink::finish() {
             "Kalshi settled: their history is incomplete and their P&L understated or overstated; "
             "run `kalshi-direct run backfill --full` (details with --verbose)");
   }
+  writeSnapshot(account_changed, info.end_of_input);
+  return Status::ok();
+}
 
+int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input) {
   // Totals per category from every market's exact amounts.
   std::map<std::string, Amounts> by_category;
   for (const auto& name : options_.categories) by_category[name];
@@ -562,10 +412,24 @@ Status SnapshotSink::finish() {
     }
   }
 
-  const auto open_positions = static_cast<int64_t>(openPositionTickers().size());
+  // The account's last known state (kalshi_account sink); none: only the P&L is known.
   std::string source = "live";
-  if (have_balance_) {
-    if (const std::string* value = balance_.get("snapshot_source").ifString()) source = *value;
+  Value balance_cents, balance_dollars, portfolio_value, open_positions;
+  {
+    StoreStatementPtr account = database_->prepare(
+        "SELECT source, balance_cents, balance_dollars, portfolio_value_cents, positions_read_at "
+        "FROM kalshi_account WHERE id = 1");
+    if (account->step()) {
+      source = account->columnText(0);
+      if (!account->columnIsNull(1)) balance_cents = Value(account->columnInt(1));
+      if (!account->columnIsNull(2)) balance_dollars = Value(account->columnText(2));
+      if (!account->columnIsNull(3)) portfolio_value = Value(account->columnInt(3));
+      if (!account->columnIsNull(4)) {
+        StoreStatementPtr count = database_->prepare(
+            "SELECT count(*) FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00')");
+        open_positions = Value(count->step() ? count->columnInt(0) : 0);
+      }
+    }
   }
   const std::string taken_at = Timestamp::now().toIso8601();
   int64_t snapshot_id = 0;
@@ -573,18 +437,13 @@ Status SnapshotSink::finish() {
     StoreStatementPtr insert = database_->prepare(upsertSql(snapshotsTable()) + " RETURNING id");
     insert->bindText(1, taken_at);
     insert->bindText(2, source);
-    // balance_dollars is exact; the integer balance truncates sub-cent amounts.
-    const Decimal* balance_dollars =
-        have_balance_ ? balance_.get("balance_dollars").ifDecimal() : nullptr;
-    insert->bind(3, balance_dollars ? cents(*balance_dollars)
-                    : have_balance_ ? balance_.get("balance")
-                                    : Value());
-    insert->bind(4, have_balance_ ? balance_.get("portfolio_value") : Value());
-    insert->bind(5, have_positions_ ? Value(open_positions) : Value());
+    insert->bind(3, balance_cents);
+    insert->bind(4, portfolio_value);
+    insert->bind(5, open_positions);
     insert->bindInt(6, countRows(*database_, "kalshi_orders"));
     insert->bindInt(7, countRows(*database_, "kalshi_fills"));
     bindAmounts(*insert, 8, total);
-    insert->bind(14, balance_dollars ? Value(balance_dollars->toString()) : Value());
+    insert->bind(14, balance_dollars);
     const std::optional<int64_t> net_deposits = netDepositsCents(*database_);
     insert->bind(15, net_deposits ? Value(*net_deposits) : Value());
     insert->bind(16, net_deposits ? Value(Decimal(*net_deposits, 2).toString()) : Value());
@@ -605,70 +464,65 @@ Status SnapshotSink::finish() {
       insert->run();
     }
   }
-  if (!subaccount_balances_.empty() || by_subaccount.size() > 1 ||
-      (by_subaccount.size() == 1 && by_subaccount.begin()->first != 0)) {
+  {
     // Several subaccounts: each one's balance and P&L (the snapshot row holds their total).
-    for (const auto& [subaccount, record] : subaccount_balances_) by_subaccount[subaccount];
-    StoreStatementPtr insert = database_->prepare(upsertSql(snapshotSubaccountsTable()));
-    for (const auto& [subaccount, amounts] : by_subaccount) {
-      auto balance = subaccount_balances_.find(subaccount);
-      const Record* record = balance == subaccount_balances_.end() ? nullptr : &balance->second;
-      const Decimal* dollars = record ? record->get("balance_dollars").ifDecimal() : nullptr;
-      insert->bindInt(1, snapshot_id);
-      insert->bindInt(2, subaccount);
-      insert->bind(3, dollars ? cents(*dollars) : record ? record->get("balance") : Value());
-      insert->bind(4, dollars ? Value(dollars->toString()) : Value());
-      bindAmounts(*insert, 5, amounts);
-      insert->run();
+    std::map<int64_t, std::pair<Value, Value>> balances;  // cents, dollars
+    StoreStatementPtr query = database_->prepare(
+        "SELECT subaccount, balance_cents, balance_dollars FROM kalshi_subaccount_balances");
+    while (query->step()) {
+      balances[query->columnInt(0)] = {
+          query->columnIsNull(1) ? Value() : Value(query->columnInt(1)),
+          query->columnIsNull(2) ? Value() : Value(query->columnText(2))};
+    }
+    if (!balances.empty() || by_subaccount.size() > 1 ||
+        (by_subaccount.size() == 1 && by_subaccount.begin()->first != 0)) {
+      for (const auto& entry : balances) by_subaccount[entry.first];
+      StoreStatementPtr insert = database_->prepare(upsertSql(snapshotSubaccountsTable()));
+      for (const auto& [subaccount, amounts] : by_subaccount) {
+        auto balance = balances.find(subaccount);
+        insert->bindInt(1, snapshot_id);
+        insert->bindInt(2, subaccount);
+        insert->bind(3, balance == balances.end() ? Value() : balance->second.first);
+        insert->bind(4, balance == balances.end() ? Value() : balance->second.second);
+        bindAmounts(*insert, 5, amounts);
+        insert->run();
+      }
     }
   }
-  if (have_positions_) {
-    database_->exec("DELETE FROM kalshi_positions");
-    StoreStatementPtr insert = database_->prepare(upsertSql(positionsTable()));
-    StoreStatementPtr reconcile = database_->prepare(upsertSql(reconciliationTable()));
+  if (account_changed) {
+    // The positions the kalshi_account sink wrote since the last snapshot: compare Kalshi's
+    // figures with ours (only when fresh: a fallback's are as old as the state it serves).
     uint64_t differences = 0;
-    StoreStatementPtr positions = database_->prepare(
-        "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
-        "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
-        "COALESCE(subaccount_number, 0) FROM " +
-        incoming_name_ + " WHERE ticker IS NOT NULL");
-    while (positions->step()) {
-      const std::string ticker = positions->columnText(0);
-      insert->bindText(1, ticker);
-      Decimal count;
-      const bool have_count =
-          !positions->columnIsNull(1) && Decimal::parse(positions->columnText(1), count);
-      insert->bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
-      for (int column = 2; column <= 5; ++column)
-        insert->bindColumn(column + 1, *positions, column);
-      insert->bindColumn(7, *positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
-      insert->bindColumn(8, *positions, 7);
-      insert->bindInt(9, snapshot_id);
-      const int64_t subaccount = positions->columnInt(8);
-      insert->bindInt(10, subaccount);
-      insert->run();
-      if (source != "live") continue;  // Kalshi's numbers are only comparable when fresh
-      auto mine = computed.find({subaccount, ticker});
-      const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
-      const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
-      auto compare = [&](const char* field, const Decimal& ours,
-                         const std::optional<Decimal>& theirs) {
-        if (!theirs) return;
-        const Decimal difference = ours - *theirs;
-        const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
-        if (magnitude <= options_.tolerance) return;
-        ++differences;
-        reconcile->bindInt(1, snapshot_id);
-        reconcile->bindText(2, ticker);
-        reconcile->bindText(3, field);
-        reconcile->bindText(4, ours.toString());
-        reconcile->bindText(5, theirs->toString());
-        reconcile->bindText(6, difference.toString());
-        reconcile->bindInt(7, subaccount);
-        reconcile->run();
-      };
-      compare("realized_pnl", realized, optionalDecimal(*positions, 4));
-      compare("fees_paid", fees, optionalDecimal(*positions, 5));
+    if (source == "live") {
+      StoreStatementPtr reconcile = database_->prepare(upsertSql(reconciliationTable()));
+      StoreStatementPtr positions = database_->prepare(
+          "SELECT ticker, realized_pnl_dollars, fees_paid_dollars, subaccount FROM "
+          "kalshi_positions WHERE snapshot_id IS NULL");
+      while (positions->step()) {
+        const std::string ticker = positions->columnText(0);
+        const int64_t subaccount = positions->columnInt(3);
+        auto mine = computed.find({subaccount, ticker});
+        const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
+        const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
+        auto compare = [&](const char* field, const Decimal& ours,
+                           const std::optional<Decimal>& theirs) {
+          if (!theirs) return;
+          const Decimal difference = ours - *theirs;
+          const Decimal magnitude = difference.sign() < 0 ? -difference : difference;
+          if (magnitude <= options_.tolerance) return;
+          ++differences;
+          reconcile->bindInt(1, snapshot_id);
+          reconcile->bindText(2, ticker);
+          reconcile->bindText(3, field);
+          reconcile->bindText(4, ours.toString());
+          reconcile->bindText(5, theirs->toString());
+          reconcile->bindText(6, difference.toString());
+          reconcile->bindInt(7, subaccount);
+          reconcile->run();
+        };
+        compare("realized_pnl", realized, optionalDecimal(*positions, 1));
+        compare("fees_paid", fees, optionalDecimal(*positions, 2));
+      }
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {
@@ -680,16 +534,24 @@ Status SnapshotSink::finish() {
                    ? std::string(" (dry run: not recorded)")
                    : " (see kalshi_reconciliation, snapshot " + std::to_string(snapshot_id) + ")"));
     }
+    StoreStatementPtr stamp =
+        database_->prepare("UPDATE kalshi_positions SET snapshot_id = ? WHERE snapshot_id IS NULL");
+    stamp->bindInt(1, snapshot_id);
+    stamp->run();
+    StoreStatementPtr account =
+        database_->prepare("UPDATE kalshi_account SET snapshot_id = ? WHERE id = 1");
+    account->bindInt(1, snapshot_id);
+    account->run();
   }
-  database_->exec("DELETE FROM " + incoming_name_);
   // A dry run rolls the snapshot back: it is what would have been recorded, with no number.
-  context_->log(LogLevel::kInfo,
+  // Said once per run (at its end); the snapshots of the commits before are debug lines.
+  context_->log(end_of_input ? LogLevel::kInfo : LogLevel::kDebug,
                 (context_->dryRun() ? std::string("snapshot (dry run, not written)")
                                     : "snapshot " + std::to_string(snapshot_id)) +
                     " (" + source + "): realized " + total.realized.rescaled(2).toString() +
                     ", unrealized " + total.unrealized.rescaled(2).toString() + ", fees " +
                     total.fees.rescaled(2).toString() + " dollars");
-  return Status::ok();
+  return snapshot_id;
 }
 
 }  // namespace kalshi

@@ -1,26 +1,22 @@
-// Wiring for the kalshi_snapshots sink.
+// Wiring for the kalshi_pnl model.
 #include <memory>
 
-#include "snapshot_sink.h"
+#include "pnl_model.h"
 
 namespace kalshi_direct {
 namespace builtin {
 
 namespace {
 
-class SnapshotSinkFactory final : public SinkFactory {
+class PnlModelFactory final : public ModelFactory {
  public:
-  std::string name() const override { return "kalshi_snapshots"; }
+  std::string name() const override { return "kalshi_pnl"; }
   std::string description() const override {
-    return "One account snapshot per sync (balance, positions, P&L by category) plus markets, "
-           "settlements "
-           "and reconciliation tables";
+    return "P&L per market and category, one account snapshot per change, and reconciliation "
+           "with Kalshi's figures, from the stored fills, settlements, transfers and account";
   }
   std::vector<OptionSpec> options() const override {
     return {
-        OptionSpec("path", OptionType::kString)
-            .required()
-            .help("SQLite database file (created if missing, WAL mode)"),
         OptionSpec("lots", OptionType::kEnum)
             .allowed({"fifo", "average"})
             .defaultValue("fifo")
@@ -41,16 +37,12 @@ class SnapshotSinkFactory final : public SinkFactory {
                   "accounting options), not only changed ones; categories are those stored with "
                   "the rows: new category rules apply to records as they are read again")};
   }
-  std::vector<std::string> defaultInputs(const Options&) const override {
-    return {"balance", "positions", "settlements", "markets", "fills", "history"};
+  std::vector<StoreTables> tables(const Options&) const override {
+    // On the store of its stage (`store:`), which the engine fills in.
+    return {{"", "", kalshi::PnlModel::tablesRead(), kalshi::PnlModel::tablesWritten()}};
   }
-  std::vector<StoreTables> tables(const Options& options) const override {
-    return {{options.getString("path"), "path", kalshi::SnapshotSink::tablesRead(),
-             kalshi::SnapshotSink::tablesWritten()}};
-  }
-  Status create(const Options& options, SinkPtr& out) const override {
-    kalshi::SnapshotOptions config;
-    config.path = options.getString("path");
+  Status create(const Options& options, ModelPtr& out) const override {
+    kalshi::PnlOptions config;
     config.accounting.lots = options.getString("lots") == "average"
                                  ? kalshi::LotMethod::kAverageCost
                                  : kalshi::LotMethod::kFifo;
@@ -64,15 +56,15 @@ class SnapshotSinkFactory final : public SinkFactory {
             : std::vector<std::string>{"weather", "crypto", "econ", "market_making", "other"};
     config.tolerance = options.getDecimal("reconcile_tolerance");
     config.recompute_all = options.getBool("recompute_all");
-    out = std::make_unique<kalshi::SnapshotSink>(std::move(config));
+    out = std::make_unique<kalshi::PnlModel>(std::move(config));
     return Status::ok();
   }
 };
 
 }  // namespace
 
-Status register_sink_kalshi_snapshots(PluginRegistrar& registrar) {
-  return registrar.addSink(std::make_unique<SnapshotSinkFactory>());
+Status register_model_kalshi_pnl(PluginRegistrar& registrar) {
+  return registrar.addModel(std::make_unique<PnlModelFactory>());
 }
 
 }  // namespace builtin

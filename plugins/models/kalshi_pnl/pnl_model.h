@@ -1,0 +1,81 @@
+// kalshi_pnl: the account's P&L and snapshots, computed from the rows in the store.
+//
+// A model (plugin.h): the engine runs it at every commit, after the sinks wrote that commit's rows
+// and in the same transaction. Each run that finds something changed since the last one
+//   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets in kalshi_pnl_dirty (new
+//      fills, settlements or prices, recorded there by their writers in the same transaction as
+//      the rows) and, when the account state is new, the markets with open positions (their
+//      marks move) - or all when kalshi_market_pnl is empty or `recompute_all` - from every fill
+//      in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
+//   2. inserts one kalshi_snapshots row (taken_at, source live/fallback, balance, portfolio value,
+//      open positions, orders, realized/unrealized/fees, net deposits from kalshi_transfers, and
+//      whether the history those figures rest on is complete, from kalshi_history) and one
+//      kalshi_snapshot_pnl row per category (the configured categories always, plus any other
+//      that has amounts), and with several subaccounts one kalshi_snapshot_subaccounts row each;
+//   3. when kalshi_account's positions are new (written by the kalshi_account sink since the last
+//      snapshot), compares the computed realized P&L and fees per market with what Kalshi
+//      reports in them; differences beyond `reconcile_tolerance` go to kalshi_reconciliation and
+//      the run summary (counter reconciliation_differences). Nothing is hidden or adjusted.
+// "Changed" is: markets in kalshi_pnl_dirty, or kalshi_account without a snapshot_id. A run with
+// nothing changed writes nothing, so a commit with no new rows adds no snapshot.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kalshi/accounting.h"
+#include "kalshi/api_parser.h"
+#include "kalshi/tables.h"
+#include "kalshi_direct/plugin.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+struct PnlOptions {
+  AccountingOptions accounting;
+  std::vector<std::string> categories;
+  Decimal tolerance = Decimal(1, 2);  // $0.01
+  bool recompute_all = false;
+};
+
+class PnlModel final : public Model {
+ public:
+  explicit PnlModel(PnlOptions options) : options_(std::move(options)) {}
+  // The tables it computes from (written by the kalshi_fills, kalshi_orders, kalshi_transfers
+  // and kalshi_account sinks: they must be on its store) and those it writes (StoreTables).
+  static std::vector<std::string> tablesRead();
+  static std::vector<std::string> tablesWritten();
+  Status open(ModelContext& context) override;
+  Status run(const ModelRun& run) override;
+
+  struct SubaccountFill {
+    int64_t subaccount = 0;
+    FillEvent fill;
+  };
+
+ private:
+  // From this many markets on, recomputeMarkets() reads kalshi_fills in one sorted scan rather
+  // than market by market through the (ticker, filled_at_us) index.
+  static constexpr size_t kBulkRecomputeMarkets = 2000;
+  struct Recompute;
+  // Recomputes and stores the markets' P&L; returns how many settled markets disagree with their
+  // fills (history incomplete).
+  uint64_t recomputeMarkets(const std::set<std::string>& tickers);
+  void recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills, Recompute& r);
+  std::set<std::string> marketsToRecompute(bool account_changed);
+  // Writes the snapshot of what the store holds now; returns its id. `end_of_input`: the run's
+  // last (its log line is info, not debug).
+  int64_t writeSnapshot(bool account_changed, bool end_of_input);
+
+  PnlOptions options_;
+  ModelContext* context_ = nullptr;
+  Store* database_ = nullptr;
+  bool recompute_all_pending_ = false;  // recompute_all: once per run, at its first model run
+  bool warned_incomplete_ = false;      // the incomplete-history warning: once per run
+};
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

@@ -1,0 +1,263 @@
+#include "account_sink.h"
+
+#include <atomic>
+
+#include "kalshi_direct/store.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+std::string nextIncomingName() {
+  static std::atomic<unsigned> next{0};
+  return "kd_incoming_positions_" + std::to_string(next++);
+}
+
+Value cents(const Decimal& dollars) {
+  return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
+}
+
+}  // namespace
+
+std::vector<std::string> AccountSink::tablesWritten() {
+  std::vector<std::string> names;
+  for (const TableDefinition* table :
+       {&accountTable(), &subaccountBalancesTable(), &positionsTable(), &marketsTable(),
+        &settlementsTable(), &historyTable(), &pnlDirtyTable()}) {
+    names.push_back(table->name);
+  }
+  return names;
+}
+
+AccountSink::AccountSink(std::string path)
+    : path_(std::move(path)),
+      incoming_name_(nextIncomingName()),
+      // No declared types: values keep the type they were bound with (decimals as exact text).
+      incoming_sql_(
+          "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
+          " (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
+          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, subaccount_number,"
+          " PRIMARY KEY (ticker, subaccount_number))"),
+      incoming_table_{incoming_name_.c_str(),
+                      incoming_sql_.c_str(),
+                      {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",
+                       "realized_pnl_dollars", "fees_paid_dollars", "last_updated_ts", "category",
+                       "subaccount_number"},
+                      {"ticker", "subaccount_number"}} {}
+
+Status AccountSink::open(SinkContext& context) {
+  context_ = &context;
+  database_ = context.store();
+  if (!database_) return Status::failed("no store");
+  try {
+    openTables();
+  } catch (const TableConflict& conflict) {
+    return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
+  }
+  return Status::ok();
+}
+
+void AccountSink::openTables() {
+  ensureSchema(*database_);
+  for (const TableDefinition* table :
+       {&accountTable(), &subaccountBalancesTable(), &positionsTable(), &pnlDirtyTable()}) {
+    createTable(*database_, *table, false);  // with the migrations an older database needs
+  }
+  markets_.open(*database_);
+  settlements_.open(*database_);
+  history_.open(*database_);
+  incoming_positions_.open(*database_);
+  database_->exec("DELETE FROM " + incoming_name_);  // an earlier run's, same connection
+}
+
+WriteResult AccountSink::write(const Batch& batch) {
+  // The source sends its streams one after the other: positions are complete once another starts
+  // (markets records accompany them: the positions' categories).
+  if (positions_staged_ && batch.stream != "positions" && batch.stream != "markets" &&
+      !batch.records.empty())
+    publishPositions();
+  if (batch.stream == "markets") {
+    // A fallback run's markets are kalshi_markets' own rows: writing them back would only stamp
+    // stale prices with a new updated_at.
+    if (fallback()) return {};
+    Batch rows;
+    rows.stream = batch.stream;
+    const std::string updated_at = Timestamp::now().toIso8601();
+    for (const auto& record : batch.records) {
+      Record row = record;
+      row.set("updated_at", Value(updated_at));
+      rows.records.push_back(std::move(row));
+    }
+    return markets_.add(rows);
+  }
+  if (batch.stream == "settlements") {
+    Batch rows;
+    rows.stream = batch.stream;
+    for (const auto& record : batch.records) {
+      Record row;
+      for (const char* field : {"ticker", "event_ticker", "market_result", "yes_count_fp",
+                                "no_count_fp", "yes_total_cost_dollars", "no_total_cost_dollars"}) {
+        row.append(field, record.get(field));
+      }
+      row.append("revenue_cents", record.get("revenue"));
+      row.append("value_cents", record.get("value"));
+      row.append("fee_dollars", record.get("fee_cost"));
+      const Timestamp* settled = record.get("settled_time").ifTimestamp();
+      row.append("settled_at", settled ? Value(settled->toIso8601()) : Value());
+      row.append("settled_at_us", settled ? Value(settled->micros()) : Value());
+      row.append("category", record.get("category"));
+      row.append("subaccount", subaccountOf(record));
+      rows.records.push_back(std::move(row));
+    }
+    return settlements_.add(rows);
+  }
+  if (batch.stream == "history") {
+    // kalshi_history is the database's, not one pipeline's: another pipeline (another state
+    // scope) may have read more. So `all` stays `all`, and of two `since` the older stays; the
+    // rest merges as within one scope (kalshi_live's mergedCoverage: a `since` over `live`).
+    history_.flush();
+    Batch rows = batch;
+    const std::string updated_at = Timestamp::now().toIso8601();
+    StoreStatementPtr existing =
+        database_->prepare("SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
+    for (auto& row : rows.records) {
+      row.set("updated_at", Value(updated_at));
+      existing->reset();
+      existing->bindText(1, row.get("stream").asString());
+      if (!existing->step()) continue;
+      const std::string had = existing->columnText(0);
+      const std::string coverage = row.get("coverage").asString();
+      const std::string had_since = existing->columnIsNull(1) ? "" : existing->columnText(1);
+      Timestamp old_since, new_since;
+      const bool keep =
+          had == "all" ||
+          (had == "since" && coverage == "since" && Timestamp::parse(had_since, old_since) &&
+           Timestamp::parse(row.get("complete_since").asString(), new_since) &&
+           old_since.micros() < new_since.micros());
+      if (keep) {
+        row.set("coverage", Value(had));
+        row.set("complete_since", had_since.empty() ? Value() : Value(had_since));
+      }
+    }
+    return history_.add(rows);
+  }
+  if (batch.stream == "positions") {
+    positions_staged_ = true;
+    return incoming_positions_.add(batch);
+  }
+  if (batch.stream == "balance" && !batch.records.empty()) writeBalance(batch);
+  return {};
+}
+
+void AccountSink::writeBalance(const Batch& batch) {
+  // The account's balance has no `subaccount`; with several subaccounts each one's follows.
+  const Record* account = nullptr;
+  std::map<int64_t, const Record*> subaccounts;
+  for (const auto& record : batch.records) {
+    if (const int64_t* subaccount = record.get("subaccount").ifInt())
+      subaccounts[*subaccount] = &record;
+    else
+      account = &record;
+  }
+  const std::string* source = account ? account->get("snapshot_source").ifString() : nullptr;
+  fallback_ = source && *source == "fallback";
+  if (fallback_) {
+    // The fallback sends the last known positions next: forget what the live source sent.
+    incoming_positions_.discard();
+    database_->exec("DELETE FROM " + incoming_name_);
+    positions_staged_ = false;
+    positions_replaced_ = false;  // the fallback's positions replace any the live source sent
+  }
+  const std::string read_at = Timestamp::now().toIso8601();
+  if (account) {
+    // balance_dollars is exact; the integer balance truncates sub-cent amounts.
+    const Decimal* dollars = account->get("balance_dollars").ifDecimal();
+    StoreStatementPtr upsert = database_->prepare(
+        "INSERT INTO kalshi_account (id, source, balance_cents, balance_dollars, "
+        "portfolio_value_cents, balance_read_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+        "UPDATE SET source = excluded.source, balance_cents = excluded.balance_cents, "
+        "balance_dollars = excluded.balance_dollars, portfolio_value_cents = "
+        "excluded.portfolio_value_cents, balance_read_at = excluded.balance_read_at, "
+        "snapshot_id = NULL");
+    upsert->bindText(1, source ? *source : "live");
+    upsert->bind(2, dollars ? cents(*dollars) : account->get("balance"));
+    upsert->bind(3, dollars ? Value(dollars->toString()) : Value());
+    upsert->bind(4, account->get("portfolio_value"));
+    upsert->bindText(5, read_at);
+    upsert->run();
+  }
+  database_->exec("DELETE FROM kalshi_subaccount_balances");
+  StoreStatementPtr insert = database_->prepare(upsertSql(subaccountBalancesTable()));
+  for (const auto& [subaccount, record] : subaccounts) {
+    const Decimal* dollars = record->get("balance_dollars").ifDecimal();
+    insert->bindInt(1, subaccount);
+    insert->bind(2, dollars ? cents(*dollars) : record->get("balance"));
+    insert->bind(3, dollars ? Value(dollars->toString()) : Value());
+    insert->bindText(4, read_at);
+    insert->run();
+  }
+}
+
+void AccountSink::publishPositions() {
+  incoming_positions_.flush();
+  // The run's first positions replace the stored ones; any that follow in the same run (a source
+  // that interleaves another stream) are added to them.
+  if (!positions_replaced_) database_->exec("DELETE FROM kalshi_positions");
+  positions_replaced_ = true;
+  StoreStatementPtr insert = database_->prepare(upsertSql(positionsTable()));
+  StoreStatementPtr positions = database_->prepare(
+      "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
+      "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
+      "COALESCE(subaccount_number, 0) FROM " +
+      incoming_name_ + " WHERE ticker IS NOT NULL");
+  while (positions->step()) {
+    insert->bindText(1, positions->columnText(0));
+    Decimal count;
+    const bool have_count =
+        !positions->columnIsNull(1) && Decimal::parse(positions->columnText(1), count);
+    insert->bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
+    for (int column = 2; column <= 5; ++column) insert->bindColumn(column + 1, *positions, column);
+    insert->bindColumn(7, *positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
+    insert->bindColumn(8, *positions, 7);
+    insert->bindNull(9);  // the snapshot that records them: the kalshi_pnl model's next
+    insert->bindInt(10, positions->columnInt(8));
+    insert->run();
+  }
+  database_->exec("DELETE FROM " + incoming_name_);
+  // The account row records when; a run without a balance still has one (source unknown: live).
+  StoreStatementPtr stamp = database_->prepare(
+      "INSERT INTO kalshi_account (id, source, positions_read_at) VALUES (1, 'live', ?) ON "
+      "CONFLICT (id) DO UPDATE SET positions_read_at = excluded.positions_read_at, snapshot_id "
+      "= NULL");
+  stamp->bindText(1, Timestamp::now().toIso8601());
+  stamp->run();
+  positions_staged_ = false;
+}
+
+Status AccountSink::flush() {
+  markets_.flush();
+  history_.flush();
+  settlements_.flush();
+  incoming_positions_.flush();
+  return Status::ok();
+}
+
+Status AccountSink::finish() {
+  if (Status status = flush(); !status.isOk()) return status;
+  if (positions_staged_) publishPositions();
+  markets_.finish();
+  settlements_.finish();
+  return Status::ok();
+}
+
+void AccountSink::rollback() {
+  markets_.discard();
+  history_.discard();
+  settlements_.discard();
+  incoming_positions_.discard();
+  positions_staged_ = false;
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct
