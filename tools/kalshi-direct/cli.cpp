@@ -323,7 +323,8 @@ int commandValidate(const Arguments& arguments, Registry& registry) {
                 << " sinks"
                 << (pipeline.models.empty()
                         ? ""
-                        : ", " + std::to_string(pipeline.models.size()) + " models")
+                        : ", " + std::to_string(pipeline.models.size()) +
+                              (pipeline.models.size() == 1 ? " model" : " models"))
                 << ")\n";
     } catch (const ConfigError& error) {
       printError(error.what());

@@ -153,7 +153,7 @@ struct PnlModel::Recompute {
 };
 
 void PnlModel::recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills,
-                                   Recompute& r) {
+                               Recompute& r) {
   // Each subaccount holds its own position in the market, settled on its own.
   std::map<int64_t, std::optional<SettlementEvent>> settlements;
   std::string category;
@@ -281,11 +281,10 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
   return r.incomplete;
 }
 
-
 std::vector<std::string> PnlModel::tablesRead() {
-  return {fillsTable().name,     ordersTable().name,    transfersTable().name,
-          accountTable().name,   positionsTable().name, marketsTable().name,
-          settlementsTable().name, historyTable().name, subaccountBalancesTable().name,
+  return {fillsTable().name,       ordersTable().name,    transfersTable().name,
+          accountTable().name,     positionsTable().name, marketsTable().name,
+          settlementsTable().name, historyTable().name,   subaccountBalancesTable().name,
           pnlDirtyTable().name};
 }
 
