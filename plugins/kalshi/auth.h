@@ -43,6 +43,19 @@ Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::s
 
 AuthenticatorPtr makeBearerAuthenticator(const std::string& token);
 
+// Where the credentials come from: the options given (a pipeline's, a command's), else the
+// KALSHI_* environment variables. Never logged.
+struct Credentials {
+  std::string auth = "auto";  // auto | rsa_pss | bearer | none
+  std::string key_id, private_key_path, private_key, api_key, api_key_file;
+};
+
+// Resolves credentials per `auth` (auto: RSA-PSS when a key id and a key are there, else a bearer
+// token). Values are trimmed; a control character inside one is kInvalidConfig naming where it
+// came from, never the value. `warning` gets a note for a key file others can read.
+Status makeAuthenticator(const Credentials& credentials, AuthenticatorPtr& out,
+                         std::string& warning);
+
 // For tests and the simulator's checks: verifies a base64 RSA-PSS signature with a public key PEM.
 bool verifyRsaPssSignature(const std::string& public_key_pem, const std::string& message,
                            const std::string& signature_base64);

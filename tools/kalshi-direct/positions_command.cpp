@@ -16,12 +16,12 @@
 #include "kalshi/accounting.h"
 #include "kalshi/api_client.h"
 #include "kalshi/api_parser.h"
+#include "kalshi/auth.h"
+#include "kalshi/last_known_state.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
-#include "kalshi_live_source.h"
-#include "local_db_fallback_source.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -152,23 +152,22 @@ void collectPositions(const std::vector<Record>& records, std::vector<Position>&
 }
 
 Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& warnings) {
-  kalshi::LiveSourceConfig config;
-  config.auth = "auto";
+  kalshi::Credentials credentials;  // auto: from the KALSHI_* variables
+  kalshi::ClientConfig client;
   const char* base_url = std::getenv("KALSHI_API_BASE_URL");
-  config.client.base_url = base_url && *base_url ? base_url : kDefaultBaseUrl;
+  client.base_url = base_url && *base_url ? base_url : kDefaultBaseUrl;
   // A person is waiting: give up on an unreachable API sooner than a sync would.
-  config.client.connect_timeout_ms = 10000;
-  config.client.read_timeout_ms = 20000;
-  config.client.max_attempts = 4;
-  config.client.max_retry_time_ms = 30000;
+  client.connect_timeout_ms = 10000;
+  client.read_timeout_ms = 20000;
+  client.max_attempts = 4;
+  client.max_retry_time_ms = 30000;
   kalshi::AuthenticatorPtr auth;
   std::string warning;
-  if (Status status = kalshi::makeAuthenticator(config, auth, warning); !status.isOk())
+  if (Status status = kalshi::makeAuthenticator(credentials, auth, warning); !status.isOk())
     return status;
   if (!warning.empty()) warnings.push_back(warning);
-  std::unique_ptr<kalshi::ApiClient> client;
-  if (Status status = kalshi::ApiClient::create(config.client, std::move(auth), client);
-      !status.isOk()) {
+  std::unique_ptr<kalshi::ApiClient> api;
+  if (Status status = kalshi::ApiClient::create(client, std::move(auth), api); !status.isOk()) {
     return Status(status.code(), "KALSHI_API_BASE_URL: " + status.message());
   }
   kalshi::PageParser parser;
@@ -178,11 +177,11 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
     kalshi::Query query{{"limit", "1000"}, {"count_filter", "position"}};
     if (!cursor.empty()) query.emplace_back("cursor", cursor);
     kalshi::ParsedPage page;  // parsed by the validator: each page once
-    Status status = client->get(
-        "/portfolio/positions", query, body,
-        [&parser, &page](const std::string& b, std::string& why) {
-          return parser.parseList(b, "market_positions", kalshi::marketPositionSchema(), page, why);
-        });
+    Status status = api->get("/portfolio/positions", query, body,
+                             [&parser, &page](const std::string& b, std::string& why) {
+                               return parser.parseList(b, "market_positions",
+                                                       kalshi::marketPositionSchema(), page, why);
+                             });
     if (!status.isOk()) return status;
     for (const auto& rejected : page.rejected) {
       warnings.push_back("skipped a position the API sent: " + rejected.reason);
@@ -199,10 +198,10 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
   for (auto& position : positions) {
     std::string encoded;
     Poco::URI::encode(position.ticker, "/?#%&", encoded);
-    Status status = client->get("/markets/" + encoded, {}, body,
-                                [&parser](const std::string& b, std::string& why) {
-                                  return parser.looksComplete(b, nullptr, why);
-                                });
+    Status status = api->get("/markets/" + encoded, {}, body,
+                             [&parser](const std::string& b, std::string& why) {
+                               return parser.looksComplete(b, nullptr, why);
+                             });
     if (status.code() == StatusCode::kUnavailable ||
         status.code() == StatusCode::kUnauthenticated) {
       return status;
@@ -238,8 +237,8 @@ Status readFallback(const std::string& db, std::vector<Position>& positions, std
   if (Status opened = openReadOnlyIfExists(db, store); !opened.isOk()) {
     return Status::failed("cannot read the last known state from " + db + ": " + opened.message());
   }
-  plugins::LastKnownState state;
-  if (Status status = plugins::readLastKnownState(store.get(), db, {"balance", "positions"}, state);
+  kalshi::LastKnownState state;
+  if (Status status = kalshi::readLastKnownState(store.get(), db, {"balance", "positions"}, state);
       !status.isOk()) {
     return status;
   }
@@ -247,9 +246,9 @@ Status readFallback(const std::string& db, std::vector<Position>& positions, std
   as_of = state.snapshot ? state.snapshot->taken_at : "an unknown time";
   collectPositions(state.positions, positions);
   // Marks from kalshi_markets when the sync kept market metadata (optional).
-  plugins::LastKnownState markets;
+  kalshi::LastKnownState markets;
   std::map<std::string, Decimal> last_prices;
-  if (plugins::readLastKnownState(store.get(), db, {"markets"}, markets).isOk()) {
+  if (kalshi::readLastKnownState(store.get(), db, {"markets"}, markets).isOk()) {
     for (const auto& market : markets.markets) {
       const std::string* ticker = market.get("ticker").ifString();
       const Decimal* price = market.get("last_price_dollars").ifDecimal();

@@ -20,12 +20,6 @@ namespace kalshi {
 
 namespace {
 
-std::string envOr(const std::string& value, const char* variable) {
-  if (!value.empty()) return value;
-  const char* env = std::getenv(variable);
-  return env ? env : "";
-}
-
 int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -110,27 +104,6 @@ Record marketRecord(const std::string& ticker, const std::string& event_ticker,
   return record;
 }
 
-// A credential that goes into an HTTP header: surrounding spaces and line ends (a value pasted
-// with its newline) are trimmed; any other control character is refused, since it could end the
-// header and start another. The message names where the value came from, never the value.
-Status headerSafe(std::string& value, const std::string& source) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!value.empty() && space(value.back())) value.pop_back();
-  size_t start = 0;
-  while (start < value.size() && space(value[start])) ++start;
-  value.erase(0, start);
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      return Status::invalidConfig(
-          source +
-          " contains a control character (such as a line break inside it); it "
-          "cannot be sent in an HTTP header: set it again without one");
-    }
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Status PageGuard::next(const ParsedPage& page, const std::string& path) {
@@ -148,68 +121,6 @@ Status PageGuard::next(const ParsedPage& page, const std::string& path) {
         "no progress; stopping");
   }
   return Status::ok();
-}
-
-Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
-                         std::string& warning) {
-  out.reset();
-  if (config.auth == "none") return Status::ok();
-  std::string key_id = envOr(config.key_id, "KALSHI_API_KEY_ID");
-  const std::string key_path = envOr(config.private_key_path, "KALSHI_PRIVATE_KEY_PATH");
-  const std::string key_inline = envOr(config.private_key, "KALSHI_PRIVATE_KEY");
-  std::string token = envOr(config.api_key, "KALSHI_API_KEY");
-  const std::string token_file = envOr(config.api_key_file, "KALSHI_API_KEY_FILE");
-  if (token.empty() && !token_file.empty()) {
-    std::ifstream in(token_file);
-    if (!in) return Status::invalidConfig("cannot read the API key file '" + token_file + "'");
-    std::getline(in, token);
-    if (Status status =
-            headerSafe(token, "the first line of the API key file '" + token_file + "'");
-        !status.isOk()) {
-      return status;
-    }
-  }
-  if (Status status =
-          headerSafe(key_id, config.key_id.empty() ? "KALSHI_API_KEY_ID" : "option 'key_id'");
-      !status.isOk()) {
-    return status;
-  }
-  if (Status status =
-          headerSafe(token, config.api_key.empty() ? "KALSHI_API_KEY" : "option 'api_key'");
-      !status.isOk()) {
-    return status;
-  }
-  const bool have_rsa = !key_id.empty() && (!key_path.empty() || !key_inline.empty());
-  std::string mode = config.auth;
-  if (mode == "auto") {
-    if (have_rsa) {
-      mode = "rsa_pss";
-    } else if (!token.empty()) {
-      mode = "bearer";
-    } else {
-      return Status::invalidConfig(
-          "no Kalshi credentials: set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH (RSA-PSS, "
-          "what the real API uses) or KALSHI_API_KEY (bearer token)");
-    }
-  }
-  if (mode == "bearer") {
-    if (token.empty()) {
-      return Status::invalidConfig(
-          "auth: bearer needs a token: set KALSHI_API_KEY (or api_key_file)");
-    }
-    out = makeBearerAuthenticator(token);
-    return Status::ok();
-  }
-  if (key_id.empty())
-    return Status::invalidConfig("auth: rsa_pss needs a key id: set KALSHI_API_KEY_ID");
-  std::string pem = key_inline;
-  if (!key_path.empty()) {
-    if (Status status = loadPrivateKeyFile(key_path, pem, &warning); !status.isOk()) return status;
-  }
-  if (pem.empty()) {
-    return Status::invalidConfig("auth: rsa_pss needs a private key: set KALSHI_PRIVATE_KEY_PATH");
-  }
-  return makeRsaPssAuthenticator(key_id, pem, out);
 }
 
 Status KalshiLiveSource::open(SourceContext& context) {

@@ -75,10 +75,8 @@
 namespace kalshi_direct {
 namespace kalshi {
 
-struct LiveSourceConfig {
+struct LiveSourceConfig : Credentials {
   ClientConfig client;
-  std::string auth = "auto";  // auto | rsa_pss | bearer | none
-  std::string key_id, private_key_path, private_key, api_key, api_key_file;
   std::vector<std::string> streams;
   std::string since = "watermark";
   int page_size = 1000;
@@ -106,10 +104,6 @@ class PageGuard {
   std::set<std::string> seen_;
   int empty_pages_ = 0;
 };
-
-// Resolves credentials per `auth` (reading KALSHI_* variables when options are empty).
-Status makeAuthenticator(const LiveSourceConfig& config, AuthenticatorPtr& out,
-                         std::string& warning);
 
 class KalshiLiveSource final : public Source {
  public:

@@ -27,43 +27,21 @@
 #include <string>
 #include <vector>
 
+#include "kalshi/last_known_state.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
 namespace plugins {
+
+using kalshi::LastKnownSnapshot;
+using kalshi::LastKnownState;
+using kalshi::readLastKnownState;
 
 struct LocalDbFallbackConfig {
   std::string path;
   std::vector<std::string> streams = {"balance",
                                       "positions"};  // any of balance, positions, markets
 };
-
-// The snapshot row the balance comes from.
-struct LastKnownSnapshot {
-  int64_t id = 0;
-  std::string taken_at;  // as stored (ISO 8601 UTC)
-  Timestamp taken;       // parsed
-  std::string source;    // live / fallback
-};
-
-struct LastKnownState {
-  std::optional<LastKnownSnapshot> snapshot;  // set when `balance` was asked for
-  Record balance;  // kalshi_live's balance record, snapshot_source "fallback"
-  std::vector<Record> markets;
-  std::vector<Record> positions;
-  struct Rejected {
-    std::string stream, raw, reason;
-  };
-  std::vector<Rejected> rejected;  // rows that cannot become records (corrupt values)
-};
-
-// Reads the last known state of `streams` from `store` (opened read-only; null when nothing is at
-// `path`, which names it in messages). Returns kFailed "no last known state in <path>: run a
-// successful sync first" when the store, a needed table or (for balance) any snapshot is missing,
-// and kFailed with the store's reason when it is unreadable. Also used by `kalshi-direct
-// positions` when the API is unreachable.
-Status readLastKnownState(Store* store, const std::string& path,
-                          const std::vector<std::string>& streams, LastKnownState& out);
 
 class LocalDbFallbackSource final : public Source {
  public:
