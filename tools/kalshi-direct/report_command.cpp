@@ -9,17 +9,16 @@
 #include <memory>
 #include <optional>
 
+#include "kalshi/snapshots.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/runner.h"
-#include "kalshi_direct/engine/sqlite.h"
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
 
 namespace kalshi_direct {
 namespace cli {
 
 namespace {
-
-using sqlite::Statement;
 
 const char* kUsage =
     "usage: kalshi-direct report [--db PATH] [--json] [--since TIME]\n"
@@ -117,142 +116,20 @@ std::string dollars(const Decimal& value) {
   return value.rescaled(2, Rounding::kHalfAwayFromZero).toString();
 }
 
-using Money = std::optional<Decimal>;
+using kalshi::Money;
+using Pnl = kalshi::SnapshotPnl;
+using Snapshot = kalshi::StoredSnapshot;
 
 Money operator-(const Money& a, const Money& b) {
   if (!a || !b) return std::nullopt;
   return *a - *b;
 }
-Money operator+(const Money& a, const Money& b) {
-  if (!a || !b) return std::nullopt;
-  return *a + *b;
-}
-
-// The exact *_dollars column when it holds a decimal, else the *_cents column, else unknown.
-Money moneyColumn(const Statement& statement, int dollars_column, int cents_column) {
-  if (dollars_column >= 0 && !statement.columnIsNull(dollars_column)) {
-    Decimal value;
-    if (Decimal::parse(statement.columnText(dollars_column), value)) return value;
-  }
-  if (cents_column >= 0 && !statement.columnIsNull(cents_column)) {
-    return Decimal(statement.columnInt(cents_column), 2);
-  }
-  return std::nullopt;
-}
-
-std::optional<int64_t> intColumn(const Statement& statement, int column) {
-  if (statement.columnIsNull(column)) return std::nullopt;
-  return statement.columnInt(column);
-}
-
-struct Pnl {
-  Money realized, unrealized, fees;
-  Money total() const { return realized + unrealized; }
-};
 
 Pnl operator-(const Pnl& a, const Pnl& b) {
   return Pnl{a.realized - b.realized, a.unrealized - b.unrealized, a.fees - b.fees};
 }
 
-struct Subaccount {
-  Money balance;
-  Pnl pnl;
-};
-
-struct Snapshot {
-  int64_t id = 0;
-  std::string taken_at, source;
-  Money balance, portfolio_value;
-  Money net_deposits;  // applied deposits less withdrawals; unknown in databases without transfers
-  std::optional<bool> history_complete;  // unknown in databases written before it was recorded
-  std::string history_note;
-  std::map<int64_t, Subaccount> subaccounts;  // when the account has several
-  std::optional<int64_t> open_positions, total_orders, total_fills;
-  Pnl totals;
-  std::map<std::string, Pnl> categories;
-};
-
-using sqlite::tableExists;
-
 constexpr const char* kBackfillAdvice = "run `kalshi-direct run backfill --full`";
-
-Snapshot loadSnapshot(sqlite3* db, int64_t id, bool have_categories) {
-  Statement statement(
-      db,
-      "SELECT id, taken_at, source, balance_cents, portfolio_value_cents, open_positions,"
-      " total_orders, total_fills, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
-      " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
-      " FROM kalshi_snapshots WHERE id = ?");
-  statement.bindInt(1, id);
-  Snapshot snapshot;
-  if (!statement.step()) return snapshot;
-  snapshot.id = statement.columnInt(0);
-  snapshot.taken_at = statement.columnText(1);
-  snapshot.source = statement.columnText(2);
-  snapshot.balance = moneyColumn(statement, -1, 3);
-  snapshot.portfolio_value = moneyColumn(statement, -1, 4);
-  snapshot.open_positions = intColumn(statement, 5);
-  snapshot.total_orders = intColumn(statement, 6);
-  snapshot.total_fills = intColumn(statement, 7);
-  snapshot.totals = Pnl{moneyColumn(statement, 11, 8), moneyColumn(statement, 12, 9),
-                        moneyColumn(statement, 13, 10)};
-  // Columns and tables a database written before transfers and subaccounts does not have.
-  if (sqlite::columnExists(db, "kalshi_snapshots", "net_deposits_cents")) {
-    Statement extra(
-        db,
-        "SELECT balance_dollars, balance_cents, net_deposits_dollars, net_deposits_cents"
-        " FROM kalshi_snapshots WHERE id = ?");
-    extra.bindInt(1, id);
-    if (extra.step()) {
-      snapshot.balance = moneyColumn(extra, 0, 1);
-      snapshot.net_deposits = moneyColumn(extra, 2, 3);
-    }
-  }
-  if (sqlite::columnExists(db, "kalshi_snapshots", "history_complete")) {
-    Statement history(db,
-                      "SELECT history_complete, history_note FROM kalshi_snapshots WHERE id = ?");
-    history.bindInt(1, id);
-    if (history.step() && !history.columnIsNull(0)) {
-      snapshot.history_complete = history.columnInt(0) != 0;
-      if (!history.columnIsNull(1)) snapshot.history_note = history.columnText(1);
-    }
-  }
-  if (tableExists(db, "kalshi_snapshot_subaccounts")) {
-    Statement rows(db,
-                   "SELECT subaccount, balance_dollars, balance_cents, realized_pnl_cents, "
-                   "unrealized_pnl_cents,"
-                   " fees_cents, realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
-                   " FROM kalshi_snapshot_subaccounts WHERE snapshot_id = ? ORDER BY subaccount");
-    rows.bindInt(1, id);
-    while (rows.step()) {
-      snapshot.subaccounts[rows.columnInt(0)] = Subaccount{
-          moneyColumn(rows, 1, 2),
-          Pnl{moneyColumn(rows, 6, 3), moneyColumn(rows, 7, 4), moneyColumn(rows, 8, 5)}};
-    }
-  }
-  if (have_categories) {
-    Statement rows(db,
-                   "SELECT category, realized_pnl_cents, unrealized_pnl_cents, fees_cents,"
-                   " realized_pnl_dollars, unrealized_pnl_dollars, fees_dollars"
-                   " FROM kalshi_snapshot_pnl WHERE snapshot_id = ? ORDER BY category");
-    rows.bindInt(1, id);
-    while (rows.step()) {
-      snapshot.categories[rows.columnText(0)] =
-          Pnl{moneyColumn(rows, 4, 1), moneyColumn(rows, 5, 2), moneyColumn(rows, 6, 3)};
-    }
-  }
-  // A total the snapshot row does not hold: the exact sum of its categories.
-  auto fill = [&](Money Pnl::*field) {
-    if (snapshot.totals.*field || snapshot.categories.empty()) return;
-    Money sum = Decimal();
-    for (const auto& [name, pnl] : snapshot.categories) sum = sum + pnl.*field;
-    snapshot.totals.*field = sum;
-  };
-  fill(&Pnl::realized);
-  fill(&Pnl::unrealized);
-  fill(&Pnl::fees);
-  return snapshot;
-}
 
 // The change of every category present in either snapshot (absent = zero).
 std::map<std::string, Pnl> categoryChanges(const Snapshot& latest, const Snapshot& base) {
@@ -501,41 +378,38 @@ int runReportCommand(const std::vector<std::string>& args) {
     return kExitFailed;
   }
   try {
-    sqlite::Database database(path, sqlite::Database::Mode::kReadOnly);
-    sqlite3* db = database.handle();
-    database.exec("BEGIN");  // one consistent view, even while a sync commits
-    int64_t latest_id = 0;
-    if (tableExists(db, "kalshi_snapshots")) {
-      Statement latest(db, "SELECT id FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
-      if (latest.step()) latest_id = latest.columnInt(0);
+    StorePtr store;
+    if (Status opened = openReadOnlyIfExists(path, store); !opened.isOk() || !store) {
+      std::cerr << kCommand << "cannot read " << path << ": "
+                << (store ? opened.message() : "it is gone") << std::endl;
+      return kExitFailed;
     }
-    if (latest_id == 0) {
+    store->exec("BEGIN");  // one consistent view, even while a sync commits
+    const std::optional<int64_t> latest_id = kalshi::latestSnapshotId(*store);
+    if (!latest_id) {
       std::cerr << kCommand << "no snapshots in " << path << kRunSyncFirst << std::endl;
       return kExitFailed;
     }
-    const bool have_categories = tableExists(db, "kalshi_snapshot_pnl");
-    const Snapshot latest = loadSnapshot(db, latest_id, have_categories);
+    const Snapshot latest = kalshi::readSnapshot(*store, *latest_id);
 
     std::optional<Comparison> comparison;
     if (since) {
       Comparison c;
       c.since_iso = since->toIso8601();
       // taken_at is text whose sub-second part makes string order unreliable: compare parsed times.
-      Statement all(db, "SELECT id, taken_at FROM kalshi_snapshots");
       std::optional<std::pair<Timestamp, int64_t>> best;
       std::optional<std::pair<Timestamp, std::string>> oldest;
-      while (all.step()) {
+      for (const auto& [id, text] : kalshi::snapshotTimes(*store)) {
         Timestamp taken;
-        const std::string text = all.columnText(1);
         if (!Timestamp::parse(text, taken)) continue;
         if (!oldest || taken < oldest->first) oldest = std::make_pair(taken, text);
         if (taken <= *since) {
-          const auto candidate = std::make_pair(taken, all.columnInt(0));
+          const auto candidate = std::make_pair(taken, id);
           if (!best || candidate > *best) best = candidate;
         }
       }
       if (best) {
-        c.base = loadSnapshot(db, best->second, have_categories);
+        c.base = kalshi::readSnapshot(*store, best->second);
         c.message =
             "compared with " + describe(*c.base) +
             (best->second == latest.id ? ", the latest snapshot itself: no newer snapshot" : "");
@@ -545,7 +419,7 @@ int runReportCommand(const std::vector<std::string>& args) {
       }
       comparison = std::move(c);
     }
-    database.exec("COMMIT");
+    store->exec("COMMIT");
     if (arguments.json) {
       printJson(path, latest, comparison);
     } else {
