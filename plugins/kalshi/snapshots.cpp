@@ -26,7 +26,8 @@ std::optional<int64_t> intColumn(const StoreStatement& statement, int column) {
 
 std::optional<int64_t> latestSnapshotId(Store& store) {
   if (!store.tableExists("kalshi_snapshots")) return std::nullopt;
-  StoreStatementPtr latest = store.prepare("SELECT id FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
+  StoreStatementPtr latest =
+      store.prepare("SELECT id FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
   if (!latest->step()) return std::nullopt;
   return latest->columnInt(0);
 }
@@ -71,8 +72,8 @@ StoredSnapshot readSnapshot(Store& store, int64_t id) {
     }
   }
   if (store.columnExists("kalshi_snapshots", "history_complete")) {
-    StoreStatementPtr history = store.prepare(
-        "SELECT history_complete, history_note FROM kalshi_snapshots WHERE id = ?");
+    StoreStatementPtr history =
+        store.prepare("SELECT history_complete, history_note FROM kalshi_snapshots WHERE id = ?");
     history->bindInt(1, id);
     if (history->step() && !history->columnIsNull(0)) {
       snapshot.history_complete = history->columnInt(0) != 0;
@@ -98,8 +99,8 @@ StoredSnapshot readSnapshot(Store& store, int64_t id) {
         " FROM kalshi_snapshot_pnl WHERE snapshot_id = ? ORDER BY category");
     rows->bindInt(1, id);
     while (rows->step()) {
-      snapshot.categories[rows->columnText(0)] = SnapshotPnl{
-          moneyColumn(*rows, 4, 1), moneyColumn(*rows, 5, 2), moneyColumn(*rows, 6, 3)};
+      snapshot.categories[rows->columnText(0)] =
+          SnapshotPnl{moneyColumn(*rows, 4, 1), moneyColumn(*rows, 5, 2), moneyColumn(*rows, 6, 3)};
     }
   }
   // A total the snapshot row does not hold: the exact sum of its categories.

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kalshi/cache_queries.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/store.h"
 
@@ -775,19 +776,17 @@ void KalshiLiveSource::finishRestingPhase(Pass& pass) {
   bool unknown_time = false;
   try {
     if (!cache_) throw std::runtime_error("not open");  // a resumed pass whose database went away
-    StoreStatementPtr query =
-        cache_->prepare("SELECT id, created_at FROM kalshi_orders WHERE status = 'resting'");
-    while (query->step()) {
-      if (pass.resting_seen.count(query->columnText(0))) continue;
+    forEachRestingOrder(*cache_, [&](const std::string& id, const std::string& created_at) {
+      if (pass.resting_seen.count(id)) return;
       ++vanished;
       Timestamp created;
-      if (query->columnIsNull(1) || !Timestamp::parse(query->columnText(1), created)) {
+      if (!Timestamp::parse(created_at, created)) {
         unknown_time = true;
-        continue;
+        return;
       }
       const int64_t time = created.unixSeconds() - 1;  // min_ts may be exclusive
       oldest = oldest == 0 ? time : std::min(oldest, time);
-    }
+    });
   } catch (const std::exception& error) {
     unknown_time = true;
     context_->log(LogLevel::kWarning, std::string("cannot read resting orders from '") +
@@ -823,13 +822,11 @@ void KalshiLiveSource::openCacheDb() {
     if (!config_.metadata || !cache_->tableExists("kalshi_markets")) return;
     // Events are few (one per traded event) and spare a request each: load them all. Markets are
     // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
-    StoreStatementPtr events = cache_->prepare(
-        "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
-        "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
-    while (events->step()) {
-      events_[events->columnText(0)] = events->columnText(1);
-      series_categories_[events->columnText(1)] = events->columnText(2);
-    }
+    forEachEventSeries(*cache_, [&](const std::string& event, const std::string& series,
+                                    const std::string& category) {
+      events_[event] = series;
+      series_categories_[series] = category;
+    });
     markets_cache_ = true;
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning,
@@ -840,51 +837,13 @@ void KalshiLiveSource::openCacheDb() {
 
 void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers) {
   if (!markets_cache_ || tickers.empty()) return;
-  constexpr size_t kChunk = 500;
   try {
-    for (size_t start = 0; start < tickers.size(); start += kChunk) {
-      const size_t count = std::min(kChunk, tickers.size() - start);
-      std::string sql =
-          "SELECT ticker, event_ticker, series_ticker, series_category, title, market_type, "
-          "status, result, "
-          "yes_bid_dollars, yes_ask_dollars, last_price_dollars, close_time FROM kalshi_markets "
-          "WHERE ticker IN (?";
-      for (size_t i = 1; i < count; ++i) sql += ",?";
-      sql += ")";
-      StoreStatementPtr query = cache_->prepare(sql);
-      for (size_t i = 0; i < count; ++i)
-        query->bindText(static_cast<int>(i + 1), tickers[start + i]);
-      while (query->step()) {
-        auto text = [&](int column) {
-          return query->columnIsNull(column) ? Value() : Value(query->columnText(column));
-        };
-        auto decimal = [&](int column) {
-          Decimal value;
-          return !query->columnIsNull(column) && Decimal::parse(query->columnText(column), value)
-                     ? Value(value)
-                     : Value();
-        };
-        const std::string series = query->columnText(2);
-        if (series.empty()) continue;  // incomplete entry: fetch again
-        Record market;
-        Timestamp close;
-        market.append("title", text(4));
-        market.append("market_type", text(5));
-        market.append("status", text(6));
-        market.append("result", text(7));
-        market.append("yes_bid_dollars", decimal(8));
-        market.append("yes_ask_dollars", decimal(9));
-        market.append("last_price_dollars", decimal(10));
-        market.append("close_time",
-                      !query->columnIsNull(11) && Timestamp::parse(query->columnText(11), close)
-                          ? Value(close)
-                          : Value());
-        const std::string ticker = query->columnText(0);
-        markets_[ticker] = MarketInfo{
-            marketRecord(ticker, query->columnText(1), series, query->columnText(3), &market),
-            false, false};
-      }
-    }
+    forEachCachedMarket(*cache_, tickers, [&](CachedMarket&& market) {
+      markets_[market.ticker] =
+          MarketInfo{marketRecord(market.ticker, market.event_ticker, market.series_ticker,
+                                  market.series_category, &market.details),
+                     false, false};
+    });
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning,
                   "market cache in '" + config_.cache_db + "' not used: " + error.what());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "kalshi/cache_queries.h"
 #include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
@@ -276,20 +277,11 @@ void Categorizer::lookUpOrders(const Batch& fills) {
     if (!database.tableExists("kalshi_orders")) return;  // not yet: ask again next batch
     orders_table_checked_ = true;
   }
-  constexpr size_t kChunk = 500;
-  for (size_t start = 0; start < unknown.size(); start += kChunk) {
-    const size_t count = std::min(kChunk, unknown.size() - start);
-    std::string sql = "SELECT id, client_order_id FROM kalshi_orders WHERE id IN (?";
-    for (size_t i = 1; i < count; ++i) sql += ",?";
-    sql += ")";
-    StoreStatementPtr query = database.prepare(sql);
-    for (size_t i = 0; i < count; ++i) query->bindText(static_cast<int>(i + 1), unknown[start + i]);
-    while (query->step()) {
-      if (query->columnIsNull(1)) continue;
-      const uint64_t mask = clientOrderMask(query->columnText(1));
-      if (mask != 0) looked_up_[hashId(query->columnText(0))] = mask;
-    }
-  }
+  forEachClientOrderId(database, unknown,
+                       [&](const std::string& order_id, const std::string& client_order_id) {
+                         const uint64_t mask = clientOrderMask(client_order_id);
+                         if (mask != 0) looked_up_[hashId(order_id)] = mask;
+                       });
 }
 
 Status Categorizer::finish(Emitter&) {
