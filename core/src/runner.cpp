@@ -15,6 +15,7 @@
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/retry.h"
+#include "kalshi_direct/engine/source_switch.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
 
@@ -365,14 +366,25 @@ class Runner {
       }
       slot.opened = true;
     }
-    primary_ = std::move(source);
-    if (Status s = openSource(*primary_, pipeline_.source, source_report_, primary_context_);
-        !s.isOk()) {
-      if (s.code() == StatusCode::kInvalidConfig || stopping())
-        return openFailure(pipeline_.source, s);
-      if (Status f = maybeFallBack(s); !f.isOk()) return f;
-    } else {
-      active_ = primary_.get();
+    SourceSwitch::OpenFallback open_fallback;
+    if (pipeline_.fallback) {
+      open_fallback = [this](SourcePtr& out) {
+        if (Status s = createSource(*pipeline_.fallback, out); !s.isOk()) return s;
+        fallback_report_ = addReport(pipeline_.fallback->spec.label);
+        Status s = openSource(*out, *pipeline_.fallback, fallback_report_, fallback_context_);
+        return s.isOk() ? s : s.withContext(pipeline_.fallback->spec.label);
+      };
+    }
+    sources_ = std::make_unique<SourceSwitch>(std::move(source), std::move(open_fallback));
+    {
+      const Status s =
+          openSource(sources_->primary(), pipeline_.source, source_report_, primary_context_);
+      sources_->primaryOpened(s.isOk());
+      if (!s.isOk()) {
+        if (s.code() == StatusCode::kInvalidConfig || stopping())
+          return openFailure(pipeline_.source, s);
+        if (Status f = maybeFallBack(s); !f.isOk()) return f;
+      }
     }
 
     // Sinks with their own output (files) get their starting point on record before any data
@@ -398,8 +410,7 @@ class Runner {
       if (!status.isOk() && status.code() != StatusCode::kEndOfStream && stopping()) break;
       if (status.code() == StatusCode::kEndOfStream) {
         exhausted = true;
-      } else if (status.code() == StatusCode::kUnavailable && active_ == primary_.get() &&
-                 pipeline_.fallback) {
+      } else if (sources_->shouldSwitch(status)) {
         if (Status f = maybeFallBack(status); !f.isOk()) return f;
         continue;
       } else if (!status.isOk()) {
@@ -468,40 +479,19 @@ class Runner {
 
   // Switches to the fallback source after `reason` (kUnavailable), or returns the failure.
   Status maybeFallBack(const Status& reason) {
-    if (reason.code() != StatusCode::kUnavailable || !pipeline_.fallback || fallback_) {
-      return reason.withContext(pipeline_.source.spec.label);
-    }
+    if (!sources_->shouldSwitch(reason)) return reason.withContext(pipeline_.source.spec.label);
     report_.used_fallback = true;
     report_.fallback_reason = reason.message();
     log::warning(spec_.name, pipeline_.source.spec.label + " is unavailable (" +
                                  log::redact(reason.message()) + "); using " +
                                  pipeline_.fallback->spec.label + " (last known state)");
-    primary_state_ = guardedCheckpoint(*primary_);
-    if (active_ == primary_.get()) {
-      const Status closed = guarded(pipeline_.source.spec.label, [&] { return primary_->close(); });
-      if (!closed.isOk()) log::debug(spec_.name, closed.message());
-    }
-    if (Status s = createSource(*pipeline_.fallback, fallback_); !s.isOk()) return s;
-    fallback_report_ = addReport(pipeline_.fallback->spec.label);
-    if (Status s = openSource(*fallback_, *pipeline_.fallback, fallback_report_, fallback_context_);
-        !s.isOk()) {
-      return s.withContext(pipeline_.fallback->spec.label);
-    }
-    active_ = fallback_.get();
-    return Status::ok();
+    return sources_->switchToFallback([this](const Status& closed) {
+      log::debug(spec_.name, pipeline_.source.spec.label + ": " + closed.message());
+    });
   }
 
   std::string activeLabel() const {
-    return active_ == fallback_.get() && fallback_ ? pipeline_.fallback->spec.label
-                                                   : pipeline_.source.spec.label;
-  }
-
-  static StateMap guardedCheckpoint(const Source& source) {
-    try {
-      return source.checkpoint();
-    } catch (...) {
-      return {};
-    }
+    return sources_->onFallback() ? pipeline_.fallback->spec.label : pipeline_.source.spec.label;
   }
 
   // True once a stop was requested (SIGTERM/SIGINT): the run commits what it has and ends.
@@ -521,7 +511,7 @@ class Runner {
         [&] {
           batch.records.clear();
           batch.stream.clear();
-          return guarded(label, [&] { return active_->read(batch); });
+          return guarded(label, [&] { return sources_->active()->read(batch); });
         },
         report_.stages[active_report_].retries);
   }
@@ -705,8 +695,7 @@ class Runner {
       last_commit_ = Clock::now();
       return Status::ok();
     }
-    StateMap state =
-        primary_ && active_ == primary_.get() ? guardedCheckpoint(*primary_) : primary_state_;
+    StateMap state = sources_ ? sources_->checkpoint() : StateMap{};
     std::vector<StateMap> sink_checkpoints(sinks_.size());
     for (size_t i = 0; i < sinks_.size(); ++i) {
       try {
@@ -775,9 +764,13 @@ class Runner {
       Status status = guarded(label, call);
       if (!status.isOk()) log::warning(spec_.name, label + ": close failed: " + status.message());
     };
-    if (fallback_) closeQuietly(pipeline_.fallback->spec.label, [&] { return fallback_->close(); });
-    if (primary_ && active_ == primary_.get()) {
-      closeQuietly(pipeline_.source.spec.label, [&] { return primary_->close(); });
+    if (sources_) {
+      sources_->close([&](bool fallback, const Status& status) {
+        if (status.isOk()) return;
+        log::warning(spec_.name,
+                     (fallback ? pipeline_.fallback->spec.label : pipeline_.source.spec.label) +
+                         ": close failed: " + status.message());
+      });
     }
     for (auto& slot : transforms_) {
       if (slot.opened)
@@ -810,11 +803,8 @@ class Runner {
   ManagedDatabase* state_database_ = nullptr;
   StateMap committed_state_;
   std::vector<StateMap> sink_states_;  // per sink, what its checkpoint() committed
-  StateMap primary_state_;
 
-  SourcePtr primary_;
-  SourcePtr fallback_;
-  Source* active_ = nullptr;
+  std::unique_ptr<SourceSwitch> sources_;
   std::unique_ptr<SourceContextImpl> primary_context_;
   std::unique_ptr<SourceContextImpl> fallback_context_;
   size_t source_report_ = 0;

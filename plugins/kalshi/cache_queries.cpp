@@ -42,8 +42,7 @@ void forEachEventSeries(
   StoreStatementPtr events = store.prepare(
       "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
       "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
-  while (events->step())
-    visit(events->columnText(0), events->columnText(1), events->columnText(2));
+  while (events->step()) visit(events->columnText(0), events->columnText(1), events->columnText(2));
 }
 
 void forEachCachedMarket(Store& store, const std::vector<std::string>& tickers,

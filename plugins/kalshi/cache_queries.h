@@ -15,16 +15,16 @@ namespace kalshi_direct {
 namespace kalshi {
 
 // The orders the store holds as resting: id and created_at (ISO 8601 text, empty when unknown).
-void forEachRestingOrder(Store& store,
-                         const std::function<void(const std::string& id,
-                                                  const std::string& created_at)>& visit);
+void forEachRestingOrder(
+    Store& store,
+    const std::function<void(const std::string& id, const std::string& created_at)>& visit);
 
 // Each event's series and the series' exchange category, from kalshi_markets (events are few: one
 // per traded event). Nothing when the table does not exist.
-void forEachEventSeries(Store& store,
-                        const std::function<void(const std::string& event_ticker,
-                                                 const std::string& series_ticker,
-                                                 const std::string& series_category)>& visit);
+void forEachEventSeries(
+    Store& store,
+    const std::function<void(const std::string& event_ticker, const std::string& series_ticker,
+                             const std::string& series_category)>& visit);
 
 // A kalshi_markets row as the API's market object would give it: ticker, event_ticker,
 // series_ticker, series_category as text; title, market_type, status, result (text),
