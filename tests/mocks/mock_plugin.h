@@ -72,6 +72,27 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(const StreamFields&, inputFields, (), (const, override));
 };
 
+class MockModelContext : public ModelContext {
+ public:
+  KD_MOCK_OPEN_READ_ONLY_STORE
+  explicit MockModelContext(Store& store) : store_(store) {
+    delegateOpenReadOnlyStore();
+    ON_CALL(*this, pipelineName()).WillByDefault(::testing::ReturnRef(name_));
+    ON_CALL(*this, stageName()).WillByDefault(::testing::ReturnRef(name_));
+  }
+  Store& store() override { return store_; }
+  std::string name_ = "test";
+  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
+  MOCK_METHOD(const std::string&, stageName, (), (const, override));
+  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(bool, dryRun, (), (const, override));
+  MOCK_METHOD(bool, stopRequested, (), (const, override));
+  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+
+ private:
+  Store& store_;
+};
+
 class MockEmitter : public Emitter {
  public:
   MOCK_METHOD(void, emit, (Batch && batch), (override));

@@ -8,9 +8,9 @@
 namespace kalshi_direct {
 namespace {
 
+using testing::MockSource;
 using ::testing::Return;
 using ::testing::StrictMock;
-using testing::MockSource;
 
 class SourceSwitchTest : public ::testing::Test {
  protected:
@@ -57,9 +57,8 @@ TEST_F(SourceSwitchTest, SwitchingClosesThePrimaryKeepsItsStateAndHasNoWayBack) 
   EXPECT_CALL(*primary_, close()).WillOnce(Return(Status::failed("socket already gone")));
   std::vector<std::string> close_failures;
   ASSERT_TRUE(switch_
-                  ->switchToFallback([&](const Status& failure) {
-                    close_failures.push_back(failure.message());
-                  })
+                  ->switchToFallback(
+                      [&](const Status& failure) { close_failures.push_back(failure.message()); })
                   .isOk());
   EXPECT_EQ(close_failures, std::vector<std::string>{"socket already gone"});
   EXPECT_TRUE(switch_->onFallback());
