@@ -204,9 +204,8 @@ class Runner {
     std::unique_ptr<ModelContextImpl> context;
     size_t report_index;
     bool opened = false;
-    Clock::time_point last_run{};
-    bool ran = false;      // at least once: min_interval counts from then
-    uint64_t records = 0;  // delivered since it last ran
+    Clock::time_point last_run{};  // or when it opened: min_interval counts from there
+    uint64_t records = 0;          // delivered since it last ran
   };
   struct TransformSlot {
     const ResolvedStage* stage;
@@ -357,6 +356,7 @@ class Runner {
         return openFailure(*slot.stage, s);
       }
       slot.opened = true;
+      slot.last_run = Clock::now();
     }
     for (auto& slot : transforms_) {
       if (Status s =
@@ -660,9 +660,8 @@ class Runner {
   Status runModels(bool end_of_input) {
     const auto now = Clock::now();
     for (auto& slot : models_) {
-      const bool due =
-          end_of_input || !slot.ran ||
-          now - slot.last_run >= std::chrono::milliseconds(slot.stage->spec.min_interval_ms);
+      const bool due = end_of_input || now - slot.last_run >= std::chrono::milliseconds(
+                                                                  slot.stage->spec.min_interval_ms);
       if (!due) continue;
       const ModelRun run{end_of_input, slot.records};
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.model->run(run); });
@@ -670,7 +669,6 @@ class Runner {
         return s.withContext(slot.stage->spec.label);
       }
       ++report_.stages[slot.report_index].counters["model_runs"];
-      slot.ran = true;
       slot.last_run = now;
       slot.records = 0;
     }

@@ -451,10 +451,11 @@ TEST_F(RunnerModelTest, MinIntervalSkipsCommitsButTheEndOfInputAlwaysRunsIt) {
   const auto report = run(pipeline(
       "commit: { rows: 1, interval: 1h }\nmodels: [ { type: counting, min_interval: 1h } ]\n"));
   ASSERT_EQ(report.exit_code, kExitOk) << report.error;
-  EXPECT_EQ(counts_.runs, 2);  // the first commit, then the end
+  EXPECT_EQ(counts_.runs, 1);  // not at the three commits within the hour: at the end
   EXPECT_EQ(counts_.end_of_input_runs, 1);
   EXPECT_EQ(committedTotal(), 3);
-  EXPECT_EQ(report.stages.back().counters.at("model_runs"), 2u);
+  EXPECT_EQ(report.stages.back().counters.at("model_runs"), 1u);
+  EXPECT_GE(report.commits, 3u);
 }
 
 TEST_F(RunnerModelTest, AFailingModelRollsBackTheRowsOfItsCommit) {

@@ -1,8 +1,6 @@
 // The kalshi_pnl model on a hand-computed account, through a mock context and an in-memory store:
 // what it computes, what it recomputes when rows change, and that it writes nothing when nothing
 // changed.
-#include "pnl_model.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +10,7 @@
 #include "kalshi/tables.h"
 #include "kalshi_direct/engine/stores.h"
 #include "mocks/mock_plugin.h"
+#include "pnl_model.h"
 
 namespace kalshi_direct {
 namespace {
