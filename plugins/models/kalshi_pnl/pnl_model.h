@@ -27,8 +27,7 @@
 #include <vector>
 
 #include "kalshi/accounting.h"
-#include "kalshi/api_parser.h"
-#include "kalshi/tables.h"
+#include "kalshi/pnl_store.h"
 #include "kalshi_direct/plugin.h"
 
 namespace kalshi_direct {
@@ -51,11 +50,6 @@ class PnlModel final : public Model {
   Status open(ModelContext& context) override;
   Status run(const ModelRun& run) override;
 
-  struct SubaccountFill {
-    int64_t subaccount = 0;
-    FillEvent fill;
-  };
-
  private:
   // From this many markets on, recomputeMarkets() reads kalshi_fills in one sorted scan rather
   // than market by market through the (ticker, filled_at_us) index.
@@ -64,7 +58,8 @@ class PnlModel final : public Model {
   // Recomputes and stores the markets' P&L; returns how many settled markets disagree with their
   // fills (history incomplete).
   uint64_t recomputeMarkets(const std::set<std::string>& tickers);
-  void recomputeMarket(const std::string& ticker, std::vector<SubaccountFill> fills, Recompute& r);
+  void recomputeMarket(const std::string& ticker, std::vector<PnlStore::SubaccountFill> fills,
+                       Recompute& r);
   std::set<std::string> marketsToRecompute(bool account_changed);
   // Writes the snapshot of what the store holds now; returns its id. `end_of_input`: the run's
   // last (its log line is info, not debug).
@@ -72,7 +67,7 @@ class PnlModel final : public Model {
 
   PnlOptions options_;
   ModelContext* context_ = nullptr;
-  Store* database_ = nullptr;
+  std::optional<PnlStore> store_;
   bool recompute_all_pending_ = false;  // recompute_all: once per run, at its first model run
   bool warned_incomplete_ = false;      // the incomplete-history warning: once per run
 };

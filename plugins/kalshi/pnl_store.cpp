@@ -1,0 +1,423 @@
+#include "kalshi/pnl_store.h"
+
+#include <algorithm>
+
+#include "kalshi/tables.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+namespace {
+
+Decimal decimalOr(const std::string& text, Decimal fallback = {}) {
+  Decimal value;
+  return Decimal::parse(text, value) ? value : fallback;
+}
+
+std::optional<Decimal> optionalDecimal(const StoreStatement& query, int column) {
+  Decimal value;
+  if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value))
+    return std::nullopt;
+  return value;
+}
+
+Value cents(const Decimal& dollars) {
+  return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
+}
+
+// Realized, unrealized and fees as cents (columns first..first+2), then as exact dollars (the
+// next three): the layout of kalshi_snapshots, kalshi_snapshot_pnl and kalshi_snapshot_subaccounts.
+void bindAmounts(StoreStatement& insert, int first, const Amounts& amounts) {
+  insert.bind(first, cents(amounts.realized));
+  insert.bind(first + 1, cents(amounts.unrealized));
+  insert.bind(first + 2, cents(amounts.fees));
+  insert.bindText(first + 3, amounts.realized.toString());
+  insert.bindText(first + 4, amounts.unrealized.toString());
+  insert.bindText(first + 5, amounts.fees.toString());
+}
+
+constexpr const char* kFillColumns =
+    "ticker, id, order_id, category, outcome_side, quantity_fp, yes_price_dollars, "
+    "no_price_dollars, fee_dollars, filled_at_us, subaccount FROM kalshi_fills";
+
+PnlStore::SubaccountFill fillFromRow(const StoreStatement& query) {
+  PnlStore::SubaccountFill out;
+  out.subaccount = query.columnInt(10);
+  FillEvent& fill = out.fill;
+  fill.fill_id = query.columnText(1);
+  fill.order_id = query.columnText(2);
+  fill.category = query.columnIsNull(3) ? "other" : query.columnText(3);
+  fill.outcome_yes = query.columnText(4) == "yes";
+  fill.count = decimalOr(query.columnText(5));
+  fill.yes_price = decimalOr(query.columnText(6));
+  fill.no_price = decimalOr(query.columnText(7));
+  fill.fee = decimalOr(query.columnText(8));
+  fill.time_us = query.columnInt(9);
+  return out;
+}
+
+std::set<std::string> tickers(Store& store, const std::string& sql) {
+  std::set<std::string> out;
+  StoreStatementPtr query = store.prepare(sql);
+  while (query->step()) out.insert(query->columnText(0));
+  return out;
+}
+
+bool any(Store& store, const std::string& sql) {
+  StoreStatementPtr query = store.prepare(sql);
+  return query->step();
+}
+
+}  // namespace
+
+std::vector<std::string> PnlStore::tablesRead() {
+  return {fillsTable().name,       ordersTable().name,    transfersTable().name,
+          accountTable().name,     positionsTable().name, marketsTable().name,
+          settlementsTable().name, historyTable().name,   subaccountBalancesTable().name,
+          pnlDirtyTable().name};
+}
+
+std::vector<std::string> PnlStore::tablesWritten() {
+  std::vector<std::string> names;
+  for (const TableDefinition* table :
+       {&snapshotsTable(), &snapshotPnlTable(), &snapshotSubaccountsTable(), &marketPnlTable(),
+        &reconciliationTable()}) {
+    names.push_back(table->name);
+  }
+  return names;
+}
+
+StoreStatement& PnlStore::statement(StoreStatementPtr& slot, const std::string& sql) {
+  if (!slot) slot = store_.prepare(sql);
+  slot->reset();
+  return *slot;
+}
+
+void PnlStore::createTables() {
+  ensureSchema(store_);
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
+    createTable(store_, *table, true);
+  for (const TableDefinition* table :
+       {&marketsTable(), &settlementsTable(), &positionsTable(), &accountTable(),
+        &subaccountBalancesTable(), &pnlDirtyTable(), &snapshotsTable(), &snapshotPnlTable(),
+        &marketPnlTable(), &reconciliationTable(), &snapshotSubaccountsTable()}) {
+    createTable(store_, *table, false);
+  }
+}
+
+void PnlStore::buildFillIndexes() {
+  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
+    createIndexes(store_, *table);
+}
+
+bool PnlStore::accountChanged() {
+  return any(store_, "SELECT 1 FROM kalshi_account WHERE snapshot_id IS NULL");
+}
+
+bool PnlStore::anyMarketChanged() { return any(store_, "SELECT 1 FROM kalshi_pnl_dirty LIMIT 1"); }
+
+bool PnlStore::hasMarketPnl() { return any(store_, "SELECT 1 FROM kalshi_market_pnl LIMIT 1"); }
+
+std::set<std::string> PnlStore::changedMarkets() {
+  return tickers(store_, "SELECT ticker FROM kalshi_pnl_dirty");
+}
+
+std::set<std::string> PnlStore::tradedMarkets() {
+  return tickers(store_,
+                 "SELECT DISTINCT ticker FROM kalshi_fills UNION "
+                 "SELECT ticker FROM kalshi_settlements");
+}
+
+std::set<std::string> PnlStore::openMarkets() {
+  return tickers(store_,
+                 "SELECT ticker FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00') "
+                 "UNION SELECT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', "
+                 "'0.00')");
+}
+
+void PnlStore::clearChangedMarkets() { store_.exec("DELETE FROM kalshi_pnl_dirty"); }
+
+std::vector<PnlStore::SubaccountFill> PnlStore::fillsOf(const std::string& ticker) {
+  StoreStatement& query =
+      statement(fills_of_, std::string("SELECT ") + kFillColumns + " WHERE ticker = ?");
+  query.bindText(1, ticker);
+  std::vector<SubaccountFill> fills;
+  while (query.step()) fills.push_back(fillFromRow(query));
+  query.reset();
+  return fills;
+}
+
+void PnlStore::forEachMarketFills(
+    const std::function<void(const std::string&, std::vector<SubaccountFill>&&)>& visit) {
+  // One pass over kalshi_fills in table order, sorted by SQLite's external sorter, instead of an
+  // index probe plus a random page read per fill.
+  SortMemoryLimit sort_memory(store_);
+  StoreStatementPtr query =
+      store_.prepare(std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
+  std::string current;
+  std::vector<SubaccountFill> fills;
+  while (query->step()) {
+    std::string ticker = query->columnText(0);
+    if (ticker != current) {
+      if (!current.empty() || !fills.empty()) visit(current, std::move(fills));
+      fills.clear();
+      current = std::move(ticker);
+    }
+    fills.push_back(fillFromRow(*query));
+  }
+  if (!fills.empty()) visit(current, std::move(fills));
+}
+
+PnlStore::MarketInputs PnlStore::marketInputs(const std::string& ticker) {
+  MarketInputs inputs;
+  {
+    StoreStatement& query = statement(
+        settlements_,
+        "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
+        "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE ticker = "
+        "?");
+    query.bindText(1, ticker);
+    while (query.step()) {
+      SettlementEvent event;
+      event.result = query.columnText(0);
+      if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
+      event.revenue_cents = query.columnInt(2);
+      event.fee = decimalOr(query.columnText(3));
+      event.yes_count = decimalOr(query.columnText(4));
+      event.no_count = decimalOr(query.columnText(5));
+      event.time_us = query.columnInt(6);
+      if (!query.columnIsNull(7)) inputs.category = query.columnText(7);
+      inputs.settlements[query.columnInt(8)] = event;
+    }
+    query.reset();
+  }
+  {
+    StoreStatement& query =
+        statement(prices_,
+                  "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars FROM "
+                  "kalshi_markets WHERE ticker = ?");
+    query.bindText(1, ticker);
+    if (query.step()) {
+      if (!query.columnIsNull(0) && !query.columnText(0).empty())
+        inputs.category = query.columnText(0);
+      inputs.prices.last = optionalDecimal(query, 1);
+      inputs.prices.bid = optionalDecimal(query, 2);
+      inputs.prices.ask = optionalDecimal(query, 3);
+    }
+    query.reset();
+  }
+  if (inputs.category.empty()) {
+    StoreStatement& query = statement(
+        position_category_, "SELECT category FROM kalshi_positions WHERE ticker = ? LIMIT 1");
+    query.bindText(1, ticker);
+    if (query.step() && !query.columnIsNull(0)) inputs.category = query.columnText(0);
+    query.reset();
+  }
+  return inputs;
+}
+
+void PnlStore::replaceMarketPnl(const std::string& ticker, const std::vector<MarketPnlRow>& rows,
+                                const std::string& updated_at) {
+  StoreStatement& remove = statement(remove_pnl_, "DELETE FROM kalshi_market_pnl WHERE ticker = ?");
+  remove.bindText(1, ticker);
+  remove.run();
+  StoreStatement& insert = statement(insert_pnl_, upsertSql(marketPnlTable()));
+  for (const MarketPnlRow& row : rows) {
+    insert.bindText(1, ticker);
+    insert.bindText(2, row.category);
+    insert.bindText(3, row.amounts.realized.toString());
+    insert.bindText(4, row.amounts.unrealized.toString());
+    insert.bindText(5, row.amounts.fees.toString());
+    insert.bindText(6, row.amounts.cash_flow.toString());
+    insert.bindText(7, row.position.rescaled(2).toString());
+    if (row.mark)
+      insert.bindText(8, row.mark->toString());
+    else
+      insert.bindNull(8);
+    insert.bindText(9, updated_at);
+    insert.bindInt(10, row.subaccount);
+    insert.run();
+  }
+}
+
+void PnlStore::setOrderPnl(std::vector<std::pair<std::string, int64_t>>& updates) {
+  std::sort(updates.begin(), updates.end());
+  StoreStatement& update =
+      statement(order_pnl_, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?");
+  for (const auto& [order_id, pnl_cents] : updates) {
+    update.bindInt(1, pnl_cents);
+    update.bindText(2, order_id);
+    update.run();
+  }
+}
+
+void PnlStore::forEachMarketPnl(
+    const std::function<void(const std::string&, const std::string&, int64_t, const Amounts&)>&
+        visit) {
+  StoreStatementPtr query = store_.prepare(
+      "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
+      "cash_flow_dollars, subaccount FROM kalshi_market_pnl");
+  while (query->step()) {
+    Amounts amounts;
+    amounts.realized = decimalOr(query->columnText(2));
+    amounts.unrealized = decimalOr(query->columnText(3));
+    amounts.fees = decimalOr(query->columnText(4));
+    amounts.cash_flow = decimalOr(query->columnText(5));
+    visit(query->columnText(0), query->columnText(1), query->columnInt(6), amounts);
+  }
+}
+
+PnlStore::AccountState PnlStore::account() {
+  AccountState state;
+  StoreStatementPtr row = store_.prepare(
+      "SELECT source, balance_cents, balance_dollars, portfolio_value_cents, positions_read_at "
+      "FROM kalshi_account WHERE id = 1");
+  if (!row->step()) return state;
+  state.source = row->columnText(0);
+  if (!row->columnIsNull(1)) state.balance_cents = Value(row->columnInt(1));
+  if (!row->columnIsNull(2)) state.balance_dollars = Value(row->columnText(2));
+  if (!row->columnIsNull(3)) state.portfolio_value_cents = Value(row->columnInt(3));
+  if (!row->columnIsNull(4)) {
+    StoreStatementPtr count = store_.prepare(
+        "SELECT count(*) FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00')");
+    state.open_positions = Value(count->step() ? count->columnInt(0) : 0);
+  }
+  return state;
+}
+
+std::map<int64_t, std::pair<Value, Value>> PnlStore::subaccountBalances() {
+  std::map<int64_t, std::pair<Value, Value>> balances;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT subaccount, balance_cents, balance_dollars FROM kalshi_subaccount_balances");
+  while (query->step()) {
+    balances[query->columnInt(0)] = {
+        query->columnIsNull(1) ? Value() : Value(query->columnInt(1)),
+        query->columnIsNull(2) ? Value() : Value(query->columnText(2))};
+  }
+  return balances;
+}
+
+int64_t PnlStore::countRows(const char* table) {
+  if (!store_.tableExists(table)) return 0;
+  StoreStatementPtr query = store_.prepare(std::string("SELECT count(*) FROM ") + table);
+  return query->step() ? query->columnInt(0) : 0;
+}
+
+std::optional<int64_t> PnlStore::netDepositsCents() {
+  if (!store_.tableExists("kalshi_transfers")) return std::nullopt;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT COALESCE(SUM(CASE direction WHEN 'deposit' THEN amount_cents - fee_cents "
+      "ELSE -(amount_cents + fee_cents) END), 0) FROM kalshi_transfers "
+      "WHERE status = 'applied' AND direction IN ('deposit', 'withdrawal')");
+  return query->step() ? std::optional<int64_t>(query->columnInt(0)) : std::nullopt;
+}
+
+PnlStore::History PnlStore::history() {
+  History history;
+  if (!store_.tableExists("kalshi_history")) return history;
+  StoreStatementPtr rows =
+      store_.prepare("SELECT stream, coverage, complete_since FROM kalshi_history ORDER BY stream");
+  // What is missing -> the streams it is missing from ("fills, orders only since ...").
+  std::map<std::string, std::string> missing;
+  bool found = false;
+  while (rows->step()) {
+    found = true;
+    const std::string coverage = rows->columnText(1);
+    if (coverage == "all") continue;
+    const std::string what =
+        coverage == "since" && !rows->columnIsNull(2)
+            ? "only since " + rows->columnText(2)
+            : "only as far back as Kalshi's live endpoints keep (about three months)";
+    std::string& streams = missing[what];
+    streams += (streams.empty() ? "" : ", ") + rows->columnText(0);
+  }
+  for (const auto& [what, streams] : missing) {
+    history.note += (history.note.empty() ? "" : "; ") + streams + " " + what;
+  }
+  if (found) history.complete = missing.empty();
+  return history;
+}
+
+int64_t PnlStore::insertSnapshot(const SnapshotRow& row) {
+  StoreStatementPtr insert = store_.prepare(upsertSql(snapshotsTable()) + " RETURNING id");
+  insert->bindText(1, row.taken_at);
+  insert->bindText(2, row.account.source);
+  insert->bind(3, row.account.balance_cents);
+  insert->bind(4, row.account.portfolio_value_cents);
+  insert->bind(5, row.account.open_positions);
+  insert->bindInt(6, row.total_orders);
+  insert->bindInt(7, row.total_fills);
+  bindAmounts(*insert, 8, row.total);
+  insert->bind(14, row.account.balance_dollars);
+  const auto& net = row.net_deposits_cents;
+  insert->bind(15, net ? Value(*net) : Value());
+  insert->bind(16, net ? Value(Decimal(*net, 2).toString()) : Value());
+  const auto& complete = row.history.complete;
+  insert->bind(17, complete ? Value(int64_t{*complete ? 1 : 0}) : Value());
+  insert->bind(18, row.history.note.empty() ? Value() : Value(row.history.note));
+  if (!insert->step()) throw StoreError("kalshi_snapshots: the new snapshot's id was not returned");
+  const int64_t id = insert->columnInt(0);
+  insert->run();
+  return id;
+}
+
+void PnlStore::insertSnapshotPnl(int64_t snapshot_id, const std::string& category,
+                                 const Amounts& amounts) {
+  StoreStatementPtr insert = store_.prepare(upsertSql(snapshotPnlTable()));
+  insert->bindInt(1, snapshot_id);
+  insert->bindText(2, category);
+  bindAmounts(*insert, 3, amounts);
+  insert->run();
+}
+
+void PnlStore::insertSnapshotSubaccount(int64_t snapshot_id, int64_t subaccount,
+                                        const Value& balance_cents, const Value& balance_dollars,
+                                        const Amounts& amounts) {
+  StoreStatementPtr insert = store_.prepare(upsertSql(snapshotSubaccountsTable()));
+  insert->bindInt(1, snapshot_id);
+  insert->bindInt(2, subaccount);
+  insert->bind(3, balance_cents);
+  insert->bind(4, balance_dollars);
+  bindAmounts(*insert, 5, amounts);
+  insert->run();
+}
+
+std::vector<PnlStore::ReportedPosition> PnlStore::unsnapshottedPositions() {
+  std::vector<ReportedPosition> positions;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT ticker, subaccount, realized_pnl_dollars, fees_paid_dollars FROM kalshi_positions "
+      "WHERE snapshot_id IS NULL");
+  while (query->step()) {
+    positions.push_back({query->columnText(0), query->columnInt(1), optionalDecimal(*query, 2),
+                         optionalDecimal(*query, 3)});
+  }
+  return positions;
+}
+
+void PnlStore::insertReconciliation(int64_t snapshot_id, const ReportedPosition& position,
+                                    const char* field, const Decimal& computed,
+                                    const Decimal& reported) {
+  StoreStatementPtr insert = store_.prepare(upsertSql(reconciliationTable()));
+  insert->bindInt(1, snapshot_id);
+  insert->bindText(2, position.ticker);
+  insert->bindText(3, field);
+  insert->bindText(4, computed.toString());
+  insert->bindText(5, reported.toString());
+  insert->bindText(6, (computed - reported).toString());
+  insert->bindInt(7, position.subaccount);
+  insert->run();
+}
+
+void PnlStore::markAccountSnapshotted(int64_t snapshot_id) {
+  StoreStatementPtr positions =
+      store_.prepare("UPDATE kalshi_positions SET snapshot_id = ? WHERE snapshot_id IS NULL");
+  positions->bindInt(1, snapshot_id);
+  positions->run();
+  StoreStatementPtr account =
+      store_.prepare("UPDATE kalshi_account SET snapshot_id = ? WHERE id = 1");
+  account->bindInt(1, snapshot_id);
+  account->run();
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct
