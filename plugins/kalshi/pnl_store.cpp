@@ -251,9 +251,8 @@ void PnlStore::setOrderPnl(std::vector<std::pair<std::string, int64_t>>& updates
   }
 }
 
-void PnlStore::forEachMarketPnl(
-    const std::function<void(const std::string&, const std::string&, int64_t, const Amounts&)>&
-        visit) {
+void PnlStore::forEachMarketPnl(const std::function<void(const std::string&, const std::string&,
+                                                         int64_t, const Amounts&)>& visit) {
   StoreStatementPtr query = store_.prepare(
       "SELECT ticker, category, realized_dollars, unrealized_dollars, fees_dollars, "
       "cash_flow_dollars, subaccount FROM kalshi_market_pnl");

@@ -42,8 +42,8 @@ class PnlStore {
   // ---- what changed since the model's last run ----
   // kalshi_account without a snapshot: the balance or the positions were replaced since.
   bool accountChanged();
-  bool anyMarketChanged();    // kalshi_pnl_dirty is not empty
-  bool hasMarketPnl();        // kalshi_market_pnl has rows (else everything is computed)
+  bool anyMarketChanged();  // kalshi_pnl_dirty is not empty
+  bool hasMarketPnl();      // kalshi_market_pnl has rows (else everything is computed)
   std::set<std::string> changedMarkets();  // kalshi_pnl_dirty
   std::set<std::string> tradedMarkets();   // every market with fills or settlements
   // Markets with a position now (kalshi_positions) or when last computed (kalshi_market_pnl).
@@ -58,9 +58,8 @@ class PnlStore {
   std::vector<SubaccountFill> fillsOf(const std::string& ticker);
   // Every fill, market by market in ticker order (an external sort: memory does not grow with
   // the table); `visit` gets each market's fills once.
-  void forEachMarketFills(
-      const std::function<void(const std::string& ticker, std::vector<SubaccountFill>&& fills)>&
-          visit);
+  void forEachMarketFills(const std::function<void(const std::string& ticker,
+                                                   std::vector<SubaccountFill>&& fills)>& visit);
   struct MarketInputs {
     std::map<int64_t, std::optional<SettlementEvent>> settlements;  // by subaccount
     MarketPrices prices;
@@ -84,9 +83,9 @@ class PnlStore {
 
   // ---- the snapshot ----
   // Every kalshi_market_pnl row: ticker, category, subaccount and amounts.
-  void forEachMarketPnl(const std::function<void(const std::string& ticker,
-                                                 const std::string& category, int64_t subaccount,
-                                                 const Amounts& amounts)>& visit);
+  void forEachMarketPnl(
+      const std::function<void(const std::string& ticker, const std::string& category,
+                               int64_t subaccount, const Amounts& amounts)>& visit);
   // The account's last known state (kalshi_account); source "live" and the rest unknown when no
   // account sink ever wrote it. open_positions is unknown until positions were read.
   struct AccountState {
@@ -137,8 +136,8 @@ class PnlStore {
   StoreStatement& statement(StoreStatementPtr& slot, const std::string& sql);
 
   Store& store_;
-  StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_,
-      order_pnl_, fills_of_;
+  StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
+      fills_of_;
 };
 
 }  // namespace kalshi

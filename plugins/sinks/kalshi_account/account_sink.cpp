@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "kalshi/account_state.h"
 #include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
@@ -12,10 +13,6 @@ namespace {
 std::string nextIncomingName() {
   static std::atomic<unsigned> next{0};
   return "kd_incoming_positions_" + std::to_string(next++);
-}
-
-Value cents(const Decimal& dollars) {
-  return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
 }
 
 }  // namespace
@@ -119,16 +116,13 @@ WriteResult AccountSink::write(const Batch& batch) {
     history_.flush();
     Batch rows = batch;
     const std::string updated_at = Timestamp::now().toIso8601();
-    StoreStatementPtr existing =
-        database_->prepare("SELECT coverage, complete_since FROM kalshi_history WHERE stream = ?");
     for (auto& row : rows.records) {
       row.set("updated_at", Value(updated_at));
-      existing->reset();
-      existing->bindText(1, row.get("stream").asString());
-      if (!existing->step()) continue;
-      const std::string had = existing->columnText(0);
+      const auto stored = storedHistoryCoverage(*database_, row.get("stream").asString());
+      if (!stored) continue;
+      const std::string& had = stored->coverage;
       const std::string coverage = row.get("coverage").asString();
-      const std::string had_since = existing->columnIsNull(1) ? "" : existing->columnText(1);
+      const std::string& had_since = stored->complete_since;
       Timestamp old_since, new_since;
       const bool keep =
           had == "all" ||
@@ -170,68 +164,36 @@ void AccountSink::writeBalance(const Batch& batch) {
     positions_replaced_ = false;  // the fallback's positions replace any the live source sent
   }
   const std::string read_at = Timestamp::now().toIso8601();
+  // balance_dollars is exact; the integer balance truncates sub-cent amounts.
+  auto cents = [](const Record& record) {
+    const Decimal* dollars = record.get("balance_dollars").ifDecimal();
+    return dollars ? Value(dollars->toUnits(2, Rounding::kHalfAwayFromZero))
+                   : record.get("balance");
+  };
+  auto exact = [](const Record& record) {
+    const Decimal* dollars = record.get("balance_dollars").ifDecimal();
+    return dollars ? Value(dollars->toString()) : Value();
+  };
   if (account) {
-    // balance_dollars is exact; the integer balance truncates sub-cent amounts.
-    const Decimal* dollars = account->get("balance_dollars").ifDecimal();
-    StoreStatementPtr upsert = database_->prepare(
-        "INSERT INTO kalshi_account (id, source, balance_cents, balance_dollars, "
-        "portfolio_value_cents, balance_read_at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
-        "UPDATE SET source = excluded.source, balance_cents = excluded.balance_cents, "
-        "balance_dollars = excluded.balance_dollars, portfolio_value_cents = "
-        "excluded.portfolio_value_cents, balance_read_at = excluded.balance_read_at, "
-        "snapshot_id = NULL");
-    upsert->bindText(1, source ? *source : "live");
-    upsert->bind(2, dollars ? cents(*dollars) : account->get("balance"));
-    upsert->bind(3, dollars ? Value(dollars->toString()) : Value());
-    upsert->bind(4, account->get("portfolio_value"));
-    upsert->bindText(5, read_at);
-    upsert->run();
+    writeAccountBalance(*database_,
+                        {source ? *source : "live", cents(*account), exact(*account),
+                         account->get("portfolio_value")},
+                        read_at);
   }
-  database_->exec("DELETE FROM kalshi_subaccount_balances");
-  StoreStatementPtr insert = database_->prepare(upsertSql(subaccountBalancesTable()));
-  for (const auto& [subaccount, record] : subaccounts) {
-    const Decimal* dollars = record->get("balance_dollars").ifDecimal();
-    insert->bindInt(1, subaccount);
-    insert->bind(2, dollars ? cents(*dollars) : record->get("balance"));
-    insert->bind(3, dollars ? Value(dollars->toString()) : Value());
-    insert->bindText(4, read_at);
-    insert->run();
-  }
+  std::map<int64_t, SubaccountBalance> balances;
+  for (const auto& [subaccount, record] : subaccounts)
+    balances[subaccount] = {cents(*record), exact(*record)};
+  replaceSubaccountBalances(*database_, balances, read_at);
 }
 
 void AccountSink::publishPositions() {
   incoming_positions_.flush();
   // The run's first positions replace the stored ones; any that follow in the same run (a source
   // that interleaves another stream) are added to them.
-  if (!positions_replaced_) database_->exec("DELETE FROM kalshi_positions");
+  kalshi::publishPositions(*database_, incoming_name_, /*replace=*/!positions_replaced_,
+                           Timestamp::now().toIso8601());
   positions_replaced_ = true;
-  StoreStatementPtr insert = database_->prepare(upsertSql(positionsTable()));
-  StoreStatementPtr positions = database_->prepare(
-      "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
-      "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
-      "COALESCE(subaccount_number, 0) FROM " +
-      incoming_name_ + " WHERE ticker IS NOT NULL");
-  while (positions->step()) {
-    insert->bindText(1, positions->columnText(0));
-    Decimal count;
-    const bool have_count =
-        !positions->columnIsNull(1) && Decimal::parse(positions->columnText(1), count);
-    insert->bind(2, have_count ? Value(count.rescaled(2)) : Value("0.00"));
-    for (int column = 2; column <= 5; ++column) insert->bindColumn(column + 1, *positions, column);
-    insert->bindColumn(7, *positions, 6);  // ISO 8601 text (written from a timestamp) or NULL
-    insert->bindColumn(8, *positions, 7);
-    insert->bindNull(9);  // the snapshot that records them: the kalshi_pnl model's next
-    insert->bindInt(10, positions->columnInt(8));
-    insert->run();
-  }
   database_->exec("DELETE FROM " + incoming_name_);
-  // The account row records when; a run without a balance still has one (source unknown: live).
-  StoreStatementPtr stamp = database_->prepare(
-      "INSERT INTO kalshi_account (id, source, positions_read_at) VALUES (1, 'live', ?) ON "
-      "CONFLICT (id) DO UPDATE SET positions_read_at = excluded.positions_read_at, snapshot_id "
-      "= NULL");
-  stamp->bindText(1, Timestamp::now().toIso8601());
-  stamp->run();
   positions_staged_ = false;
 }
 
