@@ -50,6 +50,7 @@ class ContextImpl : public Base {
   void log(LogLevel level, const std::string& message) override {
     log::write(level, pipeline_ + " " + label_, message);
   }
+  void registerSecret(const std::string& secret) override { log::registerSecret(secret); }
   bool dryRun() const override { return dry_run_; }
   bool stopRequested() const override { return stop_ && stop_(); }
   Status openReadOnlyStore(const std::string& location, StorePtr& out) override {

@@ -22,8 +22,6 @@
 #include <random>
 #include <thread>
 
-#include "kalshi_direct/engine/log.h"
-
 namespace kalshi_direct {
 namespace kalshi {
 
@@ -422,8 +420,9 @@ Status ApiClient::get(const std::string& path, const Query& query, std::string& 
     wait = std::min(wait, config_.max_retry_time_ms - elapsed);
     backoff = std::min(backoff * 2, config_.max_backoff_ms);
     count("http_retries");
-    log::debug("kalshi", what + ": " + last_problem + "; retry " + std::to_string(attempt) +
-                             " in " + std::to_string(wait) + " ms");
+    if (on_debug)
+      on_debug(what + ": " + last_problem + "; retry " + std::to_string(attempt) + " in " +
+               std::to_string(wait) + " ms");
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
     while (std::chrono::steady_clock::now() < until && !(stop_requested && stop_requested())) {
       std::this_thread::sleep_for(std::min(std::chrono::milliseconds(50),

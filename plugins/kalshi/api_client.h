@@ -88,6 +88,8 @@ class ApiClient {
   // that cuts backoff sleeps and requests in flight short. stop_requested is called from get()'s
   // thread and, while a request is in flight (only then), from the watcher thread.
   std::function<void(const std::string&, uint64_t)> on_counter;
+  // Hears one debug line per retry ("GET /x: 503; retry 2 in 400 ms"); may be null.
+  std::function<void(const std::string&)> on_debug;
   std::function<bool()> stop_requested;
   // True once a stop ended (or prevented) a request.
   bool stopped() const { return stopped_; }

@@ -12,8 +12,6 @@
 #include <sstream>
 #include <vector>
 
-#include "kalshi_direct/engine/log.h"
-
 namespace kalshi_direct {
 namespace kalshi {
 
@@ -73,8 +71,10 @@ std::string normalisePem(std::string text) {
 
 class RsaPssAuthenticator final : public Authenticator {
  public:
-  RsaPssAuthenticator(std::string key_id, PkeyPtr key)
-      : key_id_(std::move(key_id)), key_(std::move(key)) {}
+  RsaPssAuthenticator(std::string key_id, PkeyPtr key, SecretRegistrar register_secret)
+      : key_id_(std::move(key_id)),
+        key_(std::move(key)),
+        register_secret_(std::move(register_secret)) {}
 
   std::map<std::string, std::string> headers(const std::string& method, const std::string& path,
                                              int64_t unix_millis) const override {
@@ -106,12 +106,13 @@ class RsaPssAuthenticator final : public Authenticator {
     }
     EVP_MD_CTX_free(context);
     if (signature.empty()) throw std::runtime_error("RSA-PSS signing failed (OpenSSL)");
-    log::registerSecret(signature);
+    if (register_secret_) register_secret_(signature);
     return signature;
   }
 
   std::string key_id_;
   PkeyPtr key_;
+  SecretRegistrar register_secret_;
 };
 
 class BearerAuthenticator final : public Authenticator {
@@ -130,12 +131,12 @@ class BearerAuthenticator final : public Authenticator {
 }  // namespace
 
 Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem_text,
-                               AuthenticatorPtr& out) {
+                               AuthenticatorPtr& out, const SecretRegistrar& register_secret) {
   if (key_id.empty())
     return Status::invalidConfig("the RSA-PSS key id is empty (set KALSHI_API_KEY_ID)");
-  log::registerSecret(key_id);
+  if (register_secret) register_secret(key_id);
   const std::string pem = normalisePem(pem_text);
-  log::registerSecret(pem_text);
+  if (register_secret) register_secret(pem_text);
   if (pem.find("-----BEGIN") == std::string::npos) {
     return Status::invalidConfig(
         "the private key is not PEM: it has no '-----BEGIN ... PRIVATE KEY-----' line (give the "
@@ -166,7 +167,7 @@ Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem
     EVP_PKEY_free(key);
     return Status::invalidConfig("the private key is not an RSA key; Kalshi keys are RSA");
   }
-  out = std::make_unique<RsaPssAuthenticator>(key_id, PkeyPtr(key));
+  out = std::make_unique<RsaPssAuthenticator>(key_id, PkeyPtr(key), register_secret);
   return Status::ok();
 }
 
@@ -197,8 +198,9 @@ Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::s
   return Status::ok();
 }
 
-AuthenticatorPtr makeBearerAuthenticator(const std::string& token) {
-  log::registerSecret(token);
+AuthenticatorPtr makeBearerAuthenticator(const std::string& token,
+                                         const SecretRegistrar& register_secret) {
+  if (register_secret) register_secret(token);
   return std::make_unique<BearerAuthenticator>(token);
 }
 
@@ -255,7 +257,8 @@ Status headerSafe(std::string& value, const std::string& source) {
 
 }  // namespace
 
-Status makeAuthenticator(const Credentials& config, AuthenticatorPtr& out, std::string& warning) {
+Status makeAuthenticator(const Credentials& config, AuthenticatorPtr& out, std::string& warning,
+                         const SecretRegistrar& register_secret) {
   out.reset();
   if (config.auth == "none") return Status::ok();
   std::string key_id = envOr(config.key_id, "KALSHI_API_KEY_ID");
@@ -301,7 +304,7 @@ Status makeAuthenticator(const Credentials& config, AuthenticatorPtr& out, std::
       return Status::invalidConfig(
           "auth: bearer needs a token: set KALSHI_API_KEY (or api_key_file)");
     }
-    out = makeBearerAuthenticator(token);
+    out = makeBearerAuthenticator(token, register_secret);
     return Status::ok();
   }
   if (key_id.empty())
@@ -313,7 +316,7 @@ Status makeAuthenticator(const Credentials& config, AuthenticatorPtr& out, std::
   if (pem.empty()) {
     return Status::invalidConfig("auth: rsa_pss needs a private key: set KALSHI_PRIVATE_KEY_PATH");
   }
-  return makeRsaPssAuthenticator(key_id, pem, out);
+  return makeRsaPssAuthenticator(key_id, pem, out, register_secret);
 }
 
 }  // namespace kalshi

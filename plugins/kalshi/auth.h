@@ -6,11 +6,13 @@
 // full path from the host root WITHOUT the query string. Implemented with OpenSSL's EVP API
 // directly: Poco::Crypto's RSADigestEngine only does PKCS#1 v1.5 padding.
 //
-// Secrets (the key, the token, signatures) are registered with log::registerSecret so they are
-// scrubbed from every message, and never appear in errors produced here.
+// Secrets (the key, the token, signatures) are handed to a SecretRegistrar (a stage's
+// StageContext::registerSecret, or the CLI's log) so they are scrubbed from every message, and
+// never appear in errors produced here.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,16 +34,22 @@ class Authenticator {
 
 using AuthenticatorPtr = std::unique_ptr<Authenticator>;
 
+// Where secrets go to be scrubbed from everything printed; null: nowhere (a check that prints
+// nothing).
+using SecretRegistrar = std::function<void(const std::string& secret)>;
+
 // Loads a PEM RSA private key (PKCS#1 "BEGIN RSA PRIVATE KEY" or PKCS#8 "BEGIN PRIVATE KEY") from
 // text. Accepts keys pasted into an environment variable: surrounding quotes, literal "\n"
 // escapes, CRLF, leading/trailing blanks. On failure returns kInvalidConfig saying precisely what
 // is wrong (no header, encrypted key, not RSA, bad base64...), never the key material.
 Status makeRsaPssAuthenticator(const std::string& key_id, const std::string& pem_text,
-                               AuthenticatorPtr& out);
+                               AuthenticatorPtr& out,
+                               const SecretRegistrar& register_secret = nullptr);
 // Reads the key from a file; warns (via *warning) when the file is readable by group or others.
 Status loadPrivateKeyFile(const std::string& path, std::string& pem_text, std::string* warning);
 
-AuthenticatorPtr makeBearerAuthenticator(const std::string& token);
+AuthenticatorPtr makeBearerAuthenticator(const std::string& token,
+                                         const SecretRegistrar& register_secret = nullptr);
 
 // Where the credentials come from: the options given (a pipeline's, a command's), else the
 // KALSHI_* environment variables. Never logged.
@@ -54,7 +62,7 @@ struct Credentials {
 // token). Values are trimmed; a control character inside one is kInvalidConfig naming where it
 // came from, never the value. `warning` gets a note for a key file others can read.
 Status makeAuthenticator(const Credentials& credentials, AuthenticatorPtr& out,
-                         std::string& warning);
+                         std::string& warning, const SecretRegistrar& register_secret = nullptr);
 
 // For tests and the simulator's checks: verifies a base64 RSA-PSS signature with a public key PEM.
 bool verifyRsaPssSignature(const std::string& public_key_pem, const std::string& message,

@@ -25,6 +25,7 @@ class MockStageContext : public StageContext {
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
@@ -37,6 +38,7 @@ class MockSourceContext : public SourceContext {
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
@@ -64,6 +66,7 @@ class MockSinkContext : public SinkContext {
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
@@ -85,6 +88,7 @@ class MockModelContext : public ModelContext {
   MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
   MOCK_METHOD(const std::string&, stageName, (), (const, override));
   MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
+  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
   MOCK_METHOD(bool, dryRun, (), (const, override));
   MOCK_METHOD(bool, stopRequested, (), (const, override));
   MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));

@@ -163,7 +163,8 @@ Status fetchLive(std::vector<Position>& positions, std::vector<std::string>& war
   client.max_retry_time_ms = 30000;
   kalshi::AuthenticatorPtr auth;
   std::string warning;
-  if (Status status = kalshi::makeAuthenticator(credentials, auth, warning); !status.isOk())
+  if (Status status = kalshi::makeAuthenticator(credentials, auth, warning, log::registerSecret);
+      !status.isOk())
     return status;
   if (!warning.empty()) warnings.push_back(warning);
   std::unique_ptr<kalshi::ApiClient> api;

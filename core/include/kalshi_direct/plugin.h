@@ -68,6 +68,10 @@ class StageContext {
   virtual const std::string& stageName() const = 0;
   // Logs through the engine (levels, text or JSON format). Never pass secrets.
   virtual void log(LogLevel level, const std::string& message) = 0;
+  // Adds a string the engine scrubs from everything it prints or stores about the run (logs,
+  // errors, the run report): a token, a key id, a request signature. Register a credential as
+  // soon as it is read. Strings shorter than 4 characters are ignored.
+  virtual void registerSecret(const std::string& secret) = 0;
   virtual bool dryRun() const = 0;
   // True after SIGTERM/SIGINT: finish the current batch and return kEndOfStream soon.
   virtual bool stopRequested() const = 0;

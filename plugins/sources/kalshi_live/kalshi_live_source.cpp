@@ -13,7 +13,6 @@
 #include <unordered_set>
 
 #include "kalshi/cache_queries.h"
-#include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/store.h"
 
 namespace kalshi_direct {
@@ -129,7 +128,11 @@ Status KalshiLiveSource::open(SourceContext& context) {
   state_ = context.committedState();
   AuthenticatorPtr auth;
   std::string warning;
-  if (Status status = makeAuthenticator(config_, auth, warning); !status.isOk()) return status;
+  if (Status status = makeAuthenticator(
+          config_, auth, warning,
+          [&context](const std::string& secret) { context.registerSecret(secret); });
+      !status.isOk())
+    return status;
   if (!warning.empty()) context.log(LogLevel::kWarning, warning);
   if (config_.client.insecure) {
     context.log(LogLevel::kWarning,
@@ -142,6 +145,7 @@ Status KalshiLiveSource::open(SourceContext& context) {
   client_->on_counter = [&context](const std::string& name, uint64_t delta) {
     context.addCounter(name, delta);
   };
+  client_->on_debug = [&context](const std::string& line) { context.log(LogLevel::kDebug, line); };
   client_->stop_requested = [&context] { return context.stopRequested(); };
   if (!config_.rate_limit_auto) {
     char rate[96];
