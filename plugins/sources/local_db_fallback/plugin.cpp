@@ -55,7 +55,12 @@ class LocalDbFallbackFactory final : public SourceFactory {
   }
   // The same names as kalshi_live's (a subset of its fields): the rest of the pipeline cannot
   // tell the two apart.
-  StreamFields fields(const Options&) const override { return kalshi::sourceStreamFields(); }
+  StreamFields fields(const Options&) const override {
+    StreamFields fields;
+    for (const char* stream : {"balance", "markets", "positions"})  // all it can produce
+      fields[stream] = kalshi::sourceStreamFields().at(stream);
+    return fields;
+  }
   // The last known state: the kalshi_pnl model's snapshots, the kalshi_account sink's positions.
   std::vector<StoreTables> tables(const Options& options) const override {
     return {{options.getString("path"),
