@@ -65,38 +65,53 @@ struct ClientConfig {
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 
-class ApiClient {
+using BodyValidator = std::function<bool(const std::string& body, std::string& why)>;
+
+// What a reader of the Kalshi API uses of a client: the seam the sources are tested through
+// (tests/mocks/mock_kalshi_api.h); ApiClient is the real one.
+class KalshiApi {
+ public:
+  virtual ~KalshiApi() = default;
+  // GET <base path><path>?<query>. On 2xx whose body passes `validate` (may be empty) fills `body`.
+  // `validate` returns false with a reason for a body that must be re-fetched
+  // (truncated/malformed). kUnavailable once the retries are spent, kUnauthenticated for
+  // credentials the API refuses, kFailed for an answer that retrying cannot fix.
+  virtual Status get(const std::string& path, const Query& query, std::string& body,
+                     const BodyValidator& validate = {}) = 0;
+  // Sizes the token bucket from the account (GET /account/limits and /account/endpoint_costs):
+  // refill tokens per second, bucket capacity, the default cost of a read and the paths (from the
+  // API root, e.g. "/portfolio/orders") whose reads cost something else.
+  virtual void setRateLimit(double tokens_per_second, double capacity, double default_cost,
+                            std::vector<std::pair<std::string, double>> endpoint_costs) = 0;
+  // The HTTP status of the last response get() received (0 when none: a network error).
+  virtual int lastHttpStatus() const = 0;
+
+  // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx"), debug lines
+  // (one per retry: "GET /x: 503; retry 2 in 400 ms") and a stop flag that cuts backoff sleeps and
+  // requests in flight short. stop_requested is called from get()'s thread and, while a request
+  // is in flight (only then), from the watcher thread. Each may be null.
+  std::function<void(const std::string&, uint64_t)> on_counter;
+  std::function<void(const std::string&)> on_debug;
+  std::function<bool()> stop_requested;
+};
+using KalshiApiPtr = std::unique_ptr<KalshiApi>;
+
+class ApiClient final : public KalshiApi {
  public:
   // Validates the base URL (http or https, a host) and sets up TLS. `auth` may be null.
   static Status create(const ClientConfig& config, AuthenticatorPtr auth,
                        std::unique_ptr<ApiClient>& out);
-  ~ApiClient();
+  ~ApiClient() override;
 
-  // GET <base path><path>?<query>. On 2xx whose body passes `validate` (may be empty) fills `body`.
-  // `validate` returns false with a reason for a body that must be re-fetched
-  // (truncated/malformed).
   Status get(const std::string& path, const Query& query, std::string& body,
-             const std::function<bool(const std::string&, std::string&)>& validate = {});
-
-  // Sizes the token bucket from the account (GET /account/limits and /account/endpoint_costs):
-  // refill tokens per second, bucket capacity, the default cost of a read and the paths (from the
-  // API root, e.g. "/portfolio/orders") whose reads cost something else.
+             const BodyValidator& validate = {}) override;
   void setRateLimit(double tokens_per_second, double capacity, double default_cost,
-                    std::vector<std::pair<std::string, double>> endpoint_costs);
+                    std::vector<std::pair<std::string, double>> endpoint_costs) override;
+  int lastHttpStatus() const override { return last_http_status_; }
 
-  // Observers: counters ("http_requests", "http_retries", "http_429", "http_5xx") and a stop flag
-  // that cuts backoff sleeps and requests in flight short. stop_requested is called from get()'s
-  // thread and, while a request is in flight (only then), from the watcher thread.
-  std::function<void(const std::string&, uint64_t)> on_counter;
-  // Hears one debug line per retry ("GET /x: 503; retry 2 in 400 ms"); may be null.
-  std::function<void(const std::string&)> on_debug;
-  std::function<bool()> stop_requested;
   // True once a stop ended (or prevented) a request.
   bool stopped() const { return stopped_; }
-
   uint64_t requests() const { return requests_; }
-  // The HTTP status of the last response get() received (0 when none: a network error).
-  int lastHttpStatus() const { return last_http_status_; }
   const std::string& basePath() const { return base_path_; }
 
  private:

@@ -139,8 +139,15 @@ Status KalshiLiveSource::open(SourceContext& context) {
                 "TLS certificate verification is OFF (insecure: true): "
                 "anyone on the network path can read and alter this traffic");
   }
-  if (Status status = ApiClient::create(config_.client, std::move(auth), client_); !status.isOk()) {
-    return status;
+  if (config_.make_client) {
+    if (Status status = config_.make_client(config_.client, std::move(auth), client_);
+        !status.isOk())
+      return status;
+  } else {
+    std::unique_ptr<ApiClient> client;
+    if (Status status = ApiClient::create(config_.client, std::move(auth), client); !status.isOk())
+      return status;
+    client_ = std::move(client);
   }
   client_->on_counter = [&context](const std::string& name, uint64_t delta) {
     context.addCounter(name, delta);

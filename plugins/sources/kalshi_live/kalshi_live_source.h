@@ -58,6 +58,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +87,9 @@ struct LiveSourceConfig : Credentials {
   bool metadata = true;
   std::string cache_db;  // SQLite file with a kalshi_markets table (optional)
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
+  // Makes the API client at open(); null: the real one (ApiClient::create). Unit tests hand in a
+  // mock (tests/mocks/mock_kalshi_api.h).
+  std::function<Status(const ClientConfig&, AuthenticatorPtr, KalshiApiPtr&)> make_client;
 };
 
 // Pagination that makes no progress ends the read with one line instead of running forever: a
@@ -114,7 +118,6 @@ class KalshiLiveSource final : public Source {
   StateMap checkpoint() const override;
 
   // For tests: the client, once open.
-  ApiClient* clientForTest() { return client_.get(); }
 
  private:
   // One paged read of an endpoint, possibly in two phases (live, then historical).
@@ -192,7 +195,7 @@ class KalshiLiveSource final : public Source {
 
   LiveSourceConfig config_;
   SourceContext* context_ = nullptr;
-  std::unique_ptr<ApiClient> client_;
+  KalshiApiPtr client_;
   PageParser parser_;
   StateMap state_;  // what checkpoint() reports
   std::deque<std::string> pending_streams_;
