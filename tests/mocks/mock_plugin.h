@@ -18,30 +18,28 @@ namespace testing {
         .WillByDefault(::testing::Invoke(&openReadOnlyIfExists));                      \
   }
 
+// The StageContext methods every mock context has.
+#define KD_MOCK_STAGE_CONTEXT_METHODS                                               \
+  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));             \
+  MOCK_METHOD(const std::string&, stageName, (), (const, override));                \
+  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override)); \
+  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));       \
+  MOCK_METHOD(bool, dryRun, (), (const, override));                                 \
+  MOCK_METHOD(bool, stopRequested, (), (const, override));                          \
+  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+
 class MockStageContext : public StageContext {
  public:
   MockStageContext() { delegateOpenReadOnlyStore(); }
   KD_MOCK_OPEN_READ_ONLY_STORE
-  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
-  MOCK_METHOD(const std::string&, stageName, (), (const, override));
-  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
-  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
-  MOCK_METHOD(bool, dryRun, (), (const, override));
-  MOCK_METHOD(bool, stopRequested, (), (const, override));
-  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+  KD_MOCK_STAGE_CONTEXT_METHODS
 };
 
 class MockSourceContext : public SourceContext {
  public:
   MockSourceContext() { delegateOpenReadOnlyStore(); }
   KD_MOCK_OPEN_READ_ONLY_STORE
-  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
-  MOCK_METHOD(const std::string&, stageName, (), (const, override));
-  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
-  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
-  MOCK_METHOD(bool, dryRun, (), (const, override));
-  MOCK_METHOD(bool, stopRequested, (), (const, override));
-  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+  KD_MOCK_STAGE_CONTEXT_METHODS
   MOCK_METHOD(size_t, batchSize, (), (const, override));
   MOCK_METHOD(const StateMap&, committedState, (), (const, override));
   MOCK_METHOD(void, reject,
@@ -63,13 +61,7 @@ class MockSinkContext : public SinkContext {
   std::string name_ = "test";
   StateMap state_;             // what committedState() returns by default
   StreamFields input_fields_;  // what inputFields() returns by default
-  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
-  MOCK_METHOD(const std::string&, stageName, (), (const, override));
-  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
-  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
-  MOCK_METHOD(bool, dryRun, (), (const, override));
-  MOCK_METHOD(bool, stopRequested, (), (const, override));
-  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+  KD_MOCK_STAGE_CONTEXT_METHODS
   MOCK_METHOD(Store*, store, (), (override));
   MOCK_METHOD(const StateMap&, committedState, (), (const, override));
   MOCK_METHOD(const StreamFields&, inputFields, (), (const, override));
@@ -85,13 +77,7 @@ class MockModelContext : public ModelContext {
   }
   Store& store() override { return store_; }
   std::string name_ = "test";
-  MOCK_METHOD(const std::string&, pipelineName, (), (const, override));
-  MOCK_METHOD(const std::string&, stageName, (), (const, override));
-  MOCK_METHOD(void, log, (LogLevel level, const std::string& message), (override));
-  MOCK_METHOD(void, registerSecret, (const std::string& secret), (override));
-  MOCK_METHOD(bool, dryRun, (), (const, override));
-  MOCK_METHOD(bool, stopRequested, (), (const, override));
-  MOCK_METHOD(void, addCounter, (const std::string& name, uint64_t delta), (override));
+  KD_MOCK_STAGE_CONTEXT_METHODS
 
  private:
   Store& store_;

@@ -1,11 +1,10 @@
 // kalshi_live through a mock of the API client: what it asks, and what it does with the answers,
 // where a real server could not easily say it (the rate limit it sets). The wire itself is tested
 // against kalshi-sim (tests/integration).
-#include "kalshi_live_source.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "kalshi_live_source.h"
 #include "mocks/mock_kalshi_api.h"
 #include "mocks/mock_plugin.h"
 
@@ -13,15 +12,15 @@ namespace kalshi_direct {
 namespace {
 
 using ::testing::_;
+using testing::answer;
 using ::testing::HasSubstr;
+using testing::MockKalshiApi;
 using ::testing::NiceMock;
 using ::testing::Pair;
 using ::testing::Return;
 using ::testing::ReturnRef;
 using ::testing::StrictMock;
 using ::testing::UnorderedElementsAre;
-using testing::answer;
-using testing::MockKalshiApi;
 
 class KalshiLiveTest : public ::testing::Test {
  protected:
@@ -50,15 +49,15 @@ class KalshiLiveTest : public ::testing::Test {
 
 TEST_F(KalshiLiveTest, RateLimitAutoSizesTheBucketFromTheAccountsLimitsAndCosts) {
   EXPECT_CALL(api, get("/account/limits", _, _, _))
-      .WillOnce(answer(
-          R"({"usage_tier":"advanced","read":{"refill_rate":300,"bucket_capacity":600}})"));
+      .WillOnce(
+          answer(R"({"usage_tier":"advanced","read":{"refill_rate":300,"bucket_capacity":600}})"));
   EXPECT_CALL(api, get("/account/endpoint_costs", _, _, _))
       .WillOnce(answer(R"({"default_cost":10,"endpoint_costs":[
           {"method":"GET","path":"/portfolio/orders","cost":20},
           {"method":"POST","path":"/portfolio/orders","cost":50},
           {"method":"GET","path":"/historical/fills","cost":0}]})"));
-  EXPECT_CALL(api, setRateLimit(300.0, 600.0, 10.0,
-                                UnorderedElementsAre(Pair("/portfolio/orders", 20.0))));
+  EXPECT_CALL(
+      api, setRateLimit(300.0, 600.0, 10.0, UnorderedElementsAre(Pair("/portfolio/orders", 20.0))));
   EXPECT_CALL(context_, log(LogLevel::kInfo, HasSubstr("tier advanced, 300 read tokens/s")));
   kalshi::KalshiLiveSource source(config_);
   EXPECT_TRUE(source.open(context_).isOk());
