@@ -168,8 +168,10 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
   });
 
   MarketResult result;
+  result.ledger.reserve(fills.size() + (settlement ? 1 : 0));
   Lots lots(options.lots);
-  Decimal position;  // signed: + YES, - NO
+  Decimal position;                         // signed: + YES, - NO
+  std::optional<ClosedPosition> open_trip;  // the position held now, since it left zero
 
   for (const FillEvent& fill : fills) {
     const auto [yes_price, no_price] = fillPrices(fill);
@@ -182,6 +184,9 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
     const Decimal close_price = fill.outcome_yes ? no_price : yes_price;
     const Decimal open_price = fill.outcome_yes ? yes_price : no_price;
 
+    LedgerEntry entry;
+    entry.time_us = fill.time_us;
+    entry.category = fill.category;
     Decimal closing_pnl;
     Decimal cash;
     if (closed.sign() > 0) {
@@ -189,11 +194,35 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
       const Decimal basis_removed = lots.close(closed);
       closing_pnl = proceeds - basis_removed;
       cash += proceeds;
+      entry.basis_change -= basis_removed;
+    }
+    // The fill's fee belongs to the position it trades in: the one it closes, else the one it
+    // opens.
+    if (open_trip) {
+      open_trip->realized += closing_pnl - fill.fee;
+      open_trip->fees += fill.fee;
+    }
+    if (closed.sign() > 0 && closed == held_opposite) {  // back at zero: that position is closed
+      open_trip->closed_us = fill.time_us;
+      entry.closed = std::move(open_trip);
+      open_trip.reset();
     }
     if (opened.sign() > 0) {
       const Decimal paid = opened * open_price;
       lots.open(opened, paid);
       cash -= paid;
+      entry.basis_change += paid;
+      if (!open_trip) {
+        open_trip.emplace();
+        open_trip->opened_us = fill.time_us;
+        open_trip->yes = fill.outcome_yes;
+        if (!entry.closed) {  // opened from zero: the fee is this position's
+          open_trip->realized -= fill.fee;
+          open_trip->fees += fill.fee;
+        }
+      }
+      open_trip->contracts += opened;
+      open_trip->entry_cost += paid;
     }
     position += fill.outcome_yes ? fill.count : -fill.count;
 
@@ -205,6 +234,12 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
     result.by_category[fill.category] += delta;
     result.closing_pnl_by_fill[fill.fill_id] += closing_pnl;
     result.pnl_by_order[fill.order_id] += closing_pnl - fill.fee;
+    entry.realized = delta.realized;
+    entry.fees = delta.fees;
+    entry.cash_flow = delta.cash_flow;
+    entry.bought = opened;
+    entry.sold = closed;
+    result.ledger.push_back(std::move(entry));
   }
 
   result.mark = markPrice(prices, options.mark);
@@ -258,6 +293,29 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
     result.total += delta;
     result.by_category[market_category] += delta;
     result.settlement_revenue = revenue;
+
+    LedgerEntry entry;
+    entry.time_us = s.time_us;
+    entry.category = market_category;
+    entry.settlement = true;
+    entry.realized = delta.realized;
+    entry.fees = delta.fees;
+    entry.cash_flow = delta.cash_flow;
+    entry.basis_change = -basis;
+    if (open_trip) {
+      open_trip->realized += delta.realized;
+      open_trip->fees += s.fee;
+      open_trip->closed_us = s.time_us;
+      open_trip->settled = true;
+      if (yes_payout) {
+        open_trip->payout = open_trip->yes ? *yes_payout : kOne - *yes_payout;
+      } else if (held.sign() > 0) {
+        open_trip->payout = revenue.divide(held, 6, Rounding::kHalfEven);
+      }
+      entry.closed = std::move(open_trip);
+      open_trip.reset();
+    }
+    result.ledger.push_back(std::move(entry));
     lots.clear();
     position = Decimal();
   }

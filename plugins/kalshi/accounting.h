@@ -69,6 +69,34 @@ struct Amounts {
   Amounts& operator+=(const Amounts& other);
 };
 
+// A position from the moment it leaves zero until it is back at zero (closed by trades, or
+// settled): a "trade" in a trading journal's sense, what win rate and edge by price count.
+struct ClosedPosition {
+  int64_t opened_us = 0, closed_us = 0;
+  bool yes = true;     // the contract side held
+  Decimal contracts;   // every contract opened during it
+  Decimal entry_cost;  // what opening them cost (count x price of the side), fees excluded
+  Decimal realized;    // net of every fee paid in it (opening fees included)
+  Decimal fees;
+  bool settled = false;           // closed by the market's settlement (else by trades)
+  std::optional<Decimal> payout;  // settled: what one contract of the held side paid
+};
+
+// One dated change of the market's realized P&L, cash and open basis: a fill, or the settlement.
+// The daily ledger (kalshi_daily_pnl) adds them up per calendar day; the sum of every entry's
+// realized and fees is the market's total (to the last digit).
+struct LedgerEntry {
+  int64_t time_us = 0;
+  std::string category;  // the fill's category; a settlement's is the market's
+  bool settlement = false;
+  Decimal realized;  // net of fees
+  Decimal fees;
+  Decimal cash_flow;     // cash received - paid - fees (+ settlement revenue)
+  Decimal bought, sold;  // contracts opened / closed by a trade (a sale or a netting buy)
+  Decimal basis_change;  // cost basis of the open contracts after, minus before
+  std::optional<ClosedPosition> closed;  // the position returned to zero here
+};
+
 struct MarketResult {
   Decimal position;             // signed, after all events
   Decimal open_basis;           // cost basis of the open contracts (dollars)
@@ -80,6 +108,7 @@ struct MarketResult {
   std::map<std::string, Decimal> pnl_by_order;         // order_id -> realized net of its fees
   // Settlement counts differing from the computed position (a sign of missing fills).
   std::optional<std::string> settlement_mismatch;
+  std::vector<LedgerEntry> ledger;  // in time order, one per fill and one for the settlement
 };
 
 struct AccountingOptions {
