@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libsimdjson-dev libssl-dev
   libgtest-dev libgmock-dev
+  libhowardhinnant-date-dev tzdata
   sqlite3 openssl curl python3 clang-format git
 )
 # Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
