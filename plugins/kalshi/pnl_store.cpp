@@ -194,8 +194,8 @@ PnlStore::MarketInputs PnlStore::marketInputs(const std::string& ticker) {
   {
     StoreStatement& query =
         statement(prices_,
-                  "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars FROM "
-                  "kalshi_markets WHERE ticker = ?");
+                  "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars, "
+                  "series_ticker, event_ticker FROM kalshi_markets WHERE ticker = ?");
     query.bindText(1, ticker);
     if (query.step()) {
       if (!query.columnIsNull(0) && !query.columnText(0).empty())
@@ -203,9 +203,13 @@ PnlStore::MarketInputs PnlStore::marketInputs(const std::string& ticker) {
       inputs.prices.last = optionalDecimal(query, 1);
       inputs.prices.bid = optionalDecimal(query, 2);
       inputs.prices.ask = optionalDecimal(query, 3);
+      if (!query.columnIsNull(4)) inputs.series_ticker = query.columnText(4);
+      if (inputs.series_ticker.empty() && !query.columnIsNull(5))
+        inputs.series_ticker = query.columnText(5).substr(0, query.columnText(5).find('-'));
     }
     query.reset();
   }
+  if (inputs.series_ticker.empty()) inputs.series_ticker = ticker.substr(0, ticker.find('-'));
   if (inputs.category.empty()) {
     StoreStatement& query = statement(
         position_category_, "SELECT category FROM kalshi_positions WHERE ticker = ? LIMIT 1");
@@ -269,10 +273,11 @@ void PnlStore::forEachMarketPnl(const std::function<void(const std::string&, con
 PnlStore::AccountState PnlStore::account() {
   AccountState state;
   StoreStatementPtr row = store_.prepare(
-      "SELECT source, balance_cents, balance_dollars, portfolio_value_cents, positions_read_at "
-      "FROM kalshi_account WHERE id = 1");
+      "SELECT source, balance_cents, balance_dollars, portfolio_value_cents, positions_read_at, "
+      "balance_read_at FROM kalshi_account WHERE id = 1");
   if (!row->step()) return state;
   state.source = row->columnText(0);
+  if (!row->columnIsNull(5)) state.balance_read_at = row->columnText(5);
   if (!row->columnIsNull(1)) state.balance_cents = Value(row->columnInt(1));
   if (!row->columnIsNull(2)) state.balance_dollars = Value(row->columnText(2));
   if (!row->columnIsNull(3)) state.portfolio_value_cents = Value(row->columnInt(3));
@@ -354,6 +359,8 @@ int64_t PnlStore::insertSnapshot(const SnapshotRow& row) {
   const auto& complete = row.history.complete;
   insert->bind(17, complete ? Value(int64_t{*complete ? 1 : 0}) : Value());
   insert->bind(18, row.history.note.empty() ? Value() : Value(row.history.note));
+  insert->bind(19,
+               row.account.balance_read_at.empty() ? Value() : Value(row.account.balance_read_at));
   if (!insert->step()) throw StoreError("kalshi_snapshots: the new snapshot's id was not returned");
   const int64_t id = insert->columnInt(0);
   insert->run();

@@ -64,6 +64,9 @@ class PnlStore {
     std::map<int64_t, std::optional<SettlementEvent>> settlements;  // by subaccount
     MarketPrices prices;
     std::string category;  // the settlement's, else the market's, else a position's; may be empty
+    // The market's series (kalshi_markets), else its event's or its own ticker up to the first
+    // '-' (Kalshi's tickers start with the series': KXHIGHNY-26MAR01-T50).
+    std::string series_ticker;
   };
   MarketInputs marketInputs(const std::string& ticker);
 
@@ -91,6 +94,7 @@ class PnlStore {
   struct AccountState {
     std::string source = "live";
     Value balance_cents, balance_dollars, portfolio_value_cents, open_positions;
+    std::string balance_read_at;  // empty: unknown
   };
   AccountState account();
   // kalshi_subaccount_balances: subaccount -> (balance cents, balance dollars).

@@ -207,18 +207,21 @@ const TableDefinition& snapshotsTable() {
       " net_deposits_cents INTEGER, net_deposits_dollars TEXT,"  // docs/tables.md; NULL: unknown
       " history_complete INTEGER,"  // 1: the figures rest on the whole history; 0: not; NULL:
                                     // unknown
-      " history_note TEXT)",        // what is missing, for people
+      " history_note TEXT,"         // what is missing, for people
+      " balance_read_at TEXT)",     // when Kalshi reported balance_cents
       {"taken_at", "source", "balance_cents", "portfolio_value_cents", "open_positions",
        "total_orders", "total_fills", "realized_pnl_cents", "unrealized_pnl_cents", "fees_cents",
        "realized_pnl_dollars", "unrealized_pnl_dollars", "fees_dollars", "balance_dollars",
-       "net_deposits_cents", "net_deposits_dollars", "history_complete", "history_note"},
+       "net_deposits_cents", "net_deposits_dollars", "history_complete", "history_note",
+       "balance_read_at"},
       {},
       {},
       {{"balance_dollars", "TEXT"},
        {"net_deposits_cents", "INTEGER"},
        {"net_deposits_dollars", "TEXT"},
        {"history_complete", "INTEGER"},
-       {"history_note", "TEXT"}}};
+       {"history_note", "TEXT"},
+       {"balance_read_at", "TEXT"}}};
   return table;
 }
 
@@ -351,6 +354,148 @@ const TableDefinition& subaccountBalancesTable() {
       " read_at TEXT)",
       {"subaccount", "balance_cents", "balance_dollars", "read_at"},
       {"subaccount"}};
+  return table;
+}
+
+// ---- the daily ledger (kalshi_pnl's, docs/analytics.md) ----
+// Amount columns shared by kalshi_market_daily and kalshi_daily_pnl, after their keys.
+#define KD_DAILY_AMOUNT_COLUMNS                                                                \
+  " realized_pnl_dollars TEXT NOT NULL," /* net of fees */                                     \
+  " fees_dollars TEXT NOT NULL,"                                                               \
+  " contracts_bought_fp TEXT NOT NULL, contracts_sold_fp TEXT NOT NULL,"                       \
+  " fills INTEGER NOT NULL, markets_closed INTEGER NOT NULL,"                                  \
+  " winning_closes INTEGER NOT NULL, losing_closes INTEGER NOT NULL,"                          \
+  " cash_flow_dollars TEXT NOT NULL,"             /* received - paid - fees + settlements */   \
+  " cash_flow_after_check_dollars TEXT NOT NULL," /* the part after the day's balance check */ \
+  " basis_change_dollars TEXT NOT NULL,"          /* open cost basis at the day's end - start */
+
+namespace {
+std::vector<std::string> dailyColumns(std::vector<std::string> key) {
+  for (const char* column :
+       {"realized_pnl_dollars", "fees_dollars", "contracts_bought_fp", "contracts_sold_fp", "fills",
+        "markets_closed", "winning_closes", "losing_closes", "cash_flow_dollars",
+        "cash_flow_after_check_dollars", "basis_change_dollars"}) {
+    key.push_back(column);
+  }
+  return key;
+}
+}  // namespace
+
+const TableDefinition& marketDailyTable() {
+  static const TableDefinition table{
+      "kalshi_market_daily",
+      "CREATE TABLE IF NOT EXISTS kalshi_market_daily ("
+      " ticker TEXT NOT NULL, subaccount INTEGER NOT NULL, day TEXT NOT NULL,"
+      " category TEXT NOT NULL, series_ticker TEXT NOT NULL," KD_DAILY_AMOUNT_COLUMNS
+      " check_us INTEGER,"  // the balance check the after-check part was split at; NULL: none
+      " PRIMARY KEY (ticker, subaccount, day, category));"
+      "CREATE INDEX IF NOT EXISTS kalshi_market_daily_day ON kalshi_market_daily"
+      " (day, subaccount, category, series_ticker);",
+      [] {
+        std::vector<std::string> columns =
+            dailyColumns({"ticker", "subaccount", "day", "category", "series_ticker"});
+        columns.push_back("check_us");
+        return columns;
+      }(),
+      {"ticker", "subaccount", "day", "category"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+
+const TableDefinition& dailyPnlTable() {
+  static const TableDefinition table{
+      "kalshi_daily_pnl",
+      "CREATE TABLE IF NOT EXISTS kalshi_daily_pnl ("
+      " day TEXT NOT NULL, subaccount INTEGER NOT NULL, category TEXT NOT NULL,"
+      " series_ticker TEXT NOT NULL," KD_DAILY_AMOUNT_COLUMNS
+      " realized_pnl_cents INTEGER NOT NULL, fees_cents INTEGER NOT NULL,"
+      " PRIMARY KEY (day, subaccount, category, series_ticker))",
+      [] {
+        std::vector<std::string> columns =
+            dailyColumns({"day", "subaccount", "category", "series_ticker"});
+        columns.push_back("realized_pnl_cents");
+        columns.push_back("fees_cents");
+        return columns;
+      }(),
+      {"day", "subaccount", "category", "series_ticker"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+#undef KD_DAILY_AMOUNT_COLUMNS
+
+const TableDefinition& closedPositionsTable() {
+  static const TableDefinition table{
+      "kalshi_closed_positions",
+      "CREATE TABLE IF NOT EXISTS kalshi_closed_positions ("
+      " ticker TEXT NOT NULL, subaccount INTEGER NOT NULL,"
+      " seq INTEGER NOT NULL,"  // 1, 2, ...: the market's positions in the order they closed
+      " category TEXT NOT NULL, series_ticker TEXT NOT NULL,"
+      " side TEXT NOT NULL,"  // yes / no: the contract side held
+      " opened_at TEXT NOT NULL, closed_at TEXT NOT NULL,"
+      " day TEXT NOT NULL,"  // the local day it closed on
+      " contracts_fp TEXT NOT NULL,"
+      " entry_cost_dollars TEXT NOT NULL,"  // what opening them cost, fees excluded
+      " avg_entry_price_dollars TEXT NOT NULL,"
+      " realized_pnl_dollars TEXT NOT NULL, realized_pnl_cents INTEGER NOT NULL,"  // net of fees
+      " fees_dollars TEXT NOT NULL,"
+      " closed_by TEXT NOT NULL,"  // trade / settlement
+      " payout_dollars TEXT,"      // settled: what one contract of the side held paid
+      " PRIMARY KEY (ticker, subaccount, seq));"
+      "CREATE INDEX IF NOT EXISTS kalshi_closed_positions_day ON kalshi_closed_positions (day);",
+      {"ticker", "subaccount", "seq", "category", "series_ticker", "side", "opened_at", "closed_at",
+       "day", "contracts_fp", "entry_cost_dollars", "avg_entry_price_dollars",
+       "realized_pnl_dollars", "realized_pnl_cents", "fees_dollars", "closed_by", "payout_dollars"},
+      {"ticker", "subaccount", "seq"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+
+const TableDefinition& equityDailyTable() {
+  static const TableDefinition table{
+      "kalshi_equity_daily",
+      "CREATE TABLE IF NOT EXISTS kalshi_equity_daily ("
+      " day TEXT NOT NULL,"
+      " subaccount INTEGER NOT NULL,"  // -1: the whole account (every subaccount together)
+      " cash_balance_cents INTEGER, cash_balance_dollars TEXT,"  // at the day's end; NULL: no
+                                                                 // balance ever read
+      " trading_cash_flow_dollars TEXT NOT NULL,"  // that day: fills, fees, settlements
+      " transfers_dollars TEXT NOT NULL,"  // that day: deposits - withdrawals (+ subaccount moves)
+      " net_deposits_cents INTEGER NOT NULL,"  // to date (a subaccount: with transfers in - out)
+      " open_basis_cents INTEGER NOT NULL, open_basis_dollars TEXT NOT NULL,"
+      " marked_value_cents INTEGER,"  // open positions at market, when a snapshot knows it
+      " equity_cents INTEGER,"        // cash + marked value (else cost basis)
+      " realized_pnl_cents INTEGER NOT NULL, realized_pnl_dollars TEXT NOT NULL,"  // cumulative
+      " fees_cents INTEGER NOT NULL,"                                              // cumulative
+      " reported_balance_cents INTEGER,"  // Kalshi's, at the day's last balance check
+      " unexplained_cents INTEGER,"       // reported - rebuilt at that check; NULL: no check
+      " checked_at TEXT,"
+      " PRIMARY KEY (day, subaccount))",
+      {"day", "subaccount", "cash_balance_cents", "cash_balance_dollars",
+       "trading_cash_flow_dollars", "transfers_dollars", "net_deposits_cents", "open_basis_cents",
+       "open_basis_dollars", "marked_value_cents", "equity_cents", "realized_pnl_cents",
+       "realized_pnl_dollars", "fees_cents", "reported_balance_cents", "unexplained_cents",
+       "checked_at"},
+      {"day", "subaccount"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+
+const TableDefinition& ledgerSettingsTable() {
+  static const TableDefinition table{
+      "kalshi_ledger_settings",
+      "CREATE TABLE IF NOT EXISTS kalshi_ledger_settings ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1),"
+      " timezone TEXT NOT NULL, lots TEXT NOT NULL, updated_at TEXT)",
+      {"id", "timezone", "lots", "updated_at"},
+      {"id"}};
   return table;
 }
 
@@ -565,7 +710,12 @@ const std::vector<const TableDefinition*>& allTables() {
                                                              &historyTable(),
                                                              &accountTable(),
                                                              &subaccountBalancesTable(),
-                                                             &pnlDirtyTable()};
+                                                             &pnlDirtyTable(),
+                                                             &marketDailyTable(),
+                                                             &dailyPnlTable(),
+                                                             &closedPositionsTable(),
+                                                             &equityDailyTable(),
+                                                             &ledgerSettingsTable()};
   return tables;
 }
 
@@ -593,6 +743,11 @@ void ensureSchema(Store& store) {
   }
   // 2: new tables only (kalshi_account, kalshi_subaccount_balances), made by their writers. A
   // store from before has snapshots but no account row: the next sync writes it.
+  // 3: the daily ledger's tables (kalshi_daily_pnl, ...), made by the kalshi_pnl model, which
+  // fills them from every fill at its next run (kalshi_ledger_settings is missing), and
+  // kalshi_snapshots.balance_read_at (createTable adds it).
+  if (stored >= 1 && stored < 3 && store.tableExists(snapshotsTable().name))
+    createTable(store, snapshotsTable(), false);
 
   store.exec(
       "CREATE TABLE IF NOT EXISTS kd_schema (component TEXT PRIMARY KEY, version INTEGER NOT "

@@ -54,6 +54,17 @@ const TableDefinition& accountTable();
 const TableDefinition& subaccountBalancesTable();
 // The markets whose P&L changed since the kalshi_pnl model last ran (see changes_market_pnl).
 const TableDefinition& pnlDirtyTable();
+// The daily ledger the kalshi_pnl model keeps (docs/analytics.md): each market's realized P&L,
+// fees, contracts and cash by local day (kalshi_market_daily, its inner table) and their sums by
+// day, subaccount, category and series (kalshi_daily_pnl); every position from opening to close
+// (kalshi_closed_positions); cash and equity rebuilt day by day and reconciled with Kalshi's
+// balance (kalshi_equity_daily); and the time zone and lot method they were computed with
+// (kalshi_ledger_settings: another one recomputes them).
+const TableDefinition& marketDailyTable();
+const TableDefinition& dailyPnlTable();
+const TableDefinition& closedPositionsTable();
+const TableDefinition& equityDailyTable();
+const TableDefinition& ledgerSettingsTable();
 
 // Records `tickers` in kalshi_pnl_dirty (created if missing), inside the open transaction.
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers);
@@ -68,9 +79,10 @@ const std::vector<const TableDefinition*>& allTables();
 
 // The version of the Kalshi data model this build writes, kept in table kd_schema (component
 // 'kalshi', version, migrated_at). 1: the first versioned schema (0.14); 2: kalshi_account and
-// kalshi_subaccount_balances (P&L became the kalshi_pnl model). A store without kd_schema was
-// written by an earlier release (or is new).
-constexpr int64_t kSchemaVersion = 2;
+// kalshi_subaccount_balances (P&L became the kalshi_pnl model); 3: the daily ledger and
+// kalshi_snapshots.balance_read_at. A store without kd_schema was written by an earlier release
+// (or is new).
+constexpr int64_t kSchemaVersion = 3;
 
 // Brings the store's Kalshi tables to kSchemaVersion inside the engine's open transaction, so the
 // migration commits with the run's first rows or not at all: each forward migration in order,

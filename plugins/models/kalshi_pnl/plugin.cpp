@@ -1,5 +1,6 @@
 // Wiring for the kalshi_pnl model.
 #include <memory>
+#include <stdexcept>
 
 #include "pnl_model.h"
 
@@ -12,8 +13,9 @@ class PnlModelFactory final : public ModelFactory {
  public:
   std::string name() const override { return "kalshi_pnl"; }
   std::string description() const override {
-    return "P&L per market and category, one account snapshot per change, and reconciliation "
-           "with Kalshi's figures, from the stored fills, settlements, transfers and account";
+    return "P&L per market and category, one account snapshot per change, reconciliation with "
+           "Kalshi's figures, and the daily ledger (P&L by day, closed positions, equity), from "
+           "the stored fills, settlements, transfers and account";
   }
   std::vector<OptionSpec> options() const override {
     return {
@@ -31,6 +33,10 @@ class PnlModelFactory final : public ModelFactory {
         OptionSpec("reconcile_tolerance", OptionType::kDecimal)
             .defaultValue("0.01")
             .help("dollars: larger differences from Kalshi's realized P&L/fees are reported"),
+        OptionSpec("timezone", OptionType::kString)
+            .defaultValue(kalshi::kDefaultTimeZone)
+            .help("IANA time zone of the daily ledger's calendar days (default America/New_York: "
+                  "Kalshi's trading day)"),
         OptionSpec("recompute_all", OptionType::kBool)
             .defaultValue("false")
             .help("recompute every market's P&L from the rows as stored (e.g. after changing "
@@ -56,6 +62,12 @@ class PnlModelFactory final : public ModelFactory {
             : std::vector<std::string>{"weather", "crypto", "econ", "market_making", "other"};
     config.tolerance = options.getDecimal("reconcile_tolerance");
     config.recompute_all = options.getBool("recompute_all");
+    config.timezone = options.getString("timezone");
+    try {
+      kalshi::LocalDays check(config.timezone);
+    } catch (const std::invalid_argument& error) {
+      return Status::invalidConfig(std::string("timezone: ") + error.what());
+    }
     out = std::make_unique<kalshi::PnlModel>(std::move(config));
     return Status::ok();
   }

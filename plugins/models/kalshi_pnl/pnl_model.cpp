@@ -20,6 +20,7 @@ struct PnlModel::Recompute {
 
   PnlStore& store;
   std::vector<std::pair<std::string, int64_t>> order_updates;
+  std::set<DailyKey> touched_days;  // the kalshi_daily_pnl rows to sum again
   uint64_t incomplete = 0;
   const std::string updated_at = Timestamp::now().toIso8601();
 };
@@ -31,6 +32,8 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   std::string category = inputs.category;
   if (category.empty()) category = fills.empty() ? "other" : fills.front().fill.category;
 
+  std::map<DailyKey, MarketDay> days;
+  std::vector<ClosedPositionRow> closed;
   std::map<int64_t, std::vector<FillEvent>> by_subaccount;
   for (auto& [subaccount, ignored] : inputs.settlements) by_subaccount[subaccount];
   for (auto& entry : fills) by_subaccount[entry.subaccount].push_back(std::move(entry.fill));
@@ -55,8 +58,15 @@ void PnlModel::recomputeMarket(const std::string& ticker,
     for (const auto& [order_id, pnl] : result.pnl_by_order) {
       r.addOrderPnl(order_id, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
     }
+    addMarketLedger(result, subaccount, category, inputs.series_ticker, *days_, day_checks_, days,
+                    closed);
   }
   r.store.replaceMarketPnl(ticker, rows, r.updated_at);  // none: the market's rows are removed
+  std::vector<MarketDay> day_rows;
+  day_rows.reserve(days.size());
+  for (auto& entry : days) day_rows.push_back(std::move(entry.second));
+  ledger_->replaceMarketDays(ticker, day_rows, r.touched_days);
+  ledger_->replaceClosedPositions(ticker, closed);
 }
 
 uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
@@ -77,18 +87,28 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
     for (const auto& ticker : tickers) recomputeMarket(ticker, store_->fillsOf(ticker), r);
   }
   r.flushOrderPnl();
+  ledger_->refreshDaily(r.touched_days);
   return r.incomplete;
 }
 
 std::vector<std::string> PnlModel::tablesRead() { return PnlStore::tablesRead(); }
-std::vector<std::string> PnlModel::tablesWritten() { return PnlStore::tablesWritten(); }
+std::vector<std::string> PnlModel::tablesWritten() {
+  std::vector<std::string> tables = PnlStore::tablesWritten();
+  for (auto& table : LedgerStore::tablesWritten()) tables.push_back(std::move(table));
+  return tables;
+}
 
 Status PnlModel::open(ModelContext& context) {
   context_ = &context;
   store_.emplace(context.store());
+  ledger_.emplace(context.store());
   recompute_all_pending_ = options_.recompute_all;
   try {
+    days_.emplace(options_.timezone);
     store_->createTables();
+    ledger_->createTables();
+  } catch (const std::invalid_argument& error) {
+    return Status::invalidConfig(std::string("timezone: ") + error.what());
   } catch (const TableConflict& conflict) {
     return Status::invalidConfig(conflict.what());  // before any I/O: exit 2, nothing written
   }
@@ -105,12 +125,57 @@ std::set<std::string> PnlModel::marketsToRecompute(bool account_changed) {
   return tickers;
 }
 
+std::optional<BalanceCheck> PnlModel::newBalanceCheck(bool account_changed) {
+  if (!account_changed) return std::nullopt;
+  const PnlStore::AccountState account = store_->account();
+  if (account.source != "live" || account.balance_cents.isNull()) return std::nullopt;
+  BalanceCheck check;
+  Timestamp read_at;
+  if (account.balance_read_at.empty() || !Timestamp::parse(account.balance_read_at, read_at))
+    read_at = Timestamp::now();
+  check.time_us = read_at.micros();
+  check.at = read_at.toIso8601();
+  Decimal exact;
+  if (const std::string* text = account.balance_dollars.ifString();
+      text && Decimal::parse(*text, exact)) {
+    check.balance = exact;
+  } else {
+    check.balance = Decimal(*account.balance_cents.ifInt(), 2);
+  }
+  for (const auto& [subaccount, balance] : store_->subaccountBalances()) {
+    if (const std::string* text = balance.second.ifString(); text && Decimal::parse(*text, exact))
+      check.subaccounts[subaccount] = exact;
+    else if (const int64_t* cents = balance.first.ifInt())
+      check.subaccounts[subaccount] = Decimal(*cents, 2);
+  }
+  return check;
+}
+
 Status PnlModel::run(const ModelRun& info) {
   const bool account_changed = store_->accountChanged();
-  if (!recompute_all_pending_ && !account_changed && !store_->anyMarketChanged())
+  const LedgerStore::Settings settings{
+      days_->zone(), options_.accounting.lots == LotMethod::kAverageCost ? "average" : "fifo"};
+  const std::optional<LedgerStore::Settings> stored = ledger_->settings();
+  const bool ledger_stale = !stored || !(*stored == settings);
+  if (!recompute_all_pending_ && !ledger_stale && !account_changed && !store_->anyMarketChanged())
     return Status::ok();
   store_->buildFillIndexes();
-  const std::set<std::string> tickers = marketsToRecompute(account_changed);
+  if (ledger_stale) {
+    // Computed with another time zone or lot method, or never: every market anew.
+    ledger_->reset(settings);
+    recompute_all_pending_ = true;
+  }
+  std::vector<BalanceCheck> checks = ledger_->balanceChecks();
+  const std::optional<BalanceCheck> new_check = newBalanceCheck(account_changed);
+  if (new_check) checks.push_back(*new_check);
+  day_checks_ = dayChecks(checks, *days_);
+  std::set<std::string> tickers = marketsToRecompute(account_changed);
+  if (new_check) {
+    // The markets traded earlier that day were split at an earlier check: split them again.
+    const std::string day = days_->dayOf(new_check->time_us);
+    for (auto& ticker : ledger_->marketsCheckedOtherwise(day, day_checks_[day]))
+      tickers.insert(std::move(ticker));
+  }
   recompute_all_pending_ = false;
   const uint64_t incomplete = recomputeMarkets(tickers);
   store_->clearChangedMarkets();
@@ -125,11 +190,24 @@ Status PnlModel::run(const ModelRun& info) {
             "Kalshi settled: their history is incomplete and their P&L understated or overstated; "
             "run `kalshi-direct run backfill --full` (details with --verbose)");
   }
-  writeSnapshot(account_changed, info.end_of_input);
+  std::map<int64_t, Decimal> unrealized;
+  writeSnapshot(account_changed, info.end_of_input, unrealized);
+  rebuildEquity(unrealized);
   return Status::ok();
 }
 
-int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input) {
+void PnlModel::rebuildEquity(const std::map<int64_t, Decimal>& unrealized) {
+  EquityInputs inputs;
+  inputs.daily = ledger_->dailyTotals();
+  inputs.transfers = ledger_->appliedTransfers();
+  inputs.checks = ledger_->balanceChecks();  // this run's snapshot included
+  inputs.unrealized_now = unrealized;
+  inputs.today = days_->dayOf(Timestamp::now().micros());
+  ledger_->replaceEquity(kalshi::rebuildEquity(inputs, *days_));
+}
+
+int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input,
+                                std::map<int64_t, Decimal>& unrealized) {
   // Totals per category from every market's exact amounts.
   std::map<std::string, Amounts> by_category;
   for (const auto& name : options_.categories) by_category[name];
@@ -160,6 +238,8 @@ int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input) {
     store_->insertSnapshotPnl(snapshot_id, name, amounts);
   // Several subaccounts: each one's balance and P&L (the snapshot row holds their total).
   const auto balances = store_->subaccountBalances();
+  for (const auto& [subaccount, amounts] : by_subaccount)
+    unrealized[subaccount] = amounts.unrealized;
   if (!balances.empty() || by_subaccount.size() > 1 ||
       (by_subaccount.size() == 1 && by_subaccount.begin()->first != 0)) {
     for (const auto& entry : balances) by_subaccount[entry.first];

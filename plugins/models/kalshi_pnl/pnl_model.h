@@ -16,8 +16,15 @@
 //      snapshot), compares the computed realized P&L and fees per market with what Kalshi
 //      reports in them; differences beyond `reconcile_tolerance` go to kalshi_reconciliation and
 //      the run summary (counter reconciliation_differences). Nothing is hidden or adjusted.
+//   4. keeps the daily ledger (daily_ledger.h, docs/analytics.md) with the recomputed markets:
+//      their rows by local day (kalshi_market_daily, summed into kalshi_daily_pnl for the days,
+//      categories and series they touch) and their closed positions (kalshi_closed_positions);
+//      then rebuilds kalshi_equity_daily (cash from the newest balance back through every flow,
+//      checked against each day's last reported balance).
 // "Changed" is: markets in kalshi_pnl_dirty, or kalshi_account without a snapshot_id. A run with
-// nothing changed writes nothing, so a commit with no new rows adds no snapshot.
+// nothing changed writes nothing, so a commit with no new rows adds no snapshot. The ledger is
+// computed anew from every fill when it was computed with another time zone or lot method (or
+// never: a database from before it).
 #pragma once
 
 #include <map>
@@ -26,7 +33,10 @@
 #include <string>
 #include <vector>
 
+#include "daily_ledger.h"
 #include "kalshi/accounting.h"
+#include "kalshi/ledger_store.h"
+#include "kalshi/local_days.h"
 #include "kalshi/pnl_store.h"
 #include "kalshi_direct/plugin.h"
 
@@ -38,6 +48,7 @@ struct PnlOptions {
   std::vector<std::string> categories;
   Decimal tolerance = Decimal(1, 2);  // $0.01
   bool recompute_all = false;
+  std::string timezone = kDefaultTimeZone;  // the daily ledger's calendar days
 };
 
 class PnlModel final : public Model {
@@ -61,13 +72,20 @@ class PnlModel final : public Model {
   void recomputeMarket(const std::string& ticker, std::vector<PnlStore::SubaccountFill> fills,
                        Recompute& r);
   std::set<std::string> marketsToRecompute(bool account_changed);
+  // The balance the account state holds, when it is new and live: this run's balance check.
+  std::optional<BalanceCheck> newBalanceCheck(bool account_changed);
   // Writes the snapshot of what the store holds now; returns its id. `end_of_input`: the run's
-  // last (its log line is info, not debug).
-  int64_t writeSnapshot(bool account_changed, bool end_of_input);
+  // last (its log line is info, not debug). `unrealized` gets each subaccount's unrealized P&L.
+  int64_t writeSnapshot(bool account_changed, bool end_of_input,
+                        std::map<int64_t, Decimal>& unrealized);
+  void rebuildEquity(const std::map<int64_t, Decimal>& unrealized);
 
   PnlOptions options_;
   ModelContext* context_ = nullptr;
   std::optional<PnlStore> store_;
+  std::optional<LedgerStore> ledger_;
+  std::optional<LocalDays> days_;
+  DayChecks day_checks_;                // this run's: each day's last balance check
   bool recompute_all_pending_ = false;  // recompute_all: once per run, at its first model run
   bool warned_incomplete_ = false;      // the incomplete-history warning: once per run
 };

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "kalshi/account_state.h"
 #include "kalshi/row_writer.h"
 #include "kalshi/tables.h"
 #include "kalshi_direct/engine/stores.h"
@@ -37,6 +38,7 @@ class PnlModelTest : public ::testing::Test {
     EXPECT_TRUE(model_->open(context_).isOk());
     fills_.open(*store_);
     markets_.open(*store_);
+    transfers_.open(*store_);
   }
 
   // A fill as normalize_orders and categorize_pnl leave it. `outcome` yes: YES exposure grows
@@ -74,6 +76,28 @@ class PnlModelTest : public ::testing::Test {
     markets_.add(batch);
     markets_.flush();
   }
+  // An applied deposit (Kalshi's ledger, as the kalshi_transfers sink writes it).
+  void deposit(const std::string& id, int64_t cents, const std::string& finalized_at) {
+    Batch batch;
+    batch.stream = "transfers";
+    Record record;
+    record.append("id", Value(id));
+    record.append("direction", Value("deposit"));
+    record.append("status", Value("applied"));
+    record.append("amount_cents", Value(cents));
+    record.append("fee_cents", Value(int64_t{0}));
+    record.append("created_at", Value(finalized_at));
+    record.append("finalized_at", Value(finalized_at));
+    batch.records.push_back(std::move(record));
+    ASSERT_TRUE(transfers_.add(batch).rejected.empty());
+    transfers_.flush();
+  }
+  // The live balance the kalshi_account sink read at `read_at`.
+  void balance(int64_t cents, const std::string& read_at) {
+    kalshi::AccountBalance state;
+    state.balance_cents = Value(cents);
+    kalshi::writeAccountBalance(*store_, state, read_at);
+  }
   Status run() { return model_->run(ModelRun{true, 1}); }
   std::string text(const std::string& sql) {
     StoreStatementPtr query = store_->prepare(sql);
@@ -90,6 +114,7 @@ class PnlModelTest : public ::testing::Test {
   std::unique_ptr<kalshi::PnlModel> model_;
   kalshi::RowWriter fills_{kalshi::fillsTable()};
   kalshi::RowWriter markets_{kalshi::marketsTable()};
+  kalshi::RowWriter transfers_{kalshi::transfersTable()};
 };
 
 // The account, by hand:
@@ -171,6 +196,117 @@ TEST_F(PnlModelTest, NewPositionsAreReconciledWithKalshisFiguresOnce) {
   fill("f3", "BTC", "crypto", "yes", "5", "0.30", "0.04", 3);
   ASSERT_TRUE(run().isOk());
   EXPECT_EQ(count("SELECT count(*) FROM kalshi_reconciliation"), 1);
+}
+
+int64_t micros(const char* iso) {
+  Timestamp time;
+  EXPECT_TRUE(Timestamp::parse(iso, time)) << iso;
+  return time.micros();
+}
+
+// The daily ledger of a hand-computed account, in New York time (EST, UTC-5, in February):
+//   deposit $100.00, applied 2026-02-27 15:00Z (10:00 ET, Feb 27)
+//   f1 WX  weather buy 10 YES at $0.40, fee $0.07, 2026-02-28 03:30Z = Feb 27 22:30 ET
+//   f2 WX  weather sell 10 at $0.55,    fee $0.07, 2026-02-28 06:00Z = Feb 28 01:00 ET
+//   balance read 2026-02-28 12:00Z (Feb 28): Kalshi reports $101.36
+//   f3 BTC crypto  buy 5 YES at $0.30,  fee $0.04, 2026-03-01 15:00Z = Mar 1
+//   balance read 2026-03-01 16:00Z (Mar 1): Kalshi reports $99.85 (3 cents of interest)
+// By day: Feb 27 realized -0.07 (f1's fee), bought 10; Feb 28 realized 10 x 0.15 - 0.07 = 1.43,
+// sold 10, WX closed with +1.36 net of both fees (a win); Mar 1 realized -0.04, bought 5. The
+// days sum to the snapshot's 1.32. Cash flows: Feb 27 +100 - 4.00 - 0.07 = 95.93; Feb 28
+// +5.50 - 0.07 = 5.43; Mar 1 -1.50 - 0.04 = -1.54. Rebuilt back from $99.85: Mar 1 99.85,
+// Feb 28 101.39 (Kalshi said 101.36: -0.03 unexplained), Feb 27 95.96.
+class DailyLedgerTest : public PnlModelTest {
+ protected:
+  void SetUp() override {
+    deposit("d1", 10000, "2026-02-27T15:00:00Z");
+    fill("f1", "KXWX-26FEB28-T40", "weather", "yes", "10", "0.40", "0.07",
+         micros("2026-02-28T03:30:00Z"));
+    fill("f2", "KXWX-26FEB28-T40", "weather", "no", "10", "0.55", "0.07",
+         micros("2026-02-28T06:00:00Z"));
+    balance(10136, "2026-02-28T12:00:00Z");
+    ASSERT_TRUE(run().isOk());
+    fill("f3", "KXBTC-26MAR31-B90", "crypto", "yes", "5", "0.30", "0.04",
+         micros("2026-03-01T15:00:00Z"));
+    balance(9985, "2026-03-01T16:00:00Z");
+    ASSERT_TRUE(run().isOk());
+  }
+  std::string day(const std::string& day, const std::string& columns,
+                  const std::string& table = "kalshi_daily_pnl") {
+    return text("SELECT " + columns + " FROM " + table + " WHERE day = '" + day + "'" +
+                (table == "kalshi_equity_daily" ? " AND subaccount = -1" : ""));
+  }
+};
+
+TEST_F(DailyLedgerTest, RealizedPnlAndFeesGoToTheLocalDayTheyHappened) {
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_daily_pnl"), 3);
+  EXPECT_EQ(day("2026-02-27",
+                "category || ' ' || series_ticker || ' ' || realized_pnl_dollars || ' ' || "
+                "fees_dollars || ' ' || contracts_bought_fp || ' ' || fills"),
+            "weather KXWX -0.07 0.07 10.00 1");
+  EXPECT_EQ(day("2026-02-28",
+                "realized_pnl_dollars || ' ' || realized_pnl_cents || ' ' || contracts_sold_fp || "
+                "' ' || markets_closed || ' ' || winning_closes || ' ' || losing_closes"),
+            "1.43 143 10.00 1 1 0");
+  EXPECT_EQ(day("2026-03-01", "category || ' ' || series_ticker || ' ' || realized_pnl_dollars"),
+            "crypto KXBTC -0.04");
+  // The days add up to the snapshot, per category and in total.
+  EXPECT_EQ(count("SELECT sum(realized_pnl_cents) FROM kalshi_daily_pnl"),
+            count("SELECT realized_pnl_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"));
+  EXPECT_EQ(count("SELECT sum(realized_pnl_cents) FROM kalshi_daily_pnl WHERE category = "
+                  "'weather'"),
+            136);
+}
+
+TEST_F(DailyLedgerTest, AClosedPositionIsOneRowWithItsEntryPriceAndNetResult) {
+  EXPECT_EQ(text("SELECT ticker || ' ' || side || ' ' || day || ' ' || contracts_fp || ' ' || "
+                 "avg_entry_price_dollars || ' ' || realized_pnl_dollars || ' ' || fees_dollars "
+                 "|| ' ' || closed_by FROM kalshi_closed_positions"),
+            "KXWX-26FEB28-T40 yes 2026-02-28 10.00 0.400000 1.36 0.14 trade");
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_closed_positions"), 1);  // BTC is still open
+}
+
+TEST_F(DailyLedgerTest, CashIsRebuiltFromTheNewestBalanceAndEveryDifferenceIsKept) {
+  EXPECT_EQ(day("2026-03-01",
+                "cash_balance_dollars || ' ' || reported_balance_cents || ' ' || "
+                "unexplained_cents || ' ' || open_basis_dollars || ' ' || realized_pnl_cents",
+                "kalshi_equity_daily"),
+            "99.85 9985 0 1.50 132");
+  EXPECT_EQ(day("2026-02-28",
+                "cash_balance_dollars || ' ' || reported_balance_cents || ' ' || unexplained_cents "
+                "|| ' ' || open_basis_dollars",
+                "kalshi_equity_daily"),
+            "101.39 10136 -3 0.00");
+  EXPECT_EQ(day("2026-02-27",
+                "cash_balance_dollars || ' ' || net_deposits_cents || ' ' || "
+                "coalesce(unexplained_cents, 'none') || ' ' || equity_cents",
+                "kalshi_equity_daily"),
+            "95.96 10000 none 9996");
+  // One row per calendar day, up to today.
+  EXPECT_EQ(text("SELECT min(day) FROM kalshi_equity_daily"), "2026-02-27");
+  EXPECT_GE(count("SELECT count(*) FROM kalshi_equity_daily"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_equity_daily WHERE subaccount <> -1"), 0);
+}
+
+TEST_F(DailyLedgerTest, AnotherTimeZoneComputesTheDaysAgain) {
+  kalshi::PnlOptions options;
+  options.timezone = "UTC";
+  kalshi::PnlModel utc(options);
+  ASSERT_TRUE(utc.open(context_).isOk());
+  ASSERT_TRUE(utc.run(ModelRun{true, 1}).isOk());
+  // In UTC f1 and f2 are both on Feb 28.
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_daily_pnl WHERE day = '2026-02-27'"), 0);
+  EXPECT_EQ(day("2026-02-28", "realized_pnl_dollars || ' ' || fills"), "1.36 2");
+  EXPECT_EQ(text("SELECT timezone FROM kalshi_ledger_settings"), "UTC");
+}
+
+TEST_F(PnlModelTest, AnUnknownTimeZoneIsAConfigurationError) {
+  kalshi::PnlOptions options;
+  options.timezone = "Mars/Olympus_Mons";
+  kalshi::PnlModel model(options);
+  const Status status = model.open(context_);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidConfig);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("unknown time zone 'Mars/Olympus_Mons'"));
 }
 
 }  // namespace

@@ -1,0 +1,457 @@
+#include "kalshi/ledger_store.h"
+
+#include <algorithm>
+
+#include "kalshi/tables.h"
+#include "kalshi_direct/timestamp.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+DailyAmounts& DailyAmounts::operator+=(const DailyAmounts& other) {
+  realized += other.realized;
+  fees += other.fees;
+  bought += other.bought;
+  sold += other.sold;
+  fills += other.fills;
+  closes += other.closes;
+  wins += other.wins;
+  losses += other.losses;
+  cash_flow += other.cash_flow;
+  cash_after_check += other.cash_after_check;
+  basis_change += other.basis_change;
+  return *this;
+}
+
+namespace {
+
+Decimal decimalOr(const std::string& text) {
+  Decimal value;
+  return Decimal::parse(text, value) ? value : Decimal();
+}
+
+Value cents(const Decimal& dollars) {
+  return Value(dollars.toUnits(2, Rounding::kHalfAwayFromZero));
+}
+Value optionalCents(const std::optional<Decimal>& dollars) {
+  return dollars ? cents(*dollars) : Value();
+}
+
+std::optional<int64_t> parseMicros(const std::string& text) {
+  Timestamp time;
+  if (text.empty() || !Timestamp::parse(text, time)) return std::nullopt;
+  return time.micros();
+}
+
+StoreStatement& cached(Store& store, StoreStatementPtr& slot, const std::string& sql) {
+  if (!slot) slot = store.prepare(sql);
+  slot->reset();
+  return *slot;
+}
+
+// The amount columns after a row's key, in the tables' order (KD_DAILY_AMOUNT_COLUMNS).
+void bindAmounts(StoreStatement& statement, int first, const DailyAmounts& a) {
+  statement.bindText(first, a.realized.toString());
+  statement.bindText(first + 1, a.fees.toString());
+  statement.bindText(first + 2, a.bought.trimmed(2).toString());  // counts: "10.00", "2.50"
+  statement.bindText(first + 3, a.sold.trimmed(2).toString());
+  statement.bindInt(first + 4, a.fills);
+  statement.bindInt(first + 5, a.closes);
+  statement.bindInt(first + 6, a.wins);
+  statement.bindInt(first + 7, a.losses);
+  statement.bindText(first + 8, a.cash_flow.toString());
+  statement.bindText(first + 9, a.cash_after_check.toString());
+  statement.bindText(first + 10, a.basis_change.toString());
+}
+
+constexpr const char* kAmountColumns =
+    "realized_pnl_dollars, fees_dollars, contracts_bought_fp, contracts_sold_fp, fills, "
+    "markets_closed, winning_closes, losing_closes, cash_flow_dollars, "
+    "cash_flow_after_check_dollars, basis_change_dollars";
+
+DailyAmounts readAmounts(const StoreStatement& query, int first) {
+  DailyAmounts a;
+  a.realized = decimalOr(query.columnText(first));
+  a.fees = decimalOr(query.columnText(first + 1));
+  a.bought = decimalOr(query.columnText(first + 2));
+  a.sold = decimalOr(query.columnText(first + 3));
+  a.fills = query.columnInt(first + 4);
+  a.closes = query.columnInt(first + 5);
+  a.wins = query.columnInt(first + 6);
+  a.losses = query.columnInt(first + 7);
+  a.cash_flow = decimalOr(query.columnText(first + 8));
+  a.cash_after_check = decimalOr(query.columnText(first + 9));
+  a.basis_change = decimalOr(query.columnText(first + 10));
+  return a;
+}
+
+}  // namespace
+
+std::vector<std::string> LedgerStore::tablesWritten() {
+  std::vector<std::string> names;
+  for (const TableDefinition* table : {&marketDailyTable(), &dailyPnlTable(),
+                                       &closedPositionsTable(), &equityDailyTable(),
+                                       &ledgerSettingsTable()}) {
+    names.push_back(table->name);
+  }
+  return names;
+}
+
+void LedgerStore::createTables() {
+  for (const TableDefinition* table : {&marketDailyTable(), &dailyPnlTable(),
+                                       &closedPositionsTable(), &equityDailyTable(),
+                                       &ledgerSettingsTable()}) {
+    createTable(store_, *table, false);
+  }
+}
+
+std::optional<LedgerStore::Settings> LedgerStore::settings() {
+  StoreStatementPtr query =
+      store_.prepare("SELECT timezone, lots FROM kalshi_ledger_settings WHERE id = 1");
+  if (!query->step()) return std::nullopt;
+  return Settings{query->columnText(0), query->columnText(1)};
+}
+
+void LedgerStore::reset(const Settings& settings) {
+  for (const TableDefinition* table :
+       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable()}) {
+    store_.exec(std::string("DELETE FROM ") + table->name);
+  }
+  StoreStatementPtr save = store_.prepare(upsertSql(ledgerSettingsTable()));
+  save->bindInt(1, 1);
+  save->bindText(2, settings.timezone);
+  save->bindText(3, settings.lots);
+  save->bindText(4, Timestamp::now().toIso8601());
+  save->run();
+}
+
+void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector<MarketDay>& days,
+                                    std::set<DailyKey>& touched) {
+  StoreStatement& old = cached(
+      store_, old_days_,
+      "SELECT day, subaccount, category, series_ticker FROM kalshi_market_daily WHERE ticker = ?");
+  old.bindText(1, ticker);
+  while (old.step()) {
+    touched.insert(
+        DailyKey{old.columnText(0), old.columnInt(1), old.columnText(2), old.columnText(3)});
+  }
+  old.reset();
+  StoreStatement& remove =
+      cached(store_, remove_days_, "DELETE FROM kalshi_market_daily WHERE ticker = ?");
+  remove.bindText(1, ticker);
+  remove.run();
+  StoreStatement& insert = cached(store_, insert_day_, upsertSql(marketDailyTable()));
+  for (const MarketDay& row : days) {
+    insert.bindText(1, ticker);
+    insert.bindInt(2, row.key.subaccount);
+    insert.bindText(3, row.key.day);
+    insert.bindText(4, row.key.category);
+    insert.bindText(5, row.key.series_ticker);
+    bindAmounts(insert, 6, row.amounts);
+    if (row.check_us)
+      insert.bindInt(17, *row.check_us);
+    else
+      insert.bindNull(17);
+    insert.run();
+    insert.reset();
+    touched.insert(row.key);
+  }
+}
+
+void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
+  StoreStatement& sum =
+      cached(store_, sum_day_,
+             std::string("SELECT ") + kAmountColumns +
+                 " FROM kalshi_market_daily WHERE day = ? AND subaccount = ? AND category = ? "
+                 "AND series_ticker = ?");
+  StoreStatement& upsert = cached(store_, upsert_daily_, upsertSql(dailyPnlTable()));
+  StoreStatement& remove = cached(store_, remove_daily_,
+                                  "DELETE FROM kalshi_daily_pnl WHERE day = ? AND subaccount = ? "
+                                  "AND category = ? AND series_ticker = ?");
+  for (const DailyKey& key : keys) {
+    sum.reset();
+    sum.bindText(1, key.day);
+    sum.bindInt(2, key.subaccount);
+    sum.bindText(3, key.category);
+    sum.bindText(4, key.series_ticker);
+    DailyAmounts total;
+    bool any = false;
+    while (sum.step()) {
+      total += readAmounts(sum, 0);
+      any = true;
+    }
+    sum.reset();
+    StoreStatement& write = any ? upsert : remove;
+    write.reset();
+    write.bindText(1, key.day);
+    write.bindInt(2, key.subaccount);
+    write.bindText(3, key.category);
+    write.bindText(4, key.series_ticker);
+    if (any) {
+      bindAmounts(write, 5, total);
+      write.bind(16, cents(total.realized));
+      write.bind(17, cents(total.fees));
+    }
+    write.run();
+    write.reset();
+  }
+}
+
+void LedgerStore::replaceClosedPositions(const std::string& ticker,
+                                         const std::vector<ClosedPositionRow>& rows) {
+  StoreStatement& remove =
+      cached(store_, remove_closed_, "DELETE FROM kalshi_closed_positions WHERE ticker = ?");
+  remove.bindText(1, ticker);
+  remove.run();
+  StoreStatement& insert = cached(store_, insert_closed_, upsertSql(closedPositionsTable()));
+  std::map<int64_t, int64_t> seq;  // per subaccount
+  for (const ClosedPositionRow& row : rows) {
+    const ClosedPosition& p = row.position;
+    insert.reset();
+    insert.bindText(1, ticker);
+    insert.bindInt(2, row.subaccount);
+    insert.bindInt(3, ++seq[row.subaccount]);
+    insert.bindText(4, row.category);
+    insert.bindText(5, row.series_ticker);
+    insert.bindText(6, p.yes ? "yes" : "no");
+    insert.bindText(7, Timestamp::fromMicros(p.opened_us).toIso8601());
+    insert.bindText(8, Timestamp::fromMicros(p.closed_us).toIso8601());
+    insert.bindText(9, row.day);
+    insert.bindText(10, p.contracts.trimmed(2).toString());
+    insert.bindText(11, p.entry_cost.toString());
+    insert.bindText(12, p.contracts.isZero()
+                            ? std::string("0")
+                            : p.entry_cost.divide(p.contracts, 6, Rounding::kHalfEven).toString());
+    insert.bindText(13, p.realized.toString());
+    insert.bind(14, cents(p.realized));
+    insert.bindText(15, p.fees.toString());
+    insert.bindText(16, p.settled ? "settlement" : "trade");
+    if (p.payout)
+      insert.bindText(17, p.payout->toString());
+    else
+      insert.bindNull(17);
+    insert.run();
+  }
+}
+
+std::set<std::string> LedgerStore::marketsCheckedOtherwise(const std::string& day,
+                                                           int64_t check_us) {
+  std::set<std::string> tickers;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT DISTINCT ticker FROM kalshi_market_daily WHERE day = ? AND "
+      "(check_us IS NULL OR check_us <> ?)");
+  query->bindText(1, day);
+  query->bindInt(2, check_us);
+  while (query->step()) tickers.insert(query->columnText(0));
+  return tickers;
+}
+
+std::vector<BalanceCheck> LedgerStore::balanceChecks() {
+  std::vector<BalanceCheck> checks;
+  std::map<int64_t, size_t> by_snapshot;
+  {
+    StoreStatementPtr query = store_.prepare(
+        "SELECT id, COALESCE(balance_read_at, taken_at), balance_dollars, balance_cents FROM "
+        "kalshi_snapshots WHERE source = 'live' AND balance_cents IS NOT NULL ORDER BY id");
+    while (query->step()) {
+      const std::optional<int64_t> time = parseMicros(query->columnText(1));
+      if (!time) continue;
+      BalanceCheck check;
+      check.time_us = *time;
+      check.at = query->columnText(1);
+      Decimal exact;
+      if (!query->columnIsNull(2) && Decimal::parse(query->columnText(2), exact))
+        check.balance = exact;
+      else
+        check.balance = Decimal(query->columnInt(3), 2);
+      by_snapshot[query->columnInt(0)] = checks.size();
+      checks.push_back(std::move(check));
+    }
+  }
+  if (store_.tableExists(snapshotSubaccountsTable().name)) {
+    StoreStatementPtr query = store_.prepare(
+        "SELECT snapshot_id, subaccount, balance_dollars, balance_cents FROM "
+        "kalshi_snapshot_subaccounts WHERE balance_cents IS NOT NULL");
+    while (query->step()) {
+      auto found = by_snapshot.find(query->columnInt(0));
+      if (found == by_snapshot.end()) continue;
+      Decimal exact;
+      if (query->columnIsNull(2) || !Decimal::parse(query->columnText(2), exact))
+        exact = Decimal(query->columnInt(3), 2);
+      checks[found->second].subaccounts[query->columnInt(1)] = exact;
+    }
+  }
+  std::stable_sort(checks.begin(), checks.end(), [](const BalanceCheck& a, const BalanceCheck& b) {
+    return a.time_us < b.time_us;
+  });
+  return checks;
+}
+
+std::map<std::pair<std::string, int64_t>, DailyAmounts> LedgerStore::dailyTotals() {
+  std::map<std::pair<std::string, int64_t>, DailyAmounts> totals;
+  StoreStatementPtr query = store_.prepare(std::string("SELECT day, subaccount, ") +
+                                           kAmountColumns + " FROM kalshi_daily_pnl");
+  while (query->step()) {
+    totals[{query->columnText(0), query->columnInt(1)}] += readAmounts(*query, 2);
+  }
+  return totals;
+}
+
+std::vector<CashTransfer> LedgerStore::appliedTransfers() {
+  std::vector<CashTransfer> transfers;
+  if (!store_.tableExists(transfersTable().name)) return transfers;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT direction, amount_cents, fee_cents, COALESCE(finalized_at, created_at), created_at, "
+      "subaccount, from_subaccount, to_subaccount FROM kalshi_transfers WHERE status = 'applied'");
+  while (query->step()) {
+    const std::string direction = query->columnText(0);
+    const Decimal amount(query->columnInt(1), 2);
+    const Decimal fee(query->columnInt(2), 2);
+    if (direction == "subaccount_transfer") {
+      const std::optional<int64_t> time = parseMicros(query->columnText(4));
+      if (!time || query->columnIsNull(6) || query->columnIsNull(7)) continue;
+      transfers.push_back({*time, query->columnInt(6), -amount, false});
+      transfers.push_back({*time, query->columnInt(7), amount, false});
+      continue;
+    }
+    const std::optional<int64_t> time = parseMicros(query->columnText(3));
+    if (!time) continue;
+    if (direction == "deposit") {
+      transfers.push_back({*time, query->columnInt(5), amount - fee, true});
+    } else if (direction == "withdrawal") {
+      transfers.push_back({*time, query->columnInt(5), -(amount + fee), true});
+    }
+  }
+  return transfers;
+}
+
+void LedgerStore::replaceEquity(const std::vector<EquityRow>& rows) {
+  store_.exec("DELETE FROM kalshi_equity_daily");
+  StoreStatementPtr insert = store_.prepare(upsertSql(equityDailyTable()));
+  for (const EquityRow& row : rows) {
+    insert->reset();
+    insert->bindText(1, row.day);
+    insert->bindInt(2, row.subaccount);
+    insert->bind(3, optionalCents(row.cash));
+    insert->bind(4, row.cash ? Value(row.cash->toString()) : Value());
+    insert->bindText(5, row.trading_cash_flow.toString());
+    insert->bindText(6, row.transfers.toString());
+    insert->bind(7, cents(row.net_deposits));
+    insert->bind(8, cents(row.open_basis));
+    insert->bindText(9, row.open_basis.toString());
+    insert->bind(10, optionalCents(row.marked_value));
+    const std::optional<Decimal> equity =
+        row.cash ? std::optional<Decimal>(*row.cash + (row.marked_value ? *row.marked_value
+                                                                         : row.open_basis))
+                 : std::nullopt;
+    insert->bind(11, optionalCents(equity));
+    insert->bind(12, cents(row.realized));
+    insert->bindText(13, row.realized.toString());
+    insert->bind(14, cents(row.fees));
+    insert->bind(15, optionalCents(row.reported_balance));
+    insert->bind(16, optionalCents(row.unexplained));
+    insert->bind(17, row.checked_at.empty() ? Value() : Value(row.checked_at));
+    insert->run();
+  }
+}
+
+std::optional<std::string> ledgerTimeZone(Store& store) {
+  if (!store.tableExists(ledgerSettingsTable().name)) return std::nullopt;
+  StoreStatementPtr query = store.prepare("SELECT timezone FROM kalshi_ledger_settings");
+  if (!query->step()) return std::nullopt;
+  return query->columnText(0);
+}
+
+namespace {
+
+// " AND ..." conditions for `filter` and the values to bind, in order.
+std::string whereClause(const LedgerFilter& filter, bool with_keys, std::vector<Value>& values) {
+  std::string where = " WHERE 1 = 1";
+  if (!filter.from.empty()) {
+    where += " AND day >= ?";
+    values.emplace_back(filter.from);
+  }
+  if (!filter.to.empty()) {
+    where += " AND day <= ?";
+    values.emplace_back(filter.to);
+  }
+  if (with_keys && filter.category) {
+    where += " AND category = ?";
+    values.emplace_back(*filter.category);
+  }
+  if (with_keys && filter.series_ticker) {
+    where += " AND series_ticker = ?";
+    values.emplace_back(*filter.series_ticker);
+  }
+  return where;
+}
+
+std::optional<Decimal> optionalDollars(const StoreStatement& query, int column) {
+  Decimal value;
+  if (query.columnIsNull(column) || !Decimal::parse(query.columnText(column), value))
+    return std::nullopt;
+  return value;
+}
+std::optional<Decimal> optionalCentsColumn(const StoreStatement& query, int column) {
+  if (query.columnIsNull(column)) return std::nullopt;
+  return Decimal(query.columnInt(column), 2);
+}
+
+}  // namespace
+
+std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter) {
+  std::vector<LedgerRow> rows;
+  if (!store.tableExists(dailyPnlTable().name)) return rows;
+  std::vector<Value> values;
+  std::string sql = std::string("SELECT day, subaccount, category, series_ticker, ") +
+                    kAmountColumns + " FROM kalshi_daily_pnl" +
+                    whereClause(filter, true, values);
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY day, subaccount, category, series_ticker");
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) {
+    rows.push_back({DailyKey{query->columnText(0), query->columnInt(1), query->columnText(2),
+                             query->columnText(3)},
+                    readAmounts(*query, 4)});
+  }
+  return rows;
+}
+
+std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter) {
+  std::vector<EquityRow> rows;
+  if (!store.tableExists(equityDailyTable().name)) return rows;
+  std::vector<Value> values;
+  std::string sql =
+      "SELECT day, subaccount, cash_balance_dollars, net_deposits_cents, open_basis_dollars, "
+      "marked_value_cents, realized_pnl_dollars, fees_cents, reported_balance_cents, "
+      "unexplained_cents, checked_at, trading_cash_flow_dollars, transfers_dollars FROM "
+      "kalshi_equity_daily" +
+      whereClause(filter, false, values) + " AND subaccount = ?";
+  values.emplace_back(filter.subaccount.value_or(-1));
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY day");
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) {
+    EquityRow row;
+    row.day = query->columnText(0);
+    row.subaccount = query->columnInt(1);
+    row.cash = optionalDollars(*query, 2);
+    row.net_deposits = Decimal(query->columnInt(3), 2);
+    row.open_basis = optionalDollars(*query, 4).value_or(Decimal());
+    row.marked_value = optionalCentsColumn(*query, 5);
+    row.realized = optionalDollars(*query, 6).value_or(Decimal());
+    row.fees = Decimal(query->columnInt(7), 2);
+    row.reported_balance = optionalCentsColumn(*query, 8);
+    row.unexplained = optionalCentsColumn(*query, 9);
+    if (!query->columnIsNull(10)) row.checked_at = query->columnText(10);
+    row.trading_cash_flow = optionalDollars(*query, 11).value_or(Decimal());
+    row.transfers = optionalDollars(*query, 12).value_or(Decimal());
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace kalshi
+}  // namespace kalshi_direct

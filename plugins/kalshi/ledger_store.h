@@ -1,0 +1,155 @@
+// LedgerStore: the daily ledger's tables (tables.h: kalshi_market_daily, kalshi_daily_pnl,
+// kalshi_closed_positions, kalshi_equity_daily, kalshi_ledger_settings) as the kalshi_pnl model
+// reads and writes them, in the Kalshi data model module, so that their SQL has one owner (as
+// PnlStore is for the P&L tables). docs/analytics.md defines every column.
+//
+// Every call runs inside the caller's open transaction. Amounts are exact: decimals go to the
+// *_dollars text columns, the *_cents columns are rounded half away from zero from them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kalshi/accounting.h"
+#include "kalshi_direct/decimal.h"
+#include "kalshi_direct/store.h"
+
+namespace kalshi_direct {
+namespace kalshi {
+
+// The key of a kalshi_daily_pnl row (and, with the ticker, of a kalshi_market_daily row).
+struct DailyKey {
+  std::string day;  // local "YYYY-MM-DD"
+  int64_t subaccount = 0;
+  std::string category, series_ticker;
+  bool operator<(const DailyKey& other) const {
+    return std::tie(day, subaccount, category, series_ticker) <
+           std::tie(other.day, other.subaccount, other.category, other.series_ticker);
+  }
+};
+
+struct DailyAmounts {
+  Decimal realized;  // net of fees
+  Decimal fees;
+  Decimal bought, sold;  // contracts
+  int64_t fills = 0, closes = 0, wins = 0, losses = 0;
+  Decimal cash_flow;         // received - paid - fees + settlement revenue
+  Decimal cash_after_check;  // the part of cash_flow after the day's last balance check
+  Decimal basis_change;      // open cost basis at the day's end minus at its start
+  DailyAmounts& operator+=(const DailyAmounts& other);
+};
+
+struct MarketDay {
+  DailyKey key;
+  DailyAmounts amounts;
+  std::optional<int64_t> check_us;  // the balance check cash_after_check was split at
+};
+
+struct ClosedPositionRow {
+  int64_t subaccount = 0;
+  std::string category, series_ticker, day;  // day: the local day it closed on
+  ClosedPosition position;
+};
+
+// A balance Kalshi reported (a live snapshot's), what the rebuilt cash is checked against.
+struct BalanceCheck {
+  int64_t time_us = 0;
+  std::string at;                          // ISO 8601
+  std::optional<Decimal> balance;          // the primary account's (kalshi_snapshots)
+  std::map<int64_t, Decimal> subaccounts;  // each subaccount's, with several
+};
+
+// A movement of cash into or out of one subaccount from outside its trading: a deposit (net of
+// its fee), a withdrawal (with its fee), or one leg of a subaccount transfer (`external` false).
+struct CashTransfer {
+  int64_t time_us = 0;
+  int64_t subaccount = 0;
+  Decimal amount;  // signed: + into the subaccount
+  bool external = true;
+};
+
+struct EquityRow {
+  std::string day;
+  int64_t subaccount = -1;  // -1: the whole account
+  std::optional<Decimal> cash;
+  Decimal trading_cash_flow, transfers;  // that day's
+  Decimal net_deposits, open_basis, realized, fees;
+  std::optional<Decimal> marked_value;
+  std::optional<Decimal> reported_balance, unexplained;
+  std::string checked_at;
+};
+
+class LedgerStore {
+ public:
+  explicit LedgerStore(Store& store) : store_(store) {}
+
+  static std::vector<std::string> tablesWritten();
+  void createTables();
+
+  // What the ledger was computed with; none when it never was (or by a release before it).
+  struct Settings {
+    std::string timezone, lots;
+    bool operator==(const Settings& other) const {
+      return timezone == other.timezone && lots == other.lots;
+    }
+  };
+  std::optional<Settings> settings();
+  // Empties every ledger table and records `settings`: what the next recompute of every market
+  // fills anew.
+  void reset(const Settings& settings);
+
+  // Replaces the market's kalshi_market_daily rows; adds the keys of its old and new rows to
+  // `touched` (the kalshi_daily_pnl rows refreshDaily() must recompute).
+  void replaceMarketDays(const std::string& ticker, const std::vector<MarketDay>& days,
+                         std::set<DailyKey>& touched);
+  // kalshi_daily_pnl's rows for `keys`: the exact sums of their kalshi_market_daily rows (a key
+  // without any is removed).
+  void refreshDaily(const std::set<DailyKey>& keys);
+  void replaceClosedPositions(const std::string& ticker, const std::vector<ClosedPositionRow>& rows);
+  // The markets with kalshi_market_daily rows on `day` that were split at another balance check
+  // than `check_us` (a newer check that day: their after-check part is computed again).
+  std::set<std::string> marketsCheckedOtherwise(const std::string& day, int64_t check_us);
+
+  // ---- the equity rebuild's inputs ----
+  // Every live snapshot that recorded a balance, oldest first (balance_read_at, else taken_at).
+  std::vector<BalanceCheck> balanceChecks();
+  // kalshi_daily_pnl summed per (day, subaccount).
+  std::map<std::pair<std::string, int64_t>, DailyAmounts> dailyTotals();
+  // Applied deposits and withdrawals (at finalized_at, else created_at) and subaccount transfers
+  // (two legs, at created_at).
+  std::vector<CashTransfer> appliedTransfers();
+  void replaceEquity(const std::vector<EquityRow>& rows);
+
+ private:
+  Store& store_;
+  StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
+      remove_closed_, insert_closed_;
+};
+
+// ---- reading the ledger (`kalshi-direct report`, the dashboard) ----
+
+// Which rows to read: days from..to inclusive (empty: open), and optionally one category, series
+// or subaccount (none: all).
+struct LedgerFilter {
+  std::string from, to;
+  std::optional<std::string> category, series_ticker;
+  std::optional<int64_t> subaccount;
+};
+struct LedgerRow {
+  DailyKey key;
+  DailyAmounts amounts;
+};
+// The time zone the ledger was computed in; none when the store has no ledger yet.
+std::optional<std::string> ledgerTimeZone(Store& store);
+std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter);
+// kalshi_equity_daily rows of one scope (filter.subaccount; none: the whole account, -1) in day
+// order.
+std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter);
+
+}  // namespace kalshi
+}  // namespace kalshi_direct
