@@ -1,5 +1,6 @@
 #include "account_sink.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "kalshi/account_state.h"
@@ -163,7 +164,15 @@ void AccountSink::writeBalance(const Batch& batch) {
     positions_staged_ = false;
     positions_replaced_ = false;  // the fallback's positions replace any the live source sent
   }
-  const std::string read_at = Timestamp::now().toIso8601();
+  // The time the balance is as of: now, or Kalshi's `updated_ts` (the balance's last change, in
+  // whole seconds) when that is later (a local clock behind the exchange's), so that every flow
+  // the balance includes is at or before it (the daily ledger checks its rebuilt cash there).
+  int64_t as_of = Timestamp::now().micros();
+  for (const auto& record : batch.records) {
+    if (const int64_t* updated = record.get("updated_ts").ifInt())
+      as_of = std::max(as_of, *updated * 1000000 + 999999);
+  }
+  const std::string read_at = Timestamp::fromMicros(as_of).toIso8601();
   // balance_dollars is exact; the integer balance truncates sub-cent amounts.
   auto cents = [](const Record& record) {
     const Decimal* dollars = record.get("balance_dollars").ifDecimal();
