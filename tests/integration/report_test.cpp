@@ -315,8 +315,8 @@ TEST_F(ReportTest, BadUsageExitsTwoWithOneLine) {
   ProcessResult result = cli({"--frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
-            "kalshi-direct report: unknown option '--frobnicate' (usage: kalshi-direct report "
-            "[--db PATH] [--json] [--since TIME])\n");
+            "kalshi-direct report: unknown option '--frobnicate' (see kalshi-direct report "
+            "--help)\n");
   result = cli({"--since", "yesterday"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("--since: 'yesterday' is not an ISO 8601 time"));
@@ -328,8 +328,19 @@ TEST_F(ReportTest, BadUsageExitsTwoWithOneLine) {
   EXPECT_THAT(result.err, HasSubstr("--db needs a value"));
   result = cli({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_THAT(result.out,
-              HasSubstr("usage: kalshi-direct report [--db PATH] [--json] [--since TIME]"));
+  EXPECT_THAT(result.out, HasSubstr("usage: kalshi-direct report [--db PATH] [--since TIME]"));
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--range", "fortnight"},
+                                              {"--by", "hour"},
+                                              {"--from", "2026-13-01"},
+                                              {"--format", "xml"},
+                                              {"--subaccount", "x"},
+                                              {"--from", "2026-03-02", "--to", "2026-03-01"},
+                                              {"--range", "ytd", "--from", "2026-01-01"},
+                                              {"--since", "7d", "--by", "month"}}) {
+    result = cli(bad);
+    EXPECT_EQ(result.exit_code, 2) << bad[0];
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
 }
 
 TEST_F(ReportTest, ReadsTheCommittedStateWhileASyncHoldsTheWriteLock) {

@@ -14,6 +14,7 @@
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
+#include "period_report.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -21,14 +22,24 @@ namespace cli {
 namespace {
 
 const char* kUsage =
-    "usage: kalshi-direct report [--db PATH] [--json] [--since TIME]\n"
+    "usage: kalshi-direct report [--db PATH] [--since TIME] [--range R | --from DAY --to DAY]\n"
+    "                            [--by GROUP] [--category C] [--series S] [--subaccount N]\n"
+    "                            [--format table|json|csv] [--json]\n"
     "\n"
-    "P&L by category and in total from the latest snapshot in the database (no API calls).\n"
+    "From the database alone (no API calls). Without --range/--from/--to/--by: the latest\n"
+    "snapshot's balance and P&L by category. With them: realized P&L, fees, contracts, closes\n"
+    "and win rate over a date range from the daily ledger (docs/analytics.md).\n"
     "\n"
-    "  --db PATH     database (default: $KALSHI_DB, else ./kalshi.db)\n"
-    "  --json        one JSON object with exact decimal strings (for dashboards)\n"
-    "  --since TIME  also show the change since the latest snapshot taken at or before TIME:\n"
-    "                ISO 8601 (2026-08-01T00:00:00Z, 2026-08-01) or a duration ago (24h, 7d)\n";
+    "  --db PATH        database (default: $KALSHI_DB, else ./kalshi.db)\n"
+    "  --since TIME     snapshot report: also the change since the latest snapshot taken at or\n"
+    "                   before TIME: ISO 8601 (2026-08-01T00:00:00Z, 2026-08-01) or a duration\n"
+    "                   ago (24h, 7d)\n"
+    "  --range R        today, wtd, mtd, ytd, 1y or all, in the ledger's time zone\n"
+    "  --from/--to DAY  local dates (YYYY-MM-DD), inclusive\n"
+    "  --by GROUP       day (default), week, month, category, series or subaccount\n"
+    "  --category C, --series S, --subaccount N   only those rows\n"
+    "  --format F       table (default), json (exact decimal strings) or csv\n"
+    "  --json           the same as --format json\n";
 
 const char* kCommand = "kalshi-direct report: ";
 const char* kRunSyncFirst = ": run `kalshi-direct run sync` first";
@@ -38,34 +49,60 @@ struct Arguments {
   bool json = false;
   bool help = false;
   std::optional<std::string> since;
+  bool period = false;  // a period report (--range, --from, --to, --by, --format csv)
+  PeriodQuery query;
 };
 
 bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::string& error) {
-  const std::string usage = " (usage: kalshi-direct report [--db PATH] [--json] [--since TIME])";
+  const std::string usage = " (see kalshi-direct report --help)";
+  std::string format, subaccount;
+  // Flags that take a value, as --flag VALUE or --flag=VALUE.
+  const std::map<std::string, std::string*> valued = {{"--db", &out.db},
+                                                      {"--range", &out.query.range},
+                                                      {"--from", &out.query.from},
+                                                      {"--to", &out.query.to},
+                                                      {"--by", &out.query.by},
+                                                      {"--format", &format},
+                                                      {"--subaccount", &subaccount}};
+  std::string since;
+  std::string category_text, series_text;
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](const std::string& flag, std::string& target) {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
-        error = flag + " needs a value" + usage;
+    std::string arg = args[i];
+    std::optional<std::string> inline_value;
+    if (const size_t equals = arg.find('=');
+        arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+      inline_value = arg.substr(equals + 1);
+      arg = arg.substr(0, equals);
+    }
+    auto value = [&](std::string& target) {
+      if (inline_value) {
+        target = *inline_value;
+      } else if (i + 1 < args.size()) {
+        target = args[++i];
+      }
+      if (target.empty()) {
+        error = arg + " needs a value" + usage;
         return false;
       }
-      target = args[++i];
       return true;
     };
-    if (arg == "--json") {
+    if (arg == "--json" && !inline_value) {
       out.json = true;
-    } else if (arg == "--help" || arg == "-h") {
+    } else if ((arg == "--help" || arg == "-h") && !inline_value) {
       out.help = true;
-    } else if (arg == "--db") {
-      if (!value(arg, out.db)) return false;
-    } else if (arg.rfind("--db=", 0) == 0 && arg.size() > 5) {
-      out.db = arg.substr(5);
+    } else if (auto found = valued.find(arg); found != valued.end()) {
+      found->second->clear();
+      if (!value(*found->second)) return false;
+      if (arg != "--db" && arg != "--format" && arg != "--subaccount") out.period = true;
     } else if (arg == "--since") {
-      std::string since;
-      if (!value(arg, since)) return false;
+      if (!value(since)) return false;
       out.since = since;
-    } else if (arg.rfind("--since=", 0) == 0 && arg.size() > 8) {
-      out.since = arg.substr(8);
+    } else if (arg == "--category") {
+      if (!value(category_text)) return false;
+      out.query.category = category_text;
+    } else if (arg == "--series") {
+      if (!value(series_text)) return false;
+      out.query.series_ticker = series_text;
     } else if (!arg.empty() && arg[0] == '-') {
       error = "unknown option '" + arg + "'" + usage;
       return false;
@@ -74,6 +111,33 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
       return false;
     }
   }
+  if (!format.empty()) {
+    if (format == "json") {
+      out.json = true;
+    } else if (format == "csv") {
+      out.query.format = ReportFormat::kCsv;
+      out.period = true;
+    } else if (format != "table") {
+      error = "--format: '" + format + "' is not one of table, json, csv";
+      return false;
+    }
+  }
+  if (out.json) out.query.format = ReportFormat::kJson;
+  if (!subaccount.empty()) {
+    char* end = nullptr;
+    const long long number = std::strtoll(subaccount.c_str(), &end, 10);
+    if (*end != '\0' || number < 0 || number > 63) {
+      error = "--subaccount: '" + subaccount + "' is not a subaccount number (0..63)";
+      return false;
+    }
+    out.query.subaccount = number;
+  }
+  if (out.query.category || out.query.series_ticker || out.query.subaccount) out.period = true;
+  if (out.period && out.since) {
+    error = "--since is for the snapshot report; with a period use --from or --range";
+    return false;
+  }
+  if (out.period && !validPeriodQuery(out.query, error)) return false;
   if (out.db.empty()) {
     const char* env = std::getenv("KALSHI_DB");
     out.db = env && *env ? env : "kalshi.db";
@@ -385,6 +449,15 @@ int runReportCommand(const std::vector<std::string>& args) {
       return kExitFailed;
     }
     store->exec("BEGIN");  // one consistent view, even while a sync commits
+    if (arguments.period) {
+      const bool printed = printPeriodReport(*store, path, arguments.query, error);
+      store->exec("COMMIT");
+      if (!printed) {
+        std::cerr << kCommand << error << std::endl;
+        return kExitFailed;
+      }
+      return kExitOk;
+    }
     const std::optional<int64_t> latest_id = kalshi::latestSnapshotId(*store);
     if (!latest_id) {
       std::cerr << kCommand << "no snapshots in " << path << kRunSyncFirst << std::endl;

@@ -1,0 +1,184 @@
+// Issue 15's identities on generated accounts with deposits, withdrawals and several subaccounts
+// (kalshi-sim over HTTP, `kalshi-direct run backfill` and `sync` as a user runs them):
+//   - the daily ledger's days sum exactly to the latest snapshot's realized P&L and fees, per
+//     category, per subaccount and in total;
+//   - cash rebuilt from Kalshi's balance back through every flow lands on exactly $0.00 before the
+//     account's first deposit, per subaccount and in total, and every balance check agrees;
+//   - `report --by/--range` shows those figures, as a table, JSON and CSV.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "kalshi_direct/decimal.h"
+#include "kalshi_direct/engine/sqlite.h"
+#include "support/kalshi_cli_fixture.h"
+
+namespace kalshi_direct {
+namespace {
+
+using ::testing::HasSubstr;
+
+Decimal decimal(const std::string& text) {
+  Decimal value;
+  EXPECT_TRUE(Decimal::parse(text, value)) << text;
+  return value;
+}
+
+class DailyLedgerTruthTest : public testing::KalshiCliFixture {
+ protected:
+  void SetUp() override {
+    startSim({"--subaccounts", "3", "--deposits", "5", "--withdrawals", "4"}, "4000");
+    const auto backfill = cli({"run", "backfill", "--full"});
+    ASSERT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  }
+  // Exact sums of a text decimal column (second) per key (first), added up in C++.
+  std::map<std::string, Decimal> sums(const std::string& sql) {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(database.handle(), sql);
+    std::map<std::string, Decimal> out;
+    while (query.step()) out[query.columnText(0)] += decimal(query.columnText(1));
+    return out;
+  }
+  struct EquityDay {
+    std::string day;
+    Decimal cash, trading, transfers;
+    std::optional<int64_t> unexplained_cents;
+  };
+  std::vector<EquityDay> equity(int64_t subaccount) {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(
+        database.handle(),
+        "SELECT day, cash_balance_dollars, trading_cash_flow_dollars, transfers_dollars, "
+        "unexplained_cents FROM kalshi_equity_daily WHERE subaccount = ? ORDER BY day");
+    query.bindInt(1, subaccount);
+    std::vector<EquityDay> days;
+    while (query.step()) {
+      EquityDay day{query.columnText(0), decimal(query.columnText(1)),
+                    decimal(query.columnText(2)), decimal(query.columnText(3)), std::nullopt};
+      if (!query.columnIsNull(4)) day.unexplained_cents = query.columnInt(4);
+      days.push_back(day);
+    }
+    return days;
+  }
+
+  void expectDaysSumToTheSnapshot(const char* when) {
+    const std::string latest = "(SELECT max(id) FROM kalshi_snapshots)";
+    for (const char* column : {"realized_pnl_dollars", "fees_dollars"}) {
+      auto days = sums(std::string("SELECT category, ") + column + " FROM kalshi_daily_pnl");
+      auto snapshot = sums(std::string("SELECT category, ") + column +
+                           " FROM kalshi_snapshot_pnl WHERE snapshot_id = " + latest);
+      ASSERT_FALSE(days.empty()) << when;
+      for (const auto& [category, amount] : snapshot)
+        EXPECT_EQ(days[category], amount) << when << " " << column << " " << category;
+      for (const auto& [category, amount] : days)
+        EXPECT_EQ(snapshot[category], amount) << when << " " << column << " " << category;
+      auto by_subaccount =
+          sums(std::string("SELECT subaccount, ") + column + " FROM kalshi_daily_pnl");
+      auto snapshot_subaccounts = sums(std::string("SELECT subaccount, ") + column +
+                                       " FROM kalshi_snapshot_subaccounts WHERE snapshot_id = " +
+                                       latest);
+      ASSERT_EQ(snapshot_subaccounts.size(), 3u) << when;
+      EXPECT_EQ(by_subaccount, snapshot_subaccounts) << when << " " << column;
+      EXPECT_EQ(sums(std::string("SELECT 'total', ") + column + " FROM kalshi_daily_pnl")["total"],
+                sums(std::string("SELECT 'total', ") + column +
+                     " FROM kalshi_snapshots WHERE id = " + latest)["total"])
+          << when << " " << column;
+    }
+  }
+
+  // Back from Kalshi's balance through every day's flows: $0.00 before the first deposit, and the
+  // balance Kalshi reported at each check.
+  void expectCashRebuiltFromZero(const char* when) {
+    const auto truth = sim_->truth();
+    const auto subaccounts = truth->getObject("subaccounts");
+    for (int64_t scope : {-1, 0, 1, 2}) {
+      const std::vector<EquityDay> days = equity(scope);
+      ASSERT_GT(days.size(), 100u) << when << " scope " << scope;
+      const EquityDay& first = days.front();
+      EXPECT_TRUE((first.cash - first.trading - first.transfers).isZero())
+          << (first.cash - first.trading - first.transfers).toString() << " " << when << " scope " << scope << " opens with cash";
+      for (size_t i = 1; i < days.size(); ++i) {
+        ASSERT_EQ(days[i].cash, days[i - 1].cash + days[i].trading + days[i].transfers)
+            << when << " scope " << scope << " " << days[i].day;
+      }
+      int checks = 0;
+      for (const EquityDay& day : days) {
+        if (!day.unexplained_cents) continue;
+        ++checks;
+        EXPECT_EQ(*day.unexplained_cents, 0) << when << " scope " << scope << " " << day.day;
+      }
+      EXPECT_GE(checks, 1) << when << " scope " << scope;
+      const Decimal balance =
+          scope == -1 ? decimal(text("SELECT balance_dollars FROM kalshi_snapshots ORDER BY id "
+                                     "DESC LIMIT 1"))
+                      : decimal(subaccounts->getObject(std::to_string(scope))
+                                    ->getValue<std::string>("balance_dollars"));
+      EXPECT_EQ(days.back().cash.toString(), balance.toString()) << when << " scope " << scope;
+    }
+    EXPECT_EQ(scalar("SELECT net_deposits_cents FROM kalshi_equity_daily WHERE subaccount = -1 "
+                     "ORDER BY day DESC LIMIT 1"),
+              truth->getValue<int64_t>("net_deposits_cents"))
+        << when;
+  }
+};
+
+TEST_F(DailyLedgerTruthTest, TheDaysSumToTheSnapshotAndCashRebuildsFromZero) {
+  expectDaysSumToTheSnapshot("after the backfill");
+  expectCashRebuiltFromZero("after the backfill");
+  EXPECT_GT(scalar("SELECT count(*) FROM kalshi_closed_positions"), 10);
+  EXPECT_EQ(scalar("SELECT sum(markets_closed) FROM kalshi_daily_pnl"),
+            scalar("SELECT count(*) FROM kalshi_closed_positions"));
+
+  // More trading, and the pending deposits and withdrawals applied: a sync keeps every identity.
+  sim_->request("POST", "/admin/add-fills", R"({"count": 300})");
+  sim_->request("POST", "/admin/apply-pending-transfers");
+  const auto sync = cli({"run", "sync"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
+  expectDaysSumToTheSnapshot("after a sync");
+  expectCashRebuiltFromZero("after a sync");
+}
+
+TEST_F(DailyLedgerTruthTest, ReportShowsTheLedgerByPeriodInEveryFormat) {
+  const std::string realized =
+      text("SELECT realized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1");
+  const Decimal realized_cents = decimal(realized).rescaled(2);
+
+  auto table = cli({"report", "--by", "month", "--range", "all"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("America/New_York days"));
+  EXPECT_THAT(table.out, HasSubstr("MONTH"));
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("TOTAL +" + realized_cents.toString() + " "));
+
+  auto json = cli({"report", "--by", "category", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"by\":\"category\""));
+  EXPECT_THAT(json.out, HasSubstr("\"total\":{\"group\":\"TOTAL\",\"realized_pnl_dollars\":\"" +
+                                  decimal(realized).trimmed(2).toString() + "\""));
+
+  // The CSV's rows add up to the total, to the last digit.
+  auto csv = cli({"report", "--by", "series", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream lines(csv.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line.rfind("series,realized_pnl_dollars,fees_dollars,", 0), 0u) << line;
+  Decimal sum;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    const size_t first = line.find(',');
+    sum += decimal(line.substr(first + 1, line.find(',', first + 1) - first - 1));
+    ++rows;
+  }
+  EXPECT_GT(rows, 5);
+  EXPECT_EQ(sum, decimal(realized));
+
+  // A range with nothing in it is an empty table, not an error.
+  auto empty = cli({"report", "--from", "2001-01-01", "--to", "2001-01-31"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_THAT(empty.out, HasSubstr("no fills, settlements or closes in this range"));
+}
+
+}  // namespace
+}  // namespace kalshi_direct
