@@ -47,6 +47,10 @@ echo; echo "== kalshi-direct run backfill --full"
 "$bin/kalshi-direct" run backfill --full --quiet
 echo; echo "== kalshi-direct report"
 "$bin/kalshi-direct" report --db "$db"
+echo; echo "== kalshi-direct report --by month --stats (the daily ledger, docs/analytics.md)"
+"$bin/kalshi-direct" report --db "$db" --by month --range all
+echo
+"$bin/kalshi-direct" report --db "$db" --stats
 
 echo; echo "== checked against the simulator's truth"
 python3 - "$db" "$work/truth.json" <<'PY'
@@ -80,6 +84,18 @@ for number, sub in sorted(truth["subaccounts"].items()):
     check(f"subaccount {number}: balance (cents)",
           db.execute("select balance_cents from kalshi_snapshot_subaccounts where subaccount = ? and snapshot_id ="
                      " (select max(id) from kalshi_snapshots)", (int(number),)).fetchone()[0], sub["balance_cents"])
+daily = sum((Decimal(r) for (r,) in db.execute("select realized_pnl_dollars from kalshi_daily_pnl")), Decimal(0))
+check("daily ledger: realized P&L summed over the days",
+      daily, Decimal(db.execute("select realized_pnl_dollars from kalshi_snapshots order by id desc limit 1").fetchone()[0]))
+first = db.execute("select cash_balance_dollars, trading_cash_flow_dollars, transfers_dollars from kalshi_equity_daily"
+                   " where subaccount = -1 order by day limit 1").fetchone()
+check("cash rebuilt back to before the first deposit", Decimal(first[0]) - Decimal(first[1]) - Decimal(first[2]), Decimal(0))
+equity = db.execute("select cash_balance_dollars, marked_value_dollars, net_deposits_cents from kalshi_equity_daily"
+                    " where subaccount = -1 order by day desc limit 1").fetchone()
+truth_equity = sum((Decimal(sub["balance_dollars"]) for sub in truth["subaccounts"].values()), Decimal(0)) + \
+    sum((Decimal(m["position_value_dollars"]) for m in truth["markets"].values()), Decimal(0))
+check("P&L: equity today - net deposits (dollars)", Decimal(equity[0]) + Decimal(equity[1]) - Decimal(equity[2]) / 100,
+      truth_equity - Decimal(truth["net_deposits_dollars"]))
 sys.exit(0 if ok else 1)
 PY
 echo; echo "Done: $db holds the account (tables kalshi_orders, kalshi_fills, kalshi_snapshots, kalshi_snapshot_pnl, ...)."

@@ -89,18 +89,18 @@ DailyAmounts readAmounts(const StoreStatement& query, int first) {
 
 std::vector<std::string> LedgerStore::tablesWritten() {
   std::vector<std::string> names;
-  for (const TableDefinition* table : {&marketDailyTable(), &dailyPnlTable(),
-                                       &closedPositionsTable(), &equityDailyTable(),
-                                       &ledgerSettingsTable()}) {
+  for (const TableDefinition* table :
+       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable(),
+        &ledgerSettingsTable()}) {
     names.push_back(table->name);
   }
   return names;
 }
 
 void LedgerStore::createTables() {
-  for (const TableDefinition* table : {&marketDailyTable(), &dailyPnlTable(),
-                                       &closedPositionsTable(), &equityDailyTable(),
-                                       &ledgerSettingsTable()}) {
+  for (const TableDefinition* table :
+       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable(),
+        &ledgerSettingsTable()}) {
     createTable(store_, *table, false);
   }
 }
@@ -340,17 +340,18 @@ void LedgerStore::replaceEquity(const std::vector<EquityRow>& rows) {
     insert->bind(8, cents(row.open_basis));
     insert->bindText(9, row.open_basis.toString());
     insert->bind(10, optionalCents(row.marked_value));
+    insert->bind(11, row.marked_value ? Value(row.marked_value->toString()) : Value());
     const std::optional<Decimal> equity =
-        row.cash ? std::optional<Decimal>(*row.cash + (row.marked_value ? *row.marked_value
-                                                                         : row.open_basis))
+        row.cash ? std::optional<Decimal>(*row.cash +
+                                          (row.marked_value ? *row.marked_value : row.open_basis))
                  : std::nullopt;
-    insert->bind(11, optionalCents(equity));
-    insert->bind(12, cents(row.realized));
-    insert->bindText(13, row.realized.toString());
-    insert->bind(14, cents(row.fees));
-    insert->bind(15, optionalCents(row.reported_balance));
-    insert->bind(16, optionalCents(row.unexplained));
-    insert->bind(17, row.checked_at.empty() ? Value() : Value(row.checked_at));
+    insert->bind(12, optionalCents(equity));
+    insert->bind(13, cents(row.realized));
+    insert->bindText(14, row.realized.toString());
+    insert->bind(15, cents(row.fees));
+    insert->bind(16, optionalCents(row.reported_balance));
+    insert->bind(17, optionalCents(row.unexplained));
+    insert->bind(18, row.checked_at.empty() ? Value() : Value(row.checked_at));
     insert->run();
   }
 }
@@ -404,18 +405,54 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
   if (!store.tableExists(dailyPnlTable().name)) return rows;
   std::vector<Value> values;
   std::string sql = std::string("SELECT day, subaccount, category, series_ticker, ") +
-                    kAmountColumns + " FROM kalshi_daily_pnl" +
-                    whereClause(filter, true, values);
+                    kAmountColumns + " FROM kalshi_daily_pnl" + whereClause(filter, true, values);
   if (filter.subaccount) {
     sql += " AND subaccount = ?";
     values.emplace_back(*filter.subaccount);
   }
-  StoreStatementPtr query = store.prepare(sql + " ORDER BY day, subaccount, category, series_ticker");
+  StoreStatementPtr query =
+      store.prepare(sql + " ORDER BY day, subaccount, category, series_ticker");
   for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
   while (query->step()) {
     rows.push_back({DailyKey{query->columnText(0), query->columnInt(1), query->columnText(2),
                              query->columnText(3)},
                     readAmounts(*query, 4)});
+  }
+  return rows;
+}
+
+std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter) {
+  std::vector<ClosedPositionRow> rows;
+  if (!store.tableExists(closedPositionsTable().name)) return rows;
+  std::vector<Value> values;
+  std::string sql =
+      "SELECT subaccount, category, series_ticker, day, side, opened_at, closed_at, "
+      "contracts_fp, entry_cost_dollars, realized_pnl_dollars, fees_dollars, closed_by, "
+      "payout_dollars FROM kalshi_closed_positions" +
+      whereClause(filter, true, values);
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY closed_at, ticker, subaccount, seq");
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) {
+    ClosedPositionRow row;
+    row.subaccount = query->columnInt(0);
+    row.category = query->columnText(1);
+    row.series_ticker = query->columnText(2);
+    row.day = query->columnText(3);
+    ClosedPosition& p = row.position;
+    p.yes = query->columnText(4) == "yes";
+    p.opened_us = parseMicros(query->columnText(5)).value_or(0);
+    p.closed_us = parseMicros(query->columnText(6)).value_or(0);
+    p.contracts = decimalOr(query->columnText(7));
+    p.entry_cost = decimalOr(query->columnText(8));
+    p.realized = decimalOr(query->columnText(9));
+    p.fees = decimalOr(query->columnText(10));
+    p.settled = query->columnText(11) == "settlement";
+    p.payout = optionalDollars(*query, 12);
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -426,7 +463,7 @@ std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter) {
   std::vector<Value> values;
   std::string sql =
       "SELECT day, subaccount, cash_balance_dollars, net_deposits_cents, open_basis_dollars, "
-      "marked_value_cents, realized_pnl_dollars, fees_cents, reported_balance_cents, "
+      "marked_value_dollars, realized_pnl_dollars, fees_cents, reported_balance_cents, "
       "unexplained_cents, checked_at, trading_cash_flow_dollars, transfers_dollars FROM "
       "kalshi_equity_daily" +
       whereClause(filter, false, values) + " AND subaccount = ?";
@@ -440,7 +477,7 @@ std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter) {
     row.cash = optionalDollars(*query, 2);
     row.net_deposits = Decimal(query->columnInt(3), 2);
     row.open_basis = optionalDollars(*query, 4).value_or(Decimal());
-    row.marked_value = optionalCentsColumn(*query, 5);
+    row.marked_value = optionalDollars(*query, 5);
     row.realized = optionalDollars(*query, 6).value_or(Decimal());
     row.fees = Decimal(query->columnInt(7), 2);
     row.reported_balance = optionalCentsColumn(*query, 8);

@@ -110,7 +110,8 @@ class LedgerStore {
   // kalshi_daily_pnl's rows for `keys`: the exact sums of their kalshi_market_daily rows (a key
   // without any is removed).
   void refreshDaily(const std::set<DailyKey>& keys);
-  void replaceClosedPositions(const std::string& ticker, const std::vector<ClosedPositionRow>& rows);
+  void replaceClosedPositions(const std::string& ticker,
+                              const std::vector<ClosedPositionRow>& rows);
   // The markets with kalshi_market_daily rows on `day` that were split at another balance check
   // than `check_us` (a newer check that day: their after-check part is computed again).
   std::set<std::string> marketsCheckedOtherwise(const std::string& day, int64_t check_us);
@@ -147,6 +148,9 @@ struct LedgerRow {
 // The time zone the ledger was computed in; none when the store has no ledger yet.
 std::optional<std::string> ledgerTimeZone(Store& store);
 std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter);
+// kalshi_closed_positions closed on filter's days (and of its category, series, subaccount), in
+// the order they closed.
+std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter);
 // kalshi_equity_daily rows of one scope (filter.subaccount; none: the whole account, -1) in day
 // order.
 std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter);

@@ -32,7 +32,8 @@ bool parseDay(const std::string& text, date::year_month_day& out) {
 
 date::year_month_day requireDay(const std::string& text) {
   date::year_month_day ymd;
-  if (!parseDay(text, ymd)) throw std::invalid_argument("'" + text + "' is not a date (YYYY-MM-DD)");
+  if (!parseDay(text, ymd))
+    throw std::invalid_argument("'" + text + "' is not a date (YYYY-MM-DD)");
   return ymd;
 }
 

@@ -468,8 +468,9 @@ const TableDefinition& equityDailyTable() {
       " transfers_dollars TEXT NOT NULL,"  // that day: deposits - withdrawals (+ subaccount moves)
       " net_deposits_cents INTEGER NOT NULL,"  // to date (a subaccount: with transfers in - out)
       " open_basis_cents INTEGER NOT NULL, open_basis_dollars TEXT NOT NULL,"
-      " marked_value_cents INTEGER,"  // open positions at market, when a snapshot knows it
-      " equity_cents INTEGER,"        // cash + marked value (else cost basis)
+      " marked_value_cents INTEGER, marked_value_dollars TEXT,"  // open positions at their
+                                                                 // marks: today only
+      " equity_cents INTEGER,"  // cash + marked value (else cost basis)
       " realized_pnl_cents INTEGER NOT NULL, realized_pnl_dollars TEXT NOT NULL,"  // cumulative
       " fees_cents INTEGER NOT NULL,"                                              // cumulative
       " reported_balance_cents INTEGER,"  // Kalshi's, at the day's last balance check
@@ -478,9 +479,9 @@ const TableDefinition& equityDailyTable() {
       " PRIMARY KEY (day, subaccount))",
       {"day", "subaccount", "cash_balance_cents", "cash_balance_dollars",
        "trading_cash_flow_dollars", "transfers_dollars", "net_deposits_cents", "open_basis_cents",
-       "open_basis_dollars", "marked_value_cents", "equity_cents", "realized_pnl_cents",
-       "realized_pnl_dollars", "fees_cents", "reported_balance_cents", "unexplained_cents",
-       "checked_at"},
+       "open_basis_dollars", "marked_value_cents", "marked_value_dollars", "equity_cents",
+       "realized_pnl_cents", "realized_pnl_dollars", "fees_cents", "reported_balance_cents",
+       "unexplained_cents", "checked_at"},
       {"day", "subaccount"},
       {},
       {},

@@ -4,10 +4,17 @@
 //     category, per subaccount and in total;
 //   - cash rebuilt from Kalshi's balance back through every flow lands on exactly $0.00 before the
 //     account's first deposit, per subaccount and in total, and every balance check agrees;
-//   - `report --by/--range` shows those figures, as a table, JSON and CSV.
+//   - `report --by/--range` shows those figures, as a table, JSON and CSV;
+//   - `report --stats`: P&L and ROI equal the simulator's truth (balances, open positions at the
+//     mark, net deposits), and the win rate and drawdown equal what this test computes on its own
+//     from the stored fills and settlements and the equity curve.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -55,8 +62,8 @@ class DailyLedgerTruthTest : public testing::KalshiCliFixture {
     query.bindInt(1, subaccount);
     std::vector<EquityDay> days;
     while (query.step()) {
-      EquityDay day{query.columnText(0), decimal(query.columnText(1)),
-                    decimal(query.columnText(2)), decimal(query.columnText(3)), std::nullopt};
+      EquityDay day{query.columnText(0), decimal(query.columnText(1)), decimal(query.columnText(2)),
+                    decimal(query.columnText(3)), std::nullopt};
       if (!query.columnIsNull(4)) day.unexplained_cents = query.columnInt(4);
       days.push_back(day);
     }
@@ -76,9 +83,9 @@ class DailyLedgerTruthTest : public testing::KalshiCliFixture {
         EXPECT_EQ(snapshot[category], amount) << when << " " << column << " " << category;
       auto by_subaccount =
           sums(std::string("SELECT subaccount, ") + column + " FROM kalshi_daily_pnl");
-      auto snapshot_subaccounts = sums(std::string("SELECT subaccount, ") + column +
-                                       " FROM kalshi_snapshot_subaccounts WHERE snapshot_id = " +
-                                       latest);
+      auto snapshot_subaccounts =
+          sums(std::string("SELECT subaccount, ") + column +
+               " FROM kalshi_snapshot_subaccounts WHERE snapshot_id = " + latest);
       ASSERT_EQ(snapshot_subaccounts.size(), 3u) << when;
       EXPECT_EQ(by_subaccount, snapshot_subaccounts) << when << " " << column;
       EXPECT_EQ(sums(std::string("SELECT 'total', ") + column + " FROM kalshi_daily_pnl")["total"],
@@ -98,7 +105,8 @@ class DailyLedgerTruthTest : public testing::KalshiCliFixture {
       ASSERT_GT(days.size(), 100u) << when << " scope " << scope;
       const EquityDay& first = days.front();
       EXPECT_TRUE((first.cash - first.trading - first.transfers).isZero())
-          << (first.cash - first.trading - first.transfers).toString() << " " << when << " scope " << scope << " opens with cash";
+          << (first.cash - first.trading - first.transfers).toString() << " " << when << " scope "
+          << scope << " opens with cash";
       for (size_t i = 1; i < days.size(); ++i) {
         ASSERT_EQ(days[i].cash, days[i - 1].cash + days[i].trading + days[i].transfers)
             << when << " scope " << scope << " " << days[i].day;
@@ -178,6 +186,134 @@ TEST_F(DailyLedgerTruthTest, ReportShowsTheLedgerByPeriodInEveryFormat) {
   auto empty = cli({"report", "--from", "2001-01-01", "--to", "2001-01-31"});
   ASSERT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_THAT(empty.out, HasSubstr("no fills, settlements or closes in this range"));
+}
+
+// Each (subaccount, market)'s positions from zero back to zero, replayed from the stored fills
+// and settlements with nothing but cash: a closed position's result is the cash it took in minus
+// the cash it paid out and its fees (its whole cost left with it).
+std::vector<Decimal> replayClosedPositions(const std::string& db) {
+  sqlite::Database database(db, sqlite::Database::Mode::kReadOnly);
+  struct Event {
+    int64_t time = 0;
+    std::string id;
+    bool settlement = false;
+    bool yes = false;
+    Decimal count, yes_price, no_price, fee, revenue;
+  };
+  std::map<std::pair<int64_t, std::string>, std::vector<Event>> markets;
+  sqlite::Statement fills(database.handle(),
+                          "SELECT subaccount, ticker, filled_at_us, id, outcome_side, quantity_fp, "
+                          "yes_price_dollars, no_price_dollars, fee_dollars FROM kalshi_fills");
+  while (fills.step()) {
+    Event e{
+        fills.columnInt(2),           fills.columnText(3),          false,
+        fills.columnText(4) == "yes", decimal(fills.columnText(5)), decimal(fills.columnText(6)),
+        decimal(fills.columnText(7)), decimal(fills.columnText(8)), Decimal()};
+    markets[{fills.columnInt(0), fills.columnText(1)}].push_back(e);
+  }
+  sqlite::Statement settlements(
+      database.handle(),
+      "SELECT subaccount, ticker, settled_at_us, revenue_cents, fee_dollars FROM "
+      "kalshi_settlements");
+  while (settlements.step()) {
+    Event e;
+    e.time = settlements.columnInt(2);
+    e.settlement = true;
+    e.revenue = Decimal(settlements.columnInt(3), 2);
+    e.fee = settlements.columnIsNull(4) ? Decimal() : decimal(settlements.columnText(4));
+    markets[{settlements.columnInt(0), settlements.columnText(1)}].push_back(e);
+  }
+  std::vector<Decimal> results;
+  for (auto& [key, events] : markets) {
+    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      if (a.settlement != b.settlement) return b.settlement;  // the settlement comes last
+      return std::tie(a.time, a.id) < std::tie(b.time, b.id);
+    });
+    Decimal position, cash;
+    bool open = false;
+    for (const Event& e : events) {
+      if (e.settlement) {
+        if (open) results.push_back(cash + e.revenue - e.fee);
+        break;
+      }
+      const Decimal held_other = e.yes ? (position.sign() < 0 ? -position : Decimal())
+                                       : (position.sign() > 0 ? position : Decimal());
+      const Decimal closed = std::min(e.count, held_other);
+      const Decimal opened = e.count - closed;
+      cash += closed * (e.yes ? e.no_price : e.yes_price) - e.fee;
+      if (closed.sign() > 0 && closed == held_other) {
+        results.push_back(cash);
+        cash = Decimal();
+        open = false;
+      } else if (!open) {
+        open = true;  // opened from zero: the fee above is this position's
+      }
+      if (opened.sign() > 0) {
+        if (!open) open = true;
+        cash -= opened * (e.yes ? e.yes_price : e.no_price);
+      }
+      position += e.yes ? e.count : -e.count;
+    }
+  }
+  return results;
+}
+
+TEST_F(DailyLedgerTruthTest, StatsEqualTheTruthAndAnIndependentReplay) {
+  auto run = cli({"report", "--stats", "--range", "all", "--format", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto json = Poco::JSON::Parser().parse(run.out).extract<Poco::JSON::Object::Ptr>();
+  const auto stats = json->getObject("stats");
+
+  // P&L and ROI: the truth's equity (every subaccount's balance plus its open positions at the
+  // mark) minus its net deposits, exactly.
+  const auto truth = sim_->truth();
+  Decimal equity;
+  const auto subaccounts = truth->getObject("subaccounts");
+  for (const auto& number : subaccounts->getNames())
+    equity += decimal(subaccounts->getObject(number)->getValue<std::string>("balance_dollars"));
+  const auto markets = truth->getObject("markets");
+  for (const auto& ticker : markets->getNames())
+    equity += decimal(markets->getObject(ticker)->getValue<std::string>("position_value_dollars"));
+  const Decimal net_deposits = decimal(truth->getValue<std::string>("net_deposits_dollars"));
+  EXPECT_EQ(decimal(stats->getValue<std::string>("pnl_dollars")), equity - net_deposits);
+  EXPECT_EQ(decimal(stats->getValue<std::string>("net_deposits_dollars")), net_deposits);
+  EXPECT_NEAR(stats->getValue<double>("roi"),
+              std::stod((equity - net_deposits).toString()) / std::stod(net_deposits.toString()),
+              1e-9);
+
+  // Win rate: the replay's closed positions.
+  const std::vector<Decimal> closes = replayClosedPositions(db());
+  const auto wins =
+      std::count_if(closes.begin(), closes.end(), [](const Decimal& d) { return d.sign() > 0; });
+  const auto losses =
+      std::count_if(closes.begin(), closes.end(), [](const Decimal& d) { return d.sign() < 0; });
+  ASSERT_GT(wins + losses, 50);
+  EXPECT_EQ(stats->getValue<int64_t>("closed_positions"), static_cast<int64_t>(closes.size()));
+  EXPECT_NEAR(stats->getValue<double>("win_rate"),
+              static_cast<double>(wins) / static_cast<double>(wins + losses), 1e-9);
+
+  // Max drawdown: the time-weighted index of the equity curve, recomputed here.
+  sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+  sqlite::Statement days(database.handle(),
+                         "SELECT equity_cents, cash_balance_dollars, open_basis_dollars, "
+                         "marked_value_dollars, transfers_dollars, trading_cash_flow_dollars FROM "
+                         "kalshi_equity_daily WHERE subaccount = -1 ORDER BY day");
+  double previous = 0, index = 1, peak = 1, worst = 0;
+  bool first = true;
+  while (days.step()) {
+    const double cash = std::stod(days.columnText(1));
+    const double value = std::stod(days.columnIsNull(3) ? days.columnText(2) : days.columnText(3));
+    const double flow = std::stod(days.columnText(4));
+    if (first) previous = cash - flow - std::stod(days.columnText(5));  // the opening cash: 0
+    first = false;
+    const double now = cash + value;
+    if (previous + flow > 0) index *= 1 + (now - previous - flow) / (previous + flow);
+    peak = std::max(peak, index);
+    worst = std::max(worst, (peak - index) / peak);
+    previous = now;
+  }
+  EXPECT_GT(worst, 0.0);
+  EXPECT_NEAR(stats->getObject("max_drawdown")->getValue<double>("fraction"), worst, 1e-6);
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 #include "period_report.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "kalshi/ledger_store.h"
 #include "kalshi/local_days.h"
+#include "kalshi/performance_stats.h"
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_direct/timestamp.h"
 
@@ -64,7 +67,8 @@ Resolved resolve(const PeriodQuery& query, const std::string& zone) {
   return out;
 }
 
-void printTable(const std::vector<std::vector<std::string>>& rows) {
+// Aligned columns (text left, the rest right); a rule above the last row when it is a total.
+void printTable(const std::vector<std::vector<std::string>>& rows, bool last_is_total = false) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -73,7 +77,8 @@ void printTable(const std::vector<std::vector<std::string>>& rows) {
   size_t total = 0;
   for (size_t width : widths) total += width + 2;
   for (size_t r = 0; r < rows.size(); ++r) {
-    if (r + 1 == rows.size() && rows.size() > 2) std::cout << "  " << std::string(total - 2, '-') << "\n";
+    if (last_is_total && r + 1 == rows.size())
+      std::cout << "  " << std::string(total - 2, '-') << "\n";
     std::string line = "  ";
     for (size_t i = 0; i < rows[r].size(); ++i) {
       const std::string pad(widths[i] - rows[r][i].size(), ' ');
@@ -92,6 +97,206 @@ std::string csvField(const std::string& text) {
   return quoted + "\"";
 }
 
+std::string percent(std::optional<double> fraction, int decimals = 2) {
+  if (!fraction) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f%%", decimals, *fraction * 100);
+  return text;
+}
+std::string number(std::optional<double> value) {
+  if (!value) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", *value);
+  return text;
+}
+std::string money(const std::optional<Decimal>& value) { return value ? money(*value) : "-"; }
+std::string signedMoney(const Decimal& value) {
+  return (value.sign() > 0 ? "+" : "") + money(value);
+}
+
+void appendField(std::string& out, const char* name, const std::string& json_value) {
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":" + json_value;
+}
+std::string jsonText(const std::string& text) {
+  std::string out;
+  appendJsonString(out, text);
+  return out;
+}
+std::string jsonMoney(const std::optional<Decimal>& value) {
+  return value ? jsonText(value->trimmed(2).toString()) : "null";
+}
+std::string jsonNumber(std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return "null";
+  char text[40];
+  std::snprintf(text, sizeof text, "%.10g", *value);
+  return text;
+}
+
+std::string describeDrawdown(const std::optional<kalshi::Drawdown>& drawdown) {
+  if (!drawdown) return "-";
+  if (drawdown->fraction <= 0) return "none";
+  return percent(drawdown->fraction) + " ($" + money(drawdown->amount) + "), peak " +
+         drawdown->peak + ", low " + drawdown->trough;
+}
+
+std::string drawdownJson(const std::optional<kalshi::Drawdown>& drawdown) {
+  if (!drawdown) return "null";
+  std::string out = "{";
+  appendField(out, "fraction", jsonNumber(drawdown->fraction));
+  appendField(out, "amount_dollars", jsonMoney(drawdown->amount));
+  appendField(out, "peak_day", jsonText(drawdown->peak));
+  appendField(out, "trough_day", jsonText(drawdown->trough));
+  return out + "}";
+}
+
+void printStats(const kalshi::PerformanceStats& s, ReportFormat format) {
+  // (label for people, JSON/CSV name, text value, JSON value)
+  struct Line {
+    std::string label, name, text, json;
+  };
+  std::vector<Line> lines = {
+      {"net P&L (realized, net of fees)", "realized_pnl_dollars", money(s.realized),
+       jsonMoney(s.realized)},
+      {"fees", "fees_dollars", money(s.fees), jsonMoney(s.fees)},
+      {"gross P&L (before fees)", "gross_pnl_dollars", money(s.gross), jsonMoney(s.gross)},
+      {"fees / gross P&L", "fee_share", percent(s.fee_share, 1), jsonNumber(s.fee_share)},
+      {"P&L (equity change - deposits)", "pnl_dollars", money(s.pnl), jsonMoney(s.pnl)},
+      {"net deposits", "net_deposits_dollars", money(s.net_deposits), jsonMoney(s.net_deposits)},
+      {"ROI on net deposits", "roi", percent(s.roi), jsonNumber(s.roi)},
+      {"time-weighted return", "time_weighted_return", percent(s.twr), jsonNumber(s.twr)},
+      {"max drawdown", "max_drawdown", describeDrawdown(s.max_drawdown),
+       drawdownJson(s.max_drawdown)},
+      {"current drawdown", "current_drawdown", describeDrawdown(s.current_drawdown),
+       drawdownJson(s.current_drawdown)},
+      {"Sharpe (daily, x sqrt 365)", "sharpe", number(s.sharpe), jsonNumber(s.sharpe)},
+      {"Sortino (daily, x sqrt 365)", "sortino", number(s.sortino), jsonNumber(s.sortino)},
+      {"closed positions", "closed_positions",
+       std::to_string(s.closes) + " (" + std::to_string(s.wins) + " won, " +
+           std::to_string(s.losses) + " lost)",
+       std::to_string(s.closes)},
+      {"win rate", "win_rate", percent(s.win_rate, 1), jsonNumber(s.win_rate)},
+      {"average win", "average_win_dollars", money(s.avg_win), jsonMoney(s.avg_win)},
+      {"average loss", "average_loss_dollars", money(s.avg_loss), jsonMoney(s.avg_loss)},
+      {"profit factor", "profit_factor", number(s.profit_factor), jsonNumber(s.profit_factor)},
+      {"expectancy per close", "expectancy_dollars", money(s.expectancy), jsonMoney(s.expectancy)},
+      {"longest winning streak", "longest_winning_streak", std::to_string(s.longest_win_streak),
+       std::to_string(s.longest_win_streak)},
+      {"longest losing streak", "longest_losing_streak", std::to_string(s.longest_loss_streak),
+       std::to_string(s.longest_loss_streak)},
+      {"best day", "best_day",
+       s.best_day ? s.best_day->first + " " + signedMoney(s.best_day->second) : "-",
+       s.best_day ? "{\"day\":" + jsonText(s.best_day->first) +
+                        ",\"realized_pnl_dollars\":" + jsonMoney(s.best_day->second) + "}"
+                  : "null"},
+      {"worst day", "worst_day",
+       s.worst_day ? s.worst_day->first + " " + signedMoney(s.worst_day->second) : "-",
+       s.worst_day ? "{\"day\":" + jsonText(s.worst_day->first) +
+                         ",\"realized_pnl_dollars\":" + jsonMoney(s.worst_day->second) + "}"
+                   : "null"},
+  };
+  if (format == ReportFormat::kJson) {
+    std::string out = "{";
+    for (const Line& line : lines) appendField(out, line.name.c_str(), line.json);
+    std::cout << ",\"stats\":" << out << "}";
+    return;
+  }
+  if (format == ReportFormat::kCsv) {
+    std::cout << "metric,value\n";
+    for (const Line& line : lines) std::cout << line.name << "," << csvField(line.text) << "\n";
+    return;
+  }
+  size_t width = 0;
+  for (const Line& line : lines) width = std::max(width, line.label.size());
+  for (const Line& line : lines)
+    std::cout << "  " << line.label << std::string(width + 2 - line.label.size(), ' ') << line.text
+              << "\n";
+}
+
+const char* kBucketNames[] = {"0-10c",  "10-20c", "20-30c", "30-40c", "40-50c",
+                              "50-60c", "60-70c", "70-80c", "80-90c", "90-100c"};
+
+void printEdge(const std::map<std::string, std::vector<kalshi::EdgeBucket>>& groups,
+               ReportFormat format) {
+  if (format == ReportFormat::kJson) {
+    std::string out = ",\"edge\":[";
+    bool first = true;
+    for (const auto& [group, buckets] : groups) {
+      for (const kalshi::EdgeBucket& b : buckets) {
+        if (b.positions == 0) continue;
+        out += first ? "{" : ",{";
+        first = false;
+        appendField(out, "group", jsonText(group));
+        appendField(out, "entry_price", jsonText(kBucketNames[b.bucket]));
+        appendField(out, "positions", std::to_string(b.positions));
+        appendField(out, "contracts", jsonText(count(b.contracts)));
+        appendField(out, "realized_pnl_dollars", jsonMoney(b.realized));
+        appendField(out, "settled_positions", std::to_string(b.settled));
+        appendField(out, "implied_probability", jsonNumber(b.implied()));
+        appendField(out, "win_rate", jsonNumber(b.win_rate()));
+        appendField(out, "brier", jsonNumber(b.brier()));
+        out += "}";
+      }
+    }
+    std::cout << out << "]";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const bool grouped = groups.size() > 1 || (groups.size() == 1 && !groups.begin()->first.empty());
+  std::vector<std::string> header = {"ENTRY PRICE", "POSITIONS", "CONTRACTS", "REALIZED", "SETTLED",
+                                     "IMPLIED",     "WON",       "EDGE",      "BRIER"};
+  if (grouped) header.insert(header.begin(), "GROUP");
+  if (format == ReportFormat::kCsv) {
+    std::vector<std::string> names = {"entry_price",
+                                      "positions",
+                                      "contracts",
+                                      "realized_pnl_dollars",
+                                      "settled_positions",
+                                      "implied_probability",
+                                      "win_rate",
+                                      "edge",
+                                      "brier"};
+    if (grouped) names.insert(names.begin(), "group");
+    rows.push_back(names);
+  } else {
+    rows.push_back(header);
+  }
+  for (const auto& [group, buckets] : groups) {
+    for (const kalshi::EdgeBucket& b : buckets) {
+      if (b.positions == 0) continue;
+      std::optional<double> edge;
+      if (b.win_rate() && b.implied()) edge = *b.win_rate() - *b.implied();
+      std::vector<std::string> row = {kBucketNames[b.bucket],
+                                      std::to_string(b.positions),
+                                      count(b.contracts),
+                                      format == ReportFormat::kCsv ? exact(b.realized)
+                                                                   : money(b.realized),
+                                      std::to_string(b.settled),
+                                      percent(b.implied(), 1),
+                                      percent(b.win_rate(), 1),
+                                      edge ? (*edge >= 0 ? "+" : "") + percent(edge, 1) : "-",
+                                      b.brier() ? [&] {
+                                        char text[16];
+                                        std::snprintf(text, sizeof text, "%.3f", *b.brier());
+                                        return std::string(text);
+                                      }()
+                                                : "-"};
+      if (grouped) row.insert(row.begin(), group);
+      rows.push_back(row);
+    }
+  }
+  if (format == ReportFormat::kCsv) {
+    for (const auto& row : rows) {
+      std::string text;
+      for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + csvField(row[i]);
+      std::cout << text << "\n";
+    }
+    return;
+  }
+  printTable(rows);
+}
+
 }  // namespace
 
 bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
@@ -103,8 +308,8 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
     error = "--range and --from/--to do not go together: use one";
     return false;
   }
-  for (const auto& [flag, day] : {std::pair<const char*, std::string>{"--from", query.from},
-                                  {"--to", query.to}}) {
+  for (const auto& [flag, day] :
+       {std::pair<const char*, std::string>{"--from", query.from}, {"--to", query.to}}) {
     if (!day.empty() && !kalshi::LocalDays::isDay(day)) {
       error = std::string(flag) + ": '" + day + "' is not a date (YYYY-MM-DD)";
       return false;
@@ -121,6 +326,73 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
   return true;
 }
 
+namespace {
+
+bool printFigures(Store& store, const std::string& db, const PeriodQuery& query,
+                  const Resolved& range, const kalshi::LedgerFilter& filter) {
+  const std::vector<kalshi::ClosedPositionRow> closed = kalshi::readClosedPositions(store, filter);
+  const std::string scope = query.subaccount ? "subaccount " + std::to_string(*query.subaccount)
+                                             : std::string("whole account");
+  std::string what = scope;
+  if (query.category) what += ", category " + *query.category;
+  if (query.series_ticker) what += ", series " + *query.series_ticker;
+  const std::string from = range.from.empty() ? "the first day" : range.from;
+  const std::string to = range.to.empty() ? "the last day" : range.to;
+  if (query.format == ReportFormat::kJson) {
+    std::cout << "{\"database\":" << jsonText(db) << ",\"timezone\":" << jsonText(range.zone)
+              << ",\"from\":" << (range.from.empty() ? "null" : jsonText(range.from))
+              << ",\"to\":" << (range.to.empty() ? "null" : jsonText(range.to))
+              << ",\"scope\":" << jsonText(what);
+  } else if (query.format == ReportFormat::kTable) {
+    std::cout << db << ": " << (query.stats ? "performance" : "edge by entry price") << " from "
+              << from << " to " << to << " (" << range.zone << " days), " << what << "\n";
+  }
+  if (query.stats) {
+    std::vector<kalshi::EquityRow> equity;
+    if (!query.category && !query.series_ticker) {
+      kalshi::LedgerFilter days = filter;
+      if (!days.from.empty()) days.from = kalshi::LocalDays::previousDay(days.from);
+      equity = kalshi::readEquity(store, days);
+      // From the first day on: the base is the account before it (its opening cash, nothing
+      // deposited yet).
+      if (!equity.empty() && (filter.from.empty() || equity.front().day >= filter.from) &&
+          equity.front().cash) {
+        kalshi::EquityRow base = equity.front();
+        base.day = kalshi::LocalDays::previousDay(base.day);
+        *base.cash = *base.cash - base.trading_cash_flow - base.transfers;
+        base.net_deposits = base.net_deposits - base.transfers;
+        base.trading_cash_flow = base.transfers = base.realized = base.fees = Decimal();
+        base.marked_value.reset();
+        base.open_basis = Decimal();
+        equity.insert(equity.begin(), base);
+      }
+    }
+    printStats(kalshi::computeStats(equity, kalshi::readDailyLedger(store, filter), closed),
+               query.format);
+  }
+  if (query.edge) {
+    std::map<std::string, std::vector<kalshi::ClosedPositionRow>> by_group;
+    for (const auto& row : closed) {
+      by_group[query.by == "category"     ? row.category
+               : query.by == "series"     ? row.series_ticker
+               : query.by == "subaccount" ? std::to_string(row.subaccount)
+                                          : std::string()]
+          .push_back(row);
+    }
+    std::map<std::string, std::vector<kalshi::EdgeBucket>> groups;
+    for (const auto& [group, rows] : by_group) groups[group] = kalshi::edgeByPrice(rows);
+    if (query.stats && query.format == ReportFormat::kTable) std::cout << "\nEdge by entry price\n";
+    printEdge(groups, query.format);
+    if (groups.empty() && query.format == ReportFormat::kTable)
+      std::cout << "  (no closed positions in this range)\n";
+  }
+  if (query.format == ReportFormat::kJson) std::cout << "}";
+  std::cout << std::endl;
+  return true;
+}
+
+}  // namespace
+
 bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& query,
                        std::string& error) {
   const std::optional<std::string> zone = kalshi::ledgerTimeZone(store);
@@ -136,6 +408,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
   filter.category = query.category;
   filter.series_ticker = query.series_ticker;
   filter.subaccount = query.subaccount;
+  if (query.stats || query.edge) return printFigures(store, db, query, range, filter);
   std::map<std::string, kalshi::DailyAmounts> groups;
   kalshi::DailyAmounts total;
   for (const kalshi::LedgerRow& row : kalshi::readDailyLedger(store, filter)) {
@@ -151,9 +424,15 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
     out += ",\"timezone\":";
     appendJsonString(out, *zone);
     out += ",\"from\":";
-    if (range.from.empty()) out += "null"; else appendJsonString(out, range.from);
+    if (range.from.empty())
+      out += "null";
+    else
+      appendJsonString(out, range.from);
     out += ",\"to\":";
-    if (range.to.empty()) out += "null"; else appendJsonString(out, range.to);
+    if (range.to.empty())
+      out += "null";
+    else
+      appendJsonString(out, range.to);
     out += ",\"by\":";
     appendJsonString(out, query.by);
     auto appendAmounts = [&out](const kalshi::DailyAmounts& a) {
@@ -185,9 +464,9 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
     std::cout << out << std::endl;
     return true;
   }
-  const std::vector<std::string> header = {heading(query.by), "REALIZED", "FEES",  "FILLS",
-                                           "BOUGHT",          "SOLD",     "CLOSED", "WON",
-                                           "LOST",            "WIN RATE"};
+  const std::vector<std::string> header = {
+      heading(query.by), "REALIZED", "FEES", "FILLS",   "BOUGHT", "SOLD",
+      "CLOSED",          "WON",      "LOST", "WIN RATE"};
   auto cells = [&](const std::string& group, const kalshi::DailyAmounts& a, bool exact_money) {
     return std::vector<std::string>{group,
                                     exact_money ? exact(a.realized) : money(a.realized),
@@ -201,9 +480,9 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
                                     winRate(a)};
   };
   if (query.format == ReportFormat::kCsv) {
-    std::vector<std::string> names = {query.by,       "realized_pnl_dollars", "fees_dollars",
-                                      "fills",        "contracts_bought",     "contracts_sold",
-                                      "markets_closed", "winning_closes",     "losing_closes",
+    std::vector<std::string> names = {query.by,         "realized_pnl_dollars", "fees_dollars",
+                                      "fills",          "contracts_bought",     "contracts_sold",
+                                      "markets_closed", "winning_closes",       "losing_closes",
                                       "win_rate"};
     auto line = [](const std::vector<std::string>& fields) {
       std::string text;
@@ -220,7 +499,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
   std::vector<std::vector<std::string>> rows = {header};
   for (const auto& [group, amounts] : groups) rows.push_back(cells(group, amounts, false));
   rows.push_back(cells("TOTAL", total, false));
-  printTable(rows);
+  printTable(rows, true);
   if (groups.empty()) std::cout << "  (no fills, settlements or closes in this range)\n";
   return true;
 }

@@ -18,17 +18,20 @@ namespace cli {
 enum class ReportFormat { kTable, kJson, kCsv };
 
 struct PeriodQuery {
-  std::string range;     // today | wtd | mtd | ytd | 1y | all; empty: from/to (or all)
-  std::string from, to;  // local dates, inclusive; empty: open
+  std::string range;       // today | wtd | mtd | ytd | 1y | all; empty: from/to (or all)
+  std::string from, to;    // local dates, inclusive; empty: open
   std::string by = "day";  // day | week | month | category | series | subaccount
   std::optional<std::string> category, series_ticker;
   std::optional<int64_t> subaccount;
   ReportFormat format = ReportFormat::kTable;
+  bool stats = false;  // --stats: performance statistics of the range (docs/analytics.md)
+  bool edge = false;   // --edge: win rate against entry price, by 10-cent bucket
 };
 
 // Checks the query's words (one line in `error` for a bad one).
 bool validPeriodQuery(const PeriodQuery& query, std::string& error);
 
+// With --stats / --edge the report is those figures instead of the grouped P&L table.
 // Prints the report of `query` from `store` (read-only, inside the caller's transaction) to
 // stdout. Returns false with one line in `error` when the store has no ledger yet.
 bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& query,

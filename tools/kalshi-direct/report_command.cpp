@@ -24,7 +24,7 @@ namespace {
 const char* kUsage =
     "usage: kalshi-direct report [--db PATH] [--since TIME] [--range R | --from DAY --to DAY]\n"
     "                            [--by GROUP] [--category C] [--series S] [--subaccount N]\n"
-    "                            [--format table|json|csv] [--json]\n"
+    "                            [--stats] [--edge] [--format table|json|csv] [--json]\n"
     "\n"
     "From the database alone (no API calls). Without --range/--from/--to/--by: the latest\n"
     "snapshot's balance and P&L by category. With them: realized P&L, fees, contracts, closes\n"
@@ -38,6 +38,11 @@ const char* kUsage =
     "  --from/--to DAY  local dates (YYYY-MM-DD), inclusive\n"
     "  --by GROUP       day (default), week, month, category, series or subaccount\n"
     "  --category C, --series S, --subaccount N   only those rows\n"
+    "  --stats          performance over the range: ROI, time-weighted return, drawdown,\n"
+    "                   Sharpe, Sortino, win rate, profit factor, expectancy, streaks\n"
+    "  --edge           closed positions by entry price: win rate against the implied\n"
+    "                   probability, and the Brier score (with --by category|series|subaccount:\n"
+    "                   per group)\n"
     "  --format F       table (default), json (exact decimal strings) or csv\n"
     "  --json           the same as --format json\n";
 
@@ -88,6 +93,10 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
     };
     if (arg == "--json" && !inline_value) {
       out.json = true;
+    } else if (arg == "--stats" && !inline_value) {
+      out.query.stats = out.period = true;
+    } else if (arg == "--edge" && !inline_value) {
+      out.query.edge = out.period = true;
     } else if ((arg == "--help" || arg == "-h") && !inline_value) {
       out.help = true;
     } else if (auto found = valued.find(arg); found != valued.end()) {

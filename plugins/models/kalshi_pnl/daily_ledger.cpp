@@ -130,7 +130,8 @@ std::vector<EquityRow> rebuildEquity(const EquityInputs& inputs, const LocalDays
   std::vector<EquityRow> rows;
   for (auto& [subaccount, scope] : scopes) {
     // What Kalshi reported for this scope at a check.
-    auto reported = [&, subaccount = subaccount](const BalanceCheck& check) -> std::optional<Decimal> {
+    auto reported = [&,
+                     subaccount = subaccount](const BalanceCheck& check) -> std::optional<Decimal> {
       if (subaccount == -1) {
         if (check.subaccounts.empty()) return check.balance;
         Decimal sum;
