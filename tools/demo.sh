@@ -87,6 +87,9 @@ for number, sub in sorted(truth["subaccounts"].items()):
 daily = sum((Decimal(r) for (r,) in db.execute("select realized_pnl_dollars from kalshi_daily_pnl")), Decimal(0))
 check("daily ledger: realized P&L summed over the days",
       daily, Decimal(db.execute("select realized_pnl_dollars from kalshi_snapshots order by id desc limit 1").fetchone()[0]))
+check("SUM(kalshi_orders.pnl_cents) = realized P&L (cents)",
+      db.execute("select sum(pnl_cents) from kalshi_orders").fetchone()[0],
+      db.execute("select realized_pnl_cents from kalshi_snapshots order by id desc limit 1").fetchone()[0])
 first = db.execute("select cash_balance_dollars, trading_cash_flow_dollars, transfers_dollars from kalshi_equity_daily"
                    " where subaccount = -1 order by day limit 1").fetchone()
 check("cash rebuilt back to before the first deposit", Decimal(first[0]) - Decimal(first[1]) - Decimal(first[2]), Decimal(0))

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -71,12 +72,21 @@ struct Lot {
   Decimal cost;  // exact dollars paid for these contracts
 };
 
-// Open contracts of the held side, oldest first (FIFO) or one pooled lot (average cost).
+// Which order opened which of the held contracts, oldest first: what settlement P&L is
+// attributed to.
+struct Owner {
+  std::string order_id;
+  Decimal count;
+};
+
+// Open contracts of the held side, oldest first (FIFO) or one pooled lot (average cost), and the
+// orders that opened them (closes remove the oldest first either way).
 class Lots {
  public:
   explicit Lots(LotMethod method) : method_(method) {}
 
-  void open(const Decimal& count, const Decimal& cost) {
+  void open(const Decimal& count, const Decimal& cost, const std::string& order_id) {
+    owners_.push_back(Owner{order_id, count});
     if (method_ == LotMethod::kAverageCost && !lots_.empty()) {
       lots_.front().count += count;
       lots_.front().cost += cost;
@@ -88,6 +98,17 @@ class Lots {
   // Removes `count` contracts (<= held) and returns the basis that leaves with them. What is
   // removed plus what remains always equals what was there.
   Decimal close(Decimal count) {
+    Decimal owned = count;
+    while (owned.sign() > 0 && !owners_.empty()) {
+      Owner& owner = owners_.front();
+      if (owned >= owner.count) {
+        owned -= owner.count;
+        owners_.pop_front();
+      } else {
+        owner.count -= owned;
+        owned = Decimal();
+      }
+    }
     Decimal removed;
     while (count.sign() > 0 && !lots_.empty()) {
       Lot& lot = lots_.front();
@@ -112,11 +133,52 @@ class Lots {
     return sum;
   }
 
-  void clear() { lots_.clear(); }
+  // Splits a settlement's realized P&L (revenue - fee - the basis of every held contract) over the
+  // orders that opened the held contracts: each one's share of the revenue and fee by its count,
+  // and of the basis by its own lots (FIFO) or by its count (average cost). The shares add up to
+  // the whole exactly (the last takes what rounding left).
+  // Returns false when no contract is held (nothing to split).
+  bool attributeSettlement(const Decimal& revenue, const Decimal& fee,
+                           std::map<std::string, Decimal>& pnl_by_order) const {
+    Decimal held;
+    for (const Owner& owner : owners_) held += owner.count;
+    if (held.sign() <= 0) return false;
+    std::vector<Decimal> costs;  // per owner
+    if (method_ == LotMethod::kFifo && lots_.size() == owners_.size()) {
+      for (const Lot& lot : lots_) costs.push_back(lot.cost);
+    } else {
+      Decimal left = basis();
+      for (size_t i = 0; i < owners_.size(); ++i) {
+        const Decimal part =
+            i + 1 == owners_.size() ? left : proportionalCost(basis(), owners_[i].count, held);
+        costs.push_back(part);
+        left -= part;
+      }
+    }
+    Decimal revenue_left = revenue, fee_left = fee;
+    for (size_t i = 0; i < owners_.size(); ++i) {
+      const bool last = i + 1 == owners_.size();
+      const Decimal revenue_part = last || revenue.isZero()
+                                       ? revenue_left
+                                       : proportionalCost(revenue, owners_[i].count, held);
+      const Decimal fee_part =
+          last || fee.isZero() ? fee_left : proportionalCost(fee, owners_[i].count, held);
+      revenue_left -= revenue_part;
+      fee_left -= fee_part;
+      pnl_by_order[owners_[i].order_id] += revenue_part - fee_part - costs[i];
+    }
+    return true;
+  }
+
+  void clear() {
+    lots_.clear();
+    owners_.clear();
+  }
 
  private:
   LotMethod method_;
   std::deque<Lot> lots_;
+  std::deque<Owner> owners_;
 };
 
 // The fill's (yes, no) prices. They normally add to 1; if one is missing (zero) it is derived
@@ -131,6 +193,24 @@ std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
 std::string describe(const Decimal& value) { return value.toString(); }
 
 }  // namespace
+
+std::vector<int64_t> apportionCents(const std::vector<Decimal>& amounts, int64_t target_cents) {
+  std::vector<int64_t> cents(amounts.size());
+  std::vector<std::pair<Decimal, size_t>> remainders;  // (amount - its floor, index)
+  int64_t sum = 0;
+  for (size_t i = 0; i < amounts.size(); ++i) {
+    cents[i] = amounts[i].toUnits(2, Rounding::kFloor);
+    sum += cents[i];
+    const Decimal remainder = amounts[i] - Decimal(cents[i], 2);
+    if (remainder.sign() > 0) remainders.emplace_back(remainder, i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return b.first < a.first; });
+  const int64_t missing =
+      std::clamp<int64_t>(target_cents - sum, 0, static_cast<int64_t>(remainders.size()));
+  for (int64_t i = 0; i < missing; ++i) ++cents[remainders[static_cast<size_t>(i)].second];
+  return cents;
+}
 
 std::optional<Decimal> markPrice(const MarketPrices& prices, MarkMethod method) {
   switch (method) {
@@ -209,7 +289,7 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
     }
     if (opened.sign() > 0) {
       const Decimal paid = opened * open_price;
-      lots.open(opened, paid);
+      lots.open(opened, paid, fill.order_id);
       cash -= paid;
       entry.basis_change += paid;
       if (!open_trip) {
@@ -293,6 +373,11 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
     result.total += delta;
     result.by_category[market_category] += delta;
     result.settlement_revenue = revenue;
+    if (!lots.attributeSettlement(revenue, s.fee, result.pnl_by_order) && !fills.empty()) {
+      // Nothing held (a fee on a closed position, or revenue for contracts whose fills are
+      // missing): the market's last order carries it.
+      result.pnl_by_order[fills.back().order_id] += revenue - basis - s.fee;
+    }
 
     LedgerEntry entry;
     entry.time_us = s.time_us;

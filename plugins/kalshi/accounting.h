@@ -19,7 +19,9 @@
 //
 // Attribution: a fill's closing P&L and its fee go to the fill's category; settlement P&L and
 // unrealized P&L go to the market's category. Per-order P&L = sum over its fills of (closing P&L
-// - fee): an opening-only order carries minus its fees.
+// - fee), plus its share of the settlement of the contracts it opened and still held then
+// (revenue and fee by count, basis by its lots): an opening-only order closed by a sale carries
+// minus its fees. So the orders' P&L adds up to the market's realized P&L exactly.
 #pragma once
 
 #include <cstdint>
@@ -105,7 +107,7 @@ struct MarketResult {
   Decimal settlement_revenue;  // dollars
   std::map<std::string, Amounts> by_category;
   std::map<std::string, Decimal> closing_pnl_by_fill;  // fill_id -> realized before fees
-  std::map<std::string, Decimal> pnl_by_order;         // order_id -> realized net of its fees
+  std::map<std::string, Decimal> pnl_by_order;  // order_id -> realized net of its fees (above)
   // Settlement counts differing from the computed position (a sign of missing fills).
   std::optional<std::string> settlement_mismatch;
   std::vector<LedgerEntry> ledger;  // in time order, one per fill and one for the settlement
@@ -125,6 +127,13 @@ Decimal sideMark(const Decimal& position, const Decimal& yes_mark);
 // The one unrealized-P&L formula (the snapshot's and `kalshi-direct positions`'): the open
 // contracts (|position|) at their side's mark, minus what they cost (`basis`, dollars).
 Decimal unrealizedPnl(const Decimal& position, const Decimal& yes_mark, const Decimal& basis);
+
+// Whole cents for `amounts` (dollars) that add up to `target_cents` exactly, each the amount
+// rounded down or up to the cent (the largest-remainder method): every amount gets its floor,
+// and the cents still missing go one each to the largest remainders, ties to the earlier one.
+// When the target is outside [sum of floors, sum of ceilings], the nearest bound is used.
+// How kalshi_orders.pnl_cents adds up to the realized P&L (docs/tables.md).
+std::vector<int64_t> apportionCents(const std::vector<Decimal>& amounts, int64_t target_cents);
 
 // Computes one market from all its fills (any order: sorted by time_us, then fill_id) and its
 // settlement if it settled. Open contracts without a usable mark price count at their basis

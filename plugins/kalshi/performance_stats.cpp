@@ -36,7 +36,8 @@ void addEquityStats(const std::vector<EquityRow>& equity, PerformanceStats& stat
     const double flow = toDouble(equity[i].transfers);
     const double denominator = previous + flow;
     const double now = toDouble(equityOf(equity[i]));
-    pnl_curve = (equityOf(equity[i]) - equityOf(base)) - (equity[i].net_deposits - base.net_deposits);
+    pnl_curve =
+        (equityOf(equity[i]) - equityOf(base)) - (equity[i].net_deposits - base.net_deposits);
     if (denominator > 0) {
       const double r = (now - previous - flow) / denominator;
       returns.push_back(r);
@@ -117,8 +118,10 @@ PerformanceStats computeStats(const std::vector<EquityRow>& equity,
     }
   }
   if (stats.wins + stats.losses > 0)
-    stats.win_rate = static_cast<double>(stats.wins) / static_cast<double>(stats.wins + stats.losses);
-  if (stats.wins > 0) stats.avg_win = won.divide(Decimal::fromInt(stats.wins), 6, Rounding::kHalfEven);
+    stats.win_rate =
+        static_cast<double>(stats.wins) / static_cast<double>(stats.wins + stats.losses);
+  if (stats.wins > 0)
+    stats.avg_win = won.divide(Decimal::fromInt(stats.wins), 6, Rounding::kHalfEven);
   if (stats.losses > 0)
     stats.avg_loss = lost.divide(Decimal::fromInt(stats.losses), 6, Rounding::kHalfEven);
   if (lost.sign() < 0) stats.profit_factor = toDouble(won) / -toDouble(lost);

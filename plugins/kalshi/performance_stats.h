@@ -17,17 +17,17 @@ namespace kalshi_direct {
 namespace kalshi {
 
 struct Drawdown {
-  double fraction = 0;        // of the time-weighted index's peak: 0.13 = 13%
-  Decimal amount;             // the P&L lost from the peak to the trough
-  std::string peak, trough;   // days
+  double fraction = 0;       // of the time-weighted index's peak: 0.13 = 13%
+  Decimal amount;            // the P&L lost from the peak to the trough
+  std::string peak, trough;  // days
 };
 
 struct PerformanceStats {
   // ---- P&L (ledger rows: any filter) ----
   Decimal realized;  // net of fees
   Decimal fees;
-  Decimal gross;                     // realized + fees
-  std::optional<double> fee_share;   // fees / gross, when gross > 0
+  Decimal gross;                    // realized + fees
+  std::optional<double> fee_share;  // fees / gross, when gross > 0
   std::optional<std::pair<std::string, Decimal>> best_day, worst_day;  // by realized
   // ---- the account's equity (whole account or one subaccount; none with a category filter or
   // without a known balance) ----
@@ -40,10 +40,10 @@ struct PerformanceStats {
   int64_t return_days = 0;
   // ---- closed positions ----
   int64_t closes = 0, wins = 0, losses = 0;
-  std::optional<double> win_rate;          // wins / (wins + losses)
+  std::optional<double> win_rate;            // wins / (wins + losses)
   std::optional<Decimal> avg_win, avg_loss;  // per winning / losing close (avg_loss < 0)
-  std::optional<double> profit_factor;     // sum of wins / |sum of losses|
-  std::optional<Decimal> expectancy;       // realized per close (all closes)
+  std::optional<double> profit_factor;       // sum of wins / |sum of losses|
+  std::optional<Decimal> expectancy;         // realized per close (all closes)
   int64_t longest_win_streak = 0, longest_loss_streak = 0;
 };
 
@@ -62,7 +62,7 @@ struct EdgeBucket {
   // Of those held to settlement (the outcome is known): contract-weighted.
   int64_t settled = 0;
   Decimal settled_contracts, settled_cost, settled_payout;
-  double brier_sum = 0;  // sum over settled positions of (entry price - payout)^2
+  double brier_sum = 0;                    // sum over settled positions of (entry price - payout)^2
   std::optional<double> implied() const;   // settled cost / settled contracts
   std::optional<double> win_rate() const;  // settled payout / settled contracts
   std::optional<double> brier() const;     // brier_sum / settled

@@ -81,7 +81,7 @@ std::vector<std::string> PnlStore::tablesWritten() {
   std::vector<std::string> names;
   for (const TableDefinition* table :
        {&snapshotsTable(), &snapshotPnlTable(), &snapshotSubaccountsTable(), &marketPnlTable(),
-        &reconciliationTable()}) {
+        &reconciliationTable(), &marketOrderCentsTable()}) {
     names.push_back(table->name);
   }
   return names;
@@ -100,7 +100,8 @@ void PnlStore::createTables() {
   for (const TableDefinition* table :
        {&marketsTable(), &settlementsTable(), &positionsTable(), &accountTable(),
         &subaccountBalancesTable(), &pnlDirtyTable(), &snapshotsTable(), &snapshotPnlTable(),
-        &marketPnlTable(), &reconciliationTable(), &snapshotSubaccountsTable()}) {
+        &marketPnlTable(), &reconciliationTable(), &snapshotSubaccountsTable(),
+        &marketOrderCentsTable()}) {
     createTable(store_, *table, false);
   }
 }
@@ -244,14 +245,64 @@ void PnlStore::replaceMarketPnl(const std::string& ticker, const std::vector<Mar
   }
 }
 
-void PnlStore::setOrderPnl(std::vector<std::pair<std::string, int64_t>>& updates) {
+void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
   std::sort(updates.begin(), updates.end());
   StoreStatement& update =
-      statement(order_pnl_, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?");
-  for (const auto& [order_id, pnl_cents] : updates) {
-    update.bindInt(1, pnl_cents);
+      statement(order_pnl_, "UPDATE kalshi_orders SET pnl_cents = ?, pnl_dollars = ? WHERE id = ?");
+  for (const OrderPnl& order : updates) {
+    update.bindInt(1, order.cents);
+    update.bindText(2, order.dollars.toString());
+    update.bindText(3, order.order_id);
+    update.run();
+    update.reset();
+  }
+}
+
+std::map<std::string, Decimal> PnlStore::marketRealized() {
+  std::map<std::string, Decimal> realized;
+  StoreStatementPtr query =
+      store_.prepare("SELECT ticker, realized_dollars FROM kalshi_market_pnl");
+  while (query->step()) realized[query->columnText(0)] += decimalOr(query->columnText(1));
+  return realized;
+}
+
+std::vector<std::pair<std::string, Decimal>> PnlStore::orderPnlOf(const std::string& ticker) {
+  std::vector<std::pair<std::string, Decimal>> orders;
+  StoreStatement& query = statement(
+      order_pnl_of_,
+      "SELECT id, pnl_dollars FROM kalshi_orders WHERE ticker = ? AND pnl_dollars IS NOT NULL "
+      "ORDER BY id");
+  query.bindText(1, ticker);
+  while (query.step()) orders.emplace_back(query.columnText(0), decimalOr(query.columnText(1)));
+  query.reset();
+  return orders;
+}
+
+void PnlStore::setOrderCents(const std::vector<std::pair<std::string, int64_t>>& cents) {
+  StoreStatement& update =
+      statement(order_cents_, "UPDATE kalshi_orders SET pnl_cents = ? WHERE id = ?");
+  for (const auto& [order_id, value] : cents) {
+    update.bindInt(1, value);
     update.bindText(2, order_id);
     update.run();
+    update.reset();
+  }
+}
+
+std::map<std::string, int64_t> PnlStore::marketOrderCents() {
+  std::map<std::string, int64_t> cents;
+  StoreStatementPtr query = store_.prepare("SELECT ticker, cents FROM kalshi_market_order_cents");
+  while (query->step()) cents[query->columnText(0)] = query->columnInt(1);
+  return cents;
+}
+
+void PnlStore::setMarketOrderCents(const std::map<std::string, int64_t>& changed) {
+  StoreStatementPtr upsert = store_.prepare(upsertSql(marketOrderCentsTable()));
+  for (const auto& [ticker, cents] : changed) {
+    upsert->reset();
+    upsert->bindText(1, ticker);
+    upsert->bindInt(2, cents);
+    upsert->run();
   }
 }
 

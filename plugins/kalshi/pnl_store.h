@@ -81,8 +81,23 @@ class PnlStore {
   // Replaces the market's kalshi_market_pnl rows (none: the market's rows are removed).
   void replaceMarketPnl(const std::string& ticker, const std::vector<MarketPnlRow>& rows,
                         const std::string& updated_at);
-  // kalshi_orders.pnl_cents; applied sorted by order id (random ids touch fewer pages so).
-  void setOrderPnl(std::vector<std::pair<std::string, int64_t>>& updates);
+  // kalshi_orders.pnl_cents and pnl_dollars; applied sorted by order id (random ids touch fewer
+  // pages so).
+  struct OrderPnl {
+    std::string order_id;
+    int64_t cents = 0;
+    Decimal dollars;
+    bool operator<(const OrderPnl& other) const { return order_id < other.order_id; }
+  };
+  void setOrderPnl(std::vector<OrderPnl>& updates);
+  // Each market's realized P&L (kalshi_market_pnl summed over subaccounts and categories).
+  std::map<std::string, Decimal> marketRealized();
+  // The orders of a market with their exact P&L, by id.
+  std::vector<std::pair<std::string, Decimal>> orderPnlOf(const std::string& ticker);
+  void setOrderCents(const std::vector<std::pair<std::string, int64_t>>& cents);
+  // kalshi_market_order_cents.
+  std::map<std::string, int64_t> marketOrderCents();
+  void setMarketOrderCents(const std::map<std::string, int64_t>& changed);
 
   // ---- the snapshot ----
   // Every kalshi_market_pnl row: ticker, category, subaccount and amounts.
@@ -141,7 +156,7 @@ class PnlStore {
 
   Store& store_;
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
-      fills_of_;
+      fills_of_, order_pnl_of_, order_cents_;
 };
 
 }  // namespace kalshi

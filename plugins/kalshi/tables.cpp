@@ -37,7 +37,8 @@ const TableDefinition& ordersTable() {
       " status TEXT NOT NULL,"  // resting / canceled / executed
       " type TEXT, client_order_id TEXT,"
       " category TEXT,"
-      " pnl_cents INTEGER,"                     // realized P&L of what it closed, net of its fees
+      " pnl_cents INTEGER,"  // realized P&L the order made, net of its fees (docs/tables.md)
+      " pnl_dollars TEXT,"   // the same, exact
       " subaccount INTEGER NOT NULL DEFAULT 0"  // 0 = the primary account, 1..63 subaccounts
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);",
@@ -354,6 +355,20 @@ const TableDefinition& subaccountBalancesTable() {
       " read_at TEXT)",
       {"subaccount", "balance_cents", "balance_dollars", "read_at"},
       {"subaccount"}};
+  return table;
+}
+
+const TableDefinition& marketOrderCentsTable() {
+  static const TableDefinition table{
+      "kalshi_market_order_cents",
+      "CREATE TABLE IF NOT EXISTS kalshi_market_order_cents ("
+      " ticker TEXT PRIMARY KEY,"
+      " cents INTEGER NOT NULL)",  // what the market's kalshi_orders.pnl_cents add up to
+      {"ticker", "cents"},
+      {"ticker"},
+      {},
+      {},
+      /*derived=*/true};
   return table;
 }
 
@@ -712,6 +727,7 @@ const std::vector<const TableDefinition*>& allTables() {
                                                              &accountTable(),
                                                              &subaccountBalancesTable(),
                                                              &pnlDirtyTable(),
+                                                             &marketOrderCentsTable(),
                                                              &marketDailyTable(),
                                                              &dailyPnlTable(),
                                                              &closedPositionsTable(),
@@ -746,9 +762,13 @@ void ensureSchema(Store& store) {
   // store from before has snapshots but no account row: the next sync writes it.
   // 3: the daily ledger's tables (kalshi_daily_pnl, ...), made by the kalshi_pnl model, which
   // fills them from every fill at its next run (kalshi_ledger_settings is missing), and
-  // kalshi_snapshots.balance_read_at (createTable adds it).
-  if (stored >= 1 && stored < 3 && store.tableExists(snapshotsTable().name))
-    createTable(store, snapshotsTable(), false);
+  // kalshi_snapshots.balance_read_at and kalshi_orders.pnl_dollars (createTable adds them; the
+  // model's recompute fills the latter).
+  if (stored >= 1 && stored < 3) {
+    for (const TableDefinition* table : {&snapshotsTable(), &ordersTable()}) {
+      if (store.tableExists(table->name)) createTable(store, *table, false);
+    }
+  }
 
   store.exec(
       "CREATE TABLE IF NOT EXISTS kd_schema (component TEXT PRIMARY KEY, version INTEGER NOT "

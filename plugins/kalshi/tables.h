@@ -54,6 +54,9 @@ const TableDefinition& accountTable();
 const TableDefinition& subaccountBalancesTable();
 // The markets whose P&L changed since the kalshi_pnl model last ran (see changes_market_pnl).
 const TableDefinition& pnlDirtyTable();
+// What each market's kalshi_orders.pnl_cents add up to: its realized P&L in whole cents,
+// apportioned so that all markets add up to the account's realized P&L rounded once.
+const TableDefinition& marketOrderCentsTable();
 // The daily ledger the kalshi_pnl model keeps (docs/analytics.md): each market's realized P&L,
 // fees, contracts and cash by local day (kalshi_market_daily, its inner table) and their sums by
 // day, subaccount, category and series (kalshi_daily_pnl); every position from opening to close

@@ -1,5 +1,7 @@
 // Issue 15's identities on generated accounts with deposits, withdrawals and several subaccounts
 // (kalshi-sim over HTTP, `kalshi-direct run backfill` and `sync` as a user runs them):
+//   - kalshi_orders.pnl_dollars sums exactly to the realized P&L, settlements included, and
+//     pnl_cents to each market's rounded realized P&L;
 //   - the daily ledger's days sum exactly to the latest snapshot's realized P&L and fees, per
 //     category, per subaccount and in total;
 //   - cash rebuilt from Kalshi's balance back through every flow lands on exactly $0.00 before the
@@ -95,6 +97,40 @@ class DailyLedgerTruthTest : public testing::KalshiCliFixture {
     }
   }
 
+  // kalshi_orders: pnl_dollars adds up to the realized P&L exactly, settlements included, and
+  // pnl_cents to the snapshot's realized_pnl_cents exactly, each row its exact amount rounded down
+  // or up to the cent.
+  void expectOrdersAddUp(const char* when) {
+    const std::string latest = "(SELECT max(id) FROM kalshi_snapshots)";
+    EXPECT_EQ(
+        sums("SELECT 'all', pnl_dollars FROM kalshi_orders WHERE pnl_dollars IS NOT NULL")["all"],
+        sums("SELECT 'all', realized_pnl_dollars FROM kalshi_snapshots WHERE id = " +
+             latest)["all"])
+        << when;
+    EXPECT_EQ(scalar("SELECT sum(pnl_cents) FROM kalshi_orders"),
+              scalar("SELECT realized_pnl_cents FROM kalshi_snapshots WHERE id = " + latest))
+        << when;
+    int64_t rows = 0;
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(database.handle(),
+                            "SELECT id, pnl_cents, pnl_dollars FROM kalshi_orders WHERE "
+                            "pnl_dollars IS NOT NULL");
+    while (query.step()) {
+      ++rows;
+      const Decimal exact = decimal(query.columnText(2));
+      const int64_t cents = query.columnInt(1);
+      EXPECT_TRUE(cents == exact.toUnits(2, Rounding::kFloor) ||
+                  cents == exact.toUnits(2, Rounding::kCeiling))
+          << when << " order " << query.columnText(0) << ": " << cents << " cents for "
+          << exact.toString();
+    }
+    EXPECT_GT(rows, 1000) << when;
+    EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_orders WHERE pnl_cents IS NULL AND id IN "
+                     "(SELECT order_id FROM kalshi_fills)"),
+              0)
+        << when;
+  }
+
   // Back from Kalshi's balance through every day's flows: $0.00 before the first deposit, and the
   // balance Kalshi reported at each check.
   void expectCashRebuiltFromZero(const char* when) {
@@ -135,6 +171,7 @@ class DailyLedgerTruthTest : public testing::KalshiCliFixture {
 TEST_F(DailyLedgerTruthTest, TheDaysSumToTheSnapshotAndCashRebuildsFromZero) {
   expectDaysSumToTheSnapshot("after the backfill");
   expectCashRebuiltFromZero("after the backfill");
+  expectOrdersAddUp("after the backfill");
   EXPECT_GT(scalar("SELECT count(*) FROM kalshi_closed_positions"), 10);
   EXPECT_EQ(scalar("SELECT sum(markets_closed) FROM kalshi_daily_pnl"),
             scalar("SELECT count(*) FROM kalshi_closed_positions"));
@@ -146,6 +183,7 @@ TEST_F(DailyLedgerTruthTest, TheDaysSumToTheSnapshotAndCashRebuildsFromZero) {
   ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
   expectDaysSumToTheSnapshot("after a sync");
   expectCashRebuiltFromZero("after a sync");
+  expectOrdersAddUp("after a sync");
 }
 
 TEST_F(DailyLedgerTruthTest, ReportShowsTheLedgerByPeriodInEveryFormat) {

@@ -9,8 +9,24 @@ namespace kalshi {
 // applied sorted by order id (random ids, like RowWriter's sorted runs).
 struct PnlModel::Recompute {
   explicit Recompute(PnlStore& store) : store(store) {}
-  void addOrderPnl(std::string order_id, int64_t cents) {
-    order_updates.emplace_back(std::move(order_id), cents);
+  // A market's orders: each one's exact P&L, and whole cents that add up to the market's
+  // realized P&L rounded once (apportionCents); apportionOrderCents() then moves a market's total
+  // by a cent where the account's total needs it.
+  void addMarketOrders(const std::string& ticker,
+                       const std::map<std::string, Decimal>& pnl_by_order) {
+    if (pnl_by_order.empty()) return;
+    std::vector<Decimal> amounts;
+    Decimal sum;
+    for (const auto& entry : pnl_by_order) {
+      amounts.push_back(entry.second);
+      sum += entry.second;
+    }
+    const int64_t target = sum.toUnits(2, Rounding::kHalfAwayFromZero);
+    const std::vector<int64_t> cents = apportionCents(amounts, target);
+    size_t i = 0;
+    for (const auto& [order_id, pnl] : pnl_by_order)
+      order_updates.push_back({order_id, cents[i++], pnl});
+    market_cents[ticker] = target;
     if (order_updates.size() >= 50000) flushOrderPnl();
   }
   void flushOrderPnl() {
@@ -19,8 +35,9 @@ struct PnlModel::Recompute {
   }
 
   PnlStore& store;
-  std::vector<std::pair<std::string, int64_t>> order_updates;
-  std::set<DailyKey> touched_days;  // the kalshi_daily_pnl rows to sum again
+  std::vector<PnlStore::OrderPnl> order_updates;
+  std::map<std::string, int64_t> market_cents;  // what each market's order cents add up to now
+  std::set<DailyKey> touched_days;              // the kalshi_daily_pnl rows to sum again
   uint64_t incomplete = 0;
   const std::string updated_at = Timestamp::now().toIso8601();
 };
@@ -34,6 +51,7 @@ void PnlModel::recomputeMarket(const std::string& ticker,
 
   std::map<DailyKey, MarketDay> days;
   std::vector<ClosedPositionRow> closed;
+  std::map<std::string, Decimal> market_orders;  // order id -> P&L
   std::map<int64_t, std::vector<FillEvent>> by_subaccount;
   for (auto& [subaccount, ignored] : inputs.settlements) by_subaccount[subaccount];
   for (auto& entry : fills) by_subaccount[entry.subaccount].push_back(std::move(entry.fill));
@@ -55,12 +73,11 @@ void PnlModel::recomputeMarket(const std::string& ticker,
       rows.push_back({row_category, subaccount, amounts, market_row ? result.position : Decimal(),
                       market_row ? result.mark : std::nullopt});
     }
-    for (const auto& [order_id, pnl] : result.pnl_by_order) {
-      r.addOrderPnl(order_id, pnl.toUnits(2, Rounding::kHalfAwayFromZero));
-    }
+    for (const auto& [order_id, pnl] : result.pnl_by_order) market_orders[order_id] += pnl;
     addMarketLedger(result, subaccount, category, inputs.series_ticker, *days_, day_checks_, days,
                     closed);
   }
+  r.addMarketOrders(ticker, market_orders);
   r.store.replaceMarketPnl(ticker, rows, r.updated_at);  // none: the market's rows are removed
   std::vector<MarketDay> day_rows;
   day_rows.reserve(days.size());
@@ -88,7 +105,51 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
   }
   r.flushOrderPnl();
   ledger_->refreshDaily(r.touched_days);
+  apportionOrderCents(r.market_cents);
   return r.incomplete;
+}
+
+void PnlModel::apportionOrderCents(const std::map<std::string, int64_t>& recomputed) {
+  // Every market's realized P&L in whole cents, adding up to the account's rounded once.
+  const std::map<std::string, Decimal> realized = store_->marketRealized();
+  std::vector<Decimal> amounts;
+  Decimal total;
+  for (const auto& entry : realized) {
+    amounts.push_back(entry.second);
+    total += entry.second;
+  }
+  const std::vector<int64_t> cents =
+      apportionCents(amounts, total.toUnits(2, Rounding::kHalfAwayFromZero));
+  std::map<std::string, int64_t> stored = store_->marketOrderCents();
+  std::map<std::string, int64_t> changed = recomputed;
+  for (const auto& [ticker, target] : recomputed) stored[ticker] = target;
+  size_t i = 0;
+  for (const auto& [ticker, exact] : realized) {
+    const int64_t want = cents[i++];
+    auto found = stored.find(ticker);
+    if (found != stored.end() && found->second == want) continue;
+    // Re-apportion the market's orders to their new total (only when they hold all of the
+    // market's P&L: orders missing from kalshi_orders leave it at their own sum, rounded).
+    const auto orders = store_->orderPnlOf(ticker);
+    if (orders.empty()) continue;
+    std::vector<Decimal> values;
+    Decimal sum;
+    for (const auto& entry : orders) {
+      values.push_back(entry.second);
+      sum += entry.second;
+    }
+    const Decimal gap = sum - exact;
+    const int64_t target = (gap.sign() < 0 ? -gap : gap) < Decimal(1, 2)
+                               ? want
+                               : sum.toUnits(2, Rounding::kHalfAwayFromZero);
+    const std::vector<int64_t> order_cents = apportionCents(values, target);
+    std::vector<std::pair<std::string, int64_t>> updates;
+    for (size_t k = 0; k < orders.size(); ++k)
+      updates.emplace_back(orders[k].first, order_cents[k]);
+    store_->setOrderCents(updates);
+    changed[ticker] = target;
+  }
+  store_->setMarketOrderCents(changed);
 }
 
 std::vector<std::string> PnlModel::tablesRead() { return PnlStore::tablesRead(); }

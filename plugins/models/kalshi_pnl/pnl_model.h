@@ -72,6 +72,9 @@ class PnlModel final : public Model {
   void recomputeMarket(const std::string& ticker, std::vector<PnlStore::SubaccountFill> fills,
                        Recompute& r);
   std::set<std::string> marketsToRecompute(bool account_changed);
+  // kalshi_orders.pnl_cents: moves the markets' totals (`recomputed`: those just written) so that
+  // every market's orders add up to its share of the account's realized P&L in whole cents.
+  void apportionOrderCents(const std::map<std::string, int64_t>& recomputed);
   // The balance the account state holds, when it is new and live: this run's balance check.
   std::optional<BalanceCheck> newBalanceCheck(bool account_changed);
   // Writes the snapshot of what the store holds now; returns its id. `end_of_input`: the run's

@@ -379,6 +379,49 @@ TEST(AccountingExamples, AverageCostRoundingConservesBasis) {
 }
 
 // Example 9 — per-order P&L: an order whose fills close and open.
+// Cents that add up: each amount rounded down or up, the missing cents to the largest remainders.
+TEST(ApportionCentsTest, EachAmountIsRoundedDownOrUpAndTheCentsAddUpToTheTarget) {
+  const std::vector<Decimal> amounts = {D("0.334"), D("0.333"), D("0.333"), D("-1.005"), D("2")};
+  // Floors 0.33 + 0.33 + 0.33 - 1.01 + 2.00 = 1.98; the exact sum 1.995 rounds to 2.00: the two
+  // largest remainders (0.005 of -1.005, then 0.004 of 0.334) get a cent each.
+  EXPECT_EQ(apportionCents(amounts, 200), (std::vector<int64_t>{34, 33, 33, -100, 200}));
+  EXPECT_EQ(apportionCents(amounts, 198), (std::vector<int64_t>{33, 33, 33, -101, 200}));
+  // A target beyond every amount rounded up stops at the ceilings.
+  EXPECT_EQ(apportionCents(amounts, 500), (std::vector<int64_t>{34, 34, 34, -100, 200}));
+  EXPECT_TRUE(apportionCents({}, 0).empty());
+}
+
+// A settlement's P&L goes to the orders that opened the contracts it closed.
+TEST(AccountingExamples, SettlementPnlGoesToTheOrdersThatOpenedTheContracts) {
+  const std::vector<FillEvent> fills = {
+      fill("f1", "A", kYes, "6", "0.30", "0.02"),  // A opens 6 YES at 0.30 (1.80)
+      fill("f2", "B", kYes, "4", "0.50", "0.02"),  // B opens 4 YES at 0.50 (2.00)
+      fill("f3", "C", kNo, "2", "0.60", "0.01"),   // C sells 2 (FIFO: A's, basis 0.60) for 1.20
+  };
+  // YES wins: the 8 held pay 8.00, with a 0.08 settlement fee, 0.01 per contract.
+  SettlementEvent won = settle("yes", 800, "8", "0");
+  won.fee = Decimal(8, 2);
+  for (LotMethod lots : {LotMethod::kFifo, LotMethod::kAverageCost}) {
+    AccountingOptions options;
+    options.lots = lots;
+    const MarketResult r = computeMarket(fills, won, last("0.99"), "other", options);
+    if (lots == LotMethod::kFifo) {
+      // A held 4 (basis 1.20): 4.00 - 0.04 - 1.20 = 2.76, minus its fill fee 0.02.
+      EXPECT_DEC(r.pnl_by_order.at("A"), "2.74");
+      // B held 4 (basis 2.00): 4.00 - 0.04 - 2.00 = 1.96, minus 0.02.
+      EXPECT_DEC(r.pnl_by_order.at("B"), "1.94");
+    } else {
+      // Average cost: the sale removed 3.80 x 2/10 = 0.76, and the 8 held cost 3.04, 1.52 for
+      // each order's 4 (A's 4 left after the sale took the oldest 2 of its 6).
+      EXPECT_DEC(r.pnl_by_order.at("A"), "2.42");  // 4.00 - 0.04 - 1.52 - 0.02
+      EXPECT_DEC(r.pnl_by_order.at("B"), "2.42");
+    }
+    // C: 1.20 - the basis the sale removed (FIFO 0.60, average 0.76) - its fee 0.01.
+    EXPECT_DEC(r.pnl_by_order.at("C"), lots == LotMethod::kFifo ? "0.59" : "0.43");
+    EXPECT_DEC(r.total.realized, "5.27");  // the orders add up to it either way
+  }
+}
+
 TEST(AccountingExamples, PerOrderPnl) {
   const std::vector<FillEvent> fills = {
       fill("f1", "A", kYes, "5", "0.30", "0.02"),  // order A opens 5 YES at 0.30 (1.50)
@@ -550,15 +593,33 @@ TEST(AccountingProperty, IdentityHoldsForRandomMarkets) {
       ASSERT_EQ(sum.fees, r.total.fees);
       ASSERT_EQ(sum.cash_flow, r.total.cash_flow);
 
-      // Orders' P&L adds up to realized P&L from fills (everything but the settlement).
-      Decimal orders, closing, fill_fees;
+      // Orders' P&L adds up to the realized P&L, the settlement's included (split over the orders
+      // whose contracts it closed).
+      Decimal orders;
       for (const auto& [id, pnl] : r.pnl_by_order) orders += pnl;
-      for (const auto& [id, pnl] : r.closing_pnl_by_fill) closing += pnl;
-      for (const FillEvent& f : fills) fill_fees += f.fee;
       ASSERT_EQ(r.closing_pnl_by_fill.size(), fills.size());
-      ASSERT_EQ(orders, closing - fill_fees);
-      if (!settlement) {
-        ASSERT_EQ(r.total.realized, orders);
+      ASSERT_EQ(r.total.realized, orders) << orders.toString();
+
+      // The ledger adds up to the totals, and the closed positions to the realized P&L of every
+      // position that went back to zero (all of it when the market is flat).
+      Decimal ledger_realized, ledger_fees, ledger_cash, ledger_basis, closed_realized;
+      for (const LedgerEntry& entry : r.ledger) {
+        ledger_realized += entry.realized;
+        ledger_fees += entry.fees;
+        ledger_cash += entry.cash_flow;
+        ledger_basis += entry.basis_change;
+        if (entry.closed) closed_realized += entry.closed->realized;
+      }
+      ASSERT_EQ(ledger_realized, r.total.realized);
+      ASSERT_EQ(ledger_fees, r.total.fees);
+      ASSERT_EQ(ledger_cash, r.total.cash_flow);
+      ASSERT_EQ(ledger_basis, r.open_basis);
+      if (r.position.isZero()) {
+        // A settlement of a position already closed (only a fee) belongs to no position.
+        const Decimal unheld = settlement && position.isZero()
+                                   ? Decimal(settlement->revenue_cents, 2) - settlement->fee
+                                   : Decimal();
+        ASSERT_EQ(closed_realized, r.total.realized - unheld);
       }
 
       // Realized + unrealized does not depend on the lot method, as long as open contracts have a

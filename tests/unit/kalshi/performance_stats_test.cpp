@@ -30,8 +30,8 @@ std::vector<EquityRow> account() {
           day("2026-03-05", "1320", "-186", "1314")};
 }
 
-ClosedPositionRow closed(const char* realized, const char* contracts = "10",
-                         const char* cost = "2", std::optional<const char*> payout = {}) {
+ClosedPositionRow closed(const char* realized, const char* contracts = "10", const char* cost = "2",
+                         std::optional<const char*> payout = {}) {
   ClosedPositionRow row;
   row.position.realized = d(realized);
   row.position.contracts = d(contracts);
@@ -64,10 +64,9 @@ TEST(PerformanceStatsTest, TheWorkedAccountsReturnsDrawdownsAndRatios) {
 }
 
 TEST(PerformanceStatsTest, TheWorkedClosesWinRateProfitFactorExpectancyAndStreaks) {
-  const PerformanceStats stats =
-      computeStats({}, {},
-                   {closed("10"), closed("-4"), closed("6"), closed("0"), closed("-2"),
-                    closed("-2"), closed("-3")});
+  const PerformanceStats stats = computeStats({}, {},
+                                              {closed("10"), closed("-4"), closed("6"), closed("0"),
+                                               closed("-2"), closed("-2"), closed("-3")});
   EXPECT_EQ(stats.closes, 7);
   EXPECT_EQ(stats.wins, 2);
   EXPECT_EQ(stats.losses, 4);
@@ -99,14 +98,14 @@ TEST(PerformanceStatsTest, FeesShareBestAndWorstDayComeFromTheLedger) {
 // Section 8: 10 contracts bought at $0.20 that settled YES, 30 at $0.25 that settled NO, and 5 at
 // $0.80 sold before settlement.
 TEST(PerformanceStatsTest, TheWorkedEdgeByPrice) {
-  const auto buckets = edgeByPrice({closed("7.80", "10", "2.00", "1"),
-                                    closed("-7.60", "30", "7.50", "0"),
-                                    closed("0.40", "5", "4.00")});
+  const auto buckets =
+      edgeByPrice({closed("7.80", "10", "2.00", "1"), closed("-7.60", "30", "7.50", "0"),
+                   closed("0.40", "5", "4.00")});
   const EdgeBucket& low = buckets[2];
   EXPECT_EQ(low.positions, 2);
   EXPECT_EQ(low.contracts, d("40"));
   EXPECT_EQ(low.realized, d("0.20"));
-  EXPECT_NEAR(*low.implied(), 9.5 / 40.0, 1e-12);   // 0.2375
+  EXPECT_NEAR(*low.implied(), 9.5 / 40.0, 1e-12);    // 0.2375
   EXPECT_NEAR(*low.win_rate(), 10.0 / 40.0, 1e-12);  // 0.25
   EXPECT_NEAR(*low.brier(), (0.64 + 0.0625) / 2, 1e-12);
   const EdgeBucket& high = buckets[8];
