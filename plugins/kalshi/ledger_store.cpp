@@ -20,6 +20,8 @@ DailyAmounts& DailyAmounts::operator+=(const DailyAmounts& other) {
   cash_flow += other.cash_flow;
   cash_after_check += other.cash_after_check;
   basis_change += other.basis_change;
+  won += other.won;
+  lost += other.lost;
   return *this;
 }
 
@@ -62,12 +64,14 @@ void bindAmounts(StoreStatement& statement, int first, const DailyAmounts& a) {
   statement.bindText(first + 8, a.cash_flow.toString());
   statement.bindText(first + 9, a.cash_after_check.toString());
   statement.bindText(first + 10, a.basis_change.toString());
+  statement.bindText(first + 11, a.won.toString());
+  statement.bindText(first + 12, a.lost.toString());
 }
 
 constexpr const char* kAmountColumns =
     "realized_pnl_dollars, fees_dollars, contracts_bought_fp, contracts_sold_fp, fills, "
     "markets_closed, winning_closes, losing_closes, cash_flow_dollars, "
-    "cash_flow_after_check_dollars, basis_change_dollars";
+    "cash_flow_after_check_dollars, basis_change_dollars, won_dollars, lost_dollars";
 
 DailyAmounts readAmounts(const StoreStatement& query, int first) {
   DailyAmounts a;
@@ -82,6 +86,8 @@ DailyAmounts readAmounts(const StoreStatement& query, int first) {
   a.cash_flow = decimalOr(query.columnText(first + 8));
   a.cash_after_check = decimalOr(query.columnText(first + 9));
   a.basis_change = decimalOr(query.columnText(first + 10));
+  a.won = decimalOr(query.columnText(first + 11));
+  a.lost = decimalOr(query.columnText(first + 12));
   return a;
 }
 
@@ -149,9 +155,9 @@ void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector
     insert.bindText(5, row.key.series_ticker);
     bindAmounts(insert, 6, row.amounts);
     if (row.check_us)
-      insert.bindInt(17, *row.check_us);
+      insert.bindInt(19, *row.check_us);
     else
-      insert.bindNull(17);
+      insert.bindNull(19);
     insert.run();
     insert.reset();
     touched.insert(row.key);
@@ -189,8 +195,8 @@ void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
     write.bindText(4, key.series_ticker);
     if (any) {
       bindAmounts(write, 5, total);
-      write.bind(16, cents(total.realized));
-      write.bind(17, cents(total.fees));
+      write.bind(18, cents(total.realized));
+      write.bind(19, cents(total.fees));
     }
     write.run();
     write.reset();

@@ -41,6 +41,7 @@ struct DailyAmounts {
   Decimal cash_flow;         // received - paid - fees + settlement revenue
   Decimal cash_after_check;  // the part of cash_flow after the day's last balance check
   Decimal basis_change;      // open cost basis at the day's end minus at its start
+  Decimal won, lost;         // the results of the winning (> 0) and losing (< 0) closes
   DailyAmounts& operator+=(const DailyAmounts& other);
 };
 

@@ -374,22 +374,23 @@ const TableDefinition& marketOrderCentsTable() {
 
 // ---- the daily ledger (kalshi_pnl's, docs/analytics.md) ----
 // Amount columns shared by kalshi_market_daily and kalshi_daily_pnl, after their keys.
-#define KD_DAILY_AMOUNT_COLUMNS                                                                \
-  " realized_pnl_dollars TEXT NOT NULL," /* net of fees */                                     \
-  " fees_dollars TEXT NOT NULL,"                                                               \
-  " contracts_bought_fp TEXT NOT NULL, contracts_sold_fp TEXT NOT NULL,"                       \
-  " fills INTEGER NOT NULL, markets_closed INTEGER NOT NULL,"                                  \
-  " winning_closes INTEGER NOT NULL, losing_closes INTEGER NOT NULL,"                          \
-  " cash_flow_dollars TEXT NOT NULL,"             /* received - paid - fees + settlements */   \
-  " cash_flow_after_check_dollars TEXT NOT NULL," /* the part after the day's balance check */ \
-  " basis_change_dollars TEXT NOT NULL,"          /* open cost basis at the day's end - start */
+#define KD_DAILY_AMOUNT_COLUMNS                                                                  \
+  " realized_pnl_dollars TEXT NOT NULL," /* net of fees */                                       \
+  " fees_dollars TEXT NOT NULL,"                                                                 \
+  " contracts_bought_fp TEXT NOT NULL, contracts_sold_fp TEXT NOT NULL,"                         \
+  " fills INTEGER NOT NULL, markets_closed INTEGER NOT NULL,"                                    \
+  " winning_closes INTEGER NOT NULL, losing_closes INTEGER NOT NULL,"                            \
+  " cash_flow_dollars TEXT NOT NULL,"             /* received - paid - fees + settlements */     \
+  " cash_flow_after_check_dollars TEXT NOT NULL," /* the part after the day's balance check */   \
+  " basis_change_dollars TEXT NOT NULL,"          /* open cost basis at the day's end - start */ \
+  " won_dollars TEXT NOT NULL, lost_dollars TEXT NOT NULL," /* closes' results, > 0 / < 0 */
 
 namespace {
 std::vector<std::string> dailyColumns(std::vector<std::string> key) {
   for (const char* column :
        {"realized_pnl_dollars", "fees_dollars", "contracts_bought_fp", "contracts_sold_fp", "fills",
         "markets_closed", "winning_closes", "losing_closes", "cash_flow_dollars",
-        "cash_flow_after_check_dollars", "basis_change_dollars"}) {
+        "cash_flow_after_check_dollars", "basis_change_dollars", "won_dollars", "lost_dollars"}) {
     key.push_back(column);
   }
   return key;

@@ -19,12 +19,13 @@ namespace cli {
 namespace {
 
 const std::set<std::string> kRanges = {"today", "wtd", "mtd", "ytd", "1y", "all"};
-const std::set<std::string> kGroupings = {"day",      "week",   "month",
+const std::set<std::string> kGroupings = {"day",      "week",   "month",     "year",
                                           "category", "series", "subaccount"};
 
 std::string groupOf(const kalshi::LedgerRow& row, const std::string& by) {
   if (by == "week") return kalshi::LocalDays::mondayOf(row.key.day);
   if (by == "month") return row.key.day.substr(0, 7);
+  if (by == "year") return row.key.day.substr(0, 4);
   if (by == "category") return row.key.category;
   if (by == "series") return row.key.series_ticker;
   if (by == "subaccount") return std::to_string(row.key.subaccount);
@@ -46,6 +47,11 @@ std::string winRate(const kalshi::DailyAmounts& a) {
   const int64_t decided = a.wins + a.losses;
   if (decided == 0) return "-";
   return Decimal(a.wins * 1000 / decided, 1).toString() + "%";  // floor to 0.1%
+}
+// Won / |lost| of the closes; "-" without a losing close.
+std::optional<double> profitFactor(const kalshi::DailyAmounts& a) {
+  if (a.lost.sign() >= 0) return std::nullopt;
+  return std::stod(a.won.toString()) / -std::stod(a.lost.toString());
 }
 
 struct Resolved {
@@ -320,7 +326,8 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
     return false;
   }
   if (!kGroupings.count(query.by)) {
-    error = "--by: '" + query.by + "' is not one of day, week, month, category, series, subaccount";
+    error = "--by: '" + query.by +
+            "' is not one of day, week, month, year, category, series, subaccount";
     return false;
   }
   return true;
@@ -448,6 +455,10 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
              ",\"markets_closed\":" + std::to_string(a.closes) +
              ",\"winning_closes\":" + std::to_string(a.wins) +
              ",\"losing_closes\":" + std::to_string(a.losses);
+      out += ",\"won_dollars\":";
+      appendJsonString(out, exact(a.won));
+      out += ",\"lost_dollars\":";
+      appendJsonString(out, exact(a.lost));
     };
     out += ",\"rows\":[";
     bool first = true;
@@ -465,8 +476,8 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
     return true;
   }
   const std::vector<std::string> header = {
-      heading(query.by), "REALIZED", "FEES", "FILLS",   "BOUGHT", "SOLD",
-      "CLOSED",          "WON",      "LOST", "WIN RATE"};
+      heading(query.by), "REALIZED", "FEES", "FILLS",    "BOUGHT",       "SOLD",
+      "CLOSED",          "WON",      "LOST", "WIN RATE", "PROFIT FACTOR"};
   auto cells = [&](const std::string& group, const kalshi::DailyAmounts& a, bool exact_money) {
     return std::vector<std::string>{group,
                                     exact_money ? exact(a.realized) : money(a.realized),
@@ -477,13 +488,14 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
                                     std::to_string(a.closes),
                                     std::to_string(a.wins),
                                     std::to_string(a.losses),
-                                    winRate(a)};
+                                    winRate(a),
+                                    number(profitFactor(a))};
   };
   if (query.format == ReportFormat::kCsv) {
     std::vector<std::string> names = {query.by,         "realized_pnl_dollars", "fees_dollars",
                                       "fills",          "contracts_bought",     "contracts_sold",
                                       "markets_closed", "winning_closes",       "losing_closes",
-                                      "win_rate"};
+                                      "win_rate",       "profit_factor"};
     auto line = [](const std::vector<std::string>& fields) {
       std::string text;
       for (size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + csvField(fields[i]);

@@ -36,7 +36,7 @@ const char* kUsage =
     "                   ago (24h, 7d)\n"
     "  --range R        today, wtd, mtd, ytd, 1y or all, in the ledger's time zone\n"
     "  --from/--to DAY  local dates (YYYY-MM-DD), inclusive\n"
-    "  --by GROUP       day (default), week, month, category, series or subaccount\n"
+    "  --by GROUP       day (default), week, month, year, category, series or subaccount\n"
     "  --category C, --series S, --subaccount N   only those rows\n"
     "  --stats          performance over the range: ROI, time-weighted return, drawdown,\n"
     "                   Sharpe, Sortino, win rate, profit factor, expectancy, streaks\n"

@@ -52,8 +52,14 @@ void addMarketLedger(const MarketResult& result, int64_t subaccount,
     if (entry.closed) {
       DailyAmounts& counts = row(market_category).amounts;
       ++counts.closes;
-      if (entry.closed->realized.sign() > 0) ++counts.wins;
-      if (entry.closed->realized.sign() < 0) ++counts.losses;
+      const Decimal& result = entry.closed->realized;
+      if (result.sign() > 0) {
+        ++counts.wins;
+        counts.won += result;
+      } else if (result.sign() < 0) {
+        ++counts.losses;
+        counts.lost += result;
+      }
       closed.push_back({subaccount, market_category, series_ticker, day, *entry.closed});
     }
   }

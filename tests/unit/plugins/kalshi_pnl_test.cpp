@@ -248,6 +248,7 @@ TEST_F(DailyLedgerTest, RealizedPnlAndFeesGoToTheLocalDayTheyHappened) {
                 "realized_pnl_dollars || ' ' || realized_pnl_cents || ' ' || contracts_sold_fp || "
                 "' ' || markets_closed || ' ' || winning_closes || ' ' || losing_closes"),
             "1.43 143 10.00 1 1 0");
+  EXPECT_EQ(day("2026-02-28", "won_dollars || ' ' || lost_dollars"), "1.36 0");
   EXPECT_EQ(day("2026-03-01", "category || ' ' || series_ticker || ' ' || realized_pnl_dollars"),
             "crypto KXBTC -0.04");
   // The days add up to the snapshot, per category and in total.
