@@ -25,6 +25,11 @@ DailyAmounts& DailyAmounts::operator+=(const DailyAmounts& other) {
   return *this;
 }
 
+bool DailyAmounts::empty() const {
+  return realized.isZero() && fees.isZero() && bought.isZero() && sold.isZero() && fills == 0 &&
+         closes == 0 && cash_flow.isZero() && basis_change.isZero();
+}
+
 namespace {
 
 Decimal decimalOr(const std::string& text) {
@@ -109,6 +114,7 @@ void LedgerStore::createTables() {
         &ledgerSettingsTable()}) {
     createTable(store_, *table, false);
   }
+  createViews(store_);
 }
 
 std::optional<LedgerStore::Settings> LedgerStore::settings() {
@@ -148,6 +154,7 @@ void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector
   remove.run();
   StoreStatement& insert = cached(store_, insert_day_, upsertSql(marketDailyTable()));
   for (const MarketDay& row : days) {
+    if (row.amounts.empty()) continue;  // a category row made only for a zero basis change
     insert.bindText(1, ticker);
     insert.bindInt(2, row.key.subaccount);
     insert.bindText(3, row.key.day);
@@ -336,28 +343,33 @@ void LedgerStore::replaceEquity(const std::vector<EquityRow>& rows) {
   StoreStatementPtr insert = store_.prepare(upsertSql(equityDailyTable()));
   for (const EquityRow& row : rows) {
     insert->reset();
-    insert->bindText(1, row.day);
-    insert->bindInt(2, row.subaccount);
-    insert->bind(3, optionalCents(row.cash));
-    insert->bind(4, row.cash ? Value(row.cash->toString()) : Value());
-    insert->bindText(5, row.trading_cash_flow.toString());
-    insert->bindText(6, row.transfers.toString());
-    insert->bind(7, cents(row.net_deposits));
-    insert->bind(8, cents(row.open_basis));
-    insert->bindText(9, row.open_basis.toString());
-    insert->bind(10, optionalCents(row.marked_value));
-    insert->bind(11, row.marked_value ? Value(row.marked_value->toString()) : Value());
+    int column = 0;
+    auto next = [&]() { return ++column; };
     const std::optional<Decimal> equity =
         row.cash ? std::optional<Decimal>(*row.cash +
                                           (row.marked_value ? *row.marked_value : row.open_basis))
                  : std::nullopt;
-    insert->bind(12, optionalCents(equity));
-    insert->bind(13, cents(row.realized));
-    insert->bindText(14, row.realized.toString());
-    insert->bind(15, cents(row.fees));
-    insert->bind(16, optionalCents(row.reported_balance));
-    insert->bind(17, optionalCents(row.unexplained));
-    insert->bind(18, row.checked_at.empty() ? Value() : Value(row.checked_at));
+    insert->bindText(next(), row.day);
+    insert->bindInt(next(), row.day_start_s);
+    insert->bindInt(next(), row.subaccount);
+    insert->bind(next(), optionalCents(row.cash));
+    insert->bind(next(), row.cash ? Value(row.cash->toString()) : Value());
+    insert->bindText(next(), row.trading_cash_flow.toString());
+    insert->bindText(next(), row.transfers.toString());
+    insert->bind(next(), cents(row.trading_cash_flow));
+    insert->bind(next(), cents(row.transfers));
+    insert->bind(next(), cents(row.net_deposits));
+    insert->bind(next(), cents(row.open_basis));
+    insert->bindText(next(), row.open_basis.toString());
+    insert->bind(next(), optionalCents(row.marked_value));
+    insert->bind(next(), row.marked_value ? Value(row.marked_value->toString()) : Value());
+    insert->bind(next(), optionalCents(equity));
+    insert->bind(next(), cents(row.realized));
+    insert->bindText(next(), row.realized.toString());
+    insert->bind(next(), cents(row.fees));
+    insert->bind(next(), optionalCents(row.reported_balance));
+    insert->bind(next(), optionalCents(row.unexplained));
+    insert->bind(next(), row.checked_at.empty() ? Value() : Value(row.checked_at));
     insert->run();
   }
 }

@@ -43,6 +43,7 @@ struct DailyAmounts {
   Decimal basis_change;      // open cost basis at the day's end minus at its start
   Decimal won, lost;         // the results of the winning (> 0) and losing (< 0) closes
   DailyAmounts& operator+=(const DailyAmounts& other);
+  bool empty() const;  // nothing happened: every amount and count zero
 };
 
 struct MarketDay {
@@ -76,6 +77,7 @@ struct CashTransfer {
 
 struct EquityRow {
   std::string day;
+  int64_t day_start_s = 0;  // the day's local midnight, Unix seconds
   int64_t subaccount = -1;  // -1: the whole account
   std::optional<Decimal> cash;
   Decimal trading_cash_flow, transfers;  // that day's

@@ -477,11 +477,13 @@ const TableDefinition& equityDailyTable() {
       "kalshi_equity_daily",
       "CREATE TABLE IF NOT EXISTS kalshi_equity_daily ("
       " day TEXT NOT NULL,"
-      " subaccount INTEGER NOT NULL,"  // -1: the whole account (every subaccount together)
+      " day_start_s INTEGER NOT NULL,"  // Unix seconds of the day's local midnight
+      " subaccount INTEGER NOT NULL,"   // -1: the whole account (every subaccount together)
       " cash_balance_cents INTEGER, cash_balance_dollars TEXT,"  // at the day's end; NULL: no
                                                                  // balance ever read
       " trading_cash_flow_dollars TEXT NOT NULL,"  // that day: fills, fees, settlements
       " transfers_dollars TEXT NOT NULL,"  // that day: deposits - withdrawals (+ subaccount moves)
+      " trading_cash_flow_cents INTEGER NOT NULL, transfers_cents INTEGER NOT NULL,"
       " net_deposits_cents INTEGER NOT NULL,"  // to date (a subaccount: with transfers in - out)
       " open_basis_cents INTEGER NOT NULL, open_basis_dollars TEXT NOT NULL,"
       " marked_value_cents INTEGER, marked_value_dollars TEXT,"  // open positions at their
@@ -493,11 +495,27 @@ const TableDefinition& equityDailyTable() {
       " unexplained_cents INTEGER,"       // reported - rebuilt at that check; NULL: no check
       " checked_at TEXT,"
       " PRIMARY KEY (day, subaccount))",
-      {"day", "subaccount", "cash_balance_cents", "cash_balance_dollars",
-       "trading_cash_flow_dollars", "transfers_dollars", "net_deposits_cents", "open_basis_cents",
-       "open_basis_dollars", "marked_value_cents", "marked_value_dollars", "equity_cents",
-       "realized_pnl_cents", "realized_pnl_dollars", "fees_cents", "reported_balance_cents",
-       "unexplained_cents", "checked_at"},
+      {"day",
+       "day_start_s",
+       "subaccount",
+       "cash_balance_cents",
+       "cash_balance_dollars",
+       "trading_cash_flow_dollars",
+       "transfers_dollars",
+       "trading_cash_flow_cents",
+       "transfers_cents",
+       "net_deposits_cents",
+       "open_basis_cents",
+       "open_basis_dollars",
+       "marked_value_cents",
+       "marked_value_dollars",
+       "equity_cents",
+       "realized_pnl_cents",
+       "realized_pnl_dollars",
+       "fees_cents",
+       "reported_balance_cents",
+       "unexplained_cents",
+       "checked_at"},
       {"day", "subaccount"},
       {},
       {},
@@ -523,6 +541,78 @@ const TableDefinition& pnlDirtyTable() {
       {"ticker"},
       {"ticker"}};
   return table;
+}
+
+const std::vector<ViewDefinition>& analyticsViews() {
+  // Times are Unix seconds (`time`), what Grafana's SQLite data source and most tools take; days
+  // start at the ledger's local midnight (kalshi_equity_daily.day_start_s).
+  static const std::vector<ViewDefinition> views = {
+      {"v_daily_pnl",
+       "SELECT d.day, COALESCE(e.day_start_s, CAST(strftime('%s', d.day) AS INTEGER)) AS time,"
+       " d.subaccount, d.category, d.series_ticker, d.realized_pnl_cents, d.realized_pnl_dollars,"
+       " d.fees_cents, d.fees_dollars, CAST(d.contracts_bought_fp AS REAL) AS contracts_bought,"
+       " CAST(d.contracts_sold_fp AS REAL) AS contracts_sold, d.fills, d.markets_closed,"
+       " d.winning_closes, d.losing_closes, d.won_dollars, d.lost_dollars"
+       " FROM kalshi_daily_pnl d LEFT JOIN kalshi_equity_daily e"
+       " ON e.day = d.day AND e.subaccount = -1"},
+      {"v_equity_curve",
+       "SELECT day, day_start_s AS time, subaccount, cash_balance_cents, net_deposits_cents,"
+       " trading_cash_flow_cents, transfers_cents, open_basis_cents, marked_value_cents,"
+       " equity_cents, equity_cents - net_deposits_cents AS pnl_cents, realized_pnl_cents,"
+       " fees_cents, reported_balance_cents, unexplained_cents FROM kalshi_equity_daily"},
+      {"v_pnl_by_category",
+       "SELECT s.id AS snapshot_id, CAST(strftime('%s', s.taken_at) AS INTEGER) AS time,"
+       " p.category, p.realized_pnl_cents, p.unrealized_pnl_cents, p.fees_cents,"
+       " p.realized_pnl_cents + p.unrealized_pnl_cents AS total_pnl_cents,"
+       " p.realized_pnl_dollars, p.unrealized_pnl_dollars, p.fees_dollars"
+       " FROM kalshi_snapshot_pnl p JOIN kalshi_snapshots s ON s.id = p.snapshot_id"
+       " WHERE s.id = (SELECT max(id) FROM kalshi_snapshots)"},
+      {"v_cash_flows",
+       "SELECT CAST(strftime('%s', COALESCE(finalized_at, created_at)) AS INTEGER) AS time,"
+       " COALESCE(finalized_at, created_at) AS at, direction AS kind, subaccount,"
+       " CASE direction WHEN 'deposit' THEN amount_cents - fee_cents"
+       " ELSE -(amount_cents + fee_cents) END AS amount_cents, fee_cents, id"
+       " FROM kalshi_transfers WHERE status = 'applied' AND direction IN ('deposit', 'withdrawal')"
+       " UNION ALL SELECT CAST(strftime('%s', created_at) AS INTEGER), created_at,"
+       " 'transfer_out', from_subaccount, -amount_cents, 0, id FROM kalshi_transfers"
+       " WHERE status = 'applied' AND direction = 'subaccount_transfer'"
+       " UNION ALL SELECT CAST(strftime('%s', created_at) AS INTEGER), created_at,"
+       " 'transfer_in', to_subaccount, amount_cents, 0, id FROM kalshi_transfers"
+       " WHERE status = 'applied' AND direction = 'subaccount_transfer'"},
+      {"v_edge_by_price",
+       "SELECT category, bucket, (bucket * 10) || '-' || (bucket * 10 + 10) || 'c' AS entry_price,"
+       " count(*) AS positions, sum(contracts) AS contracts,"
+       " sum(realized_pnl_cents) AS realized_pnl_cents, sum(settled) AS settled_positions,"
+       " sum(CASE WHEN settled THEN cost END) / sum(CASE WHEN settled THEN contracts END)"
+       " AS implied_probability,"
+       " sum(CASE WHEN settled THEN contracts * payout END) /"
+       " sum(CASE WHEN settled THEN contracts END) AS win_rate,"
+       " avg(CASE WHEN settled THEN (price - payout) * (price - payout) END) AS brier"
+       " FROM (SELECT category, realized_pnl_cents,"
+       " CAST(contracts_fp AS REAL) AS contracts, CAST(entry_cost_dollars AS REAL) AS cost,"
+       " CAST(avg_entry_price_dollars AS REAL) AS price, CAST(payout_dollars AS REAL) AS payout,"
+       " closed_by = 'settlement' AND payout_dollars IS NOT NULL AS settled,"
+       " min(9, CAST(CAST(avg_entry_price_dollars AS REAL) * 10 + 0.000000001 AS INTEGER))"
+       " AS bucket FROM kalshi_closed_positions)"
+       " GROUP BY category, bucket"},
+  };
+  return views;
+}
+
+void createViews(Store& store) {
+  for (const ViewDefinition& view : analyticsViews()) {
+    {
+      StoreStatementPtr object = store.prepare("SELECT type FROM sqlite_master WHERE name = ?");
+      object->bindText(1, view.name);
+      if (object->step() && object->columnText(0) != "view") {
+        throw TableConflict("database '" + store.location() + "': " + view.name + " is a " +
+                            object->columnText(0) +
+                            ", not the view kalshi-direct keeps there: rename or drop it");
+      }
+    }
+    store.exec(std::string("DROP VIEW IF EXISTS ") + view.name);
+    store.exec(std::string("CREATE VIEW ") + view.name + " AS " + view.sql);
+  }
 }
 
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {

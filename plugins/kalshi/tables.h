@@ -69,6 +69,18 @@ const TableDefinition& closedPositionsTable();
 const TableDefinition& equityDailyTable();
 const TableDefinition& ledgerSettingsTable();
 
+// The SQL views the analytics tables are read through by other tools (Grafana, Metabase;
+// docs/analytics.md, "Views"): v_daily_pnl, v_equity_curve, v_pnl_by_category, v_cash_flows,
+// v_edge_by_price. Their names and columns are stable: examples/grafana/ uses them.
+struct ViewDefinition {
+  const char* name;
+  const char* sql;  // the SELECT
+};
+const std::vector<ViewDefinition>& analyticsViews();
+// (Re)creates every view inside the open transaction; TableConflict when a table of another tool
+// has a view's name.
+void createViews(Store& store);
+
 // Records `tickers` in kalshi_pnl_dirty (created if missing), inside the open transaction.
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers);
 

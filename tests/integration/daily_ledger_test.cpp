@@ -7,9 +7,12 @@
 //   - cash rebuilt from Kalshi's balance back through every flow lands on exactly $0.00 before the
 //     account's first deposit, per subaccount and in total, and every balance check agrees;
 //   - `report --by/--range` shows those figures, as a table, JSON and CSV;
+//   - the SQL views and the Grafana dashboard in examples/grafana/: every panel's query runs on
+//     the database, reads only the views, and finds rows;
 //   - `report --stats`: P&L and ROI equal the simulator's truth (balances, open positions at the
 //     mark, net deposits), and the win rate and drawdown equal what this test computes on its own
 //     from the stored fills and settlements and the equity curve.
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <gmock/gmock.h>
@@ -17,7 +20,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "kalshi_direct/decimal.h"
@@ -352,6 +357,61 @@ TEST_F(DailyLedgerTruthTest, StatsEqualTheTruthAndAnIndependentReplay) {
   }
   EXPECT_GT(worst, 0.0);
   EXPECT_NEAR(stats->getObject("max_drawdown")->getValue<double>("fraction"), worst, 1e-6);
+}
+
+TEST_F(DailyLedgerTruthTest, TheViewsAndEveryGrafanaPanelQueryRunOnTheDatabase) {
+  sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+  for (const char* view :
+       {"v_daily_pnl", "v_equity_curve", "v_pnl_by_category", "v_cash_flows", "v_edge_by_price"}) {
+    sqlite::Statement rows(database.handle(), std::string("SELECT count(*) FROM ") + view);
+    ASSERT_TRUE(rows.step());
+    EXPECT_GT(rows.columnInt(0), 0) << view;
+  }
+  // The views' money adds up like the tables': the category view is the latest snapshot.
+  {
+    sqlite::Statement total(database.handle(),
+                            "SELECT sum(realized_pnl_cents) FROM v_pnl_by_category");
+    ASSERT_TRUE(total.step());
+    EXPECT_EQ(total.columnInt(0),
+              scalar("SELECT sum(realized_pnl_cents) FROM kalshi_snapshot_pnl WHERE snapshot_id = "
+                     "(SELECT max(id) FROM kalshi_snapshots)"));
+  }
+
+  std::ifstream file(std::string(KD_SOURCE_DIR) + "/examples/grafana/kalshi-direct-sqlite.json");
+  ASSERT_TRUE(file.good());
+  const auto dashboard = Poco::JSON::Parser().parse(file).extract<Poco::JSON::Object::Ptr>();
+  const auto panels = dashboard->getArray("panels");
+  ASSERT_GE(panels->size(), 6u);
+  const std::regex source(R"(\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_]*))", std::regex::icase);
+  for (size_t p = 0; p < panels->size(); ++p) {
+    const auto panel = panels->getObject(static_cast<unsigned>(p));
+    const std::string title = panel->getValue<std::string>("title");
+    const auto targets = panel->getArray("targets");
+    ASSERT_GE(targets->size(), 1u) << title;
+    for (size_t t = 0; t < targets->size(); ++t) {
+      const auto target = targets->getObject(static_cast<unsigned>(t));
+      EXPECT_EQ(target->getObject("datasource")->getValue<std::string>("type"),
+                "frser-sqlite-datasource")
+          << title;
+      std::string sql = target->getValue<std::string>("queryText");
+      for (auto it = std::sregex_iterator(sql.begin(), sql.end(), source);
+           it != std::sregex_iterator(); ++it) {
+        EXPECT_EQ((*it)[1].str().rfind("v_", 0), 0u)
+            << title << " reads " << (*it)[1].str() << ", not one of the documented views";
+      }
+      // The data source's macros for the dashboard's time range: here, everything.
+      sql = std::regex_replace(sql, std::regex(R"(\$__unixEpochFrom\(\))"), "0");
+      sql = std::regex_replace(sql, std::regex(R"(\$__unixEpochTo\(\))"), "4102444800");
+      ASSERT_EQ(sql.find('$'), std::string::npos) << title << ": an unknown macro in " << sql;
+      sqlite::Statement query(database.handle(), sql);  // throws on an unknown view or column
+      int rows = 0;
+      while (query.step()) ++rows;
+      EXPECT_GT(rows, 0) << title;
+      if (target->has("timeColumns")) {
+        EXPECT_EQ(query.columnName(0), "time") << title;
+      }
+    }
+  }
 }
 
 }  // namespace

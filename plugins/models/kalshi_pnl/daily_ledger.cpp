@@ -133,6 +133,9 @@ std::vector<EquityRow> rebuildEquity(const EquityInputs& inputs, const LocalDays
   for (std::string day = first_day; day <= last_day; day = LocalDays::nextDay(day))
     calendar.push_back(day);
 
+  std::vector<int64_t> starts;  // each day's local midnight
+  for (const std::string& day : calendar) starts.push_back(days.startOf(day) / 1000000);
+
   std::vector<EquityRow> rows;
   for (auto& [subaccount, scope] : scopes) {
     // What Kalshi reported for this scope at a check.
@@ -177,6 +180,7 @@ std::vector<EquityRow> rebuildEquity(const EquityInputs& inputs, const LocalDays
       const std::string& day = calendar[i];
       EquityRow row;
       row.day = day;
+      row.day_start_s = starts[i];
       row.subaccount = subaccount;
       row.cash = cash[i];
       net_deposits += value(scope.net_deposits, day);
