@@ -194,6 +194,121 @@ std::string describe(const Decimal& value) { return value.toString(); }
 
 }  // namespace
 
+namespace {
+
+// `whole` split into the shares `parts` (positive, summing to `total`) take of it, exactly: the
+// last share gets what the others left.
+std::vector<Decimal> split(const Decimal& whole, const std::vector<Decimal>& parts,
+                           const Decimal& total) {
+  std::vector<Decimal> shares;
+  Decimal left = whole;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Decimal share = i + 1 == parts.size() || whole.isZero()
+                              ? (i + 1 == parts.size() ? left : Decimal())
+                              : proportionalCost(whole, parts[i], total);
+    shares.push_back(share);
+    left -= share;
+  }
+  return shares;
+}
+
+void sortByTime(std::vector<FillEvent>& fills) {
+  std::stable_sort(fills.begin(), fills.end(), [](const FillEvent& a, const FillEvent& b) {
+    if (a.time_us != b.time_us) return a.time_us < b.time_us;
+    return a.fill_id < b.fill_id;
+  });
+}
+
+}  // namespace
+
+std::vector<TaxLot> taxLots(std::vector<FillEvent> fills,
+                            const std::optional<SettlementEvent>& settlement) {
+  sortByTime(fills);
+  struct Open {
+    Decimal count, cost, fee;
+    int64_t acquired_us;
+    bool yes;
+  };
+  std::deque<Open> open;
+  std::vector<TaxLot> lots;
+  Decimal position;
+  // Closes `count` contracts, oldest first, for `proceeds` less `fee`, at `time_us`.
+  auto close = [&](Decimal count, const Decimal& proceeds, const Decimal& fee, int64_t time_us,
+                   bool settled) {
+    std::vector<Decimal> pieces;
+    for (const Open& lot : open) {
+      if (count.sign() <= 0) break;
+      const Decimal piece = minDecimal(count, lot.count);
+      pieces.push_back(piece);
+      count -= piece;
+    }
+    Decimal total;
+    for (const Decimal& piece : pieces) total += piece;
+    if (pieces.empty()) return;
+    const std::vector<Decimal> proceeds_shares = split(proceeds, pieces, total);
+    const std::vector<Decimal> fee_shares = split(fee, pieces, total);
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      Open& lot = open.front();
+      TaxLot out;
+      out.yes = lot.yes;
+      out.acquired_us = lot.acquired_us;
+      out.closed_us = time_us;
+      out.settled = settled;
+      out.quantity = pieces[i];
+      Decimal cost = lot.cost, opening_fee = lot.fee;
+      if (pieces[i] < lot.count) {
+        cost = proportionalCost(lot.cost, pieces[i], lot.count);
+        opening_fee =
+            lot.fee.isZero() ? Decimal() : proportionalCost(lot.fee, pieces[i], lot.count);
+        lot.cost -= cost;
+        lot.fee -= opening_fee;
+        lot.count -= pieces[i];
+      } else {
+        open.pop_front();
+      }
+      out.proceeds = proceeds_shares[i] - fee_shares[i];
+      out.cost_basis = cost + opening_fee;
+      out.opening_fee = opening_fee;
+      lots.push_back(out);
+    }
+  };
+  for (const FillEvent& fill : fills) {
+    const auto [yes_price, no_price] = fillPrices(fill);
+    const Decimal held_opposite = fill.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
+                                                   : (position.sign() > 0 ? position : Decimal());
+    const Decimal closed = minDecimal(fill.count, held_opposite);
+    const Decimal opened = fill.count - closed;
+    Decimal closing_fee;
+    if (closed.sign() > 0) {
+      closing_fee = opened.sign() > 0 && !fill.fee.isZero()
+                        ? proportionalCost(fill.fee, closed, fill.count)
+                        : fill.fee;
+      close(closed, closed * (fill.outcome_yes ? no_price : yes_price), closing_fee, fill.time_us,
+            false);
+    }
+    if (opened.sign() > 0) {
+      open.push_back({opened, opened * (fill.outcome_yes ? yes_price : no_price),
+                      fill.fee - closing_fee, fill.time_us, fill.outcome_yes});
+    }
+    position += fill.outcome_yes ? fill.count : -fill.count;
+  }
+  if (settlement && !open.empty()) {
+    Decimal held;
+    for (const Open& lot : open) held += lot.count;
+    close(held, Decimal(settlement->revenue_cents, 2), settlement->fee, settlement->time_us, true);
+  }
+  for (const Open& lot : open) {
+    TaxLot out;
+    out.yes = lot.yes;
+    out.acquired_us = lot.acquired_us;
+    out.quantity = lot.count;
+    out.cost_basis = lot.cost + lot.fee;
+    out.opening_fee = lot.fee;
+    lots.push_back(out);
+  }
+  return lots;
+}
+
 std::vector<int64_t> apportionCents(const std::vector<Decimal>& amounts, int64_t target_cents) {
   std::vector<int64_t> cents(amounts.size());
   std::vector<std::pair<Decimal, size_t>> remainders;  // (amount - its floor, index)

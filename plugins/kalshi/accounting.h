@@ -128,6 +128,27 @@ Decimal sideMark(const Decimal& position, const Decimal& yes_mark);
 // contracts (|position|) at their side's mark, minus what they cost (`basis`, dollars).
 Decimal unrealizedPnl(const Decimal& position, const Decimal& yes_mark, const Decimal& basis);
 
+// One tax lot: contracts of one opening fill, or the part of them one close took, matched first in
+// first out whatever `lots` says (as Kalshi's own tax figures are). Fees are in the cost basis (the
+// opening fill's, by count) and taken off the proceeds (the closing fill's or the settlement's).
+// A fill that closes and opens splits its fee by count. Still-open contracts are lots without a
+// close (no proceeds).
+struct TaxLot {
+  bool yes = true;  // the contract side held
+  int64_t acquired_us = 0;
+  std::optional<int64_t> closed_us;
+  bool settled = false;  // closed by the settlement (else by a trade, or still open)
+  Decimal quantity;
+  Decimal proceeds;     // received, net of the closing fees
+  Decimal cost_basis;   // paid, with the opening fees
+  Decimal opening_fee;  // the part of cost_basis that is fees
+  Decimal gain() const { return proceeds - cost_basis; }
+};
+// Sums of a market's lots: the closed lots' gains minus the opening fees of the open ones equal the
+// market's realized P&L under FIFO (when every held contract has its fills).
+std::vector<TaxLot> taxLots(std::vector<FillEvent> fills,
+                            const std::optional<SettlementEvent>& settlement);
+
 // Whole cents for `amounts` (dollars) that add up to `target_cents` exactly, each the amount
 // rounded down or up to the cent (the largest-remainder method): every amount gets its floor,
 // and the cents still missing go one each to the largest remainders, ties to the earlier one.

@@ -98,22 +98,26 @@ DailyAmounts readAmounts(const StoreStatement& query, int first) {
 
 }  // namespace
 
+namespace {
+// The ledger's tables whose rows are computed (kalshi_ledger_settings says with what).
+const std::vector<const TableDefinition*>& computedTables() {
+  static const std::vector<const TableDefinition*> tables = {&marketDailyTable(), &dailyPnlTable(),
+                                                             &closedPositionsTable(),
+                                                             &taxLotsTable(), &equityDailyTable()};
+  return tables;
+}
+}  // namespace
+
 std::vector<std::string> LedgerStore::tablesWritten() {
   std::vector<std::string> names;
-  for (const TableDefinition* table :
-       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable(),
-        &ledgerSettingsTable()}) {
-    names.push_back(table->name);
-  }
+  for (const TableDefinition* table : computedTables()) names.push_back(table->name);
+  names.push_back(ledgerSettingsTable().name);
   return names;
 }
 
 void LedgerStore::createTables() {
-  for (const TableDefinition* table :
-       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable(),
-        &ledgerSettingsTable()}) {
-    createTable(store_, *table, false);
-  }
+  for (const TableDefinition* table : computedTables()) createTable(store_, *table, false);
+  createTable(store_, ledgerSettingsTable(), false);
   createViews(store_);
 }
 
@@ -125,10 +129,8 @@ std::optional<LedgerStore::Settings> LedgerStore::settings() {
 }
 
 void LedgerStore::reset(const Settings& settings) {
-  for (const TableDefinition* table :
-       {&marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(), &equityDailyTable()}) {
+  for (const TableDefinition* table : computedTables())
     store_.exec(std::string("DELETE FROM ") + table->name);
-  }
   StoreStatementPtr save = store_.prepare(upsertSql(ledgerSettingsTable()));
   save->bindInt(1, 1);
   save->bindText(2, settings.timezone);
@@ -243,6 +245,40 @@ void LedgerStore::replaceClosedPositions(const std::string& ticker,
       insert.bindText(17, p.payout->toString());
     else
       insert.bindNull(17);
+    insert.run();
+  }
+}
+
+void LedgerStore::replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows) {
+  StoreStatement& remove =
+      cached(store_, remove_lots_, "DELETE FROM kalshi_tax_lots WHERE ticker = ?");
+  remove.bindText(1, ticker);
+  remove.run();
+  StoreStatement& insert = cached(store_, insert_lot_, upsertSql(taxLotsTable()));
+  std::map<int64_t, int64_t> seq;  // per subaccount
+  for (const TaxLotRow& row : rows) {
+    const TaxLot& lot = row.lot;
+    insert.reset();
+    insert.bindText(1, ticker);
+    insert.bindInt(2, row.subaccount);
+    insert.bindInt(3, ++seq[row.subaccount]);
+    insert.bindText(4, lot.yes ? "yes" : "no");
+    insert.bindText(5, Timestamp::fromMicros(lot.acquired_us).toIso8601());
+    insert.bindText(6, row.acquired_day);
+    if (lot.closed_us) {
+      insert.bindText(7, Timestamp::fromMicros(*lot.closed_us).toIso8601());
+      insert.bindText(8, row.closed_day);
+      insert.bindText(9, lot.settled ? "settlement" : "trade");
+    } else {
+      insert.bindNull(7);
+      insert.bindNull(8);
+      insert.bindNull(9);
+    }
+    insert.bindText(10, lot.quantity.trimmed(2).toString());
+    insert.bindText(11, lot.proceeds.toString());
+    insert.bindText(12, lot.cost_basis.toString());
+    insert.bindText(13, lot.opening_fee.toString());
+    insert.bindText(14, lot.gain().toString());
     insert.run();
   }
 }
@@ -473,6 +509,54 @@ std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFil
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+namespace {
+
+// Tax lots with `column` (closed_day / acquired_day) in the filter's days.
+std::vector<TaxLotRow> readTaxLots(Store& store, const LedgerFilter& filter, const char* column) {
+  std::vector<TaxLotRow> rows;
+  if (!store.tableExists(taxLotsTable().name)) return rows;
+  std::string sql =
+      "SELECT ticker, subaccount, side, acquired_at, acquired_day, closed_at, closed_day, "
+      "closed_by, quantity_fp, proceeds_dollars, cost_basis_dollars, opening_fee_dollars FROM "
+      "kalshi_tax_lots WHERE ";
+  sql += std::string(column) + " >= ? AND " + column + " <= ?";
+  if (filter.subaccount) sql += " AND subaccount = ?";
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY closed_at, acquired_at, ticker, seq");
+  query->bindText(1, filter.from.empty() ? "0000-00-00" : filter.from);
+  query->bindText(2, filter.to.empty() ? "9999-99-99" : filter.to);
+  if (filter.subaccount) query->bindInt(3, *filter.subaccount);
+  while (query->step()) {
+    TaxLotRow row;
+    row.ticker = query->columnText(0);
+    row.subaccount = query->columnInt(1);
+    TaxLot& lot = row.lot;
+    lot.yes = query->columnText(2) == "yes";
+    lot.acquired_us = parseMicros(query->columnText(3)).value_or(0);
+    row.acquired_day = query->columnText(4);
+    if (!query->columnIsNull(5)) {
+      lot.closed_us = parseMicros(query->columnText(5)).value_or(0);
+      row.closed_day = query->columnText(6);
+      lot.settled = query->columnText(7) == "settlement";
+    }
+    lot.quantity = decimalOr(query->columnText(8));
+    lot.proceeds = decimalOr(query->columnText(9));
+    lot.cost_basis = decimalOr(query->columnText(10));
+    lot.opening_fee = decimalOr(query->columnText(11));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<TaxLotRow> readTaxLotsClosed(Store& store, const LedgerFilter& filter) {
+  return readTaxLots(store, filter, "closed_day");
+}
+
+std::vector<TaxLotRow> readTaxLotsAcquired(Store& store, const LedgerFilter& filter) {
+  return readTaxLots(store, filter, "acquired_day");
 }
 
 std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter) {

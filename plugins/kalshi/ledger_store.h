@@ -58,6 +58,13 @@ struct ClosedPositionRow {
   ClosedPosition position;
 };
 
+struct TaxLotRow {
+  std::string ticker;  // filled when read
+  int64_t subaccount = 0;
+  std::string acquired_day, closed_day;  // local days; closed_day empty while open
+  TaxLot lot;
+};
+
 // A balance Kalshi reported (a live snapshot's), what the rebuilt cash is checked against.
 struct BalanceCheck {
   int64_t time_us = 0;
@@ -115,6 +122,7 @@ class LedgerStore {
   void refreshDaily(const std::set<DailyKey>& keys);
   void replaceClosedPositions(const std::string& ticker,
                               const std::vector<ClosedPositionRow>& rows);
+  void replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows);
   // The markets with kalshi_market_daily rows on `day` that were split at another balance check
   // than `check_us` (a newer check that day: their after-check part is computed again).
   std::set<std::string> marketsCheckedOtherwise(const std::string& day, int64_t check_us);
@@ -132,7 +140,7 @@ class LedgerStore {
  private:
   Store& store_;
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
-      remove_closed_, insert_closed_;
+      remove_closed_, insert_closed_, remove_lots_, insert_lot_;
 };
 
 // ---- reading the ledger (`kalshi-direct report`, the dashboard) ----
@@ -154,6 +162,10 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
 // kalshi_closed_positions closed on filter's days (and of its category, series, subaccount), in
 // the order they closed.
 std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter);
+// The tax lots closed on the filter's days (closed_day), in the order they closed, and the open
+// or later-closed lots acquired on them (for the fee reconciliation: docs/analytics.md).
+std::vector<TaxLotRow> readTaxLotsClosed(Store& store, const LedgerFilter& filter);
+std::vector<TaxLotRow> readTaxLotsAcquired(Store& store, const LedgerFilter& filter);
 // kalshi_equity_daily rows of one scope (filter.subaccount; none: the whole account, -1) in day
 // order.
 std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter);

@@ -472,6 +472,33 @@ const TableDefinition& closedPositionsTable() {
   return table;
 }
 
+const TableDefinition& taxLotsTable() {
+  static const TableDefinition table{
+      "kalshi_tax_lots",
+      "CREATE TABLE IF NOT EXISTS kalshi_tax_lots ("
+      " ticker TEXT NOT NULL, subaccount INTEGER NOT NULL, seq INTEGER NOT NULL,"
+      " side TEXT NOT NULL,"  // yes / no: the contract side held
+      " acquired_at TEXT NOT NULL, acquired_day TEXT NOT NULL,"
+      " closed_at TEXT, closed_day TEXT,"  // NULL: still open
+      " closed_by TEXT,"                   // trade / settlement; NULL: still open
+      " quantity_fp TEXT NOT NULL,"
+      " proceeds_dollars TEXT NOT NULL,"     // received, net of the closing fees
+      " cost_basis_dollars TEXT NOT NULL,"   // paid, with the opening fees
+      " opening_fee_dollars TEXT NOT NULL,"  // the fees in cost_basis
+      " gain_dollars TEXT NOT NULL,"         // proceeds - cost basis (0 while open)
+      " PRIMARY KEY (ticker, subaccount, seq));"
+      "CREATE INDEX IF NOT EXISTS kalshi_tax_lots_closed ON kalshi_tax_lots (closed_day);"
+      "CREATE INDEX IF NOT EXISTS kalshi_tax_lots_acquired ON kalshi_tax_lots (acquired_day);",
+      {"ticker", "subaccount", "seq", "side", "acquired_at", "acquired_day", "closed_at",
+       "closed_day", "closed_by", "quantity_fp", "proceeds_dollars", "cost_basis_dollars",
+       "opening_fee_dollars", "gain_dollars"},
+      {"ticker", "subaccount", "seq"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+
 const TableDefinition& equityDailyTable() {
   static const TableDefinition table{
       "kalshi_equity_daily",
@@ -822,6 +849,7 @@ const std::vector<const TableDefinition*>& allTables() {
                                                              &marketDailyTable(),
                                                              &dailyPnlTable(),
                                                              &closedPositionsTable(),
+                                                             &taxLotsTable(),
                                                              &equityDailyTable(),
                                                              &ledgerSettingsTable()};
   return tables;

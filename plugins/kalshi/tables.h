@@ -66,6 +66,8 @@ const TableDefinition& marketOrderCentsTable();
 const TableDefinition& marketDailyTable();
 const TableDefinition& dailyPnlTable();
 const TableDefinition& closedPositionsTable();
+// Every contract's tax lot, matched first in first out (accounting.h, TaxLot; docs/analytics.md).
+const TableDefinition& taxLotsTable();
 const TableDefinition& equityDailyTable();
 const TableDefinition& ledgerSettingsTable();
 

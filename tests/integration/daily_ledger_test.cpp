@@ -9,6 +9,7 @@
 //   - `report --by/--range` shows those figures, as a table, JSON and CSV;
 //   - the SQL views and the Grafana dashboard in examples/grafana/: every panel's query runs on
 //     the database, reads only the views, and finds rows;
+//   - `report --tax-year`: each year's FIFO lots add up to its realized P&L (TaxYearTest);
 //   - `report --stats`: P&L and ROI equal the simulator's truth (balances, open positions at the
 //     mark, net deposits), and the win rate and drawdown equal what this test computes on its own
 //     from the stored fills and settlements and the equity curve.
@@ -412,6 +413,67 @@ TEST_F(DailyLedgerTruthTest, TheViewsAndEveryGrafanaPanelQueryRunOnTheDatabase) 
       }
     }
   }
+}
+
+// The tax export over two years of history: each year's lots (first in, first out, fees in the cost
+// basis) add up to that year's realized P&L from the daily ledger, once the fees that sit in lots
+// across the year's ends are accounted for; the CSV's lines add up to the total.
+class TaxYearTest : public testing::KalshiCliFixture {};
+
+TEST_F(TaxYearTest, EachYearsLotsAddUpToItsRealizedPnl) {
+  startSim({"--days", "500", "--subaccounts", "2"}, "4000");
+  const auto backfill = cli({"run", "backfill", "--full"});
+  ASSERT_EQ(backfill.exit_code, 0) << backfill.out << backfill.err;
+  int years_with_lots = 0;
+  for (const std::string year : {"2025", "2026"}) {
+    const auto json = cli({"report", "--tax-year", year, "--format", "json"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const auto report = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
+    const Decimal gain = decimal(report->getValue<std::string>("gain_dollars"));
+    const Decimal still_open =
+        decimal(report->getValue<std::string>("opening_fees_of_lots_still_open_dollars"));
+    const Decimal from_before =
+        decimal(report->getValue<std::string>("opening_fees_paid_before_the_year_dollars"));
+    const Decimal realized = decimal(report->getValue<std::string>("realized_pnl_dollars"));
+    EXPECT_EQ(decimal(report->getValue<std::string>("settlements_without_lots_dollars")), Decimal())
+        << year;
+    EXPECT_EQ(gain - still_open + from_before, realized) << year;
+    // The ledger's realized P&L of that year, summed here from its days.
+    Decimal days;
+    {
+      sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+      sqlite::Statement query(database.handle(),
+                              "SELECT realized_pnl_dollars FROM kalshi_daily_pnl WHERE day LIKE ?");
+      query.bindText(1, year + "-%");
+      while (query.step()) days += decimal(query.columnText(0));
+    }
+    EXPECT_EQ(realized, days) << year;
+    if (year == "2026") {
+      EXPECT_GT(from_before.sign(), 0) << "lots opened in 2025 closed in 2026";
+    }
+
+    const auto csv = cli({"report", "--tax-year", year, "--format", "csv"});
+    ASSERT_EQ(csv.exit_code, 0) << csv.err;
+    std::istringstream lines(csv.out);
+    std::string line;
+    std::getline(lines, line);
+    EXPECT_EQ(line, "description,date_acquired,date_closed,quantity,proceeds,cost_basis,gain");
+    Decimal csv_gain;
+    int lots = 0;
+    while (std::getline(lines, line)) {
+      csv_gain += decimal(line.substr(line.rfind(',') + 1));
+      std::vector<std::string> fields;
+      std::istringstream cells(line);
+      for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
+      ASSERT_EQ(fields.size(), 7u) << line;
+      EXPECT_EQ(fields[2].substr(0, 4), year) << line;  // closed in the year
+      EXPECT_LE(fields[1], fields[2]) << line;          // acquired before it closed
+      ++lots;
+    }
+    EXPECT_EQ(csv_gain, gain) << year;
+    if (lots > 0) ++years_with_lots;
+  }
+  EXPECT_EQ(years_with_lots, 2);
 }
 
 }  // namespace

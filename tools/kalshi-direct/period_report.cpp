@@ -325,6 +325,10 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
     error = "--to " + query.to + " is before --from " + query.from;
     return false;
   }
+  if (!query.tax_year.empty() && (query.stats || query.edge)) {
+    error = "--tax-year goes alone: not with --stats or --edge";
+    return false;
+  }
   if (!kGroupings.count(query.by)) {
     error = "--by: '" + query.by +
             "' is not one of day, week, month, year, category, series, subaccount";
@@ -334,6 +338,92 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
 }
 
 namespace {
+
+bool printTaxYear(Store& store, const std::string& db, const PeriodQuery& query,
+                  const kalshi::LedgerFilter& filter) {
+  const std::vector<kalshi::TaxLotRow> closed = kalshi::readTaxLotsClosed(store, filter);
+  Decimal proceeds, cost, gain;
+  for (const auto& row : closed) {
+    proceeds += row.lot.proceeds;
+    cost += row.lot.cost_basis;
+    gain += row.lot.gain();
+  }
+  // How the lots' gains add up to the year's realized P&L (fees are expensed in the ledger when
+  // charged, but sit in a lot's cost basis until it closes).
+  Decimal fees_still_open, fees_from_before;
+  for (const auto& row : kalshi::readTaxLotsAcquired(store, filter)) {
+    if (!row.lot.closed_us || row.closed_day > filter.to) fees_still_open += row.lot.opening_fee;
+  }
+  for (const auto& row : closed) {
+    if (row.acquired_day < filter.from) fees_from_before += row.lot.opening_fee;
+  }
+  Decimal realized;
+  for (const auto& row : kalshi::readDailyLedger(store, filter)) realized += row.amounts.realized;
+  const Decimal other = realized - (gain - fees_still_open + fees_from_before);
+
+  auto description = [](const kalshi::TaxLotRow& row) {
+    return row.ticker + (row.lot.yes ? " YES" : " NO");
+  };
+  if (query.format == ReportFormat::kCsv) {
+    std::cout << "description,date_acquired,date_closed,quantity,proceeds,cost_basis,gain\n";
+    for (const auto& row : closed) {
+      std::cout << csvField(description(row)) << "," << row.acquired_day << "," << row.closed_day
+                << "," << count(row.lot.quantity) << "," << exact(row.lot.proceeds) << ","
+                << exact(row.lot.cost_basis) << "," << exact(row.lot.gain()) << "\n";
+    }
+    std::cout << std::flush;
+    return true;
+  }
+  if (query.format == ReportFormat::kJson) {
+    std::string out = "{";
+    appendField(out, "database", jsonText(db));
+    appendField(out, "tax_year", jsonText(query.tax_year));
+    out += ",\"lots\":[";
+    for (size_t i = 0; i < closed.size(); ++i) {
+      const auto& row = closed[i];
+      out += i ? ",{" : "{";
+      appendField(out, "description", jsonText(description(row)));
+      appendField(out, "date_acquired", jsonText(row.acquired_day));
+      appendField(out, "date_closed", jsonText(row.closed_day));
+      appendField(out, "quantity", jsonText(count(row.lot.quantity)));
+      appendField(out, "proceeds_dollars", jsonMoney(row.lot.proceeds));
+      appendField(out, "cost_basis_dollars", jsonMoney(row.lot.cost_basis));
+      appendField(out, "gain_dollars", jsonMoney(row.lot.gain()));
+      out += "}";
+    }
+    out += "]";
+    appendField(out, "proceeds_dollars", jsonMoney(proceeds));
+    appendField(out, "cost_basis_dollars", jsonMoney(cost));
+    appendField(out, "gain_dollars", jsonMoney(gain));
+    appendField(out, "opening_fees_of_lots_still_open_dollars", jsonMoney(fees_still_open));
+    appendField(out, "opening_fees_paid_before_the_year_dollars", jsonMoney(fees_from_before));
+    appendField(out, "settlements_without_lots_dollars", jsonMoney(other));
+    appendField(out, "realized_pnl_dollars", jsonMoney(realized));
+    std::cout << out << "}" << std::endl;
+    return true;
+  }
+  std::cout << db << ": tax lots closed in " << query.tax_year
+            << " (first in, first out; fees in the cost basis and off the proceeds; "
+            << kalshi::ledgerTimeZone(store).value_or(kalshi::kDefaultTimeZone) << " days)\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"DESCRIPTION", "ACQUIRED", "CLOSED", "QUANTITY", "PROCEEDS", "COST BASIS", "GAIN"}};
+  for (const auto& row : closed) {
+    rows.push_back({description(row), row.acquired_day, row.closed_day, count(row.lot.quantity),
+                    money(row.lot.proceeds), money(row.lot.cost_basis), money(row.lot.gain())});
+  }
+  rows.push_back({"TOTAL (" + std::to_string(closed.size()) + " lots)", "", "", "", money(proceeds),
+                  money(cost), money(gain)});
+  printTable(rows, true);
+  std::cout << "\n  gains of the lots closed in " << query.tax_year << "  " << signedMoney(gain)
+            << "\n  - opening fees paid in " << query.tax_year << " on lots still open at its end  "
+            << signedMoney(-fees_still_open) << "\n  + opening fees paid before " << query.tax_year
+            << " on lots closed in it  " << signedMoney(fees_from_before);
+  if (!other.isZero())
+    std::cout << "\n  + settlements of positions without their fills  " << signedMoney(other);
+  std::cout << "\n  = realized P&L in " << query.tax_year << " (the daily ledger)  "
+            << signedMoney(realized) << "\n";
+  return true;
+}
 
 bool printFigures(Store& store, const std::string& db, const PeriodQuery& query,
                   const Resolved& range, const kalshi::LedgerFilter& filter) {
@@ -415,6 +505,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
   filter.category = query.category;
   filter.series_ticker = query.series_ticker;
   filter.subaccount = query.subaccount;
+  if (!query.tax_year.empty()) return printTaxYear(store, db, query, filter);
   if (query.stats || query.edge) return printFigures(store, db, query, range, filter);
   std::map<std::string, kalshi::DailyAmounts> groups;
   kalshi::DailyAmounts total;

@@ -26,6 +26,9 @@ struct PeriodQuery {
   ReportFormat format = ReportFormat::kTable;
   bool stats = false;  // --stats: performance statistics of the range (docs/analytics.md)
   bool edge = false;   // --edge: win rate against entry price, by 10-cent bucket
+  // --tax-year Y: the lots closed in year Y (from/to are its first and last day), matched first in
+  // first out with fees in the cost basis, and how they add up to the year's realized P&L.
+  std::string tax_year;
 };
 
 // Checks the query's words (one line in `error` for a bad one).

@@ -24,7 +24,7 @@ namespace {
 const char* kUsage =
     "usage: kalshi-direct report [--db PATH] [--since TIME] [--range R | --from DAY --to DAY]\n"
     "                            [--by GROUP] [--category C] [--series S] [--subaccount N]\n"
-    "                            [--stats] [--edge] [--format table|json|csv] [--json]\n"
+    "                            [--stats] [--edge] [--tax-year Y] [--format table|json|csv]\n"
     "\n"
     "From the database alone (no API calls). Without --range/--from/--to/--by: the latest\n"
     "snapshot's balance and P&L by category. With them: realized P&L, fees, contracts, closes\n"
@@ -38,6 +38,9 @@ const char* kUsage =
     "  --from/--to DAY  local dates (YYYY-MM-DD), inclusive\n"
     "  --by GROUP       day (default), week, month, year, category, series or subaccount\n"
     "  --category C, --series S, --subaccount N   only those rows\n"
+    "  --tax-year Y     the lots closed in year Y, first in first out, fees in the cost basis\n"
+    "                   (--format csv: description, date acquired, date closed, quantity,\n"
+    "                   proceeds, cost basis, gain)\n"
     "  --stats          performance over the range: ROI, time-weighted return, drawdown,\n"
     "                   Sharpe, Sortino, win rate, profit factor, expectancy, streaks\n"
     "  --edge           closed positions by entry price: win rate against the implied\n"
@@ -106,6 +109,17 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
     } else if (arg == "--since") {
       if (!value(since)) return false;
       out.since = since;
+    } else if (arg == "--tax-year") {
+      std::string year;
+      if (!value(year)) return false;
+      if (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos) {
+        error = "--tax-year: '" + year + "' is not a year (2026)";
+        return false;
+      }
+      out.query.tax_year = year;
+      out.query.from = year + "-01-01";
+      out.query.to = year + "-12-31";
+      out.period = true;
     } else if (arg == "--category") {
       if (!value(category_text)) return false;
       out.query.category = category_text;

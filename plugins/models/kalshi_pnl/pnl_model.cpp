@@ -52,6 +52,7 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   std::map<DailyKey, MarketDay> days;
   std::vector<ClosedPositionRow> closed;
   std::map<std::string, Decimal> market_orders;  // order id -> P&L
+  std::vector<TaxLotRow> tax_lots;
   std::map<int64_t, std::vector<FillEvent>> by_subaccount;
   for (auto& [subaccount, ignored] : inputs.settlements) by_subaccount[subaccount];
   for (auto& entry : fills) by_subaccount[entry.subaccount].push_back(std::move(entry.fill));
@@ -59,6 +60,14 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   for (auto& [subaccount, subaccount_fills] : by_subaccount) {
     const std::optional<SettlementEvent>& settlement = inputs.settlements[subaccount];
     if (subaccount_fills.empty() && !settlement) continue;
+    for (TaxLot& lot : taxLots(subaccount_fills, settlement)) {
+      TaxLotRow row;
+      row.subaccount = subaccount;
+      row.acquired_day = days_->dayOf(lot.acquired_us);
+      if (lot.closed_us) row.closed_day = days_->dayOf(*lot.closed_us);
+      row.lot = std::move(lot);
+      tax_lots.push_back(std::move(row));
+    }
     const MarketResult result = computeMarket(std::move(subaccount_fills), settlement,
                                               inputs.prices, category, options_.accounting);
     if (result.settlement_mismatch) {
@@ -84,6 +93,7 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   for (auto& entry : days) day_rows.push_back(std::move(entry.second));
   ledger_->replaceMarketDays(ticker, day_rows, r.touched_days);
   ledger_->replaceClosedPositions(ticker, closed);
+  ledger_->replaceTaxLots(ticker, tax_lots);
 }
 
 uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {

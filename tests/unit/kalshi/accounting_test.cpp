@@ -391,6 +391,37 @@ TEST(ApportionCentsTest, EachAmountIsRoundedDownOrUpAndTheCentsAddUpToTheTarget)
   EXPECT_TRUE(apportionCents({}, 0).empty());
 }
 
+// Tax lots: FIFO, fees in the cost basis and off the proceeds, a crossing fill's fee split by
+// count.
+TEST(AccountingExamples, TaxLotsMatchFirstInFirstOut) {
+  const std::vector<FillEvent> fills = {
+      fill("f1", "A", kYes, "6", "0.30", "0.06", 1),  // 6 YES at 0.30: cost 1.80 + 0.06
+      fill("f2", "B", kYes, "4", "0.50", "0.04", 2),  // 4 YES at 0.50: cost 2.00 + 0.04
+      // Sells the 10 YES at 0.60 and buys 2 NO at 0.40: fee 0.12, 0.10 of it for the 10 closed.
+      fill("f3", "C", kNo, "12", "0.60", "0.12", 3),
+  };
+  SettlementEvent no = settle("no", 200, "0", "2");  // the 2 NO pay 1.00 each
+  no.time_us = 4;
+  const std::vector<TaxLot> lots = taxLots(fills, no);
+  ASSERT_EQ(lots.size(), 3u);
+  // f1's 6: proceeds 6 x 0.60 = 3.60 less 6/10 of 0.10: 3.54; basis 1.86; gain 1.68.
+  EXPECT_DEC(lots[0].quantity, "6");
+  EXPECT_DEC(lots[0].proceeds, "3.54");
+  EXPECT_DEC(lots[0].cost_basis, "1.86");
+  EXPECT_DEC(lots[0].gain(), "1.68");
+  // f2's 4: proceeds 2.40 - 0.04 = 2.36; basis 2.04; gain 0.32.
+  EXPECT_DEC(lots[1].gain(), "0.32");
+  EXPECT_EQ(lots[1].acquired_us, 2);
+  EXPECT_EQ(*lots[1].closed_us, 3);
+  // The 2 NO f3 opened (0.80 + its 0.02 of the fee) settle for 2.00: gain 1.18.
+  EXPECT_FALSE(lots[2].yes);
+  EXPECT_TRUE(lots[2].settled);
+  EXPECT_DEC(lots[2].cost_basis, "0.82");
+  EXPECT_DEC(lots[2].gain(), "1.18");
+  // 1.68 + 0.32 + 1.18 = 3.18: the realized P&L (2.20 + 1.20 - 0.22 of fees).
+  EXPECT_DEC(computeMarket(fills, no, last("0.50"), "other").total.realized, "3.18");
+}
+
 // A settlement's P&L goes to the orders that opened the contracts it closed.
 TEST(AccountingExamples, SettlementPnlGoesToTheOrdersThatOpenedTheContracts) {
   const std::vector<FillEvent> fills = {
@@ -614,12 +645,28 @@ TEST(AccountingProperty, IdentityHoldsForRandomMarkets) {
       ASSERT_EQ(ledger_fees, r.total.fees);
       ASSERT_EQ(ledger_cash, r.total.cash_flow);
       ASSERT_EQ(ledger_basis, r.open_basis);
+      // A settlement of a position already closed (only a fee) belongs to no position or lot.
+      const Decimal unheld = settlement && position.isZero()
+                                 ? Decimal(settlement->revenue_cents, 2) - settlement->fee
+                                 : Decimal();
       if (r.position.isZero()) {
-        // A settlement of a position already closed (only a fee) belongs to no position.
-        const Decimal unheld = settlement && position.isZero()
-                                   ? Decimal(settlement->revenue_cents, 2) - settlement->fee
-                                   : Decimal();
         ASSERT_EQ(closed_realized, r.total.realized - unheld);
+      }
+      // Tax lots (always FIFO): the closed lots' gains minus the open lots' opening fees are the
+      // FIFO realized P&L; every contract opened is in exactly one lot.
+      if (lots == LotMethod::kFifo) {
+        Decimal gains, open_fees, open_count;
+        for (const TaxLot& lot : taxLots(fills, settlement)) {
+          if (lot.closed_us) {
+            gains += lot.gain();
+          } else {
+            open_fees += lot.opening_fee;
+            open_count += lot.quantity;
+          }
+        }
+        ASSERT_EQ(gains - open_fees, r.total.realized - unheld)
+            << gains.toString() << " " << open_fees.toString();
+        ASSERT_EQ(open_count, r.position.sign() < 0 ? -r.position : r.position);
       }
 
       // Realized + unrealized does not depend on the lot method, as long as open contracts have a
