@@ -22,10 +22,19 @@ const std::set<std::string> kRanges = {"today", "wtd", "mtd", "ytd", "1y", "all"
 const std::set<std::string> kGroupings = {"day",      "week",   "month",     "year",
                                           "category", "series", "subaccount"};
 
+bool byTime(const std::string& by) {
+  return by == "day" || by == "week" || by == "month" || by == "year";
+}
+
+std::string periodOf(const std::string& day, const std::string& by) {
+  if (by == "week") return kalshi::LocalDays::mondayOf(day);
+  if (by == "month") return day.substr(0, 7);
+  if (by == "year") return day.substr(0, 4);
+  return day;
+}
+
 std::string groupOf(const kalshi::LedgerRow& row, const std::string& by) {
-  if (by == "week") return kalshi::LocalDays::mondayOf(row.key.day);
-  if (by == "month") return row.key.day.substr(0, 7);
-  if (by == "year") return row.key.day.substr(0, 4);
+  if (byTime(by)) return periodOf(row.key.day, by);
   if (by == "category") return row.key.category;
   if (by == "series") return row.key.series_ticker;
   if (by == "subaccount") return std::to_string(row.key.subaccount);
@@ -513,6 +522,23 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
     groups[groupOf(row, query.by)] += row.amounts;
     total += row.amounts;
   }
+  // By time, for the whole account or a subaccount: the equity at each period's end.
+  std::map<std::string, Decimal> equity;
+  std::optional<Decimal> last_equity;
+  if (byTime(query.by) && !query.category && !query.series_ticker) {
+    for (const kalshi::EquityRow& row : kalshi::readEquity(store, filter)) {
+      if (!row.cash) continue;
+      last_equity = *row.cash + (row.marked_value ? *row.marked_value : row.open_basis);
+      equity[periodOf(row.day, query.by)] = *last_equity;
+    }
+  }
+  auto equityOf = [&](const std::string& group) -> std::optional<Decimal> {
+    if (group == "TOTAL") return last_equity;
+    auto found = equity.find(group);
+    if (found == equity.end()) return std::nullopt;
+    return found->second;
+  };
+  const bool with_equity = !equity.empty();
   const std::string from = range.from.empty() ? "the first day" : range.from;
   const std::string to = range.to.empty() ? "the last day" : range.to;
 
@@ -533,7 +559,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
       appendJsonString(out, range.to);
     out += ",\"by\":";
     appendJsonString(out, query.by);
-    auto appendAmounts = [&out](const kalshi::DailyAmounts& a) {
+    auto appendAmounts = [&](const std::string& group, const kalshi::DailyAmounts& a) {
       out += ",\"realized_pnl_dollars\":";
       appendJsonString(out, exact(a.realized));
       out += ",\"fees_dollars\":";
@@ -550,6 +576,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
       appendJsonString(out, exact(a.won));
       out += ",\"lost_dollars\":";
       appendJsonString(out, exact(a.lost));
+      if (with_equity) out += ",\"equity_dollars\":" + jsonMoney(equityOf(group));
     };
     out += ",\"rows\":[";
     bool first = true;
@@ -557,36 +584,43 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
       out += first ? "{\"group\":" : ",{\"group\":";
       first = false;
       appendJsonString(out, group);
-      appendAmounts(amounts);
+      appendAmounts(group, amounts);
       out += "}";
     }
     out += "],\"total\":{\"group\":\"TOTAL\"";
-    appendAmounts(total);
+    appendAmounts("TOTAL", total);
     out += "}}";
     std::cout << out << std::endl;
     return true;
   }
-  const std::vector<std::string> header = {
+  std::vector<std::string> header = {
       heading(query.by), "REALIZED", "FEES", "FILLS",    "BOUGHT",       "SOLD",
       "CLOSED",          "WON",      "LOST", "WIN RATE", "PROFIT FACTOR"};
+  if (with_equity) header.push_back("EQUITY AT END");
   auto cells = [&](const std::string& group, const kalshi::DailyAmounts& a, bool exact_money) {
-    return std::vector<std::string>{group,
-                                    exact_money ? exact(a.realized) : money(a.realized),
-                                    exact_money ? exact(a.fees) : money(a.fees),
-                                    std::to_string(a.fills),
-                                    count(a.bought),
-                                    count(a.sold),
-                                    std::to_string(a.closes),
-                                    std::to_string(a.wins),
-                                    std::to_string(a.losses),
-                                    winRate(a),
-                                    number(profitFactor(a))};
+    std::vector<std::string> row{group,
+                                 exact_money ? exact(a.realized) : money(a.realized),
+                                 exact_money ? exact(a.fees) : money(a.fees),
+                                 std::to_string(a.fills),
+                                 count(a.bought),
+                                 count(a.sold),
+                                 std::to_string(a.closes),
+                                 std::to_string(a.wins),
+                                 std::to_string(a.losses),
+                                 winRate(a),
+                                 number(profitFactor(a))};
+    if (with_equity) {
+      const std::optional<Decimal> value = equityOf(group);
+      row.push_back(!value ? "-" : exact_money ? exact(*value) : money(*value));
+    }
+    return row;
   };
   if (query.format == ReportFormat::kCsv) {
     std::vector<std::string> names = {query.by,         "realized_pnl_dollars", "fees_dollars",
                                       "fills",          "contracts_bought",     "contracts_sold",
                                       "markets_closed", "winning_closes",       "losing_closes",
                                       "win_rate",       "profit_factor"};
+    if (with_equity) names.push_back("equity_dollars");
     auto line = [](const std::vector<std::string>& fields) {
       std::string text;
       for (size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + csvField(fields[i]);
