@@ -190,6 +190,24 @@ std::pair<Decimal, Decimal> fillPrices(const FillEvent& fill) {
   return {fill.yes_price, kOne - fill.yes_price};
 }
 
+// How a fill meets the position `position` (signed: + YES, - NO): the held contracts of the other
+// side it closes first, the rest it opens, and the prices of each (closing sells the held side at
+// its price: NO at the no price, YES at the yes price; opening pays the fill's side's price).
+struct FillSplit {
+  Decimal held_opposite, closed, opened, close_price, open_price;
+};
+FillSplit splitFill(const FillEvent& fill, const Decimal& position) {
+  const auto [yes_price, no_price] = fillPrices(fill);
+  FillSplit out;
+  out.held_opposite = fill.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
+                                       : (position.sign() > 0 ? position : Decimal());
+  out.closed = minDecimal(fill.count, out.held_opposite);
+  out.opened = fill.count - out.closed;
+  out.close_price = fill.outcome_yes ? no_price : yes_price;
+  out.open_price = fill.outcome_yes ? yes_price : no_price;
+  return out;
+}
+
 std::string describe(const Decimal& value) { return value.toString(); }
 
 }  // namespace
@@ -273,22 +291,19 @@ std::vector<TaxLot> taxLots(std::vector<FillEvent> fills,
     }
   };
   for (const FillEvent& fill : fills) {
-    const auto [yes_price, no_price] = fillPrices(fill);
-    const Decimal held_opposite = fill.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
-                                                   : (position.sign() > 0 ? position : Decimal());
-    const Decimal closed = minDecimal(fill.count, held_opposite);
-    const Decimal opened = fill.count - closed;
+    const FillSplit split_fill = splitFill(fill, position);
+    const Decimal& closed = split_fill.closed;
+    const Decimal& opened = split_fill.opened;
     Decimal closing_fee;
     if (closed.sign() > 0) {
       closing_fee = opened.sign() > 0 && !fill.fee.isZero()
                         ? proportionalCost(fill.fee, closed, fill.count)
                         : fill.fee;
-      close(closed, closed * (fill.outcome_yes ? no_price : yes_price), closing_fee, fill.time_us,
-            false);
+      close(closed, closed * split_fill.close_price, closing_fee, fill.time_us, false);
     }
     if (opened.sign() > 0) {
-      open.push_back({opened, opened * (fill.outcome_yes ? yes_price : no_price),
-                      fill.fee - closing_fee, fill.time_us, fill.outcome_yes});
+      open.push_back({opened, opened * split_fill.open_price, fill.fee - closing_fee, fill.time_us,
+                      fill.outcome_yes});
     }
     position += fill.outcome_yes ? fill.count : -fill.count;
   }
@@ -357,10 +372,7 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
                            const std::optional<SettlementEvent>& settlement,
                            const MarketPrices& prices, const std::string& market_category,
                            const AccountingOptions& options) {
-  std::stable_sort(fills.begin(), fills.end(), [](const FillEvent& a, const FillEvent& b) {
-    if (a.time_us != b.time_us) return a.time_us < b.time_us;
-    return a.fill_id < b.fill_id;
-  });
+  sortByTime(fills);
 
   MarketResult result;
   result.ledger.reserve(fills.size() + (settlement ? 1 : 0));
@@ -369,15 +381,12 @@ MarketResult computeMarket(std::vector<FillEvent> fills,
   std::optional<ClosedPosition> open_trip;  // the position held now, since it left zero
 
   for (const FillEvent& fill : fills) {
-    const auto [yes_price, no_price] = fillPrices(fill);
-    // Held contracts of the other side, which this fill closes first.
-    const Decimal held_opposite = fill.outcome_yes ? (position.sign() < 0 ? -position : Decimal())
-                                                   : (position.sign() > 0 ? position : Decimal());
-    const Decimal closed = minDecimal(fill.count, held_opposite);
-    const Decimal opened = fill.count - closed;
-    // Closing sells the held side at its price: NO at the no price, YES at the yes price.
-    const Decimal close_price = fill.outcome_yes ? no_price : yes_price;
-    const Decimal open_price = fill.outcome_yes ? yes_price : no_price;
+    const FillSplit split_fill = splitFill(fill, position);
+    const Decimal& held_opposite = split_fill.held_opposite;
+    const Decimal& closed = split_fill.closed;
+    const Decimal& opened = split_fill.opened;
+    const Decimal& close_price = split_fill.close_price;
+    const Decimal& open_price = split_fill.open_price;
 
     LedgerEntry entry;
     entry.time_us = fill.time_us;

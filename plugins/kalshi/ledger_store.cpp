@@ -475,7 +475,8 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
   return rows;
 }
 
-std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter) {
+std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter,
+                                                   bool ordered) {
   std::vector<ClosedPositionRow> rows;
   if (!store.tableExists(closedPositionsTable().name)) return rows;
   std::vector<Value> values;
@@ -488,7 +489,8 @@ std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFil
     sql += " AND subaccount = ?";
     values.emplace_back(*filter.subaccount);
   }
-  StoreStatementPtr query = store.prepare(sql + " ORDER BY closed_at, ticker, subaccount, seq");
+  StoreStatementPtr query =
+      store.prepare(sql + (ordered ? " ORDER BY day, closed_at, ticker, subaccount, seq" : ""));
   for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
   while (query->step()) {
     ClosedPositionRow row;
@@ -498,8 +500,6 @@ std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFil
     row.day = query->columnText(3);
     ClosedPosition& p = row.position;
     p.yes = query->columnText(4) == "yes";
-    p.opened_us = parseMicros(query->columnText(5)).value_or(0);
-    p.closed_us = parseMicros(query->columnText(6)).value_or(0);
     p.contracts = decimalOr(query->columnText(7));
     p.entry_cost = decimalOr(query->columnText(8));
     p.realized = decimalOr(query->columnText(9));
@@ -509,6 +509,23 @@ std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFil
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter) {
+  std::vector<Decimal> results;
+  if (!store.tableExists(closedPositionsTable().name)) return results;
+  std::vector<Value> values;
+  std::string sql = "SELECT realized_pnl_dollars FROM kalshi_closed_positions" +
+                    whereClause(filter, true, values);
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query =
+      store.prepare(sql + " ORDER BY day, closed_at, ticker, subaccount, seq");
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) results.push_back(decimalOr(query->columnText(0)));
+  return results;
 }
 
 namespace {
@@ -523,7 +540,7 @@ std::vector<TaxLotRow> readTaxLots(Store& store, const LedgerFilter& filter, con
       "kalshi_tax_lots WHERE ";
   sql += std::string(column) + " >= ? AND " + column + " <= ?";
   if (filter.subaccount) sql += " AND subaccount = ?";
-  StoreStatementPtr query = store.prepare(sql + " ORDER BY closed_at, acquired_at, ticker, seq");
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY " + column + ", closed_at, ticker, seq");
   query->bindText(1, filter.from.empty() ? "0000-00-00" : filter.from);
   query->bindText(2, filter.to.empty() ? "9999-99-99" : filter.to);
   if (filter.subaccount) query->bindInt(3, *filter.subaccount);
@@ -533,10 +550,9 @@ std::vector<TaxLotRow> readTaxLots(Store& store, const LedgerFilter& filter, con
     row.subaccount = query->columnInt(1);
     TaxLot& lot = row.lot;
     lot.yes = query->columnText(2) == "yes";
-    lot.acquired_us = parseMicros(query->columnText(3)).value_or(0);
     row.acquired_day = query->columnText(4);
     if (!query->columnIsNull(5)) {
-      lot.closed_us = parseMicros(query->columnText(5)).value_or(0);
+      lot.closed_us = 0;  // closed; the time is not read (closed_day says when)
       row.closed_day = query->columnText(6);
       lot.settled = query->columnText(7) == "settlement";
     }

@@ -160,10 +160,16 @@ struct LedgerRow {
 std::optional<std::string> ledgerTimeZone(Store& store);
 std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter);
 // kalshi_closed_positions closed on filter's days (and of its category, series, subaccount), in
-// the order they closed.
-std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter);
+// the order they closed. Their opened/closed times are not read (0): `day` says when.
+// `ordered`: in closing order (else in any order, which is cheaper).
+std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter,
+                                                   bool ordered = true);
+// Only the results (realized P&L net of fees) of the positions closed on the filter's days, in
+// the order they closed: what win rate, streaks and expectancy need (cheaper than the rows).
+std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter);
 // The tax lots closed on the filter's days (closed_day), in the order they closed, and the open
-// or later-closed lots acquired on them (for the fee reconciliation: docs/analytics.md).
+// or later-closed lots acquired on them (for the fee reconciliation: docs/analytics.md). Their
+// times are not read: acquired_us is 0 and closed_us 0 when closed; the days say when.
 std::vector<TaxLotRow> readTaxLotsClosed(Store& store, const LedgerFilter& filter);
 std::vector<TaxLotRow> readTaxLotsAcquired(Store& store, const LedgerFilter& filter);
 // kalshi_equity_daily rows of one scope (filter.subaccount; none: the whole account, -1) in day

@@ -9,7 +9,9 @@ namespace kalshi {
 
 namespace {
 
-double toDouble(const Decimal& value) { return std::stod(value.toString()); }
+double toDouble(const Decimal& value) {
+  return static_cast<double>(value.units()) / std::pow(10.0, value.scale());
+}
 
 Decimal equityOf(const EquityRow& row) {
   return *row.cash + (row.marked_value ? *row.marked_value : row.open_basis);
@@ -80,7 +82,7 @@ void addEquityStats(const std::vector<EquityRow>& equity, PerformanceStats& stat
 
 PerformanceStats computeStats(const std::vector<EquityRow>& equity,
                               const std::vector<LedgerRow>& ledger,
-                              const std::vector<ClosedPositionRow>& closed) {
+                              const std::vector<Decimal>& closes) {
   PerformanceStats stats;
   std::map<std::string, Decimal> by_day;
   for (const LedgerRow& row : ledger) {
@@ -99,8 +101,7 @@ PerformanceStats computeStats(const std::vector<EquityRow>& equity,
 
   Decimal won, lost, all;
   int64_t win_streak = 0, loss_streak = 0;
-  for (const ClosedPositionRow& row : closed) {
-    const Decimal& result = row.position.realized;
+  for (const Decimal& result : closes) {
     ++stats.closes;
     all += result;
     if (result.sign() > 0) {

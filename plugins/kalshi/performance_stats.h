@@ -49,9 +49,10 @@ struct PerformanceStats {
 
 // `equity`: the scope's kalshi_equity_daily rows from the day before the range (the base) to its
 // last day, in order; empty when the account's equity does not apply (a category or series).
+// `closes`: the closed positions' results in closing order (readCloseResults).
 PerformanceStats computeStats(const std::vector<EquityRow>& equity,
                               const std::vector<LedgerRow>& ledger,
-                              const std::vector<ClosedPositionRow>& closed);
+                              const std::vector<Decimal>& closes);
 
 // Edge by price: closed positions bucketed by the average entry price of the side held, in
 // 10-cent buckets (0 = [0, 0.10), ..., 9 = [0.90, 1.00]).

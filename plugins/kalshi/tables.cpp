@@ -461,7 +461,8 @@ const TableDefinition& closedPositionsTable() {
       " closed_by TEXT NOT NULL,"  // trade / settlement
       " payout_dollars TEXT,"      // settled: what one contract of the side held paid
       " PRIMARY KEY (ticker, subaccount, seq));"
-      "CREATE INDEX IF NOT EXISTS kalshi_closed_positions_day ON kalshi_closed_positions (day);",
+      "CREATE INDEX IF NOT EXISTS kalshi_closed_positions_day ON kalshi_closed_positions (day, "
+      "closed_at);",
       {"ticker", "subaccount", "seq", "category", "series_ticker", "side", "opened_at", "closed_at",
        "day", "contracts_fp", "entry_cost_dollars", "avg_entry_price_dollars",
        "realized_pnl_dollars", "realized_pnl_cents", "fees_dollars", "closed_by", "payout_dollars"},
@@ -487,7 +488,8 @@ const TableDefinition& taxLotsTable() {
       " opening_fee_dollars TEXT NOT NULL,"  // the fees in cost_basis
       " gain_dollars TEXT NOT NULL,"         // proceeds - cost basis (0 while open)
       " PRIMARY KEY (ticker, subaccount, seq));"
-      "CREATE INDEX IF NOT EXISTS kalshi_tax_lots_closed ON kalshi_tax_lots (closed_day);"
+      "CREATE INDEX IF NOT EXISTS kalshi_tax_lots_closed ON kalshi_tax_lots (closed_day, "
+      "closed_at);"
       "CREATE INDEX IF NOT EXISTS kalshi_tax_lots_acquired ON kalshi_tax_lots (acquired_day);",
       {"ticker", "subaccount", "seq", "side", "acquired_at", "acquired_day", "closed_at",
        "closed_day", "closed_by", "quantity_fp", "proceeds_dollars", "cost_basis_dollars",

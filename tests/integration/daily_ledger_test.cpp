@@ -35,11 +35,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Decimal decimal(const std::string& text) {
-  Decimal value;
-  EXPECT_TRUE(Decimal::parse(text, value)) << text;
-  return value;
-}
+using testing::decimal;
 
 class DailyLedgerTruthTest : public testing::KalshiCliFixture {
  protected:

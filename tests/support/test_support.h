@@ -1,6 +1,7 @@
 // Shared helpers for engine tests: temporary directories and building a pipeline from YAML text.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "kalshi_direct/decimal.h"
 
 namespace kalshi_direct {
 namespace testing {
@@ -53,6 +56,13 @@ inline std::string readFile(const std::string& path) {
 inline void writeFile(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
+}
+
+// An exact decimal from text a test expects to be one (a failure names the text).
+inline Decimal decimal(const std::string& text) {
+  Decimal value;
+  EXPECT_TRUE(Decimal::parse(text, value)) << text;
+  return value;
 }
 
 }  // namespace testing

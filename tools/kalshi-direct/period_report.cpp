@@ -12,6 +12,7 @@
 #include "kalshi/performance_stats.h"
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_direct/timestamp.h"
+#include "text_table.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -82,27 +83,10 @@ Resolved resolve(const PeriodQuery& query, const std::string& zone) {
   return out;
 }
 
-// Aligned columns (text left, the rest right); a rule above the last row when it is a total.
+// Aligned columns (text left, the rest right), indented; a rule above the last row when it is a
+// total.
 void printTable(const std::vector<std::vector<std::string>>& rows, bool last_is_total = false) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  size_t total = 0;
-  for (size_t width : widths) total += width + 2;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    if (last_is_total && r + 1 == rows.size())
-      std::cout << "  " << std::string(total - 2, '-') << "\n";
-    std::string line = "  ";
-    for (size_t i = 0; i < rows[r].size(); ++i) {
-      const std::string pad(widths[i] - rows[r][i].size(), ' ');
-      line += i == 0 ? rows[r][i] + pad : pad + rows[r][i];
-      if (i + 1 < rows[r].size()) line += "  ";
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::cout << line << "\n";
-  }
+  printAligned(rows, last_is_total ? rows.size() - 1 : rows.size() + 1, "  ");
 }
 
 std::string csvField(const std::string& text) {
@@ -357,19 +341,6 @@ bool printTaxYear(Store& store, const std::string& db, const PeriodQuery& query,
     cost += row.lot.cost_basis;
     gain += row.lot.gain();
   }
-  // How the lots' gains add up to the year's realized P&L (fees are expensed in the ledger when
-  // charged, but sit in a lot's cost basis until it closes).
-  Decimal fees_still_open, fees_from_before;
-  for (const auto& row : kalshi::readTaxLotsAcquired(store, filter)) {
-    if (!row.lot.closed_us || row.closed_day > filter.to) fees_still_open += row.lot.opening_fee;
-  }
-  for (const auto& row : closed) {
-    if (row.acquired_day < filter.from) fees_from_before += row.lot.opening_fee;
-  }
-  Decimal realized;
-  for (const auto& row : kalshi::readDailyLedger(store, filter)) realized += row.amounts.realized;
-  const Decimal other = realized - (gain - fees_still_open + fees_from_before);
-
   auto description = [](const kalshi::TaxLotRow& row) {
     return row.ticker + (row.lot.yes ? " YES" : " NO");
   };
@@ -383,6 +354,19 @@ bool printTaxYear(Store& store, const std::string& db, const PeriodQuery& query,
     std::cout << std::flush;
     return true;
   }
+  // How the lots' gains add up to the year's realized P&L (fees are expensed in the ledger when
+  // charged, but sit in a lot's cost basis until it closes).
+  Decimal fees_still_open, fees_from_before;
+  for (const auto& row : kalshi::readTaxLotsAcquired(store, filter)) {
+    if (!row.lot.closed_us || row.closed_day > filter.to) fees_still_open += row.lot.opening_fee;
+  }
+  for (const auto& row : closed) {
+    if (row.acquired_day < filter.from) fees_from_before += row.lot.opening_fee;
+  }
+  Decimal realized;
+  for (const auto& row : kalshi::readDailyLedger(store, filter)) realized += row.amounts.realized;
+  const Decimal other = realized - (gain - fees_still_open + fees_from_before);
+
   if (query.format == ReportFormat::kJson) {
     std::string out = "{";
     appendField(out, "database", jsonText(db));
@@ -436,7 +420,6 @@ bool printTaxYear(Store& store, const std::string& db, const PeriodQuery& query,
 
 bool printFigures(Store& store, const std::string& db, const PeriodQuery& query,
                   const Resolved& range, const kalshi::LedgerFilter& filter) {
-  const std::vector<kalshi::ClosedPositionRow> closed = kalshi::readClosedPositions(store, filter);
   const std::string scope = query.subaccount ? "subaccount " + std::to_string(*query.subaccount)
                                              : std::string("whole account");
   std::string what = scope;
@@ -473,12 +456,13 @@ bool printFigures(Store& store, const std::string& db, const PeriodQuery& query,
         equity.insert(equity.begin(), base);
       }
     }
-    printStats(kalshi::computeStats(equity, kalshi::readDailyLedger(store, filter), closed),
+    printStats(kalshi::computeStats(equity, kalshi::readDailyLedger(store, filter),
+                                    kalshi::readCloseResults(store, filter)),
                query.format);
   }
   if (query.edge) {
     std::map<std::string, std::vector<kalshi::ClosedPositionRow>> by_group;
-    for (const auto& row : closed) {
+    for (const auto& row : kalshi::readClosedPositions(store, filter, /*ordered=*/false)) {
       by_group[query.by == "category"     ? row.category
                : query.by == "series"     ? row.series_ticker
                : query.by == "subaccount" ? std::to_string(row.subaccount)

@@ -64,9 +64,8 @@ TEST(PerformanceStatsTest, TheWorkedAccountsReturnsDrawdownsAndRatios) {
 }
 
 TEST(PerformanceStatsTest, TheWorkedClosesWinRateProfitFactorExpectancyAndStreaks) {
-  const PerformanceStats stats = computeStats({}, {},
-                                              {closed("10"), closed("-4"), closed("6"), closed("0"),
-                                               closed("-2"), closed("-2"), closed("-3")});
+  const PerformanceStats stats =
+      computeStats({}, {}, {d("10"), d("-4"), d("6"), d("0"), d("-2"), d("-2"), d("-3")});
   EXPECT_EQ(stats.closes, 7);
   EXPECT_EQ(stats.wins, 2);
   EXPECT_EQ(stats.losses, 4);
