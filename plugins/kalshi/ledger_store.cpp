@@ -585,7 +585,15 @@ std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter) {
       "unexplained_cents, checked_at, trading_cash_flow_dollars, transfers_dollars FROM "
       "kalshi_equity_daily" +
       whereClause(filter, false, values) + " AND subaccount = ?";
-  values.emplace_back(filter.subaccount.value_or(-1));
+  int64_t scope = filter.subaccount.value_or(-1);
+  if (scope == 0) {
+    // An account that trades from one subaccount only has rows for the whole account (-1): the
+    // primary's are those.
+    StoreStatementPtr own =
+        store.prepare("SELECT 1 FROM kalshi_equity_daily WHERE subaccount = 0 LIMIT 1");
+    if (!own->step()) scope = -1;
+  }
+  values.emplace_back(scope);
   StoreStatementPtr query = store.prepare(sql + " ORDER BY day");
   for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
   while (query->step()) {

@@ -173,7 +173,7 @@ std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter);
 std::vector<TaxLotRow> readTaxLotsClosed(Store& store, const LedgerFilter& filter);
 std::vector<TaxLotRow> readTaxLotsAcquired(Store& store, const LedgerFilter& filter);
 // kalshi_equity_daily rows of one scope (filter.subaccount; none: the whole account, -1) in day
-// order.
+// order. Subaccount 0 of an account that has no other is the whole account.
 std::vector<EquityRow> readEquity(Store& store, const LedgerFilter& filter);
 
 }  // namespace kalshi

@@ -336,7 +336,10 @@ TEST_F(ReportTest, BadUsageExitsTwoWithOneLine) {
                                               {"--subaccount", "x"},
                                               {"--from", "2026-03-02", "--to", "2026-03-01"},
                                               {"--range", "ytd", "--from", "2026-01-01"},
-                                              {"--since", "7d", "--by", "month"}}) {
+                                              {"--since", "7d", "--by", "month"},
+                                              {"--tax-year", "26"},
+                                              {"--tax-year", "2026", "--range", "ytd"},
+                                              {"--tax-year", "2026", "--stats"}}) {
     result = cli(bad);
     EXPECT_EQ(result.exit_code, 2) << bad[0];
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;

@@ -303,6 +303,10 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
     error = "--range: '" + query.range + "' is not one of today, wtd, mtd, ytd, 1y, all";
     return false;
   }
+  if (!query.tax_year.empty() && !query.range.empty()) {
+    error = "--tax-year and --range do not go together: the year is the range";
+    return false;
+  }
   if (!query.range.empty() && (!query.from.empty() || !query.to.empty())) {
     error = "--range and --from/--to do not go together: use one";
     return false;

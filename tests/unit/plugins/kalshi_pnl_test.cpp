@@ -289,6 +289,19 @@ TEST_F(DailyLedgerTest, CashIsRebuiltFromTheNewestBalanceAndEveryDifferenceIsKep
   EXPECT_EQ(count("SELECT count(*) FROM kalshi_equity_daily WHERE subaccount <> -1"), 0);
 }
 
+TEST_F(DailyLedgerTest, SubaccountZeroOfASingleAccountReadsTheWholeAccount) {
+  kalshi::LedgerFilter filter;
+  filter.from = "2026-03-01";
+  filter.to = "2026-03-01";
+  filter.subaccount = 0;
+  const auto rows = kalshi::readEquity(*store_, filter);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].subaccount, -1);
+  EXPECT_EQ(rows[0].cash->toString(), "99.85");
+  filter.subaccount = 1;  // a subaccount it never had: nothing
+  EXPECT_TRUE(kalshi::readEquity(*store_, filter).empty());
+}
+
 TEST_F(DailyLedgerTest, AnotherTimeZoneComputesTheDaysAgain) {
   kalshi::PnlOptions options;
   options.timezone = "UTC";
