@@ -173,8 +173,8 @@ Decimal checkResult(const MarketResult& r, const Reference& expected, bool settl
              sum.fees == r.total.fees && sum.cash_flow == r.total.cash_flow,
          "categories add up to the total");
 
-  // Orders' P&L adds up to the fills' closing P&L minus their fees; without a settlement that is
-  // all of the realized P&L.
+  // Orders' P&L adds up to the realized P&L (a settlement's goes to the orders whose contracts it
+  // closed, else to the last order), and the ledger's entries too.
   std::set<std::string> fill_ids, order_ids;
   for (const FillEvent& fill : fills) {
     fill_ids.insert(fill.fill_id);
@@ -182,11 +182,11 @@ Decimal checkResult(const MarketResult& r, const Reference& expected, bool settl
   }
   expect(r.closing_pnl_by_fill.size() == fill_ids.size(), "one closing P&L per fill");
   expect(r.pnl_by_order.size() == order_ids.size(), "one P&L per order");
-  Decimal orders, closing;
+  Decimal orders, ledger;
   for (const auto& entry : r.pnl_by_order) orders += entry.second;
-  for (const auto& entry : r.closing_pnl_by_fill) closing += entry.second;
-  expect(orders == closing - expected.fill_fees, "orders == closing P&L - fill fees");
-  expect(settled || r.total.realized == orders, "unsettled: realized == orders' P&L");
+  for (const LedgerEntry& entry : r.ledger) ledger += entry.realized;
+  expect(fills.empty() || orders == r.total.realized, "orders' P&L == realized");
+  expect(ledger == r.total.realized, "ledger entries' realized == realized");
   return pnl;
 }
 
