@@ -1,10 +1,32 @@
 #include "daily_ledger.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
+#include "kalshi_direct/timestamp.h"
+
 namespace kalshi_direct {
 namespace kalshi {
+
+std::vector<int64_t> datedTimes(const std::vector<LedgerEntry>& ledger) {
+  std::optional<int64_t> first, last;
+  for (const LedgerEntry& entry : ledger) {
+    if (entry.time_us <= 0) continue;
+    if (!first) first = entry.time_us;
+    last = entry.time_us;
+  }
+  const int64_t fallback = Timestamp::now().micros();
+  std::vector<int64_t> times;
+  times.reserve(ledger.size());
+  for (const LedgerEntry& entry : ledger) {
+    if (entry.time_us > 0)
+      times.push_back(entry.time_us);
+    else
+      times.push_back(entry.settlement ? last.value_or(fallback) : first.value_or(fallback));
+  }
+  return times;
+}
 
 DayChecks dayChecks(const std::vector<BalanceCheck>& checks, const LocalDays& days) {
   DayChecks out;
@@ -32,9 +54,12 @@ void addMarketLedger(const MarketResult& result, int64_t subaccount,
     }
     return it->second;
   };
-  for (const LedgerEntry& entry : result.ledger) {
-    if (entry.time_us < day_start || entry.time_us >= day_end) {
-      day = days.dayOf(entry.time_us);
+  const std::vector<int64_t> times = datedTimes(result.ledger);
+  for (size_t i = 0; i < result.ledger.size(); ++i) {
+    const LedgerEntry& entry = result.ledger[i];
+    const int64_t time_us = times[i];
+    if (time_us < day_start || time_us >= day_end) {
+      day = days.dayOf(time_us);
       day_start = days.startOf(day);
       day_end = days.startOf(LocalDays::nextDay(day));
     }
@@ -46,7 +71,7 @@ void addMarketLedger(const MarketResult& result, int64_t subaccount,
     a.sold += entry.sold;
     if (!entry.settlement) ++a.fills;
     a.cash_flow += entry.cash_flow;
-    if (target.check_us && entry.time_us > *target.check_us) a.cash_after_check += entry.cash_flow;
+    if (target.check_us && time_us > *target.check_us) a.cash_after_check += entry.cash_flow;
     // The open basis belongs to the market: on its category's row.
     row(market_category).amounts.basis_change += entry.basis_change;
     if (entry.closed) {
@@ -60,7 +85,10 @@ void addMarketLedger(const MarketResult& result, int64_t subaccount,
         ++counts.losses;
         counts.lost += result;
       }
-      closed.push_back({subaccount, market_category, series_ticker, day, *entry.closed});
+      ClosedPosition position = *entry.closed;
+      if (position.closed_us <= 0) position.closed_us = time_us;
+      if (position.opened_us <= 0) position.opened_us = std::min(times.front(), time_us);
+      closed.push_back({subaccount, market_category, series_ticker, day, position});
     }
   }
 }

@@ -21,12 +21,19 @@ namespace kalshi {
 using DayChecks = std::map<std::string, int64_t>;
 DayChecks dayChecks(const std::vector<BalanceCheck>& checks, const LocalDays& days);
 
+// The time each ledger entry is dated at. Real records can lack one (no created_time or
+// settled_time, or Go's zero time, stored as NULL): an undated fill is dated with the market's
+// first dated entry, an undated settlement with its last one (it came after every fill), and a
+// market with no dated entry at all now. Never 1970.
+std::vector<int64_t> datedTimes(const std::vector<LedgerEntry>& ledger);
+
 // Adds one market's (one subaccount's) ledger to its daily rows, keyed without the ticker:
 //   - a fill's realized P&L, fees, cash and contracts go to the fill's day and category; a
 //     settlement's to its day and the market's category;
 //   - each closed position counts on the day it closed, in the market's category: a win when its
 //     realized P&L (net of all its fees) is above zero, a loss when below;
-//   - cash after the day's balance check (checks) is also summed apart (cash_after_check).
+//   - cash after the day's balance check (checks) is also summed apart (cash_after_check);
+//   - entries without a time are dated by datedTimes().
 // Closed positions are appended to `closed`.
 void addMarketLedger(const MarketResult& result, int64_t subaccount,
                      const std::string& market_category, const std::string& series_ticker,

@@ -1,5 +1,6 @@
 #include "pnl_model.h"
 
+#include <algorithm>
 #include <map>
 
 namespace kalshi_direct {
@@ -60,9 +61,19 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   for (auto& [subaccount, subaccount_fills] : by_subaccount) {
     const std::optional<SettlementEvent>& settlement = inputs.settlements[subaccount];
     if (subaccount_fills.empty() && !settlement) continue;
+    // Lots of undated fills or an undated settlement are dated as the ledger dates them.
+    int64_t first_us = 0, last_us = 0;
+    for (const FillEvent& fill : subaccount_fills) {
+      if (fill.time_us <= 0) continue;
+      if (first_us == 0 || fill.time_us < first_us) first_us = fill.time_us;
+      last_us = std::max(last_us, fill.time_us);
+    }
+    if (first_us == 0) first_us = last_us = Timestamp::now().micros();
     for (TaxLot& lot : taxLots(subaccount_fills, settlement)) {
       TaxLotRow row;
       row.subaccount = subaccount;
+      if (lot.acquired_us <= 0) lot.acquired_us = first_us;
+      if (lot.closed_us && *lot.closed_us <= 0) lot.closed_us = lot.settled ? last_us : first_us;
       row.acquired_day = days_->dayOf(lot.acquired_us);
       if (lot.closed_us) row.closed_day = days_->dayOf(*lot.closed_us);
       row.lot = std::move(lot);
@@ -238,7 +249,12 @@ Status PnlModel::run(const ModelRun& info) {
   }
   std::vector<BalanceCheck> checks = ledger_->balanceChecks();
   const std::optional<BalanceCheck> new_check = newBalanceCheck(account_changed);
-  if (new_check) checks.push_back(*new_check);
+  if (new_check) {
+    checks.push_back(*new_check);
+    std::stable_sort(
+        checks.begin(), checks.end(),
+        [](const BalanceCheck& a, const BalanceCheck& b) { return a.time_us < b.time_us; });
+  }
   day_checks_ = dayChecks(checks, *days_);
   std::set<std::string> tickers = marketsToRecompute(account_changed);
   if (new_check) {
@@ -263,15 +279,16 @@ Status PnlModel::run(const ModelRun& info) {
   }
   std::map<int64_t, Decimal> unrealized;
   writeSnapshot(account_changed, info.end_of_input, unrealized);
-  rebuildEquity(unrealized);
+  rebuildEquity(std::move(checks), unrealized);  // the new check is this run's snapshot's
   return Status::ok();
 }
 
-void PnlModel::rebuildEquity(const std::map<int64_t, Decimal>& unrealized) {
+void PnlModel::rebuildEquity(std::vector<BalanceCheck> checks,
+                             const std::map<int64_t, Decimal>& unrealized) {
   EquityInputs inputs;
   inputs.daily = ledger_->dailyTotals();
   inputs.transfers = ledger_->appliedTransfers();
-  inputs.checks = ledger_->balanceChecks();  // this run's snapshot included
+  inputs.checks = std::move(checks);
   inputs.unrealized_now = unrealized;
   inputs.today = days_->dayOf(Timestamp::now().micros());
   ledger_->replaceEquity(kalshi::rebuildEquity(inputs, *days_));

@@ -81,7 +81,9 @@ class PnlModel final : public Model {
   // last (its log line is info, not debug). `unrealized` gets each subaccount's unrealized P&L.
   int64_t writeSnapshot(bool account_changed, bool end_of_input,
                         std::map<int64_t, Decimal>& unrealized);
-  void rebuildEquity(const std::map<int64_t, Decimal>& unrealized);
+  // `checks`: every balance check, this run's included (its snapshot records the same one).
+  void rebuildEquity(std::vector<BalanceCheck> checks,
+                     const std::map<int64_t, Decimal>& unrealized);
 
   PnlOptions options_;
   ModelContext* context_ = nullptr;

@@ -314,6 +314,31 @@ TEST_F(DailyLedgerTest, AnotherTimeZoneComputesTheDaysAgain) {
   EXPECT_EQ(text("SELECT timezone FROM kalshi_ledger_settings"), "UTC");
 }
 
+// Real records can lack their time (no created_time or settled_time, or Go's zero time, stored as
+// NULL): they are dated with the market's other entries, never in 1970.
+TEST_F(PnlModelTest, UndatedFillsAndSettlementsAreDatedWithTheirMarket) {
+  fill("f1", "KXWX-26FEB28-T40", "weather", "yes", "10", "0.40", "0.07",
+       micros("2026-02-28T15:00:00Z"));
+  fill("f2", "KXWX-26FEB28-T40", "weather", "yes", "5", "0.45", "0.03", 0);
+  store_->exec("UPDATE kalshi_fills SET filled_at_us = NULL WHERE id = 'f2'");
+  store_->exec(
+      "INSERT INTO kalshi_settlements (ticker, market_result, yes_count_fp, no_count_fp, "
+      "revenue_cents, fee_dollars, settled_at_us, category) VALUES ('KXWX-26FEB28-T40', 'yes', "
+      "'15.00', '0.00', 1500, '0', NULL, 'weather')");
+  kalshi::markMarketPnlChanged(*store_, {"KXWX-26FEB28-T40"});
+  ASSERT_TRUE(run().isOk());
+  for (const char* table : {"kalshi_daily_pnl", "kalshi_closed_positions"}) {
+    EXPECT_EQ(text(std::string("SELECT min(day) || ' ' || max(day) FROM ") + table),
+              "2026-02-28 2026-02-28")
+        << table;
+  }
+  EXPECT_EQ(text("SELECT min(acquired_day) || ' ' || max(closed_day) FROM kalshi_tax_lots"),
+            "2026-02-28 2026-02-28");
+  EXPECT_EQ(text("SELECT min(day) FROM kalshi_equity_daily"), "2026-02-28");
+  // Still every cent: 15 x 1.00 - 4.00 - 2.25 - 0.10 of fees.
+  EXPECT_EQ(text("SELECT realized_pnl_dollars FROM kalshi_daily_pnl"), "8.65");
+}
+
 TEST_F(PnlModelTest, AnUnknownTimeZoneIsAConfigurationError) {
   kalshi::PnlOptions options;
   options.timezone = "Mars/Olympus_Mons";
