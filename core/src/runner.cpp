@@ -15,9 +15,11 @@
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/retry.h"
+#include "kalshi_direct/engine/run_history.h"
 #include "kalshi_direct/engine/source_switch.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
+#include "kalshi_direct/timestamp.h"
 
 namespace kalshi_direct {
 
@@ -163,6 +165,7 @@ class Runner {
 
   RunReport run() {
     const auto started = Clock::now();
+    const int64_t started_us = Timestamp::now().micros();
     Status status = guarded("pipeline '" + spec_.name + "'", [&] { return execute(); });
     if (!status.isOk()) {
       rollbackAll();
@@ -188,6 +191,7 @@ class Runner {
       }
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    recordRun(started_us);
     return std::move(report_);
   }
 
@@ -754,6 +758,21 @@ class Runner {
         if (database->database) database->database->rollback();
       } catch (...) {
       }
+    }
+  }
+
+  // Appends the run to kd_runs of the state database (run_history.h), still under its lock. A
+  // dry run, and a run whose database was removed again or never opened, records nothing.
+  void recordRun(int64_t started_us) {
+    if (options_.dry_run || !state_database_ || !state_database_->database ||
+        state_database_->in_memory_stand_in)
+      return;
+    try {
+      appendRunRecord(*state_database_->database,
+                      runRecordOf(report_, started_us, Timestamp::now().micros()));
+    } catch (const std::exception& error) {
+      log::warning(spec_.name, std::string("could not record the run in kd_runs: ") +
+                                   log::redact(error.what()));
     }
   }
 
