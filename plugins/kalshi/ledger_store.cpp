@@ -475,6 +475,30 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
   return rows;
 }
 
+DailyAmounts readLedgerTotals(Store& store, const LedgerFilter& filter) {
+  DailyAmounts totals;
+  if (!store.tableExists(dailyPnlTable().name)) return totals;
+  std::vector<Value> values;
+  std::string sql =
+      "SELECT realized_pnl_dollars, fees_dollars, markets_closed, winning_closes, losing_closes "
+      "FROM kalshi_daily_pnl" +
+      whereClause(filter, true, values);
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query = store.prepare(sql);
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) {
+    totals.realized += decimalOr(query->columnText(0));
+    totals.fees += decimalOr(query->columnText(1));
+    totals.closes += query->columnInt(2);
+    totals.wins += query->columnInt(3);
+    totals.losses += query->columnInt(4);
+  }
+  return totals;
+}
+
 std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter,
                                                    bool ordered) {
   std::vector<ClosedPositionRow> rows;

@@ -57,6 +57,7 @@ void addEquityStats(const std::vector<EquityRow>& equity, PerformanceStats& stat
       any_drawdown = true;
     }
     stats.current_drawdown = now_drawdown;
+    stats.curve.push_back({equity[i].day, pnl_curve, fraction, now_drawdown.amount});
   }
   stats.return_days = static_cast<int64_t>(returns.size());
   stats.twr = index - 1;
@@ -78,7 +79,31 @@ void addEquityStats(const std::vector<EquityRow>& equity, PerformanceStats& stat
   }
 }
 
+// Wins over decided closes (scratches left out); none without any.
+std::optional<double> winRate(int64_t wins, int64_t losses) {
+  if (wins + losses == 0) return std::nullopt;
+  return static_cast<double>(wins) / static_cast<double>(wins + losses);
+}
+
+void addFees(PerformanceStats& stats) {
+  stats.gross = stats.realized + stats.fees;
+  if (stats.gross.sign() > 0) stats.fee_share = toDouble(stats.fees) / toDouble(stats.gross);
+}
+
 }  // namespace
+
+PerformanceStats headlineStats(const std::vector<EquityRow>& equity, const DailyAmounts& totals) {
+  PerformanceStats stats;
+  addEquityStats(equity, stats);
+  stats.realized = totals.realized;
+  stats.fees = totals.fees;
+  addFees(stats);
+  stats.closes = totals.closes;
+  stats.wins = totals.wins;
+  stats.losses = totals.losses;
+  stats.win_rate = winRate(stats.wins, stats.losses);
+  return stats;
+}
 
 PerformanceStats computeStats(const std::vector<EquityRow>& equity,
                               const std::vector<LedgerRow>& ledger,
@@ -90,8 +115,7 @@ PerformanceStats computeStats(const std::vector<EquityRow>& equity,
     stats.fees += row.amounts.fees;
     by_day[row.key.day] += row.amounts.realized;
   }
-  stats.gross = stats.realized + stats.fees;
-  if (stats.gross.sign() > 0) stats.fee_share = toDouble(stats.fees) / toDouble(stats.gross);
+  addFees(stats);
   for (const auto& [day, realized] : by_day) {
     if (!stats.best_day || realized > stats.best_day->second) stats.best_day = {day, realized};
     if (!stats.worst_day || realized < stats.worst_day->second) stats.worst_day = {day, realized};
@@ -118,9 +142,7 @@ PerformanceStats computeStats(const std::vector<EquityRow>& equity,
       win_streak = loss_streak = 0;  // a scratch breaks both
     }
   }
-  if (stats.wins + stats.losses > 0)
-    stats.win_rate =
-        static_cast<double>(stats.wins) / static_cast<double>(stats.wins + stats.losses);
+  stats.win_rate = winRate(stats.wins, stats.losses);
   if (stats.wins > 0)
     stats.avg_win = won.divide(Decimal::fromInt(stats.wins), 6, Rounding::kHalfEven);
   if (stats.losses > 0)

@@ -22,6 +22,14 @@ struct Drawdown {
   std::string peak, trough;  // days
 };
 
+// One day of the equity curve over a range: what the dashboard draws (docs/api.md, /equity).
+struct CurvePoint {
+  std::string day;
+  Decimal range_pnl;     // equity - net deposits, counted from the base (the day before the range)
+  double drawdown = 0;   // below the time-weighted index's peak, as a fraction
+  Decimal drawdown_pnl;  // the P&L given back since that peak
+};
+
 struct PerformanceStats {
   // ---- P&L (ledger rows: any filter) ----
   Decimal realized;  // net of fees
@@ -38,6 +46,7 @@ struct PerformanceStats {
   std::optional<Drawdown> max_drawdown, current_drawdown;
   std::optional<double> sharpe, sortino;  // daily returns, x sqrt(365), risk-free 0
   int64_t return_days = 0;
+  std::vector<CurvePoint> curve;  // every day after the base with a known cash balance
   // ---- closed positions ----
   int64_t closes = 0, wins = 0, losses = 0;
   std::optional<double> win_rate;            // wins / (wins + losses)
@@ -53,6 +62,10 @@ struct PerformanceStats {
 PerformanceStats computeStats(const std::vector<EquityRow>& equity,
                               const std::vector<LedgerRow>& ledger,
                               const std::vector<Decimal>& closes);
+// The headline figures only (the dashboard's cards): P&L, ROI and drawdown from `equity` as
+// computeStats has them, realized, fees, closes, wins, losses and win rate from the ledger's
+// `totals` (readLedgerTotals, equal to what the closes give); the rest is left unset.
+PerformanceStats headlineStats(const std::vector<EquityRow>& equity, const DailyAmounts& totals);
 
 // Edge by price: closed positions bucketed by the average entry price of the side held, in
 // 10-cent buckets (0 = [0, 0.10), ..., 9 = [0.90, 1.00]).

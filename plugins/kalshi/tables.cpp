@@ -41,7 +41,15 @@ const TableDefinition& ordersTable() {
       " pnl_dollars TEXT,"   // the same, exact
       " subaccount INTEGER NOT NULL DEFAULT 0"  // 0 = the primary account, 1..63 subaccounts
       ");"
-      "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);",
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_ticker ON kalshi_orders (ticker);"
+      // The dashboard's order history, newest first (all, or of one category, subaccount or
+      // status), counted and paged from an index.
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_created ON kalshi_orders (created_at);"
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_category ON kalshi_orders (category, "
+      "created_at);"
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_subaccount ON kalshi_orders (subaccount, "
+      "created_at);"
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_status ON kalshi_orders (status, created_at);",
       {"id",
        "ticker",
        "side",
@@ -95,7 +103,13 @@ const TableDefinition& fillsTable() {
       " subaccount INTEGER NOT NULL DEFAULT 0"
       ");"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_market ON kalshi_fills (ticker, filled_at_us);"
-      "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);",
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_order ON kalshi_fills (order_id);"
+      // The dashboard's fill history, newest first (all, or of one category or subaccount).
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_time ON kalshi_fills (filled_at_us);"
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_category ON kalshi_fills (category, "
+      "filled_at_us);"
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_subaccount ON kalshi_fills (subaccount, "
+      "filled_at_us);",
       {"id",
        "order_id",
        "trade_id",

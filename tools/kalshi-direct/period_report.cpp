@@ -7,9 +7,11 @@
 #include <map>
 #include <set>
 
+#include "kalshi/json_object.h"
 #include "kalshi/ledger_store.h"
 #include "kalshi/local_days.h"
 #include "kalshi/performance_stats.h"
+#include "kalshi/period_figures.h"
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_direct/timestamp.h"
 #include "text_table.h"
@@ -19,28 +21,8 @@ namespace cli {
 
 namespace {
 
-const std::set<std::string> kRanges = {"today", "wtd", "mtd", "ytd", "1y", "all"};
-const std::set<std::string> kGroupings = {"day",      "week",   "month",     "year",
-                                          "category", "series", "subaccount"};
-
-bool byTime(const std::string& by) {
-  return by == "day" || by == "week" || by == "month" || by == "year";
-}
-
-std::string periodOf(const std::string& day, const std::string& by) {
-  if (by == "week") return kalshi::LocalDays::mondayOf(day);
-  if (by == "month") return day.substr(0, 7);
-  if (by == "year") return day.substr(0, 4);
-  return day;
-}
-
-std::string groupOf(const kalshi::LedgerRow& row, const std::string& by) {
-  if (byTime(by)) return periodOf(row.key.day, by);
-  if (by == "category") return row.key.category;
-  if (by == "series") return row.key.series_ticker;
-  if (by == "subaccount") return std::to_string(row.key.subaccount);
-  return row.key.day;
-}
+using kalshi::jsonMoney;
+using kalshi::jsonText;
 
 std::string heading(const std::string& by) {
   if (by == "week") return "WEEK OF";
@@ -62,25 +44,6 @@ std::string winRate(const kalshi::DailyAmounts& a) {
 std::optional<double> profitFactor(const kalshi::DailyAmounts& a) {
   if (a.lost.sign() >= 0) return std::nullopt;
   return std::stod(a.won.toString()) / -std::stod(a.lost.toString());
-}
-
-struct Resolved {
-  std::string from, to, zone;
-};
-
-// The range's first and last day in the ledger's zone.
-Resolved resolve(const PeriodQuery& query, const std::string& zone) {
-  Resolved out{query.from, query.to, zone};
-  if (query.range.empty() || query.range == "all") return out;
-  const kalshi::LocalDays days(zone);
-  const std::string today = days.dayOf(Timestamp::now().micros());
-  out.to = today;
-  if (query.range == "today") out.from = today;
-  if (query.range == "wtd") out.from = kalshi::LocalDays::mondayOf(today);
-  if (query.range == "mtd") out.from = today.substr(0, 8) + "01";
-  if (query.range == "ytd") out.from = today.substr(0, 5) + "01-01";
-  if (query.range == "1y") out.from = kalshi::LocalDays::addDays(today, -364);
-  return out;
 }
 
 // Aligned columns (text left, the rest right), indented; a rule above the last row when it is a
@@ -118,21 +81,6 @@ void appendField(std::string& out, const char* name, const std::string& json_val
   out += name;
   out += "\":" + json_value;
 }
-std::string jsonText(const std::string& text) {
-  std::string out;
-  appendJsonString(out, text);
-  return out;
-}
-std::string jsonMoney(const std::optional<Decimal>& value) {
-  return value ? jsonText(value->trimmed(2).toString()) : "null";
-}
-std::string jsonNumber(std::optional<double> value) {
-  if (!value || !std::isfinite(*value)) return "null";
-  char text[40];
-  std::snprintf(text, sizeof text, "%.10g", *value);
-  return text;
-}
-
 std::string describeDrawdown(const std::optional<kalshi::Drawdown>& drawdown) {
   if (!drawdown) return "-";
   if (drawdown->fraction <= 0) return "none";
@@ -140,67 +88,43 @@ std::string describeDrawdown(const std::optional<kalshi::Drawdown>& drawdown) {
          drawdown->peak + ", low " + drawdown->trough;
 }
 
-std::string drawdownJson(const std::optional<kalshi::Drawdown>& drawdown) {
-  if (!drawdown) return "null";
-  std::string out = "{";
-  appendField(out, "fraction", jsonNumber(drawdown->fraction));
-  appendField(out, "amount_dollars", jsonMoney(drawdown->amount));
-  appendField(out, "peak_day", jsonText(drawdown->peak));
-  appendField(out, "trough_day", jsonText(drawdown->trough));
-  return out + "}";
-}
-
 void printStats(const kalshi::PerformanceStats& s, ReportFormat format) {
-  // (label for people, JSON/CSV name, text value, JSON value)
-  struct Line {
-    std::string label, name, text, json;
-  };
-  std::vector<Line> lines = {
-      {"net P&L (realized, net of fees)", "realized_pnl_dollars", money(s.realized),
-       jsonMoney(s.realized)},
-      {"fees", "fees_dollars", money(s.fees), jsonMoney(s.fees)},
-      {"gross P&L (before fees)", "gross_pnl_dollars", money(s.gross), jsonMoney(s.gross)},
-      {"fees / gross P&L", "fee_share", percent(s.fee_share, 1), jsonNumber(s.fee_share)},
-      {"P&L (equity change - deposits)", "pnl_dollars", money(s.pnl), jsonMoney(s.pnl)},
-      {"net deposits", "net_deposits_dollars", money(s.net_deposits), jsonMoney(s.net_deposits)},
-      {"ROI on net deposits", "roi", percent(s.roi), jsonNumber(s.roi)},
-      {"time-weighted return", "time_weighted_return", percent(s.twr), jsonNumber(s.twr)},
-      {"max drawdown", "max_drawdown", describeDrawdown(s.max_drawdown),
-       drawdownJson(s.max_drawdown)},
-      {"current drawdown", "current_drawdown", describeDrawdown(s.current_drawdown),
-       drawdownJson(s.current_drawdown)},
-      {"Sharpe (daily, x sqrt 365)", "sharpe", number(s.sharpe), jsonNumber(s.sharpe)},
-      {"Sortino (daily, x sqrt 365)", "sortino", number(s.sortino), jsonNumber(s.sortino)},
-      {"closed positions", "closed_positions",
-       std::to_string(s.closes) + " (" + std::to_string(s.wins) + " won, " +
-           std::to_string(s.losses) + " lost)",
-       std::to_string(s.closes)},
-      {"win rate", "win_rate", percent(s.win_rate, 1), jsonNumber(s.win_rate)},
-      {"average win", "average_win_dollars", money(s.avg_win), jsonMoney(s.avg_win)},
-      {"average loss", "average_loss_dollars", money(s.avg_loss), jsonMoney(s.avg_loss)},
-      {"profit factor", "profit_factor", number(s.profit_factor), jsonNumber(s.profit_factor)},
-      {"expectancy per close", "expectancy_dollars", money(s.expectancy), jsonMoney(s.expectancy)},
-      {"longest winning streak", "longest_winning_streak", std::to_string(s.longest_win_streak),
-       std::to_string(s.longest_win_streak)},
-      {"longest losing streak", "longest_losing_streak", std::to_string(s.longest_loss_streak),
-       std::to_string(s.longest_loss_streak)},
-      {"best day", "best_day",
-       s.best_day ? s.best_day->first + " " + signedMoney(s.best_day->second) : "-",
-       s.best_day ? "{\"day\":" + jsonText(s.best_day->first) +
-                        ",\"realized_pnl_dollars\":" + jsonMoney(s.best_day->second) + "}"
-                  : "null"},
-      {"worst day", "worst_day",
-       s.worst_day ? s.worst_day->first + " " + signedMoney(s.worst_day->second) : "-",
-       s.worst_day ? "{\"day\":" + jsonText(s.worst_day->first) +
-                         ",\"realized_pnl_dollars\":" + jsonMoney(s.worst_day->second) + "}"
-                   : "null"},
-  };
   if (format == ReportFormat::kJson) {
-    std::string out = "{";
-    for (const Line& line : lines) appendField(out, line.name.c_str(), line.json);
-    std::cout << ",\"stats\":" << out << "}";
+    std::cout << ",\"stats\":" << kalshi::statsJson(s);
     return;
   }
+  // (label for people, CSV name, text value); JSON: kalshi::statsJson.
+  struct Line {
+    std::string label, name, text;
+  };
+  std::vector<Line> lines = {
+      {"net P&L (realized, net of fees)", "realized_pnl_dollars", money(s.realized)},
+      {"fees", "fees_dollars", money(s.fees)},
+      {"gross P&L (before fees)", "gross_pnl_dollars", money(s.gross)},
+      {"fees / gross P&L", "fee_share", percent(s.fee_share, 1)},
+      {"P&L (equity change - deposits)", "pnl_dollars", money(s.pnl)},
+      {"net deposits", "net_deposits_dollars", money(s.net_deposits)},
+      {"ROI on net deposits", "roi", percent(s.roi)},
+      {"time-weighted return", "time_weighted_return", percent(s.twr)},
+      {"max drawdown", "max_drawdown", describeDrawdown(s.max_drawdown)},
+      {"current drawdown", "current_drawdown", describeDrawdown(s.current_drawdown)},
+      {"Sharpe (daily, x sqrt 365)", "sharpe", number(s.sharpe)},
+      {"Sortino (daily, x sqrt 365)", "sortino", number(s.sortino)},
+      {"closed positions", "closed_positions",
+       std::to_string(s.closes) + " (" + std::to_string(s.wins) + " won, " +
+           std::to_string(s.losses) + " lost)"},
+      {"win rate", "win_rate", percent(s.win_rate, 1)},
+      {"average win", "average_win_dollars", money(s.avg_win)},
+      {"average loss", "average_loss_dollars", money(s.avg_loss)},
+      {"profit factor", "profit_factor", number(s.profit_factor)},
+      {"expectancy per close", "expectancy_dollars", money(s.expectancy)},
+      {"longest winning streak", "longest_winning_streak", std::to_string(s.longest_win_streak)},
+      {"longest losing streak", "longest_losing_streak", std::to_string(s.longest_loss_streak)},
+      {"best day", "best_day",
+       s.best_day ? s.best_day->first + " " + signedMoney(s.best_day->second) : "-"},
+      {"worst day", "worst_day",
+       s.worst_day ? s.worst_day->first + " " + signedMoney(s.worst_day->second) : "-"},
+  };
   if (format == ReportFormat::kCsv) {
     std::cout << "metric,value\n";
     for (const Line& line : lines) std::cout << line.name << "," << csvField(line.text) << "\n";
@@ -213,32 +137,10 @@ void printStats(const kalshi::PerformanceStats& s, ReportFormat format) {
               << "\n";
 }
 
-const char* kBucketNames[] = {"0-10c",  "10-20c", "20-30c", "30-40c", "40-50c",
-                              "50-60c", "60-70c", "70-80c", "80-90c", "90-100c"};
-
 void printEdge(const std::map<std::string, std::vector<kalshi::EdgeBucket>>& groups,
                ReportFormat format) {
   if (format == ReportFormat::kJson) {
-    std::string out = ",\"edge\":[";
-    bool first = true;
-    for (const auto& [group, buckets] : groups) {
-      for (const kalshi::EdgeBucket& b : buckets) {
-        if (b.positions == 0) continue;
-        out += first ? "{" : ",{";
-        first = false;
-        appendField(out, "group", jsonText(group));
-        appendField(out, "entry_price", jsonText(kBucketNames[b.bucket]));
-        appendField(out, "positions", std::to_string(b.positions));
-        appendField(out, "contracts", jsonText(count(b.contracts)));
-        appendField(out, "realized_pnl_dollars", jsonMoney(b.realized));
-        appendField(out, "settled_positions", std::to_string(b.settled));
-        appendField(out, "implied_probability", jsonNumber(b.implied()));
-        appendField(out, "win_rate", jsonNumber(b.win_rate()));
-        appendField(out, "brier", jsonNumber(b.brier()));
-        out += "}";
-      }
-    }
-    std::cout << out << "]";
+    std::cout << ",\"edge\":" << kalshi::edgeJson(groups);
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -266,7 +168,7 @@ void printEdge(const std::map<std::string, std::vector<kalshi::EdgeBucket>>& gro
       if (b.positions == 0) continue;
       std::optional<double> edge;
       if (b.win_rate() && b.implied()) edge = *b.win_rate() - *b.implied();
-      std::vector<std::string> row = {kBucketNames[b.bucket],
+      std::vector<std::string> row = {kalshi::kEdgeBucketNames[b.bucket],
                                       std::to_string(b.positions),
                                       count(b.contracts),
                                       format == ReportFormat::kCsv ? exact(b.realized)
@@ -299,8 +201,8 @@ void printEdge(const std::map<std::string, std::vector<kalshi::EdgeBucket>>& gro
 }  // namespace
 
 bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
-  if (!query.range.empty() && !kRanges.count(query.range)) {
-    error = "--range: '" + query.range + "' is not one of today, wtd, mtd, ytd, 1y, all";
+  if (!query.range.empty() && !kalshi::isRangeWord(query.range)) {
+    error = "--range: '" + query.range + "' is not one of " + kalshi::kRangeWords;
     return false;
   }
   if (!query.tax_year.empty() && !query.range.empty()) {
@@ -326,9 +228,8 @@ bool validPeriodQuery(const PeriodQuery& query, std::string& error) {
     error = "--tax-year goes alone: not with --stats or --edge";
     return false;
   }
-  if (!kGroupings.count(query.by)) {
-    error = "--by: '" + query.by +
-            "' is not one of day, week, month, year, category, series, subaccount";
+  if (!kalshi::isGrouping(query.by)) {
+    error = "--by: '" + query.by + "' is not one of " + kalshi::kGroupWords;
     return false;
   }
   return true;
@@ -423,58 +324,23 @@ bool printTaxYear(Store& store, const std::string& db, const PeriodQuery& query,
 }
 
 bool printFigures(Store& store, const std::string& db, const PeriodQuery& query,
-                  const Resolved& range, const kalshi::LedgerFilter& filter) {
-  const std::string scope = query.subaccount ? "subaccount " + std::to_string(*query.subaccount)
-                                             : std::string("whole account");
-  std::string what = scope;
-  if (query.category) what += ", category " + *query.category;
-  if (query.series_ticker) what += ", series " + *query.series_ticker;
-  const std::string from = range.from.empty() ? "the first day" : range.from;
-  const std::string to = range.to.empty() ? "the last day" : range.to;
+                  const std::string& zone, const kalshi::LedgerFilter& filter) {
+  const std::string what = kalshi::scopeOf(filter);
+  const std::string from = filter.from.empty() ? "the first day" : filter.from;
+  const std::string to = filter.to.empty() ? "the last day" : filter.to;
   if (query.format == ReportFormat::kJson) {
-    std::cout << "{\"database\":" << jsonText(db) << ",\"timezone\":" << jsonText(range.zone)
-              << ",\"from\":" << (range.from.empty() ? "null" : jsonText(range.from))
-              << ",\"to\":" << (range.to.empty() ? "null" : jsonText(range.to))
-              << ",\"scope\":" << jsonText(what);
+    std::cout << "{\"database\":" << kalshi::jsonText(db)
+              << ",\"timezone\":" << kalshi::jsonText(zone)
+              << ",\"from\":" << (filter.from.empty() ? "null" : kalshi::jsonText(filter.from))
+              << ",\"to\":" << (filter.to.empty() ? "null" : kalshi::jsonText(filter.to))
+              << ",\"scope\":" << kalshi::jsonText(what);
   } else if (query.format == ReportFormat::kTable) {
     std::cout << db << ": " << (query.stats ? "performance" : "edge by entry price") << " from "
-              << from << " to " << to << " (" << range.zone << " days), " << what << "\n";
+              << from << " to " << to << " (" << zone << " days), " << what << "\n";
   }
-  if (query.stats) {
-    std::vector<kalshi::EquityRow> equity;
-    if (!query.category && !query.series_ticker) {
-      kalshi::LedgerFilter days = filter;
-      if (!days.from.empty()) days.from = kalshi::LocalDays::previousDay(days.from);
-      equity = kalshi::readEquity(store, days);
-      // From the first day on: the base is the account before it (its opening cash, nothing
-      // deposited yet).
-      if (!equity.empty() && (filter.from.empty() || equity.front().day >= filter.from) &&
-          equity.front().cash) {
-        kalshi::EquityRow base = equity.front();
-        base.day = kalshi::LocalDays::previousDay(base.day);
-        *base.cash = *base.cash - base.trading_cash_flow - base.transfers;
-        base.net_deposits = base.net_deposits - base.transfers;
-        base.trading_cash_flow = base.transfers = base.realized = base.fees = Decimal();
-        base.marked_value.reset();
-        base.open_basis = Decimal();
-        equity.insert(equity.begin(), base);
-      }
-    }
-    printStats(kalshi::computeStats(equity, kalshi::readDailyLedger(store, filter),
-                                    kalshi::readCloseResults(store, filter)),
-               query.format);
-  }
+  if (query.stats) printStats(kalshi::periodStats(store, filter), query.format);
   if (query.edge) {
-    std::map<std::string, std::vector<kalshi::ClosedPositionRow>> by_group;
-    for (const auto& row : kalshi::readClosedPositions(store, filter, /*ordered=*/false)) {
-      by_group[query.by == "category"     ? row.category
-               : query.by == "series"     ? row.series_ticker
-               : query.by == "subaccount" ? std::to_string(row.subaccount)
-                                          : std::string()]
-          .push_back(row);
-    }
-    std::map<std::string, std::vector<kalshi::EdgeBucket>> groups;
-    for (const auto& [group, rows] : by_group) groups[group] = kalshi::edgeByPrice(rows);
+    const auto groups = kalshi::periodEdge(store, filter, query.by);
     if (query.stats && query.format == ReportFormat::kTable) std::cout << "\nEdge by entry price\n";
     printEdge(groups, query.format);
     if (groups.empty() && query.format == ReportFormat::kTable)
@@ -495,7 +361,8 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
             ": run `kalshi-direct run sync` (the kalshi_pnl model writes it)";
     return false;
   }
-  const Resolved range = resolve(query, *zone);
+  const kalshi::DayRange range =
+      kalshi::resolveDayRange(query.range, query.from, query.to, *zone, Timestamp::now().micros());
   kalshi::LedgerFilter filter;
   filter.from = range.from;
   filter.to = range.to;
@@ -503,82 +370,19 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
   filter.series_ticker = query.series_ticker;
   filter.subaccount = query.subaccount;
   if (!query.tax_year.empty()) return printTaxYear(store, db, query, filter);
-  if (query.stats || query.edge) return printFigures(store, db, query, range, filter);
-  std::map<std::string, kalshi::DailyAmounts> groups;
-  kalshi::DailyAmounts total;
-  for (const kalshi::LedgerRow& row : kalshi::readDailyLedger(store, filter)) {
-    groups[groupOf(row, query.by)] += row.amounts;
-    total += row.amounts;
-  }
-  // By time, for the whole account or a subaccount: the equity at each period's end.
-  std::map<std::string, Decimal> equity;
-  std::optional<Decimal> last_equity;
-  if (byTime(query.by) && !query.category && !query.series_ticker) {
-    for (const kalshi::EquityRow& row : kalshi::readEquity(store, filter)) {
-      if (!row.cash) continue;
-      last_equity = *row.cash + (row.marked_value ? *row.marked_value : row.open_basis);
-      equity[periodOf(row.day, query.by)] = *last_equity;
-    }
-  }
-  auto equityOf = [&](const std::string& group) -> std::optional<Decimal> {
-    if (group == "TOTAL") return last_equity;
-    auto found = equity.find(group);
-    if (found == equity.end()) return std::nullopt;
-    return found->second;
-  };
-  const bool with_equity = !equity.empty();
+  if (query.stats || query.edge) return printFigures(store, db, query, *zone, filter);
+  const kalshi::PnlGroups groups = kalshi::pnlGroups(store, filter, query.by);
+  const bool with_equity = groups.withEquity();
   const std::string from = range.from.empty() ? "the first day" : range.from;
   const std::string to = range.to.empty() ? "the last day" : range.to;
 
   if (query.format == ReportFormat::kJson) {
-    std::string out = "{\"database\":";
-    appendJsonString(out, db);
-    out += ",\"timezone\":";
-    appendJsonString(out, *zone);
-    out += ",\"from\":";
-    if (range.from.empty())
-      out += "null";
-    else
-      appendJsonString(out, range.from);
-    out += ",\"to\":";
-    if (range.to.empty())
-      out += "null";
-    else
-      appendJsonString(out, range.to);
-    out += ",\"by\":";
-    appendJsonString(out, query.by);
-    auto appendAmounts = [&](const std::string& group, const kalshi::DailyAmounts& a) {
-      out += ",\"realized_pnl_dollars\":";
-      appendJsonString(out, exact(a.realized));
-      out += ",\"fees_dollars\":";
-      appendJsonString(out, exact(a.fees));
-      out += ",\"contracts_bought\":";
-      appendJsonString(out, count(a.bought));
-      out += ",\"contracts_sold\":";
-      appendJsonString(out, count(a.sold));
-      out += ",\"fills\":" + std::to_string(a.fills) +
-             ",\"markets_closed\":" + std::to_string(a.closes) +
-             ",\"winning_closes\":" + std::to_string(a.wins) +
-             ",\"losing_closes\":" + std::to_string(a.losses);
-      out += ",\"won_dollars\":";
-      appendJsonString(out, exact(a.won));
-      out += ",\"lost_dollars\":";
-      appendJsonString(out, exact(a.lost));
-      if (with_equity) out += ",\"equity_dollars\":" + jsonMoney(equityOf(group));
-    };
-    out += ",\"rows\":[";
-    bool first = true;
-    for (const auto& [group, amounts] : groups) {
-      out += first ? "{\"group\":" : ",{\"group\":";
-      first = false;
-      appendJsonString(out, group);
-      appendAmounts(group, amounts);
-      out += "}";
-    }
-    out += "],\"total\":{\"group\":\"TOTAL\"";
-    appendAmounts("TOTAL", total);
-    out += "}}";
-    std::cout << out << std::endl;
+    std::cout << "{\"database\":" << kalshi::jsonText(db)
+              << ",\"timezone\":" << kalshi::jsonText(*zone)
+              << ",\"from\":" << (range.from.empty() ? "null" : kalshi::jsonText(range.from))
+              << ",\"to\":" << (range.to.empty() ? "null" : kalshi::jsonText(range.to))
+              << ",\"by\":" << kalshi::jsonText(query.by) << "," << kalshi::pnlGroupsFields(groups)
+              << "}" << std::endl;
     return true;
   }
   std::vector<std::string> header = {
@@ -598,7 +402,7 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
                                  winRate(a),
                                  number(profitFactor(a))};
     if (with_equity) {
-      const std::optional<Decimal> value = equityOf(group);
+      const std::optional<Decimal> value = groups.equityOf(group);
       row.push_back(!value ? "-" : exact_money ? exact(*value) : money(*value));
     }
     return row;
@@ -615,17 +419,17 @@ bool printPeriodReport(Store& store, const std::string& db, const PeriodQuery& q
       std::cout << text << "\n";
     };
     line(names);
-    for (const auto& [group, amounts] : groups) line(cells(group, amounts, true));
+    for (const auto& [group, amounts] : groups.groups) line(cells(group, amounts, true));
     std::cout << std::flush;
     return true;
   }
   std::cout << db << ": realized P&L from " << from << " to " << to << " (" << *zone
             << " days; dollars, net of fees), by " << query.by << "\n";
   std::vector<std::vector<std::string>> rows = {header};
-  for (const auto& [group, amounts] : groups) rows.push_back(cells(group, amounts, false));
-  rows.push_back(cells("TOTAL", total, false));
+  for (const auto& [group, amounts] : groups.groups) rows.push_back(cells(group, amounts, false));
+  rows.push_back(cells("TOTAL", groups.total, false));
   printTable(rows, true);
-  if (groups.empty()) std::cout << "  (no fills, settlements or closes in this range)\n";
+  if (groups.groups.empty()) std::cout << "  (no fills, settlements or closes in this range)\n";
   return true;
 }
 
