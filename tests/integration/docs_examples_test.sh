@@ -377,6 +377,24 @@ for entry in "${commands[@]}"; do
       break
     fi
   done
+  if [[ ${args[0]} == serve ]]; then
+    # A server: started on a free port, its page and summary fetched, then SIGTERM ends it with 0.
+    rm -f "$work/serve.port"
+    "$cli" "${args[@]}" --port 0 --port-file "$work/serve.port" >"$work/out" 2>"$work/err" </dev/null &
+    pid=$!
+    for _ in $(seq 200); do [[ -s $work/serve.port ]] && break; sleep 0.1; done
+    [[ -s $work/serve.port ]] || fail "README.md:$line \`${shown}\`: did not start: $(said "$work/err")"
+    for url in / /api/v1/summary; do
+      curl -fsS -o /dev/null "http://127.0.0.1:$(cat "$work/serve.port")$url" ||
+        fail "README.md:$line \`${shown}\`: $url did not answer 200"
+    done
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    ((rc == 0)) || fail "README.md:$line \`${shown}\`: exit $rc after SIGTERM: $(said "$work/err")"
+    runs=$((runs + 1))
+    continue
+  fi
   rc=0
   timeout 120 "$cli" "${args[@]}" >"$work/out" 2>"$work/err" </dev/null || rc=$?
   ((rc == 0)) || fail "README.md:$line \`${shown}\` (run without --every): exit $rc: $(said "$work/err")"

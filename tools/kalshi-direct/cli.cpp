@@ -23,6 +23,7 @@
 #include "kalshi_direct/version.h"
 #include "positions_command.h"
 #include "report_command.h"
+#include "serve/serve_command.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -69,6 +70,8 @@ const char* kUsage =
     "                     P&L by category and in total from the latest snapshot\n"
     "  positions [--json] [--db PATH]\n"
     "                     live open positions (last known ones when the API is down)\n"
+    "  serve [--db PATH] [--port N] [--sync-every 15m] [--token TOKEN]\n"
+    "                     the dashboard and its JSON API at http://127.0.0.1:8080/\n"
     "\n"
     "options for every command:\n"
     "  --plugin-dir DIR   load drop-in plugin libraries from DIR (repeatable; also\n"
@@ -501,14 +504,41 @@ int commandRun(const Arguments& arguments, Registry& registry) {
   return exit_code;
 }
 
+// What `serve --sync-every` runs: the sync pipeline into `db`, as `kalshi-direct run sync --db
+// db` would (drop-in plugins from --plugin-dir and KALSHI_DIRECT_PLUGIN_PATH included).
+serve::SyncFactory syncFactory(const std::vector<std::string>& plugin_dirs) {
+  return [plugin_dirs](const std::string& db) -> serve::SyncRun {
+    Arguments arguments;
+    arguments.plugin_dirs = plugin_dirs;
+    arguments.sets.emplace_back("db", db);
+    arguments.set_labels["db"] = "--db";
+    auto registry = std::make_shared<Registry>();
+    if (Status status = setUpRegistry(*registry, arguments); !status.isOk())
+      throw std::runtime_error(status.message());
+    auto pipeline = std::make_shared<ResolvedPipeline>();
+    try {
+      *pipeline = loadAndResolve(findPipeline("sync"), arguments, *registry);
+      checkPipeline(*pipeline, *registry);
+    } catch (const ConfigError& error) {
+      throw std::runtime_error(error.what());
+    }
+    return [registry, pipeline](const std::function<bool()>& stop) {
+      RunOptions options;
+      options.stop_requested = stop;
+      return runPipeline(*pipeline, *registry, options);
+    };
+  };
+}
+
 }  // namespace
 
 int main(const std::vector<std::string>& args) {
-  // report and positions parse their own flags.
-  if (!args.empty() && (args[0] == "report" || args[0] == "positions")) {
-    // They take the options every command takes, too (plugins do not matter to them).
+  // report, positions and serve parse their own flags.
+  if (!args.empty() && (args[0] == "report" || args[0] == "positions" || args[0] == "serve")) {
+    // They take the options every command takes, too (plugins matter to serve's sync only).
     log::Format format = log::Format::kText;
-    LogLevel level = LogLevel::kWarning;
+    LogLevel level = args[0] == "serve" ? LogLevel::kInfo : LogLevel::kWarning;
+    std::vector<std::string> plugin_dirs;
     std::vector<std::string> rest;
     for (size_t i = 1; i < args.size(); ++i) {
       const std::string& arg = args[i];
@@ -527,11 +557,13 @@ int main(const std::vector<std::string>& args) {
           return kExitConfig;
         }
         if (arg == "--log-format" && value == "json") format = log::Format::kJson;
+        if (arg == "--plugin-dir") plugin_dirs.push_back(value);
       } else {
         rest.push_back(arg);
       }
     }
     log::configure(format, level);
+    if (args[0] == "serve") return serve::runServeCommand(rest, syncFactory(plugin_dirs));
     return args[0] == "report" ? runReportCommand(rest) : runPositionsCommand(rest);
   }
   Arguments arguments;
@@ -569,7 +601,7 @@ int main(const std::vector<std::string>& args) {
       return kExitOk;
     }
     throw UsageError("unknown command '" + arguments.command +
-                     "' (commands: run, validate, plugins, report, positions; see --help)");
+                     "' (commands: run, validate, plugins, report, positions, serve; see --help)");
   } catch (const UsageError& error) {
     printError(std::string("kalshi-direct: ") + error.what());
     return kExitConfig;

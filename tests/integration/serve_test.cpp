@@ -1,0 +1,315 @@
+// `kalshi-direct serve` over a simulator-fed database, through real HTTP: the API's numbers equal
+// `kalshi-direct report`'s and the database's, bad parameters are one-line 400s, the token guards
+// every request, /healthz and /metrics tell the sync's state, paging counts every row, and a
+// scheduled sync shows new fills without anyone restarting anything. (The page itself is tested
+// in a real browser: tests/browser/dashboard.test.mjs.)
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "kalshi_direct/decimal.h"
+#include "support/kalshi_cli_fixture.h"
+#include "support/process.h"
+
+namespace kalshi_direct {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::TempDir;
+
+struct Http {
+  int status = 0;
+  std::string body, content_type;
+  std::map<std::string, std::string> headers;
+  std::string header(const std::string& name) const {
+    auto found = headers.find(name);
+    return found == headers.end() ? "" : found->second;
+  }
+};
+
+Http get(int port, const std::string& target, const std::string& bearer = "",
+         const std::map<std::string, std::string>& headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest request("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!bearer.empty()) request.set("Authorization", "Bearer " + bearer);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  Http out;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), out.body);
+  out.status = response.getStatus();
+  out.content_type = response.getContentType();
+  for (const auto& [name, value] : response) out.headers[name] = value;
+  return out;
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+// A running `kalshi-direct serve`, stopped (SIGTERM) when it goes out of scope.
+class ServeProcess {
+ public:
+  ServeProcess(std::vector<std::string> args, const std::string& cwd,
+               const std::map<std::string, std::string>& env) {
+    args.insert(args.begin(), {KD_CLI, "serve", "--port", "0", "--port-file", dir_.file("port")});
+    pid_ = testing::spawnProcess(args, cwd, env, dir_.file("serve.log"));
+    for (int i = 0; i < 300 && port_ == 0; ++i) {
+      std::ifstream in(dir_.file("port"));
+      if (in >> port_) break;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("serve exited: " + testing::readFile(dir_.file("serve.log")));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (port_ == 0) throw std::runtime_error("serve did not start");
+  }
+  ~ServeProcess() { stop(); }
+  int stop() {
+    if (pid_ < 0) return exit_code_;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_;
+  }
+  int port() const { return port_; }
+  std::string log() const { return testing::readFile(dir_.file("serve.log")); }
+
+ private:
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int exit_code_ = -1;
+};
+
+class ServeTest : public testing::KalshiCliFixture {
+ protected:
+  void SetUp() override {
+    startSim({"--subaccounts", "2", "--days", "90"}, "1500");
+    const auto backfill = cli({"run", "backfill", "--full", "--quiet"});
+    ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
+  }
+  std::unique_ptr<ServeProcess> serve(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {"--db", db()});
+    return std::make_unique<ServeProcess>(args, dir_.path(), environment());
+  }
+  // `report ... --format json` without its "database" field, as the API answers it.
+  std::string reportJson(std::vector<std::string> args) {
+    args.insert(args.begin(), {"report", "--db", db(), "--format", "json"});
+    const auto result = cli(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    auto object = parse(result.out);
+    object->remove("database");
+    std::ostringstream out;
+    object->stringify(out);
+    return out.str();
+  }
+  static std::string canonical(const std::string& json) {
+    std::ostringstream out;
+    parse(json)->stringify(out);
+    return out.str();
+  }
+};
+
+TEST_F(ServeTest, TheApiShowsTheSameNumbersAsTheReportAndTheDatabase) {
+  auto server = serve();
+  for (const auto& [url, report] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"/api/v1/categories", {"--by", "category"}},
+           {"/api/v1/daily?range=mtd", {"--range", "mtd", "--by", "day"}},
+           {"/api/v1/pnl?by=month&subaccount=1", {"--by", "month", "--subaccount", "1"}},
+           {"/api/v1/series?category=crypto", {"--by", "series", "--category", "crypto"}},
+           {"/api/v1/stats?range=all", {"--stats", "--range", "all"}},
+           {"/api/v1/edge?by=category", {"--edge", "--by", "category"}}}) {
+    const Http answer = get(server->port(), url);
+    ASSERT_EQ(answer.status, 200) << url << ": " << answer.body;
+    EXPECT_EQ(canonical(answer.body), reportJson(report)) << url;
+  }
+  const auto summary = parse(get(server->port(), "/api/v1/summary").body);
+  EXPECT_EQ(testing::decimal(summary->getValue<std::string>("balance_dollars")),
+            testing::decimal(
+                text("SELECT balance_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1")));
+  // Realized P&L over everything: the daily ledger's exact sum, which is the snapshot's.
+  EXPECT_EQ(testing::decimal(summary->getValue<std::string>("realized_pnl_dollars")),
+            testing::decimal(text(
+                "SELECT realized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1")));
+  // The equity curve ends at today's equity: cash + marked value, as the database holds it.
+  const auto equity = parse(get(server->port(), "/api/v1/equity").body)->getArray("rows");
+  ASSERT_GT(equity->size(), 0u);
+  const auto last = equity->getObject(static_cast<unsigned>(equity->size() - 1));
+  EXPECT_EQ(testing::decimal(last->getValue<std::string>("equity_dollars")),
+            testing::decimal(text("SELECT cash_balance_dollars FROM kalshi_equity_daily WHERE "
+                                     "subaccount = -1 ORDER BY day DESC LIMIT 1")) +
+                testing::decimal(text("SELECT marked_value_dollars FROM kalshi_equity_daily "
+                                         "WHERE subaccount = -1 ORDER BY day DESC LIMIT 1")));
+  // The header cards' figures (read lean from the ledger) are report --stats's.
+  const auto stats = parse(get(server->port(), "/api/v1/stats").body)->getObject("stats");
+  for (const std::string field : {"pnl_dollars", "realized_pnl_dollars", "fees_dollars",
+                                  "net_deposits_dollars"})
+    EXPECT_EQ(summary->getValue<std::string>(field), stats->getValue<std::string>(field)) << field;
+  for (const std::string field : {"roi", "win_rate"})
+    EXPECT_EQ(summary->getValue<double>(field), stats->getValue<double>(field)) << field;
+  EXPECT_EQ(summary->getValue<int64_t>("closed_positions"),
+            stats->getValue<int64_t>("closed_positions"));
+  EXPECT_EQ(summary->getObject("max_drawdown")->getValue<double>("fraction"),
+            stats->getObject("max_drawdown")->getValue<double>("fraction"));
+  // Open positions: one per non-zero computed position.
+  const auto positions = parse(get(server->port(), "/api/v1/positions").body);
+  EXPECT_EQ(static_cast<int64_t>(positions->getArray("rows")->size()),
+            scalar("SELECT COUNT(*) FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', "
+                   "'0.00', '-0.00')"));
+}
+
+TEST_F(ServeTest, PagesCountEveryRowAndCsvIsWhatIsShown) {
+  auto server = serve();
+  const auto fills = parse(get(server->port(), "/api/v1/fills?limit=7&offset=3").body);
+  EXPECT_EQ(fills->getValue<int64_t>("total"), scalar("SELECT COUNT(*) FROM kalshi_fills"));
+  ASSERT_EQ(fills->getArray("rows")->size(), 7u);
+  // Newest first: the 4th newest fill.
+  EXPECT_EQ(fills->getArray("rows")->getObject(0)->getValue<std::string>("id"),
+            text("SELECT id FROM kalshi_fills ORDER BY filled_at_us DESC, id DESC LIMIT 1 OFFSET 3"));
+  const auto crypto = parse(get(server->port(), "/api/v1/orders?category=crypto&limit=1").body);
+  EXPECT_EQ(crypto->getValue<int64_t>("total"),
+            scalar("SELECT COUNT(*) FROM kalshi_orders WHERE category = 'crypto'"));
+  const Http csv = get(server->port(), "/api/v1/orders?limit=5&sort=ticker&order=asc&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.content_type, HasSubstr("text/csv"));
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 6) << csv.body;  // header + 5
+  EXPECT_EQ(csv.body.substr(csv.body.find('\n') + 1, csv.body.find(',', csv.body.find('\n')) -
+                                                         csv.body.find('\n') - 1),
+            text("SELECT id FROM kalshi_orders ORDER BY ticker ASC, id ASC LIMIT 1"));
+}
+
+TEST_F(ServeTest, ThePageIsEmbeddedLockedDownAndRevalidated) {
+  auto server = serve();
+  const Http page = get(server->port(), "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.content_type, HasSubstr("text/html"));
+  EXPECT_THAT(page.body, HasSubstr("data-testid=\"cards\""));
+  EXPECT_THAT(page.header("Content-Security-Policy"), HasSubstr("script-src 'self'"));
+  EXPECT_EQ(page.header("X-Content-Type-Options"), "nosniff");
+  ASSERT_FALSE(page.header("ETag").empty());
+  // Unchanged: 304 without a body; the browser keeps its copy.
+  const Http again = get(server->port(), "/", "", {{"If-None-Match", page.header("ETag")}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  const Http script = get(server->port(), "/app.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_THAT(script.content_type, HasSubstr("javascript"));
+  // An answer computed afresh on request (a hard reload) equals the kept one.
+  const Http kept = get(server->port(), "/api/v1/categories?range=all");
+  const Http fresh =
+      get(server->port(), "/api/v1/categories?range=all", "", {{"Cache-Control", "no-cache"}});
+  EXPECT_EQ(kept.status, 200);
+  EXPECT_EQ(fresh.body, kept.body);
+  EXPECT_EQ(get(server->port(), "/api/v1/summary").header("Cache-Control"), "no-store");
+}
+
+TEST_F(ServeTest, BadParametersAreOneLine400s) {
+  auto server = serve();
+  for (const std::string url :
+       {"/api/v1/summary?range=weekly", "/api/v1/daily?from=2026-13-01",
+        "/api/v1/daily?from=2026-05-02&to=2026-05-01", "/api/v1/daily?range=mtd&from=2026-01-01",
+        "/api/v1/fills?limit=0", "/api/v1/fills?limit=abc", "/api/v1/orders?sort=password",
+        "/api/v1/summary?subaccount=64", "/api/v1/summary?rnage=mtd", "/api/v1/pnl?by=hour",
+        "/api/v1/summary?range=mtd&range=ytd", "/api/v1/orders?status=open"}) {
+    const Http answer = get(server->port(), url);
+    EXPECT_EQ(answer.status, 400) << url << ": " << answer.body;
+    EXPECT_EQ(answer.body.find('\n'), std::string::npos) << url;
+    EXPECT_TRUE(parse(answer.body)->has("error")) << url << ": " << answer.body;
+  }
+  EXPECT_EQ(get(server->port(), "/api/v1/nothing").status, 404);
+  // No answer names the database's path or the API credentials.
+  for (const std::string url : {"/api/v1/summary", "/api/v1/sync", "/metrics", "/healthz"}) {
+    const Http answer = get(server->port(), url);
+    EXPECT_THAT(answer.body, Not(HasSubstr(dir_.path()))) << url;
+    EXPECT_THAT(answer.body, Not(HasSubstr(kToken))) << url;
+  }
+}
+
+TEST_F(ServeTest, ATokenGuardsEveryRequestAndOtherAddressesNeedOne) {
+  const std::string token = "s3cret-serve-token-42";
+  auto server = serve({"--token", token});
+  EXPECT_EQ(get(server->port(), "/api/v1/summary").status, 401);
+  EXPECT_EQ(get(server->port(), "/").status, 401);
+  EXPECT_EQ(get(server->port(), "/metrics").status, 401);
+  EXPECT_EQ(get(server->port(), "/api/v1/summary", "wrong-token-123").status, 401);
+  const Http ok = get(server->port(), "/api/v1/summary", token);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_THAT(ok.body, Not(HasSubstr(token)));
+  EXPECT_THAT(server->log(), Not(HasSubstr(token)));
+
+  const auto open = cli({"serve", "--db", db(), "--bind", "0.0.0.0", "--port", "0"});
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_THAT(open.err, HasSubstr("--token"));
+  const auto missing = cli({"serve", "--db", dir_.file("none.db")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("run sync"));
+}
+
+TEST_F(ServeTest, HealthAndMetricsTellTheSyncState) {
+  auto server = serve();
+  const Http health = get(server->port(), "/healthz");
+  EXPECT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(parse(health.body)->getValue<std::string>("status"), "ok");
+  const Http metrics = get(server->port(), "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body,
+              HasSubstr("kalshi_direct_table_rows{table=\"kalshi_fills\"} " +
+                        std::to_string(scalar("SELECT COUNT(*) FROM kalshi_fills")) + "\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("kalshi_direct_runs_total 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("kalshi_direct_last_run_success 1\n"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("kalshi_direct_kalshi_http_requests_total " +
+                        std::to_string(scalar("SELECT http_requests FROM kd_runs")) + "\n"));
+  EXPECT_GT(scalar("SELECT http_requests FROM kd_runs"), 0);
+  const auto sync = parse(get(server->port(), "/api/v1/sync").body);
+  EXPECT_EQ(sync->getObject("last_run")->getValue<std::string>("result"), "ok");
+  EXPECT_EQ(sync->getObject("last_run")->getValue<std::string>("pipeline"), "backfill");
+  EXPECT_FALSE(sync->getValue<bool>("stale"));
+
+  // A stale sync: /healthz says so with 503.
+  server.reset();
+  auto strict = serve({"--stale-after", "1s"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // older than 1 s, by the clock
+  const Http stale = get(strict->port(), "/healthz");
+  EXPECT_EQ(stale.status, 503) << stale.body;
+  EXPECT_EQ(parse(stale.body)->getValue<std::string>("status"), "stale");
+}
+
+TEST_F(ServeTest, AScheduledSyncShowsNewFillsWithoutARestart) {
+  auto server = serve({"--sync-every", "1s"});
+  const int64_t before = scalar("SELECT COUNT(*) FROM kalshi_fills");
+  sim_->request("POST", "/admin/add-fills", "{\"count\":20}");
+  int64_t total = 0;
+  for (int i = 0; i < 300 && total < before + 20; ++i) {  // bounded: 30 s
+    const Http page = get(server->port(), "/api/v1/fills?limit=1");
+    if (page.status == 200) total = parse(page.body)->getValue<int64_t>("total");
+    if (total < before + 20) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(total, before + 20);
+  const auto sync = parse(get(server->port(), "/api/v1/sync").body);
+  EXPECT_EQ(sync->getValue<int64_t>("sync_every_seconds"), 1);
+  EXPECT_EQ(server->stop(), 0) << server->log();
+  EXPECT_GE(scalar("SELECT COUNT(*) FROM kd_runs WHERE pipeline = 'sync'"), 1);
+}
+
+}  // namespace
+}  // namespace kalshi_direct
