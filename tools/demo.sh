@@ -4,8 +4,12 @@
 # deposits and withdrawals, runs `sync` then
 # `backfill --full` into ./kalshi.db, shows the snapshot and the P&L by category, checks the order
 # count, the P&L, the transfers and each subaccount's balance against the simulator's own truth,
-# and stops the simulator.
+# then serves the dashboard (`kalshi-direct serve`) over the result and prints its address. In a
+# terminal the dashboard keeps running (syncing from the simulator every minute) until Ctrl-C;
+# without one (CI, scripts) the demo checks that the page and the API answer, with report's
+# numbers, and stops. Then it stops the simulator.
 #   DEMO_FILLS=20000 tools/demo.sh      (size of the generated account; default 20000)
+#   DEMO_PORT=8080 tools/demo.sh        (the dashboard's port in a terminal; default 8080)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 KD_QUIET_BUILD=1 "$root/tools/build.sh"
@@ -102,3 +106,34 @@ check("P&L: equity today - net deposits (dollars)", Decimal(equity[0]) + Decimal
 sys.exit(0 if ok else 1)
 PY
 echo; echo "Done: $db holds the account (tables kalshi_orders, kalshi_fills, kalshi_snapshots, kalshi_snapshot_pnl, ...)."
+
+echo; echo "== the dashboard: kalshi-direct serve (docs/dashboard.md)"
+if [[ -t 0 && -t 1 ]]; then
+  port=${DEMO_PORT:-8080}
+  echo "Dashboard: http://127.0.0.1:$port/   (it syncs from the simulator every minute; Ctrl-C stops it)"
+  "$bin/kalshi-direct" serve --db "$db" --port "$port" --sync-every 1m || true
+else
+  "$bin/kalshi-direct" serve --db "$db" --port 0 --port-file "$work/serve.port" --quiet \
+    >"$work/serve.log" 2>&1 &
+  serve_pid=$!
+  for _ in $(seq 100); do [[ -s "$work/serve.port" ]] && break; sleep 0.1; done
+  [[ -s "$work/serve.port" ]] || { echo "demo: serve did not start:"; cat "$work/serve.log"; exit 1; }
+  url="http://127.0.0.1:$(cat "$work/serve.port")/"
+  echo "Dashboard: $url   (no terminal: checking that it answers, then stopping it)"
+  curl -fsS "$url" -o "$work/page.html"
+  grep -q 'data-testid="cards"' "$work/page.html" || { echo "demo: $url is not the dashboard page"; exit 1; }
+  curl -fsS "${url}api/v1/summary" -o "$work/summary.json"
+  "$bin/kalshi-direct" report --db "$db" --stats --format json >"$work/stats.json"
+  python3 - "$work/summary.json" "$work/stats.json" <<'PY'
+import json, sys
+summary, stats = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["stats"]
+ok = True
+for field in ("pnl_dollars", "realized_pnl_dollars", "fees_dollars", "net_deposits_dollars"):
+    good = summary[field] == stats[field]
+    ok &= good
+    print(f"  dashboard {field:<24} {summary[field]:>12}   report {stats[field]:>12}   {'ok' if good else 'MISMATCH'}")
+print(f"  dashboard balance_dollars {summary['balance_dollars']:>26}")
+sys.exit(0 if ok else 1)
+PY
+  kill "$serve_pid" && wait "$serve_pid" || true
+fi

@@ -13,6 +13,11 @@ packages=(
 # Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
 if [[ "${KD_DEPS_EXTRA:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
 if [[ "${KD_DEPS_EXTRA:-}" == *bench* ]]; then packages+=(time gnuplot-nox); fi
+# The dashboard's browser tests and benchmark drive Debian's Chromium (tests/browser/).
+if [[ "${KD_DEPS_EXTRA:-}" == *browser* ]]; then packages+=(chromium fonts-dejavu-core); fi
+# The dashboard's front end (web/) builds with Node.js and npm. A Node.js from elsewhere (e.g.
+# NodeSource's nodejs, which bundles npm) is kept: Debian's would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test, in three stages (as root it installs missing Debian
 # packages first, clang included):
-#   1. main       tools/build.sh into build/, then ctest (unit, plugin, end-to-end, simulator)
+#   1. main       tools/build.sh into build/ (the dashboard's page included), then ctest (unit,
+#                 plugin, end-to-end, simulator, and the dashboard in Chromium)
 #   2. sanitize   the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer (gcc,
-#                 -DKD_SANITIZE=ON) into build-asan/, then ctest; any sanitizer report fails a test
+#                 -DKD_SANITIZE=ON, without the page) into build-asan/, then ctest; any sanitizer
+#                 report fails a test
 #   3. fuzz       the libFuzzer targets of tests/fuzz (clang, -DKD_BUILD_FUZZERS=ON) built into
 #                 build-fuzz/, each run for KD_FUZZ_SECONDS on a copy of its seed corpus; a crash,
 #                 a sanitizer report or a broken invariant fails it (reproducer: build-fuzz/crashes/)
@@ -68,7 +70,8 @@ quiet_build() {
 # ---- stage 1: the normal build and test suite (first, so that a failure shows fast) ----
 start=$SECONDS
 say "stage 1/3 main: build (build/) and ctest"
-if tools/build.sh; then
+# Chromium too: the dashboard's browser test (tests/browser/) drives it.
+if KD_DEPS_EXTRA="${KD_DEPS_EXTRA:-} browser" tools/build.sh; then
   run_ctest main --test-dir build -j"$jobs" --output-on-failure --timeout 600
 else
   say "main: build failed; the sanitize and fuzz stages would fail the same way: skipped"
@@ -93,7 +96,7 @@ else
   if quiet_build sanitize build-asan/build.log env CC=gcc CXX=g++ \
        cmake -S . -B build-asan -DKD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
              "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1 -D_GLIBCXX_ASSERTIONS" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" \
-             -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized &&
+             -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized -DKD_BUILD_WEB=OFF &&
      quiet_build sanitize build-asan/build.log cmake --build build-asan -j"$jobs"; then
     say "sanitize: built in $(elapsed $((SECONDS - start)))"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -115,7 +118,7 @@ else
   : >build-fuzz/build.log
   if quiet_build fuzz build-fuzz/build.log env KD_DEPS_EXTRA="${KD_DEPS_EXTRA:-} fuzz" tools/deps.sh &&
      quiet_build fuzz build-fuzz/build.log env CC=clang CXX=clang++ \
-       cmake -S . -B build-fuzz -DKD_BUILD_FUZZERS=ON -DKD_BUILD_TESTS=OFF -DKD_BUILD_SIM=OFF \
+       cmake -S . -B build-fuzz -DKD_BUILD_FUZZERS=ON -DKD_BUILD_TESTS=OFF -DKD_BUILD_SIM=OFF -DKD_BUILD_WEB=OFF \
              -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1 -D_GLIBCXX_ASSERTIONS" \
              "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" &&
      quiet_build fuzz build-fuzz/build.log cmake --build build-fuzz -j"$jobs" --target "${fuzzers[@]}"; then
