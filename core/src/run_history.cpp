@@ -115,7 +115,7 @@ void appendRunRecord(Store& store, const RunRecord& r) {
       insert->bindNull(10);
     else
       insert->bindText(10, r.fallback_reason);
-    const uint64_t counts[] = {r.records_read, r.commits,       r.rejected, r.retries,
+    const uint64_t counts[] = {r.records_read,  r.commits,  r.rejected,    r.retries,
                                r.http_requests, r.http_429, r.http_retries};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; ++i)
       insert->bindInt(static_cast<int>(11 + i), static_cast<int64_t>(counts[i]));
@@ -141,7 +141,7 @@ RunTotals runTotals(Store& store) {
       " SUM(rejected), SUM(retries), SUM(http_requests), SUM(http_429), SUM(http_retries)"
       " FROM kd_runs");
   if (query->step()) {
-    uint64_t* fields[] = {&t.runs,     &t.failed,        &t.records_read, &t.rejected,
+    uint64_t* fields[] = {&t.runs,    &t.failed,        &t.records_read, &t.rejected,
                           &t.retries, &t.http_requests, &t.http_429,     &t.http_retries};
     for (int i = 0; i < 8; ++i) *fields[i] = count(*query, i);
   }

@@ -34,26 +34,25 @@ struct HistoryColumn {
 };
 
 const std::vector<HistoryColumn>& historyColumns(HistoryTable table) {
-  static const std::vector<HistoryColumn> orders = {
-      {"id", "id"},
-      {"ticker", "ticker"},
-      {"side", "side"},
-      {"contract_side", "contract_side"},
-      {"status", "status"},
-      {"type", "type"},
-      {"quantity_fp", "quantity"},
-      {"filled_quantity_fp", "filled_quantity"},
-      {"remaining_quantity_fp", "remaining_quantity"},
-      {"yes_price_dollars", "yes_price_dollars"},
-      {"no_price_dollars", "no_price_dollars"},
-      {"fill_cost_dollars", "fill_cost_dollars"},
-      {"fees_dollars", "fees_dollars"},
-      {"pnl_dollars", "pnl_dollars"},
-      {"created_at", "created_at"},
-      {"updated_at", "updated_at"},
-      {"category", "category"},
-      {"subaccount", "subaccount"},
-      {"client_order_id", "client_order_id"}};
+  static const std::vector<HistoryColumn> orders = {{"id", "id"},
+                                                    {"ticker", "ticker"},
+                                                    {"side", "side"},
+                                                    {"contract_side", "contract_side"},
+                                                    {"status", "status"},
+                                                    {"type", "type"},
+                                                    {"quantity_fp", "quantity"},
+                                                    {"filled_quantity_fp", "filled_quantity"},
+                                                    {"remaining_quantity_fp", "remaining_quantity"},
+                                                    {"yes_price_dollars", "yes_price_dollars"},
+                                                    {"no_price_dollars", "no_price_dollars"},
+                                                    {"fill_cost_dollars", "fill_cost_dollars"},
+                                                    {"fees_dollars", "fees_dollars"},
+                                                    {"pnl_dollars", "pnl_dollars"},
+                                                    {"created_at", "created_at"},
+                                                    {"updated_at", "updated_at"},
+                                                    {"category", "category"},
+                                                    {"subaccount", "subaccount"},
+                                                    {"client_order_id", "client_order_id"}};
   static const std::vector<HistoryColumn> fills = {{"id", "id"},
                                                    {"order_id", "order_id"},
                                                    {"ticker", "ticker"},
@@ -274,8 +273,8 @@ std::vector<BalanceCheckRow> readBalanceChecks(Store& store, int limit,
     row.unexplained_cents = query->columnInt(5);
     rows.push_back(std::move(row));
   }
-  StoreStatementPtr total = store.prepare(
-      "SELECT SUM(unexplained_cents) FROM kalshi_equity_daily WHERE subaccount = -1");
+  StoreStatementPtr total =
+      store.prepare("SELECT SUM(unexplained_cents) FROM kalshi_equity_daily WHERE subaccount = -1");
   if (total->step() && !total->columnIsNull(0)) unexplained_total = total->columnInt(0);
   return rows;
 }

@@ -161,8 +161,7 @@ std::map<std::string, std::vector<EdgeBucket>> periodEdge(Store& store, const Le
   return groups;
 }
 
-std::string pnlGroupJson(const PnlGroups& groups, const std::string& group,
-                         const DailyAmounts& a) {
+std::string pnlGroupJson(const PnlGroups& groups, const std::string& group, const DailyAmounts& a) {
   JsonObject out;
   out.text("group", group)
       .money("realized_pnl_dollars", a.realized)

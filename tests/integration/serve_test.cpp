@@ -130,8 +130,7 @@ class ServeTest : public testing::KalshiCliFixture {
 
 TEST_F(ServeTest, TheApiShowsTheSameNumbersAsTheReportAndTheDatabase) {
   auto server = serve();
-  for (const auto& [url, report] :
-       std::vector<std::pair<std::string, std::vector<std::string>>>{
+  for (const auto& [url, report] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"/api/v1/categories", {"--by", "category"}},
            {"/api/v1/daily?range=mtd", {"--range", "mtd", "--by", "day"}},
            {"/api/v1/pnl?by=month&subaccount=1", {"--by", "month", "--subaccount", "1"}},
@@ -156,13 +155,13 @@ TEST_F(ServeTest, TheApiShowsTheSameNumbersAsTheReportAndTheDatabase) {
   const auto last = equity->getObject(static_cast<unsigned>(equity->size() - 1));
   EXPECT_EQ(testing::decimal(last->getValue<std::string>("equity_dollars")),
             testing::decimal(text("SELECT cash_balance_dollars FROM kalshi_equity_daily WHERE "
-                                     "subaccount = -1 ORDER BY day DESC LIMIT 1")) +
+                                  "subaccount = -1 ORDER BY day DESC LIMIT 1")) +
                 testing::decimal(text("SELECT marked_value_dollars FROM kalshi_equity_daily "
-                                         "WHERE subaccount = -1 ORDER BY day DESC LIMIT 1")));
+                                      "WHERE subaccount = -1 ORDER BY day DESC LIMIT 1")));
   // The header cards' figures (read lean from the ledger) are report --stats's.
   const auto stats = parse(get(server->port(), "/api/v1/stats").body)->getObject("stats");
-  for (const std::string field : {"pnl_dollars", "realized_pnl_dollars", "fees_dollars",
-                                  "net_deposits_dollars"})
+  for (const std::string field :
+       {"pnl_dollars", "realized_pnl_dollars", "fees_dollars", "net_deposits_dollars"})
     EXPECT_EQ(summary->getValue<std::string>(field), stats->getValue<std::string>(field)) << field;
   for (const std::string field : {"roi", "win_rate"})
     EXPECT_EQ(summary->getValue<double>(field), stats->getValue<double>(field)) << field;
@@ -183,8 +182,9 @@ TEST_F(ServeTest, PagesCountEveryRowAndCsvIsWhatIsShown) {
   EXPECT_EQ(fills->getValue<int64_t>("total"), scalar("SELECT COUNT(*) FROM kalshi_fills"));
   ASSERT_EQ(fills->getArray("rows")->size(), 7u);
   // Newest first: the 4th newest fill.
-  EXPECT_EQ(fills->getArray("rows")->getObject(0)->getValue<std::string>("id"),
-            text("SELECT id FROM kalshi_fills ORDER BY filled_at_us DESC, id DESC LIMIT 1 OFFSET 3"));
+  EXPECT_EQ(
+      fills->getArray("rows")->getObject(0)->getValue<std::string>("id"),
+      text("SELECT id FROM kalshi_fills ORDER BY filled_at_us DESC, id DESC LIMIT 1 OFFSET 3"));
   const auto crypto = parse(get(server->port(), "/api/v1/orders?category=crypto&limit=1").body);
   EXPECT_EQ(crypto->getValue<int64_t>("total"),
             scalar("SELECT COUNT(*) FROM kalshi_orders WHERE category = 'crypto'"));
@@ -192,8 +192,8 @@ TEST_F(ServeTest, PagesCountEveryRowAndCsvIsWhatIsShown) {
   ASSERT_EQ(csv.status, 200);
   EXPECT_THAT(csv.content_type, HasSubstr("text/csv"));
   EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 6) << csv.body;  // header + 5
-  EXPECT_EQ(csv.body.substr(csv.body.find('\n') + 1, csv.body.find(',', csv.body.find('\n')) -
-                                                         csv.body.find('\n') - 1),
+  EXPECT_EQ(csv.body.substr(csv.body.find('\n') + 1,
+                            csv.body.find(',', csv.body.find('\n')) - csv.body.find('\n') - 1),
             text("SELECT id FROM kalshi_orders ORDER BY ticker ASC, id ASC LIMIT 1"));
 }
 

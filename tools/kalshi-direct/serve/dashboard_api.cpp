@@ -22,8 +22,8 @@ namespace serve {
 
 namespace {
 
-using kalshi::JsonObject;
 using kalshi::jsonMoney;
+using kalshi::JsonObject;
 using kalshi::jsonText;
 
 // A request the API refuses: the status and its one-line reason.
@@ -44,8 +44,8 @@ ApiResponse error(int status, const std::string& message) {
   return json(JsonObject().text("error", message).str(), status);
 }
 
-const std::set<std::string> kFilterNames = {"range",      "from", "to", "category", "series",
-                                            "subaccount", "q"};
+const std::set<std::string> kFilterNames = {"range",  "from",       "to", "category",
+                                            "series", "subaccount", "q"};
 
 // The request's parameters by name, each at most once and among `allowed` (plus the filters when
 // `filters`).
@@ -128,8 +128,7 @@ std::optional<std::string> label(const Params& params, const std::string& name) 
 
 std::string ledgerZone(Store& store) {
   const auto zone = kalshi::ledgerTimeZone(store);
-  if (!zone)
-    throw Refusal(503, "no daily ledger in the database yet: run kalshi-direct run sync");
+  if (!zone) throw Refusal(503, "no daily ledger in the database yet: run kalshi-direct run sync");
   return *zone;
 }
 
@@ -146,8 +145,8 @@ Filters readFilters(const Params& params, Store& store, int64_t now_us) {
     throw Refusal(400, "range and from/to do not go together: use one");
   for (const auto& [name, day] : {std::pair<const char*, std::string>{"from", from}, {"to", to}}) {
     if (!day.empty() && !kalshi::LocalDays::isDay(day))
-      throw Refusal(400, std::string(name) + ": '" + Params::clip(day) +
-                             "' is not a date (YYYY-MM-DD)");
+      throw Refusal(400,
+                    std::string(name) + ": '" + Params::clip(day) + "' is not a date (YYYY-MM-DD)");
   }
   if (!from.empty() && !to.empty() && to < from)
     throw Refusal(400, "to " + to + " is before from " + from);
@@ -252,9 +251,9 @@ std::string syncJson(Store& store, int64_t now_us, const ApiSettings& settings) 
       .textOrNull("snapshot_taken_at", s.snapshot_taken_at)
       .textOrNull("source", s.last ? (s.last->fallback ? "fallback" : "live") : s.snapshot_source)
       .integerOrNull("sync_every_seconds", schedule.every_s)
-      .raw("next_sync_at",
-           schedule.next_us ? jsonText(Timestamp::fromMicros(*schedule.next_us).toIso8601())
-                            : "null")
+      .raw("next_sync_at", schedule.next_us
+                               ? jsonText(Timestamp::fromMicros(*schedule.next_us).toIso8601())
+                               : "null")
       .boolean("running", schedule.running)
       .str();
 }
@@ -297,13 +296,13 @@ ApiResponse summary(const Params& params, Store& store, int64_t now_us,
   kalshi::Money equity;
   if (balance && portfolio) equity = *balance + *portfolio;
   const std::string snapshot_json =
-      taken_at.empty() ? "null"
-                       : JsonObject()
-                             .text("taken_at", taken_at)
-                             .text("source", source)
-                             .raw("history_complete",
-                                  complete ? (*complete ? "true" : "false") : "null")
-                             .str();
+      taken_at.empty()
+          ? "null"
+          : JsonObject()
+                .text("taken_at", taken_at)
+                .text("source", source)
+                .raw("history_complete", complete ? (*complete ? "true" : "false") : "null")
+                .str();
   JsonObject out = periodHead(f);
   out.text("today", f.today)
       .money("balance_dollars", balance)
@@ -318,14 +317,14 @@ ApiResponse summary(const Params& params, Store& store, int64_t now_us,
       .number("roi", stats.roi)
       .number("win_rate", stats.win_rate)
       .integer("closed_positions", stats.closes)
-      .raw("max_drawdown",
-           stats.max_drawdown ? JsonObject()
-                                    .number("fraction", stats.max_drawdown->fraction)
-                                    .money("amount_dollars", stats.max_drawdown->amount)
-                                    .text("peak_day", stats.max_drawdown->peak)
-                                    .text("trough_day", stats.max_drawdown->trough)
-                                    .str()
-                              : "null")
+      .raw("max_drawdown", stats.max_drawdown
+                               ? JsonObject()
+                                     .number("fraction", stats.max_drawdown->fraction)
+                                     .money("amount_dollars", stats.max_drawdown->amount)
+                                     .text("peak_day", stats.max_drawdown->peak)
+                                     .text("trough_day", stats.max_drawdown->trough)
+                                     .str()
+                               : "null")
       .raw("snapshot", snapshot_json);
   // "sync" is added by DashboardApi::answer: it holds the time, the rest is kept.
   return json(out.str());
@@ -375,7 +374,8 @@ ApiResponse equity(const Params& params, Store& store, int64_t now_us) {
     const kalshi::EquityRow& row = rows[i];
     if (!f.ledger.from.empty() && row.day < f.ledger.from) continue;
     kalshi::Money equity_value;
-    if (row.cash) equity_value = *row.cash + (row.marked_value ? *row.marked_value : row.open_basis);
+    if (row.cash)
+      equity_value = *row.cash + (row.marked_value ? *row.marked_value : row.open_basis);
     auto point = curve.find(row.day);
     const kalshi::CurvePoint* p = point == curve.end() ? nullptr : point->second;
     out += out.size() > 1 ? "," : "";
@@ -385,8 +385,8 @@ ApiResponse equity(const Params& params, Store& store, int64_t now_us) {
                .money("equity_dollars", equity_value)
                .money("net_deposits_dollars", row.net_deposits)
                .money("transfers_dollars", row.transfers)
-               .money("pnl_dollars", equity_value ? kalshi::Money(*equity_value - row.net_deposits)
-                                                  : std::nullopt)
+               .money("pnl_dollars",
+                      equity_value ? kalshi::Money(*equity_value - row.net_deposits) : std::nullopt)
                .money("range_pnl_dollars", p ? kalshi::Money(p->range_pnl) : std::nullopt)
                .money("realized_pnl_dollars", row.realized)
                .money("fees_dollars", row.fees)
@@ -409,7 +409,8 @@ ApiResponse equity(const Params& params, Store& store, int64_t now_us) {
 
 ApiResponse statsAnswer(const Params& params, Store& store, int64_t now_us) {
   const Filters f = readFilters(params, store, now_us);
-  return json(periodHead(f).raw("stats", kalshi::statsJson(kalshi::periodStats(store, f.ledger))).str());
+  return json(
+      periodHead(f).raw("stats", kalshi::statsJson(kalshi::periodStats(store, f.ledger))).str());
 }
 
 ApiResponse edge(const Params& params, Store& store, int64_t now_us) {
@@ -467,19 +468,15 @@ ApiResponse positions(const Params& params, Store& store, int64_t now_us) {
                 .integerOrNull("age_seconds", age)
                 .str();
   }
-  const std::string total = JsonObject()
-                                .integer("positions", static_cast<int64_t>(list.size()))
-                                .money("cost_dollars", cost_known ? kalshi::Money(total_cost)
-                                                                  : std::nullopt)
-                                .money("value_dollars", value_known ? kalshi::Money(total_value)
-                                                                    : std::nullopt)
-                                .money("unrealized_pnl_dollars", total_unrealized)
-                                .str();
-  return json(JsonObject()
-                  .textOrNull("as_of", as_of)
-                  .raw("rows", rows + "]")
-                  .raw("total", total)
-                  .str());
+  const std::string total =
+      JsonObject()
+          .integer("positions", static_cast<int64_t>(list.size()))
+          .money("cost_dollars", cost_known ? kalshi::Money(total_cost) : std::nullopt)
+          .money("value_dollars", value_known ? kalshi::Money(total_value) : std::nullopt)
+          .money("unrealized_pnl_dollars", total_unrealized)
+          .str();
+  return json(
+      JsonObject().textOrNull("as_of", as_of).raw("rows", rows + "]").raw("total", total).str());
 }
 
 std::string csvField(const std::string& text) {
@@ -541,11 +538,10 @@ ApiResponse history(const Params& params, Store& store, int64_t now_us,
       response.body += "\n";
     }
     response.headers.emplace_back(
-        "Content-Disposition", std::string("attachment; filename=\"kalshi-") +
-                                   (orders ? "orders" : "fills") + "-" +
-                                   std::to_string(q.offset + 1) + "-" +
-                                   std::to_string(q.offset + static_cast<int64_t>(page.rows.size())) +
-                                   ".csv\"");
+        "Content-Disposition",
+        std::string("attachment; filename=\"kalshi-") + (orders ? "orders" : "fills") + "-" +
+            std::to_string(q.offset + 1) + "-" +
+            std::to_string(q.offset + static_cast<int64_t>(page.rows.size())) + ".csv\"");
     return response;
   }
   std::string rows = "[";
@@ -713,8 +709,8 @@ ApiResponse metrics(Store& store, int64_t now_us, const ApiSettings& settings) {
            "The latest snapshot's P&L by category (kind realized, net of fees, or unrealized).");
     auto gauge = [&](const std::string& category, const char* kind, const kalshi::Money& value) {
       if (!value) return;
-      out += "kalshi_direct_pnl_dollars{category=\"" + labelValue(category) + "\",kind=\"" +
-             kind + "\"} " + value->toString() + "\n";
+      out += "kalshi_direct_pnl_dollars{category=\"" + labelValue(category) + "\",kind=\"" + kind +
+             "\"} " + value->toString() + "\n";
     };
     for (const auto& [category, pnl] : snapshot.categories) {
       gauge(category, "realized", pnl.realized);
@@ -735,10 +731,10 @@ ApiResponse metrics(Store& store, int64_t now_us, const ApiSettings& settings) {
 
 bool DashboardApi::handles(const std::string& path) {
   static const std::set<std::string> paths = {
-      "/api/v1/summary",   "/api/v1/sync",      "/api/v1/pnl",    "/api/v1/daily",
-      "/api/v1/categories", "/api/v1/series",   "/api/v1/equity", "/api/v1/stats",
-      "/api/v1/edge",      "/api/v1/positions", "/api/v1/orders", "/api/v1/fills",
-      "/api/v1/reconciliation", "/api/v1/meta", "/healthz",       "/metrics"};
+      "/api/v1/summary",        "/api/v1/sync",      "/api/v1/pnl",    "/api/v1/daily",
+      "/api/v1/categories",     "/api/v1/series",    "/api/v1/equity", "/api/v1/stats",
+      "/api/v1/edge",           "/api/v1/positions", "/api/v1/orders", "/api/v1/fills",
+      "/api/v1/reconciliation", "/api/v1/meta",      "/healthz",       "/metrics"};
   return paths.count(path) > 0;
 }
 
@@ -789,9 +785,9 @@ namespace {
 // The answers that are a function of the data and the day only (not of the clock: /sync,
 // /healthz and /metrics tell ages, positions their age, the summary its sync part).
 const std::set<std::string> kKeptPaths = {
-    "/api/v1/pnl",  "/api/v1/daily", "/api/v1/categories",     "/api/v1/series",
-    "/api/v1/equity", "/api/v1/stats", "/api/v1/edge",         "/api/v1/reconciliation",
-    "/api/v1/orders", "/api/v1/fills", "/api/v1/meta",         "/api/v1/summary"};
+    "/api/v1/pnl",    "/api/v1/daily", "/api/v1/categories", "/api/v1/series",
+    "/api/v1/equity", "/api/v1/stats", "/api/v1/edge",       "/api/v1/reconciliation",
+    "/api/v1/orders", "/api/v1/fills", "/api/v1/meta",       "/api/v1/summary"};
 
 constexpr int64_t kQuarterHourUs = 15LL * 60 * 1000 * 1000;
 
@@ -838,8 +834,10 @@ int DashboardApi::warm(Store& store, int64_t now_us) const {
       {"/api/v1/series", {}},
       {"/api/v1/edge", {}},
       {"/api/v1/reconciliation", {}},
-      {"/api/v1/orders", {{"limit", "50"}, {"offset", "0"}, {"sort", "created_at"}, {"order", "desc"}}},
-      {"/api/v1/fills", {{"limit", "50"}, {"offset", "0"}, {"sort", "filled_at"}, {"order", "desc"}}},
+      {"/api/v1/orders",
+       {{"limit", "50"}, {"offset", "0"}, {"sort", "created_at"}, {"order", "desc"}}},
+      {"/api/v1/fills",
+       {{"limit", "50"}, {"offset", "0"}, {"sort", "filled_at"}, {"order", "desc"}}},
   };
   int kept = 0;
   for (const auto& [path, params] : kPageLoad)
@@ -866,7 +864,8 @@ ApiResponse DashboardApi::compute(const std::string& path, const QueryParams& qu
       Params params(query, false, none);
       return reconciliation(store);
     }
-    if (path == "/api/v1/summary") return summary(Params(query, true, none), store, now_us, settings_);
+    if (path == "/api/v1/summary")
+      return summary(Params(query, true, none), store, now_us, settings_);
     if (path == "/api/v1/pnl") return pnl(Params(query, true, {"by"}), store, now_us, "day", true);
     if (path == "/api/v1/daily") return pnl(Params(query, true, none), store, now_us, "day", false);
     if (path == "/api/v1/categories")

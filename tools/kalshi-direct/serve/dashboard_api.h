@@ -44,8 +44,8 @@ struct SyncSchedule {
 };
 
 struct ApiSettings {
-  int64_t stale_after_s = 3600;                // the last successful sync is stale after this
-  std::function<SyncSchedule()> schedule;      // may be empty
+  int64_t stale_after_s = 3600;               // the last successful sync is stale after this
+  std::function<SyncSchedule()> schedule;     // may be empty
   std::function<std::string()> http_metrics;  // the server's own /metrics lines; may be empty
 };
 

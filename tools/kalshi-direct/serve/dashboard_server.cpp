@@ -260,8 +260,7 @@ class DashboardServer::Impl {
   void finish(Poco::Net::HTTPServerResponse& response, const std::string& label, int status,
               const std::string& body, bool head = false) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    if (response.getContentType() == Poco::Net::HTTPMessage::UNKNOWN_CONTENT_TYPE ||
-        status >= 400)
+    if (response.getContentType() == Poco::Net::HTTPMessage::UNKNOWN_CONTENT_TYPE || status >= 400)
       if (body.size() && body[0] == '{') response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     std::ostream& out = response.send();
@@ -457,7 +456,8 @@ DashboardServer::~DashboardServer() { stop(); }
 void DashboardServer::start() {
   try {
     Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress(impl_->options_.bind, static_cast<Poco::UInt16>(impl_->options_.port)),
+        Poco::Net::SocketAddress(impl_->options_.bind,
+                                 static_cast<Poco::UInt16>(impl_->options_.port)),
         64);
     // A connection holds a thread while it lives (Poco), so: a pool of our own, sized for the
     // event streams plus a few browsers' keep-alive connections, idle ones closed after 5 s.

@@ -34,7 +34,7 @@ namespace serve {
 struct ServerOptions {
   std::string db;  // the store's location
   std::string bind = "127.0.0.1";
-  int port = 8080;  // 0: any free port (port() tells which)
+  int port = 8080;    // 0: any free port (port() tells which)
   std::string token;  // empty: none needed (loopback only; serve_command.h checks)
   ApiSettings api;
 };

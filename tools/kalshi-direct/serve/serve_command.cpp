@@ -62,9 +62,10 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
   std::string port_text, every, stale, token_file;
   bool token_given = false;
   const std::map<std::string, std::string*> valued = {
-      {"--db", &out.db},           {"--bind", &out.bind},         {"--port", &port_text},
-      {"--port-file", &out.port_file}, {"--sync-every", &every}, {"--stale-after", &stale},
-      {"--token", &out.token},     {"--token-file", &token_file}};
+      {"--db", &out.db},        {"--bind", &out.bind},
+      {"--port", &port_text},   {"--port-file", &out.port_file},
+      {"--sync-every", &every}, {"--stale-after", &stale},
+      {"--token", &out.token},  {"--token-file", &token_file}};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -262,11 +263,10 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
   options.bind = arguments.bind;
   options.port = arguments.port;
   options.token = arguments.token;
-  options.api.stale_after_s =
-      (arguments.stale_after_ms ? *arguments.stale_after_ms
-                                : arguments.sync_every_ms ? 2 * *arguments.sync_every_ms
-                                                          : 3600 * 1000) /
-      1000;
+  options.api.stale_after_s = (arguments.stale_after_ms  ? *arguments.stale_after_ms
+                               : arguments.sync_every_ms ? 2 * *arguments.sync_every_ms
+                                                         : 3600 * 1000) /
+                              1000;
   SyncScheduler* scheduler_view = nullptr;
   if (arguments.sync_every_ms)
     options.api.schedule = [&scheduler_view] {
@@ -285,20 +285,20 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     scheduler_view = scheduler.get();
     scheduler->start();
   }
-  const std::string host = arguments.bind.find(':') != std::string::npos
-                               ? "[" + arguments.bind + "]"
-                               : arguments.bind;
+  const std::string host =
+      arguments.bind.find(':') != std::string::npos ? "[" + arguments.bind + "]" : arguments.bind;
   const std::string url = "http://" + host + ":" + std::to_string(server.port()) + "/";
   if (!arguments.port_file.empty()) {
     const std::string temporary = arguments.port_file + ".tmp";
     std::ofstream(temporary) << server.port() << "\n";
     std::filesystem::rename(temporary, arguments.port_file, ec);
   }
-  log::info("serve", "dashboard at " + url + " (database " + arguments.db + ", read-only" +
-                         (arguments.sync_every_ms
-                              ? "; sync every " + std::to_string(*arguments.sync_every_ms / 1000) + " s"
-                              : std::string()) +
-                         (arguments.token.empty() ? "" : "; token required") + ")");
+  log::info("serve",
+            "dashboard at " + url + " (database " + arguments.db + ", read-only" +
+                (arguments.sync_every_ms
+                     ? "; sync every " + std::to_string(*arguments.sync_every_ms / 1000) + " s"
+                     : std::string()) +
+                (arguments.token.empty() ? "" : "; token required") + ")");
   std::cerr << "kalshi-direct serve: dashboard at " << url << " (Ctrl-C to stop)" << std::endl;
   while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::cerr << "kalshi-direct serve: stopping" << std::endl;
