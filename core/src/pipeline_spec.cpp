@@ -166,11 +166,18 @@ class Interpolator {
   std::string pipeline_dir_;
 };
 
+// How deep lists and maps may nest in a pipeline (a real one nests four or five levels): deeper
+// input is refused in one line instead of exhausting the stack.
+constexpr int kMaxNesting = 64;
+
 // YAML node -> located ConfigValue, interpolating scalars and refusing duplicate keys.
 ConfigValue convert(const YAML::Node& node, const std::string& file,
                     const Interpolator& interpolator, const std::string& context,
-                    const std::string& key = "") {
+                    const std::string& key = "", int depth = 0) {
   const SourceLocation location = locationOf(file, node.Mark());
+  if (depth > kMaxNesting)
+    throw ConfigError(location, context + "lists and maps nested more than " +
+                                    std::to_string(kMaxNesting) + " levels deep");
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -184,7 +191,8 @@ ConfigValue convert(const YAML::Node& node, const std::string& file,
     }
     case YAML::NodeType::Sequence: {
       ConfigValue list = ConfigValue::list(location);
-      for (const auto& item : node) list.push(convert(item, file, interpolator, context, key));
+      for (const auto& item : node)
+        list.push(convert(item, file, interpolator, context, key, depth + 1));
       return list;
     }
     case YAML::NodeType::Map: {
@@ -199,7 +207,8 @@ ConfigValue convert(const YAML::Node& node, const std::string& file,
           throw ConfigError(key_location,
                             context + "duplicate key '" + key +
                                 "' (a key may appear once: remove or merge the other)");
-        map.insert(key, key_location, convert(entry.second, file, interpolator, context, key));
+        map.insert(key, key_location,
+                   convert(entry.second, file, interpolator, context, key, depth + 1));
       }
       return map;
     }

@@ -279,5 +279,17 @@ TEST(ClosestNameTest, SuggestsOnlyNearMisses) {
   EXPECT_EQ(closestName("completely", {"where", "inputs"}), "");
 }
 
+// Lists nested deeper than a pipeline ever needs, or an alias that contains itself, are one
+// located error, not a stack overflow (found by fuzz_pipeline_spec).
+TEST_F(PipelineSpecTest, DeepNestingIsRefusedInOneLine) {
+  std::string deep = "name: p\nsource: {type: src, url: x}\nsinks: [{type: table, path: ";
+  for (int i = 0; i < 200; ++i) deep += "[";
+  for (int i = 0; i < 200; ++i) deep += "]";
+  deep += "}]\n";
+  const std::string error = errorOf(deep);
+  EXPECT_THAT(error, ::testing::HasSubstr("nested more than 64 levels deep"));
+  EXPECT_EQ(error.find('\n'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kalshi_direct
