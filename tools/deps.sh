@@ -6,13 +6,15 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libpoco-dev libyaml-cpp-dev libsqlite3-dev libsimdjson-dev libssl-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libpq-dev
   libhowardhinnant-date-dev tzdata
   sqlite3 openssl curl python3 clang-format git
 )
 # Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
 if [[ "${KD_DEPS_EXTRA:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
 if [[ "${KD_DEPS_EXTRA:-}" == *bench* ]]; then packages+=(time gnuplot-nox); fi
+# The PostgreSQL store's tests and benchmark run a throwaway server (tools/pg_cluster.sh).
+if [[ "${KD_DEPS_EXTRA:-}" == *postgres* ]]; then packages+=(postgresql); fi
 # The dashboard's browser tests and benchmark drive Debian's Chromium (tests/browser/).
 if [[ "${KD_DEPS_EXTRA:-}" == *browser* ]]; then packages+=(chromium fonts-dejavu-core); fi
 # The dashboard's front end (web/) builds with Node.js and npm. A Node.js from elsewhere (e.g.

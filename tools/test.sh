@@ -12,6 +12,10 @@
 # Environment:
 #   KD_SKIP_SANITIZE=1   skip stage 2          KD_SKIP_FUZZ=1      skip stage 3
 #   KD_FUZZ_SECONDS=N    per fuzz target (20)  KD_JOBS=N           build/ctest parallelism (2)
+#   KD_SKIP_POSTGRES=1   no PostgreSQL server: its tests skip (and the last line says so)
+# Stages 1 and 2 run the PostgreSQL store's tests against a throwaway server (tools/pg_cluster.sh:
+# initdb into a temporary directory, 127.0.0.1 and a private port), installed from Debian when
+# missing, started before stage 1 and stopped at the end, also when something fails.
 # The last line printed is "N passed, N failed, N skipped" over all stages (ctest cases of stages 1 and 2,
 # one per fuzz target); the exit code is non-zero when anything failed.
 # Times from scratch on 2 cores: stage 1 ~4 min build + ~1 min tests, stage 2 ~5 min build + ~3 min
@@ -26,6 +30,34 @@ total_skipped=0
 stage_notes=()
 
 say() { echo "[test.sh] $*"; }
+
+# Whatever the script started or made is stopped and removed on any exit.
+cleanup_paths=()
+pg_dir=""
+cleanup() {
+  if [[ -n $pg_dir ]]; then tools/pg_cluster.sh stop "$pg_dir" || true; fi
+  if [[ ${#cleanup_paths[@]} -gt 0 ]]; then rm -rf "${cleanup_paths[@]}"; fi
+}
+trap cleanup EXIT
+
+postgres_note=""
+if [[ "${KD_SKIP_POSTGRES:-0}" == 1 ]]; then
+  postgres_note=" (PostgreSQL tests skipped: KD_SKIP_POSTGRES=1)"
+  unset KD_TEST_POSTGRES_URL
+  say "PostgreSQL: skipped (KD_SKIP_POSTGRES=1): the PostgreSQL store's tests will skip"
+elif KD_DEPS_EXTRA="${KD_DEPS_EXTRA:-} postgres" tools/deps.sh; then
+  pg_dir=$(mktemp -d /tmp/kd-test-pg.XXXXXX)
+  if KD_TEST_POSTGRES_URL=$(tools/pg_cluster.sh start "$pg_dir"); then
+    export KD_TEST_POSTGRES_URL
+    say "PostgreSQL: a throwaway server on ${KD_TEST_POSTGRES_URL##*@} (stopped at the end)"
+  else
+    say "PostgreSQL: the throwaway server did not start (above): its tests fail"
+    export KD_TEST_POSTGRES_URL="postgresql://kd@127.0.0.1:1/not-started"
+  fi
+else
+  say "PostgreSQL: could not install it (above): its tests fail"
+  export KD_TEST_POSTGRES_URL="postgresql://kd@127.0.0.1:1/not-installed"
+fi
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # ctest with its output shown and kept; adds its counts to the totals. $1 = stage, rest = ctest args.
@@ -124,7 +156,7 @@ else
      quiet_build fuzz build-fuzz/build.log cmake --build build-fuzz -j"$jobs" --target "${fuzzers[@]}"; then
     say "fuzz: built in $(elapsed $((SECONDS - start)))"
     work=$(mktemp -d)
-    trap 'rm -rf "$work"' EXIT
+    cleanup_paths+=("$work")
     mkdir -p build-fuzz/crashes
     fuzz_passed=0 fuzz_failed=0
     for fuzzer in "${fuzzers[@]}"; do
@@ -156,5 +188,5 @@ else
 fi
 
 for note in "${stage_notes[@]}"; do say "$note"; done
-echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped$postgres_note"
 [[ $total_failed -eq 0 ]]

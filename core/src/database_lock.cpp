@@ -26,6 +26,13 @@ std::string resolvedPath(const std::string& path) {
   return ec ? absolutePath(path) : resolved.string();
 }
 
+std::string writerDescription(const std::string& pipeline) {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  return "pipeline '" + pipeline + "' (pid " + std::to_string(::getpid()) + " on " + host +
+         ", since " + Timestamp::now().toIso8601() + ")";
+}
+
 int lockDatabase(const std::string& path, const std::string& pipeline) {
   const std::string lock_path = path + ".lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -47,10 +54,7 @@ int lockDatabase(const std::string& path, const std::string& pipeline) {
     throw std::runtime_error("database '" + path + "' is in use by " + who +
                              "; wait for that run to finish or stop it");
   }
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  const std::string holder = "pipeline '" + pipeline + "' (pid " + std::to_string(::getpid()) +
-                             " on " + host + ", since " + Timestamp::now().toIso8601() + ")\n";
+  const std::string holder = writerDescription(pipeline) + "\n";
   if (::ftruncate(fd, 0) == 0) {
     [[maybe_unused]] ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
   }

@@ -14,6 +14,7 @@
 #include "kalshi_direct/engine/dead_letters.h"
 #include "kalshi_direct/engine/failpoint.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/retry.h"
 #include "kalshi_direct/engine/run_history.h"
 #include "kalshi_direct/engine/source_switch.h"
@@ -594,12 +595,25 @@ class Runner {
   }
 
   ManagedDatabase& openDatabase(const std::string& path) {
-    const std::string absolute = resolvedPath(path);
+    const bool server = isServerLocation(path);
+    const std::string absolute = server ? path : resolvedPath(path);
     for (auto& database : databases_) {
       if (database->path == absolute) return *database;
     }
     auto managed = std::make_unique<ManagedDatabase>();
     managed->path = absolute;
+    if (server) {
+      // A server's tables made by a run that then fails are rolled back with its transaction.
+      managed->database = openStore(path, Store::Mode::kReadWriteCreate);
+      if (options_.dry_run) {
+        log::info(spec_.name,
+                  "dry run: nothing will be committed to '" + managed->database->location() + "'");
+      } else {
+        lockPostgresWriter(*managed->database, "writer", writerDescription(spec_.name));
+      }
+      databases_.push_back(std::move(managed));
+      return *databases_.back();
+    }
     const bool exists = std::filesystem::exists(absolute);
     managed->created = !exists;
     if (options_.dry_run && !exists) {

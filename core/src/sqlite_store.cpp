@@ -116,6 +116,12 @@ std::vector<std::string> SqliteStore::tableColumns(std::string_view table) {
   return sqlite::tableColumns(database_->handle(), table);
 }
 
+std::string SqliteStore::objectType(std::string_view name) {
+  sqlite::Statement object(database_->handle(), "SELECT type FROM sqlite_master WHERE name = ?");
+  object.bindText(1, name);
+  return object.step() ? object.columnText(0) : std::string();
+}
+
 // SQLite gives each sort as much memory as the connection's page cache: while limited, the cache
 // shrinks to kLimitedSortKiB and big sorts spill to temporary files (nesting counts).
 void SqliteStore::limitSortMemory(bool on) {
@@ -134,36 +140,9 @@ void SqliteStore::limitSortMemory(bool on) {
   }
 }
 
-bool storeExists(const std::string& location) {
-  std::error_code ec;
-  return location == ":memory:" || std::filesystem::exists(location, ec);
-}
-
-Status openReadOnlyIfExists(const std::string& location, StorePtr& out) {
-  out.reset();
-  try {
-    if (storeExists(location)) out = openStore(location, Store::Mode::kReadOnly);
-    return Status::ok();
-  } catch (const StoreError& error) {
-    return Status::invalidConfig(error.what());
-  }
-}
-
 StorePtr openStandInStore(const std::string& location) {
   return std::make_unique<SqliteStore>(
       std::make_unique<sqlite::Database>(location, sqlite::Database::Mode::kMemory));
-}
-
-StorePtr openStore(const std::string& location, Store::Mode mode) {
-  sqlite::Database::Mode sqlite_mode = sqlite::Database::Mode::kReadOnly;
-  if (location == ":memory:") {
-    sqlite_mode = sqlite::Database::Mode::kMemory;
-  } else if (mode == Store::Mode::kReadWriteCreate) {
-    sqlite_mode = sqlite::Database::Mode::kReadWriteCreate;
-  } else if (mode == Store::Mode::kReadWrite) {
-    sqlite_mode = sqlite::Database::Mode::kReadWrite;
-  }
-  return std::make_unique<SqliteStore>(std::make_unique<sqlite::Database>(location, sqlite_mode));
 }
 
 }  // namespace kalshi_direct

@@ -39,8 +39,9 @@ void forEachEventSeries(
     Store& store,
     const std::function<void(const std::string&, const std::string&, const std::string&)>& visit) {
   if (!store.tableExists("kalshi_markets")) return;
+  // One row per event (any of its markets: they share the series).
   StoreStatementPtr events = store.prepare(
-      "SELECT event_ticker, series_ticker, series_category FROM kalshi_markets "
+      "SELECT event_ticker, min(series_ticker), min(series_category) FROM kalshi_markets "
       "WHERE series_ticker IS NOT NULL AND series_ticker <> '' GROUP BY event_ticker");
   while (events->step()) visit(events->columnText(0), events->columnText(1), events->columnText(2));
 }

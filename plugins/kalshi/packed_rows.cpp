@@ -72,7 +72,7 @@ void PackedRows::sortByKey() {
   });
 }
 
-void PackedRows::bind(size_t row, StoreStatement& statement) const {
+void PackedRows::bind(size_t row, RowBinder& statement) const {
   const char* cursor = arena_.data() + rows_[row].offset;
   for (size_t column = 0; column < columns_; ++column) {
     const int index = static_cast<int>(column + 1);

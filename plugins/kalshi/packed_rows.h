@@ -34,7 +34,7 @@ class PackedRows {
   void dropRow();
 
   void sortByKey();
-  void bind(size_t row, StoreStatement& statement) const;
+  void bind(size_t row, RowBinder& statement) const;
   // The key column's text of row i ("" when it is not text).
   std::string_view key(size_t row) const;
 

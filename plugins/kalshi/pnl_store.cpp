@@ -154,7 +154,8 @@ void PnlStore::forEachMarketFills(
   // index probe plus a random page read per fill.
   SortMemoryLimit sort_memory(store_);
   StoreStatementPtr query =
-      store_.prepare(std::string("SELECT ") + kFillColumns + " NOT INDEXED ORDER BY ticker");
+      store_.prepare(std::string("SELECT ") + kFillColumns +
+                     (store_.kind() == "sqlite" ? " NOT INDEXED" : "") + " ORDER BY ticker");
   std::string current;
   std::vector<SubaccountFill> fills;
   while (query->step()) {

@@ -9,7 +9,7 @@ void RowWriter::open(Store& database) {
   database_ = &database;
   // Checks and adopts an existing table (columns it lacks are added with their types).
   indexes_deferred_ = createTable(database, table_, defer_indexes_);
-  upsert_ = database.prepare(upsertSql(table_));
+  upsert_ = database.bulkUpsert(table_.name, table_.columns, table_.key);
   for (const auto& column : table_.not_null)
     not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
@@ -87,9 +87,9 @@ void RowWriter::flush() {
   if (!table_.key.empty()) buffer_.sortByKey();
   for (size_t row = 0; row < buffer_.rows(); ++row) {
     buffer_.bind(row, *upsert_);
-    upsert_->run();
+    upsert_->addRow();
   }
-  upsert_->clearBindings();
+  upsert_->finish();
   written_ += buffer_.rows();
   // Freed, not kept: a writer whose stream has ended (orders while fills stream) holds nothing,
   // and refilling a fresh 8 MiB mapping costs ~2,000 page faults per flush.

@@ -3,10 +3,11 @@
 // Rows are matched to columns by field name (missing fields are NULL, extra fields ignored). They
 // are buffered (packed: see packed_rows.h) and written at flush() sorted by key: Kalshi ids are
 // random UUIDs, and inserting them in sorted runs touches far fewer B-tree pages than arrival
-// order (docs/architecture measurements: ~210k -> ~320k rows/s). The buffer flushes itself at
-// buffer_rows rows or kBufferBytes bytes, whichever comes first. A row lacking a NOT NULL column
-// is rejected at add(). For a table with changes_market_pnl, flush() also records the markets of
-// the rows in kalshi_pnl_dirty (markMarketPnlChanged), in the same transaction.
+// order (docs/architecture measurements: ~210k -> ~320k rows/s). They are written with the store's
+// bulk path (Store::bulkUpsert: on PostgreSQL one COPY and one upsert per flush). The buffer
+// flushes itself at buffer_rows rows or kBufferBytes bytes, whichever comes first. A row lacking a
+// NOT NULL column is rejected at add(). For a table with changes_market_pnl, flush() also records
+// the markets of the rows in kalshi_pnl_dirty (markMarketPnlChanged), in the same transaction.
 #pragma once
 
 #include <memory>
@@ -61,7 +62,7 @@ class RowWriter {
   bool defer_indexes_;
   bool indexes_deferred_ = false;
   Store* database_ = nullptr;
-  StoreStatementPtr upsert_;
+  BulkUpsertPtr upsert_;
   std::vector<size_t> not_null_columns_;
   PackedRows buffer_;
   std::vector<const Value*> row_;   // the record's value per column (scratch)

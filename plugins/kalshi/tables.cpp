@@ -597,6 +597,13 @@ const std::vector<ViewDefinition>& analyticsViews() {
        " CAST(d.contracts_sold_fp AS REAL) AS contracts_sold, d.fills, d.markets_closed,"
        " d.winning_closes, d.losing_closes, d.won_dollars, d.lost_dollars"
        " FROM kalshi_daily_pnl d LEFT JOIN kalshi_equity_daily e"
+       " ON e.day = d.day AND e.subaccount = -1",
+       "SELECT d.day, COALESCE(e.day_start_s, CAST(EXTRACT(EPOCH FROM d.day) AS BIGINT)) AS time,"
+       " d.subaccount, d.category, d.series_ticker, d.realized_pnl_cents, d.realized_pnl_dollars,"
+       " d.fees_cents, d.fees_dollars, CAST(d.contracts_bought_fp AS DOUBLE PRECISION)"
+       " AS contracts_bought, CAST(d.contracts_sold_fp AS DOUBLE PRECISION) AS contracts_sold,"
+       " d.fills, d.markets_closed, d.winning_closes, d.losing_closes, d.won_dollars,"
+       " d.lost_dollars FROM kalshi_daily_pnl d LEFT JOIN kalshi_equity_daily e"
        " ON e.day = d.day AND e.subaccount = -1"},
       {"v_equity_curve",
        "SELECT day, day_start_s AS time, subaccount, cash_balance_cents, net_deposits_cents,"
@@ -605,6 +612,12 @@ const std::vector<ViewDefinition>& analyticsViews() {
        " fees_cents, reported_balance_cents, unexplained_cents FROM kalshi_equity_daily"},
       {"v_pnl_by_category",
        "SELECT s.id AS snapshot_id, CAST(strftime('%s', s.taken_at) AS INTEGER) AS time,"
+       " p.category, p.realized_pnl_cents, p.unrealized_pnl_cents, p.fees_cents,"
+       " p.realized_pnl_cents + p.unrealized_pnl_cents AS total_pnl_cents,"
+       " p.realized_pnl_dollars, p.unrealized_pnl_dollars, p.fees_dollars"
+       " FROM kalshi_snapshot_pnl p JOIN kalshi_snapshots s ON s.id = p.snapshot_id"
+       " WHERE s.id = (SELECT max(id) FROM kalshi_snapshots)",
+       "SELECT s.id AS snapshot_id, CAST(EXTRACT(EPOCH FROM s.taken_at) AS BIGINT) AS time,"
        " p.category, p.realized_pnl_cents, p.unrealized_pnl_cents, p.fees_cents,"
        " p.realized_pnl_cents + p.unrealized_pnl_cents AS total_pnl_cents,"
        " p.realized_pnl_dollars, p.unrealized_pnl_dollars, p.fees_dollars"
@@ -620,6 +633,17 @@ const std::vector<ViewDefinition>& analyticsViews() {
        " 'transfer_out', from_subaccount, -amount_cents, 0, id FROM kalshi_transfers"
        " WHERE status = 'applied' AND direction = 'subaccount_transfer'"
        " UNION ALL SELECT CAST(strftime('%s', created_at) AS INTEGER), created_at,"
+       " 'transfer_in', to_subaccount, amount_cents, 0, id FROM kalshi_transfers"
+       " WHERE status = 'applied' AND direction = 'subaccount_transfer'",
+       "SELECT CAST(EXTRACT(EPOCH FROM COALESCE(finalized_at, created_at)) AS BIGINT) AS time,"
+       " COALESCE(finalized_at, created_at) AS at, direction AS kind, subaccount,"
+       " CASE direction WHEN 'deposit' THEN amount_cents - fee_cents"
+       " ELSE -(amount_cents + fee_cents) END AS amount_cents, fee_cents, id"
+       " FROM kalshi_transfers WHERE status = 'applied' AND direction IN ('deposit', 'withdrawal')"
+       " UNION ALL SELECT CAST(EXTRACT(EPOCH FROM created_at) AS BIGINT), created_at,"
+       " 'transfer_out', from_subaccount, -amount_cents, 0, id FROM kalshi_transfers"
+       " WHERE status = 'applied' AND direction = 'subaccount_transfer'"
+       " UNION ALL SELECT CAST(EXTRACT(EPOCH FROM created_at) AS BIGINT), created_at,"
        " 'transfer_in', to_subaccount, amount_cents, 0, id FROM kalshi_transfers"
        " WHERE status = 'applied' AND direction = 'subaccount_transfer'"},
       {"v_edge_by_price",
@@ -637,6 +661,24 @@ const std::vector<ViewDefinition>& analyticsViews() {
        " closed_by = 'settlement' AND payout_dollars IS NOT NULL AS settled,"
        " min(9, CAST(CAST(avg_entry_price_dollars AS REAL) * 10 + 0.000000001 AS INTEGER))"
        " AS bucket FROM kalshi_closed_positions)"
+       " GROUP BY category, bucket",
+       "SELECT category, bucket, (bucket * 10) || '-' || (bucket * 10 + 10) || 'c' AS entry_price,"
+       " count(*) AS positions, sum(contracts) AS contracts,"
+       " sum(realized_pnl_cents) AS realized_pnl_cents, sum(settled) AS settled_positions,"
+       " sum(CASE WHEN settled = 1 THEN cost END) / sum(CASE WHEN settled = 1 THEN contracts END)"
+       " AS implied_probability,"
+       " sum(CASE WHEN settled = 1 THEN contracts * payout END) /"
+       " sum(CASE WHEN settled = 1 THEN contracts END) AS win_rate,"
+       " avg(CASE WHEN settled = 1 THEN (price - payout) * (price - payout) END) AS brier"
+       " FROM (SELECT category, realized_pnl_cents,"
+       " CAST(contracts_fp AS DOUBLE PRECISION) AS contracts,"
+       " CAST(entry_cost_dollars AS DOUBLE PRECISION) AS cost,"
+       " CAST(avg_entry_price_dollars AS DOUBLE PRECISION) AS price,"
+       " CAST(payout_dollars AS DOUBLE PRECISION) AS payout,"
+       " CASE WHEN closed_by = 'settlement' AND payout_dollars IS NOT NULL THEN 1 ELSE 0 END"
+       " AS settled,"
+       " LEAST(9, CAST(FLOOR(avg_entry_price_dollars * 10 + 0.000000001) AS INTEGER))"
+       " AS bucket FROM kalshi_closed_positions) edge"
        " GROUP BY category, bucket"},
   };
   return views;
@@ -644,23 +686,21 @@ const std::vector<ViewDefinition>& analyticsViews() {
 
 void createViews(Store& store) {
   for (const ViewDefinition& view : analyticsViews()) {
-    {
-      StoreStatementPtr object = store.prepare("SELECT type FROM sqlite_master WHERE name = ?");
-      object->bindText(1, view.name);
-      if (object->step() && object->columnText(0) != "view") {
-        throw TableConflict("database '" + store.location() + "': " + view.name + " is a " +
-                            object->columnText(0) +
-                            ", not the view kalshi-direct keeps there: rename or drop it");
-      }
+    const std::string kind = store.objectType(view.name);
+    if (!kind.empty() && kind != "view") {
+      throw TableConflict("database '" + store.location() + "': " + view.name + " is a " + kind +
+                          ", not the view kalshi-direct keeps there: rename or drop it");
     }
+    const bool postgres = store.kind() == "postgresql";
     store.exec(std::string("DROP VIEW IF EXISTS ") + view.name);
-    store.exec(std::string("CREATE VIEW ") + view.name + " AS " + view.sql);
+    store.exec(std::string("CREATE VIEW ") + view.name + " AS " +
+               (postgres && view.postgres_sql ? view.postgres_sql : view.sql));
   }
 }
 
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {
   if (tickers.empty()) return;
-  store.exec(pnlDirtyTable().create_sql);
+  store.exec(dialectSql(store, pnlDirtyTable().create_sql));
   StoreStatementPtr mark =
       store.prepare("INSERT INTO kalshi_pnl_dirty (ticker) VALUES (?) ON CONFLICT DO NOTHING");
   for (const auto& ticker : tickers) {
@@ -670,47 +710,139 @@ void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers)
 }
 
 std::string upsertSql(const TableDefinition& table) {
-  std::string columns, placeholders, updates;
-  for (const auto& column : table.columns) {
-    columns += (columns.empty() ? "" : ", ") + column;
-    placeholders += placeholders.empty() ? "?" : ", ?";
-    bool is_key = false;
-    for (const auto& key : table.key) is_key = is_key || key == column;
-    if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
-  }
-  std::string sql =
-      std::string("INSERT INTO ") + table.name + " (" + columns + ") VALUES (" + placeholders + ")";
-  if (!table.key.empty()) {
-    std::string key;
-    for (const auto& column : table.key) key += (key.empty() ? "" : ", ") + column;
-    sql +=
-        " ON CONFLICT (" + key + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
-  }
-  return sql;
+  return upsertStatementSql(table.name, table.columns, table.key);
 }
 
 namespace {
 
-// create_sql is "CREATE TABLE ...;CREATE INDEX ...;...": the statements, split at ';'
-// (no definition has a ';' inside a statement).
-std::vector<std::string> statements(const TableDefinition& table) {
-  std::vector<std::string> out;
-  std::string current;
-  for (const char* c = table.create_sql; *c; ++c) {
-    if (*c == ';') {
-      out.push_back(current);
-      current.clear();
-    } else {
-      current += *c;
-    }
-  }
-  if (current.find_first_not_of(" \n") != std::string::npos) out.push_back(current);
-  return out;
-}
-
 std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
+}
+
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \n");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \n") - first + 1);
+}
+
+bool endsWith(const std::string& text, const char* suffix) {
+  const size_t size = std::char_traits<char>::length(suffix);
+  return text.size() >= size && text.compare(text.size() - size, size, suffix) == 0;
+}
+
+// The PostgreSQL type of a column declared `sqlite_type` (upper case; empty: untyped).
+std::string postgresType(const std::string& column, const std::string& sqlite_type) {
+  if (sqlite_type == "REAL") return "DOUBLE PRECISION";
+  if (sqlite_type == "INTEGER") return "BIGINT";
+  if (sqlite_type == "TEXT") {
+    if (endsWith(column, "_dollars") || endsWith(column, "_fp")) return "NUMERIC";
+    if (endsWith(column, "_at") || column == "close_time" || column == "complete_since")
+      return "TIMESTAMPTZ";
+    if (column == "day" || endsWith(column, "_day")) return "DATE";
+  }
+  return sqlite_type.empty() ? "TEXT" : sqlite_type;
+}
+
+// One CREATE [TEMP] TABLE statement of SQLite's spelling in PostgreSQL's (see dialectSql).
+std::string postgresCreateTable(const std::string& statement) {
+  const size_t open = statement.find('(');
+  const size_t close = statement.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return statement;
+  std::vector<std::string> items;
+  int depth = 0;
+  std::string current;
+  for (size_t i = open + 1; i < close; ++i) {
+    const char c = statement[i];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      items.push_back(trimmed(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  items.push_back(trimmed(current));
+  std::string body;
+  for (const std::string& item : items) {
+    const size_t name_end = item.find(' ');
+    const std::string name = item.substr(0, name_end);
+    const std::string keyword = upper(name);
+    std::string out = item;
+    if (keyword != "PRIMARY" && keyword != "UNIQUE" && keyword != "CHECK" && keyword != "FOREIGN" &&
+        keyword != "CONSTRAINT") {
+      std::string rest = name_end == std::string::npos ? "" : trimmed(item.substr(name_end));
+      const size_t type_end = rest.find(' ');
+      std::string type = upper(rest.substr(0, type_end));
+      std::string after = type_end == std::string::npos ? "" : rest.substr(type_end);
+      if (type != "INTEGER" && type != "TEXT" && type != "REAL") {
+        after = rest.empty() ? "" : " " + rest;  // untyped: what follows is constraints
+        type.clear();
+      }
+      if (type == "INTEGER" && upper(after).find("AUTOINCREMENT") != std::string::npos) {
+        out = name + " BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+      } else {
+        out = name + " " + postgresType(name, type) + after;
+      }
+    }
+    body += (body.empty() ? "" : ", ") + out;
+  }
+  return statement.substr(0, open + 1) + body + statement.substr(close);
+}
+
+// create_sql is "CREATE TABLE ...;CREATE INDEX ...;...": the statements, split at ';'
+// (no definition has a ';' inside a statement), in the store's dialect.
+std::vector<std::string> statements(const Store& store, const std::string& create_sql) {
+  std::vector<std::string> out;
+  std::string current;
+  for (const char c : create_sql) {
+    if (c == ';') {
+      out.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (current.find_first_not_of(" \n") != std::string::npos) out.push_back(current);
+  for (auto& statement : out) statement = dialectSql(store, statement);
+  return out;
+}
+
+std::vector<std::string> statements(const Store& store, const TableDefinition& table) {
+  return statements(store, table.create_sql);
+}
+
+// PostgreSQL: the stores are new (no older kalshi-direct wrote one), so adopting means checking
+// that a table of the name is a table with the key columns, and adding columns it lacks.
+void checkAndAdoptPostgres(Store& database, const TableDefinition& table) {
+  const std::string where = "database '" + database.location() + "': ";
+  const std::string kind = database.objectType(table.name);
+  if (kind.empty()) return;
+  if (kind != "table") {
+    throw TableConflict(
+        where + table.name + " is a " + kind +
+        ", not a table kalshi-direct can write: drop or rename it, or use another database");
+  }
+  const std::vector<std::string> existing = database.tableColumns(table.name);
+  const auto has = [&](const std::string& column) {
+    return std::find(existing.begin(), existing.end(), column) != existing.end();
+  };
+  for (const auto& column : table.key) {
+    if (!has(column)) {
+      throw TableConflict(where + "table " + table.name +
+                          " was not made by kalshi-direct: it has no column " + column +
+                          "; rename that table (ALTER TABLE " + table.name +
+                          " RENAME TO ...) or use another database");
+    }
+  }
+  for (const auto& [column, type] : table.added_columns) {
+    if (!has(column)) {
+      database.exec(std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column + " " +
+                    postgresType(column, upper(type.substr(0, type.find(' ')))) +
+                    type.substr(std::min(type.size(), type.find(' '))));
+    }
+  }
 }
 
 // Checks an existing object of the table's name and adopts a compatible table (see the header):
@@ -718,13 +850,8 @@ std::string upper(std::string text) {
 // the same CREATE statement), missing ones added with their type.
 void checkAndAdopt(Store& database, const TableDefinition& table, const std::string& create_table) {
   const std::string where = "database '" + database.location() + "': ";
-  std::string kind;
-  {
-    StoreStatementPtr object = database.prepare("SELECT type FROM sqlite_master WHERE name = ?");
-    object->bindText(1, table.name);
-    if (!object->step()) return;  // nothing there yet
-    kind = object->columnText(0);
-  }
+  const std::string kind = database.objectType(table.name);
+  if (kind.empty()) return;  // nothing there yet
   if (kind != "table") {
     throw TableConflict(
         where + table.name + " is a " + kind +
@@ -813,11 +940,24 @@ void rebuildIfKeyChanged(Store& database, const TableDefinition& table,
 
 }  // namespace
 
+std::string dialectSql(const Store& store, const std::string& sqlite_statement) {
+  if (store.kind() != "postgresql") return sqlite_statement;
+  const std::string head = upper(trimmed(sqlite_statement).substr(0, 20));
+  if (head.rfind("CREATE TABLE", 0) == 0 || head.rfind("CREATE TEMP TABLE", 0) == 0)
+    return postgresCreateTable(sqlite_statement);
+  return sqlite_statement;
+}
+
 bool createTable(Store& database, const TableDefinition& table, bool defer_indexes) {
-  const std::vector<std::string> parts = statements(table);
-  checkAndAdopt(database, table, parts.front());
-  database.exec(parts.front());
-  rebuildIfKeyChanged(database, table, parts.front());
+  const std::vector<std::string> parts = statements(database, table);
+  if (database.kind() == "postgresql") {
+    checkAndAdoptPostgres(database, table);
+    database.exec(parts.front());
+  } else {
+    checkAndAdopt(database, table, parts.front());
+    database.exec(parts.front());
+    rebuildIfKeyChanged(database, table, parts.front());
+  }
   if (defer_indexes && parts.size() > 1) {
     StoreStatementPtr any =
         database.prepare(std::string("SELECT 1 FROM ") + table.name + " LIMIT 1");
@@ -905,9 +1045,10 @@ void ensureSchema(Store& store) {
     }
   }
 
-  store.exec(
+  store.exec(dialectSql(
+      store,
       "CREATE TABLE IF NOT EXISTS kd_schema (component TEXT PRIMARY KEY, version INTEGER NOT "
-      "NULL, migrated_at TEXT NOT NULL)");
+      "NULL, migrated_at TEXT NOT NULL)"));
   StoreStatementPtr stamp = store.prepare(
       "INSERT INTO kd_schema (component, version, migrated_at) VALUES (?, ?, ?) ON CONFLICT "
       "(component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at");
@@ -918,7 +1059,7 @@ void ensureSchema(Store& store) {
 }
 
 void createIndexes(Store& database, const TableDefinition& table) {
-  const std::vector<std::string> parts = statements(table);
+  const std::vector<std::string> parts = statements(database, table);
   if (parts.size() < 2) return;
   SortMemoryLimit sort_memory(database);  // building an index sorts the whole table
   for (size_t i = 1; i < parts.size(); ++i) database.exec(parts[i]);

@@ -76,7 +76,8 @@ const TableDefinition& ledgerSettingsTable();
 // v_edge_by_price. Their names and columns are stable: examples/grafana/ uses them.
 struct ViewDefinition {
   const char* name;
-  const char* sql;  // the SELECT
+  const char* sql;                     // the SELECT
+  const char* postgres_sql = nullptr;  // PostgreSQL's spelling, where it differs
 };
 const std::vector<ViewDefinition>& analyticsViews();
 // (Re)creates every view inside the open transaction; TableConflict when a table of another tool
@@ -110,6 +111,13 @@ constexpr int64_t kSchemaVersion = 3;
 void ensureSchema(Store& store);
 // The stored version: 0 when the store has no kd_schema row for the Kalshi data model.
 int64_t storedSchemaVersion(Store& store);
+
+// A statement of the definitions' (SQLite) spelling in `store`'s dialect. For PostgreSQL a CREATE
+// [TEMP] TABLE gets PostgreSQL's types, by column: exact decimals (*_dollars, *_fp) NUMERIC, times
+// (*_at, close_time, complete_since) TIMESTAMPTZ, local days (day, *_day) DATE, INTEGER BIGINT,
+// REAL DOUBLE PRECISION, an AUTOINCREMENT key an identity column, untyped TEXT. Other statements
+// are the same in both.
+std::string dialectSql(const Store& store, const std::string& sqlite_statement);
 
 // INSERT ... ON CONFLICT(key) DO UPDATE SET every other column (or a plain INSERT without a key).
 std::string upsertSql(const TableDefinition& table);

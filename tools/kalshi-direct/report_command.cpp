@@ -437,15 +437,16 @@ int runReportCommand(const std::vector<std::string>& args) {
     }
     since = parsed;
   }
-  const std::string& path = arguments.db;
+  const std::string& location = arguments.db;
+  const std::string path = displayLocation(location);  // what messages show: no password
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  if (!isServerLocation(location) && !std::filesystem::is_regular_file(location, ec)) {
     std::cerr << kCommand << "no database at " << path << kRunSyncFirst << std::endl;
     return kExitFailed;
   }
   try {
     StorePtr store;
-    if (Status opened = openReadOnlyIfExists(path, store); !opened.isOk() || !store) {
+    if (Status opened = openReadOnlyIfExists(location, store); !opened.isOk() || !store) {
       std::cerr << kCommand << "cannot read " << path << ": "
                 << (store ? opened.message() : "it is gone") << std::endl;
       return kExitFailed;

@@ -60,16 +60,35 @@ class __attribute__((visibility("default"))) StoreError : public std::runtime_er
   Cause cause_;
 };
 
-// A prepared statement of one store. Bind, then step() through rows or run() to completion.
-class StoreStatement {
+// Where a row's values are bound: a statement's parameters, or the row a BulkUpsert is adding.
+// Parameters are 1-based. Value maps to: null -> NULL, bool/int -> integer, decimal -> exact text
+// ("0.5600"), string -> text, timestamp -> ISO 8601 UTC text. A store converts text to the
+// column's type where it has typed columns (PostgreSQL: numeric, timestamptz).
+class RowBinder {
  public:
-  enum class ColumnType { kNull, kInteger, kReal, kText, kBlob };
-
-  virtual ~StoreStatement() = default;
-
-  // Parameters are 1-based. Value maps to: null -> NULL, bool/int -> integer, decimal -> exact
-  // text ("0.5600"), string -> text, timestamp -> ISO 8601 UTC text.
-  virtual void bind(int index, const Value& value) = 0;
+  virtual ~RowBinder() = default;
+  virtual void bind(int index, const Value& value) {
+    switch (value.type()) {
+      case ValueType::kNull:
+        bindNull(index);
+        break;
+      case ValueType::kBool:
+        bindInt(index, value.asBool() ? 1 : 0);
+        break;
+      case ValueType::kInt:
+        bindInt(index, value.asInt());
+        break;
+      case ValueType::kDecimal:
+        bindText(index, value.asDecimal().toString());
+        break;
+      case ValueType::kString:
+        bindText(index, value.asString());
+        break;
+      case ValueType::kTimestamp:
+        bindText(index, value.asTimestamp().toIso8601());
+        break;
+    }
+  }
   virtual void bindNull(int index) = 0;
   virtual void bindInt(int index, int64_t value) = 0;
   virtual void bindDouble(int index, double value) = 0;
@@ -77,6 +96,13 @@ class StoreStatement {
   // Binds text without copying it: it must stay valid until rebound, clearBindings() or the
   // statement's end. A store that cannot avoid the copy copies.
   virtual void bindTextStatic(int index, std::string_view text) { bindText(index, text); }
+};
+
+// A prepared statement of one store. Bind, then step() through rows or run() to completion.
+class StoreStatement : public RowBinder {
+ public:
+  enum class ColumnType { kNull, kInteger, kReal, kText, kBlob };
+
   virtual void clearBindings() = 0;
   // Binds column `column` (0-based) of `from`'s current row, with its type and bytes as they are.
   void bindColumn(int index, const StoreStatement& from, int column) {
@@ -115,6 +141,42 @@ class StoreStatement {
 
 using StoreStatementPtr = std::unique_ptr<StoreStatement>;
 
+// Many rows upserted into one table as one set-based write (Store::bulkUpsert): bind a row's
+// columns (1-based, in the order the columns were given), addRow(), and so on; finish() writes
+// every row added since the last finish() inside the open transaction and empties the batch.
+// Rows are matched to stored rows by the key: a stored row is replaced, and of rows added with
+// the same key the last one wins. Errors come from finish() as StoreError.
+class BulkUpsert : public RowBinder {
+ public:
+  virtual void addRow() = 0;
+  virtual void finish() = 0;
+  virtual size_t pendingRows() const = 0;
+};
+
+using BulkUpsertPtr = std::unique_ptr<BulkUpsert>;
+
+// INSERT INTO table (columns) VALUES (?, ...) ON CONFLICT (key) DO UPDATE SET every other column
+// = excluded.column (DO NOTHING when every column is in the key; a plain INSERT without a key).
+// The SQL both store kinds speak. Names must have passed isValidIdentifier.
+inline std::string upsertStatementSql(std::string_view table,
+                                      const std::vector<std::string>& columns,
+                                      const std::vector<std::string>& key) {
+  std::string names, placeholders, updates, key_list;
+  for (const auto& column : columns) {
+    names += (names.empty() ? "" : ", ") + column;
+    placeholders += placeholders.empty() ? "?" : ", ?";
+    bool is_key = false;
+    for (const auto& part : key) is_key = is_key || part == column;
+    if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
+  }
+  std::string sql =
+      "INSERT INTO " + std::string(table) + " (" + names + ") VALUES (" + placeholders + ")";
+  if (key.empty()) return sql;
+  for (const auto& part : key) key_list += (key_list.empty() ? "" : ", ") + part;
+  return sql + " ON CONFLICT (" + key_list + ") DO " +
+         (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+}
+
 class Store {
  public:
   enum class Mode {
@@ -125,7 +187,7 @@ class Store {
 
   virtual ~Store() = default;
 
-  // "sqlite" (later "postgresql"): the SQL dialect to speak when a statement must differ.
+  // "sqlite" or "postgresql": the SQL dialect to speak when a statement must differ.
   virtual std::string kind() const = 0;
   // Where the store is, for messages: a file path or a URL without its password.
   virtual const std::string& location() const = 0;
@@ -149,6 +211,14 @@ class Store {
   virtual bool tableExists(std::string_view table) = 0;
   // The column names of a table in table order (empty when there is no such table).
   virtual std::vector<std::string> tableColumns(std::string_view table) = 0;
+  // What the schema object `name` is: "table", "view", "index", another kind's name, or "" when
+  // there is none (in the store's own schema; temporary objects excluded).
+  virtual std::string objectType(std::string_view name) = 0;
+  // A bulk writer of `columns` into `table` (see BulkUpsert). A store with a set-based bulk path
+  // uses it (PostgreSQL: COPY into a staging table, then one INSERT ... SELECT ... ON CONFLICT);
+  // the default runs a prepared upsert per row, which is what SQLite does fastest.
+  virtual BulkUpsertPtr bulkUpsert(std::string_view table, const std::vector<std::string>& columns,
+                                   const std::vector<std::string>& key);
   bool columnExists(std::string_view table, std::string_view column) {
     for (const auto& name : tableColumns(table)) {
       if (name == column) return true;
@@ -163,6 +233,33 @@ class Store {
 };
 
 using StorePtr = std::unique_ptr<Store>;
+
+// The default bulk path: one prepared upsert run per row as it is added (finish() has nothing
+// left to do).
+class StatementBulkUpsert final : public BulkUpsert {
+ public:
+  explicit StatementBulkUpsert(StoreStatementPtr upsert) : upsert_(std::move(upsert)) {}
+  void bind(int index, const Value& value) override { upsert_->bind(index, value); }
+  void bindNull(int index) override { upsert_->bindNull(index); }
+  void bindInt(int index, int64_t value) override { upsert_->bindInt(index, value); }
+  void bindDouble(int index, double value) override { upsert_->bindDouble(index, value); }
+  void bindText(int index, std::string_view text) override { upsert_->bindText(index, text); }
+  void bindTextStatic(int index, std::string_view text) override {
+    upsert_->bindTextStatic(index, text);
+  }
+  void addRow() override { upsert_->run(); }
+  void finish() override { upsert_->clearBindings(); }
+  size_t pendingRows() const override { return 0; }
+
+ private:
+  StoreStatementPtr upsert_;
+};
+
+inline BulkUpsertPtr Store::bulkUpsert(std::string_view table,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<std::string>& key) {
+  return std::make_unique<StatementBulkUpsert>(prepare(upsertStatementSql(table, columns, key)));
+}
 
 // Limits a store's sort memory for a scope (see Store::limitSortMemory).
 class SortMemoryLimit {

@@ -31,12 +31,13 @@ std::vector<std::string> AccountSink::tablesWritten() {
 AccountSink::AccountSink(std::string path)
     : path_(std::move(path)),
       incoming_name_(nextIncomingName()),
-      // No declared types: values keep the type they were bound with (decimals as exact text).
-      incoming_sql_(
-          "CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
-          " (ticker, position_fp, total_traded_dollars, market_exposure_dollars,"
-          " realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, subaccount_number,"
-          " PRIMARY KEY (ticker, subaccount_number))"),
+      // Decimals stay exact text (TEXT affinity; NUMERIC on PostgreSQL: see dialectSql).
+      incoming_sql_("CREATE TEMP TABLE IF NOT EXISTS " + incoming_name_ +
+                    " (ticker TEXT, position_fp TEXT, total_traded_dollars TEXT,"
+                    " market_exposure_dollars TEXT, realized_pnl_dollars TEXT,"
+                    " fees_paid_dollars TEXT, last_updated_ts TEXT, category TEXT,"
+                    " subaccount_number INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ticker, "
+                    "subaccount_number))"),
       incoming_table_{incoming_name_.c_str(),
                       incoming_sql_.c_str(),
                       {"ticker", "position_fp", "total_traded_dollars", "market_exposure_dollars",

@@ -9,7 +9,10 @@
 #include <string>
 
 #include "kalshi_direct/decimal.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/stores.h"
+#include "kalshi_direct/timestamp.h"
+#include "support/postgres_support.h"
 #include "support/test_support.h"
 
 namespace kalshi_direct {
@@ -22,10 +25,30 @@ struct StoreKind {
   const char* name;
   // A location for a new store in `dir`; the suite opens it as the engine does (openStore).
   std::function<std::string(const testing::TempDir& dir)> location;
+  // What is not a usable store of this kind, for the one-line error.
+  std::function<std::string(const testing::TempDir& dir)> not_a_store;
+  bool needs_server = false;
+  // SQLite undoes only a refused statement; PostgreSQL aborts the whole transaction (the run
+  // then fails and rolls back).
+  bool refused_row_aborts_transaction = false;
+  // SQLite's BEGIN IMMEDIATE takes the write lock; on PostgreSQL writers share the database and
+  // the one-writer rule is the advisory lock of lockPostgresWriter().
+  bool begin_locks_out_writers = true;
 };
 
 const StoreKind kStoreKinds[] = {
-    {"sqlite", [](const testing::TempDir& dir) { return dir.file("contract.db"); }},
+    {"sqlite", [](const testing::TempDir& dir) { return dir.file("contract.db"); },
+     [](const testing::TempDir& dir) {
+       testing::writeFile(dir.file("notes.db"), "these are my notes, not a database\n");
+       return dir.file("notes.db");
+     }},
+    {"postgresql",
+     [](const testing::TempDir&) { return testing::freshPostgresDatabase("contract"); },
+     [](const testing::TempDir&) {
+       return testing::postgresUrlFor(testing::postgresServerUrl(), "kd_no_such_database");
+     },
+     /*needs_server=*/true, /*refused_row_aborts_transaction=*/true,
+     /*begin_locks_out_writers=*/false},
 };
 
 void PrintTo(const StoreKind& kind, std::ostream* os) { *os << kind.name; }
@@ -33,6 +56,7 @@ void PrintTo(const StoreKind& kind, std::ostream* os) { *os << kind.name; }
 class StoreContractTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
+    if (GetParam().needs_server) KD_REQUIRE_POSTGRES();
     location_ = GetParam().location(dir_);
     store_ = openStore(location_, Store::Mode::kReadWriteCreate);
     store_->exec("CREATE TABLE rows (id TEXT PRIMARY KEY, amount TEXT NOT NULL, n INTEGER)");
@@ -110,8 +134,8 @@ TEST_P(StoreContractTest, ValuesKeepTheirExactForm) {
 }
 
 TEST_P(StoreContractTest, BindColumnCopiesTypeAndBytes) {
-  store_->exec("CREATE TABLE copy (a, b, c)");
-  StoreStatementPtr source = store_->prepare("SELECT 42, 'x''y', NULL");
+  store_->exec("CREATE TABLE copy (a BIGINT, b TEXT, c TEXT)");
+  StoreStatementPtr source = store_->prepare("SELECT 42, 'x''y', CAST(NULL AS TEXT)");
   ASSERT_TRUE(source->step());
   StoreStatementPtr target = store_->prepare("INSERT INTO copy VALUES (?, ?, ?)");
   for (int column = 0; column < 3; ++column) target->bindColumn(column + 1, *source, column);
@@ -131,9 +155,17 @@ TEST_P(StoreContractTest, ABadRowIsRefusedAloneAndTheTransactionGoesOn) {
     insert("a", Value(std::string("secret-value-123")));  // the key is taken
     FAIL() << "a duplicate key was accepted";
   } catch (const StoreError& error) {
-    EXPECT_EQ(error.cause(), StoreError::Cause::kBadValue);
+    EXPECT_EQ(error.cause(), GetParam().refused_row_aborts_transaction
+                                 ? StoreError::Cause::kOther
+                                 : StoreError::Cause::kBadValue);
     EXPECT_FALSE(error.retryable());
     EXPECT_THAT(error.what(), Not(HasSubstr("secret-value-123"))) << "no bound value in errors";
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
+  }
+  if (GetParam().refused_row_aborts_transaction) {
+    EXPECT_THROW(store_->commit(), StoreError) << "an aborted transaction never commits";
+    EXPECT_EQ(countFromOutside(), 0) << "nothing of it is kept";
+    return;
   }
   EXPECT_TRUE(store_->inTransaction());
   insert("b", Value(Decimal(2, 2)));
@@ -141,7 +173,23 @@ TEST_P(StoreContractTest, ABadRowIsRefusedAloneAndTheTransactionGoesOn) {
   EXPECT_EQ(countFromOutside(), 2);
 }
 
-TEST_P(StoreContractTest, ASecondWriterIsToldToRetryAndTheFirstKeepsItsWork) {
+TEST_P(StoreContractTest, ASecondWriterIsToldToRetryOrWritesBesideTheFirst) {
+  if (!GetParam().begin_locks_out_writers) {
+    // Two sessions writing different rows (two accounts' syncs) do not wait for each other, and
+    // both keep their work; one account's runs are kept apart by lockPostgresWriter().
+    store_->begin();
+    insert("a", Value(Decimal(1, 2)));
+    StorePtr second = openStore(location_, Store::Mode::kReadWrite);
+    second->begin();
+    StoreStatementPtr other = second->prepare("INSERT INTO rows (id, amount, n) VALUES (?, ?, 2)");
+    other->bindText(1, "b");
+    other->bindText(2, "2.00");
+    other->run();
+    second->commit();
+    store_->commit();
+    EXPECT_EQ(countFromOutside(), 2);
+    return;
+  }
   store_->begin();
   insert("a", Value(Decimal(1, 2)));
   StorePtr second = openStore(location_, Store::Mode::kReadWrite);
@@ -200,17 +248,51 @@ TEST_P(StoreContractTest, SortMemoryLimitsNestAndEndWithTheirScope) {
 }
 
 TEST_P(StoreContractTest, OpeningWhatIsNotAStoreFailsWithOneLine) {
-  const std::string path = dir_.file("notes.db");
-  testing::writeFile(path, "these are my notes, not a database\n");
+  const std::string location = GetParam().not_a_store(dir_);
   try {
-    StorePtr store = openStore(path, Store::Mode::kReadWrite);
+    StorePtr store = openStore(location, Store::Mode::kReadWrite);
     store->tableExists("rows");
-    FAIL() << "a text file opened as a store";
+    FAIL() << "what is not a store opened as one";
   } catch (const StoreError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(path));
+    EXPECT_THAT(error.what(), HasSubstr(redactPostgresUrl(location)));
     EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
   }
   EXPECT_FALSE(storeExists(dir_.file("never-written.db")));
+}
+
+TEST_P(StoreContractTest, BulkUpsertReplacesByKeyAndTheLastRowOfAKeyWins) {
+  store_->begin();
+  insert("a", Value(Decimal(1, 2)));
+  BulkUpsertPtr bulk = store_->bulkUpsert("rows", {"id", "amount", "n"}, {"id"});
+  const struct {
+    const char* id;
+    const char* amount;
+    int64_t n;
+  } rows[] = {{"a", "0.5600", 7}, {"b\tc\\d\n", "-3", 8}, {"e", "1.00", 9}, {"e", "2.00", 10}};
+  for (const auto& row : rows) {
+    bulk->bindText(1, row.id);
+    bulk->bindText(2, row.amount);
+    bulk->bindInt(3, row.n);
+    bulk->addRow();
+  }
+  bulk->finish();
+  EXPECT_EQ(bulk->pendingRows(), 0u);
+  bulk->finish();  // nothing more: harmless
+  store_->commit();
+  StoreStatementPtr query = store_->prepare("SELECT id, amount, n FROM rows ORDER BY n");
+  std::vector<std::string> seen;
+  while (query->step()) {
+    seen.push_back(query->columnText(0) + "=" + query->columnText(1) + "/" +
+                   std::to_string(query->columnInt(2)));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=0.5600/7", "b\tc\\d\n=-3/8", "e=2.00/10"}));
+}
+
+TEST_P(StoreContractTest, NamesItsObjects) {
+  store_->exec("CREATE VIEW rows_view AS SELECT id FROM rows");
+  EXPECT_EQ(store_->objectType("rows"), "table");
+  EXPECT_EQ(store_->objectType("rows_view"), "view");
+  EXPECT_EQ(store_->objectType("nothing_here"), "");
 }
 
 // SQLite specifics behind the contract.
@@ -259,6 +341,128 @@ TEST(SqliteStoreTest, OpenReadOnlyIfExistsSaysNothingIsThereOrWhyItCannotOpen) {
   EXPECT_EQ(status.message(),
             "database '" + dir.file("notes.db") + "' is not usable: file is not a database");
   EXPECT_EQ(store, nullptr);
+}
+
+// PostgreSQL specifics behind the contract.
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KD_REQUIRE_POSTGRES();
+    location_ = testing::freshPostgresDatabase("pgstore");
+  }
+  std::string location_;
+};
+
+TEST_F(PostgresStoreTest, OneWriterLockNamesWhoHoldsItAndFreesOnClose) {
+  StorePtr first = openStore(location_, Store::Mode::kReadWrite);
+  lockPostgresWriter(*first, "writer", "pipeline 'sync' (pid 1 on host-a, since then)");
+  StorePtr second = openStore(location_, Store::Mode::kReadWrite);
+  try {
+    lockPostgresWriter(*second, "writer", "pipeline 'backfill' (pid 2)");
+    FAIL() << "two writers held the lock";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("in use by pipeline 'sync' (pid 1 on host-a"));
+    EXPECT_THAT(error.what(), HasSubstr(redactPostgresUrl(location_)));
+  }
+  lockPostgresWriter(*second, "another-account", "pipeline 'sync' (pid 2)");  // other names: free
+  first.reset();  // the session ends: so does its lock
+  lockPostgresWriter(*second, "writer", "pipeline 'backfill' (pid 2)");
+}
+
+TEST_F(PostgresStoreTest, TypedColumnsReadBackAsTheTextKalshiDirectWrote) {
+  StorePtr store = openStore(location_, Store::Mode::kReadWrite);
+  store->exec(
+      "CREATE TABLE typed (price_dollars NUMERIC, at TIMESTAMPTZ, whole TIMESTAMPTZ, day DATE,"
+      " flag BOOLEAN, n BIGINT)");
+  StoreStatementPtr insert = store->prepare("INSERT INTO typed VALUES (?, ?, ?, ?, ?, ?)");
+  insert->bind(1, Value(Decimal(5600, 4)));
+  Timestamp at;
+  ASSERT_TRUE(Timestamp::parse("2026-03-01T14:03:22.5Z", at));
+  insert->bind(2, Value(at));
+  insert->bindText(3, "2026-03-01T09:03:22-05:00");
+  insert->bindText(4, "2026-03-01");
+  insert->bindText(5, "true");
+  insert->bindInt(6, -9007199254740993);
+  insert->run();
+  StoreStatementPtr query = store->prepare("SELECT * FROM typed");
+  ASSERT_TRUE(query->step());
+  EXPECT_EQ(query->columnText(0), "0.5600") << "numeric keeps its scale: exact";
+  EXPECT_EQ(query->columnType(0), StoreStatement::ColumnType::kText);
+  EXPECT_EQ(query->columnText(1), "2026-03-01T14:03:22.500000Z") << "Timestamp::toIso8601's form";
+  EXPECT_EQ(query->columnText(2), "2026-03-01T14:03:22Z") << "in UTC";
+  EXPECT_EQ(query->columnText(3), "2026-03-01");
+  EXPECT_EQ(query->columnInt(4), 1);
+  EXPECT_EQ(query->columnInt(5), -9007199254740993);
+}
+
+TEST_F(PostgresStoreTest, LocationAndMessagesNeverShowThePassword) {
+  EXPECT_EQ(redactPostgresUrl("postgresql://kd:s3cr3t-pw@db.example:5432/k?sslmode=verify-full"),
+            "postgresql://kd@db.example:5432/k?sslmode=verify-full");
+  EXPECT_EQ(redactPostgresUrl("postgres://db/k?password=s3cr3t-pw&sslmode=require"),
+            "postgres://db/k?sslmode=require");
+  std::string wrong = location_;
+  const size_t colon = wrong.find(':', wrong.find("://") + 3);
+  const size_t at = wrong.find('@');
+  ASSERT_NE(colon, std::string::npos);
+  wrong.replace(colon + 1, at - colon - 1, "not-the-password");
+  try {
+    openStore(wrong, Store::Mode::kReadWrite);
+    FAIL() << "a wrong password was accepted";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("password authentication failed for user \"kd\""));
+    EXPECT_THAT(error.what(), HasSubstr("PGPASSWORD")) << "names the fix";
+    EXPECT_THAT(error.what(), Not(HasSubstr("not-the-password")));
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
+  }
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsOneLineWithTheFix) {
+  // A port nothing listens on: the cluster's own port + 1 is not reliably free, so use port 1.
+  const std::string url = "postgresql://kd:pw-123456@127.0.0.1:1/kd";
+  try {
+    openStore(url, Store::Mode::kReadWrite);
+    FAIL() << "connected to nothing";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("database 'postgresql://kd@127.0.0.1:1/kd'"));
+    EXPECT_THAT(error.what(), HasSubstr("cannot reach the PostgreSQL server"));
+    EXPECT_THAT(error.what(), Not(HasSubstr("pw-123456")));
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
+  }
+}
+
+TEST_F(PostgresStoreTest, VerifyFullRefusesAServerWithoutTls) {
+  try {
+    openStore(location_ + "?sslmode=verify-full", Store::Mode::kReadWrite);
+    FAIL() << "verify-full connected without TLS";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("TLS"));
+    EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
+  }
+}
+
+TEST_F(PostgresStoreTest, LargeResultsStreamWhileOtherStatementsRun) {
+  StorePtr store = openStore(location_, Store::Mode::kReadWrite);
+  store->exec("CREATE TABLE many (n BIGINT); INSERT INTO many SELECT generate_series(1, 25000)");
+  store->exec("CREATE TABLE seen (n BIGINT)");
+  store->begin();
+  {
+    SortMemoryLimit streaming(*store);  // results come through a cursor, 10,000 rows at a time
+    StoreStatementPtr scan = store->prepare("SELECT n FROM many ORDER BY n");
+    StoreStatementPtr write = store->prepare("INSERT INTO seen VALUES (?)");
+    int64_t expected = 1;
+    while (scan->step()) {
+      ASSERT_EQ(scan->columnInt(0), expected++);
+      if (scan->columnInt(0) % 1000 == 0) {
+        write->bindInt(1, scan->columnInt(0));
+        write->run();  // another statement between fetches
+      }
+    }
+    EXPECT_EQ(expected, 25001);
+  }
+  store->commit();
+  StoreStatementPtr count = store->prepare("SELECT count(*) FROM seen");
+  ASSERT_TRUE(count->step());
+  EXPECT_EQ(count->columnInt(0), 25);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest, ::testing::ValuesIn(kStoreKinds),

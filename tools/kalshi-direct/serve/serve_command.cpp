@@ -15,6 +15,7 @@
 #include "dashboard_server.h"
 #include "kalshi_direct/config.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/timestamp.h"
 
 namespace kalshi_direct {
@@ -234,8 +235,8 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
   }
   if (arguments.db.empty()) arguments.db = defaultDatabase();
   std::error_code ec;
-  if (!arguments.sync_every_ms && !std::filesystem::exists(arguments.db, ec)) {
-    std::cerr << "kalshi-direct serve: no database at " << arguments.db
+  if (!arguments.sync_every_ms && !storeExists(arguments.db)) {
+    std::cerr << "kalshi-direct serve: no database at " << displayLocation(arguments.db)
               << ": run `kalshi-direct run sync` first, or add --sync-every 15m" << std::endl;
     return kExitConfig;
   }
@@ -294,7 +295,7 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     std::filesystem::rename(temporary, arguments.port_file, ec);
   }
   log::info("serve",
-            "dashboard at " + url + " (database " + arguments.db + ", read-only" +
+            "dashboard at " + url + " (database " + displayLocation(arguments.db) + ", read-only" +
                 (arguments.sync_every_ms
                      ? "; sync every " + std::to_string(*arguments.sync_every_ms / 1000) + " s"
                      : std::string()) +

@@ -14,6 +14,10 @@ namespace kalshi_direct {
 // file give the same string (and so share one lock).
 std::string resolvedPath(const std::string& path);
 
+// Who holds a writer lock, as the next run's message names it: "pipeline 'sync' (pid 123 on
+// host, since 2026-12-06T20:00:00Z)".
+std::string writerDescription(const std::string& pipeline);
+
 // Locks `path` (resolved) for pipeline `pipeline`; returns the descriptor to close to release it.
 // Throws std::runtime_error with one line: "database '<path>' is in use by pipeline 'sync' (pid
 // 123 on host, since ...); wait for that run to finish or stop it", or why the lock file cannot

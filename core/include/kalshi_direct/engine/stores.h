@@ -1,8 +1,8 @@
 // Opening stores (store.h) by location: the engine's only place that knows which kinds exist.
 //
-// A location is a SQLite file path, or ":memory:" for a private in-memory SQLite database. Other
-// kinds (postgresql://...) plug in here behind the same Store interface, without touching the
-// runner or the plugins.
+// A location is a SQLite file path, ":memory:" for a private in-memory SQLite database, or a
+// PostgreSQL URL (postgresql://user@host:port/dbname?sslmode=..., also postgres://): see
+// postgres_store.h. The runner and the plugins see only the Store interface.
 #pragma once
 
 #include <string>
@@ -20,7 +20,11 @@ class Database;
 // never a password) when it cannot: a missing file in kReadOnly/kReadWrite mode, a file that is
 // not a database, a read-only directory.
 StorePtr openStore(const std::string& location, Store::Mode mode);
-// Whether anything is at `location` (for SQLite: the file exists).
+// Whether `location` names a server store (a URL: postgresql://...) rather than a file.
+bool isServerLocation(const std::string& location);
+// `location` as messages, logs and pages show it: a URL without its password, a path as it is.
+std::string displayLocation(const std::string& location);
+// Whether anything is at `location` (for SQLite: the file exists; a server store: always).
 bool storeExists(const std::string& location);
 // What StageContext::openReadOnlyStore promises: `out` null and ok when nothing is at `location`;
 // kInvalidConfig with the store's one-line reason when something is there that cannot be opened.
@@ -49,6 +53,7 @@ class SqliteStore final : public Store {
   StoreStatementPtr prepare(std::string_view sql) override;
   bool tableExists(std::string_view table) override;
   std::vector<std::string> tableColumns(std::string_view table) override;
+  std::string objectType(std::string_view name) override;
   void limitSortMemory(bool on) override;
 
   sqlite::Database& database() { return *database_; }

@@ -1,0 +1,52 @@
+// The PostgreSQL store (store.h), on libpq.
+//
+// Chosen by a URL location: postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]
+// (postgres:// too), everything libpq's connection URIs accept. Credentials come from the URL,
+// PGPASSWORD, ~/.pgpass or a password file (passfile=... in the URL, or PGPASSFILE); TLS follows
+// libpq's sslmode (verify-full checks the server's certificate and name). Whatever names the
+// store in messages is the URL without its password (userinfo's ":password" and a password=
+// parameter dropped), and no message carries the password.
+//
+// Why libpq and not Poco::Data::PostgreSQL: COPY (the bulk path) and SQLSTATE codes (to tell a lost
+// connection from a refused value) are libpq's, and Poco's connector adds a copy per value on the
+// way; libpq is what Poco's connector is built on anyway.
+//
+// The session runs in UTC with ISO dates. What the Store interface promises holds with these
+// differences from SQLite:
+//   - Values are bound as text and converted by the server to the column's type (numeric for
+//     exact money and counts, timestamptz for times, date for local days). Reading back, a numeric
+//     is its exact text, a timestamptz the ISO 8601 UTC text Timestamp::toIso8601 writes, a
+//     boolean 1 or 0.
+//   - A refused statement (a constraint, a type) aborts the whole transaction, so StoreError's
+//     kBadValue is never reported inside one: the run fails and rolls back instead.
+//   - Sorting memory is the server's (work_mem): limitSortMemory() does nothing.
+//   - bulkUpsert() COPYs the rows into a temporary staging table and upserts them with one
+//     INSERT ... SELECT ... ON CONFLICT: one round trip per batch, never per row.
+// One writer per database: lockWriter() takes a session advisory lock and records who holds it.
+#pragma once
+
+#include <string>
+
+#include "kalshi_direct/store.h"
+
+namespace kalshi_direct {
+
+// True for postgresql://... and postgres://... locations.
+bool isPostgresLocation(const std::string& location);
+
+// The URL as messages show it: the password (userinfo's or a password= parameter) removed.
+std::string redactPostgresUrl(const std::string& url);
+
+// Connects. Throws StoreError with one line naming the URL (redacted), the problem and its fix:
+// unreachable server, wrong or missing password, missing database or user, TLS refused.
+// kReadOnly sessions refuse writes (default_transaction_read_only).
+StorePtr openPostgresStore(const std::string& url, Store::Mode mode);
+
+// Takes the one-writer lock `name` of a PostgreSQL store (a session advisory lock, released when
+// the store closes, also when the process dies) and records `holder` beside it (table
+// kd_writers). Throws StoreError "database '<url>' is in use by <the holder's text>; wait for that
+// run to finish or stop it" when another session holds it. `store` must come from
+// openPostgresStore().
+void lockPostgresWriter(Store& store, const std::string& name, const std::string& holder);
+
+}  // namespace kalshi_direct
