@@ -3,6 +3,8 @@
 # listening on 127.0.0.1 and a private port only, with its own socket directory.
 #
 #   tools/pg_cluster.sh start DIR   initdb DIR/data, start the server, print its URL (also DIR/url)
+#   tools/pg_cluster.sh restart DIR restart it (fast shutdown: sessions are cut, as in a real
+#                                   restart), same port and password
 #   tools/pg_cluster.sh stop DIR    stop it (fast) and remove DIR
 #
 # The superuser is "kd" with a random password (in the URL and DIR/pgpass); TCP logins need it
@@ -16,7 +18,7 @@ set -euo pipefail
 command=${1:-}
 dir=${2:-}
 if [[ -z $command || -z $dir ]]; then
-  echo "usage: tools/pg_cluster.sh start|stop DIR" >&2
+  echo "usage: tools/pg_cluster.sh start|restart|stop DIR" >&2
   exit 2
 fi
 
@@ -41,6 +43,10 @@ case $command in
     if [[ $(id -u) -eq 0 ]]; then
       chmod 755 "$dir"
       chown -R postgres "$dir"
+      if ! runuser -u postgres -- test -x "$dir"; then
+        echo "pg_cluster: user postgres cannot reach $dir: a directory above it is private (chmod o+x it)" >&2
+        exit 1
+      fi
     fi
     as_owner "$bin/initdb" -D "$dir/data" -U kd --pwfile="$dir/password" -E UTF8 --locale=C \
       --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 ||
@@ -56,6 +62,9 @@ case $command in
     chmod 600 "$dir/pgpass"
     printf '%s\n' "$url" >"$dir/url"
     echo "$url"
+    ;;
+  restart)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
     ;;
   stop)
     if [[ -d $dir/data ]]; then

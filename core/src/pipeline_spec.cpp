@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "kalshi_direct/engine/database_lock.h"
+#include "kalshi_direct/engine/postgres_store.h"
 
 namespace kalshi_direct {
 
@@ -527,7 +528,7 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   }
   rejectUnknownKeys(
       top,
-      {"name", "description", "params", "plugin_paths", "batch_size", "commit", "state",
+      {"name", "description", "account", "params", "plugin_paths", "batch_size", "commit", "state",
        "dead_letter", "retry", "allow_fallback", "source", "transforms", "sinks", "models"},
       "");
 
@@ -541,6 +542,15 @@ PipelineSpec parsePipelineSpec(const std::string& yaml_text, const std::string& 
   }
   if (spec.name.empty())
     throw ConfigError(SourceLocation{file, 1, 1}, "the pipeline name is empty");
+  if (const ConfigValue* account = top.find("account")) {
+    spec.account = requireScalar(*account, "account").text();
+    if (!spec.account.empty() && !isValidAccountName(spec.account)) {
+      throw ConfigError(account->location(),
+                        "account '" + spec.account +
+                            "' is not a valid account name (a-z first, then a-z, 0-9 or _, at "
+                            "most 40 characters)");
+    }
+  }
   if (const ConfigValue* description = top.find("description")) {
     spec.description = requireScalar(*description, "description").text();
   }

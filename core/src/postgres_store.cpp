@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -31,6 +32,10 @@ constexpr const char* kStateTableSql =
     "CREATE TABLE IF NOT EXISTS kd_state ("
     " scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL,"
     " PRIMARY KEY (scope, key))";
+
+constexpr const char* kAccountsTableSql =
+    "CREATE TABLE IF NOT EXISTS public.kd_accounts ("
+    " name TEXT PRIMARY KEY, schema_name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)";
 
 constexpr const char* kWritersTableSql =
     "CREATE TABLE IF NOT EXISTS kd_writers ("
@@ -63,6 +68,8 @@ std::string percentDecode(std::string_view text) {
 struct ParsedUrl {
   std::string redacted;
   std::string password;
+  std::string account;    // the account= parameter (kalshi-direct's, not libpq's)
+  std::string libpq_url;  // what libpq is given: without account=
 };
 
 ParsedUrl parseUrl(const std::string& url) {
@@ -93,7 +100,7 @@ ParsedUrl parseUrl(const std::string& url) {
     }
     authority = userinfo + "@" + authority.substr(at + 1);
   }
-  std::string kept;
+  std::string kept, for_libpq;
   size_t start = 0;
   while (start <= query.size() && !query.empty()) {
     size_t end = query.find('&', start);
@@ -101,12 +108,19 @@ ParsedUrl parseUrl(const std::string& url) {
     const std::string parameter = query.substr(start, end - start);
     if (parameter.rfind("password=", 0) == 0) {
       parsed.password = percentDecode(parameter.substr(9));
+      for_libpq += (for_libpq.empty() ? "" : "&") + parameter;
+    } else if (parameter.rfind("account=", 0) == 0) {
+      parsed.account = percentDecode(parameter.substr(8));
+      kept += (kept.empty() ? "" : "&") + parameter;
     } else if (!parameter.empty()) {
       kept += (kept.empty() ? "" : "&") + parameter;
+      for_libpq += (for_libpq.empty() ? "" : "&") + parameter;
     }
     start = end + 1;
   }
   parsed.redacted = scheme + authority + path + (kept.empty() ? "" : "?" + kept);
+  const size_t query_start = url.find('?');
+  parsed.libpq_url = url.substr(0, query_start) + (for_libpq.empty() ? "" : "?" + for_libpq);
   return parsed;
 }
 
@@ -296,7 +310,10 @@ class PostgresStore final : public Store {
  public:
   PostgresStore(PGconn* connection, ParsedUrl url)
       : connection_(connection), url_(std::move(url)) {}
-  ~PostgresStore() override { PQfinish(connection_); }
+  ~PostgresStore() override {
+    drainQuietly();
+    PQfinish(connection_);
+  }
 
   std::string kind() const override { return "postgresql"; }
   const std::string& location() const override { return url_.redacted; }
@@ -310,6 +327,7 @@ class PostgresStore final : public Store {
     }
   }
   void rollback() override {
+    drainQuietly();
     if (!inTransaction()) return;
     Result result(PQexec(connection_, "ROLLBACK"));  // a lost connection has nothing to undo
   }
@@ -382,6 +400,7 @@ class PostgresStore final : public Store {
   std::string where() const { return "database '" + url_.redacted + "': "; }
   // Runs `sql` (no parameters); throws on failure.
   Result run(const std::string& sql) {
+    drain();
     Result result(PQexec(connection_, sql.c_str()));
     check(result.get());
     return result;
@@ -406,9 +425,9 @@ class PostgresStore final : public Store {
       message = "the connection to the PostgreSQL server was lost (" + message +
                 "): nothing after the last commit was kept; run again once the server is back";
     } else if (code == "42501") {
-      message = message +
-                ": grant the user the privilege (e.g. GRANT CREATE ON SCHEMA public TO <user>) "
-                "or use a database it owns";
+      message = message + ": grant the user the privilege (e.g. GRANT CREATE ON " +
+                (contains(message, "for database") ? "DATABASE <dbname>" : "SCHEMA public") +
+                " TO <user>) or use a database it owns";
     } else if (code == "40001" || code == "40P01" || code == "55P03") {
       cause = StoreError::Cause::kBusy;
     } else if (code.rfind("22", 0) == 0) {
@@ -431,11 +450,73 @@ class PostgresStore final : public Store {
     return text;
   }
   std::string nextStatementName() { return "kd_" + std::to_string(++statement_counter_); }
+
+  // ---- the pipeline of statements run for their effect (PostgresStatement::run) ----
+  // Sends `sql` (prepared once as `name`, set here on first use) with `values`, without waiting.
+  void sendPipelined(std::string& name, const std::string& sql,
+                     const std::vector<const char*>& values) {
+    if (!pipelining_) {
+      if (PQenterPipelineMode(connection_) != 1) fail(nullptr);
+      pipelining_ = true;
+    }
+    const int count = static_cast<int>(values.size());
+    if (name.empty()) {
+      const std::string fresh = nextStatementName();
+      if (PQsendPrepare(connection_, fresh.c_str(), sql.c_str(), count, nullptr) != 1)
+        drainAfterSendFailure();
+      name = fresh;
+    }
+    if (PQsendQueryPrepared(connection_, name.c_str(), count, values.data(), nullptr, nullptr, 0) !=
+        1) {
+      drainAfterSendFailure();
+    }
+    // Answers pile up in the socket while we send: read them now and then, or both sides
+    // could end up waiting to write.
+    if (++pipelined_ >= kPipelineDepth) drain();
+  }
+  // Reads every pipelined answer and leaves pipeline mode; throws the first error.
+  void drain() {
+    if (!pipelining_) return;
+    pipelining_ = false;
+    pipelined_ = 0;
+    Result error;
+    if (PQpipelineSync(connection_) == 1) {
+      for (;;) {
+        PGresult* result = PQgetResult(connection_);
+        if (!result) {
+          if (PQstatus(connection_) == CONNECTION_BAD) break;
+          continue;  // the end of one statement's answers
+        }
+        const ExecStatusType status = PQresultStatus(result);
+        if (status == PGRES_PIPELINE_SYNC) {
+          PQclear(result);
+          break;
+        }
+        if (status == PGRES_FATAL_ERROR && !error) {
+          error.reset(result);
+        } else {
+          PQclear(result);
+        }
+      }
+    }
+    if (PQexitPipelineMode(connection_) != 1 && !error && PQstatus(connection_) != CONNECTION_BAD)
+      fail(nullptr);
+    if (error || PQstatus(connection_) == CONNECTION_BAD) fail(error.get());
+  }
+  // For paths that must not throw (a rollback, a destructor): the error is the run's already.
+  void drainQuietly() {
+    try {
+      drain();
+    } catch (const StoreError&) {
+    }
+  }
   // Prepared statements whose owner is gone: deallocated when the session can run commands.
   void forget(std::string name) {
     unused_statements_.push_back(std::move(name));
     if (unused_statements_.size() < 64 || PQtransactionStatus(connection_) == PQTRANS_INERROR)
       return;
+    drainQuietly();
+    if (PQtransactionStatus(connection_) == PQTRANS_INERROR) return;
     std::string sql;
     for (const auto& unused : unused_statements_) sql += "DEALLOCATE " + unused + ";";
     unused_statements_.clear();
@@ -445,6 +526,14 @@ class PostgresStore final : public Store {
  private:
   PGconn* connection_;
   ParsedUrl url_;
+  [[noreturn]] void drainAfterSendFailure() {
+    drain();  // the reason is among the answers, or the connection is gone
+    fail(nullptr);
+  }
+
+  static constexpr int kPipelineDepth = 1000;
+  bool pipelining_ = false;
+  int pipelined_ = 0;
   bool state_table_ready_ = false;
   int64_t statement_counter_ = 0;
   int stream_depth_ = 0;
@@ -479,6 +568,7 @@ PostgresStatement::Parameter& PostgresStatement::slot(int index) {
 }
 
 Result PostgresStatement::execute(const std::string& sql) {
+  store_.drain();
   std::vector<const char*> values(parameters_.size());
   for (size_t i = 0; i < parameters_.size(); ++i)
     values[i] = parameters_[i].null ? nullptr : parameters_[i].text.c_str();
@@ -526,6 +616,7 @@ bool PostgresStatement::step() {
 }
 
 void PostgresStatement::fetch() {
+  store_.drain();
   result_.reset(
       PQexec(store_.connection(),
              ("FETCH FORWARD " + std::to_string(kCursorRows) + " FROM " + cursor_).c_str()));
@@ -534,6 +625,7 @@ void PostgresStatement::fetch() {
 
 void PostgresStatement::closeCursor() {
   if (cursor_.empty()) return;
+  store_.drainQuietly();
   if (PQtransactionStatus(store_.connection()) == PQTRANS_INTRANS)
     Result closed(PQexec(store_.connection(), ("CLOSE " + cursor_).c_str()));
   cursor_.clear();
@@ -544,7 +636,18 @@ void PostgresStatement::run() {
     reset();  // an execution step() began: it is complete on the server already
     return;
   }
-  execute(sql_);
+  if (!store_.inTransaction()) {
+    execute(sql_);
+    return;
+  }
+  // Inside a transaction a statement run for its effect is pipelined: sent without waiting for
+  // its answer, which is read (and an error thrown) at the next call that needs the server's
+  // reply. A failed statement aborts the transaction on the server anyway, so nothing depends on
+  // learning it at once; per-row writes cost no round trip each.
+  std::vector<const char*> values(parameters_.size());
+  for (size_t i = 0; i < parameters_.size(); ++i)
+    values[i] = parameters_[i].null ? nullptr : parameters_[i].text.c_str();
+  store_.sendPipelined(name_, sql_, values);
 }
 
 StoreStatement::ColumnType PostgresStatement::columnType(int column) const {
@@ -654,6 +757,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
     }
     copy_data_ += '\n';
     ++rows_;
+    if (copy_data_.size() >= kBatchBytes) finish();  // memory stays bounded by a batch
   }
   size_t pendingRows() const override { return rows_; }
   void finish() override;
@@ -671,6 +775,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
     return row_[static_cast<size_t>(index - 1)];
   }
 
+  static constexpr size_t kBatchBytes = 8u << 20;
   PostgresStore& store_;
   std::string table_;
   std::vector<std::string> columns_;
@@ -682,6 +787,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
 
 void PostgresBulkUpsert::finish() {
   if (rows_ == 0) return;
+  store_.drain();
   const std::string stage = "kd_stage_" + table_;
   std::string names, key_list, updates;
   for (const auto& column : columns_) {
@@ -743,11 +849,36 @@ bool isPostgresLocation(const std::string& location) {
 
 std::string redactPostgresUrl(const std::string& url) { return parseUrl(url).redacted; }
 
+bool isValidAccountName(const std::string& name) {
+  if (name.empty() || name.size() > 40 || name[0] < 'a' || name[0] > 'z') return false;
+  for (const char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+static std::string accountSchema(const std::string& account) {
+  if (account.empty() || account == kDefaultAccount) return "public";
+  if (account == kAllAccounts) return "kalshi_all";
+  return "account_" + account;
+}
+
 StorePtr openPostgresStore(const std::string& url, Store::Mode mode) {
   ParsedUrl parsed = parseUrl(url);
+  const std::string where = "database '" + parsed.redacted + "': ";
+  const std::string account = parsed.account;
+  if (!account.empty() && !isValidAccountName(account)) {
+    throw StoreError(where + "account '" + account +
+                     "' is not a valid account name (a-z first, then a-z, 0-9 or _, at most 40)");
+  }
+  if (account == kAllAccounts && mode != Store::Mode::kReadOnly) {
+    throw StoreError(where +
+                     "account 'all' is every account together, read-only: name one "
+                     "account to write");
+  }
   // Defaults first: what the URL says wins (expand_dbname lets later keywords override earlier).
   const char* keywords[] = {"application_name", "connect_timeout", "dbname", nullptr};
-  const char* values[] = {"kalshi-direct", "10", url.c_str(), nullptr};
+  const char* values[] = {"kalshi-direct", "10", parsed.libpq_url.c_str(), nullptr};
   PGconn* connection = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!connection) throw StoreError("database '" + parsed.redacted + "': out of memory");
   if (PQstatus(connection) != CONNECTION_OK) {
@@ -767,13 +898,91 @@ StorePtr openPostgresStore(const std::string& url, Store::Mode mode) {
       " SET client_min_messages TO warning; SET client_encoding TO 'UTF8'";
   if (mode == Store::Mode::kReadOnly) setup += "; SET default_transaction_read_only TO on";
   store->run(setup);
+  const std::string schema = accountSchema(account);
+  if (mode != Store::Mode::kReadOnly) {
+    // Registered once, in a short transaction of its own: other accounts' runs never wait on
+    // this run's long one. Concurrent first runs of two accounts serialise here only.
+    store->run(std::string(
+                   "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('kalshi-direct:accounts', "
+                   "0)); ") +
+               (schema == "public" ? "" : "CREATE SCHEMA IF NOT EXISTS " + schema + "; ") +
+               kAccountsTableSql +
+               "; INSERT INTO public.kd_accounts (name, schema_name, "
+               "created_at) VALUES ('" +
+               (account.empty() ? kDefaultAccount : account) + "', '" + schema +
+               "', now()) ON CONFLICT (name) DO NOTHING; COMMIT");
+  }
+  if (schema != "public") store->run("SET search_path TO " + schema);
   return store;
+}
+
+void refreshAccountViews(Store& base) {
+  auto& store = static_cast<PostgresStore&>(base);
+  {
+    StoreStatementPtr registry = store.prepare(
+        "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename = "
+        "'kd_accounts'");
+    if (!registry->step() || registry->columnInt(0) == 0) return;
+  }
+  std::vector<std::pair<std::string, std::string>> accounts;  // name, schema
+  {
+    StoreStatementPtr query =
+        store.prepare("SELECT name, schema_name FROM public.kd_accounts ORDER BY name");
+    while (query->step()) accounts.emplace_back(query->columnText(0), query->columnText(1));
+  }
+  if (accounts.size() < 2) return;  // one account: its own tables are the whole picture
+  // Every Kalshi table and view of every account schema, with its columns in order.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> relations;
+  {
+    StoreStatementPtr query = store.prepare(
+        "SELECT table_name, table_schema, string_agg(column_name, ', ' ORDER BY ordinal_position)"
+        " FROM information_schema.columns WHERE (table_name LIKE 'kalshi\\_%' OR table_name LIKE "
+        "'v\\_%') AND table_schema IN (SELECT schema_name FROM public.kd_accounts)"
+        " GROUP BY table_name, table_schema ORDER BY table_name, table_schema");
+    while (query->step())
+      relations[query->columnText(0)].emplace_back(query->columnText(1), query->columnText(2));
+  }
+  store.begin();
+  try {
+    store.exec(
+        "SELECT pg_advisory_xact_lock(hashtextextended('kalshi-direct:accounts', 0)); CREATE "
+        "SCHEMA IF NOT EXISTS kalshi_all");
+    for (const auto& [name, schemas] : relations) {
+      // The columns most accounts have (a release apart, a table may have gained some): the
+      // accounts whose columns differ are left out of this view until they run this release.
+      std::map<std::string, int> votes;
+      for (const auto& entry : schemas) ++votes[entry.second];
+      std::string columns;
+      int best = 0;
+      for (const auto& [list, count] : votes) {
+        if (count > best) best = count, columns = list;
+      }
+      std::string select;
+      for (const auto& [schema, list] : schemas) {
+        if (list != columns) continue;
+        std::string account;
+        for (const auto& entry : accounts) {
+          if (entry.second == schema) account = entry.first;
+        }
+        select += (select.empty() ? "" : " UNION ALL ") + std::string("SELECT '") + account +
+                  "'::text AS account, " + columns + " FROM " + schema + "." + name;
+      }
+      store.exec("DROP VIEW IF EXISTS kalshi_all." + name + "; CREATE VIEW kalshi_all." + name +
+                 " AS " + select);
+    }
+    store.commit();
+  } catch (...) {
+    store.rollback();
+    throw;
+  }
 }
 
 void lockPostgresWriter(Store& base, const std::string& name, const std::string& holder) {
   auto& store = static_cast<PostgresStore&>(base);
-  StoreStatementPtr lock = store.prepare("SELECT pg_try_advisory_lock(hashtextextended(?, 0))");
-  lock->bindText(1, "kalshi-direct:" + name);
+  // One lock per account (schema): two accounts' runs never wait for each other.
+  StoreStatementPtr lock =
+      store.prepare("SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))");
+  lock->bindText(1, "kalshi-direct:" + name + ":");
   const bool locked = lock->step() && lock->columnInt(0) == 1;
   lock.reset();
   if (!locked) {

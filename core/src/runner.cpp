@@ -57,10 +57,19 @@ class ContextImpl : public Base {
   bool dryRun() const override { return dry_run_; }
   bool stopRequested() const override { return stop_ && stop_(); }
   Status openReadOnlyStore(const std::string& location, StorePtr& out) override {
-    return openReadOnlyIfExists(location, out);
+    std::string where;
+    try {
+      where = accountLocation(location, account_);
+    } catch (const StoreError& error) {
+      return Status::invalidConfig(error.what());
+    }
+    return openReadOnlyIfExists(where, out);
   }
+  // The pipeline's account: applied to every store this stage opens (see accountLocation).
+  void useAccount(const std::string& account) { account_ = account; }
 
  private:
+  std::string account_;
   std::string pipeline_;
   std::string label_;
   bool dry_run_;
@@ -193,6 +202,7 @@ class Runner {
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     recordRun(started_us);
+    if (report_.exit_code == kExitOk || report_.exit_code == kExitPartial) refreshAccountViews();
     return std::move(report_);
   }
 
@@ -273,6 +283,7 @@ class Runner {
       slot.context = std::make_unique<TransformContextImpl>(
           spec_.name, stage.spec.label, options_.dry_run, options_.stop_requested,
           report_.stages[slot.report_index].counters);
+      slot.context->useAccount(spec_.account);
       transforms_.push_back(std::move(slot));
     }
     for (const auto& stage : pipeline_.sinks) {
@@ -299,9 +310,12 @@ class Runner {
     // 2. Databases: one connection, lock and transaction per file; the state database last.
     //    A path that cannot be opened as SQLite is a configuration error (exit 2).
     //    The message names the stage (file:line:column) whose path it is.
-    const std::string database_hint =
-        " (check the path, that its directory exists, its permissions "
-        "and that it is a SQLite file)";
+    // A server's message says what to fix itself.
+    const auto hintFor = [](const std::string& location) -> std::string {
+      if (isServerLocation(location)) return "";
+      return " (check the path, that its directory exists, its permissions and that it is a "
+             "SQLite file)";
+    };
     sink_states_.resize(sinks_.size());  // sized once: contexts keep references into it
     for (size_t index = 0; index < sinks_.size(); ++index) {
       auto& slot = sinks_[index];
@@ -311,12 +325,13 @@ class Runner {
         store = path.empty() ? nullptr : openDatabase(path).database.get();
       } catch (const StoreError& error) {
         return Status::invalidConfig(describeStageError(
-            *slot.stage, Status::invalidConfig(std::string(error.what()) + database_hint)));
+            *slot.stage, Status::invalidConfig(std::string(error.what()) + hintFor(path))));
       }
       slot.context = std::make_unique<SinkContextImpl>(
           spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
           report_.stages[slot.report_index].counters, store, sink_states_[index],
           slot.stage->input_fields);
+      slot.context->useAccount(spec_.account);
     }
     for (auto& slot : models_) {
       Store* store = nullptr;
@@ -324,17 +339,20 @@ class Runner {
         store = openDatabase(slot.stage->spec.store).database.get();
       } catch (const StoreError& error) {
         return Status::invalidConfig(describeStageError(
-            *slot.stage, Status::invalidConfig(std::string(error.what()) + database_hint)));
+            *slot.stage,
+            Status::invalidConfig(std::string(error.what()) + hintFor(slot.stage->spec.store))));
       }
       slot.context = std::make_unique<ModelContextImpl>(
           spec_.name, slot.stage->spec.label, options_.dry_run, options_.stop_requested,
           report_.stages[slot.report_index].counters, *store);
+      slot.context->useAccount(spec_.account);
     }
     if (!spec_.state_path.empty()) {
       try {
         state_database_ = &openDatabase(spec_.state_path);
       } catch (const StoreError& error) {
-        return Status::invalidConfig(spec_.file + ": state: " + error.what() + database_hint);
+        return Status::invalidConfig(spec_.file + ": state: " + error.what() +
+                                     hintFor(spec_.state_path));
       }
     }
     if (!state_database_ && !databases_.empty()) state_database_ = databases_.front().get();
@@ -479,6 +497,7 @@ class Runner {
     context = std::make_unique<SourceContextImpl>(
         spec_.name, stage.spec.label, options_.dry_run, options_.stop_requested, spec_.batch_size,
         committed_state_, dead_letters_, report_.stages[report_index]);
+    context->useAccount(spec_.account);
     active_report_ = report_index;
     return guarded(stage.spec.label, [&] { return source.open(*context); });
   }
@@ -594,7 +613,8 @@ class Runner {
     return Status::ok();
   }
 
-  ManagedDatabase& openDatabase(const std::string& path) {
+  ManagedDatabase& openDatabase(const std::string& given) {
+    const std::string path = accountLocation(given, spec_.account);
     const bool server = isServerLocation(path);
     const std::string absolute = server ? path : resolvedPath(path);
     for (auto& database : databases_) {
@@ -777,6 +797,22 @@ class Runner {
 
   // Appends the run to kd_runs of the state database (run_history.h), still under its lock. A
   // dry run, and a run whose database was removed again or never opened, records nothing.
+  // Several accounts in one PostgreSQL database: after the run, kalshi_all's views take in what
+  // it created (a new account, a new table). A failure costs only those views' freshness.
+  void refreshAccountViews() {
+    if (options_.dry_run) return;
+    for (auto& managed : databases_) {
+      if (!managed->database || managed->database->kind() != "postgresql") continue;
+      try {
+        kalshi_direct::refreshAccountViews(*managed->database);
+      } catch (const std::exception& error) {
+        log::warning(spec_.name, std::string("could not refresh the views of every account "
+                                             "(kalshi_all): ") +
+                                     log::redact(error.what()));
+      }
+    }
+  }
+
   void recordRun(int64_t started_us) {
     if (options_.dry_run || !state_database_ || !state_database_->database ||
         state_database_->in_memory_stand_in)

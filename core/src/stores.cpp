@@ -10,6 +10,29 @@ namespace kalshi_direct {
 
 bool isServerLocation(const std::string& location) { return isPostgresLocation(location); }
 
+std::string accountLocation(const std::string& location, const std::string& account) {
+  if (account.empty()) return location;
+  if (!isPostgresLocation(location)) {
+    throw StoreError("account '" + account + "': database '" + location +
+                     "' is a SQLite file, which holds one account: leave `account:` out (or use "
+                     "one file per account), or use a PostgreSQL database for several accounts");
+  }
+  const size_t query = location.find('?');
+  const std::string parameter = "account=" + account;
+  if (query != std::string::npos) {
+    const std::string parameters = "&" + location.substr(query + 1) + "&";
+    const size_t at = parameters.find("&account=");
+    if (at != std::string::npos) {
+      const size_t end = parameters.find('&', at + 1);
+      if (parameters.substr(at + 1, end - at - 1) == parameter) return location;
+      throw StoreError("account '" + account + "': database '" + displayLocation(location) +
+                       "' names another account: use one of them");
+    }
+    return location + "&" + parameter;
+  }
+  return location + "?" + parameter;
+}
+
 std::string displayLocation(const std::string& location) {
   return isPostgresLocation(location) ? redactPostgresUrl(location) : location;
 }

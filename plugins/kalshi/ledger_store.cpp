@@ -174,6 +174,7 @@ void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector
 }
 
 void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
+  finishWrites();
   StoreStatement& sum =
       cached(store_, sum_day_,
              std::string("SELECT ") + kAmountColumns +
@@ -218,11 +219,14 @@ void LedgerStore::replaceClosedPositions(const std::string& ticker,
       cached(store_, remove_closed_, "DELETE FROM kalshi_closed_positions WHERE ticker = ?");
   remove.bindText(1, ticker);
   remove.run();
-  StoreStatement& insert = cached(store_, insert_closed_, upsertSql(closedPositionsTable()));
+  if (!closed_writer_) {
+    const TableDefinition& table = closedPositionsTable();
+    closed_writer_ = store_.bulkUpsert(table.name, table.columns, table.key);
+  }
+  BulkUpsert& insert = *closed_writer_;
   std::map<int64_t, int64_t> seq;  // per subaccount
   for (const ClosedPositionRow& row : rows) {
     const ClosedPosition& p = row.position;
-    insert.reset();
     insert.bindText(1, ticker);
     insert.bindInt(2, row.subaccount);
     insert.bindInt(3, ++seq[row.subaccount]);
@@ -245,7 +249,7 @@ void LedgerStore::replaceClosedPositions(const std::string& ticker,
       insert.bindText(17, p.payout->toString());
     else
       insert.bindNull(17);
-    insert.run();
+    insert.addRow();
   }
 }
 
@@ -254,11 +258,14 @@ void LedgerStore::replaceTaxLots(const std::string& ticker, const std::vector<Ta
       cached(store_, remove_lots_, "DELETE FROM kalshi_tax_lots WHERE ticker = ?");
   remove.bindText(1, ticker);
   remove.run();
-  StoreStatement& insert = cached(store_, insert_lot_, upsertSql(taxLotsTable()));
+  if (!lots_writer_) {
+    const TableDefinition& table = taxLotsTable();
+    lots_writer_ = store_.bulkUpsert(table.name, table.columns, table.key);
+  }
+  BulkUpsert& insert = *lots_writer_;
   std::map<int64_t, int64_t> seq;  // per subaccount
   for (const TaxLotRow& row : rows) {
     const TaxLot& lot = row.lot;
-    insert.reset();
     insert.bindText(1, ticker);
     insert.bindInt(2, row.subaccount);
     insert.bindInt(3, ++seq[row.subaccount]);
@@ -279,8 +286,13 @@ void LedgerStore::replaceTaxLots(const std::string& ticker, const std::vector<Ta
     insert.bindText(12, lot.cost_basis.toString());
     insert.bindText(13, lot.opening_fee.toString());
     insert.bindText(14, lot.gain().toString());
-    insert.run();
+    insert.addRow();
   }
+}
+
+void LedgerStore::finishWrites() {
+  if (closed_writer_) closed_writer_->finish();
+  if (lots_writer_) lots_writer_->finish();
 }
 
 std::set<std::string> LedgerStore::marketsCheckedOtherwise(const std::string& day,

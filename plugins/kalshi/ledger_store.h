@@ -123,6 +123,10 @@ class LedgerStore {
   void replaceClosedPositions(const std::string& ticker,
                               const std::vector<ClosedPositionRow>& rows);
   void replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows);
+  // The rows of replaceClosedPositions() and replaceTaxLots() go through the store's bulk path
+  // (on PostgreSQL: written at the latest here, which refreshDaily() calls first). Each market is
+  // replaced at most once between two calls; nothing reads those tables in between.
+  void finishWrites();
   // The markets with kalshi_market_daily rows on `day` that were split at another balance check
   // than `check_us` (a newer check that day: their after-check part is computed again).
   std::set<std::string> marketsCheckedOtherwise(const std::string& day, int64_t check_us);
@@ -140,7 +144,8 @@ class LedgerStore {
  private:
   Store& store_;
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
-      remove_closed_, insert_closed_, remove_lots_, insert_lot_;
+      remove_closed_, remove_lots_;
+  BulkUpsertPtr closed_writer_, lots_writer_;
 };
 
 // ---- reading the ledger (`kalshi-direct report`, the dashboard) ----

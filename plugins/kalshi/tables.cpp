@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <map>
 
 #include "kalshi_direct/store.h"
@@ -77,7 +78,10 @@ const TableDefinition& ordersTable() {
        "subaccount"},
       {"id"},
       {"id", "ticker", "side", "contract_side", "status"},
-      {kSubaccountColumn}};
+      {kSubaccountColumn},
+      /*derived=*/false,
+      /*changes_market_pnl=*/false,
+      /*updated_in_place=*/true};
   return table;
 }
 
@@ -691,10 +695,26 @@ void createViews(Store& store) {
       throw TableConflict("database '" + store.location() + "': " + view.name + " is a " + kind +
                           ", not the view kalshi-direct keeps there: rename or drop it");
     }
-    const bool postgres = store.kind() == "postgresql";
+    if (store.kind() == "postgresql") {
+      // Made once per definition (the view's comment carries a hash of its SQL): replacing it
+      // at every run would lock it for the run's whole transaction, and kalshi_all's views of
+      // every account read through it. Replaced in place, as those views depend on it.
+      const std::string sql = view.postgres_sql ? view.postgres_sql : view.sql;
+      uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across builds
+      for (const char c : sql) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      const std::string stamp = "kalshi-direct view " + std::to_string(hash);
+      if (!kind.empty()) {
+        StoreStatementPtr comment =
+            store.prepare("SELECT obj_description(to_regclass(?), 'pg_class')");
+        comment->bindText(1, view.name);
+        if (comment->step() && comment->columnText(0) == stamp) continue;
+      }
+      store.exec(std::string("CREATE OR REPLACE VIEW ") + view.name + " AS " + sql);
+      store.exec(std::string("COMMENT ON VIEW ") + view.name + " IS '" + stamp + "'");
+      continue;
+    }
     store.exec(std::string("DROP VIEW IF EXISTS ") + view.name);
-    store.exec(std::string("CREATE VIEW ") + view.name + " AS " +
-               (postgres && view.postgres_sql ? view.postgres_sql : view.sql));
+    store.exec(std::string("CREATE VIEW ") + view.name + " AS " + view.sql);
   }
 }
 
@@ -952,7 +972,7 @@ bool createTable(Store& database, const TableDefinition& table, bool defer_index
   const std::vector<std::string> parts = statements(database, table);
   if (database.kind() == "postgresql") {
     checkAndAdoptPostgres(database, table);
-    database.exec(parts.front());
+    database.exec(parts.front() + (table.updated_in_place ? " WITH (fillfactor = 80)" : ""));
   } else {
     checkAndAdopt(database, table, parts.front());
     database.exec(parts.front());

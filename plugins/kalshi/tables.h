@@ -34,6 +34,9 @@ struct TableDefinition {
   // in kalshi_pnl_dirty, in the same transaction: the markets whose P&L the kalshi_pnl model
   // recomputes at its next run (fills, settlements and market prices change it).
   bool changes_market_pnl = false;
+  // Rows the kalshi_pnl model updates in place (kalshi_orders.pnl_*): on PostgreSQL the table
+  // leaves room in each page (fillfactor 80) so those updates stay on the page and touch no index.
+  bool updated_in_place = false;
 };
 
 const TableDefinition& ordersTable();

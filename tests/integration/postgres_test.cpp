@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -308,6 +309,144 @@ TEST_F(PostgresPipelineTest, AUserWhoMayNotCreateTablesIsToldWhatToGrantAndNothi
   StorePtr check = openStore(owned, Store::Mode::kReadOnly);
   EXPECT_FALSE(check->tableExists("kalshi_fills")) << "nothing half-written";
   EXPECT_FALSE(check->tableExists("kd_state"));
+}
+
+// Three simulated accounts, one database: each in its own schema with its own lock, so the runs
+// of different accounts go side by side (one held mid-run does not stop the others) while a second
+// run of the same account is refused; kalshi_all shows them together.
+TEST_F(PostgresPipelineTest, ThreeAccountsSyncConcurrentlyIntoOneDatabaseWithoutBlockingEachOther) {
+  const std::string db = testing::freshPostgresDatabase("accounts");
+  const std::vector<std::string> names = {"alice", "bob", "carol"};
+  std::map<std::string, std::unique_ptr<SimServer>> sims;
+  std::map<std::string, std::map<std::string, std::string>> environments;
+  int seed = 31;
+  for (const auto& name : names) {
+    sims[name] = std::make_unique<SimServer>(std::vector<std::string>{
+        "--fills", "1500", "--seed", std::to_string(seed++), "--bearer-token", kToken});
+    environments[name] = {{"KALSHI_API_BASE_URL", sims[name]->baseUrl()},
+                          {"KALSHI_API_KEY", kToken},
+                          {"KALSHI_API_KEY_ID", ""},
+                          {"KALSHI_PRIVATE_KEY_PATH", ""},
+                          {"KALSHI_PRIVATE_KEY", ""},
+                          {"KALSHI_RATE_LIMIT", "off"},
+                          {"KALSHI_DB", db}};
+  }
+  auto command = [&](const std::string& account) {
+    return std::vector<std::string>{KD_CLI,    "run",       "backfill", "--full",
+                                    "--quiet", "--account", account};
+  };
+  // alice's run waits at its first fills page, with its transaction open.
+  SimServer& alice_sim = *sims["alice"];
+  alice_sim.request("POST", "/admin/faults",
+                    R"({"stall_paths":["/portfolio/fills","/historical/fills"]})");
+  const pid_t alice = testing::spawnProcess(command("alice"), dir_.path(), environments["alice"]);
+  bool held = false;
+  for (int i = 0; i < 12000 && !held; ++i) {
+    held = alice_sim.json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(held);
+  // bob and carol at the same time, start to finish, while alice is held.
+  const pid_t bob = testing::spawnProcess(command("bob"), dir_.path(), environments["bob"]);
+  const pid_t carol = testing::spawnProcess(command("carol"), dir_.path(), environments["carol"]);
+  int bob_status = 0, carol_status = 0;
+  waitpid(bob, &bob_status, 0);
+  waitpid(carol, &carol_status, 0);
+  EXPECT_TRUE(WIFEXITED(bob_status) && WEXITSTATUS(bob_status) == 0);
+  EXPECT_TRUE(WIFEXITED(carol_status) && WEXITSTATUS(carol_status) == 0);
+  // A second run of alice's account is refused at once, naming the first.
+  const auto second = testing::runProcess(command("alice"), dir_.path(), environments["alice"]);
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_THAT(second.err, HasSubstr("in use by pipeline 'backfill' (pid " + std::to_string(alice)));
+  EXPECT_THAT(second.err, HasSubstr("account=alice"));
+  alice_sim.request("POST", "/admin/faults", R"({"reset":true})");
+  int alice_status = 0;
+  waitpid(alice, &alice_status, 0);
+  EXPECT_TRUE(WIFEXITED(alice_status) && WEXITSTATUS(alice_status) == 0);
+
+  // Every account's rows, and only its own, in its schema; together in kalshi_all.
+  StorePtr all = openStore(db + "?account=all", Store::Mode::kReadOnly);
+  StoreStatementPtr together = all->prepare(
+      "SELECT account, count(*), count(DISTINCT id) FROM kalshi_fills GROUP BY account ORDER BY "
+      "account");
+  for (const auto& name : names) {
+    ASSERT_TRUE(together->step()) << name;
+    EXPECT_EQ(together->columnText(0), name);
+    const int expected = sims[name]->truth()->getObject("counts")->getValue<int>("fills");
+    EXPECT_EQ(together->columnInt(1), expected) << name;
+    EXPECT_EQ(together->columnInt(2), expected) << name;
+    StorePtr own = openStore(accountLocation(db, name), Store::Mode::kReadOnly);
+    StoreStatementPtr count = own->prepare("SELECT count(*) FROM kalshi_fills");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->columnInt(0), expected) << name;
+    const auto report = testing::runProcess({KD_CLI, "report", "--db", db, "--account", name},
+                                            dir_.path(), environments[name]);
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    EXPECT_THAT(report.out,
+                ::testing::ContainsRegex("total fills +" + std::to_string(expected) + "\n"));
+  }
+  EXPECT_FALSE(together->step());
+
+  // A SQLite file holds one account: naming one there is one line, exit 2.
+  auto sqlite = environments["bob"];
+  sqlite["KALSHI_DB"] = dir_.file("one.db");
+  const auto refused = testing::runProcess(command("bob"), dir_.path(), sqlite);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("is a SQLite file, which holds one account"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("one.db")));
+}
+
+// The server restarts while a backfill is in the middle of a transaction: the run fails in one
+// line, and the next run resumes from the last commit with every fill once. On a server of its
+// own (tools/pg_cluster.sh), so that the restart cuts no other test's sessions.
+TEST_F(PostgresPipelineTest, AServerRestartMidRunFailsCleanlyAndTheNextRunResumes) {
+  startSim("6000", "33");
+  const std::string cluster = dir_.file("own-pg");
+  // The server runs as user postgres when the tests run as root: it must reach the folder.
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
+  const std::string script = std::string(KD_SOURCE_DIR) + "/tools/pg_cluster.sh";
+  const auto started = testing::runProcess({script, "start", cluster}, dir_.path(), {});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  struct Stop {
+    std::string script, cluster, dir;
+    ~Stop() { testing::runProcess({script, "stop", cluster}, dir, {}); }
+  } stop{script, cluster, dir_.path()};
+  std::string url = started.out.substr(0, started.out.find('\n'));
+  const std::string db = testing::postgresUrlFor(url, "postgres");
+  const std::vector<std::string> backfill = {"run",   "backfill",         "--full",
+                                             "--set", "commit_rows=1000", "--quiet"};
+  // Held at the run's third fills page: two commits made, the third transaction open.
+  sim_->request(
+      "POST", "/admin/faults",
+      R"({"stall_paths":["/portfolio/fills","/historical/fills"],"stall_paths_after":2})");
+  std::vector<std::string> command = {KD_CLI};
+  command.insert(command.end(), backfill.begin(), backfill.end());
+  const pid_t run = testing::spawnProcess(command, dir_.path(), environment(db), dir_.file("err"));
+  bool held = false;
+  for (int i = 0; i < 12000 && !held; ++i) {
+    held = sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(held);
+  const auto restarted = testing::runProcess({script, "restart", cluster}, dir_.path(), {});
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  sim_->request("POST", "/admin/faults", R"({"reset":true})");
+  int status = 0;
+  waitpid(run, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << "the run fails";
+  const std::string err = testing::readFile(dir_.file("err"));
+  EXPECT_THAT(err, HasSubstr("the connection to the PostgreSQL server was lost"));
+  const size_t user = url.find("kd:") + 3;
+  EXPECT_THAT(err, Not(HasSubstr(url.substr(user, url.find('@') - user)))) << "no password";
+
+  const auto again = cli(backfill, db);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  StorePtr store = openStore(db, Store::Mode::kReadOnly);
+  StoreStatementPtr count = store->prepare("SELECT count(*), count(DISTINCT id) FROM kalshi_fills");
+  ASSERT_TRUE(count->step());
+  EXPECT_EQ(count->columnInt(0), 6000);
+  EXPECT_EQ(count->columnInt(1), 6000);
 }
 
 }  // namespace

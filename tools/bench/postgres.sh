@@ -17,6 +17,7 @@ mkdir -p build
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"${KD_JOBS:-2}" --target kalshi-direct kalshi-sim >/dev/null
 work=$(mktemp -d /tmp/kd-bench-pg.XXXXXX)
+chmod 755 "$work"  # the server runs as user postgres, below it
 sim_pid=""
 cleanup() {
   [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null || true

@@ -17,6 +17,7 @@
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/pipeline_spec.h"
 #include "kalshi_direct/engine/plugin_loader.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/registry.h"
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/json_writer.h"
@@ -58,7 +59,8 @@ const char* kUsage =
     "  run NAME|FILE      run a pipeline (a shipped name such as sync or backfill, or a YAML "
     "file)\n"
     "      --set KEY=VALUE   override a pipeline parameter (repeatable)\n"
-    "      --db PATH         shorthand for --set db=PATH\n"
+    "      --db PATH         shorthand for --set db=PATH (a file, or postgresql://...)\n"
+    "      --account NAME    the account the rows belong to (several in one PostgreSQL database)\n"
     "      --days N          shorthand for --set days=N (backfill the last N days)\n"
     "      --full            shorthand for --set days=all (backfill everything)\n"
     "      --dry-run         run everything, commit nothing, report what would be written\n"
@@ -97,6 +99,7 @@ struct Arguments {
   bool json_output = false;  // --json (plugins) or --log-format json
   log::Format log_format = log::Format::kText;
   std::optional<int64_t> every_ms;
+  std::optional<std::string> account;  // --account: overrides the pipeline's `account:`
 };
 
 class UsageError : public std::runtime_error {
@@ -127,6 +130,14 @@ Arguments parseArguments(const std::vector<std::string>& args) {
     } else if (arg == "--db") {
       parsed.sets.emplace_back("db", value(arg));
       parsed.set_labels["db"] = "--db";
+    } else if (arg == "--account") {
+      parsed.account = value(arg);
+      if (!isValidAccountName(*parsed.account)) {
+        throw UsageError(
+            "--account needs an account name (a-z first, then a-z, 0-9 or _, at most "
+            "40 characters), not '" +
+            *parsed.account + "'");
+      }
     } else if (arg == "--days") {
       const std::string days = value(arg);
       int64_t number = 0;
@@ -295,7 +306,8 @@ ResolvedPipeline loadAndResolve(const std::string& file, const Arguments& argume
   LoadOptions load_options;
   load_options.overrides = arguments.sets;
   load_options.override_labels = arguments.set_labels;
-  const PipelineSpec spec = loadPipelineSpec(file, load_options);
+  PipelineSpec spec = loadPipelineSpec(file, load_options);
+  if (arguments.account) spec.account = *arguments.account;
   if (Status status = loadPluginPaths(spec.plugin_paths, registry); !status.isOk()) {
     throw ConfigError(spec.plugin_paths_location.file.empty() ? SourceLocation{file, 0, 0}
                                                               : spec.plugin_paths_location,

@@ -11,6 +11,7 @@
 
 #include "kalshi/snapshots.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
@@ -32,6 +33,8 @@ const char* kUsage =
     "and win rate over a date range from the daily ledger (docs/analytics.md).\n"
     "\n"
     "  --db PATH        database (default: $KALSHI_DB, else ./kalshi.db)\n"
+    "  --account NAME   one account of a shared PostgreSQL database (default:\n"
+    "                   $KALSHI_ACCOUNT)\n"
     "  --since TIME     snapshot report: also the change since the latest snapshot taken at or\n"
     "                   before TIME: ISO 8601 (2026-08-01T00:00:00Z, 2026-08-01) or a duration\n"
     "                   ago (24h, 7d)\n"
@@ -55,6 +58,7 @@ const char* kRunSyncFirst = ": run `kalshi-direct run sync` first";
 
 struct Arguments {
   std::string db;
+  std::string account;  // --account NAME|all (or KALSHI_ACCOUNT): one account of a shared database
   bool json = false;
   bool help = false;
   std::optional<std::string> since;
@@ -66,13 +70,10 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
   const std::string usage = " (see kalshi-direct report --help)";
   std::string format, subaccount;
   // Flags that take a value, as --flag VALUE or --flag=VALUE.
-  const std::map<std::string, std::string*> valued = {{"--db", &out.db},
-                                                      {"--range", &out.query.range},
-                                                      {"--from", &out.query.from},
-                                                      {"--to", &out.query.to},
-                                                      {"--by", &out.query.by},
-                                                      {"--format", &format},
-                                                      {"--subaccount", &subaccount}};
+  const std::map<std::string, std::string*> valued = {
+      {"--db", &out.db},           {"--account", &out.account},  {"--range", &out.query.range},
+      {"--from", &out.query.from}, {"--to", &out.query.to},      {"--by", &out.query.by},
+      {"--format", &format},       {"--subaccount", &subaccount}};
   std::string since;
   std::string category_text, series_text;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -106,7 +107,8 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
     } else if (auto found = valued.find(arg); found != valued.end()) {
       found->second->clear();
       if (!value(*found->second)) return false;
-      if (arg != "--db" && arg != "--format" && arg != "--subaccount") out.period = true;
+      if (arg != "--db" && arg != "--format" && arg != "--subaccount" && arg != "--account")
+        out.period = true;
     } else if (arg == "--since") {
       if (!value(since)) return false;
       out.since = since;
@@ -437,7 +439,23 @@ int runReportCommand(const std::vector<std::string>& args) {
     }
     since = parsed;
   }
-  const std::string& location = arguments.db;
+  std::string location = arguments.db;
+  std::string account = arguments.account;
+  if (const char* env = std::getenv("KALSHI_ACCOUNT"); account.empty() && env) account = env;
+  if (account == kAllAccounts) {
+    std::cerr << kCommand
+              << "--account all: every account together is schema kalshi_all of the "
+                 "database, for SQL tools (Grafana, Metabase); this command shows one account "
+                 "at a time: name it"
+              << std::endl;
+    return kExitConfig;
+  }
+  try {
+    location = accountLocation(location, account);
+  } catch (const StoreError& error) {
+    std::cerr << kCommand << error.what() << std::endl;
+    return kExitConfig;
+  }
   const std::string path = displayLocation(location);  // what messages show: no password
   std::error_code ec;
   if (!isServerLocation(location) && !std::filesystem::is_regular_file(location, ec)) {

@@ -145,7 +145,8 @@ using StoreStatementPtr = std::unique_ptr<StoreStatement>;
 // columns (1-based, in the order the columns were given), addRow(), and so on; finish() writes
 // every row added since the last finish() inside the open transaction and empties the batch.
 // Rows are matched to stored rows by the key: a stored row is replaced, and of rows added with
-// the same key the last one wins. Errors come from finish() as StoreError.
+// the same key the last one wins. Errors come from finish() (or from an addRow() that writes a
+// full batch) as StoreError. Rows not finish()ed when the writer is destroyed are discarded.
 class BulkUpsert : public RowBinder {
  public:
   virtual void addRow() = 0;

@@ -127,6 +127,22 @@ TEST_F(PipelineSpecTest, DollarDollarIsALiteralDollar) {
   EXPECT_EQ(spec.source.options.find("url")->text(), "a$b");
 }
 
+TEST_F(PipelineSpecTest, AnAccountIsANameAndAnEmptyOneIsTheDefault) {
+  environment_["KALSHI_ACCOUNT"] = "desk_2";
+  EXPECT_EQ(parse("account: ${KALSHI_ACCOUNT:-}\nsource: { type: feed, url: u }\n"
+                  "sinks: [ { type: table, path: x } ]\n")
+                .account,
+            "desk_2");
+  EXPECT_EQ(parse("account: \"\"\nsource: { type: feed, url: u }\n"
+                  "sinks: [ { type: table, path: x } ]\n")
+                .account,
+            "");
+  EXPECT_EQ(errorOf("account: Desk 2\nsource: { type: feed, url: u }\n"
+                    "sinks: [ { type: table, path: x } ]\n"),
+            "p.yaml:1:10: account 'Desk 2' is not a valid account name (a-z first, then a-z, 0-9 "
+            "or _, at most 40 characters)");
+}
+
 TEST_F(PipelineSpecTest, MissingEnvironmentVariableNamesItAndThePlace) {
   const std::string message = errorOf(R"(name: x
 source:

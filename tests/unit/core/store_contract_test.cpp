@@ -151,21 +151,33 @@ TEST_P(StoreContractTest, BindColumnCopiesTypeAndBytes) {
 TEST_P(StoreContractTest, ABadRowIsRefusedAloneAndTheTransactionGoesOn) {
   store_->begin();
   insert("a", Value(Decimal(1, 2)));
+  if (GetParam().refused_row_aborts_transaction) {
+    // PostgreSQL refuses the row with the whole transaction; a statement run for its effect is
+    // pipelined, so the refusal comes at the next call that waits for the server, commit at the
+    // latest. Either way: one line, no value in it, nothing kept.
+    std::string message;
+    try {
+      insert("a", Value(std::string("secret-value-123")));  // the key is taken
+      store_->commit();
+    } catch (const StoreError& error) {
+      message = error.what();
+      EXPECT_FALSE(error.retryable());
+    }
+    EXPECT_THAT(message, HasSubstr("duplicate key")) << "the transaction was refused";
+    EXPECT_THAT(message, Not(HasSubstr("secret-value-123"))) << "no bound value in errors";
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+    store_->rollback();
+    EXPECT_EQ(countFromOutside(), 0) << "nothing of it is kept";
+    return;
+  }
   try {
     insert("a", Value(std::string("secret-value-123")));  // the key is taken
     FAIL() << "a duplicate key was accepted";
   } catch (const StoreError& error) {
-    EXPECT_EQ(error.cause(), GetParam().refused_row_aborts_transaction
-                                 ? StoreError::Cause::kOther
-                                 : StoreError::Cause::kBadValue);
+    EXPECT_EQ(error.cause(), StoreError::Cause::kBadValue);
     EXPECT_FALSE(error.retryable());
     EXPECT_THAT(error.what(), Not(HasSubstr("secret-value-123"))) << "no bound value in errors";
     EXPECT_EQ(std::string(error.what()).find('\n'), std::string::npos);
-  }
-  if (GetParam().refused_row_aborts_transaction) {
-    EXPECT_THROW(store_->commit(), StoreError) << "an aborted transaction never commits";
-    EXPECT_EQ(countFromOutside(), 0) << "nothing of it is kept";
-    return;
   }
   EXPECT_TRUE(store_->inTransaction());
   insert("b", Value(Decimal(2, 2)));

@@ -15,6 +15,7 @@
 #include "dashboard_server.h"
 #include "kalshi_direct/config.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/timestamp.h"
 
@@ -32,6 +33,8 @@ const char* kUsage =
     "database, opened read-only; /healthz and /metrics (Prometheus) too.\n"
     "\n"
     "  --db PATH              database (default: $KALSHI_DB, else ./kalshi.db)\n"
+    "  --account NAME         one account of a shared PostgreSQL database (default:\n"
+    "                         $KALSHI_ACCOUNT)\n"
     "  --bind ADDR            address to listen on (default 127.0.0.1; another needs a token)\n"
     "  --port N               port (default 8080; 0: any free port)\n"
     "  --port-file FILE       write the port listened on to FILE once serving\n"
@@ -50,6 +53,7 @@ extern "C" void onSignal(int number) {
 
 struct Arguments {
   std::string db, bind = "127.0.0.1", port_file, token;
+  std::string account;  // --account NAME|all (or KALSHI_ACCOUNT): one account of a shared database
   int port = 8080;
   std::optional<int64_t> sync_every_ms, stale_after_ms;
   bool help = false;
@@ -63,10 +67,9 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
   std::string port_text, every, stale, token_file;
   bool token_given = false;
   const std::map<std::string, std::string*> valued = {
-      {"--db", &out.db},        {"--bind", &out.bind},
-      {"--port", &port_text},   {"--port-file", &out.port_file},
-      {"--sync-every", &every}, {"--stale-after", &stale},
-      {"--token", &out.token},  {"--token-file", &token_file}};
+      {"--db", &out.db},         {"--account", &out.account},     {"--bind", &out.bind},
+      {"--port", &port_text},    {"--port-file", &out.port_file}, {"--sync-every", &every},
+      {"--stale-after", &stale}, {"--token", &out.token},         {"--token-file", &token_file}};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -234,6 +237,22 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     return kExitOk;
   }
   if (arguments.db.empty()) arguments.db = defaultDatabase();
+  if (const char* env = std::getenv("KALSHI_ACCOUNT"); arguments.account.empty() && env)
+    arguments.account = env;
+  if (arguments.account == kAllAccounts) {
+    std::cerr << "kalshi-direct serve: "
+              << "--account all: every account together is schema kalshi_all of the "
+                 "database, for SQL tools (Grafana, Metabase); this command shows one account "
+                 "at a time: name it"
+              << std::endl;
+    return kExitConfig;
+  }
+  try {
+    arguments.db = accountLocation(arguments.db, arguments.account);
+  } catch (const StoreError& error) {
+    std::cerr << "kalshi-direct serve: " << error.what() << std::endl;
+    return kExitConfig;
+  }
   std::error_code ec;
   if (!arguments.sync_every_ms && !storeExists(arguments.db)) {
     std::cerr << "kalshi-direct serve: no database at " << displayLocation(arguments.db)

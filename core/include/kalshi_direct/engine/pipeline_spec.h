@@ -95,8 +95,12 @@ struct PipelineSpec {
   size_t batch_size = 1000;
   int64_t commit_rows = 100000;
   int64_t commit_interval_ms = 1000;
-  std::string state_path;        // empty: the first database sink's file
-  std::string state_scope;       // key space in the state table; default: the pipeline name
+  std::string state_path;   // empty: the first database sink's file
+  std::string state_scope;  // key space in the state table; default: the pipeline name
+  // The account whose rows the pipeline's server stores hold (`account:`, or --account): each
+  // PostgreSQL location gets account=NAME (postgres_store.h). Empty: the default account. A
+  // SQLite file holds one account: naming one there is refused.
+  std::string account;
   std::string dead_letter_path;  // empty: <name>.dead-letter.jsonl in the working directory
   bool allow_fallback = true;    // exit 0 when the fallback source served the run
   RetryPolicy retry;

@@ -19,6 +19,9 @@
 //     boolean 1 or 0.
 //   - A refused statement (a constraint, a type) aborts the whole transaction, so StoreError's
 //     kBadValue is never reported inside one: the run fails and rolls back instead.
+//   - Inside a transaction, run() sends its statement without waiting for the answer (libpq's
+//     pipeline mode; read every 1,000 statements): per-row writes cost no round trip each. Their
+//     errors come from the next call that waits for the server (a query, exec, commit).
 //   - Sorting memory is the server's (work_mem): limitSortMemory() does nothing.
 //   - bulkUpsert() COPYs the rows into a temporary staging table and upserts them with one
 //     INSERT ... SELECT ... ON CONFLICT: one round trip per batch, never per row.
@@ -31,6 +34,17 @@
 
 namespace kalshi_direct {
 
+// Several accounts in one database: the location's account=NAME parameter (kalshi-direct's own;
+// libpq never sees it) puts the session in schema account_NAME, where that account's tables, state
+// and runs live, so two accounts' syncs never touch each other's rows or locks. Without it, or
+// with account=default, the schema is public. A writer creates the schema and records the account
+// in public.kd_accounts. account=all (read-only) reads schema kalshi_all, whose views put every
+// account's rows together with a leading `account` column (refreshAccountViews()).
+inline constexpr const char* kDefaultAccount = "default";
+inline constexpr const char* kAllAccounts = "all";
+// a-z first, then a-z, 0-9 or _, at most 40 characters.
+bool isValidAccountName(const std::string& name);
+
 // True for postgresql://... and postgres://... locations.
 bool isPostgresLocation(const std::string& location);
 
@@ -42,11 +56,17 @@ std::string redactPostgresUrl(const std::string& url);
 // kReadOnly sessions refuse writes (default_transaction_read_only).
 StorePtr openPostgresStore(const std::string& url, Store::Mode mode);
 
+// (Re)builds schema kalshi_all when the database holds more than one account: for each Kalshi
+// table and view (kalshi_*, v_*), one view of every account's rows, `account` first. In a short
+// transaction of its own; the runner calls it after a run's last commit.
+void refreshAccountViews(Store& store);
+
 // Takes the one-writer lock `name` of a PostgreSQL store (a session advisory lock, released when
 // the store closes, also when the process dies) and records `holder` beside it (table
 // kd_writers). Throws StoreError "database '<url>' is in use by <the holder's text>; wait for that
 // run to finish or stop it" when another session holds it. `store` must come from
 // openPostgresStore().
 void lockPostgresWriter(Store& store, const std::string& name, const std::string& holder);
+// The lock is per account: `name` within the session's schema.
 
 }  // namespace kalshi_direct

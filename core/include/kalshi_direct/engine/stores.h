@@ -22,6 +22,10 @@ class Database;
 StorePtr openStore(const std::string& location, Store::Mode mode);
 // Whether `location` names a server store (a URL: postgresql://...) rather than a file.
 bool isServerLocation(const std::string& location);
+// `location` for `account` (a pipeline's `account:`; empty: as it is): a PostgreSQL URL gets
+// account=NAME. Throws StoreError (one line) for an account on a SQLite file, which holds one
+// account, and for a URL that names another account already.
+std::string accountLocation(const std::string& location, const std::string& account);
 // `location` as messages, logs and pages show it: a URL without its password, a path as it is.
 std::string displayLocation(const std::string& location);
 // Whether anything is at `location` (for SQLite: the file exists; a server store: always).
