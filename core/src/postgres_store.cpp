@@ -234,6 +234,28 @@ int numberPlaceholders(std::string_view sql, std::string& out) {
   return count;
 }
 
+// A parameter or COPY field as text, the form every value goes to the server in.
+struct TextValue {
+  std::string text;
+  bool null = true;
+  void setInt(int64_t value) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    text.assign(digits, end);
+    null = false;
+  }
+  void setDouble(double value) {
+    char digits[40];
+    std::snprintf(digits, sizeof digits, "%.17g", value);
+    text = digits;
+    null = false;
+  }
+  void setText(std::string_view value) {
+    text.assign(value.data(), value.size());
+    null = false;
+  }
+};
+
 class PostgresStore;
 
 class PostgresStatement final : public StoreStatement {
@@ -242,27 +264,11 @@ class PostgresStatement final : public StoreStatement {
   ~PostgresStatement() override;
 
   void bindNull(int index) override { slot(index).null = true; }
-  void bindInt(int index, int64_t value) override {
-    Parameter& parameter = slot(index);
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    parameter.text.assign(digits, end);
-    parameter.null = false;
-  }
-  void bindDouble(int index, double value) override {
-    Parameter& parameter = slot(index);
-    char digits[40];
-    std::snprintf(digits, sizeof digits, "%.17g", value);
-    parameter.text = digits;
-    parameter.null = false;
-  }
-  void bindText(int index, std::string_view text) override {
-    Parameter& parameter = slot(index);
-    parameter.text.assign(text.data(), text.size());
-    parameter.null = false;
-  }
+  void bindInt(int index, int64_t value) override { slot(index).setInt(value); }
+  void bindDouble(int index, double value) override { slot(index).setDouble(value); }
+  void bindText(int index, std::string_view text) override { slot(index).setText(text); }
   void clearBindings() override {
-    for (auto& parameter : parameters_) parameter = Parameter{};
+    for (auto& parameter : parameters_) parameter = TextValue{};
   }
   bool step() override;
   void run() override;
@@ -281,11 +287,7 @@ class PostgresStatement final : public StoreStatement {
   }
 
  private:
-  struct Parameter {
-    std::string text;
-    bool null = true;
-  };
-  Parameter& slot(int index);
+  TextValue& slot(int index);
   Result execute(const std::string& sql);
   void fetch();
   void closeCursor();
@@ -296,7 +298,7 @@ class PostgresStatement final : public StoreStatement {
 
   PostgresStore& store_;
   std::string sql_;
-  std::vector<Parameter> parameters_;
+  std::vector<TextValue> parameters_;
   std::string name_;  // the server-side prepared statement, once it runs a second time
   int64_t runs_ = 0;
   Result result_;
@@ -558,7 +560,7 @@ PostgresStatement::~PostgresStatement() {
   if (!name_.empty()) store_.forget(std::move(name_));
 }
 
-PostgresStatement::Parameter& PostgresStatement::slot(int index) {
+TextValue& PostgresStatement::slot(int index) {
   if (index < 1 || static_cast<size_t>(index) > parameters_.size()) {
     throw StoreError(store_.where() + "parameter " + std::to_string(index) +
                      " is out of range (the statement has " + std::to_string(parameters_.size()) +
@@ -708,29 +710,13 @@ class PostgresBulkUpsert final : public BulkUpsert {
       : store_(store), table_(table), columns_(columns), key_(key), row_(columns.size()) {}
 
   void bindNull(int index) override { field(index).null = true; }
-  void bindInt(int index, int64_t value) override {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    Field& target = field(index);
-    target.text.assign(digits, end);
-    target.null = false;
-  }
-  void bindDouble(int index, double value) override {
-    char digits[40];
-    std::snprintf(digits, sizeof digits, "%.17g", value);
-    Field& target = field(index);
-    target.text = digits;
-    target.null = false;
-  }
-  void bindText(int index, std::string_view text) override {
-    Field& target = field(index);
-    target.text.assign(text.data(), text.size());
-    target.null = false;
-  }
+  void bindInt(int index, int64_t value) override { field(index).setInt(value); }
+  void bindDouble(int index, double value) override { field(index).setDouble(value); }
+  void bindText(int index, std::string_view text) override { field(index).setText(text); }
   void addRow() override {
     for (size_t column = 0; column < row_.size(); ++column) {
       if (column > 0) copy_data_ += '\t';
-      Field& value = row_[column];
+      TextValue& value = row_[column];
       if (value.null) {
         copy_data_ += "\\N";
       } else {
@@ -753,7 +739,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
           }
         }
       }
-      value = Field{};
+      value = TextValue{};
     }
     copy_data_ += '\n';
     ++rows_;
@@ -763,11 +749,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
   void finish() override;
 
  private:
-  struct Field {
-    std::string text;
-    bool null = true;
-  };
-  Field& field(int index) {
+  TextValue& field(int index) {
     if (index < 1 || static_cast<size_t>(index) > row_.size()) {
       throw StoreError(store_.where() + "bulk column " + std::to_string(index) +
                        " is out of range for " + table_);
@@ -780,7 +762,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
   std::string table_;
   std::vector<std::string> columns_;
   std::vector<std::string> key_;
-  std::vector<Field> row_;
+  std::vector<TextValue> row_;
   std::string copy_data_;
   size_t rows_ = 0;
 };

@@ -311,8 +311,8 @@ class Runner {
     //    A path that cannot be opened as SQLite is a configuration error (exit 2).
     //    The message names the stage (file:line:column) whose path it is.
     // A server's message says what to fix itself.
-    const auto hintFor = [](const std::string& location) -> std::string {
-      if (isServerLocation(location)) return "";
+    const auto hintFor = [this](const std::string& location) -> std::string {
+      if (isServerLocation(location) || !spec_.account.empty()) return "";
       return " (check the path, that its directory exists, its permissions and that it is a "
              "SQLite file)";
     };

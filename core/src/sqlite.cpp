@@ -172,29 +172,6 @@ SortMemoryScope::~SortMemoryScope() {
   }
 }
 
-void Statement::bind(int index, const Value& value) {
-  switch (value.type()) {
-    case ValueType::kNull:
-      bindNull(index);
-      break;
-    case ValueType::kBool:
-      bindInt(index, value.asBool() ? 1 : 0);
-      break;
-    case ValueType::kInt:
-      bindInt(index, value.asInt());
-      break;
-    case ValueType::kDecimal:
-      bindText(index, value.asDecimal().toString());
-      break;
-    case ValueType::kString:
-      bindText(index, value.asString());
-      break;
-    case ValueType::kTimestamp:
-      bindText(index, value.asTimestamp().toIso8601());
-      break;
-  }
-}
-
 void Statement::bindNull(int index) {
   const int rc = sqlite3_bind_null(statement_, index);
   if (rc != SQLITE_OK) throwError(db_, rc, "cannot bind parameter");

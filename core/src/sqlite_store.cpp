@@ -21,7 +21,6 @@ constexpr int kLimitedSortKiB = 4 * 1024;
 class SqliteStatement final : public StoreStatement {
  public:
   SqliteStatement(sqlite3* db, std::string_view sql) : statement_(db, sql) {}
-  void bind(int index, const Value& value) override { statement_.bind(index, value); }
   void bindNull(int index) override { statement_.bindNull(index); }
   void bindInt(int index, int64_t value) override { statement_.bindInt(index, value); }
   void bindDouble(int index, double value) override { statement_.bindDouble(index, value); }

@@ -1,6 +1,7 @@
 // Opening a store by its location: the one place that knows which kinds of store exist.
 #include "kalshi_direct/engine/stores.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "kalshi_direct/engine/postgres_store.h"
@@ -31,6 +32,17 @@ std::string accountLocation(const std::string& location, const std::string& acco
     return location + "&" + parameter;
   }
   return location + "?" + parameter;
+}
+
+std::string readerLocation(const std::string& location, const std::string& account) {
+  std::string name = account;
+  if (const char* env = std::getenv("KALSHI_ACCOUNT"); name.empty() && env) name = env;
+  if (name == kAllAccounts) {
+    throw StoreError(
+        "--account all: every account together is schema kalshi_all of the database, for SQL "
+        "tools (Grafana, Metabase); this command shows one account at a time: name it");
+  }
+  return accountLocation(location, name);
 }
 
 std::string displayLocation(const std::string& location) {

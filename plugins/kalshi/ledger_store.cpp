@@ -139,17 +139,36 @@ void LedgerStore::reset(const Settings& settings) {
   save->run();
 }
 
+void LedgerStore::prefetchMarketDays() {
+  std::map<std::string, std::vector<DailyKey>> all;
+  StoreStatementPtr query = store_.prepare(
+      "SELECT ticker, day, subaccount, category, series_ticker FROM kalshi_market_daily");
+  while (query->step()) {
+    all[query->columnText(0)].push_back(DailyKey{query->columnText(1), query->columnInt(2),
+                                                 query->columnText(3), query->columnText(4)});
+  }
+  prefetched_days_ = std::move(all);
+}
+
 void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector<MarketDay>& days,
                                     std::set<DailyKey>& touched) {
-  StoreStatement& old = cached(
-      store_, old_days_,
-      "SELECT day, subaccount, category, series_ticker FROM kalshi_market_daily WHERE ticker = ?");
-  old.bindText(1, ticker);
-  while (old.step()) {
-    touched.insert(
-        DailyKey{old.columnText(0), old.columnInt(1), old.columnText(2), old.columnText(3)});
+  if (prefetched_days_) {
+    auto found = prefetched_days_->find(ticker);
+    if (found != prefetched_days_->end()) {
+      touched.insert(found->second.begin(), found->second.end());
+      prefetched_days_->erase(found);  // replaced below: what was read no longer holds
+    }
+  } else {
+    StoreStatement& old = cached(store_, old_days_,
+                                 "SELECT day, subaccount, category, series_ticker FROM "
+                                 "kalshi_market_daily WHERE ticker = ?");
+    old.bindText(1, ticker);
+    while (old.step()) {
+      touched.insert(
+          DailyKey{old.columnText(0), old.columnInt(1), old.columnText(2), old.columnText(3)});
+    }
+    old.reset();
   }
-  old.reset();
   StoreStatement& remove =
       cached(store_, remove_days_, "DELETE FROM kalshi_market_daily WHERE ticker = ?");
   remove.bindText(1, ticker);
@@ -175,6 +194,19 @@ void LedgerStore::replaceMarketDays(const std::string& ticker, const std::vector
 
 void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
   finishWrites();
+  // Many days (a backfill): every market-day row read once and summed here, instead of a query
+  // per day (a round trip each on a server).
+  std::optional<std::map<DailyKey, DailyAmounts>> scanned;
+  if (keys.size() > kScanAllDaysFrom) {
+    scanned.emplace();
+    StoreStatementPtr all =
+        store_.prepare(std::string("SELECT day, subaccount, category, series_ticker, ") +
+                       kAmountColumns + " FROM kalshi_market_daily");
+    while (all->step()) {
+      DailyKey key{all->columnText(0), all->columnInt(1), all->columnText(2), all->columnText(3)};
+      if (keys.count(key)) (*scanned)[key] += readAmounts(*all, 4);
+    }
+  }
   StoreStatement& sum =
       cached(store_, sum_day_,
              std::string("SELECT ") + kAmountColumns +
@@ -185,18 +217,26 @@ void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
                                   "DELETE FROM kalshi_daily_pnl WHERE day = ? AND subaccount = ? "
                                   "AND category = ? AND series_ticker = ?");
   for (const DailyKey& key : keys) {
-    sum.reset();
-    sum.bindText(1, key.day);
-    sum.bindInt(2, key.subaccount);
-    sum.bindText(3, key.category);
-    sum.bindText(4, key.series_ticker);
     DailyAmounts total;
     bool any = false;
-    while (sum.step()) {
-      total += readAmounts(sum, 0);
-      any = true;
+    if (scanned) {
+      auto found = scanned->find(key);
+      if (found != scanned->end()) {
+        total = found->second;
+        any = true;
+      }
+    } else {
+      sum.reset();
+      sum.bindText(1, key.day);
+      sum.bindInt(2, key.subaccount);
+      sum.bindText(3, key.category);
+      sum.bindText(4, key.series_ticker);
+      while (sum.step()) {
+        total += readAmounts(sum, 0);
+        any = true;
+      }
+      sum.reset();
     }
-    sum.reset();
     StoreStatement& write = any ? upsert : remove;
     write.reset();
     write.bindText(1, key.day);

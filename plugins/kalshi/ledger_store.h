@@ -123,6 +123,12 @@ class LedgerStore {
   void replaceClosedPositions(const std::string& ticker,
                               const std::vector<ClosedPositionRow>& rows);
   void replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows);
+  // For a pass over many markets: every market's stored day keys read at once, so that
+  // replaceMarketDays() asks nothing per market until forgetMarketDays().
+  void prefetchMarketDays();
+  void forgetMarketDays() { prefetched_days_.reset(); }
+  // refreshDaily() reads every market-day row once from this many days on.
+  static constexpr size_t kScanAllDaysFrom = 256;
   // The rows of replaceClosedPositions() and replaceTaxLots() go through the store's bulk path
   // (on PostgreSQL: written at the latest here, which refreshDaily() calls first). Each market is
   // replaced at most once between two calls; nothing reads those tables in between.
@@ -146,6 +152,7 @@ class LedgerStore {
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
       remove_closed_, remove_lots_;
   BulkUpsertPtr closed_writer_, lots_writer_;
+  std::optional<std::map<std::string, std::vector<DailyKey>>> prefetched_days_;
 };
 
 // ---- reading the ledger (`kalshi-direct report`, the dashboard) ----

@@ -1,6 +1,6 @@
 // PackedRows: table rows buffered as the bytes SQLite will be given, for RowWriter's sorted runs.
 //
-// Each column holds what sqlite::Statement::bind(Value) binds: NULL, an INTEGER (bool, int) or
+// Each column holds what RowBinder::bind(Value) binds (store.h): NULL, an INTEGER (bool, int) or
 // TEXT (string, decimal rendered exactly, timestamp as ISO 8601 UTC). Rows lie back to back in
 // one byte arena, so a buffered kalshi_orders row costs its encoded size (~0.4 KB) instead of a
 // vector of Values and their heap strings (~1.4 KB measured).

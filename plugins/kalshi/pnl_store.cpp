@@ -170,54 +170,96 @@ void PnlStore::forEachMarketFills(
   if (!fills.empty()) visit(current, std::move(fills));
 }
 
-PnlStore::MarketInputs PnlStore::marketInputs(const std::string& ticker) {
-  MarketInputs inputs;
+namespace {
+
+constexpr const char* kSettlementColumns =
+    "market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, no_count_fp, "
+    "settled_at_us, category, subaccount";
+constexpr const char* kMarketColumns =
+    "category, last_price_dollars, yes_bid_dollars, yes_ask_dollars, series_ticker, event_ticker";
+
+// One kalshi_settlements row (kSettlementColumns from `at`) into `inputs`.
+void addSettlement(const StoreStatement& query, int at, PnlStore::MarketInputs& inputs) {
+  SettlementEvent event;
+  event.result = query.columnText(at);
+  if (!query.columnIsNull(at + 1)) event.value_cents = query.columnInt(at + 1);
+  event.revenue_cents = query.columnInt(at + 2);
+  event.fee = decimalOr(query.columnText(at + 3));
+  event.yes_count = decimalOr(query.columnText(at + 4));
+  event.no_count = decimalOr(query.columnText(at + 5));
+  event.time_us = query.columnInt(at + 6);
+  if (!query.columnIsNull(at + 7)) inputs.category = query.columnText(at + 7);
+  inputs.settlements[query.columnInt(at + 8)] = event;
+}
+
+// One kalshi_markets row (kMarketColumns from `at`) into `inputs`.
+void addMarket(const StoreStatement& query, int at, PnlStore::MarketInputs& inputs) {
+  if (!query.columnIsNull(at) && !query.columnText(at).empty())
+    inputs.category = query.columnText(at);
+  inputs.prices.last = optionalDecimal(query, at + 1);
+  inputs.prices.bid = optionalDecimal(query, at + 2);
+  inputs.prices.ask = optionalDecimal(query, at + 3);
+  if (!query.columnIsNull(at + 4)) inputs.series_ticker = query.columnText(at + 4);
+  if (inputs.series_ticker.empty() && !query.columnIsNull(at + 5))
+    inputs.series_ticker = query.columnText(at + 5).substr(0, query.columnText(at + 5).find('-'));
+}
+
+}  // namespace
+
+void PnlStore::prefetchMarketInputs() {
+  PrefetchedInputs all;
   {
-    StoreStatement& query = statement(
-        settlements_,
-        "SELECT market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, "
-        "no_count_fp, settled_at_us, category, subaccount FROM kalshi_settlements WHERE ticker = "
-        "?");
-    query.bindText(1, ticker);
-    while (query.step()) {
-      SettlementEvent event;
-      event.result = query.columnText(0);
-      if (!query.columnIsNull(1)) event.value_cents = query.columnInt(1);
-      event.revenue_cents = query.columnInt(2);
-      event.fee = decimalOr(query.columnText(3));
-      event.yes_count = decimalOr(query.columnText(4));
-      event.no_count = decimalOr(query.columnText(5));
-      event.time_us = query.columnInt(6);
-      if (!query.columnIsNull(7)) inputs.category = query.columnText(7);
-      inputs.settlements[query.columnInt(8)] = event;
-    }
-    query.reset();
+    StoreStatementPtr query = store_.prepare(std::string("SELECT ticker, ") + kSettlementColumns +
+                                             " FROM kalshi_settlements");
+    while (query->step()) addSettlement(*query, 1, all.by_ticker[query->columnText(0)]);
   }
   {
-    StoreStatement& query =
-        statement(prices_,
-                  "SELECT category, last_price_dollars, yes_bid_dollars, yes_ask_dollars, "
-                  "series_ticker, event_ticker FROM kalshi_markets WHERE ticker = ?");
-    query.bindText(1, ticker);
-    if (query.step()) {
-      if (!query.columnIsNull(0) && !query.columnText(0).empty())
-        inputs.category = query.columnText(0);
-      inputs.prices.last = optionalDecimal(query, 1);
-      inputs.prices.bid = optionalDecimal(query, 2);
-      inputs.prices.ask = optionalDecimal(query, 3);
-      if (!query.columnIsNull(4)) inputs.series_ticker = query.columnText(4);
-      if (inputs.series_ticker.empty() && !query.columnIsNull(5))
-        inputs.series_ticker = query.columnText(5).substr(0, query.columnText(5).find('-'));
+    StoreStatementPtr query =
+        store_.prepare(std::string("SELECT ticker, ") + kMarketColumns + " FROM kalshi_markets");
+    while (query->step()) addMarket(*query, 1, all.by_ticker[query->columnText(0)]);
+  }
+  if (store_.tableExists("kalshi_positions")) {
+    StoreStatementPtr query =
+        store_.prepare("SELECT ticker, category FROM kalshi_positions WHERE category IS NOT NULL");
+    while (query->step()) all.position_category.emplace(query->columnText(0), query->columnText(1));
+  }
+  prefetched_ = std::move(all);
+}
+
+PnlStore::MarketInputs PnlStore::marketInputs(const std::string& ticker) {
+  MarketInputs inputs;
+  if (prefetched_) {
+    auto found = prefetched_->by_ticker.find(ticker);
+    if (found != prefetched_->by_ticker.end()) inputs = found->second;
+  } else {
+    {
+      StoreStatement& query =
+          statement(settlements_, std::string("SELECT ") + kSettlementColumns +
+                                      " FROM kalshi_settlements WHERE ticker = ?");
+      query.bindText(1, ticker);
+      while (query.step()) addSettlement(query, 0, inputs);
+      query.reset();
     }
-    query.reset();
+    {
+      StoreStatement& query = statement(prices_, std::string("SELECT ") + kMarketColumns +
+                                                     " FROM kalshi_markets WHERE ticker = ?");
+      query.bindText(1, ticker);
+      if (query.step()) addMarket(query, 0, inputs);
+      query.reset();
+    }
   }
   if (inputs.series_ticker.empty()) inputs.series_ticker = ticker.substr(0, ticker.find('-'));
   if (inputs.category.empty()) {
-    StoreStatement& query = statement(
-        position_category_, "SELECT category FROM kalshi_positions WHERE ticker = ? LIMIT 1");
-    query.bindText(1, ticker);
-    if (query.step() && !query.columnIsNull(0)) inputs.category = query.columnText(0);
-    query.reset();
+    if (prefetched_) {
+      auto found = prefetched_->position_category.find(ticker);
+      if (found != prefetched_->position_category.end()) inputs.category = found->second;
+    } else {
+      StoreStatement& query = statement(
+          position_category_, "SELECT category FROM kalshi_positions WHERE ticker = ? LIMIT 1");
+      query.bindText(1, ticker);
+      if (query.step() && !query.columnIsNull(0)) inputs.category = query.columnText(0);
+      query.reset();
+    }
   }
   return inputs;
 }
@@ -263,9 +305,11 @@ void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
       rows->addRow();
     }
     rows->finish();
+    // ANALYZE: a temporary table has no statistics, and without them the planner may walk
+    // kalshi_orders' index once per row instead of joining the two.
     store_.exec(
-        "UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = t.pnl_dollars FROM "
-        "kd_order_pnl t WHERE o.id = t.id; DELETE FROM kd_order_pnl");
+        "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
+        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id; DELETE FROM kd_order_pnl");
     return;
   }
   StoreStatement& update =

@@ -69,6 +69,11 @@ class PnlStore {
     std::string series_ticker;
   };
   MarketInputs marketInputs(const std::string& ticker);
+  // For a pass over many markets (a backfill): reads every market's settlements, prices and
+  // position category with one query each, and marketInputs() answers from memory until
+  // forgetMarketInputs(). On a server this saves three round trips per market.
+  void prefetchMarketInputs();
+  void forgetMarketInputs() { prefetched_.reset(); }
 
   // ---- a market's results ----
   struct MarketPnlRow {
@@ -153,6 +158,11 @@ class PnlStore {
 
  private:
   StoreStatement& statement(StoreStatementPtr& slot, const std::string& sql);
+  struct PrefetchedInputs {
+    std::map<std::string, MarketInputs> by_ticker;         // settlements and markets
+    std::map<std::string, std::string> position_category;  // the first non-null per ticker
+  };
+  std::optional<PrefetchedInputs> prefetched_;
 
   Store& store_;
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,

@@ -848,6 +848,57 @@ void checkAndAdoptPostgres(Store& database, const TableDefinition& table) {
   const auto has = [&](const std::string& column) {
     return std::find(existing.begin(), existing.end(), column) != existing.end();
   };
+  // Each existing column must have the type kalshi-direct gives it (information_schema's name
+  // for it), or values would be refused, or worse converted, at the first write.
+  std::map<std::string, std::string> wanted;  // column -> PostgreSQL type, from the definition
+  {
+    const std::string create = statements(database, table).front();
+    const size_t open = create.find('(');
+    int depth = 0;
+    std::string item;
+    const auto take = [&] {
+      std::string text = trimmed(item);
+      item.clear();
+      const size_t space = text.find(' ');
+      if (space == std::string::npos) return;
+      const std::string name = text.substr(0, space);
+      std::string type = upper(trimmed(text.substr(space)));
+      for (const char* known :
+           {"DOUBLE PRECISION", "BIGINT", "NUMERIC", "TIMESTAMPTZ", "DATE", "TEXT"}) {
+        if (type.rfind(known, 0) == 0) wanted[name] = known;
+      }
+    };
+    for (size_t i = open + 1; i < create.size(); ++i) {
+      const char c = create[i];
+      if (c == '(') ++depth;
+      if (c == ')' && depth-- == 0) break;
+      if (c == ',' && depth == 0) {
+        take();
+        continue;
+      }
+      item += c;
+    }
+    take();
+  }
+  static const std::map<std::string, std::string> kCatalogName = {
+      {"DOUBLE PRECISION", "double precision"},    {"BIGINT", "bigint"}, {"NUMERIC", "numeric"},
+      {"TIMESTAMPTZ", "timestamp with time zone"}, {"DATE", "date"},     {"TEXT", "text"}};
+  StoreStatementPtr types = database.prepare(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+      "current_schema() AND table_name = ?");
+  types->bindText(1, table.name);
+  while (types->step()) {
+    const auto expected = wanted.find(types->columnText(0));
+    if (expected == wanted.end()) continue;
+    const std::string& type = kCatalogName.at(expected->second);
+    if (types->columnText(1) != type) {
+      throw TableConflict(where + "table " + table.name +
+                          " was not made by kalshi-direct: its column " + types->columnText(0) +
+                          " is " + types->columnText(1) + ", kalshi-direct's is " + type +
+                          "; rename that table (ALTER TABLE " + table.name +
+                          " RENAME TO ...) or use another database");
+    }
+  }
   for (const auto& column : table.key) {
     if (!has(column)) {
       throw TableConflict(where + "table " + table.name +

@@ -196,7 +196,7 @@ TEST_F(PostgresPipelineTest, ABackfillKilledAtManyPointsEndsEqualToACleanRun) {
     bool held = false, exited = false;
     int status = 0;
     for (int i = 0; i < 12000 && !held && !exited; ++i) {
-      held = sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
+      held = sim_->heldRequests() == 1;
       exited = !held && waitpid(pid, &status, WNOHANG) == pid;
       if (!held && !exited) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -205,10 +205,7 @@ TEST_F(PostgresPipelineTest, ABackfillKilledAtManyPointsEndsEqualToACleanRun) {
       waitpid(pid, &status, 0);
     }
     if (held) ++kills;
-    sim_->request("POST", "/admin/faults", R"({"reset":true})");
-    for (int i = 0; i < 6000 && sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") > 0;
-         ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    sim_->releaseHeldRequests();
     StorePtr store = openStore(crashed, Store::Mode::kReadOnly);
     if (store->tableExists("kalshi_fills")) {
       StoreStatementPtr count = store->prepare("SELECT count(*) FROM kalshi_fills");
@@ -246,24 +243,16 @@ TEST_F(PostgresPipelineTest, ASecondRunOnTheSameDatabaseIsRefusedNamingTheFirst)
   sim_->request("POST", "/admin/faults", R"({"stall_paths":["/portfolio/balance"]})");
   const pid_t first =
       testing::spawnProcess({KD_CLI, "run", "sync", "--quiet"}, dir_.path(), environment(db));
-  bool held = false;
-  for (int i = 0; i < 12000 && !held; ++i) {
-    held = sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
-    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(held);
+  ASSERT_TRUE(sim_->waitUntilARequestIsHeld());
   const auto second = cli({"run", "sync", "--quiet"}, db);
   kill(first, SIGKILL);
   int status = 0;
   waitpid(first, &status, 0);
-  sim_->request("POST", "/admin/faults", R"({"reset":true})");
   EXPECT_NE(second.exit_code, 0);
   EXPECT_THAT(second.err, HasSubstr("in use by pipeline 'sync' (pid " + std::to_string(first)));
   EXPECT_THAT(second.err, Not(HasSubstr(testing::postgresServerUrl())));
   // The first run's session died with it: the lock is free again.
-  for (int i = 0; i < 6000 && sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") > 0;
-       ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sim_->releaseHeldRequests();
   const auto third = cli({"run", "sync", "--quiet"}, db);
   EXPECT_EQ(third.exit_code, 0) << third.err;
 }
@@ -340,12 +329,7 @@ TEST_F(PostgresPipelineTest, ThreeAccountsSyncConcurrentlyIntoOneDatabaseWithout
   alice_sim.request("POST", "/admin/faults",
                     R"({"stall_paths":["/portfolio/fills","/historical/fills"]})");
   const pid_t alice = testing::spawnProcess(command("alice"), dir_.path(), environments["alice"]);
-  bool held = false;
-  for (int i = 0; i < 12000 && !held; ++i) {
-    held = alice_sim.json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
-    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(held);
+  ASSERT_TRUE(alice_sim.waitUntilARequestIsHeld());
   // bob and carol at the same time, start to finish, while alice is held.
   const pid_t bob = testing::spawnProcess(command("bob"), dir_.path(), environments["bob"]);
   const pid_t carol = testing::spawnProcess(command("carol"), dir_.path(), environments["carol"]);
@@ -359,7 +343,7 @@ TEST_F(PostgresPipelineTest, ThreeAccountsSyncConcurrentlyIntoOneDatabaseWithout
   EXPECT_EQ(second.exit_code, 2);
   EXPECT_THAT(second.err, HasSubstr("in use by pipeline 'backfill' (pid " + std::to_string(alice)));
   EXPECT_THAT(second.err, HasSubstr("account=alice"));
-  alice_sim.request("POST", "/admin/faults", R"({"reset":true})");
+  alice_sim.releaseHeldRequests();
   int alice_status = 0;
   waitpid(alice, &alice_status, 0);
   EXPECT_TRUE(WIFEXITED(alice_status) && WEXITSTATUS(alice_status) == 0);
@@ -422,15 +406,10 @@ TEST_F(PostgresPipelineTest, AServerRestartMidRunFailsCleanlyAndTheNextRunResume
   std::vector<std::string> command = {KD_CLI};
   command.insert(command.end(), backfill.begin(), backfill.end());
   const pid_t run = testing::spawnProcess(command, dir_.path(), environment(db), dir_.file("err"));
-  bool held = false;
-  for (int i = 0; i < 12000 && !held; ++i) {
-    held = sim_->json("GET", "/admin/stats")->getValue<int>("stalled_now") == 1;
-    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(held);
+  ASSERT_TRUE(sim_->waitUntilARequestIsHeld());
   const auto restarted = testing::runProcess({script, "restart", cluster}, dir_.path(), {});
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
-  sim_->request("POST", "/admin/faults", R"({"reset":true})");
+  sim_->releaseHeldRequests();
   int status = 0;
   waitpid(run, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
@@ -447,6 +426,23 @@ TEST_F(PostgresPipelineTest, AServerRestartMidRunFailsCleanlyAndTheNextRunResume
   ASSERT_TRUE(count->step());
   EXPECT_EQ(count->columnInt(0), 6000);
   EXPECT_EQ(count->columnInt(1), 6000);
+}
+
+TEST_F(PostgresPipelineTest, AnotherToolsTableOfTheSameNameIsRefusedBeforeAnyRequest) {
+  startSim("100", "35");
+  const std::string db = testing::freshPostgresDatabase("foreign");
+  {
+    StorePtr admin = openStore(db, Store::Mode::kReadWrite);
+    admin->exec("CREATE TABLE kalshi_fills (id INTEGER PRIMARY KEY, ticker TEXT)");
+  }
+  sim_->resetStats();
+  const auto run = cli({"run", "sync"}, db);
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("table kalshi_fills was not made by kalshi-direct: its column id "
+                                 "is integer, kalshi-direct's is text"));
+  EXPECT_EQ(sim_->requestsTo("/portfolio/fills"), 0) << "refused before any request";
+  StorePtr check = openStore(db, Store::Mode::kReadOnly);
+  EXPECT_FALSE(check->tableExists("kalshi_orders")) << "nothing half-written";
 }
 
 }  // namespace

@@ -99,6 +99,24 @@ class SimServer {
     return endpoints->getObject(path)->getValue<int>("total");
   }
   Poco::JSON::Object::Ptr truth() const { return json("GET", "/admin/truth"); }
+  // Requests the simulator holds unanswered now (a stall fault).
+  int heldRequests() const { return json("GET", "/admin/stats")->getValue<int>("stalled_now"); }
+  // Waits (up to a minute) until a stall fault holds a request: the client is then waiting at a
+  // known point. False when none came.
+  bool waitUntilARequestIsHeld() const {
+    for (int i = 0; i < 12000; ++i) {
+      if (heldRequests() == 1) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+  // Clears the faults and waits until the held requests are answered (to nobody, if their client
+  // is gone).
+  void releaseHeldRequests() const {
+    setFaults(R"({"reset":true})");
+    for (int i = 0; i < 6000 && heldRequests() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 
  private:
   TempDir dir_;

@@ -11,7 +11,6 @@
 
 #include "kalshi/snapshots.h"
 #include "kalshi_direct/engine/log.h"
-#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/runner.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/json_writer.h"
@@ -439,19 +438,9 @@ int runReportCommand(const std::vector<std::string>& args) {
     }
     since = parsed;
   }
-  std::string location = arguments.db;
-  std::string account = arguments.account;
-  if (const char* env = std::getenv("KALSHI_ACCOUNT"); account.empty() && env) account = env;
-  if (account == kAllAccounts) {
-    std::cerr << kCommand
-              << "--account all: every account together is schema kalshi_all of the "
-                 "database, for SQL tools (Grafana, Metabase); this command shows one account "
-                 "at a time: name it"
-              << std::endl;
-    return kExitConfig;
-  }
+  std::string location;
   try {
-    location = accountLocation(location, account);
+    location = readerLocation(arguments.db, arguments.account);
   } catch (const StoreError& error) {
     std::cerr << kCommand << error.what() << std::endl;
     return kExitConfig;

@@ -110,7 +110,18 @@ void PnlModel::recomputeMarket(const std::string& ticker,
 uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
   Recompute r(*store_);
   if (tickers.size() >= kBulkRecomputeMarkets) {
-    // Many markets (a backfill): one sorted pass over every fill.
+    // Many markets (a backfill): one sorted pass over every fill, with every market's other
+    // inputs read at once.
+    store_->prefetchMarketInputs();
+    ledger_->prefetchMarketDays();
+    struct Forget {
+      PnlStore& store;
+      LedgerStore& ledger;
+      ~Forget() {  // also when a market's computation throws
+        store.forgetMarketInputs();
+        ledger.forgetMarketDays();
+      }
+    } forget{*store_, *ledger_};
     std::set<std::string> done;
     store_->forEachMarketFills(
         [&](const std::string& ticker, std::vector<PnlStore::SubaccountFill>&& fills) {

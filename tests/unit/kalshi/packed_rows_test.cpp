@@ -62,10 +62,10 @@ TEST_F(PackedRowsTest, BindsWhatBindValueWould) {
   insertAll(packed);
 
   sqlite::exec(db_.handle(), "CREATE TABLE expected AS SELECT * FROM t WHERE 0");
-  sqlite::Statement insert(db_.handle(), "INSERT INTO expected VALUES (?, ?, ?)");
+  StoreStatementPtr insert = store_->prepare("INSERT INTO expected VALUES (?, ?, ?)");
   for (const auto& row : input) {
-    for (size_t i = 0; i < row.size(); ++i) insert.bind(static_cast<int>(i + 1), row[i]);
-    insert.run();
+    for (size_t i = 0; i < row.size(); ++i) insert->bind(static_cast<int>(i + 1), row[i]);
+    insert->run();
   }
   sqlite::Statement differ(
       db_.handle(),

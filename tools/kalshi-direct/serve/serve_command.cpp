@@ -15,7 +15,6 @@
 #include "dashboard_server.h"
 #include "kalshi_direct/config.h"
 #include "kalshi_direct/engine/log.h"
-#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/timestamp.h"
 
@@ -237,18 +236,8 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     return kExitOk;
   }
   if (arguments.db.empty()) arguments.db = defaultDatabase();
-  if (const char* env = std::getenv("KALSHI_ACCOUNT"); arguments.account.empty() && env)
-    arguments.account = env;
-  if (arguments.account == kAllAccounts) {
-    std::cerr << "kalshi-direct serve: "
-              << "--account all: every account together is schema kalshi_all of the "
-                 "database, for SQL tools (Grafana, Metabase); this command shows one account "
-                 "at a time: name it"
-              << std::endl;
-    return kExitConfig;
-  }
   try {
-    arguments.db = accountLocation(arguments.db, arguments.account);
+    arguments.db = readerLocation(arguments.db, arguments.account);
   } catch (const StoreError& error) {
     std::cerr << "kalshi-direct serve: " << error.what() << std::endl;
     return kExitConfig;

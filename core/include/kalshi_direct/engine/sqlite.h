@@ -122,9 +122,7 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // 1-based parameter index. Values map to SQLite types: null, bool/int -> INTEGER,
-  // decimal -> TEXT (exact, "0.5600"), string -> TEXT, timestamp -> TEXT (ISO 8601 UTC).
-  void bind(int index, const Value& value);
+  // 1-based parameter index. (A Value is bound through the Store: RowBinder::bind in store.h.)
   void bindNull(int index);
   void bindInt(int index, int64_t value);
   void bindDouble(int index, double value);

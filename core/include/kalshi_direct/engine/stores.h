@@ -26,6 +26,11 @@ bool isServerLocation(const std::string& location);
 // account=NAME. Throws StoreError (one line) for an account on a SQLite file, which holds one
 // account, and for a URL that names another account already.
 std::string accountLocation(const std::string& location, const std::string& account);
+// What a reader of one account (report, serve) opens: accountLocation() for `account`, or when
+// that is empty $KALSHI_ACCOUNT, as the shipped pipelines take it. Throws StoreError (one line)
+// for `all`, which those commands do not show (kalshi_all is for SQL tools), and as
+// accountLocation().
+std::string readerLocation(const std::string& location, const std::string& account);
 // `location` as messages, logs and pages show it: a URL without its password, a path as it is.
 std::string displayLocation(const std::string& location);
 // Whether anything is at `location` (for SQLite: the file exists; a server store: always).
