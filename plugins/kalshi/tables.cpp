@@ -1023,7 +1023,7 @@ bool createTable(Store& database, const TableDefinition& table, bool defer_index
   const std::vector<std::string> parts = statements(database, table);
   if (database.kind() == "postgresql") {
     checkAndAdoptPostgres(database, table);
-    database.exec(parts.front() + (table.updated_in_place ? " WITH (fillfactor = 80)" : ""));
+    database.exec(parts.front() + (table.updated_in_place ? " WITH (fillfactor = 50)" : ""));
   } else {
     checkAndAdopt(database, table, parts.front());
     database.exec(parts.front());
