@@ -3,11 +3,13 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "kalshi_direct/timestamp.h"
@@ -965,7 +967,14 @@ void lockPostgresWriter(Store& base, const std::string& name, const std::string&
   StoreStatementPtr lock =
       store.prepare("SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))");
   lock->bindText(1, "kalshi-direct:" + name + ":");
-  const bool locked = lock->step() && lock->columnInt(0) == 1;
+  // A session that has just ended releases its locks as its server process exits, a moment
+  // after the client closed it: a run that starts right after another is given that moment.
+  bool locked = false;
+  for (int attempt = 0; attempt < 40 && !locked; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lock->reset();
+    locked = lock->step() && lock->columnInt(0) == 1;
+  }
   lock.reset();
   if (!locked) {
     std::string who = "another session";

@@ -64,8 +64,9 @@ void refreshAccountViews(Store& store);
 // Takes the one-writer lock `name` of a PostgreSQL store (a session advisory lock, released when
 // the store closes, also when the process dies) and records `holder` beside it (table
 // kd_writers). Throws StoreError "database '<url>' is in use by <the holder's text>; wait for that
-// run to finish or stop it" when another session holds it. `store` must come from
-// openPostgresStore().
+// run to finish or stop it" when another session still holds it after 2 s (a session that has
+// just closed releases its locks a moment later, as its server process exits). `store` must come
+// from openPostgresStore().
 void lockPostgresWriter(Store& store, const std::string& name, const std::string& holder);
 // The lock is per account: `name` within the session's schema.
 
