@@ -126,6 +126,15 @@ ParsedUrl parseUrl(const std::string& url) {
   return parsed;
 }
 
+// `text` with every occurrence of `password` replaced by *** (too short a password would
+// mangle any message, and cannot be told from ordinary text: left alone below 3 characters).
+std::string withoutPassword(std::string text, const std::string& password) {
+  if (password.size() < 3) return text;
+  for (size_t at = text.find(password); at != std::string::npos; at = text.find(password, at))
+    text.replace(at, password.size(), "***");
+  return text;
+}
+
 std::string firstLine(std::string text) {
   const size_t newline = text.find('\n');
   if (newline != std::string::npos) text.erase(newline);
@@ -445,14 +454,7 @@ class PostgresStore final : public Store {
     throw StoreError(redact(where() + firstLine(message)), cause);
   }
   // Drops the password wherever a message might carry it.
-  std::string redact(std::string text) const {
-    if (url_.password.size() < 3) return text;
-    for (size_t at = text.find(url_.password); at != std::string::npos;
-         at = text.find(url_.password, at)) {
-      text.replace(at, url_.password.size(), "***");
-    }
-    return text;
-  }
+  std::string redact(const std::string& text) const { return withoutPassword(text, url_.password); }
   std::string nextStatementName() { return "kd_" + std::to_string(++statement_counter_); }
 
   // ---- the pipeline of statements run for their effect (PostgresStatement::run) ----
@@ -773,13 +775,8 @@ void PostgresBulkUpsert::finish() {
   if (rows_ == 0) return;
   store_.drain();
   const std::string stage = "kd_stage_" + table_;
-  std::string names, key_list, updates;
-  for (const auto& column : columns_) {
-    names += (names.empty() ? "" : ", ") + column;
-    bool is_key = false;
-    for (const auto& part : key_) is_key = is_key || part == column;
-    if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
-  }
+  std::string names, key_list;
+  for (const auto& column : columns_) names += (names.empty() ? "" : ", ") + column;
   for (const auto& part : key_) key_list += (key_list.empty() ? "" : ", ") + part;
   // The staging table has the target's column types, so COPY converts (and refuses) values as
   // the target would. Temporary: private to this session, gone if the transaction rolls back.
@@ -813,8 +810,7 @@ void PostgresBulkUpsert::finish() {
     upsert += names + " FROM " + stage + " ORDER BY kd_seq";
   } else {
     upsert += "DISTINCT ON (" + key_list + ") " + names + " FROM " + stage + " ORDER BY " +
-              key_list + ", kd_seq DESC ON CONFLICT (" + key_list + ") DO " +
-              (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+              key_list + ", kd_seq DESC" + onConflictSql(columns_, key_);
   }
   store_.run(upsert + "; TRUNCATE " + stage);
 }
@@ -866,14 +862,9 @@ StorePtr openPostgresStore(const std::string& url, Store::Mode mode) {
   PGconn* connection = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!connection) throw StoreError("database '" + parsed.redacted + "': out of memory");
   if (PQstatus(connection) != CONNECTION_OK) {
-    std::string problem = connectionProblem(PQerrorMessage(connection));
+    const std::string problem =
+        withoutPassword(connectionProblem(PQerrorMessage(connection)), parsed.password);
     PQfinish(connection);
-    if (parsed.password.size() >= 3) {
-      for (size_t at = problem.find(parsed.password); at != std::string::npos;
-           at = problem.find(parsed.password, at)) {
-        problem.replace(at, parsed.password.size(), "***");
-      }
-    }
     throw StoreError("database '" + parsed.redacted + "': " + problem);
   }
   auto store = std::make_unique<PostgresStore>(connection, std::move(parsed));

@@ -764,12 +764,13 @@ std::string postgresType(const std::string& column, const std::string& sqlite_ty
   return sqlite_type.empty() ? "TEXT" : sqlite_type;
 }
 
-// One CREATE [TEMP] TABLE statement of SQLite's spelling in PostgreSQL's (see dialectSql).
-std::string postgresCreateTable(const std::string& statement) {
+// The items of a CREATE TABLE's column list (column definitions and table constraints), split
+// at its top-level commas; empty when `statement` has no column list.
+std::vector<std::string> columnListItems(const std::string& statement) {
   const size_t open = statement.find('(');
   const size_t close = statement.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open) return statement;
   std::vector<std::string> items;
+  if (open == std::string::npos || close == std::string::npos || close < open) return items;
   int depth = 0;
   std::string current;
   for (size_t i = open + 1; i < close; ++i) {
@@ -784,6 +785,15 @@ std::string postgresCreateTable(const std::string& statement) {
     }
   }
   items.push_back(trimmed(current));
+  return items;
+}
+
+// One CREATE [TEMP] TABLE statement of SQLite's spelling in PostgreSQL's (see dialectSql).
+std::string postgresCreateTable(const std::string& statement) {
+  const std::vector<std::string> items = columnListItems(statement);
+  if (items.empty()) return statement;
+  const size_t open = statement.find('(');
+  const size_t close = statement.rfind(')');
   std::string body;
   for (const std::string& item : items) {
     const size_t name_end = item.find(' ');
@@ -851,34 +861,14 @@ void checkAndAdoptPostgres(Store& database, const TableDefinition& table) {
   // Each existing column must have the type kalshi-direct gives it (information_schema's name
   // for it), or values would be refused, or worse converted, at the first write.
   std::map<std::string, std::string> wanted;  // column -> PostgreSQL type, from the definition
-  {
-    const std::string create = statements(database, table).front();
-    const size_t open = create.find('(');
-    int depth = 0;
-    std::string item;
-    const auto take = [&] {
-      std::string text = trimmed(item);
-      item.clear();
-      const size_t space = text.find(' ');
-      if (space == std::string::npos) return;
-      const std::string name = text.substr(0, space);
-      std::string type = upper(trimmed(text.substr(space)));
-      for (const char* known :
-           {"DOUBLE PRECISION", "BIGINT", "NUMERIC", "TIMESTAMPTZ", "DATE", "TEXT"}) {
-        if (type.rfind(known, 0) == 0) wanted[name] = known;
-      }
-    };
-    for (size_t i = open + 1; i < create.size(); ++i) {
-      const char c = create[i];
-      if (c == '(') ++depth;
-      if (c == ')' && depth-- == 0) break;
-      if (c == ',' && depth == 0) {
-        take();
-        continue;
-      }
-      item += c;
+  for (const std::string& item : columnListItems(statements(database, table).front())) {
+    const size_t space = item.find(' ');
+    if (space == std::string::npos) continue;
+    const std::string type = upper(trimmed(item.substr(space)));
+    for (const char* known :
+         {"DOUBLE PRECISION", "BIGINT", "NUMERIC", "TIMESTAMPTZ", "DATE", "TEXT"}) {
+      if (type.rfind(known, 0) == 0) wanted[item.substr(0, space)] = known;
     }
-    take();
   }
   static const std::map<std::string, std::string> kCatalogName = {
       {"DOUBLE PRECISION", "double precision"},    {"BIGINT", "bigint"}, {"NUMERIC", "numeric"},

@@ -156,26 +156,34 @@ class BulkUpsert : public RowBinder {
 
 using BulkUpsertPtr = std::unique_ptr<BulkUpsert>;
 
-// INSERT INTO table (columns) VALUES (?, ...) ON CONFLICT (key) DO UPDATE SET every other column
-// = excluded.column (DO NOTHING when every column is in the key; a plain INSERT without a key).
-// The SQL both store kinds speak. Names must have passed isValidIdentifier.
-inline std::string upsertStatementSql(std::string_view table,
-                                      const std::vector<std::string>& columns,
-                                      const std::vector<std::string>& key) {
-  std::string names, placeholders, updates, key_list;
+// ON CONFLICT (key) DO UPDATE SET every other column = excluded.column (DO NOTHING when every
+// column is in the key; "" without a key): how both store kinds upsert.
+inline std::string onConflictSql(const std::vector<std::string>& columns,
+                                 const std::vector<std::string>& key) {
+  if (key.empty()) return "";
+  std::string updates, key_list;
   for (const auto& column : columns) {
-    names += (names.empty() ? "" : ", ") + column;
-    placeholders += placeholders.empty() ? "?" : ", ?";
     bool is_key = false;
     for (const auto& part : key) is_key = is_key || part == column;
     if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
   }
-  std::string sql =
-      "INSERT INTO " + std::string(table) + " (" + names + ") VALUES (" + placeholders + ")";
-  if (key.empty()) return sql;
   for (const auto& part : key) key_list += (key_list.empty() ? "" : ", ") + part;
-  return sql + " ON CONFLICT (" + key_list + ") DO " +
+  return " ON CONFLICT (" + key_list + ") DO " +
          (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+}
+
+// INSERT INTO table (columns) VALUES (?, ...) plus onConflictSql(): the SQL both store kinds
+// speak. Names must have passed isValidIdentifier.
+inline std::string upsertStatementSql(std::string_view table,
+                                      const std::vector<std::string>& columns,
+                                      const std::vector<std::string>& key) {
+  std::string names, placeholders;
+  for (const auto& column : columns) {
+    names += (names.empty() ? "" : ", ") + column;
+    placeholders += placeholders.empty() ? "?" : ", ?";
+  }
+  return "INSERT INTO " + std::string(table) + " (" + names + ") VALUES (" + placeholders + ")" +
+         onConflictSql(columns, key);
 }
 
 class Store {
