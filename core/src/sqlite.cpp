@@ -105,6 +105,8 @@ void Database::openAs(const std::string& path, Mode mode, bool immutable) {
       exec("PRAGMA synchronous=NORMAL");
       exec("PRAGMA cache_size=-" + std::to_string(kCacheKiB));
       exec("PRAGMA foreign_keys=ON");
+    } else if (mode == Mode::kReadOnly) {
+      exec("PRAGMA mmap_size=" + std::to_string(kReadOnlyMapBytes));
     }
   } catch (const SqliteError& error) {
     sqlite3_close(handle_);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kalshi/performance_stats.h"
 #include "kalshi/tables.h"
 #include "kalshi_direct/timestamp.h"
 
@@ -101,9 +102,9 @@ DailyAmounts readAmounts(const StoreStatement& query, int first) {
 namespace {
 // The ledger's tables whose rows are computed (kalshi_ledger_settings says with what).
 const std::vector<const TableDefinition*>& computedTables() {
-  static const std::vector<const TableDefinition*> tables = {&marketDailyTable(), &dailyPnlTable(),
-                                                             &closedPositionsTable(),
-                                                             &taxLotsTable(), &equityDailyTable()};
+  static const std::vector<const TableDefinition*> tables = {
+      &marketDailyTable(), &dailyPnlTable(), &closedPositionsTable(),
+      &monthlyEdgeTable(), &taxLotsTable(),  &equityDailyTable()};
   return tables;
 }
 }  // namespace
@@ -116,9 +117,13 @@ std::vector<std::string> LedgerStore::tablesWritten() {
 }
 
 void LedgerStore::createTables() {
+  // A ledger from before kalshi_monthly_edge: its closed positions summed into it once.
+  const bool sum_edge = !store_.tableExists(monthlyEdgeTable().name) &&
+                        store_.tableExists(closedPositionsTable().name);
   for (const TableDefinition* table : computedTables()) createTable(store_, *table, false);
   createTable(store_, ledgerSettingsTable(), false);
   createViews(store_);
+  if (sum_edge) refreshMonthlyEdge(std::nullopt);
 }
 
 std::optional<LedgerStore::Settings> LedgerStore::settings() {
@@ -251,6 +256,85 @@ void LedgerStore::refreshDaily(const std::set<DailyKey>& keys) {
     write.run();
     write.reset();
   }
+}
+
+namespace {
+std::string monthOf(const std::string& day) { return day.substr(0, 7); }
+}  // namespace
+
+std::string lastDayOfMonth(const std::string& month) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = std::stoi(month.substr(0, 4));
+  const int number = std::stoi(month.substr(5, 2));
+  int days = kDays[std::clamp(number, 1, 12) - 1];
+  if (number == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) days = 29;
+  return month.substr(0, 7) + "-" + std::to_string(days);
+}
+
+void LedgerStore::refreshMonthlyEdge(const std::set<DailyKey>& keys) {
+  std::set<std::string> months;
+  for (const DailyKey& key : keys) months.insert(monthOf(key.day));
+  if (!months.empty()) refreshMonthlyEdge(months);
+}
+
+void LedgerStore::refreshMonthlyEdge(const std::optional<std::set<std::string>>& months) {
+  finishWrites();
+  // (month, subaccount, category, series) -> its buckets, summed in closing order (brier_sum is a
+  // double: the same order gives the same sum on every store).
+  std::map<std::tuple<std::string, int64_t, std::string, std::string>, std::vector<EdgeBucket>>
+      groups;
+  auto add = [&](const ClosedPositionRow& row) {
+    std::string month = monthOf(row.day);
+    if (months && !months->count(month)) return;
+    auto& buckets =
+        groups[std::make_tuple(std::move(month), row.subaccount, row.category, row.series_ticker)];
+    if (buckets.empty()) buckets = emptyEdge();
+    addToEdge(buckets, row.position);
+  };
+  if (!months || months->size() > kScanAllMonthsFrom) {
+    forEachClosedPosition(store_, LedgerFilter{}, /*ordered=*/true, add);
+  } else {
+    for (const std::string& month : *months) {
+      LedgerFilter filter;
+      filter.from = month + "-01";
+      filter.to = lastDayOfMonth(month);
+      forEachClosedPosition(store_, filter, /*ordered=*/true, add);
+    }
+  }
+  if (!months) {
+    store_.exec("DELETE FROM kalshi_monthly_edge");
+  } else {
+    StoreStatement& remove =
+        cached(store_, remove_edge_, "DELETE FROM kalshi_monthly_edge WHERE month = ?");
+    for (const std::string& month : *months) {
+      remove.reset();
+      remove.bindText(1, month);
+      remove.run();
+    }
+  }
+  StoreStatement& insert = cached(store_, insert_edge_, upsertSql(monthlyEdgeTable()));
+  for (const auto& [group, buckets] : groups) {
+    for (const EdgeBucket& b : buckets) {
+      if (b.positions == 0) continue;
+      insert.reset();
+      insert.bindText(1, std::get<0>(group));
+      insert.bindInt(2, std::get<1>(group));
+      insert.bindText(3, std::get<2>(group));
+      insert.bindText(4, std::get<3>(group));
+      insert.bindInt(5, b.bucket);
+      insert.bindInt(6, b.positions);
+      insert.bindText(7, b.contracts.toString());
+      insert.bindText(8, b.entry_cost.toString());
+      insert.bindText(9, b.realized.toString());
+      insert.bindInt(10, b.settled);
+      insert.bindText(11, b.settled_contracts.toString());
+      insert.bindText(12, b.settled_cost.toString());
+      insert.bindText(13, b.settled_payout.toString());
+      insert.bindDouble(14, b.brier_sum);
+      insert.run();
+    }
+  }
+  insert.reset();
 }
 
 void LedgerStore::replaceClosedPositions(const std::string& ticker,
@@ -527,6 +611,30 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
   return rows;
 }
 
+std::vector<LedgerRow> readDailyRealized(Store& store, const LedgerFilter& filter) {
+  std::vector<LedgerRow> rows;
+  if (!store.tableExists(dailyPnlTable().name)) return rows;
+  std::vector<Value> values;
+  std::string sql = "SELECT day, realized_pnl_dollars, fees_dollars FROM kalshi_daily_pnl" +
+                    whereClause(filter, true, values);
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query = store.prepare(sql + " ORDER BY day");
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  while (query->step()) {
+    std::string day = query->columnText(0);
+    if (rows.empty() || rows.back().key.day != day) {
+      rows.emplace_back();
+      rows.back().key.day = std::move(day);
+    }
+    rows.back().amounts.realized += decimalOr(query->columnText(1));
+    rows.back().amounts.fees += decimalOr(query->columnText(2));
+  }
+  return rows;
+}
+
 DailyAmounts readLedgerTotals(Store& store, const LedgerFilter& filter) {
   DailyAmounts totals;
   if (!store.tableExists(dailyPnlTable().name)) return totals;
@@ -551,15 +659,14 @@ DailyAmounts readLedgerTotals(Store& store, const LedgerFilter& filter) {
   return totals;
 }
 
-std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter,
-                                                   bool ordered) {
-  std::vector<ClosedPositionRow> rows;
-  if (!store.tableExists(closedPositionsTable().name)) return rows;
+void forEachClosedPosition(Store& store, const LedgerFilter& filter, bool ordered,
+                           const std::function<void(const ClosedPositionRow&)>& visit) {
+  if (!store.tableExists(closedPositionsTable().name)) return;
   std::vector<Value> values;
+  // Only columns of kalshi_closed_positions_closing: the read never visits the table.
   std::string sql =
-      "SELECT subaccount, category, series_ticker, day, side, opened_at, closed_at, "
-      "contracts_fp, entry_cost_dollars, realized_pnl_dollars, fees_dollars, closed_by, "
-      "payout_dollars FROM kalshi_closed_positions" +
+      "SELECT subaccount, category, series_ticker, day, contracts_fp, entry_cost_dollars, "
+      "realized_pnl_dollars, closed_by, payout_dollars FROM kalshi_closed_positions" +
       whereClause(filter, true, values);
   if (filter.subaccount) {
     sql += " AND subaccount = ?";
@@ -568,23 +675,74 @@ std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFil
   StoreStatementPtr query =
       store.prepare(sql + (ordered ? " ORDER BY day, closed_at, ticker, subaccount, seq" : ""));
   for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  ClosedPositionRow row;
   while (query->step()) {
-    ClosedPositionRow row;
     row.subaccount = query->columnInt(0);
     row.category = query->columnText(1);
     row.series_ticker = query->columnText(2);
     row.day = query->columnText(3);
     ClosedPosition& p = row.position;
-    p.yes = query->columnText(4) == "yes";
-    p.contracts = decimalOr(query->columnText(7));
-    p.entry_cost = decimalOr(query->columnText(8));
-    p.realized = decimalOr(query->columnText(9));
-    p.fees = decimalOr(query->columnText(10));
-    p.settled = query->columnText(11) == "settlement";
-    p.payout = optionalDollars(*query, 12);
-    rows.push_back(std::move(row));
+    p.contracts = decimalOr(query->columnText(4));
+    p.entry_cost = decimalOr(query->columnText(5));
+    p.realized = decimalOr(query->columnText(6));
+    p.settled = query->columnText(7) == "settlement";
+    p.payout = optionalDollars(*query, 8);
+    visit(row);
   }
-  return rows;
+}
+
+void forEachMonthlyEdge(
+    Store& store, const std::string& from_month, const std::string& to_month,
+    const LedgerFilter& filter,
+    const std::function<void(const ClosedPositionRow&, const EdgeBucket&)>& visit) {
+  if (!store.tableExists(monthlyEdgeTable().name)) return;
+  std::string sql =
+      "SELECT month, subaccount, category, series_ticker, bucket, positions, contracts_fp, "
+      "entry_cost_dollars, realized_pnl_dollars, settled, settled_contracts_fp, "
+      "settled_cost_dollars, settled_payout_dollars, brier_sum "
+      "FROM kalshi_monthly_edge WHERE 1 = 1";
+  std::vector<Value> values;
+  if (!from_month.empty()) {
+    sql += " AND month >= ?";
+    values.emplace_back(from_month);
+  }
+  if (!to_month.empty()) {
+    sql += " AND month <= ?";
+    values.emplace_back(to_month);
+  }
+  if (filter.category) {
+    sql += " AND category = ?";
+    values.emplace_back(*filter.category);
+  }
+  if (filter.series_ticker) {
+    sql += " AND series_ticker = ?";
+    values.emplace_back(*filter.series_ticker);
+  }
+  if (filter.subaccount) {
+    sql += " AND subaccount = ?";
+    values.emplace_back(*filter.subaccount);
+  }
+  StoreStatementPtr query = store.prepare(sql);
+  for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  ClosedPositionRow keys;
+  EdgeBucket bucket;
+  while (query->step()) {
+    keys.day = query->columnText(0);
+    keys.subaccount = query->columnInt(1);
+    keys.category = query->columnText(2);
+    keys.series_ticker = query->columnText(3);
+    bucket.bucket = static_cast<int>(query->columnInt(4));
+    bucket.positions = query->columnInt(5);
+    bucket.contracts = decimalOr(query->columnText(6));
+    bucket.entry_cost = decimalOr(query->columnText(7));
+    bucket.realized = decimalOr(query->columnText(8));
+    bucket.settled = query->columnInt(9);
+    bucket.settled_contracts = decimalOr(query->columnText(10));
+    bucket.settled_cost = decimalOr(query->columnText(11));
+    bucket.settled_payout = decimalOr(query->columnText(12));
+    bucket.brier_sum = query->columnDouble(13);
+    visit(keys, bucket);
+  }
 }
 
 std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +59,21 @@ struct ClosedPositionRow {
   ClosedPosition position;
 };
 
+// Closed positions of one entry-price bucket summed (performance_stats.h, edgeByPrice): what edge
+// by price shows, and a kalshi_monthly_edge row's amounts.
+struct EdgeBucket {
+  int bucket = 0;
+  int64_t positions = 0;
+  Decimal contracts, entry_cost, realized;
+  // Of those held to settlement (the outcome is known): contract-weighted.
+  int64_t settled = 0;
+  Decimal settled_contracts, settled_cost, settled_payout;
+  double brier_sum = 0;                    // sum over settled positions of (entry price - payout)^2
+  std::optional<double> implied() const;   // settled cost / settled contracts
+  std::optional<double> win_rate() const;  // settled payout / settled contracts
+  std::optional<double> brier() const;     // brier_sum / settled
+  EdgeBucket& operator+=(const EdgeBucket& other);  // the bucket's own number is kept
+};
 struct TaxLotRow {
   std::string ticker;  // filled when read
   int64_t subaccount = 0;
@@ -122,6 +138,13 @@ class LedgerStore {
   void refreshDaily(const std::set<DailyKey>& keys);
   void replaceClosedPositions(const std::string& ticker,
                               const std::vector<ClosedPositionRow>& rows);
+  // kalshi_monthly_edge's rows of the months of `keys` (each key's day's month; the keys
+  // refreshDaily() gets hold every day whose closed positions changed), summed again from those
+  // months' closed positions; none: every month, from every closed position.
+  void refreshMonthlyEdge(const std::set<DailyKey>& keys);
+  void refreshMonthlyEdge(const std::optional<std::set<std::string>>& months);
+  // refreshMonthlyEdge() reads every closed position once from this many months on.
+  static constexpr size_t kScanAllMonthsFrom = 3;
   void replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows);
   // For a pass over many markets: every market's stored day keys read at once, so that
   // replaceMarketDays() asks nothing per market until forgetMarketDays().
@@ -150,7 +173,7 @@ class LedgerStore {
  private:
   Store& store_;
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
-      remove_closed_, remove_lots_;
+      remove_closed_, remove_lots_, remove_edge_, insert_edge_;
   BulkUpsertPtr closed_writer_, lots_writer_;
   std::optional<std::map<std::string, std::vector<DailyKey>>> prefetched_days_;
 };
@@ -171,14 +194,28 @@ struct LedgerRow {
 // The time zone the ledger was computed in; none when the store has no ledger yet.
 std::optional<std::string> ledgerTimeZone(Store& store);
 std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter);
+// The filter's rows of kalshi_daily_pnl summed per day, in day order, with only key.day, realized
+// and fees set: what computeStats reads of the ledger.
+std::vector<LedgerRow> readDailyRealized(Store& store, const LedgerFilter& filter);
 // The filter's rows of kalshi_daily_pnl summed, with only realized, fees, closes, wins and losses
 // read (the other amounts stay zero): what a headline figure needs, several times cheaper.
 DailyAmounts readLedgerTotals(Store& store, const LedgerFilter& filter);
-// kalshi_closed_positions closed on filter's days (and of its category, series, subaccount), in
-// the order they closed. Their opened/closed times are not read (0): `day` says when.
-// `ordered`: in closing order (else in any order, which is cheaper).
-std::vector<ClosedPositionRow> readClosedPositions(Store& store, const LedgerFilter& filter,
-                                                   bool ordered = true);
+// Visits kalshi_closed_positions closed on filter's days (and of its category, series,
+// subaccount), one row at a time (the same object, refilled). Read: the keys, day, contracts, entry
+// cost, realized, whether settled and the payout; not the side, times or fees. `ordered`: in
+// closing order (else in any order, which is cheaper). An index covers the read.
+void forEachClosedPosition(Store& store, const LedgerFilter& filter, bool ordered,
+                           const std::function<void(const ClosedPositionRow&)>& visit);
+// kalshi_monthly_edge's rows of months from_month..to_month ("YYYY-MM", inclusive; empty: open)
+// and of the filter's category, series and subaccount (its days are not read): `keys` holds the
+// row's subaccount, category, series and month (in `day`). Nothing when the table is missing (a
+// database no run of this release has written).
+void forEachMonthlyEdge(
+    Store& store, const std::string& from_month, const std::string& to_month,
+    const LedgerFilter& filter,
+    const std::function<void(const ClosedPositionRow& keys, const EdgeBucket& bucket)>& visit);
+// "YYYY-MM-DD" of the last day of `month` ("YYYY-MM").
+std::string lastDayOfMonth(const std::string& month);
 // Only the results (realized P&L net of fees) of the positions closed on the filter's days, in
 // the order they closed: what win rate, streaks and expectancy need (cheaper than the rows).
 std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter);

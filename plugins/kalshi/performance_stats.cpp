@@ -10,7 +10,11 @@ namespace kalshi {
 namespace {
 
 double toDouble(const Decimal& value) {
-  return static_cast<double>(value.units()) / std::pow(10.0, value.scale());
+  static const double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                   1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+  const int scale = value.scale();
+  const double divisor = scale >= 0 && scale <= 18 ? kPowers[scale] : std::pow(10.0, scale);
+  return static_cast<double>(value.units()) / divisor;
 }
 
 Decimal equityOf(const EquityRow& row) {
@@ -166,28 +170,47 @@ std::optional<double> EdgeBucket::brier() const {
   return brier_sum / static_cast<double>(settled);
 }
 
-std::vector<EdgeBucket> edgeByPrice(const std::vector<ClosedPositionRow>& closed) {
+EdgeBucket& EdgeBucket::operator+=(const EdgeBucket& other) {
+  positions += other.positions;
+  contracts += other.contracts;
+  entry_cost += other.entry_cost;
+  realized += other.realized;
+  settled += other.settled;
+  settled_contracts += other.settled_contracts;
+  settled_cost += other.settled_cost;
+  settled_payout += other.settled_payout;
+  brier_sum += other.brier_sum;
+  return *this;
+}
+
+std::vector<EdgeBucket> emptyEdge() {
   std::vector<EdgeBucket> buckets(10);
   for (int i = 0; i < 10; ++i) buckets[static_cast<size_t>(i)].bucket = i;
-  for (const ClosedPositionRow& row : closed) {
-    const ClosedPosition& p = row.position;
-    if (p.contracts.sign() <= 0) continue;
-    const double price = toDouble(p.entry_cost) / toDouble(p.contracts);
-    const int index = std::clamp(static_cast<int>(std::floor(price * 10 + 1e-9)), 0, 9);
-    EdgeBucket& b = buckets[static_cast<size_t>(index)];
-    ++b.positions;
-    b.contracts += p.contracts;
-    b.entry_cost += p.entry_cost;
-    b.realized += p.realized;
-    if (p.settled && p.payout) {
-      ++b.settled;
-      b.settled_contracts += p.contracts;
-      b.settled_cost += p.entry_cost;
-      b.settled_payout += p.contracts * *p.payout;
-      const double miss = price - toDouble(*p.payout);
-      b.brier_sum += miss * miss;
-    }
+  return buckets;
+}
+
+void addToEdge(std::vector<EdgeBucket>& buckets, const ClosedPosition& p) {
+  if (p.contracts.sign() <= 0) return;
+  const double price = toDouble(p.entry_cost) / toDouble(p.contracts);
+  const int index = std::clamp(static_cast<int>(std::floor(price * 10 + 1e-9)), 0, 9);
+  EdgeBucket& b = buckets[static_cast<size_t>(index)];
+  ++b.positions;
+  b.contracts += p.contracts;
+  b.entry_cost += p.entry_cost;
+  b.realized += p.realized;
+  if (p.settled && p.payout) {
+    ++b.settled;
+    b.settled_contracts += p.contracts;
+    b.settled_cost += p.entry_cost;
+    b.settled_payout += p.contracts * *p.payout;
+    const double miss = price - toDouble(*p.payout);
+    b.brier_sum += miss * miss;
   }
+}
+
+std::vector<EdgeBucket> edgeByPrice(const std::vector<ClosedPositionRow>& closed) {
+  std::vector<EdgeBucket> buckets = emptyEdge();
+  for (const ClosedPositionRow& row : closed) addToEdge(buckets, row.position);
   return buckets;
 }
 

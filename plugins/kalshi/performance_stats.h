@@ -67,21 +67,12 @@ PerformanceStats computeStats(const std::vector<EquityRow>& equity,
 // `totals` (readLedgerTotals, equal to what the closes give); the rest is left unset.
 PerformanceStats headlineStats(const std::vector<EquityRow>& equity, const DailyAmounts& totals);
 
-// Edge by price: closed positions bucketed by the average entry price of the side held, in
-// 10-cent buckets (0 = [0, 0.10), ..., 9 = [0.90, 1.00]).
-struct EdgeBucket {
-  int bucket = 0;
-  int64_t positions = 0;
-  Decimal contracts, entry_cost, realized;
-  // Of those held to settlement (the outcome is known): contract-weighted.
-  int64_t settled = 0;
-  Decimal settled_contracts, settled_cost, settled_payout;
-  double brier_sum = 0;                    // sum over settled positions of (entry price - payout)^2
-  std::optional<double> implied() const;   // settled cost / settled contracts
-  std::optional<double> win_rate() const;  // settled payout / settled contracts
-  std::optional<double> brier() const;     // brier_sum / settled
-};
+// Edge by price (EdgeBucket, ledger_store.h): closed positions bucketed by the average entry
+// price of the side held, in 10-cent buckets (0 = [0, 0.10), ..., 9 = [0.90, 1.00]).
 std::vector<EdgeBucket> edgeByPrice(const std::vector<ClosedPositionRow>& closed);
+// The same, one closed position at a time: `buckets` starts as emptyEdge().
+std::vector<EdgeBucket> emptyEdge();
+void addToEdge(std::vector<EdgeBucket>& buckets, const ClosedPosition& position);
 
 }  // namespace kalshi
 }  // namespace kalshi_direct

@@ -4,6 +4,7 @@
 
 #include "kalshi/json_object.h"
 #include "kalshi/local_days.h"
+#include "kalshi/tables.h"
 
 namespace kalshi_direct {
 namespace kalshi {
@@ -138,7 +139,7 @@ std::vector<EquityRow> equityWithBase(Store& store, const LedgerFilter& filter) 
 }
 
 PerformanceStats periodStats(Store& store, const LedgerFilter& filter) {
-  return computeStats(equityWithBase(store, filter), readDailyLedger(store, filter),
+  return computeStats(equityWithBase(store, filter), readDailyRealized(store, filter),
                       readCloseResults(store, filter));
 }
 
@@ -146,18 +147,77 @@ PerformanceStats periodHeadline(Store& store, const LedgerFilter& filter) {
   return headlineStats(equityWithBase(store, filter), readLedgerTotals(store, filter));
 }
 
+namespace {
+
+// "YYYY-MM" `delta` (+1 or -1) months from `month`.
+std::string shiftMonth(const std::string& month, int delta) {
+  int year = std::stoi(month.substr(0, 4)), number = std::stoi(month.substr(5, 2)) + delta;
+  if (number > 12) {
+    number = 1;
+    ++year;
+  } else if (number < 1) {
+    number = 12;
+    --year;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02d", year, number);
+  return text;
+}
+
+}  // namespace
+
 std::map<std::string, std::vector<EdgeBucket>> periodEdge(Store& store, const LedgerFilter& filter,
                                                           const std::string& by) {
-  std::map<std::string, std::vector<ClosedPositionRow>> by_group;
-  for (const auto& row : readClosedPositions(store, filter, /*ordered=*/false)) {
-    by_group[by == "category"     ? row.category
-             : by == "series"     ? row.series_ticker
-             : by == "subaccount" ? std::to_string(row.subaccount)
-                                  : std::string()]
-        .push_back(row);
-  }
   std::map<std::string, std::vector<EdgeBucket>> groups;
-  for (const auto& [group, rows] : by_group) groups[group] = edgeByPrice(rows);
+  std::string group;
+  std::vector<EdgeBucket>* buckets = nullptr;  // group's
+  auto bucketsOf = [&](const ClosedPositionRow& row) -> std::vector<EdgeBucket>& {
+    const std::string& name = by == "category"     ? row.category
+                              : by == "series"     ? row.series_ticker
+                              : by == "subaccount" ? std::to_string(row.subaccount)
+                                                   : std::string();
+    if (!buckets || name != group) {
+      group = name;
+      auto found = groups.find(group);
+      if (found == groups.end()) found = groups.emplace(group, emptyEdge()).first;
+      buckets = &found->second;
+    }
+    return *buckets;
+  };
+  auto addPositions = [&](const std::string& from, const std::string& to) {
+    LedgerFilter days = filter;
+    days.from = from;
+    days.to = to;
+    forEachClosedPosition(store, days, /*ordered=*/false, [&](const ClosedPositionRow& row) {
+      addToEdge(bucketsOf(row), row.position);
+    });
+  };
+  // The range's whole months from kalshi_monthly_edge (an open end holds every month on that
+  // side), the days of a month it holds only part of from the closed positions themselves.
+  std::string first_month, last_month;  // whole months; empty: open
+  if (!filter.from.empty()) {
+    first_month = filter.from.substr(0, 7);
+    if (filter.from.substr(8) != "01") first_month = shiftMonth(first_month, 1);
+  }
+  if (!filter.to.empty()) {
+    last_month = filter.to.substr(0, 7);
+    if (filter.to != lastDayOfMonth(last_month)) last_month = shiftMonth(last_month, -1);
+  }
+  const bool whole_months =
+      store.tableExists(monthlyEdgeTable().name) &&
+      (first_month.empty() || last_month.empty() || first_month <= last_month);
+  if (!whole_months) {
+    addPositions(filter.from, filter.to);
+    return groups;
+  }
+  forEachMonthlyEdge(store, first_month, last_month, filter,
+                     [&](const ClosedPositionRow& keys, const EdgeBucket& bucket) {
+                       bucketsOf(keys)[static_cast<size_t>(bucket.bucket)] += bucket;
+                     });
+  if (!filter.from.empty() && filter.from.substr(0, 7) != first_month)
+    addPositions(filter.from, lastDayOfMonth(filter.from.substr(0, 7)));
+  if (!filter.to.empty() && filter.to.substr(0, 7) != last_month)
+    addPositions(filter.to.substr(0, 7) + "-01", filter.to);
   return groups;
 }
 

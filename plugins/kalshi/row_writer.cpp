@@ -80,7 +80,8 @@ void RowWriter::flush() {
     std::sort(changed_markets_.begin(), changed_markets_.end());
     changed_markets_.erase(std::unique(changed_markets_.begin(), changed_markets_.end()),
                            changed_markets_.end());
-    markMarketPnlChanged(*database_, changed_markets_);
+    if (table_.changes_market_pnl) markMarketPnlChanged(*database_, changed_markets_);
+    if (table_.lists_tickers) recordTickers(*database_, changed_markets_);
     changed_markets_.clear();
   }
   if (buffer_.empty()) return;

@@ -7,7 +7,8 @@
 // bulk path (Store::bulkUpsert: on PostgreSQL one COPY and one upsert per flush). The buffer
 // flushes itself at buffer_rows rows or kBufferBytes bytes, whichever comes first. A row lacking a
 // NOT NULL column is rejected at add(). For a table with changes_market_pnl, flush() also records
-// the markets of the rows in kalshi_pnl_dirty (markMarketPnlChanged), in the same transaction.
+// the markets of the rows in kalshi_pnl_dirty (markMarketPnlChanged), and with lists_tickers in
+// kalshi_tickers (recordTickers), in the same transaction.
 #pragma once
 
 #include <memory>
@@ -35,8 +36,9 @@ class RowWriter {
         defer_indexes_(defer_indexes),
         buffer_(table.columns.size(),
                 table.key.empty() ? table.columns.size() : columnIndex(table, table.key.front())),
-        ticker_column_(table.changes_market_pnl ? columnIndex(table, "ticker")
-                                                : table.columns.size()) {}
+        ticker_column_(table.changes_market_pnl || table.lists_tickers
+                           ? columnIndex(table, "ticker")
+                           : table.columns.size()) {}
 
   // Creates the table (and indexes, or with defer_indexes into an empty table not yet: see
   // createTable()) if missing and prepares the upsert.
@@ -69,7 +71,7 @@ class RowWriter {
   std::vector<size_t> field_hint_;  // column -> field position seen last (records share a shape)
   std::vector<Value> defaults_;     // per column: what a missing or null field is written as
   uint64_t written_ = 0;
-  size_t ticker_column_;                      // table.columns.size() unless changes_market_pnl
+  size_t ticker_column_;  // table.columns.size() unless changes_market_pnl or lists_tickers
   std::vector<std::string> changed_markets_;  // since the last flush, sorted and unique at flush
 };
 

@@ -50,7 +50,9 @@ const TableDefinition& ordersTable() {
       "created_at);"
       "CREATE INDEX IF NOT EXISTS kalshi_orders_subaccount ON kalshi_orders (subaccount, "
       "created_at);"
-      "CREATE INDEX IF NOT EXISTS kalshi_orders_status ON kalshi_orders (status, created_at);",
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_status ON kalshi_orders (status, created_at);"
+      // Sorted by P&L, then time (dashboard_queries.h).
+      "CREATE INDEX IF NOT EXISTS kalshi_orders_pnl ON kalshi_orders (pnl_cents, created_at);",
       {"id",
        "ticker",
        "side",
@@ -81,7 +83,8 @@ const TableDefinition& ordersTable() {
       {kSubaccountColumn},
       /*derived=*/false,
       /*changes_market_pnl=*/false,
-      /*updated_in_place=*/true};
+      /*updated_in_place=*/true,
+      /*lists_tickers=*/true};
   return table;
 }
 
@@ -113,7 +116,10 @@ const TableDefinition& fillsTable() {
       "CREATE INDEX IF NOT EXISTS kalshi_fills_category ON kalshi_fills (category, "
       "filled_at_us);"
       "CREATE INDEX IF NOT EXISTS kalshi_fills_subaccount ON kalshi_fills (subaccount, "
-      "filled_at_us);",
+      "filled_at_us);"
+      // Sorted by price or fee, then time (dashboard_queries.h).
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_price ON kalshi_fills (price, filled_at_us);"
+      "CREATE INDEX IF NOT EXISTS kalshi_fills_fee ON kalshi_fills (fee_cents, filled_at_us);",
       {"id",
        "order_id",
        "trade_id",
@@ -140,7 +146,9 @@ const TableDefinition& fillsTable() {
        "no_price_dollars", "fee_dollars"},
       {kSubaccountColumn},
       /*derived=*/false,
-      /*changes_market_pnl=*/true};
+      /*changes_market_pnl=*/true,
+      /*updated_in_place=*/false,
+      /*lists_tickers=*/true};
   return table;
 }
 
@@ -479,12 +487,38 @@ const TableDefinition& closedPositionsTable() {
       " closed_by TEXT NOT NULL,"  // trade / settlement
       " payout_dollars TEXT,"      // settled: what one contract of the side held paid
       " PRIMARY KEY (ticker, subaccount, seq));"
-      "CREATE INDEX IF NOT EXISTS kalshi_closed_positions_day ON kalshi_closed_positions (day, "
-      "closed_at);",
+      // Closing order, covering what the statistics and edge by price read of a range
+      // (ledger_store.h): those reads never visit the table.
+      "CREATE INDEX IF NOT EXISTS kalshi_closed_positions_closing ON kalshi_closed_positions"
+      " (day, closed_at, ticker, subaccount, seq, category, series_ticker, realized_pnl_dollars,"
+      " contracts_fp, entry_cost_dollars, closed_by, payout_dollars);",
       {"ticker", "subaccount", "seq", "category", "series_ticker", "side", "opened_at", "closed_at",
        "day", "contracts_fp", "entry_cost_dollars", "avg_entry_price_dollars",
        "realized_pnl_dollars", "realized_pnl_cents", "fees_dollars", "closed_by", "payout_dollars"},
       {"ticker", "subaccount", "seq"},
+      {},
+      {},
+      /*derived=*/true};
+  return table;
+}
+
+const TableDefinition& monthlyEdgeTable() {
+  static const TableDefinition table{
+      "kalshi_monthly_edge",
+      "CREATE TABLE IF NOT EXISTS kalshi_monthly_edge ("
+      " month TEXT NOT NULL,"  // local "YYYY-MM" the positions closed in
+      " subaccount INTEGER NOT NULL, category TEXT NOT NULL, series_ticker TEXT NOT NULL,"
+      " bucket INTEGER NOT NULL,"  // 0..9: average entry price in [bucket/10, (bucket+1)/10)
+      " positions INTEGER NOT NULL, contracts_fp TEXT NOT NULL, entry_cost_dollars TEXT NOT NULL,"
+      " realized_pnl_dollars TEXT NOT NULL,"  // net of fees
+      " settled INTEGER NOT NULL, settled_contracts_fp TEXT NOT NULL,"
+      " settled_cost_dollars TEXT NOT NULL, settled_payout_dollars TEXT NOT NULL,"
+      " brier_sum REAL NOT NULL,"
+      " PRIMARY KEY (month, subaccount, category, series_ticker, bucket))",
+      {"month", "subaccount", "category", "series_ticker", "bucket", "positions", "contracts_fp",
+       "entry_cost_dollars", "realized_pnl_dollars", "settled", "settled_contracts_fp",
+       "settled_cost_dollars", "settled_payout_dollars", "brier_sum"},
+      {"month", "subaccount", "category", "series_ticker", "bucket"},
       {},
       {},
       /*derived=*/true};
@@ -578,6 +612,15 @@ const TableDefinition& ledgerSettingsTable() {
       " timezone TEXT NOT NULL, lots TEXT NOT NULL, updated_at TEXT)",
       {"id", "timezone", "lots", "updated_at"},
       {"id"}};
+  return table;
+}
+
+const TableDefinition& tickersTable() {
+  static const TableDefinition table{
+      "kalshi_tickers",
+      "CREATE TABLE IF NOT EXISTS kalshi_tickers (ticker TEXT PRIMARY KEY)",
+      {"ticker"},
+      {"ticker"}};
   return table;
 }
 
@@ -726,6 +769,17 @@ void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers)
   for (const auto& ticker : tickers) {
     mark->bindText(1, ticker);
     mark->run();
+  }
+}
+
+void recordTickers(Store& store, const std::vector<std::string>& tickers) {
+  if (tickers.empty()) return;
+  store.exec(dialectSql(store, tickersTable().create_sql));
+  StoreStatementPtr record =
+      store.prepare("INSERT INTO kalshi_tickers (ticker) VALUES (?) ON CONFLICT DO NOTHING");
+  for (const auto& ticker : tickers) {
+    record->bindText(1, ticker);
+    record->run();
   }
 }
 
@@ -1062,10 +1116,12 @@ const std::vector<const TableDefinition*>& allTables() {
                                                              &accountTable(),
                                                              &subaccountBalancesTable(),
                                                              &pnlDirtyTable(),
+                                                             &tickersTable(),
                                                              &marketOrderCentsTable(),
                                                              &marketDailyTable(),
                                                              &dailyPnlTable(),
                                                              &closedPositionsTable(),
+                                                             &monthlyEdgeTable(),
                                                              &taxLotsTable(),
                                                              &equityDailyTable(),
                                                              &ledgerSettingsTable()};
@@ -1103,6 +1159,25 @@ void ensureSchema(Store& store) {
   if (stored >= 1 && stored < 3) {
     for (const TableDefinition* table : {&snapshotsTable(), &ordersTable()}) {
       if (store.tableExists(table->name)) createTable(store, *table, false);
+    }
+  }
+
+  // 4: indexes for the dashboard's sorts (kalshi_orders, kalshi_fills) and one that covers the
+  // closed positions' reads, replacing kalshi_closed_positions_day; kalshi_tickers, filled from
+  // the stored orders and fills.
+  if (stored < 4) {
+    for (const TableDefinition* table : {&ordersTable(), &fillsTable(), &closedPositionsTable()}) {
+      if (store.tableExists(table->name)) createTable(store, *table, false);
+    }
+    store.exec("DROP INDEX IF EXISTS kalshi_closed_positions_day");
+    if (store.tableExists(ordersTable().name) || store.tableExists(fillsTable().name)) {
+      store.exec(dialectSql(store, tickersTable().create_sql));
+      for (const TableDefinition* table : {&ordersTable(), &fillsTable()}) {
+        if (!store.tableExists(table->name)) continue;
+        // WHERE: SQLite would read ON CONFLICT as a join's ON without it.
+        store.exec(std::string("INSERT INTO kalshi_tickers (ticker) SELECT DISTINCT ticker FROM ") +
+                   table->name + " WHERE true ON CONFLICT DO NOTHING");
+      }
     }
   }
 

@@ -38,6 +38,9 @@ struct TableDefinition {
   // leaves half of each page free (fillfactor 50) so those updates stay on the page and touch no
   // index (HOT updates: at 80, two thirds of them rewrote every index).
   bool updated_in_place = false;
+  // Whether a writer of this table records the markets of the rows it writes (column `ticker`) in
+  // kalshi_tickers, in the same transaction (orders and fills: what the ticker search matches).
+  bool lists_tickers = false;
 };
 
 const TableDefinition& ordersTable();
@@ -58,6 +61,9 @@ const TableDefinition& accountTable();
 const TableDefinition& subaccountBalancesTable();
 // The markets whose P&L changed since the kalshi_pnl model last ran (see changes_market_pnl).
 const TableDefinition& pnlDirtyTable();
+// Every market that has a row in kalshi_orders or kalshi_fills (see lists_tickers): the dashboard's
+// ticker search matches these few rows, then reads the history by its ticker index.
+const TableDefinition& tickersTable();
 // What each market's kalshi_orders.pnl_cents add up to: its realized P&L in whole cents,
 // apportioned so that all markets add up to the account's realized P&L rounded once.
 const TableDefinition& marketOrderCentsTable();
@@ -70,6 +76,10 @@ const TableDefinition& marketOrderCentsTable();
 const TableDefinition& marketDailyTable();
 const TableDefinition& dailyPnlTable();
 const TableDefinition& closedPositionsTable();
+// Edge by price (EdgeBucket, ledger_store.h) of the positions closed in each local month, by
+// subaccount, category, series and price bucket: what edge by price reads for the whole months of
+// a range, instead of every closed position.
+const TableDefinition& monthlyEdgeTable();
 // Every contract's tax lot, matched first in first out (accounting.h, TaxLot; docs/analytics.md).
 const TableDefinition& taxLotsTable();
 const TableDefinition& equityDailyTable();
@@ -90,6 +100,8 @@ void createViews(Store& store);
 
 // Records `tickers` in kalshi_pnl_dirty (created if missing), inside the open transaction.
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers);
+// Records `tickers` in kalshi_tickers (created if missing), inside the open transaction.
+void recordTickers(Store& store, const std::vector<std::string>& tickers);
 
 // Per column of `table.columns`: the value its `NOT NULL DEFAULT <integer>` clause in create_sql
 // gives (null when it has none). A writer uses it for a record that lacks the field or holds null
@@ -102,9 +114,10 @@ const std::vector<const TableDefinition*>& allTables();
 // The version of the Kalshi data model this build writes, kept in table kd_schema (component
 // 'kalshi', version, migrated_at). 1: the first versioned schema (0.14); 2: kalshi_account and
 // kalshi_subaccount_balances (P&L became the kalshi_pnl model); 3: the daily ledger and
-// kalshi_snapshots.balance_read_at. A store without kd_schema was written by an earlier release
-// (or is new).
-constexpr int64_t kSchemaVersion = 3;
+// kalshi_snapshots.balance_read_at; 4: the dashboard's indexes (sorts by price, fee and P&L; closed
+// positions in closing order, covering). A store without kd_schema was written by an earlier
+// release (or is new).
+constexpr int64_t kSchemaVersion = 4;
 
 // Brings the store's Kalshi tables to kSchemaVersion inside the engine's open transaction, so the
 // migration commits with the run's first rows or not at all: each forward migration in order,

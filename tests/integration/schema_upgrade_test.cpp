@@ -149,6 +149,52 @@ TEST_F(SchemaUpgradeTest, ARefusedRunLeavesAnOldDatabaseUnmigrated) {
   EXPECT_EQ(scalar("SELECT count(*) FROM kalshi_fills"), fills);
 }
 
+// Version 3 to 4: a database from the release before the dashboard's indexes answers the same
+// edge by price before its next sync (from its closed positions) as after it, when the sync has
+// added the indexes, kalshi_tickers (every ticker of its orders and fills) and
+// kalshi_monthly_edge.
+TEST_F(SchemaUpgradeTest, AVersion3DatabaseGainsTheDashboardsIndexesTickersAndMonthlyEdge) {
+  startSim({"--days", "75"}, "400");
+  ASSERT_EQ(cli({"run", "sync"}).exit_code, 0);
+  {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadWrite);
+    database.exec(
+        "DROP TABLE kalshi_tickers; DROP TABLE kalshi_monthly_edge; DROP INDEX kalshi_orders_pnl;"
+        "DROP INDEX kalshi_fills_price; DROP INDEX kalshi_fills_fee;"
+        "DROP INDEX kalshi_closed_positions_closing;"
+        "CREATE INDEX kalshi_closed_positions_day ON kalshi_closed_positions (day, closed_at);"
+        "UPDATE kd_schema SET version = 3 WHERE component = 'kalshi'");
+  }
+  const auto edge = [&] {
+    const auto result = cli({"report", "--edge", "--by", "category", "--format", "json"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out;
+  };
+  const std::string edge_before = edge();
+  EXPECT_THAT(edge_before, ::testing::HasSubstr("\"positions\""));
+
+  const auto sync = cli({"run", "sync"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_EQ(scalar("SELECT version FROM kd_schema WHERE component = 'kalshi'"), 4);
+  EXPECT_EQ(edge(), edge_before);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM kalshi_tickers"),
+            scalar("SELECT COUNT(*) FROM (SELECT ticker FROM kalshi_orders UNION SELECT ticker "
+                   "FROM kalshi_fills)"));
+  EXPECT_EQ(
+      scalar("SELECT SUM(positions) FROM kalshi_monthly_edge"),
+      scalar("SELECT COUNT(*) FROM kalshi_closed_positions WHERE CAST(contracts_fp AS REAL) > 0"));
+  for (const std::string index : {"kalshi_orders_pnl", "kalshi_fills_price", "kalshi_fills_fee",
+                                  "kalshi_closed_positions_closing"}) {
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '" +
+                     index + "'"),
+              1)
+        << index;
+  }
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                   "'kalshi_closed_positions_day'"),
+            0);
+}
+
 // A database a newer kalshi-direct wrote is refused before any request, with one line saying to
 // upgrade, and nothing in it changes.
 TEST_F(SchemaUpgradeTest, ADatabaseFromANewerReleaseIsRefusedAndLeftAlone) {

@@ -184,7 +184,7 @@ TEST_F(ServeTest, PagesCountEveryRowAndCsvIsWhatIsShown) {
   // Newest first: the 4th newest fill.
   EXPECT_EQ(
       fills->getArray("rows")->getObject(0)->getValue<std::string>("id"),
-      text("SELECT id FROM kalshi_fills ORDER BY filled_at_us DESC, id DESC LIMIT 1 OFFSET 3"));
+      text("SELECT id FROM kalshi_fills ORDER BY filled_at_us DESC, rowid DESC LIMIT 1 OFFSET 3"));
   const auto crypto = parse(get(server->port(), "/api/v1/orders?category=crypto&limit=1").body);
   EXPECT_EQ(crypto->getValue<int64_t>("total"),
             scalar("SELECT COUNT(*) FROM kalshi_orders WHERE category = 'crypto'"));
@@ -194,7 +194,138 @@ TEST_F(ServeTest, PagesCountEveryRowAndCsvIsWhatIsShown) {
   EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 6) << csv.body;  // header + 5
   EXPECT_EQ(csv.body.substr(csv.body.find('\n') + 1,
                             csv.body.find(',', csv.body.find('\n')) - csv.body.find('\n') - 1),
-            text("SELECT id FROM kalshi_orders ORDER BY ticker ASC, id ASC LIMIT 1"));
+            text("SELECT id FROM kalshi_orders ORDER BY ticker ASC, created_at ASC, rowid ASC "
+                 "LIMIT 1"));
+}
+
+// Every id of `path` (a history endpoint with its sort), page after page of 97.
+std::vector<std::string> pageThrough(int port, const std::string& path) {
+  std::vector<std::string> ids;
+  for (int offset = 0;; offset += 97) {
+    const Http page = get(port, path + "&limit=97&offset=" + std::to_string(offset));
+    EXPECT_EQ(page.status, 200) << path << ": " << page.body;
+    const auto rows = parse(page.body)->getArray("rows");
+    for (unsigned i = 0; i < rows->size(); ++i)
+      ids.push_back(rows->getObject(i)->getValue<std::string>("id"));
+    if (page.status != 200 || rows->size() < 97) return ids;
+  }
+}
+
+TEST_F(ServeTest, PagingThroughASortOrASearchShowsEveryRowOnceInOrder) {
+  auto server = serve();
+  // Sorted by price, then time: every fill once, in that order.
+  EXPECT_EQ(pageThrough(server->port(), "/api/v1/fills?sort=price&order=asc"),
+            column("SELECT id FROM kalshi_fills ORDER BY price, filled_at_us, rowid"));
+  EXPECT_EQ(pageThrough(server->port(), "/api/v1/orders?sort=pnl"),
+            column("SELECT id FROM kalshi_orders ORDER BY pnl_cents DESC, created_at DESC, "
+                   "rowid DESC"));
+  // A search matching most rows (read in time order) and one matching one market (read by its
+  // ticker): the rows whose ticker contains the text, in any case, newest first.
+  const std::string one = text("SELECT ticker FROM kalshi_fills ORDER BY rowid LIMIT 1");
+  for (const std::string& q : {std::string("kx"), one.substr(2)}) {
+    std::string pattern = q;
+    for (char& c : pattern) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string where = " WHERE LOWER(ticker) LIKE '%" + pattern + "%'";
+    const auto first = parse(get(server->port(), "/api/v1/fills?q=" + q).body);
+    EXPECT_EQ(first->getValue<int64_t>("total"),
+              scalar("SELECT COUNT(*) FROM kalshi_fills" + where))
+        << q;
+    EXPECT_EQ(
+        pageThrough(server->port(), "/api/v1/fills?q=" + q + "&sort=filled_at"),
+        column("SELECT id FROM kalshi_fills" + where + " ORDER BY filled_at_us DESC, rowid DESC"))
+        << q;
+    EXPECT_EQ(
+        pageThrough(server->port(), "/api/v1/orders?q=" + q + "&sort=created_at"),
+        column("SELECT id FROM kalshi_orders" + where + " ORDER BY created_at DESC, rowid DESC"))
+        << q;
+  }
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM kalshi_tickers"),
+            scalar("SELECT COUNT(*) FROM (SELECT ticker FROM kalshi_orders UNION SELECT ticker "
+                   "FROM kalshi_fills)"));
+}
+
+// "YYYY-MM-DD" of the last day of `month` ("YYYY-MM").
+std::string lastDay(const std::string& month) {
+  const int year = std::stoi(month.substr(0, 4)), number = std::stoi(month.substr(5, 2));
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month + "-" + std::to_string(days[number - 1]);
+}
+
+// Edge by price of the positions closed on days from..to (inclusive; empty: open), bucketed here
+// exactly (10 x entry cost >= bucket x contracts) from kalshi_closed_positions.
+struct Bucket {
+  int64_t positions = 0;
+  Decimal contracts, realized;
+};
+std::map<std::string, Bucket> edgeOf(const std::string& db, const std::string& from,
+                                     const std::string& to) {
+  static const char* const kNames[] = {"0-10c",  "10-20c", "20-30c", "30-40c", "40-50c",
+                                       "50-60c", "60-70c", "70-80c", "80-90c", "90-100c"};
+  std::map<std::string, Bucket> buckets;
+  sqlite::Database database(db, sqlite::Database::Mode::kReadOnly);
+  sqlite::Statement rows(database.handle(),
+                         "SELECT day, contracts_fp, entry_cost_dollars, realized_pnl_dollars FROM "
+                         "kalshi_closed_positions");
+  while (rows.step()) {
+    const std::string day = rows.columnText(0);
+    if ((!from.empty() && day < from) || (!to.empty() && day > to)) continue;
+    const Decimal contracts = testing::decimal(rows.columnText(1));
+    const Decimal cost = testing::decimal(rows.columnText(2));
+    if (contracts.sign() <= 0) continue;
+    int bucket = 9;
+    while (bucket > 0 && cost * Decimal::fromInt(10) < contracts * Decimal::fromInt(bucket))
+      --bucket;
+    Bucket& b = buckets[kNames[bucket]];
+    ++b.positions;
+    b.contracts += contracts;
+    b.realized += testing::decimal(rows.columnText(3));
+  }
+  return buckets;
+}
+
+TEST_F(ServeTest, EdgeByPriceOfAnyRangeEqualsEveryClosedPositionOfIt) {
+  auto check = [&](int port, const std::string& from, const std::string& to) {
+    const std::string range = from.empty() ? "" : "?from=" + from + "&to=" + to;
+    const Http answer = get(port, "/api/v1/edge" + range, "", {{"Cache-Control", "no-cache"}});
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    const auto rows = parse(answer.body)->getArray("edge");
+    std::map<std::string, Bucket> shown;
+    for (unsigned i = 0; i < rows->size(); ++i) {
+      const auto row = rows->getObject(i);
+      Bucket& b = shown[row->getValue<std::string>("entry_price")];
+      b.positions = row->getValue<int64_t>("positions");
+      b.contracts = testing::decimal(row->getValue<std::string>("contracts"));
+      b.realized = testing::decimal(row->getValue<std::string>("realized_pnl_dollars"));
+    }
+    const auto truth = edgeOf(db(), from, to);
+    ASSERT_EQ(shown.size(), truth.size()) << from << ".." << to;
+    for (const auto& [name, b] : truth) {
+      EXPECT_EQ(shown[name].positions, b.positions) << name << " " << from << ".." << to;
+      EXPECT_EQ(shown[name].contracts, b.contracts) << name << " " << from << ".." << to;
+      EXPECT_EQ(shown[name].realized, b.realized) << name << " " << from << ".." << to;
+    }
+  };
+  const std::string first = text("SELECT MIN(day) FROM kalshi_closed_positions");
+  const std::string last = text("SELECT MAX(day) FROM kalshi_closed_positions");
+  ASSERT_LT(first.substr(0, 7), last.substr(0, 7)) << "the account spans several months";
+  const std::string second_month = text(
+      "SELECT MIN(day) FROM kalshi_closed_positions WHERE day >= '" + first.substr(0, 7) + "-32'");
+  const std::string month = second_month.substr(0, 7);
+  {
+    auto server = serve();
+    check(server->port(), "", "");                         // every month, whole
+    check(server->port(), month + "-01", lastDay(month));  // one whole month
+    check(server->port(), first, last);                    // partial months at both ends
+    check(server->port(), month + "-03", month + "-17");   // inside one month
+    check(server->port(), first.substr(0, 7) + "-15", month + "-10");  // two partial months
+  }
+  // New fills and a sync: the months they closed positions in are summed again.
+  sim_->request("POST", "/admin/add-fills", "{\"count\":40}");
+  ASSERT_EQ(cli({"run", "sync", "--quiet"}).exit_code, 0);
+  auto server = serve();
+  check(server->port(), "", "");
+  check(server->port(), first, last);
 }
 
 TEST_F(ServeTest, ThePageIsEmbeddedLockedDownAndRevalidated) {

@@ -56,6 +56,14 @@ class KalshiCliFixture : public ::testing::Test {
     sqlite::Statement query(database.handle(), sql);
     return query.step() ? query.columnText(0) : "";
   }
+  // The first column of every row of `sql`.
+  std::vector<std::string> column(const std::string& sql) {
+    sqlite::Database database(db(), sqlite::Database::Mode::kReadOnly);
+    sqlite::Statement query(database.handle(), sql);
+    std::vector<std::string> values;
+    while (query.step()) values.push_back(query.columnText(0));
+    return values;
+  }
   int truthCount(const std::string& name) {
     return sim_->truth()->getObject("counts")->getValue<int>(name);
   }

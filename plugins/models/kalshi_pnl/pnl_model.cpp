@@ -137,6 +137,7 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
   }
   r.flushOrderPnl();
   ledger_->refreshDaily(r.touched_days);
+  ledger_->refreshMonthlyEdge(r.touched_days);
   apportionOrderCents(r.market_cents);
   return r.incomplete;
 }

@@ -59,13 +59,17 @@ class Database {
   // writers insert key-sorted runs (see plugins/kalshi/row_writer.h), so a bigger cache buys
   // little speed (tools/bench: 256 MiB -> 16 MiB changed the 1M-fill backfill's time by noise).
   static constexpr int kCacheKiB = 16 * 1024;
+  // A read-only connection maps up to this much of the file instead of copying each page it
+  // reads into its own cache (the dashboard's scans: tools/bench/dashboard.sh). Address space,
+  // not memory: the pages are the operating system's file cache, shared by every reader.
+  static constexpr int64_t kReadOnlyMapBytes = int64_t{1} << 30;
 
   // Opens (creating if allowed) and, for writable files, sets WAL mode, synchronous=NORMAL,
-  // a busy timeout and a kCacheKiB page cache. Throws SqliteError with a one-line message, also
-  // when the file exists but is not a SQLite database, and naming a read-only directory when
-  // that is why a writable open failed. kReadOnly on a file in a read-only directory (a backup
-  // copy, where SQLite cannot create the -shm file WAL reading needs) reads the file as it is
-  // (immutable: a -wal file beside it is not read).
+  // a busy timeout and a kCacheKiB page cache; a read-only one maps the file (kReadOnlyMapBytes).
+  // Throws SqliteError with a one-line message, also when the file exists but is not a SQLite
+  // database, and naming a read-only directory when that is why a writable open failed. kReadOnly
+  // on a file in a read-only directory (a backup copy, where SQLite cannot create the -shm file WAL
+  // reading needs) reads the file as it is (immutable: a -wal file beside it is not read).
   Database(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;
