@@ -590,12 +590,16 @@ std::optional<Decimal> optionalCentsColumn(const StoreStatement& query, int colu
 
 }  // namespace
 
-std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter) {
-  std::vector<LedgerRow> rows;
-  if (!store.tableExists(dailyPnlTable().name)) return rows;
+void forEachDailyLedger(Store& store, const LedgerFilter& filter, bool with_cash,
+                        const std::function<void(const DailyKey&, const DailyAmounts&)>& visit) {
+  if (!store.tableExists(dailyPnlTable().name)) return;
   std::vector<Value> values;
-  std::string sql = std::string("SELECT day, subaccount, category, series_ticker, ") +
-                    kAmountColumns + " FROM kalshi_daily_pnl" + whereClause(filter, true, values);
+  const std::string amounts =
+      with_cash ? std::string(kAmountColumns)
+                : "realized_pnl_dollars, fees_dollars, contracts_bought_fp, contracts_sold_fp, "
+                  "fills, markets_closed, winning_closes, losing_closes, won_dollars, lost_dollars";
+  std::string sql = "SELECT day, subaccount, category, series_ticker, " + amounts +
+                    " FROM kalshi_daily_pnl" + whereClause(filter, true, values);
   if (filter.subaccount) {
     sql += " AND subaccount = ?";
     values.emplace_back(*filter.subaccount);
@@ -603,11 +607,37 @@ std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter)
   StoreStatementPtr query =
       store.prepare(sql + " ORDER BY day, subaccount, category, series_ticker");
   for (size_t i = 0; i < values.size(); ++i) query->bind(static_cast<int>(i + 1), values[i]);
+  DailyKey key;
+  DailyAmounts a;
   while (query->step()) {
-    rows.push_back({DailyKey{query->columnText(0), query->columnInt(1), query->columnText(2),
-                             query->columnText(3)},
-                    readAmounts(*query, 4)});
+    key.day = query->columnText(0);
+    key.subaccount = query->columnInt(1);
+    key.category = query->columnText(2);
+    key.series_ticker = query->columnText(3);
+    if (with_cash) {
+      a = readAmounts(*query, 4);
+    } else {
+      a.realized = decimalOr(query->columnText(4));
+      a.fees = decimalOr(query->columnText(5));
+      a.bought = decimalOr(query->columnText(6));
+      a.sold = decimalOr(query->columnText(7));
+      a.fills = query->columnInt(8);
+      a.closes = query->columnInt(9);
+      a.wins = query->columnInt(10);
+      a.losses = query->columnInt(11);
+      a.won = decimalOr(query->columnText(12));
+      a.lost = decimalOr(query->columnText(13));
+    }
+    visit(key, a);
   }
+}
+
+std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter) {
+  std::vector<LedgerRow> rows;
+  forEachDailyLedger(store, filter, /*with_cash=*/true,
+                     [&](const DailyKey& key, const DailyAmounts& amounts) {
+                       rows.push_back({key, amounts});
+                     });
   return rows;
 }
 

@@ -194,6 +194,10 @@ struct LedgerRow {
 // The time zone the ledger was computed in; none when the store has no ledger yet.
 std::optional<std::string> ledgerTimeZone(Store& store);
 std::vector<LedgerRow> readDailyLedger(Store& store, const LedgerFilter& filter);
+// The same rows visited one at a time (key and amounts refilled each time). Without `with_cash`,
+// cash_flow, cash_after_check and basis_change are not read (zero): what period figures show.
+void forEachDailyLedger(Store& store, const LedgerFilter& filter, bool with_cash,
+                        const std::function<void(const DailyKey&, const DailyAmounts&)>& visit);
 // The filter's rows of kalshi_daily_pnl summed per day, in day order, with only key.day, realized
 // and fees set: what computeStats reads of the ledger.
 std::vector<LedgerRow> readDailyRealized(Store& store, const LedgerFilter& filter);

@@ -61,12 +61,12 @@ std::string periodOf(const std::string& day, const std::string& by) {
   return day;
 }
 
-std::string groupOf(const LedgerRow& row, const std::string& by) {
-  if (groupsByTime(by)) return periodOf(row.key.day, by);
-  if (by == "category") return row.key.category;
-  if (by == "series") return row.key.series_ticker;
-  if (by == "subaccount") return std::to_string(row.key.subaccount);
-  return row.key.day;
+std::string groupOf(const DailyKey& key, const std::string& by) {
+  if (groupsByTime(by)) return periodOf(key.day, by);
+  if (by == "category") return key.category;
+  if (by == "series") return key.series_ticker;
+  if (by == "subaccount") return std::to_string(key.subaccount);
+  return key.day;
 }
 
 Decimal equityOf(const EquityRow& row) {
@@ -101,10 +101,19 @@ std::optional<Decimal> PnlGroups::equityOf(const std::string& group) const {
 
 PnlGroups pnlGroups(Store& store, const LedgerFilter& filter, const std::string& by) {
   PnlGroups out;
-  for (const LedgerRow& row : readDailyLedger(store, filter)) {
-    out.groups[groupOf(row, by)] += row.amounts;
-    out.total += row.amounts;
-  }
+  // Rows come in day order: by time, a day's rows (and a period's days) follow each other.
+  const bool by_time = groupsByTime(by);
+  std::string day;
+  DailyAmounts* group = nullptr;  // the last row's
+  forEachDailyLedger(store, filter, /*with_cash=*/false,
+                     [&](const DailyKey& key, const DailyAmounts& amounts) {
+                       if (!by_time || !group || key.day != day) {
+                         day = key.day;
+                         group = &out.groups[groupOf(key, by)];
+                       }
+                       *group += amounts;
+                       out.total += amounts;
+                     });
   if (groupsByTime(by) && !filter.category && !filter.series_ticker) {
     for (const EquityRow& row : readEquity(store, filter)) {
       if (!row.cash) continue;
