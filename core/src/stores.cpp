@@ -34,6 +34,36 @@ std::string accountLocation(const std::string& location, const std::string& acco
   return location + "?" + parameter;
 }
 
+std::pair<std::string, std::string> splitAccount(const std::string& location) {
+  const size_t query = location.find('?');
+  if (!isPostgresLocation(location) || query == std::string::npos) return {location, ""};
+  std::string base = location.substr(0, query), account, rest;
+  size_t start = query + 1;
+  while (start <= location.size()) {
+    size_t end = location.find('&', start);
+    if (end == std::string::npos) end = location.size();
+    const std::string parameter = location.substr(start, end - start);
+    if (parameter.rfind("account=", 0) == 0) {
+      account = parameter.substr(8);
+    } else if (!parameter.empty()) {
+      rest += (rest.empty() ? "" : "&") + parameter;
+    }
+    start = end + 1;
+  }
+  return {rest.empty() ? base : base + "?" + rest, account};
+}
+
+std::vector<std::string> storeAccounts(Store& store) {
+  std::vector<std::string> names;
+  if (store.kind() != "postgresql") return names;
+  StoreStatementPtr registry =
+      store.prepare("SELECT to_regclass('public.kd_accounts') IS NOT NULL");
+  if (!registry->step() || registry->columnInt(0) == 0) return names;
+  StoreStatementPtr query = store.prepare("SELECT name FROM public.kd_accounts ORDER BY name");
+  while (query->step()) names.push_back(query->columnText(0));
+  return names;
+}
+
 std::string readerLocation(const std::string& location, const std::string& account) {
   std::string name = account;
   if (const char* env = std::getenv("KALSHI_ACCOUNT"); name.empty() && env) name = env;

@@ -107,6 +107,15 @@ function cli(...args) {
   return result.stdout;
 }
 
+// The same, with environment variables changed.
+function cliWith(overrides, ...args) {
+  const result = spawnSync(path.join(bin, 'kalshi-direct'), args, {
+    cwd: work, env: { ...environment(), ...overrides }, encoding: 'utf8', timeout: 120000,
+  });
+  assert.equal(result.status, 0, `kalshi-direct ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
 function report(...args) {
   return JSON.parse(cli('report', '--db', db, '--format', 'json', ...args));
 }
@@ -197,6 +206,7 @@ test('the page loads with no console error and draws every chart', async () => {
     assert.ok(info.count > 0, `chart ${id} has no data`);
     assert.ok(info.width > 100 && info.height > 100, `chart ${id} is not drawn: ${JSON.stringify(info)}`);
   }
+  assert.equal(await page.isVisible('[data-testid="account"]'), false, 'a SQLite file has one account');
   const positions = await page.$$eval('[data-testid="table-positions"] tbody tr:not(.empty)', (r) => r.length);
   const api = await apiJson(serve.port, '/api/v1/positions');
   assert.equal(positions, api.rows.length);
@@ -319,6 +329,57 @@ test('the orders\' CSV download is the rows the page shows', async () => {
   const firstId = (await apiJson(serve.port, '/api/v1/orders?limit=1')).rows[0].id;
   assert.ok(lines[1].includes(firstId), `the CSV's first row is not order ${firstId}`);
   await page.context().close();
+});
+
+// tools/test.sh starts a PostgreSQL server and names it in KD_TEST_POSTGRES_URL.
+const postgres = process.env.KD_TEST_POSTGRES_URL || '';
+test('the account selector of a PostgreSQL database switches the whole page', {
+  skip: postgres ? false : 'no PostgreSQL server (KD_TEST_POSTGRES_URL; tools/test.sh starts one)',
+}, async () => {
+  const name = `kd_browser_${process.pid}`;
+  const created = spawnSync('psql', [postgres, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  assert.equal(created.status, 0, `psql: ${created.stderr}`);
+  const at = new URL(postgres);
+  at.pathname = `/${name}`;
+  const url = at.toString();
+  const bobSim = await startServer('kalshi-sim', ['--fills', '400', '--seed', '9', '--anchor', 'now',
+    '--bearer-token', TOKEN, '--days', '60'], 'sim-bob');
+  let server = null;
+  try {
+    cliWith({}, 'run', 'backfill', '--full', '--quiet', '--db', url, '--account', 'alice');
+    cliWith({ KALSHI_API_BASE_URL: `http://127.0.0.1:${bobSim.port}/trade-api/v2` },
+      'run', 'backfill', '--full', '--quiet', '--db', url, '--account', 'bob');
+    server = await startServer('kalshi-direct', ['serve', '--db', url], 'serve-accounts');
+    const alice = await apiJson(server.port, '/api/v1/summary?account=alice');
+    const bob = await apiJson(server.port, '/api/v1/summary?account=bob');
+    assert.notEqual(alice.balance_dollars, bob.balance_dollars, 'the two accounts look alike');
+
+    const page = await openPage();
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await waitLoaded(page);
+    assert.equal(await page.isVisible('[data-testid="account"]'), true, 'no account selector');
+    const options = await page.$$eval('[data-testid="account"] option', (o) => o.map((x) => x.value));
+    assert.deepEqual(options, ['alice', 'bob']);
+    assert.equal(await page.$eval('[data-testid="account"]', (s) => s.value), 'alice');
+    assert.equal((await card(page, 'balance')).value, alice.balance_dollars);
+
+    const before = await loads(page);
+    await page.selectOption('[data-testid="account"]', 'bob');
+    await waitLoaded(page, before);
+    assert.equal(new URL(page.url()).searchParams.get('account'), 'bob');
+    assert.equal((await card(page, 'balance')).value, bob.balance_dollars);
+    const fills = Number(await page.$eval('[data-testid="fills-range"]', (n) => n.dataset.total));
+    assert.equal(fills, (await apiJson(server.port, '/api/v1/fills?limit=1&account=bob')).total);
+    // The address keeps the account: a reload shows bob again.
+    await page.reload();
+    await waitLoaded(page);
+    assert.equal((await card(page, 'balance')).value, bob.balance_dollars);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  } finally {
+    if (server) server.child.kill('SIGTERM');
+    bobSim.child.kill('SIGTERM');
+  }
 });
 
 test('a token-protected server refuses a request without its token', async () => {

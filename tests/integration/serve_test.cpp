@@ -20,6 +20,7 @@
 
 #include "kalshi_direct/decimal.h"
 #include "support/kalshi_cli_fixture.h"
+#include "support/postgres_support.h"
 #include "support/process.h"
 
 namespace kalshi_direct {
@@ -443,6 +444,85 @@ TEST_F(ServeTest, AScheduledSyncShowsNewFillsWithoutARestart) {
   EXPECT_EQ(sync->getValue<int64_t>("sync_every_seconds"), 1);
   EXPECT_EQ(server->stop(), 0) << server->log();
   EXPECT_GE(scalar("SELECT COUNT(*) FROM kd_runs WHERE pipeline = 'sync'"), 1);
+}
+
+TEST_F(ServeTest, ASqliteFileHoldsOneAccountAndSaysSo) {
+  auto server = serve();
+  EXPECT_EQ(canonical(get(server->port(), "/api/v1/accounts").body),
+            canonical(R"({"accounts": [], "default": null})"));
+  const Http named = get(server->port(), "/api/v1/fills?account=alice");
+  EXPECT_EQ(named.status, 400);
+  EXPECT_THAT(named.body, HasSubstr("SQLite file, which holds one account"));
+}
+
+// Two accounts in one PostgreSQL database: the page lists them (GET /api/v1/accounts), shows the
+// first when none is named and no account is called "default", and every call, the change feed
+// included, answers for the account its account= names.
+TEST_F(ServeTest, AnAccountOfAPostgresDatabaseIsChosenPerRequest) {
+  KD_REQUIRE_POSTGRES();
+  const std::string url = testing::freshPostgresDatabase("serve");
+  std::map<std::string, std::unique_ptr<testing::SimServer>> sims;
+  int seed = 41;
+  for (const std::string name : {"alice", "bob"}) {
+    sims[name] = std::make_unique<testing::SimServer>(
+        std::vector<std::string>{"--fills", name == "alice" ? "300" : "500", "--seed",
+                                 std::to_string(seed++), "--bearer-token", kToken});
+    const auto run = cli({"run", "backfill", "--full", "--quiet", "--db", url, "--account", name},
+                         {{"KALSHI_API_BASE_URL", sims[name]->baseUrl()}});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  auto env = environment();
+  env.erase("KALSHI_ACCOUNT");
+  ServeProcess server({"--db", url}, dir_.path(), env);
+  EXPECT_EQ(canonical(get(server.port(), "/api/v1/accounts").body),
+            canonical(R"({"accounts": [{"name": "alice"}, {"name": "bob"}], "default": "alice"})"));
+  auto total = [&](const std::string& query) {
+    const Http page = get(server.port(), "/api/v1/fills?limit=1" + query);
+    EXPECT_EQ(page.status, 200) << query << ": " << page.body;
+    return page.status == 200 ? parse(page.body)->getValue<int64_t>("total") : -1;
+  };
+  const auto fills = [&](const std::string& name) {
+    return sims[name]->truth()->getObject("counts")->getValue<int64_t>("fills");
+  };
+  EXPECT_EQ(total(""), fills("alice"));
+  EXPECT_EQ(total("&account=alice"), fills("alice"));
+  EXPECT_EQ(total("&account=bob"), fills("bob"));
+  // Each account's figures are its own report's.
+  for (const std::string name : {"alice", "bob"}) {
+    const auto report =
+        cli({"report", "--db", url, "--account", name, "--stats", "--format", "json"});
+    ASSERT_EQ(report.exit_code, 0) << report.err;
+    auto expected = parse(report.out);
+    expected->remove("database");
+    std::ostringstream out;
+    expected->stringify(out);
+    EXPECT_EQ(canonical(get(server.port(), "/api/v1/stats?account=" + name).body), out.str())
+        << name;
+  }
+  // The change feed of one account tells that account's version.
+  {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server.port()));
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request("GET", "/api/v1/events?account=bob",
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::string line, data;
+    while (data.empty() && std::getline(in, line))
+      if (line.rfind("data: ", 0) == 0) data = line.substr(6);
+    const auto sync = parse(get(server.port(), "/api/v1/sync?account=bob").body);
+    EXPECT_EQ(parse(data)->getValue<std::string>("version"),
+              sync->getValue<std::string>("version"));
+  }
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"carol", "no such account in this database (GET /api/v1/accounts lists them)"},
+           {"Bad-Name", "not an account name"}}) {
+    const Http refused = get(server.port(), "/api/v1/summary?account=" + query);
+    EXPECT_EQ(refused.status, 400) << query;
+    EXPECT_THAT(refused.body, HasSubstr(message)) << query;
+    EXPECT_EQ(std::count(refused.body.begin(), refused.body.end(), '\n'), 0) << refused.body;
+  }
 }
 
 }  // namespace

@@ -6,20 +6,24 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 // Which filters each endpoint takes (docs/api.md); the others are not sent.
 const LEDGER = ['range', 'from', 'to', 'category', 'series', 'subaccount'];
+// `account` (a PostgreSQL database of several accounts) goes to every call but /accounts.
 const ACCEPTS = {
-  summary: LEDGER,
-  daily: LEDGER,
-  categories: LEDGER,
-  series: [...LEDGER, 'q'],
-  edge: LEDGER,
-  equity: ['range', 'from', 'to', 'subaccount'],
-  positions: ['category', 'subaccount', 'q'],
-  orders: ['range', 'from', 'to', 'category', 'subaccount', 'q'],
-  fills: ['range', 'from', 'to', 'category', 'subaccount', 'q'],
-  reconciliation: [],
-  sync: [],
-  meta: [],
+  summary: [...LEDGER, 'account'],
+  daily: [...LEDGER, 'account'],
+  categories: [...LEDGER, 'account'],
+  series: [...LEDGER, 'q', 'account'],
+  edge: [...LEDGER, 'account'],
+  equity: ['range', 'from', 'to', 'subaccount', 'account'],
+  positions: ['category', 'subaccount', 'q', 'account'],
+  orders: ['range', 'from', 'to', 'category', 'subaccount', 'q', 'account'],
+  fills: ['range', 'from', 'to', 'category', 'subaccount', 'q', 'account'],
+  reconciliation: ['account'],
+  sync: ['account'],
+  meta: ['account'],
+  events: ['account'],
+  accounts: [],
 };
+const ACCOUNT = /^[a-z][a-z0-9_]{0,39}$/;
 
 export class ApiError extends Error {
   // kind: "unauthorized" (401), "nodata" (503), "bad-request" (400), "network", "http".
@@ -34,7 +38,7 @@ export class ApiError extends Error {
 // link still shows a page.
 export function readFilters(search) {
   const p = new URLSearchParams(search);
-  const f = { range: 'all', from: '', to: '', category: '', series: '', subaccount: '', q: '' };
+  const f = { range: 'all', from: '', to: '', category: '', series: '', subaccount: '', q: '', account: '' };
   const from = p.get('from') || '';
   const to = p.get('to') || '';
   if (DAY.test(from) && DAY.test(to)) {
@@ -49,6 +53,8 @@ export function readFilters(search) {
   const sub = p.get('subaccount') || '';
   f.subaccount = /^\d{1,2}$/.test(sub) ? sub : '';
   f.q = (p.get('q') || '').slice(0, 64);
+  const account = p.get('account') || '';
+  f.account = ACCOUNT.test(account) ? account : '';
   return f;
 }
 
@@ -62,7 +68,9 @@ export function filterParams(f) {
   } else if (f.range && f.range !== 'all') {
     p.set('range', f.range);
   }
-  for (const key of ['category', 'series', 'subaccount', 'q']) if (f[key] !== '') p.set(key, f[key]);
+  for (const key of ['account', 'category', 'series', 'subaccount', 'q']) {
+    if (f[key] !== undefined && f[key] !== '') p.set(key, f[key]);
+  }
   return p;
 }
 

@@ -28,6 +28,7 @@ const state = {
   syncAt: 0,
   lastData: null,
   metaLoaded: false,
+  defaultAccount: '', // the account a page without ?account= shows (GET /api/v1/accounts)
 };
 
 // ---- the cards ----
@@ -227,7 +228,7 @@ function showError(error) {
 }
 
 async function loadMeta() {
-  const meta = await getJson('meta');
+  const meta = await getJson('meta', state.filters);
   state.timezone = meta.timezone || 'UTC';
   const category = byTestId('category');
   const subaccount = byTestId('subaccount');
@@ -244,8 +245,27 @@ async function loadMeta() {
   state.metaLoaded = true;
 }
 
+// The accounts of a PostgreSQL database of several: the selector, shown when there are any.
+async function loadAccounts() {
+  let answer = null;
+  try {
+    answer = await getJson('accounts');
+  } catch {
+    return; // an older server: one account
+  }
+  const names = answer.accounts?.map((a) => a.name) || [];
+  state.defaultAccount = answer.default || '';
+  if (names.length === 0) return;
+  const select = byTestId('account');
+  select.replaceChildren(...names.map((n) => el('option', { value: n }, n)));
+  byTestId('account-label').hidden = false;
+  select.value = state.filters.account || state.defaultAccount;
+}
+
 function drawFilters() {
   const f = state.filters;
+  const account = byTestId('account');
+  if (account.options.length) account.value = f.account || state.defaultAccount;
   for (const button of byTestId('ranges').querySelectorAll('button')) {
     const active = button.dataset.range === f.range;
     button.classList.toggle('active', active);
@@ -347,6 +367,14 @@ function wireFilters() {
   };
   from.addEventListener('change', custom);
   to.addEventListener('change', custom);
+  byTestId('account').addEventListener('change', (e) => {
+    // Another account: its own subaccounts, series and categories, and its own change feed.
+    const account = e.target.value === state.defaultAccount ? '' : e.target.value;
+    state.metaLoaded = false;
+    state.version = '';
+    applyFilters({ account, subaccount: '', series: '', category: '' });
+    listen();
+  });
   byTestId('category').addEventListener('change', (e) => applyFilters({ category: e.target.value }));
   byTestId('subaccount').addEventListener('change', (e) => applyFilters({ subaccount: e.target.value }));
   let typing = 0;
@@ -356,7 +384,12 @@ function wireFilters() {
   });
   byTestId('filters').addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('popstate', () => {
+    const account = state.filters.account;
     state.filters = readFilters(window.location.search);
+    if (state.filters.account !== account) {
+      state.metaLoaded = false;
+      listen();
+    }
     load();
   });
 }
@@ -365,7 +398,7 @@ function wireFilters() {
 
 async function checkVersion() {
   try {
-    const sync = await getJson('sync');
+    const sync = await getJson('sync', state.filters);
     state.sync = sync;
     state.syncAt = Date.now();
     drawSync();
@@ -375,16 +408,23 @@ async function checkVersion() {
   }
 }
 
+// The open event stream (of the account shown) and its fallback poller.
+const feed = { source: null, poller: 0, retry: 0 };
+
 function listen() {
+  if (feed.source) feed.source.close();
+  clearInterval(feed.poller);
+  clearTimeout(feed.retry);
+  feed.poller = 0;
   if (!('EventSource' in window)) {
-    setInterval(checkVersion, POLL_MS);
+    feed.poller = setInterval(checkVersion, POLL_MS);
     return;
   }
-  let poller = 0;
-  const source = new EventSource('/api/v1/events');
+  const source = new EventSource(endpointUrl('events', state.filters));
+  feed.source = source;
   source.addEventListener('update', (event) => {
-    clearInterval(poller);
-    poller = 0;
+    clearInterval(feed.poller);
+    feed.poller = 0;
     let version = '';
     try {
       version = JSON.parse(event.data).version || '';
@@ -394,13 +434,9 @@ function listen() {
     if (version && version !== state.version) load();
   });
   source.addEventListener('error', () => {
-    if (!poller) poller = setInterval(checkVersion, POLL_MS);
-    if (source.readyState === EventSource.CLOSED) {
-      setTimeout(() => {
-        clearInterval(poller);
-        listen();
-      }, RECONNECT_MS);
-    }
+    if (feed.source !== source) return; // replaced (another account)
+    if (!feed.poller) feed.poller = setInterval(checkVersion, POLL_MS);
+    if (source.readyState === EventSource.CLOSED) feed.retry = setTimeout(listen, RECONNECT_MS);
   });
 }
 
@@ -418,7 +454,7 @@ function start() {
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     if (state.lastData) charts.render(state.lastData);
   });
-  load().then(listen);
+  loadAccounts().then(drawFilters).then(load).then(listen);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -15,15 +15,18 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "kalshi/dashboard_queries.h"
 #include "kalshi/json_object.h"
 #include "kalshi_direct/engine/log.h"
+#include "kalshi_direct/engine/postgres_store.h"
 #include "kalshi_direct/engine/stores.h"
 #include "kalshi_direct/timestamp.h"
 #include "web_assets.h"
@@ -61,65 +64,159 @@ std::string gzip(const unsigned char* data, size_t size) {
 
 class DashboardServer::Impl {
  public:
-  explicit Impl(ServerOptions options) : options_(std::move(options)), api_(options_.api) {}
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {
+    std::tie(base_, default_account_) = splitAccount(options_.db);
+    accounts_ = isPostgresLocation(base_);
+  }
+
+  // One account's database (a PostgreSQL database of several accounts has a view per account the
+  // pages ask for; a SQLite file has one): its read-only connections, one per concurrent request,
+  // its kept answers and its data's version.
+  struct View {
+    View(std::string location, const ApiSettings& settings)
+        : location(std::move(location)), api(settings) {}
+    std::string location;
+    DashboardApi api;
+    std::mutex pool_mutex;
+    std::vector<StorePtr> pool;
+    std::string version;  // under feed_mutex_
+    std::string warmed;   // the version and quarter hour whose page load is kept (feed thread)
+    StorePtr feed_store;  // the feed thread's
+  };
+
+  // The view of `account` (empty: the default one, defaultAccountName()), made on first use.
+  View& view(const std::string& account) {
+    std::string name = account;
+    if (name.empty() && accounts_) name = defaultAccountName();
+    if (name == default_account_ || (name == kDefaultAccount && default_account_.empty()))
+      name.clear();  // the location as serve was given it
+    std::lock_guard<std::mutex> lock(views_mutex_);
+    std::unique_ptr<View>& slot = views_[name];
+    if (!slot) {
+      slot = std::make_unique<View>(name.empty() ? options_.db : accountLocation(base_, name),
+                                    options_.api);
+    }
+    return *slot;
+  }
+  std::vector<View*> allViews() {
+    std::lock_guard<std::mutex> lock(views_mutex_);
+    std::vector<View*> views;
+    for (auto& entry : views_) views.push_back(entry.second.get());
+    return views;
+  }
+
+  // ---- accounts (PostgreSQL) ----
+  std::vector<std::string> accounts() {
+    std::lock_guard<std::mutex> lock(accounts_mutex_);
+    return known_accounts_;
+  }
+  // Reads public.kd_accounts again (through any account's connection).
+  void refreshAccounts(Store& store) {
+    if (!accounts_) return;
+    std::vector<std::string> names = storeAccounts(store);
+    std::lock_guard<std::mutex> lock(accounts_mutex_);
+    known_accounts_ = std::move(names);
+  }
+  bool knownAccount(const std::string& name) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      {
+        std::lock_guard<std::mutex> lock(accounts_mutex_);
+        if (std::find(known_accounts_.begin(), known_accounts_.end(), name) !=
+            known_accounts_.end())
+          return true;
+      }
+      if (attempt == 0) {  // registered since the last poll?
+        View& any = view("");
+        StorePtr store = acquireStore(any);
+        refreshAccounts(*store);
+        releaseStore(any, std::move(store));
+      }
+    }
+    return false;
+  }
+  // The account a page without account= shows: the one serve was started for (--account,
+  // KALSHI_ACCOUNT), else "default" when the database has it, else its first account.
+  std::string defaultAccountName() {
+    if (!default_account_.empty()) return default_account_;
+    const std::vector<std::string> names = accounts();
+    if (names.empty() || std::find(names.begin(), names.end(), kDefaultAccount) != names.end())
+      return kDefaultAccount;
+    return names.front();
+  }
 
   // ---- read-only connections, one per concurrent request ----
-  StorePtr acquireStore() {
+  StorePtr acquireStore(View& view) {
     {
-      std::lock_guard<std::mutex> lock(pool_mutex_);
-      if (!pool_.empty()) {
-        StorePtr store = std::move(pool_.back());
-        pool_.pop_back();
+      std::lock_guard<std::mutex> lock(view.pool_mutex);
+      if (!view.pool.empty()) {
+        StorePtr store = std::move(view.pool.back());
+        view.pool.pop_back();
         return store;
       }
     }
-    return openStore(options_.db, Store::Mode::kReadOnly);
+    return openStore(view.location, Store::Mode::kReadOnly);
   }
-  void releaseStore(StorePtr store) {
-    std::lock_guard<std::mutex> lock(pool_mutex_);
-    if (pool_.size() < 8) pool_.push_back(std::move(store));
+  void releaseStore(View& view, StorePtr store) {
+    std::lock_guard<std::mutex> lock(view.pool_mutex);
+    if (view.pool.size() < 8) view.pool.push_back(std::move(store));
   }
 
   // ---- change feed ----
-  std::string version() {
+  std::string version(View& view) {
     std::lock_guard<std::mutex> lock(feed_mutex_);
-    return version_;
+    return view.version;
+  }
+  // One view's poll: its data's version, and its page's first load kept when new data or a new
+  // quarter hour came.
+  std::string pollView(View& view) {
+    try {
+      if (!view.feed_store) view.feed_store = openStore(view.location, Store::Mode::kReadOnly);
+      Store& store = *view.feed_store;
+      const std::string now = kalshi::dataVersion(store);
+      const int64_t now_us = Timestamp::now().micros();
+      const std::string key = now + "@" + std::to_string(now_us / (15LL * 60 * 1000 * 1000));
+      if (!now.empty() && key != view.warmed) {
+        store.exec("BEGIN");
+        try {
+          view.api.warm(store, now_us);
+          store.exec("COMMIT");
+        } catch (...) {
+          store.exec("ROLLBACK");
+          throw;
+        }
+        view.warmed = key;
+      }
+      return now;
+    } catch (const std::exception&) {
+      view.feed_store.reset();  // not there yet, or being replaced: try again at the next poll
+      return "";
+    }
   }
   void pollVersion() {
-    StorePtr store;
-    std::string warmed;  // the version and quarter hour whose page load is kept
+    StorePtr registry;  // for the accounts' list
     while (!stopping_) {
-      std::string now;
-      try {
-        if (!store) store = openStore(options_.db, Store::Mode::kReadOnly);
-        now = kalshi::dataVersion(*store);
-        // New data or a new quarter hour: compute the page's first load before the pages ask.
-        const int64_t now_us = Timestamp::now().micros();
-        const std::string key = now + "@" + std::to_string(now_us / (15LL * 60 * 1000 * 1000));
-        if (!now.empty() && key != warmed) {
-          store->exec("BEGIN");
-          try {
-            api_.warm(*store, now_us);
-            store->exec("COMMIT");
-          } catch (...) {
-            store->exec("ROLLBACK");
-            throw;
-          }
-          warmed = key;
+      if (accounts_) {
+        try {
+          if (!registry) registry = openStore(options_.db, Store::Mode::kReadOnly);
+          refreshAccounts(*registry);
+        } catch (const std::exception&) {
+          registry.reset();
         }
-      } catch (const std::exception&) {
-        store.reset();  // not there yet, or being replaced: try again at the next poll
       }
-      {
-        std::unique_lock<std::mutex> lock(feed_mutex_);
-        if (!now.empty() && now != version_) {
-          version_ = now;
-          feed_changed_.notify_all();
+      std::vector<std::pair<View*, std::string>> versions;
+      for (View* view : allViews()) versions.emplace_back(view, pollView(*view));
+      std::unique_lock<std::mutex> lock(feed_mutex_);
+      bool changed = false;
+      for (auto& [view, now] : versions) {
+        if (!now.empty() && now != view->version) {
+          view->version = now;
+          changed = true;
         }
-        feed_changed_.wait_for(lock, std::chrono::milliseconds(500),
-                               [&] { return stopping_.load() || poke_; });
-        poke_ = false;
       }
+      if (changed) feed_changed_.notify_all();
+      feed_changed_.wait_for(lock, std::chrono::milliseconds(500),
+                             [&] { return stopping_.load() || poke_; });
+      poke_ = false;
     }
   }
   void poke() {
@@ -149,6 +246,13 @@ class DashboardServer::Impl {
       finish(response, label, 405, jsonError("only GET and HEAD are answered here"));
       return;
     }
+    if (path == "/favicon.ico") {  // none, and nothing to guard: the browser asks before the page
+      response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+      response.setContentLength(0);
+      response.send();
+      count(label, 204);
+      return;
+    }
     if (!options_.token.empty()) {
       if (path == "/" && takeQueryToken(query, response)) return;
       if (!authorized(request)) {
@@ -159,16 +263,47 @@ class DashboardServer::Impl {
         return;
       }
     }
-    if (path == "/api/v1/events") {
-      events(response);
-      count(label, 200);
+    // account=NAME: one account of a PostgreSQL database of several (GET /api/v1/accounts).
+    std::string account;
+    for (auto it = query.begin(); it != query.end();) {
+      if (it->first == "account") {
+        account = it->second;
+        it = query.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!account.empty() && (DashboardApi::handles(path) || path == "/api/v1/events")) {
+      std::string refused;
+      if (!accounts_) {
+        refused =
+            "account=: this database is a SQLite file, which holds one account; leave "
+            "account= out";
+      } else if (!isValidAccountName(account)) {
+        refused = "account=: not an account name (a-z first, then a-z, 0-9 or _, at most 40)";
+      } else {
+        try {
+          if (!knownAccount(account))
+            refused = "account=" + account +
+                      ": no such account in this database (GET /api/v1/accounts lists them)";
+        } catch (const std::exception& error) {
+          log::warning(kLog, "the accounts cannot be read: " + log::redact(error.what()));
+          refused = "the accounts cannot be read now (the server's log says why)";
+        }
+      }
+      if (!refused.empty()) {
+        finish(response, label, 400, jsonError(refused));
+        return;
+      }
+    }
+    if (path == "/api/v1/accounts") {
+      response.set("Cache-Control", "no-store");
+      finish(response, label, 200, accountsJson());
       return;
     }
-    if (path == "/favicon.ico") {
-      response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
-      response.setContentLength(0);
-      response.send();
-      count(label, 204);
+    if (path == "/api/v1/events") {
+      events(response, view(account));
+      count(label, 200);
       return;
     }
     if (const WebAsset* asset = findWebAsset(path)) {
@@ -181,16 +316,17 @@ class DashboardServer::Impl {
     }
     response.set("Cache-Control", "no-store");
     ApiResponse answer;
+    View& chosen = view(account);
     StorePtr store;
     try {
-      store = acquireStore();
+      store = acquireStore(chosen);
       store->exec("BEGIN");  // one consistent view while a sync commits
       const bool recompute =
           request.get("Cache-Control", "").find("no-cache") != std::string::npos ||
           request.get("Pragma", "").find("no-cache") != std::string::npos;
-      answer = api_.answer(path, query, *store, Timestamp::now().micros(), recompute);
+      answer = chosen.api.answer(path, query, *store, Timestamp::now().micros(), recompute);
       store->exec("COMMIT");
-      releaseStore(std::move(store));
+      releaseStore(chosen, std::move(store));
     } catch (const std::exception& error) {
       // The reason names the database's path: it goes to the log, not to the client.
       log::warning(kLog, path + ": the database cannot be read: " + log::redact(error.what()));
@@ -225,8 +361,28 @@ class DashboardServer::Impl {
     return out;
   }
 
+  // GET /api/v1/accounts: the accounts of a PostgreSQL database and the one shown by default;
+  // none for a SQLite file.
+  std::string accountsJson() {
+    std::string list = "[";
+    if (accounts_) {
+      for (const std::string& name : accounts())
+        list += (list.size() > 1 ? "," : "") + kalshi::JsonObject().text("name", name).str();
+    }
+    list += "]";
+    kalshi::JsonObject out;
+    out.raw("accounts", list);
+    if (accounts_)
+      out.text("default", defaultAccountName());
+    else
+      out.raw("default", "null");
+    return out.str();
+  }
+
   ServerOptions options_;
-  DashboardApi api_;
+  std::string base_;                           // options_.db without its account
+  std::string default_account_;                // options_.db's account; empty: none named
+  bool accounts_ = false;                      // a database of several accounts (PostgreSQL)
   std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::thread feed_thread_;
@@ -354,7 +510,7 @@ class DashboardServer::Impl {
     return found->second;
   }
 
-  void events(Poco::Net::HTTPServerResponse& response) {
+  void events(Poco::Net::HTTPServerResponse& response, View& view) {
     if (event_streams_.fetch_add(1) >= DashboardServer::kMaxEventStreams) {
       --event_streams_;
       response.set("Retry-After", "10");
@@ -373,9 +529,9 @@ class DashboardServer::Impl {
         {
           std::unique_lock<std::mutex> lock(feed_mutex_);
           feed_changed_.wait_for(lock, std::chrono::seconds(1), [&] {
-            return stopping_.load() || (!version_.empty() && version_ != sent);
+            return stopping_.load() || (!view.version.empty() && view.version != sent);
           });
-          now = version_;
+          now = view.version;
         }
         if (stopping_) break;
         if (!now.empty() && now != sent) {
@@ -397,11 +553,12 @@ class DashboardServer::Impl {
     --event_streams_;
   }
 
-  std::mutex pool_mutex_;
-  std::vector<StorePtr> pool_;
+  std::mutex views_mutex_;
+  std::map<std::string, std::unique_ptr<View>> views_;  // by account name
+  std::mutex accounts_mutex_;
+  std::vector<std::string> known_accounts_;
   std::mutex feed_mutex_;
   std::condition_variable feed_changed_;
-  std::string version_;
   bool poke_ = false;
   std::mutex metrics_mutex_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
@@ -446,9 +603,8 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 DashboardServer::DashboardServer(ServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
   Impl* impl = impl_.get();
-  ApiSettings& api = impl_->options_.api;
-  api.http_metrics = [impl] { return impl->httpMetrics(); };
-  impl_->api_ = DashboardApi(api);
+  impl_->options_.api.http_metrics = [impl] { return impl->httpMetrics(); };
+  impl_->view("");  // the default account's, polled from the start
 }
 
 DashboardServer::~DashboardServer() { stop(); }

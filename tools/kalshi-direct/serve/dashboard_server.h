@@ -14,6 +14,11 @@
 // - /api/v1/events: text/event-stream; an "update" event with the data version on connecting and
 //   whenever it changes (a background thread polls dataVersion() every 500 ms), a comment every
 //   15 s. At most kMaxEventStreams at once (503 beyond: the page falls back to polling).
+// - Accounts: on a PostgreSQL database of several (public.kd_accounts), every API call and the
+//   event stream take account=NAME; GET /api/v1/accounts lists them and names the one shown
+//   without it (the location's account, else "default" when there is one, else the first). Each
+//   account has its own connections, kept answers and version. An unknown or malformed account,
+//   or any account on a SQLite file, is a one-line 400.
 // - stop() ends the event streams and the server; it returns when every request thread is done.
 #pragma once
 
@@ -32,7 +37,7 @@ namespace kalshi_direct {
 namespace serve {
 
 struct ServerOptions {
-  std::string db;  // the store's location
+  std::string db;  // the store's location (with a PostgreSQL URL, the account shown by default)
   std::string bind = "127.0.0.1";
   int port = 8080;    // 0: any free port (port() tells which)
   std::string token;  // empty: none needed (loopback only; serve_command.h checks)

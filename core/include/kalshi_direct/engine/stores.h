@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kalshi_direct/status.h"
 #include "kalshi_direct/store.h"
@@ -26,6 +28,12 @@ bool isServerLocation(const std::string& location);
 // account=NAME. Throws StoreError (one line) for an account on a SQLite file, which holds one
 // account, and for a URL that names another account already.
 std::string accountLocation(const std::string& location, const std::string& account);
+// `location` without its account (a PostgreSQL URL's account=NAME parameter) and that account
+// (empty: none named). A SQLite path comes back as it is, with no account.
+std::pair<std::string, std::string> splitAccount(const std::string& location);
+// The accounts a PostgreSQL database holds (public.kd_accounts), by name; none for a SQLite file
+// or a database no kalshi-direct run has written.
+std::vector<std::string> storeAccounts(Store& store);
 // What a reader of one account (report, serve) opens: accountLocation() for `account`, or when
 // that is empty $KALSHI_ACCOUNT, as the shipped pipelines take it. Throws StoreError (one line)
 // for `all`, which those commands do not show (kalshi_all is for SQL tools), and as
