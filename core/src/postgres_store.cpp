@@ -712,6 +712,10 @@ class PostgresBulkUpsert final : public BulkUpsert {
   PostgresBulkUpsert(PostgresStore& store, std::string_view table,
                      const std::vector<std::string>& columns, const std::vector<std::string>& key)
       : store_(store), table_(table), columns_(columns), key_(key), row_(columns.size()) {}
+  ~PostgresBulkUpsert() override {
+    for (std::string* name : {&upsert_statement_, &truncate_statement_})
+      if (!name->empty()) store_.forget(std::move(*name));
+  }
 
   void bindNull(int index) override { field(index).null = true; }
   void bindInt(int index, int64_t value) override { field(index).setInt(value); }
@@ -769,6 +773,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
   std::vector<TextValue> row_;
   std::string copy_data_;
   size_t rows_ = 0;
+  std::string upsert_statement_, truncate_statement_;  // prepared names, once sent
 };
 
 void PostgresBulkUpsert::finish() {
@@ -812,7 +817,15 @@ void PostgresBulkUpsert::finish() {
     upsert += "DISTINCT ON (" + key_list + ") " + names + " FROM " + stage + " ORDER BY " +
               key_list + ", kd_seq DESC" + onConflictSql(columns_, key_);
   }
-  store_.run(upsert + "; TRUNCATE " + stage);
+  if (!store_.inTransaction()) {
+    store_.run(upsert + "; TRUNCATE " + stage);
+    return;
+  }
+  // Inside a transaction the server applies the batch while the run reads the next one: sent
+  // without waiting, its answer read (and its error thrown) by the next call that waits, which
+  // the next batch's COPY is at the latest.
+  store_.sendPipelined(upsert_statement_, upsert, {});
+  store_.sendPipelined(truncate_statement_, "TRUNCATE " + stage, {});
 }
 
 BulkUpsertPtr PostgresStore::bulkUpsert(std::string_view table,

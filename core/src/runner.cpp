@@ -221,6 +221,7 @@ class Runner {
     size_t report_index;
     bool opened = false;
     Clock::time_point last_run{};  // or when it opened: min_interval counts from there
+    Clock::duration last_took{};   // how long its last run took
     uint64_t records = 0;          // delivered since it last ran
   };
   struct TransformSlot {
@@ -695,12 +696,18 @@ class Runner {
   }
 
   // Runs the models due at this commit, after the sinks flushed into the open transaction.
-  // `end_of_input`: the run's last commit after all input; every model runs then.
+  // `end_of_input`: the run's last commit after all input; every model runs then. A model with a
+  // min_interval is due once that long has passed since its last run started, and not before
+  // three times as long as that run took: it never takes more than about a third of a long run
+  // (a backfill's P&L while the history loads), however slow the store.
   Status runModels(bool end_of_input) {
     const auto now = Clock::now();
     for (auto& slot : models_) {
-      const bool due = end_of_input || now - slot.last_run >= std::chrono::milliseconds(
-                                                                  slot.stage->spec.min_interval_ms);
+      const auto min_interval = std::chrono::milliseconds(slot.stage->spec.min_interval_ms);
+      const auto interval = min_interval.count() > 0
+                                ? std::max<Clock::duration>(min_interval, 3 * slot.last_took)
+                                : Clock::duration::zero();
+      const bool due = end_of_input || now - slot.last_run >= interval;
       if (!due) continue;
       const ModelRun run{end_of_input, slot.records};
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.model->run(run); });
@@ -708,6 +715,7 @@ class Runner {
         return s.withContext(slot.stage->spec.label);
       }
       ++report_.stages[slot.report_index].counters["model_runs"];
+      slot.last_took = Clock::now() - now;
       slot.last_run = now;
       slot.records = 0;
     }

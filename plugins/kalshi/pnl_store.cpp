@@ -309,7 +309,8 @@ void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
     // kalshi_orders' index once per row instead of joining the two.
     store_.exec(
         "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
-        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id; DELETE FROM kd_order_pnl");
+        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
+        "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); DELETE FROM kd_order_pnl");
     return;
   }
   StoreStatement& update =

@@ -84,7 +84,8 @@ const TableDefinition& ordersTable() {
       /*derived=*/false,
       /*changes_market_pnl=*/false,
       /*updated_in_place=*/true,
-      /*lists_tickers=*/true};
+      /*lists_tickers=*/true,
+      /*sqlite_only_indexes=*/{"kalshi_orders_pnl"}};
   return table;
 }
 
@@ -894,7 +895,18 @@ std::vector<std::string> statements(const Store& store, const std::string& creat
 }
 
 std::vector<std::string> statements(const Store& store, const TableDefinition& table) {
-  return statements(store, table.create_sql);
+  std::vector<std::string> out = statements(store, table.create_sql);
+  if (store.kind() != "postgresql") return out;
+  // Indexes on a column updated in place would cost PostgreSQL its HOT updates (table.h).
+  out.erase(std::remove_if(out.begin() + 1, out.end(),
+                           [&](const std::string& statement) {
+                             for (const std::string& index : table.sqlite_only_indexes)
+                               if (statement.find(" " + index + " ON ") != std::string::npos)
+                                 return true;
+                             return false;
+                           }),
+            out.end());
+  return out;
 }
 
 // PostgreSQL: the stores are new (no older kalshi-direct wrote one), so adopting means checking

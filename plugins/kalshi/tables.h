@@ -41,6 +41,10 @@ struct TableDefinition {
   // Whether a writer of this table records the markets of the rows it writes (column `ticker`) in
   // kalshi_tickers, in the same transaction (orders and fills: what the ticker search matches).
   bool lists_tickers = false;
+  // Indexes of create_sql that PostgreSQL does without: on a column updated in place, an index
+  // would make every such update rewrite all of the row's index entries instead of none (a HOT
+  // update). SQLite updates only the indexes of the changed columns, so it keeps them.
+  std::vector<std::string> sqlite_only_indexes = {};
 };
 
 const TableDefinition& ordersTable();

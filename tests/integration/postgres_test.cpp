@@ -125,6 +125,11 @@ TEST_F(PostgresPipelineTest, TheSameAccountInSqliteAndPostgresGivesIdenticalTabl
   StorePtr sqlite_store = openStore(sqlite_db, Store::Mode::kReadOnly);
   StorePtr postgres_store = openStore(postgres_db, Store::Mode::kReadOnly);
   EXPECT_EQ(kalshi::storedSchemaVersion(*postgres_store), kalshi::kSchemaVersion);
+  // The same indexes, but none on the order P&L the model updates in place on PostgreSQL (its
+  // updates stay HOT: tables.h, sqlite_only_indexes).
+  EXPECT_EQ(sqlite_store->objectType("kalshi_orders_pnl"), "index");
+  EXPECT_EQ(postgres_store->objectType("kalshi_orders_pnl"), "");
+  EXPECT_EQ(postgres_store->objectType("kalshi_fills_price"), "index");
   int compared = 0;
   for (const kalshi::TableDefinition* table : kalshi::allTables()) {
     if (!sqlite_store->tableExists(table->name)) continue;
