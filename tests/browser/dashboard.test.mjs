@@ -206,10 +206,18 @@ test('the page loads with no console error and draws every chart', async () => {
     assert.ok(info.count > 0, `chart ${id} has no data`);
     assert.ok(info.width > 100 && info.height > 100, `chart ${id} is not drawn: ${JSON.stringify(info)}`);
   }
+  await page.waitForFunction(() => document.body.dataset.accounts !== undefined, null, { timeout: WAIT_MS });
   assert.equal(await page.isVisible('[data-testid="account"]'), false, 'a SQLite file has one account');
-  const positions = await page.$$eval('[data-testid="table-positions"] tbody tr:not(.empty)', (r) => r.length);
+  // The first 100 open positions, and all of them on asking.
+  const positionRows = () => page.$$eval('[data-testid="table-positions"] tbody tr:not(.empty)', (r) => r.length);
   const api = await apiJson(serve.port, '/api/v1/positions');
-  assert.equal(positions, api.rows.length);
+  assert.equal(await positionRows(), Math.min(api.rows.length, 100));
+  if (api.rows.length > 100) {
+    await page.click('[data-testid="positions-more"]');
+    assert.equal(await positionRows(), api.rows.length);
+  } else {
+    assert.equal(await page.isVisible('[data-testid="positions-more"]'), false);
+  }
   assert.deepEqual(page.problems, []);
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -357,6 +365,7 @@ test('the account selector of a PostgreSQL database switches the whole page', {
     const page = await openPage();
     await page.goto(`http://127.0.0.1:${server.port}/`);
     await waitLoaded(page);
+    await page.waitForFunction(() => document.body.dataset.accounts === '2', null, { timeout: WAIT_MS });
     assert.equal(await page.isVisible('[data-testid="account"]'), true, 'no account selector');
     const options = await page.$$eval('[data-testid="account"] option', (o) => o.map((x) => x.value));
     assert.deepEqual(options, ['alice', 'bob']);
@@ -373,6 +382,8 @@ test('the account selector of a PostgreSQL database switches the whole page', {
     // The address keeps the account: a reload shows bob again.
     await page.reload();
     await waitLoaded(page);
+    await page.waitForFunction(() => document.body.dataset.accounts === '2', null, { timeout: WAIT_MS });
+    assert.equal(await page.$eval('[data-testid="account"]', (s) => s.value), 'bob');
     assert.equal((await card(page, 'balance')).value, bob.balance_dollars);
     assert.deepEqual(page.problems, []);
     await page.context().close();

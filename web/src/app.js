@@ -4,7 +4,8 @@
 //
 // Readiness hooks for tests and scripts: <body data-ready="1"> once everything of the latest
 // load is drawn, data-loads counts finished loads, data-version is the data's version
-// ("r<run>.s<snapshot>"). Every card keeps the API's raw value in data-value.
+// ("r<run>.s<snapshot>"), data-accounts how many accounts the selector offers once it knows.
+// Every card keeps the API's raw value in data-value.
 
 import { ApiError, RANGES, endpointUrl, filterParams, getJson, readFilters } from './api.js';
 import { CHART_IDS, Charts } from './charts.js';
@@ -137,7 +138,10 @@ function makeTables() {
       text('side', 'Side'), qty('quantity', 'Qty'), money('mark_dollars', 'Mark'),
       money('cost_dollars', 'Cost'), money('value_dollars', 'Value'),
       signed('unrealized_pnl_dollars', 'Unrealized'), { key: 'age_seconds', label: 'Age', type: 'age' },
-    ], { sort: { key: 'cost_dollars', order: 'desc' }, empty: 'No open positions' }),
+    ], {
+      sort: { key: 'cost_dollars', order: 'desc' }, empty: 'No open positions',
+      limit: 100, more: t('positions-more'),
+    }),
     differences: new SortableTable(t('table-differences'), [
       text('ticker', 'Ticker'), int('subaccount', 'Sub'), text('field', 'Field'),
       money('computed_dollars', 'Computed'), money('reported_dollars', 'Kalshi'),
@@ -251,10 +255,11 @@ async function loadAccounts() {
   try {
     answer = await getJson('accounts');
   } catch {
-    return; // an older server: one account
+    answer = null; // an older server: one account
   }
-  const names = answer.accounts?.map((a) => a.name) || [];
-  state.defaultAccount = answer.default || '';
+  const names = answer?.accounts?.map((a) => a.name) || [];
+  state.defaultAccount = answer?.default || '';
+  document.body.dataset.accounts = String(names.length);
   if (names.length === 0) return;
   const select = byTestId('account');
   select.replaceChildren(...names.map((n) => el('option', { value: n }, n)));
@@ -454,7 +459,10 @@ function start() {
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     if (state.lastData) charts.render(state.lastData);
   });
-  loadAccounts().then(drawFilters).then(load).then(listen);
+  // The account selector fills in beside the first load (which the server answers for its
+  // default account when the address names none).
+  loadAccounts().then(drawFilters);
+  load().then(listen);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -81,11 +81,24 @@ function emptyRow(columns, text) {
   return el('tr', { className: 'empty' }, el('td', { colSpan: columns.length }, text));
 }
 
-// A table sorted in the page by clicking its headers.
+// A table sorted in the page by clicking its headers. With `limit` and a `more` button, only the
+// first `limit` rows of the sorted order are drawn until the button asks for all of them (a long
+// list costs the page's first drawing more than anything else in it).
 export class SortableTable {
-  constructor(table, columns, { sort = null, empty = 'Nothing in this range', footerLabel = null } = {}) {
+  constructor(table, columns, {
+    sort = null, empty = 'Nothing in this range', footerLabel = null, limit = 0, more = null,
+  } = {}) {
     this.table = table;
     this.columns = columns;
+    this.limit = limit;
+    this.more = more;
+    this.showAll = false;
+    if (more) {
+      more.addEventListener('click', () => {
+        this.showAll = true;
+        this.draw();
+      });
+    }
     this.sort = sort || { key: null, order: 'asc' };
     this.emptyText = empty;
     this.footerLabel = footerLabel;
@@ -116,8 +129,13 @@ export class SortableTable {
       const dir = this.sort.order === 'asc' ? 1 : -1;
       rows = [...rows].sort((a, b) => dir * compare(col, a, b));
     }
+    const shown = this.limit && !this.showAll ? rows.slice(0, this.limit) : rows;
+    if (this.more) {
+      this.more.hidden = shown.length === rows.length;
+      this.more.textContent = `Show all ${rows.length.toLocaleString('en-US')}`;
+    }
     const body = rows.length
-      ? rows.map((row) => el('tr', {}, this.columns.map((c) => cell('td', c, row, this.ctx))))
+      ? shown.map((row) => el('tr', {}, this.columns.map((c) => cell('td', c, row, this.ctx))))
       : [emptyRow(this.columns, this.emptyText)];
     this.table.tBodies[0].replaceChildren(...body);
     if (this.footer) {
