@@ -1,5 +1,6 @@
-// Builds the dashboard page into OUT (default dist/): index.html, app.js (src/app.js and the
-// parts of ECharts it uses, bundled and minified by esbuild) and app.css. The CMake build runs
+// Builds the dashboard page into OUT (default dist/): index.html, app.js (src/app.js bundled and
+// minified by esbuild), charts.js (the charts and the parts of ECharts they use: a script of its
+// own, loaded beside app.js) and app.css. The CMake build runs
 // it with --out build/web and embeds the three files in kalshi-direct
 // (tools/kalshi-direct/serve/web_assets.h). Same sources, same bytes: no time stamps.
 //
@@ -24,16 +25,18 @@ for (let i = 0; i < args.length; i += 1) {
 
 try {
   await mkdir(out, { recursive: true });
-  await build({
-    entryPoints: [path.join(here, 'src/app.js')],
-    outfile: path.join(out, 'app.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: ['es2020'],
-    legalComments: 'eof',
-    logLevel: 'warning',
-  });
+  for (const [entry, file] of [['src/app.js', 'app.js'], ['src/charts_entry.js', 'charts.js']]) {
+    await build({
+      entryPoints: [path.join(here, entry)],
+      outfile: path.join(out, file),
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      target: ['es2020'],
+      legalComments: 'eof',
+      logLevel: 'warning',
+    });
+  }
   await build({
     entryPoints: [path.join(here, 'src/app.css')],
     outfile: path.join(out, 'app.css'),

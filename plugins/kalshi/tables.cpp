@@ -762,26 +762,27 @@ void createViews(Store& store) {
   }
 }
 
-void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {
+namespace {
+// Records `tickers` in `table` (a one-column table keyed by ticker; created if missing).
+void insertTickers(Store& store, const TableDefinition& table,
+                   const std::vector<std::string>& tickers) {
   if (tickers.empty()) return;
-  store.exec(dialectSql(store, pnlDirtyTable().create_sql));
-  StoreStatementPtr mark =
-      store.prepare("INSERT INTO kalshi_pnl_dirty (ticker) VALUES (?) ON CONFLICT DO NOTHING");
+  store.exec(dialectSql(store, table.create_sql));
+  StoreStatementPtr insert = store.prepare(std::string("INSERT INTO ") + table.name +
+                                           " (ticker) VALUES (?) ON CONFLICT DO NOTHING");
   for (const auto& ticker : tickers) {
-    mark->bindText(1, ticker);
-    mark->run();
+    insert->bindText(1, ticker);
+    insert->run();
   }
+}
+}  // namespace
+
+void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {
+  insertTickers(store, pnlDirtyTable(), tickers);
 }
 
 void recordTickers(Store& store, const std::vector<std::string>& tickers) {
-  if (tickers.empty()) return;
-  store.exec(dialectSql(store, tickersTable().create_sql));
-  StoreStatementPtr record =
-      store.prepare("INSERT INTO kalshi_tickers (ticker) VALUES (?) ON CONFLICT DO NOTHING");
-  for (const auto& ticker : tickers) {
-    record->bindText(1, ticker);
-    record->run();
-  }
+  insertTickers(store, tickersTable(), tickers);
 }
 
 std::string upsertSql(const TableDefinition& table) {

@@ -345,9 +345,11 @@ TEST_F(ServeTest, ThePageIsEmbeddedLockedDownAndRevalidated) {
   const Http again = get(server->port(), "/", "", {{"If-None-Match", page.header("ETag")}});
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body.empty());
-  const Http script = get(server->port(), "/app.js");
-  EXPECT_EQ(script.status, 200);
-  EXPECT_THAT(script.content_type, HasSubstr("javascript"));
+  for (const std::string asset : {"/app.js", "/charts.js"}) {
+    const Http script = get(server->port(), asset);
+    EXPECT_EQ(script.status, 200) << asset;
+    EXPECT_THAT(script.content_type, HasSubstr("javascript")) << asset;
+  }
   // An answer computed afresh on request (a hard reload) equals the kept one.
   const Http kept = get(server->port(), "/api/v1/categories?range=all");
   const Http fresh =

@@ -8,7 +8,7 @@
 // Every card keeps the API's raw value in data-value.
 
 import { ApiError, RANGES, endpointUrl, filterParams, getJson, readFilters } from './api.js';
-import { CHART_IDS, Charts } from './charts.js';
+import { CHART_IDS } from './chart_ids.js';
 import { byTestId, el, setText } from './dom.js';
 import {
   formatAgo, formatDollars, formatInteger, formatPercent, formatSignedDollars, signOf,
@@ -328,7 +328,7 @@ async function load() {
     drawPage('fills', fills);
     state.lastData = { equity, daily, categories, edge, today: summary.today };
     performance.mark(`kd-tables-${generation}`);
-    await charts.render(state.lastData);
+    await (await chartsReady()).render(state.lastData);
     performance.mark(`kd-drawn-${generation}`);
     if (generation !== state.generation) return;
     setText(byTestId('version'), `data ${state.version}`);
@@ -447,17 +447,31 @@ function listen() {
 
 // ---- start ----
 
+// The charts come with charts.js, which the page loads beside this script (index.html).
 let charts = null;
+let chartsLoading = null;
+function chartsReady() {
+  if (!chartsLoading) {
+    chartsLoading = new Promise((resolve) => {
+      const make = () => {
+        const containers = Object.fromEntries(CHART_IDS.map((id) => [id, byTestId(`chart-${id}`)]));
+        charts = new window.kdCharts.Charts(containers);
+        resolve(charts);
+      };
+      if (window.kdCharts) make();
+      else window.addEventListener('kd-charts', make, { once: true });
+    });
+  }
+  return chartsLoading;
+}
 
 function start() {
-  const containers = Object.fromEntries(CHART_IDS.map((id) => [id, byTestId(`chart-${id}`)]));
-  charts = new Charts(containers);
   makeTables();
   wireFilters();
   drawFilters();
   setInterval(drawSync, TICK_MS);
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-    if (state.lastData) charts.render(state.lastData);
+    if (state.lastData && charts) charts.render(state.lastData);
   });
   // The account selector fills in beside the first load (which the server answers for its
   // default account when the address names none).

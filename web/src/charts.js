@@ -1,4 +1,5 @@
-// The six charts, drawn with ECharts (only the parts used are bundled). Amounts are parsed
+// The six charts, drawn with ECharts (only the parts used are bundled into charts.js, a script
+// of its own: the page starts asking for its data while the browser still reads this one). Amounts are parsed
 // as floats for the marks' positions only; every tooltip shows the API's exact strings,
 // escaped, since ECharts puts a formatter's string into the page as HTML.
 
@@ -13,13 +14,13 @@ import {
   escapeHtml, formatDollars, formatInteger, formatPercent, formatQuantity, formatSignedDollars,
   signOf,
 } from './format.js';
+import { CHART_IDS } from './chart_ids.js';
 
 use([
   BarChart, HeatmapChart, LineChart, ScatterChart, CalendarComponent, GridComponent,
   LegendPlainComponent, TooltipComponent, VisualMapContinuousComponent, CanvasRenderer,
 ]);
 
-export const CHART_IDS = ['equity', 'daily', 'calendar', 'drawdown', 'categories', 'edge'];
 
 const CALENDAR_HEIGHT = 124; // one year's calendar (7 rows of 14 px), month labels included
 

@@ -395,7 +395,8 @@ class DashboardServer::Impl {
   }
 
   static std::string metricLabel(const std::string& path) {
-    if (DashboardApi::handles(path) || path == "/api/v1/events" || path == "/favicon.ico")
+    if (DashboardApi::handles(path) || path == "/api/v1/events" || path == "/api/v1/accounts" ||
+        path == "/favicon.ico")
       return path;
     if (findWebAsset(path)) return path;
     return "other";
