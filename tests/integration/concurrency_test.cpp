@@ -112,9 +112,12 @@ TEST_F(ConcurrencyTest, SyncEveryTakesAFreshSnapshotAfterEachCycle) {
   ASSERT_EQ(cli({"run", "backfill", "--full"}).exit_code, 0);  // the history, then the cycles
   const pid_t every =
       testing::spawnProcess({KD_CLI, "run", "sync", "--every", "1s"}, dir_.path(), environment());
-  // Read as a dashboard would, while the sync runs (a separate process, never blocked).
+  // Read as a dashboard would, while the sync runs: a separate process, with a busy timeout (as
+  // serve's connections have), since each cycle closes the database at its end and the last
+  // connection to close folds the WAL in under an exclusive lock (SQLite's design; see above).
   auto query = [&](const std::string& sql) {
-    const auto result = testing::runProcess({"/usr/bin/sqlite3", db(), sql});
+    const auto result =
+        testing::runProcess({"/usr/bin/sqlite3", "-cmd", ".timeout 5000", db(), sql});
     return result.exit_code == 0 ? result.out.substr(0, result.out.find('\n')) : std::string();
   };
   auto latest = [&](const std::string& column) {

@@ -117,6 +117,19 @@ class DashboardServer::Impl {
     std::lock_guard<std::mutex> lock(accounts_mutex_);
     known_accounts_ = std::move(names);
   }
+  // Reads the accounts now, through a connection of its own; false when the database cannot be
+  // read yet (the feed thread tries again every poll).
+  bool loadAccountsNow() {
+    if (!accounts_) return true;
+    try {
+      StorePtr store = openStore(options_.db, Store::Mode::kReadOnly);
+      refreshAccounts(*store);
+      return true;
+    } catch (const std::exception& error) {
+      log::debug(kLog, "the accounts cannot be read yet: " + log::redact(error.what()));
+      return false;
+    }
+  }
   bool knownAccount(const std::string& name) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       {
@@ -298,6 +311,11 @@ class DashboardServer::Impl {
     }
     if (path == "/api/v1/accounts") {
       response.set("Cache-Control", "no-store");
+      if (!loadAccountsNow()) {
+        finish(response, label, 503,
+               jsonError("the database cannot be read now (the server's log says why)"));
+        return;
+      }
       finish(response, label, 200, accountsJson());
       return;
     }
@@ -611,6 +629,9 @@ DashboardServer::DashboardServer(ServerOptions options)
 DashboardServer::~DashboardServer() { stop(); }
 
 void DashboardServer::start() {
+  // The accounts before the first request, so that a page without account= is answered for the
+  // right default from the start (the feed thread keeps the list fresh afterwards).
+  impl_->loadAccountsNow();
   try {
     Poco::Net::ServerSocket socket(
         Poco::Net::SocketAddress(impl_->options_.bind,
