@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kalshi/local_days.h"
 #include "kalshi/performance_stats.h"
 #include "kalshi/tables.h"
 #include "kalshi_direct/timestamp.h"
@@ -262,15 +263,6 @@ namespace {
 std::string monthOf(const std::string& day) { return day.substr(0, 7); }
 }  // namespace
 
-std::string lastDayOfMonth(const std::string& month) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int year = std::stoi(month.substr(0, 4));
-  const int number = std::stoi(month.substr(5, 2));
-  int days = kDays[std::clamp(number, 1, 12) - 1];
-  if (number == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) days = 29;
-  return month.substr(0, 7) + "-" + std::to_string(days);
-}
-
 void LedgerStore::refreshMonthlyEdge(const std::set<DailyKey>& keys) {
   std::set<std::string> months;
   for (const DailyKey& key : keys) months.insert(monthOf(key.day));
@@ -297,7 +289,7 @@ void LedgerStore::refreshMonthlyEdge(const std::optional<std::set<std::string>>&
     for (const std::string& month : *months) {
       LedgerFilter filter;
       filter.from = month + "-01";
-      filter.to = lastDayOfMonth(month);
+      filter.to = LocalDays::monthEnd(filter.from);
       forEachClosedPosition(store_, filter, /*ordered=*/true, add);
     }
   }
@@ -726,12 +718,15 @@ void forEachMonthlyEdge(
     const LedgerFilter& filter,
     const std::function<void(const ClosedPositionRow&, const EdgeBucket&)>& visit) {
   if (!store.tableExists(monthlyEdgeTable().name)) return;
+  std::vector<Value> values;
+  LedgerFilter keys_only = filter;  // its days are not this table's
+  keys_only.from.clear();
+  keys_only.to.clear();
   std::string sql =
       "SELECT month, subaccount, category, series_ticker, bucket, positions, contracts_fp, "
       "entry_cost_dollars, realized_pnl_dollars, settled, settled_contracts_fp, "
-      "settled_cost_dollars, settled_payout_dollars, brier_sum "
-      "FROM kalshi_monthly_edge WHERE 1 = 1";
-  std::vector<Value> values;
+      "settled_cost_dollars, settled_payout_dollars, brier_sum FROM kalshi_monthly_edge" +
+      whereClause(keys_only, true, values);
   if (!from_month.empty()) {
     sql += " AND month >= ?";
     values.emplace_back(from_month);
@@ -739,14 +734,6 @@ void forEachMonthlyEdge(
   if (!to_month.empty()) {
     sql += " AND month <= ?";
     values.emplace_back(to_month);
-  }
-  if (filter.category) {
-    sql += " AND category = ?";
-    values.emplace_back(*filter.category);
-  }
-  if (filter.series_ticker) {
-    sql += " AND series_ticker = ?";
-    values.emplace_back(*filter.series_ticker);
   }
   if (filter.subaccount) {
     sql += " AND subaccount = ?";
@@ -762,6 +749,7 @@ void forEachMonthlyEdge(
     keys.category = query->columnText(2);
     keys.series_ticker = query->columnText(3);
     bucket.bucket = static_cast<int>(query->columnInt(4));
+    if (bucket.bucket < 0 || bucket.bucket > 9) continue;  // not a bucket kalshi-direct writes
     bucket.positions = query->columnInt(5);
     bucket.contracts = decimalOr(query->columnText(6));
     bucket.entry_cost = decimalOr(query->columnText(7));

@@ -218,8 +218,6 @@ void forEachMonthlyEdge(
     Store& store, const std::string& from_month, const std::string& to_month,
     const LedgerFilter& filter,
     const std::function<void(const ClosedPositionRow& keys, const EdgeBucket& bucket)>& visit);
-// "YYYY-MM-DD" of the last day of `month` ("YYYY-MM").
-std::string lastDayOfMonth(const std::string& month);
 // Only the results (realized P&L net of fees) of the positions closed on the filter's days, in
 // the order they closed: what win rate, streaks and expectancy need (cheaper than the rows).
 std::vector<Decimal> readCloseResults(Store& store, const LedgerFilter& filter);

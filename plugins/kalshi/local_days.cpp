@@ -89,6 +89,16 @@ std::string LocalDays::mondayOf(const std::string& day) {
   return format(date::year_month_day{days - (weekday - date::Monday)});
 }
 
+std::string LocalDays::monthStart(const std::string& day) {
+  const date::year_month_day ymd = requireDay(day);
+  return format(ymd.year() / ymd.month() / date::day{1});
+}
+
+std::string LocalDays::monthEnd(const std::string& day) {
+  const date::year_month_day ymd = requireDay(day);
+  return format(date::year_month_day{ymd.year() / ymd.month() / date::last});
+}
+
 bool LocalDays::isDay(const std::string& text) {
   date::year_month_day ymd;
   return parseDay(text, ymd);

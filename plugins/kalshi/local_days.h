@@ -40,6 +40,9 @@ class LocalDays {
   static std::string addDays(const std::string& day, int64_t count);
   // The Monday of the ISO week `day` is in.
   static std::string mondayOf(const std::string& day);
+  // The first and the last day of the month `day` is in.
+  static std::string monthStart(const std::string& day);
+  static std::string monthEnd(const std::string& day);
   // Whether `text` is a valid "YYYY-MM-DD" date.
   static bool isDay(const std::string& text);
 

@@ -156,25 +156,6 @@ PerformanceStats periodHeadline(Store& store, const LedgerFilter& filter) {
   return headlineStats(equityWithBase(store, filter), readLedgerTotals(store, filter));
 }
 
-namespace {
-
-// "YYYY-MM" `delta` (+1 or -1) months from `month`.
-std::string shiftMonth(const std::string& month, int delta) {
-  int year = std::stoi(month.substr(0, 4)), number = std::stoi(month.substr(5, 2)) + delta;
-  if (number > 12) {
-    number = 1;
-    ++year;
-  } else if (number < 1) {
-    number = 12;
-    --year;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02d", year, number);
-  return text;
-}
-
-}  // namespace
-
 std::map<std::string, std::vector<EdgeBucket>> periodEdge(Store& store, const LedgerFilter& filter,
                                                           const std::string& by) {
   std::map<std::string, std::vector<EdgeBucket>> groups;
@@ -203,14 +184,18 @@ std::map<std::string, std::vector<EdgeBucket>> periodEdge(Store& store, const Le
   };
   // The range's whole months from kalshi_monthly_edge (an open end holds every month on that
   // side), the days of a month it holds only part of from the closed positions themselves.
-  std::string first_month, last_month;  // whole months; empty: open
+  std::string first_month, last_month;  // "YYYY-MM" of the whole months; empty: open
   if (!filter.from.empty()) {
-    first_month = filter.from.substr(0, 7);
-    if (filter.from.substr(8) != "01") first_month = shiftMonth(first_month, 1);
+    const std::string start = filter.from == LocalDays::monthStart(filter.from)
+                                  ? filter.from
+                                  : LocalDays::nextDay(LocalDays::monthEnd(filter.from));
+    first_month = start.substr(0, 7);
   }
   if (!filter.to.empty()) {
-    last_month = filter.to.substr(0, 7);
-    if (filter.to != lastDayOfMonth(last_month)) last_month = shiftMonth(last_month, -1);
+    const std::string end = filter.to == LocalDays::monthEnd(filter.to)
+                                ? filter.to
+                                : LocalDays::previousDay(LocalDays::monthStart(filter.to));
+    last_month = end.substr(0, 7);
   }
   const bool whole_months =
       store.tableExists(monthlyEdgeTable().name) &&
@@ -224,9 +209,9 @@ std::map<std::string, std::vector<EdgeBucket>> periodEdge(Store& store, const Le
                        bucketsOf(keys)[static_cast<size_t>(bucket.bucket)] += bucket;
                      });
   if (!filter.from.empty() && filter.from.substr(0, 7) != first_month)
-    addPositions(filter.from, lastDayOfMonth(filter.from.substr(0, 7)));
+    addPositions(filter.from, LocalDays::monthEnd(filter.from));
   if (!filter.to.empty() && filter.to.substr(0, 7) != last_month)
-    addPositions(filter.to.substr(0, 7) + "-01", filter.to);
+    addPositions(LocalDays::monthStart(filter.to), filter.to);
   return groups;
 }
 
