@@ -713,7 +713,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
                      const std::vector<std::string>& columns, const std::vector<std::string>& key)
       : store_(store), table_(table), columns_(columns), key_(key), row_(columns.size()) {}
   ~PostgresBulkUpsert() override {
-    for (std::string* name : {&upsert_statement_, &truncate_statement_})
+    for (std::string* name : {&upsert_statement_, &truncate_statement_, &release_statement_})
       if (!name->empty()) store_.forget(std::move(*name));
   }
 
@@ -757,6 +757,7 @@ class PostgresBulkUpsert final : public BulkUpsert {
   void finish() override;
 
  private:
+  Result copyInto(const std::string& table, const std::string& names);
   TextValue& field(int index) {
     if (index < 1 || static_cast<size_t>(index) > row_.size()) {
       throw StoreError(store_.where() + "bulk column " + std::to_string(index) +
@@ -773,24 +774,17 @@ class PostgresBulkUpsert final : public BulkUpsert {
   std::vector<TextValue> row_;
   std::string copy_data_;
   size_t rows_ = 0;
-  std::string upsert_statement_, truncate_statement_;  // prepared names, once sent
+  bool try_direct_ = true;  // COPY straight into the table until a batch is refused
+  std::string upsert_statement_, truncate_statement_, release_statement_;  // prepared, once sent
 };
 
-void PostgresBulkUpsert::finish() {
-  if (rows_ == 0) return;
-  store_.drain();
-  const std::string stage = "kd_stage_" + table_;
-  std::string names, key_list;
-  for (const auto& column : columns_) names += (names.empty() ? "" : ", ") + column;
-  for (const auto& part : key_) key_list += (key_list.empty() ? "" : ", ") + part;
-  // The staging table has the target's column types, so COPY converts (and refuses) values as
-  // the target would. Temporary: private to this session, gone if the transaction rolls back.
-  store_.run("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " + table_ +
-             ", kd_seq BIGINT GENERATED ALWAYS AS IDENTITY)");
+// Sends the batch as COPY into `table` and returns the server's answer, unchecked; the batch is
+// kept (for a retry the other way).
+Result PostgresBulkUpsert::copyInto(const std::string& table, const std::string& names) {
   PGconn* connection = store_.connection();
   {
-    Result started(PQexec(connection, ("COPY " + stage + " (" + names + ") FROM STDIN").c_str()));
-    store_.check(started.get());
+    Result started(PQexec(connection, ("COPY " + table + " (" + names + ") FROM STDIN").c_str()));
+    if (PQresultStatus(started.get()) != PGRES_COPY_IN) return started;
   }
   constexpr size_t kChunk = 1u << 20;
   for (size_t at = 0; at < copy_data_.size(); at += kChunk) {
@@ -798,15 +792,48 @@ void PostgresBulkUpsert::finish() {
     if (PQputCopyData(connection, copy_data_.data() + at, static_cast<int>(size)) != 1) {
       PQputCopyEnd(connection, "cancelled");
       Result ended(PQgetResult(connection));
-      store_.fail(ended.get());
+      while (PGresult* more = PQgetResult(connection)) PQclear(more);
+      return ended;
     }
   }
-  copy_data_.clear();
-  rows_ = 0;
-  if (PQputCopyEnd(connection, nullptr) != 1) store_.fail(nullptr);
+  if (PQputCopyEnd(connection, nullptr) != 1) return Result(nullptr);
+  Result copied(PQgetResult(connection));
+  while (PGresult* more = PQgetResult(connection)) PQclear(more);
+  return copied;
+}
+
+void PostgresBulkUpsert::finish() {
+  if (rows_ == 0) return;
+  store_.drain();
+  std::string names, key_list;
+  for (const auto& column : columns_) names += (names.empty() ? "" : ", ") + column;
+  for (const auto& part : key_) key_list += (key_list.empty() ? "" : ", ") + part;
+  // Rows new to the table (a first load; derived rows whose market was just deleted) go straight
+  // in with COPY: no staging copy, no sort, no speculative insertion per row. Under a savepoint,
+  // so that a batch holding a stored key (or a key twice) is undone and upserted instead; after
+  // one such batch this writer upserts for the rest of its life.
+  if (try_direct_ && store_.inTransaction()) {
+    store_.run("SAVEPOINT kd_bulk");
+    Result copied = copyInto(table_, names);
+    if (PQresultStatus(copied.get()) == PGRES_COMMAND_OK) {
+      copy_data_.clear();
+      rows_ = 0;
+      store_.sendPipelined(release_statement_, "RELEASE SAVEPOINT kd_bulk", {});
+      return;
+    }
+    if (PQstatus(store_.connection()) == CONNECTION_BAD) store_.fail(copied.get());
+    store_.run("ROLLBACK TO SAVEPOINT kd_bulk; RELEASE SAVEPOINT kd_bulk");
+    try_direct_ = false;
+  }
+  const std::string stage = "kd_stage_" + table_;
+  // The staging table has the target's column types, so COPY converts (and refuses) values as
+  // the target would. Temporary: private to this session, gone if the transaction rolls back.
+  store_.run("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " + table_ +
+             ", kd_seq BIGINT GENERATED ALWAYS AS IDENTITY)");
   {
-    Result copied(PQgetResult(connection));
-    while (PGresult* more = PQgetResult(connection)) PQclear(more);
+    Result copied = copyInto(stage, names);
+    copy_data_.clear();
+    rows_ = 0;
     store_.check(copied.get());
   }
   // Of rows with one key the last added wins (DISTINCT ON keeps the first in ORDER BY order).

@@ -291,26 +291,23 @@ void PnlStore::replaceMarketPnl(const std::string& ticker, const std::vector<Mar
 void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
   std::sort(updates.begin(), updates.end());
   if (store_.kind() == "postgresql") {
-    // A round trip per order adds up on a server: the figures go in with one COPY and one
-    // set-based UPDATE (a private temporary table, emptied after).
+    // A round trip per order adds up on a server: the figures go in with COPY into a private
+    // temporary table, applied by applyOrderPnl() with one set-based UPDATE.
+    // (Created afresh each time: a rolled-back transaction takes a table it created with it.)
     store_.exec(
         "CREATE TEMP TABLE IF NOT EXISTS kd_order_pnl (id TEXT PRIMARY KEY, pnl_cents BIGINT,"
         " pnl_dollars NUMERIC)");
-    BulkUpsertPtr rows =
-        store_.bulkUpsert("kd_order_pnl", {"id", "pnl_cents", "pnl_dollars"}, {"id"});
+    if (!staged_order_pnl_)
+      staged_order_pnl_ =
+          store_.bulkUpsert("kd_order_pnl", {"id", "pnl_cents", "pnl_dollars"}, {"id"});
     for (const OrderPnl& order : updates) {
-      rows->bindText(1, order.order_id);
-      rows->bindInt(2, order.cents);
-      rows->bindText(3, order.dollars.toString());
-      rows->addRow();
+      staged_order_pnl_->bindText(1, order.order_id);
+      staged_order_pnl_->bindInt(2, order.cents);
+      staged_order_pnl_->bindText(3, order.dollars.toString());
+      staged_order_pnl_->addRow();
     }
-    rows->finish();
-    // ANALYZE: a temporary table has no statistics, and without them the planner may walk
-    // kalshi_orders' index once per row instead of joining the two.
-    store_.exec(
-        "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
-        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
-        "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); DELETE FROM kd_order_pnl");
+    staged_order_pnl_->finish();
+    order_pnl_staged_ = order_pnl_staged_ || !updates.empty();
     return;
   }
   StoreStatement& update =
@@ -322,6 +319,17 @@ void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
     update.run();
     update.reset();
   }
+}
+
+void PnlStore::applyOrderPnl() {
+  if (!order_pnl_staged_) return;
+  order_pnl_staged_ = false;
+  // ANALYZE: a temporary table has no statistics, and without them the planner may walk
+  // kalshi_orders' index once per row instead of joining the two.
+  store_.exec(
+      "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
+      "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
+      "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); TRUNCATE kd_order_pnl");
 }
 
 std::map<std::string, Decimal> PnlStore::marketRealized() {

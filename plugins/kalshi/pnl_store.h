@@ -94,7 +94,13 @@ class PnlStore {
     Decimal dollars;
     bool operator<(const OrderPnl& other) const { return order_id < other.order_id; }
   };
+  // Each order's P&L (kalshi_orders.pnl_cents, pnl_dollars). setOrderPnl() may hold them back:
+  // PostgreSQL stages them in a temporary table, so that a pass over every market rewrites
+  // kalshi_orders once (one join: 1M fills, 8 s) rather than once per call (each a scan of the
+  // whole table: 13 calls, 13 s). applyOrderPnl() writes what was held back; read the orders' P&L
+  // only after it. Both run inside the open transaction.
   void setOrderPnl(std::vector<OrderPnl>& updates);
+  void applyOrderPnl();
   // Each market's realized P&L (kalshi_market_pnl summed over subaccounts and categories).
   std::map<std::string, Decimal> marketRealized();
   // The orders of a market with their exact P&L, by id.
@@ -167,6 +173,8 @@ class PnlStore {
   Store& store_;
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
       fills_of_, order_pnl_of_, order_cents_;
+  BulkUpsertPtr staged_order_pnl_;  // PostgreSQL: into kd_order_pnl, until applyOrderPnl()
+  bool order_pnl_staged_ = false;
 };
 
 }  // namespace kalshi

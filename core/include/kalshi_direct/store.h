@@ -224,7 +224,8 @@ class Store {
   // there is none (in the store's own schema; temporary objects excluded).
   virtual std::string objectType(std::string_view name) = 0;
   // A bulk writer of `columns` into `table` (see BulkUpsert). A store with a set-based bulk path
-  // uses it (PostgreSQL: COPY into a staging table, then one INSERT ... SELECT ... ON CONFLICT);
+  // uses it (PostgreSQL: COPY, straight into the table while the keys are new, else into a
+  // staging table and one INSERT ... SELECT ... ON CONFLICT: postgres_store.h);
   // the default runs a prepared upsert per row, which is what SQLite does fastest.
   virtual BulkUpsertPtr bulkUpsert(std::string_view table, const std::vector<std::string>& columns,
                                    const std::vector<std::string>& key);

@@ -28,11 +28,15 @@ struct PnlModel::Recompute {
     for (const auto& [order_id, pnl] : pnl_by_order)
       order_updates.push_back({order_id, cents[i++], pnl});
     market_cents[ticker] = target;
-    if (order_updates.size() >= 50000) flushOrderPnl();
+    if (order_updates.size() >= 50000) stageOrderPnl();
   }
-  void flushOrderPnl() {
+  void stageOrderPnl() {
     store.setOrderPnl(order_updates);
     order_updates.clear();
+  }
+  void flushOrderPnl() {
+    stageOrderPnl();
+    store.applyOrderPnl();
   }
 
   PnlStore& store;

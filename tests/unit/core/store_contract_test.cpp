@@ -300,6 +300,33 @@ TEST_P(StoreContractTest, BulkUpsertReplacesByKeyAndTheLastRowOfAKeyWins) {
   EXPECT_EQ(seen, (std::vector<std::string>{"a=0.5600/7", "b\tc\\d\n=-3/8", "e=2.00/10"}));
 }
 
+// A batch of new rows and then one that meets stored keys (PostgreSQL copies the first straight
+// into the table and upserts the second after undoing its copy): every batch counts, in one
+// transaction with the state.
+TEST_P(StoreContractTest, BulkBatchesOfNewAndStoredKeysAllLandInTheirTransaction) {
+  store_->begin();
+  BulkUpsertPtr bulk = store_->bulkUpsert("rows", {"id", "amount", "n"}, {"id"});
+  const auto batch = [&](std::vector<std::pair<const char*, int64_t>> rows) {
+    for (const auto& [id, n] : rows) {
+      bulk->bindText(1, id);
+      bulk->bindText(2, "1.00");
+      bulk->bindInt(3, n);
+      bulk->addRow();
+    }
+    bulk->finish();
+  };
+  batch({{"x", 1}, {"y", 2}});
+  batch({{"y", 3}, {"z", 4}});
+  batch({{"w", 5}});
+  store_->writeState("p", {{"k", "v"}});
+  store_->commit();
+  StoreStatementPtr query = store_->prepare("SELECT id, n FROM rows ORDER BY id");
+  std::vector<std::string> seen;
+  while (query->step()) seen.push_back(query->columnText(0) + std::to_string(query->columnInt(1)));
+  EXPECT_EQ(seen, (std::vector<std::string>{"w5", "x1", "y3", "z4"}));
+  EXPECT_EQ(store_->readState("p").at("k"), "v");
+}
+
 TEST_P(StoreContractTest, NamesItsObjects) {
   store_->exec("CREATE VIEW rows_view AS SELECT id FROM rows");
   EXPECT_EQ(store_->objectType("rows"), "table");

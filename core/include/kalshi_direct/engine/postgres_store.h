@@ -23,8 +23,11 @@
 //     pipeline mode; read every 1,000 statements): per-row writes cost no round trip each. Their
 //     errors come from the next call that waits for the server (a query, exec, commit).
 //   - Sorting memory is the server's (work_mem): limitSortMemory() does nothing.
-//   - bulkUpsert() COPYs the rows into a temporary staging table and upserts them with one
-//     INSERT ... SELECT ... ON CONFLICT: one round trip per batch, never per row.
+//   - bulkUpsert() COPYs a batch straight into the table under a savepoint while its batches hold
+//     only new keys (a first load; derived rows just deleted). A batch the table refuses (a
+//     stored key, a key twice, a bad value) is undone to the savepoint and goes the other way for
+//     the rest of the writer's life: COPY into a temporary staging table and one
+//     INSERT ... SELECT ... ON CONFLICT. A round trip or two per batch, never per row.
 // One writer per database: lockWriter() takes a session advisory lock and records who holds it.
 #pragma once
 
