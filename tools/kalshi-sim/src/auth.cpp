@@ -9,7 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "paging.h"  // base64 decoding
+#include "fixed_point.h"  // wall_clock_ms
+#include "paging.h"       // base64 decoding
 
 namespace ksim {
 
@@ -147,6 +148,22 @@ AuthResult Authenticator::check(const AuthRequest& req) const {
         "INCORRECT_API_KEY_SIGNATURE", "incorrect API key signature",
         "RSA-PSS SHA-256 (salt 32) over timestamp+METHOD+path without query did not verify");
   return {};
+}
+
+AuthResult check_request(const Authenticator& auth, const std::string& method,
+                         const std::string& path, const Poco::Net::NameValueCollection& headers) {
+  AuthRequest ar;
+  ar.method = method;
+  ar.path = path;
+  std::string key, ts, sig, authz;
+  if (headers.has("KALSHI-ACCESS-KEY")) ar.key = &(key = headers.get("KALSHI-ACCESS-KEY"));
+  if (headers.has("KALSHI-ACCESS-TIMESTAMP"))
+    ar.timestamp = &(ts = headers.get("KALSHI-ACCESS-TIMESTAMP"));
+  if (headers.has("KALSHI-ACCESS-SIGNATURE"))
+    ar.signature = &(sig = headers.get("KALSHI-ACCESS-SIGNATURE"));
+  if (headers.has("Authorization")) ar.authorization = &(authz = headers.get("Authorization"));
+  ar.now_ms = wall_clock_ms();
+  return auth.check(ar);
 }
 
 }  // namespace ksim

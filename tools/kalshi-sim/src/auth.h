@@ -6,6 +6,8 @@
 // the request path from the host root without the query string. Verified with OpenSSL's EVP API.
 #pragma once
 
+#include <Poco/Net/NameValueCollection.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,5 +59,11 @@ class Authenticator {
   bool signed_mode_ = false;
   std::unique_ptr<Key> key_;
 };
+
+// Checks a request's KALSHI-ACCESS-* (or Authorization) headers for `method` and `path` (from the
+// host root, without the query) against the clock now: the REST API's and the WebSocket
+// handshake's check.
+AuthResult check_request(const Authenticator& auth, const std::string& method,
+                         const std::string& path, const Poco::Net::NameValueCollection& headers);
 
 }  // namespace ksim

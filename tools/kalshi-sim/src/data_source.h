@@ -64,6 +64,8 @@ enum class TransferKind : std::uint8_t { Deposits, Withdrawals, SubaccountTransf
 struct AddFillsResult {
   int fills = 0;
   int orders = 0;
+  std::uint32_t first_fill = 0;   // index of the first new fill (they are consecutive)
+  std::uint32_t first_order = 0;  // index of the first new order
   std::int64_t first_us = 0;
   std::int64_t last_us = 0;
   std::vector<std::string> round_trip_tickers;  // markets opened and closed again (round_trips)
@@ -140,10 +142,23 @@ class DataSource {
   // Requires the exclusive lock. Throws std::runtime_error when not supported.
   // round_trips: each new order pair opens and closes a position in a market that was flat, so
   // the market's position is 0 before and after (a client must notice its P&L changed anyway).
-  virtual AddFillsResult add_fills(int count, bool round_trips) {
+  // at_us: when nonzero, the new orders and fills happen at that time (the live trader's clock)
+  // rather than a second or so after the account's last activity.
+  virtual AddFillsResult add_fills(int count, bool round_trips, std::int64_t at_us = 0) {
     (void)count;
     (void)round_trips;
+    (void)at_us;
     throw std::runtime_error("add-fills is not supported for this account");
+  }
+  // What `added` (the last add_fills) looks like on Kalshi's WebSocket: the `msg` objects of the
+  // `fill` messages (one per new fill), `user_order` (one per new order) and `market_position`
+  // (one per market and subaccount traded). Needs the account lock (shared).
+  struct LiveMessages {
+    std::vector<std::string> fills, orders, positions;
+  };
+  virtual void render_live(const AddFillsResult& added, LiveMessages& out) const {
+    (void)added;
+    (void)out;
   }
 };
 

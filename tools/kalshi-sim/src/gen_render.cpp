@@ -267,6 +267,108 @@ void GeneratedAccount::render_order(const GenOrder& o, std::uint32_t seq, std::s
   out.push_back('}');
 }
 
+// ---- the WebSocket's private channels (ws-user-fills.md, ws-user-orders.md,
+// ws-market-positions.md): the documented shapes, fixed-point strings, times in Unix s and ms ----
+
+void GeneratedAccount::render_live(const AddFillsResult& added, LiveMessages& out) const {
+  const std::uint32_t fill_end = added.first_fill + static_cast<std::uint32_t>(added.fills);
+  // post_position_fp: each book's position after the fill, walked back from where it is now.
+  std::vector<std::pair<std::uint64_t, Centis>> position;  // (market << 8 | sub) -> position
+  auto position_of = [&](const GenFill& f) -> Centis& {
+    const std::uint64_t key = static_cast<std::uint64_t>(f.market) << 8 | f.sub;
+    for (auto& entry : position)
+      if (entry.first == key) return entry.second;
+    Centis now = 0;
+    for (const GenBook& b : markets_[f.market].books)
+      if (b.sub == f.sub) now = b.ledger.position();
+    position.emplace_back(key, now);
+    return position.back().second;
+  };
+  std::vector<std::string> fills(added.fills);
+  for (std::uint32_t i = fill_end; i-- > added.first_fill;) {
+    const GenFill& f = fills_[i];
+    const GenMarket& m = markets_[f.market];
+    Centis& after = position_of(f);
+    std::string& o = fills[i - added.first_fill];
+    std::string id;
+    append_id(id, 'F', i);
+    o.append("{\"trade_id\":\"").append(id).append("\",\"order_id\":\"");
+    append_id(o, 'O', f.order);
+    o.append("\",\"client_order_id\":\"");
+    append_client_order_id(o, orders_[f.order]);
+    o.append("\",");
+    str_field(o, "market_ticker", m.ticker);
+    o.append("\"exchange_index\":0,");
+    o.append((f.flags & kTaker) ? "\"is_taker\":true," : "\"is_taker\":false,");
+    write_direction(o, f.flags, false);
+    dollars_field(o, "yes_price_dollars", f.yes_price, 4);
+    count_field(o, "count_fp", f.count);
+    dollars_field(o, "fee_cost", f.fee, 6);
+    const std::int64_t ms = floor_div(f.time_us, 1000);
+    o.append("\"ts\":").append(std::to_string(floor_div(ms, 1000)));
+    o.append(",\"ts_ms\":").append(std::to_string(ms)).push_back(',');
+    count_field(o, "post_position_fp", after < 0 ? -after : after);
+    const bool outcome_yes = ((f.flags & kSideNo) != 0) == ((f.flags & kSell) != 0);
+    o.append("\"purchased_side\":\"").append(after < 0 ? "no" : "yes").append("\"");
+    o.append(",\"subaccount\":").append(std::to_string(f.sub)).push_back('}');
+    after -= outcome_yes ? f.count : -f.count;  // the position before this fill
+  }
+  for (auto& fill : fills) out.fills.push_back(std::move(fill));
+
+  const std::uint32_t order_end = added.first_order + static_cast<std::uint32_t>(added.orders);
+  for (std::uint32_t i = added.first_order; i < order_end; ++i) {
+    const GenOrder& ord = orders_[i];
+    const GenMarket& m = markets_[ord.market];
+    std::string o = "{\"order_id\":\"";
+    append_id(o, 'O', i);
+    o.append("\",\"user_id\":\"").append(user_id_).append("\",");
+    str_field(o, "ticker", m.ticker);
+    o.append("\"exchange_index\":0,\"status\":\"").append(order_status_name(ord.status));
+    o.append("\",");
+    write_direction(o, ord.flags, false);
+    o.append(((ord.flags & kSideNo) != 0) == ((ord.flags & kSell) != 0) ? "\"is_yes\":true,"
+                                                                        : "\"is_yes\":false,");
+    dollars_field(o, "yes_price_dollars", ord.yes_price, 4);
+    count_field(o, "fill_count_fp", ord.filled);
+    count_field(o, "remaining_count_fp",
+                ord.status == OrderStatus::Resting ? ord.initial - ord.filled : 0);
+    count_field(o, "initial_count_fp", ord.initial);
+    dollars_field(o, "taker_fill_cost_dollars", ord.taker_cost, 6);
+    dollars_field(o, "maker_fill_cost_dollars", ord.maker_cost, 6);
+    dollars_field(o, "taker_fees_dollars", ord.taker_fees, 6);
+    dollars_field(o, "maker_fees_dollars", ord.maker_fees, 6);
+    o.append("\"client_order_id\":\"");
+    append_client_order_id(o, ord);
+    o.append("\",\"created_time\":\"");
+    append_rfc3339(o, ord.created_us, true);
+    o.append("\",\"created_ts_ms\":").append(std::to_string(floor_div(ord.created_us, 1000)));
+    o.append(",\"subaccount_number\":").append(std::to_string(ord.sub)).push_back('}');
+    out.orders.push_back(std::move(o));
+  }
+
+  for (const auto& [key, ignored] : position) {
+    const GenMarket& m = markets_[key >> 8];
+    for (const GenBook& b : m.books) {
+      if (b.sub != (key & 0xff)) continue;
+      std::string o;
+      JsonWriter w(o);
+      w.set_dollar_decimals(4);
+      w.begin_object();
+      w.kv("user_id", user_id_);
+      w.kv("market_ticker", m.ticker);
+      w.kv_count("position_fp", b.ledger.position());
+      w.kv_dollars("position_cost_dollars", b.ledger.exposure());
+      w.kv_dollars("realized_pnl_dollars", b.ledger.realized_pnl());
+      w.kv_dollars("fees_paid_dollars", b.ledger.fees());
+      w.kv_dollars("position_fee_cost_dollars", b.ledger.fees());
+      w.kv_count("volume_fp", b.volume);
+      w.kv_i64("subaccount", b.sub);
+      w.end_object();
+      out.positions.push_back(std::move(o));
+    }
+  }
+}
+
 void GeneratedAccount::render_settlement(const GenSettlement& s, std::string& out) const {
   const GenMarket& m = markets_[s.market];
   const bool h1 = cfg_.shapes == Shapes::H2026;

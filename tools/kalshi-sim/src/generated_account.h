@@ -178,7 +178,8 @@ class GeneratedAccount : public DataSource {
 
   std::string truth_json() const override;
   bool can_add_fills() const override { return true; }
-  AddFillsResult add_fills(int count, bool round_trips) override;
+  AddFillsResult add_fills(int count, bool round_trips, std::int64_t at_us = 0) override;
+  void render_live(const AddFillsResult& added, LiveMessages& out) const override;
 
   // For tests and the startup banner.
   std::size_t fill_count() const { return fills_.size(); }

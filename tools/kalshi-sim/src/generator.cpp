@@ -698,10 +698,13 @@ void GeneratedAccount::rebuild_positions() {
   });
 }
 
-AddFillsResult GeneratedAccount::add_fills(int count, bool round_trips) {
+AddFillsResult GeneratedAccount::add_fills(int count, bool round_trips, std::int64_t at_us) {
   AddFillsResult res;
   if (count <= 0) return res;
-  std::int64_t t = std::max({last_fill_us_, last_order_us_, cfg_.anchor_us}) + kSec;
+  res.first_fill = static_cast<std::uint32_t>(fills_.size());
+  res.first_order = static_cast<std::uint32_t>(orders_.size());
+  const std::int64_t last = std::max({last_fill_us_, last_order_us_, cfg_.anchor_us});
+  std::int64_t t = at_us > 0 ? std::max(last + 1, at_us) : last + kSec;
   std::vector<std::uint32_t> open;
   for (std::uint32_t i = 0; i < markets_.size(); ++i) {
     const GenMarket& mk = markets_[i];
@@ -718,7 +721,9 @@ AddFillsResult GeneratedAccount::add_fills(int count, bool round_trips) {
   auto order = [&](std::uint32_t m, int max_fills) {
     std::int64_t times[3];
     for (int k = 0; k < max_fills; ++k) {
-      t += live_rng_.range(200'000, 2'500'000) + live_rng_.range(0, 999);
+      // Live trading keeps to the wall clock: an order's fills a few microseconds apart.
+      t += at_us > 0 ? live_rng_.range(1, 999)
+                     : live_rng_.range(200'000, 2'500'000) + live_rng_.range(0, 999);
       times[k] = t;
     }
     const std::size_t fills_before = fills_.size();

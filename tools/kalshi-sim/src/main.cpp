@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
   ctx.usage_tier = opt.usage_tier;
   ctx.endpoint_costs = opt.endpoint_costs;
   ctx.withdrawals_404_when_none = opt.withdrawals_404_when_none;
+  LiveHub live(opt.ws_ping_ms);
+  ctx.live = &live;
+  LiveTrader trader(ctx);
+  ctx.trader = &trader;
 
   const bool tls = !opt.tls_cert.empty();
   std::unique_ptr<Poco::Net::ServerSocket> socket;
@@ -135,8 +139,12 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (opt.trade_rate > 0) trader.set_rate(opt.trade_rate);
+
   int sig = 0;
   sigwait(&sigs, &sig);
+  trader.stop();
+  live.shutdown();  // WebSocket connections end within a poll interval
   server.stopAll(true);
   pool.joinAll();
   stop_held_requests(ctx);

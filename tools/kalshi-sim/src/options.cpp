@@ -25,6 +25,11 @@ Server
   --tls-key PEM          private key for --tls-cert
   --verbose              log every API request to stderr
 
+Live (WebSocket /trade-api/ws/v2: channels fill, user_orders, market_positions)
+  --trade-rate N[/s]     make N new fills a second at the wall clock, pushed on the WebSocket
+                         and served over REST (default 0; change with POST /admin/trade-rate)
+  --ws-ping-ms N         ping every WebSocket connection every N ms (default 10000)
+
 Account (generated deterministically unless --fixture is given)
   --seed N               generator seed (default 42)
   --fills N              number of fills to generate (default 2000)
@@ -137,6 +142,14 @@ Options parse_options(int argc, char** argv) {
       {"--port", [&](auto& f, auto& v) { o.port = static_cast<int>(to_int(f, v, 0, 65535)); }},
       {"--port-file", [&](auto&, auto& v) { o.port_file = v; }},
       {"--threads", [&](auto& f, auto& v) { o.threads = static_cast<int>(to_int(f, v, 1, 256)); }},
+      {"--trade-rate",
+       [&](auto& f, auto& v) {
+         const std::string number =
+             v.size() > 2 && v.compare(v.size() - 2, 2, "/s") == 0 ? v.substr(0, v.size() - 2) : v;
+         o.trade_rate = to_double(f, number, 0, 10000);
+       }},
+      {"--ws-ping-ms",
+       [&](auto& f, auto& v) { o.ws_ping_ms = static_cast<int>(to_int(f, v, 10, 3600000)); }},
       {"--tls-cert", [&](auto&, auto& v) { o.tls_cert = v; }},
       {"--tls-key", [&](auto&, auto& v) { o.tls_key = v; }},
       {"--seed", [&](auto& f, auto& v) { o.gen.seed = to_seed(f, v); }},

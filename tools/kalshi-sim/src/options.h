@@ -35,6 +35,8 @@ struct Options {
   std::string usage_tier = "basic";
   std::map<std::string, int> endpoint_costs;  // "GET /portfolio/orders" -> tokens
   bool withdrawals_404_when_none = false;
+  double trade_rate = 0;   // --trade-rate: new fills a second (0 = none)
+  int ws_ping_ms = 10000;  // --ws-ping-ms: WebSocket heartbeat pings
 };
 
 // Throws UsageError with a one-line message.

@@ -171,6 +171,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         send(resp, reply);
         return;
       }
+      if (path == "/trade-api/ws/v2" && ctx_.live) {
+        serve_websocket(ctx_, req, resp);
+        return;
+      }
       if (path.rfind(kApiPrefix, 0) == 0) {
         api(req, resp, path, query);
         return;
@@ -355,18 +359,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         endpoint == "/historical/markets/{ticker}" || endpoint == "/account/endpoint_costs" ||
         endpoint == "/exchange/user_data_timestamp";
     if (!is_public) {
-      AuthRequest ar;
-      ar.method = req.method;
-      ar.path = full_path;
-      const Poco::Net::NameValueCollection& h = req.headers;
-      std::string key, ts, sig, authz;
-      if (h.has("KALSHI-ACCESS-KEY")) ar.key = &(key = h.get("KALSHI-ACCESS-KEY"));
-      if (h.has("KALSHI-ACCESS-TIMESTAMP")) ar.timestamp = &(ts = h.get("KALSHI-ACCESS-TIMESTAMP"));
-      if (h.has("KALSHI-ACCESS-SIGNATURE"))
-        ar.signature = &(sig = h.get("KALSHI-ACCESS-SIGNATURE"));
-      if (h.has("Authorization")) ar.authorization = &(authz = h.get("Authorization"));
-      ar.now_ms = wall_clock_ms();
-      AuthResult r = ctx_.auth->check(ar);
+      AuthResult r = check_request(*ctx_.auth, req.method, full_path, req.headers);
       if (!r.ok) {
         ctx_.stats->count_fault("auth_failed");
         return {401, nested_error_body(r.code, r.message, r.details)};
@@ -786,6 +779,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {200, "{\"ok\":true}"};
     }
     if (path == "/admin/add-fills" && method == "POST") return add_fills(body);
+    if (path == "/admin/trade-rate" && method == "POST") return trade_rate(req);
+    if (path == "/admin/live" && method == "GET") return {200, live_json()};
+    if (path == "/admin/ws-faults" && method == "GET" && ctx_.live)
+      return {200, ctx_.live->faults_json()};
+    if (path == "/admin/ws-faults" && method == "POST" && ctx_.live) {
+      std::string err = ctx_.live->apply_faults_json(body);
+      if (!err.empty()) return bad_request("invalid WebSocket faults", err);
+      return {200, ctx_.live->faults_json()};
+    }
     if (path == "/admin/apply-pending-transfers" && method == "POST") {
       std::string answer;
       {
@@ -804,6 +806,42 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {200, answer};
     }
     return not_found("admin path " + path);
+  }
+
+  // POST /admin/trade-rate?rate=N: N new fills a second from now on (0 stops trading).
+  Reply trade_rate(Poco::Net::HTTPServerRequest& req) {
+    if (!ctx_.trader) return not_found("admin path /admin/trade-rate");
+    const std::string& uri = req.getURI();
+    const std::size_t at = uri.find("rate=");
+    double rate = -1;
+    if (at != std::string::npos) {
+      const std::string value = uri.substr(at + 5, uri.find('&', at) - at - 5);
+      char* end = nullptr;
+      rate = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(rate >= 0 && rate <= 10000)) rate = -1;
+    }
+    if (rate < 0)
+      return bad_request("invalid rate", "expected ?rate=N, N fills a second, 0..10000");
+    if (rate > 0 && !ctx_.account->can_add_fills())
+      return {409, error_body("conflict", "trading needs a generated account",
+                              "not available with --fixture")};
+    ctx_.trader->set_rate(rate);
+    return {200, live_json()};
+  }
+
+  std::string live_json() const {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.key("trade_rate").raw(std::to_string(ctx_.trader ? ctx_.trader->rate() : 0.0));
+    if (ctx_.live) {
+      w.kv_i64("connections", ctx_.live->connections.load());
+      w.kv_i64("handshakes", ctx_.live->handshakes.load());
+      w.kv_i64("messages_sent", ctx_.live->messages_sent.load());
+      w.kv_i64("fills_made", ctx_.live->fills_made.load());
+    }
+    w.end_object();
+    return out;
   }
 
   Reply add_fills(const std::string& body) {
@@ -832,13 +870,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {409, error_body("conflict", "add-fills needs a generated account",
                               "not available with --fixture")};
     AddFillsResult r;
-    {
-      std::unique_lock<std::shared_mutex> lock(ctx_.account_mutex);
-      try {
-        r = ctx_.account->add_fills(static_cast<int>(count), round_trips);
-      } catch (const std::exception& e) {
-        return {409, error_body("conflict", "cannot add fills", e.what())};
-      }
+    try {
+      r = trade_now(ctx_, static_cast<int>(count), round_trips, 0);  // takes the account lock
+    } catch (const std::exception& e) {
+      return {409, error_body("conflict", "cannot add fills", e.what())};
     }
     if (!ctx_.truth_path.empty()) {
       std::string err = rewrite_truth();

@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "data_source.h"
 #include "faults.h"
+#include "live.h"
 
 namespace ksim {
 
@@ -53,6 +54,8 @@ struct ServerContext {
   std::map<std::string, int> endpoint_costs;  // "GET /portfolio/orders" -> tokens
   bool withdrawals_404_when_none = false;     // GET /portfolio/withdrawals quirk
   StallThreads stall_threads;
+  LiveHub* live = nullptr;       // the WebSocket side (live.h)
+  LiveTrader* trader = nullptr;  // --trade-rate, POST /admin/trade-rate
 };
 
 // Ends every held request (their connections are closed unanswered) and joins their threads.
