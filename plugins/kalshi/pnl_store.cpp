@@ -107,8 +107,8 @@ void PnlStore::createTables() {
 }
 
 void PnlStore::buildFillIndexes() {
-  for (const TableDefinition* table : {&ordersTable(), &fillsTable()})
-    createIndexes(store_, *table);
+  createIndexes(store_, ordersTable(), {"kalshi_orders_ticker"});
+  createIndexes(store_, fillsTable(), {"kalshi_fills_market"});
 }
 
 bool PnlStore::accountChanged() {
@@ -321,15 +321,28 @@ void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
   }
 }
 
+void PnlStore::beginOrderPnlPass() {
+  for (const std::string& index : ordersTable().sqlite_only_indexes) {
+    if (store_.objectType(index) != "index") continue;  // PostgreSQL's, or still deferred
+    store_.exec("DROP INDEX " + index);
+    dropped_indexes_.push_back(index);
+  }
+}
+
 void PnlStore::applyOrderPnl() {
-  if (!order_pnl_staged_) return;
-  order_pnl_staged_ = false;
-  // ANALYZE: a temporary table has no statistics, and without them the planner may walk
-  // kalshi_orders' index once per row instead of joining the two.
-  store_.exec(
-      "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
-      "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
-      "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); TRUNCATE kd_order_pnl");
+  if (order_pnl_staged_) {
+    order_pnl_staged_ = false;
+    // ANALYZE: a temporary table has no statistics, and without them the planner may walk
+    // kalshi_orders' index once per row instead of joining the two.
+    store_.exec(
+        "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
+        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
+        "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); TRUNCATE kd_order_pnl");
+  }
+  if (!dropped_indexes_.empty()) {
+    createIndexes(store_, ordersTable(), dropped_indexes_);
+    dropped_indexes_.clear();
+  }
 }
 
 std::map<std::string, Decimal> PnlStore::marketRealized() {

@@ -35,7 +35,9 @@ class PnlStore {
 
   // The tables the model reads (so that a pipeline that has not written them yet reads them
   // empty) and writes, created, adopted or migrated. kalshi_orders / kalshi_fills may be bulk
-  // loading with their indexes deferred: buildFillIndexes() builds them before a recompute.
+  // loading with their indexes deferred: buildFillIndexes() builds the two the model reads by
+  // (market), before a recompute; the others stay deferred until the load ends (each one kept up
+  // to date row by row for the rest of a backfill cost more than building it once).
   void createTables();
   void buildFillIndexes();
 
@@ -101,6 +103,10 @@ class PnlStore {
   // only after it. Both run inside the open transaction.
   void setOrderPnl(std::vector<OrderPnl>& updates);
   void applyOrderPnl();
+  // Before a pass that rewrites most orders' P&L (a backfill): the index SQLite keeps on it for
+  // the dashboard's sort (sqlite_only_indexes) is dropped, and applyOrderPnl() builds it again
+  // once, which costs less than keeping it up to date order by order.
+  void beginOrderPnlPass();
   // Each market's realized P&L (kalshi_market_pnl summed over subaccounts and categories).
   std::map<std::string, Decimal> marketRealized();
   // The orders of a market with their exact P&L, by id.
@@ -175,6 +181,7 @@ class PnlStore {
       fills_of_, order_pnl_of_, order_cents_;
   BulkUpsertPtr staged_order_pnl_;  // PostgreSQL: into kd_order_pnl, until applyOrderPnl()
   bool order_pnl_staged_ = false;
+  std::vector<std::string> dropped_indexes_;  // by beginOrderPnlPass(), until applyOrderPnl()
 };
 
 }  // namespace kalshi

@@ -1214,5 +1214,15 @@ void createIndexes(Store& database, const TableDefinition& table) {
   for (size_t i = 1; i < parts.size(); ++i) database.exec(parts[i]);
 }
 
+void createIndexes(Store& database, const TableDefinition& table,
+                   const std::vector<std::string>& names) {
+  const std::vector<std::string> parts = statements(database, table);
+  SortMemoryLimit sort_memory(database);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    for (const std::string& name : names)
+      if (parts[i].find(" " + name + " ON ") != std::string::npos) database.exec(parts[i]);
+  }
+}
+
 }  // namespace kalshi
 }  // namespace kalshi_direct

@@ -162,6 +162,10 @@ class TableConflict : public std::runtime_error {
 // EXISTS, so also whoever opens the table next does, should a run stop before its end).
 bool createTable(Store& database, const TableDefinition& table, bool defer_indexes);
 void createIndexes(Store& database, const TableDefinition& table);
+// Only the named ones of the table's indexes that the store keeps (IF NOT EXISTS): what a reader
+// needs while the others stay deferred to the end of a bulk load.
+void createIndexes(Store& database, const TableDefinition& table,
+                   const std::vector<std::string>& names);
 
 }  // namespace kalshi
 }  // namespace kalshi_direct

@@ -118,6 +118,7 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
     // inputs read at once.
     store_->prefetchMarketInputs();
     ledger_->prefetchMarketDays();
+    store_->beginOrderPnlPass();
     struct Forget {
       PnlStore& store;
       LedgerStore& ledger;
