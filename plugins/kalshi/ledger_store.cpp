@@ -121,7 +121,14 @@ void LedgerStore::createTables() {
   // A ledger from before kalshi_monthly_edge: its closed positions summed into it once.
   const bool sum_edge = !store_.tableExists(monthlyEdgeTable().name) &&
                         store_.tableExists(closedPositionsTable().name);
-  for (const TableDefinition* table : computedTables()) createTable(store_, *table, false);
+  // The rows a market's recompute writes go in without the secondary indexes while a table is
+  // empty (a first computation): finishWrites() builds them once, before anything reads by them.
+  const std::set<const TableDefinition*> bulk = {&marketDailyTable(), &closedPositionsTable(),
+                                                 &taxLotsTable()};
+  for (const TableDefinition* table : computedTables()) {
+    if (createTable(store_, *table, /*defer_indexes=*/bulk.count(table) > 0))
+      deferred_indexes_.push_back(table);
+  }
   createTable(store_, ledgerSettingsTable(), false);
   createViews(store_);
   if (sum_edge) refreshMonthlyEdge(std::nullopt);
@@ -409,6 +416,8 @@ void LedgerStore::replaceTaxLots(const std::string& ticker, const std::vector<Ta
 void LedgerStore::finishWrites() {
   if (closed_writer_) closed_writer_->finish();
   if (lots_writer_) lots_writer_->finish();
+  for (const TableDefinition* table : deferred_indexes_) createIndexes(store_, *table);
+  deferred_indexes_.clear();
 }
 
 std::set<std::string> LedgerStore::marketsCheckedOtherwise(const std::string& day,

@@ -23,6 +23,8 @@
 namespace kalshi_direct {
 namespace kalshi {
 
+struct TableDefinition;
+
 // The key of a kalshi_daily_pnl row (and, with the ticker, of a kalshi_market_daily row).
 struct DailyKey {
   std::string day;  // local "YYYY-MM-DD"
@@ -154,7 +156,9 @@ class LedgerStore {
   static constexpr size_t kScanAllDaysFrom = 256;
   // The rows of replaceClosedPositions() and replaceTaxLots() go through the store's bulk path
   // (on PostgreSQL: written at the latest here, which refreshDaily() calls first). Each market is
-  // replaced at most once between two calls; nothing reads those tables in between.
+  // replaced at most once between two calls; nothing reads those tables in between. Also builds
+  // the secondary indexes createTables() deferred on empty tables (market days, closed
+  // positions, tax lots: a first computation writes them without).
   void finishWrites();
   // The markets with kalshi_market_daily rows on `day` that were split at another balance check
   // than `check_us` (a newer check that day: their after-check part is computed again).
@@ -175,6 +179,8 @@ class LedgerStore {
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
       remove_closed_, remove_lots_, remove_edge_, insert_edge_;
   BulkUpsertPtr closed_writer_, lots_writer_;
+  std::vector<const TableDefinition*>
+      deferred_indexes_;  // by createTables(), built by finishWrites()
   std::optional<std::map<std::string, std::vector<DailyKey>>> prefetched_days_;
 };
 

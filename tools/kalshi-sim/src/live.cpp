@@ -382,6 +382,20 @@ void LiveTrader::set_rate(double fills_per_second) {
   }
   cv_.notify_all();
   std::lock_guard<std::mutex> wait_for_trade(trading_);
+  if (fills_per_second <= 0) write_truth_if_stale();  // stopped: the file is current
+}
+
+void LiveTrader::write_truth_if_stale() {
+  if (!truth_stale_ || ctx_.truth_path.empty()) return;
+  std::string truth;
+  {
+    std::shared_lock<std::shared_mutex> account(ctx_.account_mutex);
+    truth = ctx_.account->truth_json();
+  }
+  const std::string error = write_file_atomically(ctx_.truth_path, truth);
+  if (!error.empty()) std::fprintf(stderr, "kalshi-sim: %s\n", error.c_str());
+  truth_stale_ = false;
+  last_truth_ = std::chrono::steady_clock::now();
 }
 
 double LiveTrader::rate() const {
@@ -396,13 +410,13 @@ void LiveTrader::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> trading(trading_);
+  write_truth_if_stale();
 }
 
 void LiveTrader::run() {
   using Clock = std::chrono::steady_clock;
   auto next = Clock::now();
-  auto last_truth = Clock::now();
-  bool truth_stale = false;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     if (rate_ <= 0) {
@@ -419,7 +433,8 @@ void LiveTrader::run() {
       lock.unlock();
       try {
         trade_now(ctx_, 1, false, wall_clock_us());
-        truth_stale = true;
+        truth_stale_ = true;
+        if (Clock::now() - last_truth_ >= std::chrono::seconds(1)) write_truth_if_stale();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "kalshi-sim: trading stopped: %s\n", e.what());
         trading.unlock();
@@ -429,19 +444,6 @@ void LiveTrader::run() {
       }
       trading.unlock();
       lock.lock();
-    }
-    if (truth_stale && !ctx_.truth_path.empty() &&
-        Clock::now() - last_truth >= std::chrono::seconds(1)) {
-      lock.unlock();
-      std::string truth;
-      {
-        std::shared_lock<std::shared_mutex> account(ctx_.account_mutex);
-        truth = ctx_.account->truth_json();
-      }
-      write_file_atomically(ctx_.truth_path, truth);
-      lock.lock();
-      truth_stale = false;
-      last_truth = Clock::now();
     }
   }
 }

@@ -22,6 +22,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -99,7 +100,8 @@ void serve_websocket(ServerContext& ctx, Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp);
 
 // Makes `rate` fills a second (0: none) with add_fills at the wall clock, publishes them to the
-// hub, and rewrites the truth file (when there is one) at most once a second.
+// hub, and rewrites the truth file (when there is one) at most once a second while trading, and
+// when the rate becomes 0 or the trader stops: then the file holds every fill made.
 class LiveTrader {
  public:
   explicit LiveTrader(ServerContext& ctx) : ctx_(ctx) {}
@@ -111,9 +113,12 @@ class LiveTrader {
 
  private:
   void run();
+  void write_truth_if_stale();  // with trading_ held
   ServerContext& ctx_;
   mutable std::mutex mu_;
-  std::mutex trading_;  // held while a trade is made (taken under mu_)
+  std::mutex trading_;  // held while a trade is made (taken under mu_), and the two below
+  bool truth_stale_ = false;
+  std::chrono::steady_clock::time_point last_truth_;
   std::condition_variable cv_;
   double rate_ = 0;
   bool stop_ = false;

@@ -10,8 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -232,7 +234,10 @@ TEST(SimWebSocket, FaultsSkipASeqDuplicateAMessageDropTheConnectionAndRefuseAHan
 }
 
 TEST(SimWebSocket, TheTraderMakesFillsOnTheStreamAndOverRestUntilItsRateIsZero) {
-  Sim sim({"--fills", "200", "--anchor", "now", "--trade-rate", "100/s", "--ws-ping-ms", "50"});
+  TempDir tmp;
+  const std::string truth_path = tmp.file("truth.json");
+  Sim sim({"--fills", "200", "--anchor", "now", "--trade-rate", "100/s", "--ws-ping-ms", "50",
+           "--dump-truth", truth_path});
   Client client(sim.port(), "");
   const int sid = client.subscribe({"fill"}).at("fill");
   std::set<std::string> streamed;
@@ -255,6 +260,13 @@ TEST(SimWebSocket, TheTraderMakesFillsOnTheStreamAndOverRestUntilItsRateIsZero) 
   std::set<std::string> served;
   for (const auto& fill : rest) served.insert(fill->getValue<std::string>("fill_id"));
   for (const auto& id : streamed) EXPECT_TRUE(served.count(id)) << id;
+  // The truth file holds every fill made once trading stopped.
+  std::ifstream in(truth_path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  Poco::JSON::Parser parser;
+  Object::Ptr truth = parser.parse(text.str()).extract<Object::Ptr>();
+  EXPECT_EQ(truth->getObject("counts")->getValue<size_t>("live_fills"), rest.size());
   sim.post_json("/admin/add-fills", "{\"count\":1}");
   EXPECT_EQ(sim.get_json("/admin/live")->getValue<int64_t>("fills_made"), made + 1);
   EXPECT_EQ(sim.post("/admin/trade-rate?rate=-1", "").status, 400);
