@@ -39,9 +39,13 @@ void LiveHub::publish(const std::vector<LiveMessage>& messages) {
   for (const auto& mailbox : mailboxes_) {
     std::lock_guard<std::mutex> box(mailbox->mu);
     // A connection that does not read (stalled client) keeps at most this many: then it is
-    // dropped as Kalshi drops a slow consumer, and its client must catch up over REST.
+    // closed as Kalshi drops a slow consumer, and its client must catch up over REST.
     constexpr std::size_t kMaxQueued = 100000;
-    if (mailbox->queue.size() + messages.size() > kMaxQueued) continue;
+    if (mailbox->queue.size() + messages.size() > kMaxQueued) {
+      mailbox->overflowed = true;
+      mailbox->queue.clear();
+      continue;
+    }
     mailbox->queue.insert(mailbox->queue.end(), messages.begin(), messages.end());
   }
 }
@@ -275,6 +279,10 @@ class Connection {
     std::deque<LiveMessage> queue;
     {
       std::lock_guard<std::mutex> lock(mailbox_->mu);
+      if (mailbox_->overflowed) {
+        ws_.shutdown();  // a gap the client must see: the connection ends
+        return false;
+      }
       queue.swap(mailbox_->queue);
     }
     for (const LiveMessage& message : queue) {

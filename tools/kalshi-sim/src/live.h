@@ -60,6 +60,7 @@ class LiveHub {
   struct Mailbox {
     std::mutex mu;
     std::deque<LiveMessage> queue;
+    bool overflowed = false;  // the connection fell too far behind: it is closed
   };
 
   explicit LiveHub(int ping_interval_ms) : ping_interval_ms_(ping_interval_ms) {}

@@ -812,13 +812,14 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   Reply trade_rate(Poco::Net::HTTPServerRequest& req) {
     if (!ctx_.trader) return not_found("admin path /admin/trade-rate");
     const std::string& uri = req.getURI();
-    const std::size_t at = uri.find("rate=");
+    const std::size_t q = uri.find('?');
     double rate = -1;
-    if (at != std::string::npos) {
-      const std::string value = uri.substr(at + 5, uri.find('&', at) - at - 5);
+    try {
+      const std::string value = Params(q == std::string::npos ? "" : uri.substr(q + 1)).get("rate");
       char* end = nullptr;
       rate = std::strtod(value.c_str(), &end);
       if (value.empty() || *end != '\0' || !(rate >= 0 && rate <= 10000)) rate = -1;
+    } catch (const BadRequest&) {
     }
     if (rate < 0)
       return bad_request("invalid rate", "expected ?rate=N, N fills a second, 0..10000");

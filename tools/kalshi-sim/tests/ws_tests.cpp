@@ -271,6 +271,7 @@ TEST(SimWebSocket, TheTraderMakesFillsOnTheStreamAndOverRestUntilItsRateIsZero) 
   EXPECT_EQ(sim.get_json("/admin/live")->getValue<int64_t>("fills_made"), made + 1);
   EXPECT_EQ(sim.post("/admin/trade-rate?rate=-1", "").status, 400);
   EXPECT_EQ(sim.post("/admin/trade-rate", "").status, 400);
+  EXPECT_EQ(sim.post("/admin/trade-rate?xrate=5", "").status, 400) << "rate is a parameter name";
 }
 
 }  // namespace
