@@ -187,32 +187,39 @@ void ApiClient::watch() {
   }
 }
 
-void ApiClient::resetSession() {
-  if (scheme_ == "https") {
+std::unique_ptr<Poco::Net::HTTPClientSession> makeHttpSession(const ClientConfig& config,
+                                                              const std::string& scheme,
+                                                              const std::string& host,
+                                                              uint16_t port) {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (scheme == "https" || scheme == "wss") {
     Poco::Net::Context::Ptr context = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", config_.ca_file,
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", config.ca_file,
         // STRICT, not RELAXED: Poco skips the hostname check for loopback hosts unless strict,
         // which would let a certificate for another name through a local tunnel or proxy.
-        config_.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_STRICT, 9,
-        config_.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
+        config.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_STRICT, 9,
+        config.ca_file.empty(), "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH");
     // Never prompt on a console: a certificate that does not verify is refused (or, with
     // `insecure`, accepted), decided here and nowhere else.
     Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> handler;
-    if (config_.insecure) {
+    if (config.insecure) {
       handler = new Poco::Net::AcceptCertificateHandler(false);
     } else {
       handler = new Poco::Net::RejectCertificateHandler(false);
     }
     Poco::Net::SSLManager::instance().initializeClient(nullptr, handler, context);
-    session_ = std::make_unique<Poco::Net::HTTPSClientSession>(host_, port_, context);
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(host, port, context);
   } else {
-    session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+    session = std::make_unique<Poco::Net::HTTPClientSession>(host, port);
   }
-  session_->setKeepAlive(true);
-  session_->setTimeout(Poco::Timespan(config_.connect_timeout_ms * 1000),
-                       Poco::Timespan(config_.read_timeout_ms * 1000),
-                       Poco::Timespan(config_.read_timeout_ms * 1000));
+  session->setKeepAlive(true);
+  session->setTimeout(Poco::Timespan(config.connect_timeout_ms * 1000),
+                      Poco::Timespan(config.read_timeout_ms * 1000),
+                      Poco::Timespan(config.read_timeout_ms * 1000));
+  return session;
 }
+
+void ApiClient::resetSession() { session_ = makeHttpSession(config_, scheme_, host_, port_); }
 
 void ApiClient::setRateLimit(double tokens_per_second, double capacity, double default_cost,
                              std::vector<std::pair<std::string, double>> endpoint_costs) {

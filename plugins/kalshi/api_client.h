@@ -148,6 +148,14 @@ class ApiClient final : public KalshiApi {
   std::thread watcher_;
 };
 
+// A session to `host`:`port` with the client's TLS settings (https and wss: system CAs or ca_file,
+// strict verification unless `insecure`) and its connect/read timeouts. ApiClient's and
+// kalshi_ws's one way to reach the exchange.
+std::unique_ptr<Poco::Net::HTTPClientSession> makeHttpSession(const ClientConfig& config,
+                                                              const std::string& scheme,
+                                                              const std::string& host,
+                                                              uint16_t port);
+
 // Parses either Kalshi error shape into "code: message (details)"; falls back to the first 200
 // characters of the body.
 std::string describeErrorBody(const std::string& body);

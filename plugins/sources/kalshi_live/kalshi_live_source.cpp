@@ -165,14 +165,44 @@ Status KalshiLiveSource::open(SourceContext& context) {
   if (config_.rate_limit_auto) {
     if (Status status = sizeRateLimitFromAccount(); !status.isOk()) return status;
   }
+  if (config_.resident) {
+    history_emitted_ = true;  // idle until startCatchUp()
+    return Status::ok();
+  }
+  queueStreams(config_.streams);
+  return Status::ok();
+}
+
+void KalshiLiveSource::queueStreams(const std::vector<std::string>& streams) {
   for (const char* stream :
        {"balance", "positions", "orders", "fills", "settlements", "transfers"}) {
-    if (std::find(config_.streams.begin(), config_.streams.end(), stream) !=
-        config_.streams.end()) {
+    if (std::find(streams.begin(), streams.end(), stream) != streams.end())
       pending_streams_.push_back(stream);
-    }
   }
-  return Status::ok();
+}
+
+void KalshiLiveSource::startCatchUp(const std::vector<std::string>& streams) {
+  releaseCaches();
+  openCacheDb();
+  queueStreams(streams);
+  history_emitted_ = false;
+}
+
+void KalshiLiveSource::abandonCatchUp() {
+  queued_.clear();
+  awaiting_metadata_.reset();
+  metadata_todo_.clear();
+  pending_streams_.clear();
+  pass_.reset();
+  position_passes_.clear();
+  positions_cursor_.clear();
+  positions_guard_.reset();
+  history_emitted_ = true;
+}
+
+void KalshiLiveSource::pushBatch(Batch&& batch) {
+  if (config_.metadata) planMetadata(batch.records, false);
+  awaiting_metadata_ = Queued{std::move(batch), std::nullopt};
 }
 
 StateMap KalshiLiveSource::checkpoint() const { return state_; }
@@ -237,7 +267,7 @@ Status KalshiLiveSource::read(Batch& batch) {
       }
     }
     if (pending_streams_.empty() || context_->stopRequested()) {
-      releaseCaches();
+      if (!config_.resident) releaseCaches();
       return Status::endOfStream();
     }
     const std::string stream = pending_streams_.front();

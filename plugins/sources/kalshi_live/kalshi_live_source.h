@@ -86,6 +86,9 @@ struct LiveSourceConfig : Credentials {
   std::vector<int64_t> subaccounts;  // empty: all the exchange lists
   bool metadata = true;
   std::string cache_db;  // SQLite file with a kalshi_markets table (optional)
+  // Resident use (kalshi_ws): open() queues no stream, and the end of a catch-up keeps the client
+  // and the caches for the next one (see startCatchUp()).
+  bool resident = false;
   int64_t history_check_ms = 14LL * 86400 * 1000;  // see .cpp: when to ask for the cutoff
   // Makes the API client at open(); null: the real one (ApiClient::create). Unit tests hand in a
   // mock (tests/mocks/mock_kalshi_api.h).
@@ -117,7 +120,24 @@ class KalshiLiveSource final : public Source {
   Status read(Batch& batch) override;
   StateMap checkpoint() const override;
 
-  // For tests: the client, once open.
+  // ---- Resident use: one instance serves a whole kalshi_ws run (config.resident) ----
+  // Starts a catch-up of `streams` (any of the `streams:` values, in the usual order) from the
+  // current state: the same watermark a sync continues from. read() hands out its batches with
+  // their state and returns kEndOfStream once it is done. Markets are looked up afresh (prices of
+  // open positions refreshed), the cache_db connection reopened.
+  void startCatchUp(const std::vector<std::string>& streams);
+  // Drops what a catch-up that failed still had queued or under way; the state keeps where its
+  // handed-out pages reached, so the next startCatchUp() resumes there.
+  void abandonCatchUp();
+  // Hands `batch`, made elsewhere (a WebSocket message), out through the same step as a page:
+  // markets of tickers this instance has not emitted yet go first, then the batch, by read().
+  // Only when idle(); it does not move the state.
+  void pushBatch(Batch&& batch);
+  // Nothing is being read, resolved or waiting to be handed out.
+  bool idle() const {
+    return queued_.empty() && !awaiting_metadata_ && pending_streams_.empty() && !pass_ &&
+           history_emitted_;
+  }
 
  private:
   // One paged read of an endpoint, possibly in two phases (live, then historical).
@@ -141,6 +161,7 @@ class KalshiLiveSource final : public Source {
   bool haveOrdersTable() const;
   void finishRestingPhase(Pass& pass);
 
+  void queueStreams(const std::vector<std::string>& streams);  // in the usual order
   Status startPass(const std::string& stream);
   Status readPage(Pass& pass, Batch& batch);
   Status readBalance(Batch& batch);
