@@ -451,7 +451,15 @@ class Runner {
       }
       if (rows_since_commit_ >= static_cast<uint64_t>(spec_.commit_rows) ||
           Clock::now() - last_commit_ >= std::chrono::milliseconds(spec_.commit_interval_ms)) {
-        if (Status s = commit(); !s.isOk()) return s;
+        // A timed commit with nothing to commit (no record, no new source state, no rejection)
+        // is skipped: a live source waiting for messages does not write its state 4 times a
+        // second.
+        if (rows_since_commit_ == 0 && report_.rejected == rejected_at_commit_ &&
+            !sourceStateChanged()) {
+          last_commit_ = Clock::now();
+        } else if (Status s = commit(); !s.isOk()) {
+          return s;
+        }
       }
     }
 
@@ -776,10 +784,27 @@ class Runner {
       if (key.rfind("sink.", 0) != 0) committed_state_[key] = value;
     }
     report_.committed_state = committed_state_;
+    rejected_at_commit_ = report_.rejected;
     if (count) ++report_.commits;
+    if (count && options_.on_commit) {
+      try {
+        options_.on_commit();
+      } catch (...) {
+      }
+    }
     rows_since_commit_ = 0;
     last_commit_ = Clock::now();
     return Status::ok();
+  }
+
+  // The source's state differs from what the last commit stored.
+  bool sourceStateChanged() const {
+    if (!sources_) return false;
+    for (const auto& [key, value] : sources_->checkpoint()) {
+      auto it = committed_state_.find(key);
+      if (it == committed_state_.end() ? !value.empty() : it->second != value) return true;
+    }
+    return false;
   }
 
   void rollbackAll() {
@@ -891,6 +916,7 @@ class Runner {
   std::vector<ModelSlot> models_;
 
   uint64_t rows_since_commit_ = 0;
+  uint64_t rejected_at_commit_ = 0;  // report_.rejected at the last commit
   Clock::time_point last_commit_;
 
   const bool check_every_record_ = [] {

@@ -489,7 +489,10 @@ const RecordSchema& fillSchema() {
                                     {"created_time", FieldKind::kTimestamp, false},
                                     {"ts", FieldKind::kInt, false},
                                     {"subaccount_number", FieldKind::kInt, false, {}, "0"},
-                                    {"exchange_index", FieldKind::kInt, false, {}, "0"}},
+                                    {"exchange_index", FieldKind::kInt, false, {}, "0"},
+                                    // WebSocket fills carry it (REST ones do not): the
+                                    // categorizer needs no order lookup for them.
+                                    {"client_order_id", FieldKind::kString, false}},
                                    interpretFill};
   return schema;
 }

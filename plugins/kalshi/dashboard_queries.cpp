@@ -329,8 +329,24 @@ std::string dataVersion(Store& store) {
     StoreStatementPtr query = store.prepare(std::string("SELECT MAX(id) FROM ") + table);
     return query->step() && !query->columnIsNull(0) ? query->columnInt(0) : 0;
   };
-  return "r" + std::to_string(newest("kd_runs")) + ".s" +
-         std::to_string(newest(snapshotsTable().name));
+  std::string version = "r" + std::to_string(newest("kd_runs")) + ".s" +
+                        std::to_string(newest(snapshotsTable().name));
+  // A live run commits rows between snapshots: its last message moves the version too.
+  if (const auto feed = liveFeed(store); feed && !feed->last_message_at.empty())
+    version += ".m" + feed->last_message_at;
+  return version;
+}
+
+std::optional<LiveFeed> liveFeed(Store& store) {
+  const StateMap state = store.readState("kalshi");
+  auto it = state.find("live.connected");
+  if (it == state.end()) return std::nullopt;
+  LiveFeed feed;
+  feed.connected = it->second == "1";
+  if (auto m = state.find("live.last_message_at"); m != state.end())
+    feed.last_message_at = m->second;
+  if (auto a = state.find("live.alive_at"); a != state.end()) feed.alive_at = a->second;
+  return feed;
 }
 
 std::vector<std::pair<std::string, int64_t>> tableRowCounts(Store& store) {

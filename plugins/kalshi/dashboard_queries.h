@@ -90,8 +90,18 @@ struct LedgerExtent {
 LedgerExtent readLedgerExtent(Store& store);
 
 // ---- change detection and metrics ----
-// "r<newest kd_runs id>.s<newest snapshot id>": changes whenever a run or a snapshot commits.
+// "r<newest kd_runs id>.s<newest snapshot id>[.m<live feed's last message>]": changes whenever a
+// run, a snapshot or (a live run) a message commits.
 std::string dataVersion(Store& store);
+
+// What a live pipeline (kalshi_ws, pipelines/live.yaml) last committed about its feed, from the
+// state of scope "kalshi" (the shipped pipelines' scope): empty when no live run ever wrote it.
+struct LiveFeed {
+  bool connected = false;       // streaming, after a complete catch-up
+  std::string last_message_at;  // the last data message (ISO 8601), or ""
+  std::string alive_at;         // the last frame of any kind (ISO 8601), or ""
+};
+std::optional<LiveFeed> liveFeed(Store& store);
 // Rows per Kalshi table that exists (tables.h), by name.
 std::vector<std::pair<std::string, int64_t>> tableRowCounts(Store& store);
 

@@ -112,6 +112,19 @@ std::vector<Case> cases() {
   auto keys = [](const std::string& dir) { generateKeys(dir); };
   const std::vector<std::string> run = {"run", "p.yaml"};
   return {
+      // --- kalshi_ws (issue 18) ---------------------------------------------------------------
+      {"KalshiWsUrlNotAWebSocket",
+       "source: { type: kalshi_ws, base_url: \"http://127.0.0.1:9/trade-api/v2\", ws_url: "
+       "\"http://127.0.0.1:9/x\" }\nsinks: [ { type: kalshi_fills, path: kalshi.db } ]\n",
+       run, "p.yaml:1:", "must be a ws:// or wss:// URL"},
+      {"KalshiWsHasNoSince",
+       "source: { type: kalshi_ws, base_url: \"http://127.0.0.1:9/trade-api/v2\", since: 7d }\n"
+       "sinks: [ { type: kalshi_fills, path: kalshi.db } ]\n",
+       run, "p.yaml:1:", "unknown option 'since'"},
+      {"KalshiWsReconnectMaxBelowMin",
+       "source: { type: kalshi_ws, base_url: \"http://127.0.0.1:9/trade-api/v2\", reconnect_min: "
+       "10s, reconnect_max: 1s }\nsinks: [ { type: kalshi_fills, path: kalshi.db } ]\n",
+       run, "p.yaml:1:", "reconnect_max must not be shorter than reconnect_min"},
       // --- YAML syntax --------------------------------------------------------------------------
       {"YamlTabIndentation", "source:\n\ttype: jsonl\nsinks: []\n", run,
        "p.yaml:2:", "indent with spaces"},

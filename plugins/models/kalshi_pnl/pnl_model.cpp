@@ -379,14 +379,16 @@ int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input,
     }
     context_->addCounter("reconciliation_differences", differences);
     if (differences > 0) {
+      // Once per run as a warning: a live run takes a snapshot at nearly every commit.
       context_->log(
-          LogLevel::kWarning,
+          warned_reconciliation_ ? LogLevel::kDebug : LogLevel::kWarning,
           std::to_string(differences) + " market figures differ from Kalshi's by more than $" +
               options_.tolerance.toString() +
               (context_->dryRun()
                    ? std::string(" (dry run: not recorded)")
                    : " (see kalshi_reconciliation, snapshot " + std::to_string(snapshot_id) + ")"));
     }
+    if (differences > 0) warned_reconciliation_ = true;
     store_->markAccountSnapshotted(snapshot_id);
   }
   // A dry run rolls the snapshot back: it is what would have been recorded, with no number.

@@ -93,6 +93,7 @@ class PnlModel final : public Model {
   DayChecks day_checks_;                // this run's: each day's last balance check
   bool recompute_all_pending_ = false;  // recompute_all: once per run, at its first model run
   bool warned_incomplete_ = false;      // the incomplete-history warning: once per run
+  bool warned_reconciliation_ = false;  // the differences warning: once per run (then debug)
 };
 
 }  // namespace kalshi

@@ -142,6 +142,12 @@ WriteResult AccountSink::write(const Batch& batch) {
     positions_staged_ = true;
     return incoming_positions_.add(batch);
   }
+  if (batch.stream == "position_updates") {
+    // Positions that changed (kalshi_ws): each batch is complete in itself, upserted at once.
+    WriteResult result = incoming_positions_.add(batch);
+    publishPositions();
+    return result;
+  }
   if (batch.stream == "balance" && !batch.records.empty()) writeBalance(batch);
   return {};
 }
@@ -199,10 +205,11 @@ void AccountSink::writeBalance(const Batch& batch) {
 void AccountSink::publishPositions() {
   incoming_positions_.flush();
   // The run's first positions replace the stored ones; any that follow in the same run (a source
-  // that interleaves another stream) are added to them.
-  kalshi::publishPositions(*database_, incoming_name_, /*replace=*/!positions_replaced_,
+  // that interleaves another stream) are added to them, as position updates always are.
+  const bool updates = !positions_staged_;
+  kalshi::publishPositions(*database_, incoming_name_, /*replace=*/!positions_replaced_ && !updates,
                            Timestamp::now().toIso8601());
-  positions_replaced_ = true;
+  if (!updates) positions_replaced_ = true;
   database_->exec("DELETE FROM " + incoming_name_);
   positions_staged_ = false;
 }

@@ -21,7 +21,7 @@ class AccountSinkFactory final : public SinkFactory {
                 .help("SQLite database file (created if missing, WAL mode)")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override {
-    return {"balance", "positions", "settlements", "markets", "history"};
+    return {"balance", "positions", "position_updates", "settlements", "markets", "history"};
   }
   std::vector<StoreTables> tables(const Options& options) const override {
     return {{options.getString("path"), "path", {}, kalshi::AccountSink::tablesWritten()}};

@@ -203,7 +203,9 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
         run_orders_.add(hashId(*order_id), mask);
       }
     } else if (stream == "fills") {
-      if (const std::string* order_id = record.get("order_id").ifString()) {
+      if (const std::string* client_id = record.get("client_order_id").ifString()) {
+        mask = clientOrderMask(*client_id);  // a WebSocket fill names it itself
+      } else if (const std::string* order_id = record.get("order_id").ifString()) {
         const uint64_t key = hashId(*order_id);
         mask = run_orders_.mask(key);
         if (auto found = looked_up_.find(key); mask == 0 && found != looked_up_.end())
@@ -259,7 +261,8 @@ void Categorizer::lookUpOrders(const Batch& fills) {
   std::vector<std::string> unknown;
   for (const auto& record : fills.records) {
     const std::string* order_id = record.get("order_id").ifString();
-    if (order_id && !run_orders_.seen(hashId(*order_id))) unknown.push_back(*order_id);
+    if (order_id && record.get("client_order_id").isNull() && !run_orders_.seen(hashId(*order_id)))
+      unknown.push_back(*order_id);
   }
   if (unknown.empty()) return;
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the

@@ -37,7 +37,7 @@ class CategorizePnlFactory final : public TransformFactory {
             .help("client_order_id prefix of the market-making bot, used by the default rules")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override {
-    return {"orders", "fills", "settlements", "positions", "markets"};
+    return {"orders", "fills", "settlements", "positions", "position_updates", "markets"};
   }
   std::vector<std::string> outputs(const std::vector<std::string>& inputs,
                                    const Options&) const override {

@@ -104,7 +104,8 @@ const std::vector<std::string>& normalizedFillFields() {
                                                   "filled_at",
                                                   "filled_at_us",
                                                   "ts",
-                                                  "subaccount"};
+                                                  "subaccount",
+                                                  "client_order_id"};
   return fields;
 }
 
@@ -226,6 +227,8 @@ bool normalizeFill(const Record& fill, Record& row, std::string& reason) {
   row.append("filled_at_us", micros ? Value(micros) : Value());
   row.append("ts", ts ? Value(*ts) : (created ? Value(created->unixSeconds()) : Value()));
   row.append("subaccount", subaccountOf(fill));
+  // WebSocket fills name their order's client id (no column: the categorizer reads it).
+  row.append("client_order_id", fill.get("client_order_id"));
   return true;
 }
 

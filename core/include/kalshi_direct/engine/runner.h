@@ -5,7 +5,8 @@
 //   its stream is among the transform's inputs) into every sink that takes its stream. Memory is
 //   bounded by the batch size and what sinks buffer, never by the size of the history.
 // - Database sinks share one connection and one transaction per SQLite file. A commit happens
-//   every `commit.rows` source records or `commit.interval`, and at the end. The source's
+//   every `commit.rows` source records or `commit.interval` (a timed commit with no new
+//   record, source state or rejection is skipped), and at the end. The source's
 //   checkpoint() is written to the state table `kd_state` in the same transaction as the rows, so
 //   after a crash a re-run resumes exactly after the last commit. The state database (the
 //   pipeline's `state:` path or the first database sink's file) commits last.
@@ -77,6 +78,10 @@ struct RunReport {
 struct RunOptions {
   bool dry_run = false;
   std::function<bool()> stop_requested;  // polled between batches; may be empty
+  // Called on the runner's thread after each commit has landed (not the bookkeeping one before
+  // any data): `serve --live` tells the dashboard's change feed at once. May be empty; must not
+  // throw (what it throws is ignored).
+  std::function<void()> on_commit;
 };
 
 RunReport runPipeline(const ResolvedPipeline& pipeline, const Registry& registry,
