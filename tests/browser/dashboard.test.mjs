@@ -6,6 +6,8 @@
 //   - changing the date range changes the charts and the totals;
 //   - after a sync adds fills, the page updates without a reload;
 //   - a token-protected server refuses a request without its token;
+//   - `serve --live` against a trading simulator shows each fill as it is made, without a
+//     reload, and says in its header that the feed is live;
 //   - the orders' CSV download is the page's rows.
 // Screenshots (light, dark, phone) go to $KD_ARTIFACTS (build/artifacts/browser by default).
 //
@@ -413,4 +415,46 @@ test('a token-protected server refuses a request without its token', async () =>
   } finally {
     guarded.child.kill('SIGTERM');
   }
+});
+
+// Last: the live run holds the database's lock while it runs.
+test('serve --live shows fills as the simulator makes them, without a reload', async () => {
+  const live = await startServer('kalshi-direct', ['serve', '--db', db, '--live'], 'serve-live');
+  const trade = (rate) => fetch(`http://127.0.0.1:${simPort}/admin/trade-rate?rate=${rate}`, { method: 'POST' });
+  try {
+    const page = await openPage();
+    await page.goto(`http://127.0.0.1:${live.port}/`);
+    await waitLoaded(page);
+    // The header says the feed is live once its catch-up is committed.
+    await page.waitForFunction(() => {
+      const pill = document.querySelector('[data-testid="live-feed"]');
+      return !pill.hidden && pill.textContent === 'live feed';
+    }, null, { timeout: WAIT_MS });
+    await page.evaluate(() => { window.kdSamePage = true; });
+    const total = () => page.$eval('[data-testid="fills-range"]', (n) => Number(n.dataset.total));
+    let shown = await total();
+    assert.equal((await trade(5)).status, 200);
+    // Fills arrive one after the other, each growing the table in place.
+    for (let i = 0; i < 3; i += 1) {
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="fills-range"]').dataset.total) > n
+        && document.body.dataset.ready === '1', shown, { timeout: WAIT_MS });
+      shown = await total();
+    }
+    await page.screenshot({ path: path.join(artifacts, 'dashboard-live.png') });
+    assert.equal((await trade(0)).status, 200); // returns once the trade in flight is made
+    // Every fill made lands, once: the page ends at the simulator's count.
+    const truth = await (await fetch(`http://127.0.0.1:${simPort}/admin/truth`)).json();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="fills-range"]').dataset.total) === n,
+      truth.counts.fills, { timeout: WAIT_MS });
+    assert.equal((await apiJson(live.port, '/api/v1/fills?limit=1')).total, truth.counts.fills);
+    assert.equal(await page.evaluate(() => window.kdSamePage), true, 'the page was reloaded');
+    assert.match(await page.textContent('[data-testid="live-last"]'), /^last message \d\d:\d\d:\d\d UTC/);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  } finally {
+    await trade(0);
+    live.child.kill('SIGTERM');
+    await new Promise((resolve) => (live.child.exitCode !== null ? resolve() : live.child.on('exit', resolve)));
+  }
+  assert.match(live.output(), /pipeline 'live' finished|live pipeline finished/);
 });

@@ -519,7 +519,7 @@ int commandRun(const Arguments& arguments, Registry& registry) {
 // What `serve --sync-every` runs: the sync pipeline into `db`, as `kalshi-direct run sync --db
 // db` would (drop-in plugins from --plugin-dir and KALSHI_DIRECT_PLUGIN_PATH included).
 serve::SyncFactory syncFactory(const std::vector<std::string>& plugin_dirs) {
-  return [plugin_dirs](const std::string& db) -> serve::SyncRun {
+  return [plugin_dirs](const std::string& name, const std::string& db) -> serve::SyncRun {
     Arguments arguments;
     arguments.plugin_dirs = plugin_dirs;
     arguments.sets.emplace_back("db", db);
@@ -529,14 +529,16 @@ serve::SyncFactory syncFactory(const std::vector<std::string>& plugin_dirs) {
       throw std::runtime_error(status.message());
     auto pipeline = std::make_shared<ResolvedPipeline>();
     try {
-      *pipeline = loadAndResolve(findPipeline("sync"), arguments, *registry);
+      *pipeline = loadAndResolve(findPipeline(name), arguments, *registry);
       checkPipeline(*pipeline, *registry);
     } catch (const ConfigError& error) {
       throw std::runtime_error(error.what());
     }
-    return [registry, pipeline](const std::function<bool()>& stop) {
+    return [registry, pipeline](const std::function<bool()>& stop,
+                                const std::function<void()>& committed) {
       RunOptions options;
       options.stop_requested = stop;
+      options.on_commit = committed;
       return runPipeline(*pipeline, *registry, options);
     };
   };

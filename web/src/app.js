@@ -85,6 +85,7 @@ function drawSync() {
   }
   if (sync.next_sync_at) sub += ` · next ${sync.next_sync_at.slice(11, 16)} UTC`;
   setCard('sync', sync.last_success_at, formatAgo(age), sub);
+  drawLiveFeed(sync, elapsed);
   byTestId('card-sync').classList.toggle('stale', !!sync.stale);
   const banner = byTestId('stale-banner');
   const stale = !!sync.stale || source === 'fallback';
@@ -101,6 +102,30 @@ function drawSync() {
     }
     setText(banner, parts.join(' '));
   }
+}
+
+// The live feed (a `live` pipeline or `serve --live`): whether it streams, and its last message.
+function drawLiveFeed(sync, elapsed) {
+  const live = sync.live;
+  const pill = byTestId('live-feed');
+  const last = byTestId('live-last');
+  pill.hidden = !live;
+  last.hidden = !live;
+  if (!live) {
+    byTestId('source').hidden = false;
+    return;
+  }
+  const up = live.status === 'live';
+  setText(pill, up ? 'live feed' : 'live feed down');
+  // The feed says "live" already: the source pill stays only to say "fallback".
+  byTestId('source').hidden = (sync.source || 'live') === 'live';
+  pill.className = `pill ${up ? 'streaming' : 'down'}`;
+  if (!live.last_message_at) {
+    setText(last, 'no message yet');
+    return;
+  }
+  const ago = (Date.parse(sync.now) - Date.parse(live.last_message_at)) / 1000 + elapsed;
+  setText(last, `last message ${live.last_message_at.slice(11, 19)} UTC (${formatAgo(ago)})`);
 }
 
 // ---- the tables ----

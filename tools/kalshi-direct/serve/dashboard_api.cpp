@@ -206,6 +206,26 @@ std::string runJson(const RunRecord& r) {
       .str();
 }
 
+// The live feed (kalshi_ws): "live" while its last frame is recent (Kalshi pings every 10 s;
+// kalshi_ws notes a frame at most every 5 s and replaces a connection silent for 30 s), else
+// "down". None when no live run ever wrote one.
+bool liveFeedUp(const kalshi::LiveFeed& feed, int64_t now_us) {
+  constexpr int64_t kAliveForUs = 45LL * 1000 * 1000;
+  Timestamp alive;
+  return feed.connected && !feed.alive_at.empty() && Timestamp::parse(feed.alive_at, alive) &&
+         now_us - alive.micros() <= kAliveForUs;
+}
+
+std::string liveJson(Store& store, int64_t now_us) {
+  const auto feed = kalshi::liveFeed(store);
+  if (!feed) return "null";
+  return JsonObject()
+      .text("status", liveFeedUp(*feed, now_us) ? "live" : "down")
+      .textOrNull("last_message_at", feed->last_message_at)
+      .textOrNull("alive_at", feed->alive_at)
+      .str();
+}
+
 struct SyncState {
   std::optional<RunRecord> last, last_success;
   std::string snapshot_taken_at, snapshot_source;
@@ -234,6 +254,8 @@ SyncState readSyncState(Store& store, int64_t now_us, int64_t stale_after_s) {
   }
   if (s.last_success) s.age_s = (now_us - s.last_success->finished_at_us) / 1000000;
   s.stale = !s.age_s || *s.age_s > stale_after_s;
+  // A live run records itself when it ends; while its feed is up the data is current.
+  if (const auto feed = kalshi::liveFeed(store); feed && liveFeedUp(*feed, now_us)) s.stale = false;
   return s;
 }
 
@@ -255,6 +277,7 @@ std::string syncJson(Store& store, int64_t now_us, const ApiSettings& settings) 
                                ? jsonText(Timestamp::fromMicros(*schedule.next_us).toIso8601())
                                : "null")
       .boolean("running", schedule.running)
+      .raw("live", liveJson(store, now_us))
       .str();
 }
 

@@ -25,7 +25,7 @@ namespace {
 
 const char* kUsage =
     "usage: kalshi-direct serve [--db PATH] [--bind ADDR] [--port N] [--port-file FILE]\n"
-    "                           [--sync-every DURATION] [--stale-after DURATION]\n"
+    "                           [--sync-every DURATION | --live] [--stale-after DURATION]\n"
     "                           [--token TOKEN | --token-file FILE]\n"
     "\n"
     "The dashboard (http://127.0.0.1:8080/) and its JSON API (/api/v1/..., docs/api.md) over the\n"
@@ -39,6 +39,8 @@ const char* kUsage =
     "  --port-file FILE       write the port listened on to FILE once serving\n"
     "  --sync-every DURATION  also run the sync pipeline now and every DURATION (e.g. 15m);\n"
     "                         open pages refresh when it commits\n"
+    "  --live                 also run the live pipeline (Kalshi's WebSocket): new fills show\n"
+    "                         within a second; restarted after a failure\n"
     "  --stale-after DURATION the last sync is stale after this (default: twice --sync-every,\n"
     "                         else 1h); /healthz then answers 503\n"
     "  --token TOKEN          every request must carry it (Authorization: Bearer TOKEN, or open\n"
@@ -56,6 +58,7 @@ struct Arguments {
   int port = 8080;
   std::optional<int64_t> sync_every_ms, stale_after_ms;
   bool help = false;
+  bool live = false;
 };
 
 bool isLoopback(const std::string& address) {
@@ -74,6 +77,10 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
     if (arg == "--help" || arg == "-h") {
       out.help = true;
       return true;
+    }
+    if (arg == "--live") {
+      out.live = true;
+      continue;
     }
     std::optional<std::string> inline_value;
     if (const size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
@@ -114,6 +121,10 @@ bool parseArguments(const std::vector<std::string>& args, Arguments& out, std::s
     }
     *target = millis;
   }
+  if (out.live && out.sync_every_ms) {
+    error = "--live and --sync-every do not go together: the live pipeline catches up by itself";
+    return false;
+  }
   if (token_given && !token_file.empty()) {
     error = "--token and --token-file do not go together: use one";
     return false;
@@ -148,11 +159,14 @@ std::string defaultDatabase() {
   return env && *env ? env : "kalshi.db";
 }
 
-// Runs the sync now and then every `every_ms`, on its own thread, until stop().
+// Runs the sync now and then every `every_ms`, on its own thread, until stop(). Live (`every_ms`
+// 0): runs the live pipeline, which runs until stopped, and starts it again after a failure, 10 s
+// later, then up to 5 minutes as failures repeat.
 class SyncScheduler {
  public:
   SyncScheduler(SyncRun run, int64_t every_ms, std::function<void()> committed)
       : run_(std::move(run)), every_ms_(every_ms), committed_(std::move(committed)) {}
+  bool live() const { return every_ms_ == 0; }
   ~SyncScheduler() { stop(); }
 
   void start() {
@@ -170,6 +184,7 @@ class SyncScheduler {
   SyncSchedule schedule() {
     std::lock_guard<std::mutex> lock(mutex_);
     SyncSchedule s;
+    if (live()) return s;  // the live feed speaks for itself (the status's `live`)
     s.every_s = every_ms_ / 1000;
     s.next_us = running_ ? std::nullopt : std::optional<int64_t>(next_us_);
     s.running = running_;
@@ -189,30 +204,45 @@ class SyncScheduler {
       lock.unlock();
       RunReport report;
       try {
-        report = run_([this] {
-          std::lock_guard<std::mutex> guard(mutex_);
-          return stopping_ || g_signal.load() != 0;
-        });
+        report = run_(
+            [this] {
+              std::lock_guard<std::mutex> guard(mutex_);
+              return stopping_ || g_signal.load() != 0;
+            },
+            committed_);
       } catch (const std::exception& error) {
         report.exit_code = kExitFailed;
         report.error = error.what();
       }
-      if (report.exit_code == kExitOk || report.exit_code == kExitPartial) {
-        log::info("serve", "sync finished in " + std::to_string(static_cast<int>(report.seconds)) +
+      const bool ok = report.exit_code == kExitOk || report.exit_code == kExitPartial;
+      const std::string what = live() ? "live pipeline" : "sync";
+      if (ok) {
+        log::info("serve", what + " finished in " +
+                               std::to_string(static_cast<int>(report.seconds)) +
                                " s: " + std::to_string(report.records_read) + " records read" +
                                (report.used_fallback ? " (FALLBACK: the API was down)" : ""));
       } else {
-        log::warning("serve", "sync failed: " + log::redact(report.error));
+        log::warning("serve", what + " failed: " + log::redact(report.error) +
+                                  (live() ? "; starting it again in " +
+                                                std::to_string(retry_ms_ / 1000) + " s"
+                                          : std::string()));
       }
       committed_();
       lock.lock();
       running_ = false;
-      next_us_ = Timestamp::now().micros() + every_ms_ * 1000;
+      int64_t wait_ms = every_ms_;
+      if (live()) {
+        wait_ms = ok ? 0 : retry_ms_;
+        retry_ms_ = ok ? kFirstRetryMs : std::min<int64_t>(2 * retry_ms_, 5 * 60 * 1000);
+      }
+      next_us_ = Timestamp::now().micros() + wait_ms * 1000;
     }
   }
 
+  static constexpr int64_t kFirstRetryMs = 10000;
   SyncRun run_;
   int64_t every_ms_;
+  int64_t retry_ms_ = kFirstRetryMs;
   std::function<void()> committed_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -243,9 +273,10 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     return kExitConfig;
   }
   std::error_code ec;
-  if (!arguments.sync_every_ms && !storeExists(arguments.db)) {
+  if (!arguments.sync_every_ms && !arguments.live && !storeExists(arguments.db)) {
     std::cerr << "kalshi-direct serve: no database at " << displayLocation(arguments.db)
-              << ": run `kalshi-direct run sync` first, or add --sync-every 15m" << std::endl;
+              << ": run `kalshi-direct run sync` first, or add --sync-every 15m or --live"
+              << std::endl;
     return kExitConfig;
   }
 
@@ -258,9 +289,10 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
 
   std::unique_ptr<SyncScheduler> scheduler;
   SyncRun sync;
-  if (arguments.sync_every_ms) {
+  const bool runs_pipeline = arguments.sync_every_ms || arguments.live;
+  if (runs_pipeline) {
     try {
-      sync = make_sync(arguments.db);
+      sync = make_sync(arguments.live ? "live" : "sync", arguments.db);
     } catch (const std::exception& failure) {
       std::cerr << "kalshi-direct serve: " << log::redact(failure.what()) << std::endl;
       return kExitConfig;
@@ -288,8 +320,8 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
     std::cerr << "kalshi-direct serve: " << failure.what() << std::endl;
     return kExitFailed;
   }
-  if (arguments.sync_every_ms) {
-    scheduler = std::make_unique<SyncScheduler>(sync, *arguments.sync_every_ms,
+  if (runs_pipeline) {
+    scheduler = std::make_unique<SyncScheduler>(sync, arguments.live ? 0 : *arguments.sync_every_ms,
                                                 [&server] { server.notifyChanged(); });
     scheduler_view = scheduler.get();
     scheduler->start();
@@ -306,7 +338,8 @@ int runServeCommand(const std::vector<std::string>& args, const SyncFactory& mak
             "dashboard at " + url + " (database " + displayLocation(arguments.db) + ", read-only" +
                 (arguments.sync_every_ms
                      ? "; sync every " + std::to_string(*arguments.sync_every_ms / 1000) + " s"
-                     : std::string()) +
+                 : arguments.live ? std::string("; live")
+                                  : std::string()) +
                 (arguments.token.empty() ? "" : "; token required") + ")");
   std::cerr << "kalshi-direct serve: dashboard at " << url << " (Ctrl-C to stop)" << std::endl;
   while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
