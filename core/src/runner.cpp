@@ -492,7 +492,7 @@ class Runner {
         }
       }
     }
-    return commit(/*count=*/true, /*end_of_input=*/!report_.interrupted);
+    return commit(/*count=*/true, /*end_of_input=*/!report_.interrupted, /*last=*/true);
   }
 
   Status createSource(const ResolvedStage& stage, SourcePtr& out) {
@@ -708,7 +708,7 @@ class Runner {
   // min_interval is due once that long has passed since its last run started, and not before
   // three times as long as that run took: it never takes more than about a third of a long run
   // (a backfill's P&L while the history loads), however slow the store.
-  Status runModels(bool end_of_input) {
+  Status runModels(bool end_of_input, bool last) {
     const auto now = Clock::now();
     for (auto& slot : models_) {
       const auto min_interval = std::chrono::milliseconds(slot.stage->spec.min_interval_ms);
@@ -717,7 +717,7 @@ class Runner {
                                 : Clock::duration::zero();
       const bool due = end_of_input || now - slot.last_run >= interval;
       if (!due) continue;
-      const ModelRun run{end_of_input, slot.records};
+      const ModelRun run{end_of_input, slot.records, last};
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.model->run(run); });
           !s.isOk()) {
         return s.withContext(slot.stage->spec.label);
@@ -731,8 +731,9 @@ class Runner {
   }
 
   // `count`: false for the bookkeeping commit at the start, which the report does not count (and
-  // at which no model runs).
-  Status commit(bool count = true, bool end_of_input = false) {
+  // at which no model runs). `last`: the run's last commit (ModelRun::last_commit).
+  Status commit(bool count = true, bool end_of_input = false, bool last = false) {
+    const auto started = Clock::now();
     for (auto& slot : sinks_) {
       if (Status s = guarded(slot.stage->spec.label, [&] { return slot.sink->flush(); });
           !s.isOk()) {
@@ -740,7 +741,7 @@ class Runner {
       }
     }
     if (count) {
-      if (Status s = runModels(end_of_input); !s.isOk()) return s;
+      if (Status s = runModels(end_of_input, last); !s.isOk()) return s;
     }
     dead_letters_.flush();
     if (options_.dry_run) {
@@ -793,7 +794,11 @@ class Runner {
       }
     }
     rows_since_commit_ = 0;
-    last_commit_ = Clock::now();
+    // commit.interval counts from this commit's start, so that a commit taking a while (the
+    // models' work) does not stretch the cadence (a live run's latency), but at least half of it
+    // from its end, so that a commit slower than the interval is not followed by one per read.
+    const auto half = std::chrono::milliseconds(spec_.commit_interval_ms / 2);
+    last_commit_ = std::max(started, Clock::now() - half);
     return Status::ok();
   }
 

@@ -35,7 +35,7 @@ void replaceSubaccountBalances(Store& store, const std::map<int64_t, SubaccountB
 }
 
 void publishPositions(Store& store, const std::string& staged_table, bool replace,
-                      const std::string& read_at) {
+                      const std::string& read_at, bool account_changed) {
   if (replace) store.exec("DELETE FROM kalshi_positions");
   StoreStatementPtr insert = store.prepare(upsertSql(positionsTable()));
   StoreStatementPtr positions = store.prepare(
@@ -56,6 +56,7 @@ void publishPositions(Store& store, const std::string& staged_table, bool replac
     insert->bindInt(10, positions->columnInt(8));
     insert->run();
   }
+  if (!account_changed) return;
   // The account row records when; a run without a balance still has one (source unknown: live).
   StoreStatementPtr stamp = store.prepare(
       "INSERT INTO kalshi_account (id, source, positions_read_at) VALUES (1, 'live', ?) ON "

@@ -35,8 +35,12 @@ void replaceSubaccountBalances(Store& store, const std::map<int64_t, SubaccountB
 // last_updated_ts, category, subaccount_number, as kalshi_live's positions records have them)
 // into kalshi_positions, replacing the stored ones first when `replace`, and records
 // positions_read_at. Rows without a ticker are skipped; counts are stored with two decimals.
+// `account_changed` (a new set of positions, read over REST) clears kalshi_account.snapshot_id,
+// so the model takes a snapshot of the new account state and reconciles the positions with it;
+// positions that changed one by one (kalshi_ws's updates) do not: their rows wait, unsnapshotted,
+// for the next account read, and the model's snapshot of the streaming commits is kept current.
 void publishPositions(Store& store, const std::string& staged_table, bool replace,
-                      const std::string& read_at);
+                      const std::string& read_at, bool account_changed = true);
 
 // What kalshi_history holds for `stream`, if anything.
 struct StoredCoverage {

@@ -480,29 +480,48 @@ PnlStore::History PnlStore::history() {
   return history;
 }
 
+namespace {
+
+// Binds `row` to the snapshot columns, in snapshotsTable().columns order (1..19).
+void bindSnapshotRow(StoreStatement& statement, const PnlStore::SnapshotRow& row) {
+  statement.bindText(1, row.taken_at);
+  statement.bindText(2, row.account.source);
+  statement.bind(3, row.account.balance_cents);
+  statement.bind(4, row.account.portfolio_value_cents);
+  statement.bind(5, row.account.open_positions);
+  statement.bindInt(6, row.total_orders);
+  statement.bindInt(7, row.total_fills);
+  bindAmounts(statement, 8, row.total);
+  statement.bind(14, row.account.balance_dollars);
+  const auto& net = row.net_deposits_cents;
+  statement.bind(15, net ? Value(*net) : Value());
+  statement.bind(16, net ? Value(Decimal(*net, 2).toString()) : Value());
+  const auto& complete = row.history.complete;
+  statement.bind(17, complete ? Value(int64_t{*complete ? 1 : 0}) : Value());
+  statement.bind(18, row.history.note.empty() ? Value() : Value(row.history.note));
+  statement.bind(
+      19, row.account.balance_read_at.empty() ? Value() : Value(row.account.balance_read_at));
+}
+
+}  // namespace
+
 int64_t PnlStore::insertSnapshot(const SnapshotRow& row) {
   StoreStatementPtr insert = store_.prepare(upsertSql(snapshotsTable()) + " RETURNING id");
-  insert->bindText(1, row.taken_at);
-  insert->bindText(2, row.account.source);
-  insert->bind(3, row.account.balance_cents);
-  insert->bind(4, row.account.portfolio_value_cents);
-  insert->bind(5, row.account.open_positions);
-  insert->bindInt(6, row.total_orders);
-  insert->bindInt(7, row.total_fills);
-  bindAmounts(*insert, 8, row.total);
-  insert->bind(14, row.account.balance_dollars);
-  const auto& net = row.net_deposits_cents;
-  insert->bind(15, net ? Value(*net) : Value());
-  insert->bind(16, net ? Value(Decimal(*net, 2).toString()) : Value());
-  const auto& complete = row.history.complete;
-  insert->bind(17, complete ? Value(int64_t{*complete ? 1 : 0}) : Value());
-  insert->bind(18, row.history.note.empty() ? Value() : Value(row.history.note));
-  insert->bind(19,
-               row.account.balance_read_at.empty() ? Value() : Value(row.account.balance_read_at));
+  bindSnapshotRow(*insert, row);
   if (!insert->step()) throw StoreError("kalshi_snapshots: the new snapshot's id was not returned");
   const int64_t id = insert->columnInt(0);
   insert->run();
   return id;
+}
+
+void PnlStore::updateSnapshot(int64_t id, const SnapshotRow& row) {
+  std::string sql = "UPDATE kalshi_snapshots SET ";
+  const auto& columns = snapshotsTable().columns;
+  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i] + " = ?";
+  StoreStatementPtr update = store_.prepare(sql + " WHERE id = ?");
+  bindSnapshotRow(*update, row);
+  update->bindInt(static_cast<int>(columns.size()) + 1, id);
+  update->run();
 }
 
 void PnlStore::insertSnapshotPnl(int64_t snapshot_id, const std::string& category,

@@ -151,6 +151,8 @@ class PnlStore {
     History history;
   };
   int64_t insertSnapshot(const SnapshotRow& row);  // returns its id
+  // Rewrites snapshot `id` with `row` (the streaming commits' snapshot kept current).
+  void updateSnapshot(int64_t id, const SnapshotRow& row);
   void insertSnapshotPnl(int64_t snapshot_id, const std::string& category, const Amounts& amounts);
   void insertSnapshotSubaccount(int64_t snapshot_id, int64_t subaccount, const Value& balance_cents,
                                 const Value& balance_dollars, const Amounts& amounts);

@@ -118,6 +118,7 @@ def main():
     parser.add_argument("--out-md", default="")
     parser.add_argument("--commit-interval", default="", help="KALSHI_LIVE_COMMIT_INTERVAL (default: the pipeline's)")
     args = parser.parse_args()
+    args.bin = os.path.abspath(args.bin)
     work = tempfile.mkdtemp(prefix="kd-bench-live.")
     db = os.path.join(work, "kalshi.db")
     children = []

@@ -197,6 +197,9 @@ struct ModelRun {
   bool end_of_input = false;
   // How many records the source delivered since the model last ran (0 is possible: a timed commit).
   uint64_t records = 0;
+  // The run's last commit, also after a stop (a long-running source ends that way): work a model
+  // deferred within the run is done now rather than left to the next run.
+  bool last_commit = false;
 };
 
 // A derived model: tables computed from other tables of one store (P&L from fills, a daily

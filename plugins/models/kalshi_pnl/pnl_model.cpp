@@ -111,7 +111,7 @@ void PnlModel::recomputeMarket(const std::string& ticker,
   ledger_->replaceTaxLots(ticker, tax_lots);
 }
 
-uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
+uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers, bool last_commit) {
   Recompute r(*store_);
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one sorted pass over every fill, with every market's other
@@ -142,9 +142,36 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers) {
   }
   r.flushOrderPnl();
   ledger_->refreshDaily(r.touched_days);
-  ledger_->refreshMonthlyEdge(r.touched_days);
+  refreshEdge(r.touched_days, last_commit);
   apportionOrderCents(r.market_cents);
   return r.incomplete;
+}
+
+void PnlModel::refreshEdge(const std::set<DailyKey>& touched, bool last_commit) {
+  const std::string current = days_->dayOf(Timestamp::now().micros()).substr(0, 7);
+  const std::string previous =
+      LocalDays::previousDay(LocalDays::monthStart(current + "-01")).substr(0, 7);
+  std::set<std::string> now;  // months summed at this commit
+  for (const DailyKey& key : touched) {
+    std::string month = key.day.substr(0, 7);
+    if (month == current || month == previous)
+      edge_pending_.insert(std::move(month));
+    else
+      now.insert(std::move(month));
+  }
+  if (recent_edge_unknown_) {
+    edge_pending_.insert(current);
+    edge_pending_.insert(previous);
+  }
+  const auto at = std::chrono::steady_clock::now();
+  if (!edge_pending_.empty() &&
+      (last_commit || recent_edge_unknown_ || at - edge_refreshed_at_ >= kEdgeEvery)) {
+    now.insert(edge_pending_.begin(), edge_pending_.end());
+    edge_pending_.clear();
+    edge_refreshed_at_ = at;
+    recent_edge_unknown_ = false;
+  }
+  if (!now.empty()) ledger_->refreshMonthlyEdge(std::optional<std::set<std::string>>(now));
 }
 
 void PnlModel::apportionOrderCents(const std::map<std::string, int64_t>& recomputed) {
@@ -256,8 +283,10 @@ Status PnlModel::run(const ModelRun& info) {
       days_->zone(), options_.accounting.lots == LotMethod::kAverageCost ? "average" : "fifo"};
   const std::optional<LedgerStore::Settings> stored = ledger_->settings();
   const bool ledger_stale = !stored || !(*stored == settings);
-  if (!recompute_all_pending_ && !ledger_stale && !account_changed && !store_->anyMarketChanged())
+  if (!recompute_all_pending_ && !ledger_stale && !account_changed && !store_->anyMarketChanged()) {
+    if ((info.end_of_input || info.last_commit) && !edge_pending_.empty()) refreshEdge({}, true);
     return Status::ok();
+  }
   store_->buildFillIndexes();
   if (ledger_stale) {
     // Computed with another time zone or lot method, or never: every market anew.
@@ -281,7 +310,7 @@ Status PnlModel::run(const ModelRun& info) {
       tickers.insert(std::move(ticker));
   }
   recompute_all_pending_ = false;
-  const uint64_t incomplete = recomputeMarkets(tickers);
+  const uint64_t incomplete = recomputeMarkets(tickers, info.end_of_input || info.last_commit);
   store_->clearChangedMarkets();
   context_->addCounter("markets_recomputed", tickers.size());
   if (incomplete > 0 && info.end_of_input && !warned_incomplete_) {
@@ -338,7 +367,21 @@ int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input,
   row.total = total;
   row.net_deposits_cents = store_->netDepositsCents();
   row.history = store_->history();
-  const int64_t snapshot_id = store_->insertSnapshot(row);
+  // A commit that only brought fills (no new balance or positions read, not the run's last)
+  // within a minute of this run's last snapshot brings that one up to date: a live run commits
+  // 4 times a second, and kalshi_snapshots grows by a row a minute, not one a commit, while the
+  // newest snapshot stays exact.
+  const auto now = std::chrono::steady_clock::now();
+  int64_t snapshot_id = 0;
+  if (!account_changed && !end_of_input && current_snapshot_ &&
+      now - current_snapshot_at_ < kSnapshotEvery) {
+    snapshot_id = *current_snapshot_;
+    store_->updateSnapshot(snapshot_id, row);
+  } else {
+    snapshot_id = store_->insertSnapshot(row);
+    current_snapshot_ = snapshot_id;
+    current_snapshot_at_ = now;
+  }
   for (const auto& [name, amounts] : by_category)
     store_->insertSnapshotPnl(snapshot_id, name, amounts);
   // Several subaccounts: each one's balance and P&L (the snapshot row holds their total).

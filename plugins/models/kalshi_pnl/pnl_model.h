@@ -27,6 +27,7 @@
 // never: a database from before it).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -60,6 +61,11 @@ class PnlModel final : public Model {
   static std::vector<std::string> tablesWritten();
   Status open(ModelContext& context) override;
   Status run(const ModelRun& run) override;
+  // The transaction was rolled back: its snapshot too, and whatever edge refresh it made.
+  void rollback() override {
+    current_snapshot_.reset();
+    recent_edge_unknown_ = true;
+  }
 
  private:
   // From this many markets on, recomputeMarkets() reads kalshi_fills in one sorted scan rather
@@ -67,8 +73,8 @@ class PnlModel final : public Model {
   static constexpr size_t kBulkRecomputeMarkets = 2000;
   struct Recompute;
   // Recomputes and stores the markets' P&L; returns how many settled markets disagree with their
-  // fills (history incomplete).
-  uint64_t recomputeMarkets(const std::set<std::string>& tickers);
+  // fills (history incomplete). `last_commit`: the run's last commit (refreshEdge()).
+  uint64_t recomputeMarkets(const std::set<std::string>& tickers, bool last_commit);
   void recomputeMarket(const std::string& ticker, std::vector<PnlStore::SubaccountFill> fills,
                        Recompute& r);
   std::set<std::string> marketsToRecompute(bool account_changed);
@@ -94,6 +100,22 @@ class PnlModel final : public Model {
   bool recompute_all_pending_ = false;  // recompute_all: once per run, at its first model run
   bool warned_incomplete_ = false;      // the incomplete-history warning: once per run
   bool warned_reconciliation_ = false;  // the differences warning: once per run (then debug)
+  // The snapshot this run took last and when: commits that only bring fills (a live run's, 4 a
+  // second) bring it up to date for kSnapshotEvery instead of adding one each (writeSnapshot()).
+  static constexpr std::chrono::seconds kSnapshotEvery{60};
+  std::optional<int64_t> current_snapshot_;
+  std::chrono::steady_clock::time_point current_snapshot_at_;
+  // kalshi_monthly_edge of the current and the previous month (those a live run's fills touch)
+  // is summed again at most every kEdgeEvery and at the run's last commit (also after a stop), not
+  // at each commit: it
+  // reads every closed position of the month (refreshEdge()). Older months are summed at once.
+  // recent_edge_unknown_: a run that ended before its last commit may have left those two months
+  // behind, so the first run of a process (and one after a rollback) sums them again.
+  static constexpr std::chrono::seconds kEdgeEvery{15};
+  void refreshEdge(const std::set<DailyKey>& touched, bool last_commit);
+  std::set<std::string> edge_pending_;
+  bool recent_edge_unknown_ = true;
+  std::chrono::steady_clock::time_point edge_refreshed_at_;
 };
 
 }  // namespace kalshi

@@ -208,7 +208,7 @@ void AccountSink::publishPositions() {
   // that interleaves another stream) are added to them, as position updates always are.
   const bool updates = !positions_staged_;
   kalshi::publishPositions(*database_, incoming_name_, /*replace=*/!positions_replaced_ && !updates,
-                           Timestamp::now().toIso8601());
+                           Timestamp::now().toIso8601(), /*account_changed=*/!updates);
   if (!updates) positions_replaced_ = true;
   database_->exec("DELETE FROM " + incoming_name_);
   positions_staged_ = false;

@@ -240,6 +240,7 @@ Status KalshiWsSource::read(Batch& batch) {
         // REST is down: the stream cannot be trusted without its catch-up. Start over later.
         catching_up_ = false;
         rest_->abandonCatchUp();
+        if (context_->stopRequested()) continue;  // a stop cut the request short: no failure
         batch = Batch();
         disconnect("REST catch-up failed: " + status.message());
         continue;
@@ -263,6 +264,12 @@ Status KalshiWsSource::read(Batch& batch) {
     }
     const auto now = Clock::now();
     if (!connection_) {
+      // The WebSocket down (refused, unreachable): REST alone keeps the data as fresh as a sync
+      // every `refresh` would, until it is back.
+      if (now >= next_refresh_ && now < next_connect_) {
+        startCatchUp("the WebSocket is down");
+        continue;
+      }
       if (now < next_connect_) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(next_connect_ - now).count();
