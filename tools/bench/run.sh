@@ -4,7 +4,7 @@
 # accounts of 10,000, 100,000 and 1,000,000 fills, and writes docs/performance.md and
 # docs/performance.png. About 15 minutes on 2 cores; see tools/bench/README.md.
 #
-# Environment: KD_BENCH_SIZES (default 10000,100000,1000000), KD_BENCH_RUNS (rounds below 1M,
+# Environment: KD_BENCH_SIZES (default 10000,100000,200000,1000000), KD_BENCH_RUNS (rounds below 1M,
 # default 3), KD_BENCH_RUNS_LARGE (at most, at 1M, as the budget allows; default 3),
 # KD_BENCH_BUDGET (seconds from the start after which no optional round starts; default 1140),
 # KD_BENCH_PROFILE=0 (skip perf) or KD_BENCH_PROFILE_SIZES (default 100000,1000000), KD_BENCH_WORK (scratch directory; default a new one in /tmp, removed).
@@ -38,7 +38,7 @@ g++ -O2 -std=c++17 -o "$work/insert_limit" tools/bench/insert_limit.cpp -lsqlite
 python3 tools/bench/bench.py --root "$root" --work "$work" \
   --parse-limit "$work/parse_limit" --insert-limit "$work/insert_limit" \
   --out-md docs/performance.md --out-png docs/performance.png \
-  --sizes "${KD_BENCH_SIZES:-10000,100000,1000000}" \
+  --sizes "${KD_BENCH_SIZES:-10000,100000,200000,1000000}" \
   --runs "${KD_BENCH_RUNS:-3}" --runs-large "${KD_BENCH_RUNS_LARGE:-3}" \
   --profile-sizes "${KD_BENCH_PROFILE_SIZES:-100000,1000000}" \
   --t0 "$t0" --budget "${KD_BENCH_BUDGET:-1140}"

@@ -37,6 +37,12 @@ class PnlModelFactory final : public ModelFactory {
             .defaultValue(kalshi::kDefaultTimeZone)
             .help("IANA time zone of the daily ledger's calendar days (default America/New_York: "
                   "Kalshi's trading day)"),
+        OptionSpec("recompute_every", OptionType::kDuration)
+            .defaultValue("0")
+            .range(0, 3600 * 1000)
+            .help("recompute at most this often when a commit brings only rows (the run's last "
+                  "commit and a new balance or positions always recompute); 0: at every commit. "
+                  "The live pipeline's P&L follows its rows by at most this much"),
         OptionSpec("recompute_all", OptionType::kBool)
             .defaultValue("false")
             .help("recompute every market's P&L from the rows as stored (e.g. after changing "
@@ -62,6 +68,8 @@ class PnlModelFactory final : public ModelFactory {
             : std::vector<std::string>{"weather", "crypto", "econ", "market_making", "other"};
     config.tolerance = options.getDecimal("reconcile_tolerance");
     config.recompute_all = options.getBool("recompute_all");
+    config.recompute_every =
+        std::chrono::milliseconds(options.getDurationMillis("recompute_every"));
     config.timezone = options.getString("timezone");
     try {
       kalshi::LocalDays check(config.timezone);

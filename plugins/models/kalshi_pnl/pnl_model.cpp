@@ -287,6 +287,16 @@ Status PnlModel::run(const ModelRun& info) {
     if ((info.end_of_input || info.last_commit) && !edge_pending_.empty()) refreshEdge({}, true);
     return Status::ok();
   }
+  // Only new rows (no new account state), within recompute_every of the last recompute and not
+  // the run's last commit: the markets stay in kalshi_pnl_dirty for a later run. The live
+  // pipeline commits its rows 4 times a second; its P&L follows them at most a second behind.
+  const auto started = std::chrono::steady_clock::now();
+  if (options_.recompute_every.count() > 0 && !info.end_of_input && !info.last_commit &&
+      !account_changed && !recompute_all_pending_ && !ledger_stale && last_recompute_ &&
+      started - *last_recompute_ < options_.recompute_every) {
+    return Status::ok();
+  }
+  last_recompute_ = started;
   store_->buildFillIndexes();
   if (ledger_stale) {
     // Computed with another time zone or lot method, or never: every market anew.

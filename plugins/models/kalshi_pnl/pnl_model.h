@@ -24,7 +24,10 @@
 // "Changed" is: markets in kalshi_pnl_dirty, or kalshi_account without a snapshot_id. A run with
 // nothing changed writes nothing, so a commit with no new rows adds no snapshot. The ledger is
 // computed anew from every fill when it was computed with another time zone or lot method (or
-// never: a database from before it).
+// never: a database from before it). With `recompute_every`, a commit that brings only rows (no
+// new account state) within that long of the last recompute is left for a later run
+// (kalshi_pnl_dirty keeps its markets), except the run's last: the live pipeline's P&L follows
+// its rows at most a second behind.
 #pragma once
 
 #include <chrono>
@@ -49,6 +52,9 @@ struct PnlOptions {
   std::vector<std::string> categories;
   Decimal tolerance = Decimal(1, 2);  // $0.01
   bool recompute_all = false;
+  // A commit that brings only rows (no new account state), not the run's last, within this long
+  // of the last recompute leaves its markets in kalshi_pnl_dirty for a later one (0: never).
+  std::chrono::milliseconds recompute_every{0};
   std::string timezone = kDefaultTimeZone;  // the daily ledger's calendar days
 };
 
@@ -105,6 +111,9 @@ class PnlModel final : public Model {
   static constexpr std::chrono::seconds kSnapshotEvery{60};
   std::optional<int64_t> current_snapshot_;
   std::chrono::steady_clock::time_point current_snapshot_at_;
+  // When this run last recomputed: commits that bring only rows recompute at most every
+  // options_.recompute_every (run()), the run's last commit always.
+  std::optional<std::chrono::steady_clock::time_point> last_recompute_;
   // kalshi_monthly_edge of the current and the previous month (those a live run's fills touch)
   // is summed again at most every kEdgeEvery and at the run's last commit (also after a stop), not
   // at each commit: it
