@@ -1,6 +1,7 @@
 #include "kalshi/ledger_store.h"
 
 #include <algorithm>
+#include <array>
 
 #include "kalshi/local_days.h"
 #include "kalshi/performance_stats.h"
@@ -377,39 +378,92 @@ void LedgerStore::replaceClosedPositions(const std::string& ticker,
 }
 
 void LedgerStore::replaceTaxLots(const std::string& ticker, const std::vector<TaxLotRow>& rows) {
-  StoreStatement& remove =
-      cached(store_, remove_lots_, "DELETE FROM kalshi_tax_lots WHERE ticker = ?");
-  remove.bindText(1, ticker);
-  remove.run();
   if (!lots_writer_) {
     const TableDefinition& table = taxLotsTable();
     lots_writer_ = store_.bulkUpsert(table.name, table.columns, table.key);
   }
+  using Lot = std::array<std::optional<std::string>, 11>;  // side .. gain_dollars
+  auto make = [](const TaxLotRow& row) {
+    const TaxLot& lot = row.lot;
+    Lot values;
+    values[0] = lot.yes ? "yes" : "no";
+    values[1] = Timestamp::fromMicros(lot.acquired_us).toIso8601();
+    values[2] = row.acquired_day;
+    if (lot.closed_us) {
+      values[3] = Timestamp::fromMicros(*lot.closed_us).toIso8601();
+      values[4] = row.closed_day;
+      values[5] = lot.settled ? "settlement" : "trade";
+    }
+    values[6] = lot.quantity.trimmed(2).toString();
+    values[7] = lot.proceeds.toString();
+    values[8] = lot.cost_basis.toString();
+    values[9] = lot.opening_fee.toString();
+    values[10] = lot.gain().toString();
+    return values;
+  };
+  // Outside a pass over every market, the market's stored lots are read first and only those
+  // that changed are written: a live run recomputes a market at each new fill, and all its lots
+  // but the last few are as they were (rewriting them all cost most of its commit).
+  std::map<std::pair<int64_t, int64_t>, Lot> stored;  // (subaccount, seq) ->
+  if (!prefetched_days_) {
+    StoreStatement& read =
+        cached(store_, read_lots_,
+               "SELECT subaccount, seq, side, acquired_at, acquired_day, closed_at, closed_day, "
+               "closed_by, quantity_fp, proceeds_dollars, cost_basis_dollars, opening_fee_dollars, "
+               "gain_dollars FROM kalshi_tax_lots WHERE ticker = ?");
+    read.reset();
+    read.bindText(1, ticker);
+    while (read.step()) {
+      Lot& values = stored[{read.columnInt(0), read.columnInt(1)}];
+      for (size_t i = 0; i < values.size(); ++i) {
+        const int column = static_cast<int>(i) + 2;
+        if (read.columnType(column) != StoreStatement::ColumnType::kNull)
+          values[i] = read.columnText(column);
+      }
+    }
+    read.reset();
+  } else {
+    StoreStatement& remove =
+        cached(store_, remove_lots_, "DELETE FROM kalshi_tax_lots WHERE ticker = ?");
+    remove.reset();
+    remove.bindText(1, ticker);
+    remove.run();
+    remove.reset();
+  }
   BulkUpsert& insert = *lots_writer_;
   std::map<int64_t, int64_t> seq;  // per subaccount
   for (const TaxLotRow& row : rows) {
-    const TaxLot& lot = row.lot;
-    insert.bindText(1, ticker);
-    insert.bindInt(2, row.subaccount);
-    insert.bindInt(3, ++seq[row.subaccount]);
-    insert.bindText(4, lot.yes ? "yes" : "no");
-    insert.bindText(5, Timestamp::fromMicros(lot.acquired_us).toIso8601());
-    insert.bindText(6, row.acquired_day);
-    if (lot.closed_us) {
-      insert.bindText(7, Timestamp::fromMicros(*lot.closed_us).toIso8601());
-      insert.bindText(8, row.closed_day);
-      insert.bindText(9, lot.settled ? "settlement" : "trade");
-    } else {
-      insert.bindNull(7);
-      insert.bindNull(8);
-      insert.bindNull(9);
+    const std::pair<int64_t, int64_t> key{row.subaccount, ++seq[row.subaccount]};
+    const Lot values = make(row);
+    auto found = stored.find(key);
+    if (found != stored.end()) {
+      const bool same = found->second == values;
+      stored.erase(found);
+      if (same) continue;
     }
-    insert.bindText(10, lot.quantity.trimmed(2).toString());
-    insert.bindText(11, lot.proceeds.toString());
-    insert.bindText(12, lot.cost_basis.toString());
-    insert.bindText(13, lot.opening_fee.toString());
-    insert.bindText(14, lot.gain().toString());
+    insert.bindText(1, ticker);
+    insert.bindInt(2, key.first);
+    insert.bindInt(3, key.second);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i])
+        insert.bindText(static_cast<int>(i) + 4, *values[i]);
+      else
+        insert.bindNull(static_cast<int>(i) + 4);
+    }
     insert.addRow();
+  }
+  if (!stored.empty()) {  // lots the market no longer has
+    StoreStatement& remove =
+        cached(store_, remove_lot_,
+               "DELETE FROM kalshi_tax_lots WHERE ticker = ? AND subaccount = ? AND seq = ?");
+    for (const auto& entry : stored) {
+      remove.reset();
+      remove.bindText(1, ticker);
+      remove.bindInt(2, entry.first.first);
+      remove.bindInt(3, entry.first.second);
+      remove.run();
+      remove.reset();
+    }
   }
 }
 

@@ -177,7 +177,7 @@ class LedgerStore {
  private:
   Store& store_;
   StoreStatementPtr old_days_, remove_days_, insert_day_, sum_day_, upsert_daily_, remove_daily_,
-      remove_closed_, remove_lots_, remove_edge_, insert_edge_;
+      remove_closed_, remove_lots_, remove_edge_, insert_edge_, read_lots_, remove_lot_;
   BulkUpsertPtr closed_writer_, lots_writer_;
   std::vector<const TableDefinition*>
       deferred_indexes_;  // by createTables(), built by finishWrites()

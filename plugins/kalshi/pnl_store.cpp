@@ -311,7 +311,9 @@ void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
     return;
   }
   StoreStatement& update =
-      statement(order_pnl_, "UPDATE kalshi_orders SET pnl_cents = ?, pnl_dollars = ? WHERE id = ?");
+      statement(order_pnl_,
+                "UPDATE kalshi_orders SET pnl_cents = ?1, pnl_dollars = ?2 WHERE id = ?3 AND "
+                "(pnl_cents IS NOT ?1 OR pnl_dollars IS NOT ?2)");  // unchanged: not rewritten
   for (const OrderPnl& order : updates) {
     update.bindInt(1, order.cents);
     update.bindText(2, order.dollars.toString());

@@ -426,13 +426,31 @@ function wireFilters() {
 
 // ---- freshness: events from the server, polling when they break ----
 
+// New data while a load is under way (a live feed commits 4 times a second): that load finishes
+// and is drawn, then one more follows. Starting over at each update instead would supersede
+// every load before it is drawn, and a busy feed would leave the page behind.
+const refreshing = { running: null, again: false };
+function refresh() {
+  if (refreshing.running) {
+    refreshing.again = true;
+    return;
+  }
+  refreshing.running = load().finally(() => {
+    refreshing.running = null;
+    if (refreshing.again) {
+      refreshing.again = false;
+      refresh();
+    }
+  });
+}
+
 async function checkVersion() {
   try {
     const sync = await getJson('sync', state.filters);
     state.sync = sync;
     state.syncAt = Date.now();
     drawSync();
-    if (sync.version && sync.version !== state.version) load();
+    if (sync.version && sync.version !== state.version) refresh();
   } catch {
     // The error banner is for loads; a failed poll just tries again.
   }
@@ -461,7 +479,7 @@ function listen() {
     } catch {
       version = '';
     }
-    if (version && version !== state.version) load();
+    if (version && version !== state.version) refresh();
   });
   source.addEventListener('error', () => {
     if (feed.source !== source) return; // replaced (another account)

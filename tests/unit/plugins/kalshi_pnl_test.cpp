@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "kalshi/account_state.h"
@@ -167,6 +168,65 @@ TEST_F(PnlModelTest, ANewFillRecomputesOnlyItsMarket) {
   EXPECT_EQ(text("SELECT realized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
             "2.04");
   EXPECT_EQ(count("SELECT unrealized_pnl_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), 0);
+}
+
+// A market recomputed at each new fill (a live run) keeps only its changed lots' rows up to date:
+// the lots it ends with are those a computation from nothing gives, also after a fill older than
+// all the others re-dated every lot.
+TEST_F(PnlModelTest, TaxLotsKeptFillByFillEqualLotsComputedAfresh) {
+  const std::string lots =
+      "SELECT group_concat(ticker || '|' || subaccount || '|' || seq || '|' || side || '|' || "
+      "acquired_at || '|' || ifnull(closed_at, '-') || '|' || ifnull(closed_by, '-') || '|' || "
+      "quantity_fp || '|' || proceeds_dollars || '|' || cost_basis_dollars || '|' || "
+      "gain_dollars, ';') FROM (SELECT * FROM kalshi_tax_lots ORDER BY ticker, subaccount, seq)";
+  fill("f1", "WX", "weather", "yes", "10", "0.40", "0.07", 1000000);
+  ASSERT_TRUE(run().isOk());
+  fill("f2", "WX", "weather", "yes", "5", "0.45", "0.04", 2000000);
+  ASSERT_TRUE(run().isOk());
+  fill("f3", "WX", "weather", "no", "12", "0.55", "0.08", 3000000);  // lot 1, part of lot 2
+  ASSERT_TRUE(run().isOk());
+  fill("f4", "WX", "weather", "yes", "4", "0.50", "0.03", 4000000);
+  ASSERT_TRUE(run().isOk());
+  const std::string before = text(lots);
+  fill("f0", "WX", "weather", "yes", "2", "0.30", "0.02", 500000);  // older than every other
+  ASSERT_TRUE(run().isOk());
+  const std::string kept = text(lots);
+  EXPECT_NE(kept, before);
+  EXPECT_GE(count("SELECT count(*) FROM kalshi_tax_lots"), 4);
+
+  store_->exec("DELETE FROM kalshi_tax_lots");
+  kalshi::PnlOptions options;
+  options.categories = {"weather", "crypto"};
+  options.recompute_all = true;
+  kalshi::PnlModel afresh(options);
+  ASSERT_TRUE(afresh.open(context_).isOk());
+  ASSERT_TRUE(afresh.run(ModelRun{true, 1}).isOk());
+  EXPECT_EQ(text(lots), kept);
+}
+
+// recompute_every: a commit bringing only rows within it of the last recompute leaves its
+// markets in kalshi_pnl_dirty; the run's last commit recomputes them, also after a stop.
+TEST_F(PnlModelTest, RecomputeEveryDefersRowOnlyCommitsButNeverTheLast) {
+  kalshi::PnlOptions options;
+  options.categories = {"weather", "crypto"};
+  options.recompute_every = std::chrono::hours(1);
+  kalshi::PnlModel live(options);
+  ASSERT_TRUE(live.open(context_).isOk());
+  fill("f1", "WX", "weather", "yes", "10", "0.40", "0.07", 1);
+  ASSERT_TRUE(live.run(ModelRun{false, 1}).isOk());  // the first recomputes
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_pnl_dirty"), 0);
+  fill("f2", "WX", "weather", "no", "10", "0.55", "0.07", 2);
+  ASSERT_TRUE(live.run(ModelRun{false, 1}).isOk());
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_pnl_dirty"), 1);
+  EXPECT_EQ(text("SELECT realized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            "-0.07");
+  ModelRun last{false, 1};
+  last.last_commit = true;  // a stop's
+  ASSERT_TRUE(live.run(last).isOk());
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_pnl_dirty"), 0);
+  // 10 bought at $0.40 and sold at $0.55, less $0.14 of fees.
+  EXPECT_EQ(text("SELECT realized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            "1.36");
 }
 
 TEST_F(PnlModelTest, NewPositionsAreReconciledWithKalshisFiguresOnce) {
