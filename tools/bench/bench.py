@@ -723,15 +723,17 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
             for share, name in prof["inclusive"]:
                 w("| %.1f%% | `%s` |" % (share, name.replace("|", "\\|")[:150]))
             w("")
-        # tools/bench/requests.py owns a section of this page: keep it.
-        kept = ""
-        if os.path.exists(self.md):
-            previous = open(self.md).read()
-            begin, end = "<!-- requests.py:begin -->", "<!-- requests.py:end -->"
-            if begin in previous and end in previous:
-                kept = "\n" + previous[previous.index(begin):previous.index(end) + len(end)] + "\n"
+        # This script owns the part of the page between its markers; the rest (requests.py's,
+        # live.py's, the dashboard's and PostgreSQL's sections) is kept as it is.
+        begin, end = "<!-- bench.py:begin -->", "<!-- bench.py:end -->"
+        section = begin + "\n" + "\n".join(out[2:]).rstrip("\n") + "\n\n" + end
+        previous = open(self.md).read() if os.path.exists(self.md) else ""
+        if begin in previous and end in previous:
+            text = previous[:previous.index(begin)] + section + previous[previous.index(end) + len(end):]
+        else:
+            text = "\n".join(out[:2]) + "\n" + section + "\n" + previous
         with open(self.md, "w") as f:
-            f.write("\n".join(out) + kept)
+            f.write(text)
         log("wrote %s and %s" % (self.md, self.png))
 
 

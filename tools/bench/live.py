@@ -214,7 +214,8 @@ def main():
         f"`python3 tools/bench/live.py --rate {args.rate} --seconds {args.seconds} --page-seconds "
         f"{args.page_seconds}`, on this machine ({os.cpu_count()} cores), SQLite, against kalshi-sim making "
         f"{args.rate} fills a second at the wall clock on a backfilled 20,000-fill account. `pipelines/live.yaml` "
-        f"with commit interval {args.commit_interval or '250ms (as shipped)'}, the P&L model at every commit.",
+        f"with commit interval {args.commit_interval or '250ms (as shipped)'}, its P&L recomputed at most every "
+        f"second (`recompute_every: 1s`).",
         "",
         "| from the simulator making a fill to | fills | p50 | p95 | p99 | max |",
         "|---|---|---|---|---|---|",
