@@ -116,8 +116,8 @@ class PnlModel final : public Model {
   std::optional<std::chrono::steady_clock::time_point> last_recompute_;
   // kalshi_monthly_edge of the current and the previous month (those a live run's fills touch)
   // is summed again at most every kEdgeEvery and at the run's last commit (also after a stop), not
-  // at each commit: it
-  // reads every closed position of the month (refreshEdge()). Older months are summed at once.
+  // at each commit: it reads every closed position of the month (refreshEdge()). Older months
+  // are summed at once.
   // recent_edge_unknown_: a run that ended before its last commit may have left those two months
   // behind, so the first run of a process (and one after a rollback) sums them again.
   static constexpr std::chrono::seconds kEdgeEvery{15};
