@@ -14,6 +14,63 @@ void RowWriter::open(Store& database) {
     not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
   defaults_ = columnDefaults(table_);
+  const std::string staging = stagingTable(table_);
+  const bool staged = database.tableExists(staging);
+  bool empty = false;
+  if (bulk_load_ && !table_.key.empty() && database.kind() == "sqlite") {
+    StoreStatementPtr any =
+        database.prepare(std::string("SELECT 1 FROM ") + table_.name + " LIMIT 1");
+    empty = !any->step();
+  }
+  // A staging table of this build's columns, left by a run that stopped: go on with its load.
+  if (empty && (!staged || database.tableColumns(staging) == table_.columns)) {
+    bulk_ = true;
+    prepareStaging();
+    return;
+  }
+  if (staged) moveStagedRows();
+}
+
+std::string RowWriter::stagingTable(const TableDefinition& table) {
+  return std::string("kd_staging_") + table.name;
+}
+
+void RowWriter::prepareStaging() {
+  std::string columns;
+  for (const auto& column : table_.columns) columns += (columns.empty() ? "" : ", ") + column;
+  // Untyped columns: the values keep the types they were bound with until the move, where the
+  // table's column types apply to them exactly as to an upsert's.
+  database_->exec("CREATE TABLE IF NOT EXISTS " + stagingTable(table_) + " (" + columns + ")");
+  stage_ = database_->bulkUpsert(stagingTable(table_), table_.columns, {});
+}
+
+void RowWriter::moveStagedRows() {
+  const std::string staging = stagingTable(table_);
+  // The columns both have (a staging table of an older build may lack a newer column).
+  std::vector<std::string> columns;
+  for (const auto& column : database_->tableColumns(staging)) {
+    if (columnIndex(table_, column) < table_.columns.size()) columns.push_back(column);
+  }
+  std::string list, key;
+  for (const auto& column : columns) list += (list.empty() ? "" : ", ") + column;
+  for (const auto& part : table_.key) key += part + ", ";
+  std::vector<std::string> tickers;
+  if (ticker_column_ < table_.columns.size()) {
+    StoreStatementPtr query = database_->prepare("SELECT DISTINCT ticker FROM " + staging +
+                                                 " WHERE ticker IS NOT NULL ORDER BY ticker");
+    while (query->step()) tickers.push_back(query->columnText(0));
+  }
+  {
+    // One sort by key (spilling to temporary files, so memory stays flat) and appends in key
+    // order; rowid breaks ties in staging order, so the last row of a key wins.
+    SortMemoryLimit sort_memory(*database_);
+    database_->exec("INSERT INTO " + std::string(table_.name) + " (" + list + ") SELECT " + list +
+                    " FROM " + staging + " WHERE true ORDER BY " + key + "rowid" +
+                    onConflictSql(columns, table_.key));
+  }
+  database_->exec("DROP TABLE " + staging);
+  if (table_.changes_market_pnl && !tickers.empty()) markMarketPnlChanged(*database_, tickers);
+  if (table_.lists_tickers && !tickers.empty()) recordTickers(*database_, tickers);
 }
 
 size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& column) {
@@ -23,6 +80,11 @@ size_t RowWriter::columnIndex(const TableDefinition& table, const std::string& c
 
 void RowWriter::finish() {
   flush();
+  if (bulk_) {
+    if (database_->tableExists(stagingTable(table_))) moveStagedRows();
+    bulk_ = false;
+    stage_.reset();
+  }
   if (indexes_deferred_) createIndexes(*database_, table_);
   indexes_deferred_ = false;
 }
@@ -59,7 +121,7 @@ WriteResult RowWriter::add(const Batch& batch) {
     }
     if (!complete) continue;
     if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
-    if (ticker_column_ < row_.size() && row_[ticker_column_]) {
+    if (!bulk_ && ticker_column_ < row_.size() && row_[ticker_column_]) {
       const std::string* ticker = row_[ticker_column_]->ifString();
       if (ticker && (changed_markets_.empty() || changed_markets_.back() != *ticker))
         changed_markets_.push_back(*ticker);
@@ -85,6 +147,18 @@ void RowWriter::flush() {
     changed_markets_.clear();
   }
   if (buffer_.empty()) return;
+  if (bulk_) {
+    // A rollback undoes the staging table with the transaction that created it.
+    if (!database_->tableExists(stagingTable(table_))) prepareStaging();
+    for (size_t row = 0; row < buffer_.rows(); ++row) {
+      buffer_.bind(row, *stage_);
+      stage_->addRow();
+    }
+    stage_->finish();
+    written_ += buffer_.rows();
+    buffer_.release();
+    return;
+  }
   if (!table_.key.empty()) buffer_.sortByKey();
   for (size_t row = 0; row < buffer_.rows(); ++row) {
     buffer_.bind(row, *upsert_);

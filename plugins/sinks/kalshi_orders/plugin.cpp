@@ -18,14 +18,19 @@ class Factory final : public SinkFactory {
   std::vector<OptionSpec> options() const override {
     return {OptionSpec("path", OptionType::kString)
                 .required()
-                .help("SQLite database file (created if missing, WAL mode)")};
+                .help("SQLite database file (created if missing, WAL mode)"),
+            OptionSpec("bulk_load", OptionType::kBool)
+                .defaultValue("false")
+                .help("Into an empty table, stage the rows unindexed and move them in key order "
+                      "at the run's end (a fast first load; readers see the rows then)")};
   }
   std::vector<std::string> defaultInputs(const Options&) const override { return {"orders"}; }
   std::vector<StoreTables> tables(const Options& options) const override {
     return {{options.getString("path"), "path", {}, {kalshi::ordersTable().name}}};
   }
   Status create(const Options& options, SinkPtr& out) const override {
-    out = std::make_unique<kalshi::TableSink>(options.getString("path"), kalshi::ordersTable());
+    out = std::make_unique<kalshi::TableSink>(options.getString("path"), kalshi::ordersTable(),
+                                              options.getBool("bulk_load"));
     return Status::ok();
   }
 };
