@@ -116,7 +116,7 @@ Status ApiClient::create(const ClientConfig& config, AuthenticatorPtr auth,
   std::unique_ptr<ApiClient> client(new ApiClient());
   client->config_ = config;
   client->auth_ = std::move(auth);
-  client->limiter_ = std::make_unique<RateLimiter>(config.tokens_per_second, config.read_cost);
+  client->limiter_ = std::make_shared<RateLimiter>(config.tokens_per_second, config.read_cost);
   client->scheme_ = uri.getScheme();
   client->host_ = uri.getHost();
   client->port_ = uri.getPort();
@@ -225,7 +225,7 @@ void ApiClient::setRateLimit(double tokens_per_second, double capacity, double d
                              std::vector<std::pair<std::string, double>> endpoint_costs) {
   // The exchange's bucket already paid for this client's requests so far (the limits lookup
   // itself): the new bucket starts that much short of full, or its first burst would overshoot.
-  limiter_ = std::make_unique<RateLimiter>(tokens_per_second, default_cost, capacity,
+  limiter_ = std::make_shared<RateLimiter>(tokens_per_second, default_cost, capacity,
                                            static_cast<double>(requests_) * default_cost);
   endpoint_costs_ = std::move(endpoint_costs);
 }

@@ -19,7 +19,8 @@
 // - A stop (stop_requested turning true) ends the request in flight within ~50 ms, even one the
 //   server holds open: a watcher thread shuts the socket down. get() then, and every get() after,
 //   returns kUnavailable "stopped" at once without a request; callers stop, keeping what they had.
-// Not thread-safe: one client per source (the watcher is internal).
+// Not thread-safe: one client per thread (the watcher is internal); clients sharing a token bucket
+// (shareRateLimit) may run on different threads.
 #pragma once
 
 #include <atomic>
@@ -109,6 +110,13 @@ class ApiClient final : public KalshiApi {
                     std::vector<std::pair<std::string, double>> endpoint_costs) override;
   int lastHttpStatus() const override { return last_http_status_; }
 
+  // Makes this client draw its requests from `other`'s token bucket (and its endpoint costs), as
+  // sized now: a second connection of one reader (PageFetcher) stays within the account's one
+  // limit. Call after `other`'s setRateLimit().
+  void shareRateLimit(const ApiClient& other) {
+    limiter_ = other.limiter_;
+    endpoint_costs_ = other.endpoint_costs_;
+  }
   // True once a stop ended (or prevented) a request.
   bool stopped() const { return stopped_; }
   uint64_t requests() const { return requests_; }
@@ -133,7 +141,7 @@ class ApiClient final : public KalshiApi {
 
   ClientConfig config_;
   AuthenticatorPtr auth_;
-  std::unique_ptr<RateLimiter> limiter_;
+  std::shared_ptr<RateLimiter> limiter_;  // shared by clients of one reader (shareRateLimit)
   std::vector<std::pair<std::string, double>> endpoint_costs_;  // path -> tokens per read
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   std::string scheme_, host_, base_path_;

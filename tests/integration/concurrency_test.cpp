@@ -19,8 +19,11 @@ using ::testing::HasSubstr;
 
 class ConcurrencyTest : public testing::KalshiCliFixture {
  protected:
+  // Upserting as it goes (bulk_load=false): these tests watch the fills arrive commit by commit,
+  // which a first load's staging would hold back until its end.
   pid_t startBackfill() {
-    return testing::spawnProcess({KD_CLI, "run", "backfill", "--full", "--set", "commit_rows=5000"},
+    return testing::spawnProcess({KD_CLI, "run", "backfill", "--full", "--set", "commit_rows=5000",
+                                  "--set", "bulk_load=false"},
                                  dir_.path(), environment());
   }
   // Waits (bounded) until run `pid` holds the database and has committed more fills than `before`.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/sqlite.h"
@@ -46,7 +47,20 @@ TEST_F(KalshiPipelineTest, FullBackfillLandsEveryRecordExactlyOnceAcrossTheHisto
             truthCount("fills"));
   EXPECT_EQ(scalar("SELECT open_positions FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
             scalar("SELECT count(*) FROM kalshi_positions WHERE position_fp <> '0.00'"));
-  EXPECT_THAT(result.out, HasSubstr("http_requests"));
+  // Every history page but the first of each pass came from the fetcher, one page ahead, and the
+  // requests are exactly those the simulator answered: none extra, none lost from the count.
+  std::smatch counted;
+  ASSERT_TRUE(std::regex_search(result.out, counted,
+                                std::regex("http_requests ([0-9]+).*pages_fetched_ahead ([0-9]+)")))
+      << result.out;
+  EXPECT_EQ(std::stoi(counted[1]),
+            sim_->json("GET", "/admin/stats")->getValue<int>("requests_total"));
+  EXPECT_GT(std::stoi(counted[2]), 0);
+  const int history_pages =
+      sim_->requestsTo("/portfolio/orders") + sim_->requestsTo("/historical/orders") +
+      sim_->requestsTo("/portfolio/fills") + sim_->requestsTo("/historical/fills") +
+      sim_->requestsTo("/portfolio/settlements");
+  EXPECT_LT(std::stoi(counted[2]), history_pages);
   // Secondary indexes deferred during the bulk load into empty tables are built by the end.
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
                    "('kalshi_fills_market', 'kalshi_fills_order', 'kalshi_orders_ticker')"),

@@ -147,6 +147,7 @@ Status KalshiLiveSource::open(SourceContext& context) {
     std::unique_ptr<ApiClient> client;
     if (Status status = ApiClient::create(config_.client, std::move(auth), client); !status.isOk())
       return status;
+    real_client_ = client.get();
     client_ = std::move(client);
   }
   client_->on_counter = [&context](const std::string& name, uint64_t delta) {
@@ -198,6 +199,7 @@ void KalshiLiveSource::abandonCatchUp() {
   positions_cursor_.clear();
   positions_guard_.reset();
   history_emitted_ = true;
+  fetcher_.reset();
 }
 
 void KalshiLiveSource::pushBatch(Batch&& batch) {
@@ -244,6 +246,7 @@ void KalshiLiveSource::releaseCaches() {
   cache_.reset();
   markets_cache_ = false;
   parser_ = PageParser();
+  fetcher_.reset();
 }
 
 Status KalshiLiveSource::read(Batch& batch) {
@@ -712,26 +715,67 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
   return Status::ok();
 }
 
-Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
+PageFetcher::Request KalshiLiveSource::pageRequest(const Pass& pass) const {
   const std::string& phase = pass.phases[pass.phase];
   const bool historical = phase == "historical";
-  const std::string path = (historical ? "/historical/" : "/portfolio/") + pass.stream;
-  const bool resting = phase == "resting";
-  Query query{{"limit", std::to_string(config_.page_size)}};
-  if (!pass.cursor.empty()) query.emplace_back("cursor", pass.cursor);
-  if (resting) {
-    query.emplace_back("status", "resting");
+  PageFetcher::Request request;
+  request.path = (historical ? "/historical/" : "/portfolio/") + pass.stream;
+  request.query = {{"limit", std::to_string(config_.page_size)}};
+  if (!pass.cursor.empty()) request.query.emplace_back("cursor", pass.cursor);
+  if (phase == "resting") {
+    request.query.emplace_back("status", "resting");
   } else if (!historical && pass.min_ts > 0) {
-    query.emplace_back("min_ts", std::to_string(pass.min_ts));
+    request.query.emplace_back("min_ts", std::to_string(pass.min_ts));
   }
-  const char* array = arrayField(pass.stream);
-  std::string body;
+  request.array = arrayField(pass.stream);
+  request.schema = &schemaFor(pass.stream);
+  return request;
+}
+
+void KalshiLiveSource::prefetchPage(const Pass& pass) {
+  if (!real_client_ || pass.done || context_->stopRequested()) return;
+  if (!fetcher_) {
+    // A second connection with credentials of its own, drawing from the same token bucket.
+    AuthenticatorPtr auth;
+    std::string warning;
+    std::unique_ptr<ApiClient> client;
+    SourceContext& context = *context_;
+    if (!makeAuthenticator(
+             config_, auth, warning,
+             [&context](const std::string& secret) { context.registerSecret(secret); })
+             .isOk() ||
+        !ApiClient::create(config_.client, std::move(auth), client).isOk()) {
+      real_client_ = nullptr;  // no fetch ahead: every page is read in turn, as before
+      return;
+    }
+    client->shareRateLimit(*real_client_);
+    client->stop_requested = [&context] { return context.stopRequested(); };
+    fetcher_ = std::make_unique<PageFetcher>(std::move(client));
+  }
+  fetcher_->prefetch(pageRequest(pass));
+}
+
+Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
+  const PageFetcher::Request request = pageRequest(pass);
+  const bool historical = pass.phases[pass.phase] == "historical";
+  const bool resting = pass.phases[pass.phase] == "resting";
+  const std::string& path = request.path;
   ParsedPage page;  // parsed by the validator: each page once
-  const RecordSchema& schema = schemaFor(pass.stream);
-  Status status = client_->get(
-      path, query, body, [this, array, &schema, &page](const std::string& b, std::string& why) {
-        return parser_.parseList(b, array, schema, page, why);
-      });
+  Status status;
+  PageFetcher::Result fetched;
+  if (fetcher_ && fetcher_->take(request, fetched)) {
+    context_->addCounter("pages_fetched_ahead", 1);
+    for (const auto& [name, delta] : fetched.counters) context_->addCounter(name, delta);
+    for (const auto& line : fetched.debug_lines) context_->log(LogLevel::kDebug, line);
+    status = fetched.status;
+    page = std::move(fetched.page);
+  } else {
+    std::string body;
+    status = client_->get(path, request.query, body,
+                          [this, &request, &page](const std::string& b, std::string& why) {
+                            return parser_.parseList(b, request.array, *request.schema, page, why);
+                          });
+  }
   if (!status.isOk()) return status;
   rejectAll(pass.stream, page);
   noteParse(page.notes);
@@ -796,6 +840,8 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
     next_state_[p + "pass_max_ts"] = std::to_string(pass.pass_max_ts);
     next_state_[p + "pass_oldest_resting_ts"] = std::to_string(pass.oldest_resting_ts);
   }
+  // The next page comes in while this one is handed out and written.
+  prefetchPage(pass);
   if (config_.metadata) planMetadata(records, false);
   batch.stream = pass.stream;
   batch.records = std::move(records);

@@ -70,6 +70,7 @@
 
 #include "kalshi/api_client.h"
 #include "kalshi/api_parser.h"
+#include "kalshi/page_fetcher.h"
 #include "kalshi_direct/plugin.h"
 #include "kalshi_direct/store.h"
 
@@ -164,6 +165,11 @@ class KalshiLiveSource final : public Source {
   void queueStreams(const std::vector<std::string>& streams);  // in the usual order
   Status startPass(const std::string& stream);
   Status readPage(Pass& pass, Batch& batch);
+  // The request readPage() makes for the pass's next page.
+  PageFetcher::Request pageRequest(const Pass& pass) const;
+  // Starts fetching the pass's next page ahead (PageFetcher), with the real client only: a test's
+  // mock client (make_client) sees every request in turn.
+  void prefetchPage(const Pass& pass);
   Status readBalance(Batch& batch);
   Status readPositions(Batch& batch);
   Status readTransfers(Batch& batch);
@@ -217,6 +223,8 @@ class KalshiLiveSource final : public Source {
   LiveSourceConfig config_;
   SourceContext* context_ = nullptr;
   KalshiApiPtr client_;
+  ApiClient* real_client_ = nullptr;      // client_, when it is the real one
+  std::unique_ptr<PageFetcher> fetcher_;  // the next history page, fetched ahead
   PageParser parser_;
   StateMap state_;  // what checkpoint() reports
   std::deque<std::string> pending_streams_;

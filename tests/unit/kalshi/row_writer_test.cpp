@@ -27,20 +27,20 @@ std::vector<Batch> fillBatches(size_t fills, size_t per_batch, uint32_t seed) {
   for (size_t i = 0; i < fills; ++i) {
     const size_t n = i % 7 == 6 ? random() % (i + 1) : i;  // every 7th: an id seen before, again
     Record fill({{"id", Value("F-" + std::to_string(n * 2654435761u % 1000003))},
-                {"ticker", Value("KX-" + std::to_string(n % 13))},
-                {"side", Value(n % 2 ? "BUY" : "SELL")},
-                {"contract_side", Value(n % 3 ? "yes" : "no")},
-                {"outcome_side", Value(n % 5 ? "yes" : "no")},
-                {"quantity", Value(static_cast<int64_t>(n % 40 + 1))},
-                {"quantity_fp", Value(Decimal(static_cast<int64_t>(n % 40 + 1) * 100, 2))},
-                {"price", Value(Decimal(static_cast<int64_t>(random() % 9900 + 100), 2))},
-                {"yes_price_dollars", Value(Decimal(static_cast<int64_t>(random() % 9999), 4))},
-                {"no_price_dollars", Value(Decimal(static_cast<int64_t>(n % 9999), 4))},
-                {"fee_dollars", Value(Decimal(static_cast<int64_t>(n % 300), 4))},
-                {"fee_cents", Value(static_cast<int64_t>(n % 3))},
-                {"is_taker", Value(n % 2 == 0)},
-                {"filled_at", Value(Timestamp::fromMicros(1700000000000000 + int64_t(n) * 1000))},
-                {"filled_at_us", Value(static_cast<int64_t>(1700000000000000 + n * 1000))}});
+                 {"ticker", Value("KX-" + std::to_string(n % 13))},
+                 {"side", Value(n % 2 ? "BUY" : "SELL")},
+                 {"contract_side", Value(n % 3 ? "yes" : "no")},
+                 {"outcome_side", Value(n % 5 ? "yes" : "no")},
+                 {"quantity", Value(static_cast<int64_t>(n % 40 + 1))},
+                 {"quantity_fp", Value(Decimal(static_cast<int64_t>(n % 40 + 1) * 100, 2))},
+                 {"price", Value(Decimal(static_cast<int64_t>(random() % 9900 + 100), 2))},
+                 {"yes_price_dollars", Value(Decimal(static_cast<int64_t>(random() % 9999), 4))},
+                 {"no_price_dollars", Value(Decimal(static_cast<int64_t>(n % 9999), 4))},
+                 {"fee_dollars", Value(Decimal(static_cast<int64_t>(n % 300), 4))},
+                 {"fee_cents", Value(static_cast<int64_t>(n % 3))},
+                 {"is_taker", Value(n % 2 == 0)},
+                 {"filled_at", Value(Timestamp::fromMicros(1700000000000000 + int64_t(n) * 1000))},
+                 {"filled_at_us", Value(static_cast<int64_t>(1700000000000000 + n * 1000))}});
     if (n % 4) fill.set("order_id", Value("O-" + std::to_string(n / 3)));
     if (n % 11) fill.set("category", Value(n % 2 ? "weather" : "crypto"));
     if (n % 9 == 0) fill.set("subaccount", Value(static_cast<int64_t>(n % 4)));
@@ -116,7 +116,8 @@ TEST_F(RowWriterBulkTest, FirstLoadEqualsUpsertsRowForRow) {
   ASSERT_GT(rows.size(), 3000u);
   ASSERT_LT(rows.size(), 5000u) << "the records must repeat some ids";
   EXPECT_EQ(dump(*bulk_, "kalshi_fills", "id"), rows);
-  EXPECT_EQ(dump(*bulk_, "kalshi_pnl_dirty", "ticker"), dump(*upsert_, "kalshi_pnl_dirty", "ticker"));
+  EXPECT_EQ(dump(*bulk_, "kalshi_pnl_dirty", "ticker"),
+            dump(*upsert_, "kalshi_pnl_dirty", "ticker"));
   EXPECT_EQ(dump(*bulk_, "kalshi_tickers", "ticker"), dump(*upsert_, "kalshi_tickers", "ticker"));
   EXPECT_EQ(indexes(*bulk_), indexes(*upsert_));
   EXPECT_EQ(indexes(*bulk_).size(), 8u);  // the key's and the 7 secondary ones
@@ -170,7 +171,8 @@ TEST_F(RowWriterBulkTest, AStoppedLoadGoesOnStagingAndAFailedOneIsMovedInByTheNe
   bulk_->commit();
   load(*upsert_, batches, false, false);
   EXPECT_EQ(dump(*bulk_, "kalshi_fills", "id"), dump(*upsert_, "kalshi_fills", "id"));
-  EXPECT_EQ(dump(*bulk_, "kalshi_pnl_dirty", "ticker"), dump(*upsert_, "kalshi_pnl_dirty", "ticker"));
+  EXPECT_EQ(dump(*bulk_, "kalshi_pnl_dirty", "ticker"),
+            dump(*upsert_, "kalshi_pnl_dirty", "ticker"));
 }
 
 }  // namespace
