@@ -105,9 +105,6 @@ void Database::openAs(const std::string& path, Mode mode, bool immutable) {
       exec("PRAGMA synchronous=NORMAL");
       exec("PRAGMA cache_size=-" + std::to_string(kCacheKiB));
       exec("PRAGMA foreign_keys=ON");
-      // A big sort (an index build, a first load's move into its table, the P&L model's scan by
-      // market) sorts its runs on a helper thread while it reads: ~15% faster at 1M rows.
-      exec("PRAGMA threads=" + std::to_string(kSortThreads));
     } else if (mode == Mode::kReadOnly) {
       exec("PRAGMA mmap_size=" + std::to_string(kReadOnlyMapBytes));
     }

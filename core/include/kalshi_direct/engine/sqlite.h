@@ -59,8 +59,6 @@ class Database {
   // writers insert key-sorted runs (see plugins/kalshi/row_writer.h), so a bigger cache buys
   // little speed (tools/bench: 256 MiB -> 16 MiB changed the 1M-fill backfill's time by noise).
   static constexpr int kCacheKiB = 16 * 1024;
-  // Helper threads a sort of a read-write connection may use (PRAGMA threads).
-  static constexpr int kSortThreads = 1;
   // A read-only connection maps up to this much of the file instead of copying each page it
   // reads into its own cache (the dashboard's scans: tools/bench/dashboard.sh). Address space,
   // not memory: the pages are the operating system's file cache, shared by every reader.
