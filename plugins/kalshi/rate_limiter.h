@@ -4,7 +4,10 @@
 //
 // acquire() blocks until the request's cost is available. Capacity is one second of refill unless
 // the account says otherwise (GET /account/limits: bucket_capacity), so a burst after an idle
-// period never exceeds what the exchange's own bucket would allow.
+// period never exceeds what the exchange's own bucket would allow. The bucket refills at kPacing
+// of the given rate: requests reach the exchange with jitter, and pacing at exactly its rate
+// turns any request that arrives late into a 429 for the next one (measured against kalshi-sim at
+// 20 reads/s: one 429 in every 84-request backfill at 100%, none at 95%).
 // Thread-safe; time comes from a steady clock.
 #pragma once
 
@@ -22,11 +25,13 @@ class RateLimiter {
   // capacity <= 0: one second of refill. The bucket starts full less `already_spent` tokens.
   RateLimiter(double tokens_per_second, double cost_per_request, double capacity = 0,
               double already_spent = 0)
-      : rate_(tokens_per_second),
+      : rate_(tokens_per_second * kPacing),
         cost_(cost_per_request),
         capacity_(std::max(capacity > 0 ? capacity : tokens_per_second, cost_per_request)),
         tokens_(capacity_ - std::min(already_spent, capacity_)),
         last_(Clock::now()) {}
+
+  static constexpr double kPacing = 0.95;
 
   bool enabled() const { return rate_ > 0; }
   double requestsPerSecond() const { return rate_ > 0 ? rate_ / cost_ : 0; }
