@@ -124,6 +124,28 @@ TEST_F(RowWriterBulkTest, FirstLoadEqualsUpsertsRowForRow) {
   EXPECT_FALSE(bulk_->tableExists(staging_));
 }
 
+TEST_F(RowWriterBulkTest, AnIndexAReaderBuiltMidLoadHoldsEveryLoadedRow) {
+  const auto batches = fillBatches(3000, 1000, 5);
+  bulk_->begin();
+  RowWriter writer(fillsTable(), 700, true, true);
+  writer.open(*bulk_);
+  writer.add(batches[0]);
+  writer.flush();
+  // The P&L model builds the index it reads on the (still empty) table as soon as it runs.
+  createIndexes(*bulk_, fillsTable(), {"kalshi_fills_market"});
+  writer.add(batches[1]);
+  writer.add(batches[2]);
+  writer.finish();
+  bulk_->commit();
+  load(*upsert_, batches, false, false);
+  EXPECT_EQ(dump(*bulk_, "kalshi_fills", "id"), dump(*upsert_, "kalshi_fills", "id"));
+  EXPECT_EQ(indexes(*bulk_), indexes(*upsert_));
+  EXPECT_EQ(count(*bulk_,
+                  "SELECT count(*) FROM kalshi_fills INDEXED BY kalshi_fills_market "
+                  "WHERE ticker >= ''"),
+            count(*upsert_, "SELECT count(*) FROM kalshi_fills"));
+}
+
 TEST_F(RowWriterBulkTest, ALaterRunIntoTheFilledTableUpserts) {
   const auto batches = fillBatches(3000, 1000, 11);
   load(*bulk_, {batches[0], batches[1]}, true, true);
