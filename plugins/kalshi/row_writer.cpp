@@ -147,24 +147,19 @@ void RowWriter::flush() {
     changed_markets_.clear();
   }
   if (buffer_.empty()) return;
+  BulkUpsert* writer = upsert_.get();
   if (bulk_) {
     // A rollback undoes the staging table with the transaction that created it.
     if (!database_->tableExists(stagingTable(table_))) prepareStaging();
-    for (size_t row = 0; row < buffer_.rows(); ++row) {
-      buffer_.bind(row, *stage_);
-      stage_->addRow();
-    }
-    stage_->finish();
-    written_ += buffer_.rows();
-    buffer_.release();
-    return;
+    writer = stage_.get();  // unindexed: arrival order is as good as any
+  } else if (!table_.key.empty()) {
+    buffer_.sortByKey();
   }
-  if (!table_.key.empty()) buffer_.sortByKey();
   for (size_t row = 0; row < buffer_.rows(); ++row) {
-    buffer_.bind(row, *upsert_);
-    upsert_->addRow();
+    buffer_.bind(row, *writer);
+    writer->addRow();
   }
-  upsert_->finish();
+  writer->finish();
   written_ += buffer_.rows();
   // Freed, not kept: a writer whose stream has ended (orders while fills stream) holds nothing,
   // and refilling a fresh 8 MiB mapping costs ~2,000 page faults per flush.
