@@ -842,7 +842,7 @@ void PostgresBulkUpsert::finish() {
     upsert += names + " FROM " + stage + " ORDER BY kd_seq";
   } else {
     upsert += "DISTINCT ON (" + key_list + ") " + names + " FROM " + stage + " ORDER BY " +
-              key_list + ", kd_seq DESC" + onConflictSql(columns_, key_);
+              key_list + ", kd_seq DESC" + onConflictSql(table_, columns_, key_);
   }
   if (!store_.inTransaction()) {
     store_.run(upsert + "; TRUNCATE " + stage);

@@ -36,13 +36,23 @@ void replaceSubaccountBalances(Store& store, const std::map<int64_t, SubaccountB
 
 void publishPositions(Store& store, const std::string& staged_table, bool replace,
                       const std::string& read_at, bool account_changed) {
+  // The model reads a position's category (for a market without its own): the markets whose
+  // position is new or of another category are recomputed. (A position gone from the list closed
+  // by fills or a settlement, whose writers mark its market.)
+  const std::string staged = quoteIdentifier(staged_table);
+  store.exec(
+      "INSERT INTO kalshi_pnl_dirty (ticker) SELECT DISTINCT ticker FROM (SELECT ticker, "
+      "category FROM " +
+      staged +
+      " WHERE ticker IS NOT NULL EXCEPT SELECT ticker, category FROM kalshi_positions) AS "
+      "moved WHERE true ON CONFLICT DO NOTHING");
   if (replace) store.exec("DELETE FROM kalshi_positions");
   StoreStatementPtr insert = store.prepare(upsertSql(positionsTable()));
   StoreStatementPtr positions = store.prepare(
       "SELECT ticker, position_fp, total_traded_dollars, market_exposure_dollars, "
       "realized_pnl_dollars, fees_paid_dollars, last_updated_ts, category, "
       "COALESCE(subaccount_number, 0) FROM " +
-      quoteIdentifier(staged_table) + " WHERE ticker IS NOT NULL");
+      staged + " WHERE ticker IS NOT NULL");
   while (positions->step()) {
     insert->bindText(1, positions->columnText(0));
     Decimal count;

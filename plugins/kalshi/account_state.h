@@ -35,6 +35,8 @@ void replaceSubaccountBalances(Store& store, const std::map<int64_t, SubaccountB
 // last_updated_ts, category, subaccount_number, as kalshi_live's positions records have them)
 // into kalshi_positions, replacing the stored ones first when `replace`, and records
 // positions_read_at. Rows without a ticker are skipped; counts are stored with two decimals.
+// The markets whose position is new or of another category go to kalshi_pnl_dirty (which must
+// exist): the model reads a position's category.
 // `account_changed` (a new set of positions, read over REST) clears kalshi_account.snapshot_id,
 // so the model takes a snapshot of the new account state and reconciles the positions with it;
 // positions that changed one by one (kalshi_ws's updates) do not: their rows wait, unsnapshotted,

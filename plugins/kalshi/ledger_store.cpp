@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "kalshi/local_days.h"
 #include "kalshi/performance_stats.h"
@@ -474,16 +475,37 @@ void LedgerStore::finishWrites() {
   deferred_indexes_.clear();
 }
 
-std::set<std::string> LedgerStore::marketsCheckedOtherwise(const std::string& day,
-                                                           int64_t check_us) {
-  std::set<std::string> tickers;
+std::map<std::string, LedgerStore::CheckSpan> LedgerStore::marketsCheckedOtherwise(
+    const std::string& day, int64_t check_us) {
+  std::map<std::string, CheckSpan> markets;
   StoreStatementPtr query = store_.prepare(
-      "SELECT DISTINCT ticker FROM kalshi_market_daily WHERE day = ? AND "
+      "SELECT ticker, check_us FROM kalshi_market_daily WHERE day = ? AND "
       "(check_us IS NULL OR check_us <> ?)");
   query->bindText(1, day);
   query->bindInt(2, check_us);
-  while (query->step()) tickers.insert(query->columnText(0));
-  return tickers;
+  while (query->step()) {
+    CheckSpan span{check_us, std::numeric_limits<int64_t>::max()};  // no check: all after it
+    if (!query->columnIsNull(1)) {
+      const int64_t was = query->columnInt(1);
+      span = {std::min(was, check_us), std::max(was, check_us)};
+    }
+    // A market's rows that day hold one check (unless a run stopped between them): both spans.
+    auto [it, added] = markets.emplace(query->columnText(0), span);
+    if (!added)
+      it->second = {std::min(it->second.after_us, span.after_us),
+                    std::max(it->second.until_us, span.until_us)};
+  }
+  return markets;
+}
+
+void LedgerStore::moveCheck(const std::string& day, int64_t check_us) {
+  StoreStatementPtr update = store_.prepare(
+      "UPDATE kalshi_market_daily SET check_us = ? WHERE day = ? AND "
+      "(check_us IS NULL OR check_us <> ?)");
+  update->bindInt(1, check_us);
+  update->bindText(2, day);
+  update->bindInt(3, check_us);
+  update->run();
 }
 
 std::vector<BalanceCheck> LedgerStore::balanceChecks() {

@@ -161,8 +161,17 @@ class LedgerStore {
   // positions, tax lots: a first computation writes them without).
   void finishWrites();
   // The markets with kalshi_market_daily rows on `day` that were split at another balance check
-  // than `check_us` (a newer check that day: their after-check part is computed again).
-  std::set<std::string> marketsCheckedOtherwise(const std::string& day, int64_t check_us);
+  // than `check_us` (a newer check that day), each with the span of time (after, until] between
+  // that check and `check_us` (after `check_us` when the day had no check then): only an entry
+  // in it changes sides, so a market without one keeps its after-check part.
+  struct CheckSpan {
+    int64_t after_us = 0, until_us = 0;
+  };
+  std::map<std::string, CheckSpan> marketsCheckedOtherwise(const std::string& day,
+                                                           int64_t check_us);
+  // Records `check_us` as the check of every kalshi_market_daily row of `day` split at another
+  // one: for the markets whose split it does not change (no entry between the two checks).
+  void moveCheck(const std::string& day, int64_t check_us);
 
   // ---- the equity rebuild's inputs ----
   // Every live snapshot that recorded a balance, oldest first (balance_read_at, else taken_at).

@@ -129,14 +129,25 @@ std::set<std::string> PnlStore::tradedMarkets() {
                  "SELECT ticker FROM kalshi_settlements");
 }
 
-std::set<std::string> PnlStore::openMarkets() {
-  return tickers(store_,
-                 "SELECT ticker FROM kalshi_positions WHERE position_fp NOT IN ('0', '0.00') "
-                 "UNION SELECT ticker FROM kalshi_market_pnl WHERE position_fp NOT IN ('0', "
-                 "'0.00')");
-}
-
 void PnlStore::clearChangedMarkets() { store_.exec("DELETE FROM kalshi_pnl_dirty"); }
+
+bool PnlStore::hasEntriesBetween(const std::string& ticker, int64_t after_us, int64_t until_us) {
+  auto any = [&](StoreStatementPtr& slot, const char* table, const char* time) {
+    const std::string column(time);
+    StoreStatement& query =
+        statement(slot, std::string("SELECT 1 FROM ") + table + " WHERE ticker = ? AND (" + column +
+                            " IS NULL OR " + column + " <= 0 OR (" + column + " > ? AND " + column +
+                            " <= ?)) LIMIT 1");
+    query.bindText(1, ticker);
+    query.bindInt(2, after_us);
+    query.bindInt(3, until_us);
+    const bool found = query.step();
+    query.reset();
+    return found;
+  };
+  return any(fills_between_, "kalshi_fills", "filled_at_us") ||
+         any(settlements_between_, "kalshi_settlements", "settled_at_us");
+}
 
 std::vector<PnlStore::SubaccountFill> PnlStore::fillsOf(const std::string& ticker) {
   StoreStatement& query =
@@ -172,11 +183,10 @@ void PnlStore::forEachMarketFills(
 
 namespace {
 
-constexpr const char* kSettlementColumns =
-    "market_result, value_cents, revenue_cents, fee_dollars, yes_count_fp, no_count_fp, "
-    "settled_at_us, category, subaccount";
-constexpr const char* kMarketColumns =
-    "category, last_price_dollars, yes_bid_dollars, yes_ask_dollars, series_ticker, event_ticker";
+// What the model reads of a settlement and of a market: their tables' pnl_columns (a row whose
+// pnl_columns are unchanged marks nothing to recompute), in that order.
+const std::string kSettlementColumns = columnList(settlementsTable().pnl_columns) + ", subaccount";
+const std::string kMarketColumns = columnList(marketsTable().pnl_columns);
 
 // One kalshi_settlements row (kSettlementColumns from `at`) into `inputs`.
 void addSettlement(const StoreStatement& query, int at, PnlStore::MarketInputs& inputs) {

@@ -48,9 +48,11 @@ class PnlStore {
   bool hasMarketPnl();      // kalshi_market_pnl has rows (else everything is computed)
   std::set<std::string> changedMarkets();  // kalshi_pnl_dirty
   std::set<std::string> tradedMarkets();   // every market with fills or settlements
-  // Markets with a position now (kalshi_positions) or when last computed (kalshi_market_pnl).
-  std::set<std::string> openMarkets();
   void clearChangedMarkets();
+  // Whether the market has a fill or settlement dated in (after_us, until_us], or one undated
+  // (the ledger dates those by the others): the entries a balance check moving from one of these
+  // times to the other moves across it.
+  bool hasEntriesBetween(const std::string& ticker, int64_t after_us, int64_t until_us);
 
   // ---- a market's inputs ----
   struct SubaccountFill {
@@ -180,7 +182,7 @@ class PnlStore {
 
   Store& store_;
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
-      fills_of_, order_pnl_of_, order_cents_;
+      fills_of_, order_pnl_of_, order_cents_, fills_between_, settlements_between_;
   BulkUpsertPtr staged_order_pnl_;  // PostgreSQL: into kd_order_pnl, until applyOrderPnl()
   bool order_pnl_staged_ = false;
   std::vector<std::string> dropped_indexes_;  // by beginOrderPnlPass(), until applyOrderPnl()

@@ -14,6 +14,22 @@ void RowWriter::open(Store& database) {
     not_null_columns_.push_back(columnIndex(table_, column));
   field_hint_.assign(table_.columns.size(), 0);
   defaults_ = columnDefaults(table_);
+  if (table_.changes_market_pnl && !table_.pnl_columns.empty() && !table_.key.empty() &&
+      ticker_column_ < table_.columns.size()) {
+    // Key columns by equality, the others as NULL-safe comparisons.
+    std::string sql = std::string("SELECT 1 FROM ") + table_.name + " WHERE ";
+    unchanged_parameter_.assign(table_.columns.size(), 0);
+    int parameter = 0;
+    for (const auto& column : table_.key) {
+      sql += (parameter ? " AND " : "") + column + " = ?";
+      unchanged_parameter_[columnIndex(table_, column)] = ++parameter;
+    }
+    for (const auto& column : table_.pnl_columns) {
+      sql += " AND " + column + " IS NOT DISTINCT FROM ?";
+      unchanged_parameter_[columnIndex(table_, column)] = ++parameter;
+    }
+    unchanged_ = database.prepare(sql);
+  }
   const std::string staging = stagingTable(table_);
   const bool staged = database.tableExists(staging);
   bool empty = false;
@@ -51,8 +67,8 @@ void RowWriter::moveStagedRows() {
   for (const auto& column : database_->tableColumns(staging)) {
     if (columnIndex(table_, column) < table_.columns.size()) columns.push_back(column);
   }
-  std::string list, key;
-  for (const auto& column : columns) list += (list.empty() ? "" : ", ") + column;
+  const std::string list = columnList(columns);
+  std::string key;
   for (const auto& part : table_.key) key += part + ", ";
   std::vector<std::string> tickers;
   if (ticker_column_ < table_.columns.size()) {
@@ -66,7 +82,7 @@ void RowWriter::moveStagedRows() {
     SortMemoryLimit sort_memory(*database_);
     database_->exec("INSERT INTO " + std::string(table_.name) + " (" + list + ") SELECT " + list +
                     " FROM " + staging + " WHERE true ORDER BY " + key + "rowid" +
-                    onConflictSql(columns, table_.key));
+                    onConflictSql(table_.name, columns, table_.key));
   }
   database_->exec("DROP TABLE " + staging);
   if (table_.changes_market_pnl && !tickers.empty()) markMarketPnlChanged(*database_, tickers);
@@ -121,7 +137,7 @@ WriteResult RowWriter::add(const Batch& batch) {
     }
     if (!complete) continue;
     if (buffer_.empty()) buffer_.reserve(kBufferBytes + kRowSlackBytes);
-    if (!bulk_ && ticker_column_ < row_.size() && row_[ticker_column_]) {
+    if (!bulk_ && !unchanged_ && ticker_column_ < row_.size() && row_[ticker_column_]) {
       const std::string* ticker = row_[ticker_column_]->ifString();
       if (ticker && (changed_markets_.empty() || changed_markets_.back() != *ticker))
         changed_markets_.push_back(*ticker);
@@ -137,7 +153,56 @@ WriteResult RowWriter::add(const Batch& batch) {
   return result;
 }
 
+namespace {
+
+// Binds the columns of a row that have a parameter in `target` (parameter_of[column - 1] > 0),
+// and keeps the text of one column (the market's ticker).
+class ProjectedRow final : public RowBinder {
+ public:
+  ProjectedRow(StoreStatement& target, const std::vector<int>& parameter_of, size_t kept_column)
+      : target_(target), parameter_of_(parameter_of), kept_(static_cast<int>(kept_column) + 1) {}
+  void bindNull(int index) override {
+    if (int at = parameter(index)) target_.bindNull(at);
+  }
+  void bindInt(int index, int64_t value) override {
+    if (int at = parameter(index)) target_.bindInt(at, value);
+  }
+  void bindDouble(int index, double value) override {
+    if (int at = parameter(index)) target_.bindDouble(at, value);
+  }
+  void bindText(int index, std::string_view text) override {
+    if (index == kept_) kept_text = text;
+    if (int at = parameter(index)) target_.bindText(at, text);
+  }
+  void bindTextStatic(int index, std::string_view text) override {
+    if (index == kept_) kept_text = text;
+    if (int at = parameter(index)) target_.bindTextStatic(at, text);
+  }
+  std::string_view kept_text;  // the kept column's text ("" when it is not text)
+
+ private:
+  int parameter(int index) const { return parameter_of_[static_cast<size_t>(index - 1)]; }
+  StoreStatement& target_;
+  const std::vector<int>& parameter_of_;
+  int kept_;
+};
+
+}  // namespace
+
+void RowWriter::collectChangedMarkets() {
+  for (size_t row = 0; row < buffer_.rows(); ++row) {
+    ProjectedRow bound(*unchanged_, unchanged_parameter_, ticker_column_);
+    buffer_.bind(row, bound);
+    const bool unchanged = unchanged_->step();
+    unchanged_->reset();
+    if (!unchanged && !bound.kept_text.empty() &&
+        (changed_markets_.empty() || changed_markets_.back() != bound.kept_text))
+      changed_markets_.emplace_back(bound.kept_text);
+  }
+}
+
 void RowWriter::flush() {
+  if (unchanged_ && !bulk_) collectChangedMarkets();
   if (!changed_markets_.empty()) {
     std::sort(changed_markets_.begin(), changed_markets_.end());
     changed_markets_.erase(std::unique(changed_markets_.begin(), changed_markets_.end()),

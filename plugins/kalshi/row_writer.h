@@ -7,8 +7,10 @@
 // bulk path (Store::bulkUpsert: on PostgreSQL one COPY and one upsert per flush). The buffer
 // flushes itself at buffer_rows rows or kBufferBytes bytes, whichever comes first. A row lacking a
 // NOT NULL column is rejected at add(). For a table with changes_market_pnl, flush() also records
-// the markets of the rows in kalshi_pnl_dirty (markMarketPnlChanged), and with lists_tickers in
-// kalshi_tickers (recordTickers), in the same transaction.
+// the markets of the rows in kalshi_pnl_dirty (markMarketPnlChanged): with pnl_columns only those
+// of rows that are new or differ from the stored row in one of them (checked before the write),
+// else of every row. With lists_tickers it records them in kalshi_tickers (recordTickers). Both
+// in the same transaction.
 //
 // Bulk load (bulk_load, SQLite): into a table that is empty when the writer opens (a first
 // backfill), rows are not upserted one by one into the table and its indexes, primary key
@@ -82,6 +84,9 @@ class RowWriter {
   void prepareStaging();
   // Moves every staged row into the table in key order, records their markets, drops the staging.
   void moveStagedRows();
+  // With pnl_columns: adds to changed_markets_ the market of each buffered row that is new or
+  // differs from its stored row in a pnl column (before the rows are written).
+  void collectChangedMarkets();
 
   const TableDefinition& table_;
   size_t buffer_rows_;
@@ -99,6 +104,9 @@ class RowWriter {
   std::vector<Value> defaults_;     // per column: what a missing or null field is written as
   uint64_t written_ = 0;
   size_t ticker_column_;  // table.columns.size() unless changes_market_pnl or lists_tickers
+  // With pnl_columns: SELECT 1 when the stored row of a key holds the same pnl_columns.
+  StoreStatementPtr unchanged_;
+  std::vector<int> unchanged_parameter_;      // per column (0-based): its parameter there, or 0
   std::vector<std::string> changed_markets_;  // since the last flush, sorted and unique at flush
 };
 

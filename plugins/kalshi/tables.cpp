@@ -162,7 +162,10 @@ const TableDefinition& marketsTable() {
       " category TEXT,"         // the dashboard category the rules give the market
       " title TEXT, market_type TEXT, status TEXT, result TEXT,"
       " yes_bid_dollars TEXT, yes_ask_dollars TEXT, last_price_dollars TEXT,"
-      " close_time TEXT, updated_at TEXT)",
+      " close_time TEXT, updated_at TEXT);"
+      // kalshi_live's event -> series cache, loaded at its open from this index alone.
+      "CREATE INDEX IF NOT EXISTS kalshi_markets_event ON kalshi_markets (event_ticker,"
+      " series_ticker, series_category);",
       {"ticker", "event_ticker", "series_ticker", "series_category", "category", "title",
        "market_type", "status", "result", "yes_bid_dollars", "yes_ask_dollars",
        "last_price_dollars", "close_time", "updated_at"},
@@ -170,7 +173,13 @@ const TableDefinition& marketsTable() {
       {},
       {},
       /*derived=*/false,
-      /*changes_market_pnl=*/true};
+      /*changes_market_pnl=*/true,
+      /*updated_in_place=*/false,
+      /*lists_tickers=*/false,
+      /*sqlite_only_indexes=*/{},
+      /*pnl_columns=*/
+      {"category", "last_price_dollars", "yes_bid_dollars", "yes_ask_dollars", "series_ticker",
+       "event_ticker"}};
   return table;
 }
 
@@ -194,7 +203,13 @@ const TableDefinition& settlementsTable() {
       {},
       {kSubaccountColumn},
       /*derived=*/false,
-      /*changes_market_pnl=*/true};
+      /*changes_market_pnl=*/true,
+      /*updated_in_place=*/false,
+      /*lists_tickers=*/false,
+      /*sqlite_only_indexes=*/{},
+      /*pnl_columns=*/
+      {"market_result", "value_cents", "revenue_cents", "fee_dollars", "yes_count_fp",
+       "no_count_fp", "settled_at_us", "category"}};
   return table;
 }
 
@@ -776,6 +791,12 @@ void insertTickers(Store& store, const TableDefinition& table,
   }
 }
 }  // namespace
+
+std::string columnList(const std::vector<std::string>& columns) {
+  std::string list;
+  for (const auto& column : columns) list += (list.empty() ? "" : ", ") + column;
+  return list;
+}
 
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers) {
   insertTickers(store, pnlDirtyTable(), tickers);

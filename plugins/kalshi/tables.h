@@ -45,6 +45,12 @@ struct TableDefinition {
   // would make every such update rewrite all of the row's index entries instead of none (a HOT
   // update). SQLite updates only the indexes of the changed columns, so it keeps them.
   std::vector<std::string> sqlite_only_indexes = {};
+  // With changes_market_pnl: the columns besides the key that the kalshi_pnl model reads from the
+  // table (PnlStore reads them in this order). A written row marks its market only when it is new
+  // or one of these differs from the stored row: prices and settlements re-read unchanged by every
+  // sync (kalshi_markets.updated_at is not among them) recompute nothing. Empty: every written row
+  // marks its market (kalshi_fills: a re-read fill is rare, and a comparison per row costs).
+  std::vector<std::string> pnl_columns = {};
 };
 
 const TableDefinition& ordersTable();
@@ -101,6 +107,9 @@ const std::vector<ViewDefinition>& analyticsViews();
 // (Re)creates every view inside the open transaction; TableConflict when a table of another tool
 // has a view's name.
 void createViews(Store& store);
+
+// "a, b, c": column names as a SELECT or INSERT lists them.
+std::string columnList(const std::vector<std::string>& columns);
 
 // Records `tickers` in kalshi_pnl_dirty (created if missing), inside the open transaction.
 void markMarketPnlChanged(Store& store, const std::vector<std::string>& tickers);

@@ -156,20 +156,27 @@ class BulkUpsert : public RowBinder {
 
 using BulkUpsertPtr = std::unique_ptr<BulkUpsert>;
 
-// ON CONFLICT (key) DO UPDATE SET every other column = excluded.column (DO NOTHING when every
-// column is in the key; "" without a key): how both store kinds upsert.
-inline std::string onConflictSql(const std::vector<std::string>& columns,
+// ON CONFLICT (key) DO UPDATE SET every other column = excluded.column, WHERE one of them differs
+// from the stored row's (DO NOTHING when every column is in the key; "" without a key): how both
+// store kinds upsert. A row written again unchanged (an order or price re-read by every sync) is
+// left as it is: no row or index write, no dead tuple on PostgreSQL.
+inline std::string onConflictSql(std::string_view table, const std::vector<std::string>& columns,
                                  const std::vector<std::string>& key) {
   if (key.empty()) return "";
-  std::string updates, key_list;
+  std::string updates, stored, written, key_list;
   for (const auto& column : columns) {
     bool is_key = false;
     for (const auto& part : key) is_key = is_key || part == column;
-    if (!is_key) updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
+    if (is_key) continue;
+    const char* separator = updates.empty() ? "" : ", ";
+    updates += separator + column + " = excluded." + column;
+    stored += separator + std::string(table) + "." + column;
+    written += separator + std::string("excluded.") + column;
   }
   for (const auto& part : key) key_list += (key_list.empty() ? "" : ", ") + part;
-  return " ON CONFLICT (" + key_list + ") DO " +
-         (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+  if (updates.empty()) return " ON CONFLICT (" + key_list + ") DO NOTHING";
+  return " ON CONFLICT (" + key_list + ") DO UPDATE SET " + updates + " WHERE (" + stored +
+         ") IS DISTINCT FROM (" + written + ")";
 }
 
 // INSERT INTO table (columns) VALUES (?, ...) plus onConflictSql(): the SQL both store kinds
@@ -183,7 +190,7 @@ inline std::string upsertStatementSql(std::string_view table,
     placeholders += placeholders.empty() ? "?" : ", ?";
   }
   return "INSERT INTO " + std::string(table) + " (" + names + ") VALUES (" + placeholders + ")" +
-         onConflictSql(columns, key);
+         onConflictSql(table, columns, key);
 }
 
 class Store {

@@ -241,14 +241,12 @@ Status PnlModel::open(ModelContext& context) {
   return Status::ok();
 }
 
-std::set<std::string> PnlModel::marketsToRecompute(bool account_changed) {
+std::set<std::string> PnlModel::marketsToRecompute() {
   if (recompute_all_pending_ || !store_->hasMarketPnl()) return store_->tradedMarkets();
-  std::set<std::string> tickers = store_->changedMarkets();
-  if (!account_changed) return tickers;
-  // A new account state: the open positions' marks (or their closing) may have changed, also
-  // of markets open at the last snapshot.
-  for (const auto& ticker : store_->openMarkets()) tickers.insert(ticker);
-  return tickers;
+  // Only what changed: a new account state changes no market's P&L by itself. Marks move with
+  // kalshi_markets' prices, positions close by fills or settlements, and their writers mark
+  // those markets only when a value the model reads changed (tables.h, pnl_columns).
+  return store_->changedMarkets();
 }
 
 std::optional<BalanceCheck> PnlModel::newBalanceCheck(bool account_changed) {
@@ -312,12 +310,16 @@ Status PnlModel::run(const ModelRun& info) {
         [](const BalanceCheck& a, const BalanceCheck& b) { return a.time_us < b.time_us; });
   }
   day_checks_ = dayChecks(checks, *days_);
-  std::set<std::string> tickers = marketsToRecompute(account_changed);
+  std::set<std::string> tickers = marketsToRecompute();
   if (new_check) {
-    // The markets traded earlier that day were split at an earlier check: split them again.
+    // The markets traded earlier that day were split at an earlier check: those with an entry
+    // between the two checks are split again; the others' split stays, at the new check.
     const std::string day = days_->dayOf(new_check->time_us);
-    for (auto& ticker : ledger_->marketsCheckedOtherwise(day, day_checks_[day]))
-      tickers.insert(std::move(ticker));
+    for (const auto& [ticker, span] : ledger_->marketsCheckedOtherwise(day, day_checks_[day])) {
+      if (!tickers.count(ticker) && store_->hasEntriesBetween(ticker, span.after_us, span.until_us))
+        tickers.insert(ticker);
+    }
+    ledger_->moveCheck(day, day_checks_[day]);
   }
   recompute_all_pending_ = false;
   const uint64_t incomplete = recomputeMarkets(tickers, info.end_of_input || info.last_commit);

@@ -3,10 +3,11 @@
 // A model (plugin.h): the engine runs it at every commit, after the sinks wrote that commit's rows
 // and in the same transaction. Each run that finds something changed since the last one
 //   1. recomputes P&L (plugins/kalshi/accounting.h) for the markets in kalshi_pnl_dirty (new
-//      fills, settlements or prices, recorded there by their writers in the same transaction as
-//      the rows) and, when the account state is new, the markets with open positions (their
-//      marks move) - or all when kalshi_market_pnl is empty or `recompute_all` - from every fill
-//      in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
+//      fills, changed settlements or prices, recorded there by their writers in the same
+//      transaction as the rows; a re-read market whose prices did not move is not there), and
+//      with a new balance check the day's markets with an entry between it and the check they
+//      were split at - or all when kalshi_market_pnl is empty or `recompute_all` - from every
+//      fill in kalshi_fills, into kalshi_market_pnl and kalshi_orders.pnl_cents;
 //   2. inserts one kalshi_snapshots row (taken_at, source live/fallback, balance, portfolio value,
 //      open positions, orders, realized/unrealized/fees, net deposits from kalshi_transfers, and
 //      whether the history those figures rest on is complete, from kalshi_history) and one
@@ -83,7 +84,7 @@ class PnlModel final : public Model {
   uint64_t recomputeMarkets(const std::set<std::string>& tickers, bool last_commit);
   void recomputeMarket(const std::string& ticker, std::vector<PnlStore::SubaccountFill> fills,
                        Recompute& r);
-  std::set<std::string> marketsToRecompute(bool account_changed);
+  std::set<std::string> marketsToRecompute();
   // kalshi_orders.pnl_cents: moves the markets' totals (`recomputed`: those just written) so that
   // every market's orders add up to its share of the account's realized P&L in whole cents.
   void apportionOrderCents(const std::map<std::string, int64_t>& recomputed);

@@ -197,6 +197,48 @@ TEST_F(RowWriterBulkTest, AStoppedLoadGoesOnStagingAndAFailedOneIsMovedInByTheNe
             dump(*upsert_, "kalshi_pnl_dirty", "ticker"));
 }
 
+// Prices and settlements are written again by every sync. A row whose values the P&L reads did
+// not change marks no market (kalshi_markets.updated_at, when it was read, is not one of them,
+// and is still updated); a row written again with every value the same is not rewritten at all.
+TEST(RowWriterTest, ARowWrittenAgainMarksItsMarketOnlyWhenAValueThePnlReadsChanged) {
+  StorePtr store = openStore(":memory:", Store::Mode::kReadWriteCreate);
+  auto market = [](const char* ticker, const char* last_price, const char* updated_at) {
+    return Record({{"ticker", Value(ticker)},
+                   {"event_ticker", Value("EV")},
+                   {"title", Value("A market")},
+                   {"last_price_dollars", Value(last_price)},
+                   {"updated_at", Value(updated_at)}});
+  };
+  auto write = [&](std::vector<Record> records) {
+    RowWriter writer(marketsTable());
+    writer.open(*store);
+    EXPECT_TRUE(writer.add(Batch{"markets", std::move(records)}).rejected.empty());
+    writer.finish();
+  };
+  auto dirty = [&] {
+    std::vector<std::string> rows = dump(*store, "kalshi_pnl_dirty", "ticker");
+    store->exec("DELETE FROM kalshi_pnl_dirty");
+    return rows;
+  };
+  auto changes = [&] { return count(*store, "SELECT total_changes()"); };
+  store->begin();
+  write({market("A", "0.50", "t1"), market("B", "0.20", "t1")});
+  EXPECT_EQ(dirty().size(), 2u) << "new rows";
+
+  write({market("A", "0.50", "t2"), market("B", "0.25", "t2")});
+  EXPECT_EQ(dirty(), std::vector<std::string>{"3:B|"}) << "B's price moved, A's did not";
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM kalshi_markets WHERE updated_at = 't2'"), 2);
+
+  const int64_t before = changes();
+  write({market("A", "0.50", "t2"), market("B", "0.25", "t2")});
+  EXPECT_TRUE(dirty().empty());
+  EXPECT_EQ(changes(), before) << "identical rows are not rewritten";
+
+  write({market("A", "0.50", "t3"), market("C", "0.10", "t3")});
+  EXPECT_EQ(dirty(), std::vector<std::string>{"3:C|"}) << "a new market";
+  store->commit();
+}
+
 }  // namespace
 }  // namespace kalshi
 }  // namespace kalshi_direct

@@ -170,6 +170,38 @@ TEST_F(PnlModelTest, ANewFillRecomputesOnlyItsMarket) {
   EXPECT_EQ(count("SELECT unrealized_pnl_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), 0);
 }
 
+// A sync re-reads the balance, the positions and the open markets' prices every time: when none
+// of them moved, nothing is recomputed (a snapshot of the new account state is still taken); a
+// price that moved recomputes its market alone.
+TEST_F(PnlModelTest, ANewAccountStateRecomputesOnlyTheMarketsWhosePricesMoved) {
+  fill("f1", "WX", "weather", "yes", "10", "0.40", "0.07", 1);
+  fill("f3", "BTC", "crypto", "yes", "5", "0.30", "0.04", 3);
+  lastPrice("BTC", "crypto", "0.50");
+  lastPrice("WX", "weather", "0.45");
+  balance(10000, "2026-12-02T00:00:00Z");
+  ASSERT_TRUE(run().isOk());
+  ASSERT_EQ(counters_["markets_recomputed"], 2u);
+  counters_.clear();
+
+  lastPrice("BTC", "crypto", "0.50");  // read again, unchanged
+  lastPrice("WX", "weather", "0.45");
+  balance(10000, "2026-12-02T00:15:00Z");
+  ASSERT_TRUE(run().isOk());
+  EXPECT_EQ(counters_["markets_recomputed"], 0u);
+  EXPECT_EQ(count("SELECT count(*) FROM kalshi_snapshots"), 2) << "the new state's snapshot";
+  EXPECT_EQ(text("SELECT unrealized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            "1.50");  // BTC 5 x (0.50 - 0.30) + WX 10 x (0.45 - 0.40)
+
+  lastPrice("BTC", "crypto", "0.60");  // moved: BTC alone, 5 x 0.30
+  lastPrice("WX", "weather", "0.45");
+  balance(10000, "2026-12-02T00:30:00Z");
+  ASSERT_TRUE(run().isOk());
+  EXPECT_EQ(counters_["markets_recomputed"], 1u);
+  EXPECT_EQ(text("SELECT unrealized_dollars FROM kalshi_market_pnl WHERE ticker = 'BTC'"), "1.50");
+  EXPECT_EQ(text("SELECT unrealized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            "2.00");
+}
+
 // A market recomputed at each new fill (a live run) keeps only its changed lots' rows up to date:
 // the lots it ends with are those a computation from nothing gives, also after a fill older than
 // all the others re-dated every lot.
@@ -376,6 +408,42 @@ TEST_F(DailyLedgerTest, AnotherTimeZoneComputesTheDaysAgain) {
 
 // Real records can lack their time (no created_time or settled_time, or Go's zero time, stored as
 // NULL): they are dated with the market's other entries, never in 1970.
+// Another balance check later that day splits again only the markets with an entry between the
+// two checks: ETH's fill at 16:30 was after the 16:00 check and is before the 17:00 one; BTC's
+// (15:00) stays before both. Both rows record the new check, and the day's sums are those a
+// computation from nothing gives.
+TEST_F(DailyLedgerTest, ALaterCheckThatDaySplitsOnlyTheMarketsWithAnEntryBetweenTheChecks) {
+  fill("f4", "KXETH-26MAR31-B30", "crypto", "yes", "2", "0.50", "0.02",
+       micros("2026-03-01T16:30:00Z"));
+  ASSERT_TRUE(run().isOk());
+  ASSERT_EQ(text("SELECT cash_flow_after_check_dollars FROM kalshi_market_daily WHERE ticker = "
+                 "'KXETH-26MAR31-B30'"),
+            "-1.02");
+  counters_.clear();
+  balance(9883, "2026-03-01T17:00:00Z");
+  ASSERT_TRUE(run().isOk());
+  EXPECT_EQ(counters_["markets_recomputed"], 1u) << "ETH alone";
+  EXPECT_EQ(text("SELECT cash_flow_after_check_dollars FROM kalshi_market_daily WHERE ticker = "
+                 "'KXETH-26MAR31-B30'"),
+            "0");
+  EXPECT_EQ(count("SELECT count(DISTINCT check_us) FROM kalshi_market_daily WHERE day = "
+                  "'2026-03-01'"),
+            1);
+  EXPECT_EQ(count("SELECT check_us FROM kalshi_market_daily WHERE ticker = 'KXBTC-26MAR31-B90'"),
+            micros("2026-03-01T17:00:00Z"));
+  const std::string rows =
+      "SELECT group_concat(ticker || ' ' || cash_flow_dollars || ' ' || "
+      "cash_flow_after_check_dollars || ' ' || check_us, '; ') FROM (SELECT * FROM "
+      "kalshi_market_daily WHERE day = '2026-03-01' ORDER BY ticker)";
+  const std::string incremental = text(rows);
+  const std::string check = std::to_string(micros("2026-03-01T17:00:00Z"));
+  EXPECT_EQ(incremental,
+            "KXBTC-26MAR31-B90 -1.54 0 " + check + "; KXETH-26MAR31-B30 -1.02 0 " + check);
+  store_->exec("DELETE FROM kalshi_ledger_settings");  // computed again from nothing: the same
+  ASSERT_TRUE(run().isOk());
+  EXPECT_EQ(text(rows), incremental);
+}
+
 TEST_F(PnlModelTest, UndatedFillsAndSettlementsAreDatedWithTheirMarket) {
   fill("f1", "KXWX-26FEB28-T40", "weather", "yes", "10", "0.40", "0.07",
        micros("2026-02-28T15:00:00Z"));
