@@ -173,8 +173,10 @@ class Bench:
         summary = json.loads(out.strip().splitlines()[-1])
         http = 0
         streams = {}
+        recomputed = 0
         for stage in summary["stages"]:
             http += stage.get("counters", {}).get("http_requests", 0)
+            recomputed += stage.get("counters", {}).get("markets_recomputed", 0)
             if stage["stage"].startswith("source"):
                 for name, counts in stage["streams"].items():
                     streams[name] = counts.get("out", 0)
@@ -182,6 +184,7 @@ class Bench:
         return {"seconds": wall, "rss_kib": rss, "http_requests": http, "orders": streams.get("orders", 0),
                 "fills": streams.get("fills", 0), "rows": rows, "rows_per_s": rows / wall,
                 "retries": summary.get("retries", 0), "exit_code": summary.get("exit_code"),
+                "markets_recomputed": recomputed,
                 "sim": self.stats_diff(before, after)}
 
     def reference_run(self, base, db, fills=False):
@@ -707,11 +710,17 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
             target("no-change sync under %.1f s" % TARGET_SYNC_SECONDS,
                    "%.2f s (median of %d), %d requests" % (sync_s, len(runs), sync_req),
                    sync_s < TARGET_SYNC_SECONDS,
-                   "with nothing new, the sync still made " + ", ".join("%d × `%s`" % (v["total"], k) for k, v in top) +
-                   ". By design `/portfolio/orders` takes two requests (the orders resting now, then those created "
-                   "since the last pass; more pages only when over 1,000 orders rest or one stopped resting) and "
-                   "`/markets` refreshes the marks of the open positions, 100 tickers a request; every other stream "
-                   "takes one.")
+                   "the runs took %s s and recomputed the P&L of %s market(s): nothing changed, so nothing "
+                   "is recomputed (a re-read price or settlement that did not move marks nothing). What is left is "
+                   "a run's fixed cost at this size: the process and its database connections, the requests (" % (
+                       ", ".join("%.2f" % x["seconds"] for x in runs),
+                       "/".join(str(x.get("markets_recomputed", "?")) for x in runs)) +
+                   ", ".join("%d × `%s`" % (v["total"], k) for k, v in top) +
+                   "; by design `/portfolio/orders` takes two requests, the orders resting now and those created "
+                   "since the last pass, and `/markets` refreshes the marks of the open positions, 100 tickers a "
+                   "request), the snapshot (sums over every market's P&L row, the orders and fills counted, the "
+                   "equity curve rebuilt) and the commit. The first sync after the backfill also reads the "
+                   "database's pages from disk.")
         if rl:
             target("rate-limited backfill ≥ %.0f%% of %d requests/s, ≤ %.0f%% answered 429" % (100 * TARGET_RATE_FRACTION, RATE_LIMIT_RPS, 100 * TARGET_429_SHARE),
                    "%.0f%% (%.2f/s), %d × 429 = %.2f%%" % (100 * rl["fraction"], rl["achieved_rps"], rl["status_429"], 100 * rl["share_429"]),
