@@ -18,6 +18,15 @@ namespace log {
 
 namespace {
 
+std::mutex& statusMutex() {
+  static std::mutex mutex;  // also orders the log lines
+  return mutex;
+}
+std::string& statusLine() {
+  static std::string line;
+  return line;
+}
+
 std::mutex& secretsMutex() {
   static std::mutex mutex;
   return mutex;
@@ -70,12 +79,14 @@ class StderrChannel : public Poco::Channel {
       line = std::string(level) + (component.empty() ? "" : " [" + component + "]") + " " + text +
              "\n";
     }
-    std::lock_guard<std::mutex> lock(writeMutex_);
-    std::cerr << line << std::flush;
+    std::lock_guard<std::mutex> lock(statusMutex());
+    const std::string& status = statusLine();
+    if (status.empty()) {
+      std::cerr << line << std::flush;
+    } else {
+      std::cerr << "\r\033[K" << line << status << std::flush;  // the line above the status
+    }
   }
-
- private:
-  std::mutex writeMutex_;
 };
 
 Poco::Message::Priority toPriority(LogLevel level) {
@@ -116,6 +127,14 @@ void write(LogLevel level, const std::string& component, const std::string& mess
   const Poco::Message::Priority priority = toPriority(level);
   if (logger.getLevel() < priority) return;
   logger.log(Poco::Message(component, message, priority));
+}
+
+void setStatusLine(const std::string& line) {
+  std::lock_guard<std::mutex> lock(statusMutex());
+  std::string& status = statusLine();
+  if (line.empty() && status.empty()) return;
+  status = redact(line);
+  std::cerr << "\r\033[K" << status << std::flush;
 }
 
 void registerSecret(const std::string& secret) {

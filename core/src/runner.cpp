@@ -108,8 +108,15 @@ class SourceContextImpl final : public ContextImpl<SourceContext> {
     ++report_.streams[stream].rejected;
     dead_letters_.write(stageName(), stream, reason, nullptr, &raw);
   }
+  void reportProgress(uint64_t done, uint64_t total) override {
+    progress_done_ = done;
+    progress_total_ = total;
+  }
+  uint64_t progressDone() const { return progress_done_; }
+  uint64_t progressTotal() const { return progress_total_; }
 
  private:
+  uint64_t progress_done_ = 0, progress_total_ = 0;
   size_t batch_size_;
   const StateMap& state_;
   DeadLetterWriter& dead_letters_;
@@ -175,6 +182,7 @@ class Runner {
 
   RunReport run() {
     const auto started = Clock::now();
+    run_started_ = started;
     const int64_t started_us = Timestamp::now().micros();
     Status status = guarded("pipeline '" + spec_.name + "'", [&] { return execute(); });
     if (!status.isOk()) {
@@ -445,9 +453,13 @@ class Runner {
         report_.records_read += batch.size();
         rows_since_commit_ += batch.size();
         for (auto& slot : models_) slot.records += batch.size();
-        report_.stages[active_report_].streams[batch.stream].out += batch.size();
+        ++batches_read_;
+        const std::string stream = batch.stream;
+        const uint64_t stream_records =
+            (report_.stages[active_report_].streams[batch.stream].out += batch.size());
         if (Status s = deliver(0, std::move(batch)); !s.isOk()) return s;
         failpoint("after_batch");
+        reportProgress(stream, stream_records);
       }
       if (rows_since_commit_ >= static_cast<uint64_t>(spec_.commit_rows) ||
           Clock::now() - last_commit_ >= std::chrono::milliseconds(spec_.commit_interval_ms)) {
@@ -508,6 +520,7 @@ class Runner {
         committed_state_, dead_letters_, report_.stages[report_index]);
     context->useAccount(spec_.account);
     active_report_ = report_index;
+    active_context_ = context.get();
     return guarded(stage.spec.label, [&] { return source.open(*context); });
   }
 
@@ -851,6 +864,23 @@ class Runner {
     }
   }
 
+  void reportProgress(const std::string& stream, uint64_t stream_records) {
+    if (!options_.on_progress) return;
+    const RunProgress progress{stream,
+                               batches_read_,
+                               report_.records_read,
+                               stream_records,
+                               report_.commits,
+                               std::chrono::duration<double>(Clock::now() - run_started_).count(),
+                               report_.stages[active_report_].counters,
+                               active_context_ ? active_context_->progressDone() : 0,
+                               active_context_ ? active_context_->progressTotal() : 0};
+    try {
+      options_.on_progress(progress);
+    } catch (...) {  // a progress line must not fail the run
+    }
+  }
+
   void recordRun(int64_t started_us) {
     if (options_.dry_run || !state_database_ || !state_database_->database ||
         state_database_->in_memory_stand_in)
@@ -913,6 +943,7 @@ class Runner {
   std::unique_ptr<SourceSwitch> sources_;
   std::unique_ptr<SourceContextImpl> primary_context_;
   std::unique_ptr<SourceContextImpl> fallback_context_;
+  SourceContextImpl* active_context_ = nullptr;  // the source reading now (its progress)
   size_t source_report_ = 0;
   size_t fallback_report_ = 0;
   size_t active_report_ = 0;
@@ -921,6 +952,8 @@ class Runner {
   std::vector<ModelSlot> models_;
 
   uint64_t rows_since_commit_ = 0;
+  uint64_t batches_read_ = 0;  // from the source (the progress line's pages)
+  Clock::time_point run_started_{};
   uint64_t rejected_at_commit_ = 0;  // report_.rejected at the last commit
   Clock::time_point last_commit_;
 

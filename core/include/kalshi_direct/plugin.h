@@ -93,6 +93,13 @@ class SourceContext : public StageContext {
   // to the dead-letter output with the raw text and a one-line reason; counted in the summary.
   virtual void reject(const std::string& stream, const std::string& raw,
                       const std::string& reason) = 0;
+  // How far the source has come, in a unit it chooses (seconds of history, bytes of a file): the
+  // progress line's ETA is the time so far scaled by (total - done) / done. total 0: unknown (no
+  // ETA, the default). Call it as often as convenient (each batch); the last call counts.
+  virtual void reportProgress(uint64_t done, uint64_t total) {
+    (void)done;
+    (void)total;
+  }
 };
 
 class SinkContext : public StageContext {

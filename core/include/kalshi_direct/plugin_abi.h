@@ -24,7 +24,8 @@
 #include "kalshi_direct/plugin.h"
 
 #define KALSHI_DIRECT_PLUGIN_ABI_VERSION \
-  5u  // 5: bulk upserts, objectType; 4: models; 3: the Store (0.14); 2: fields (0.13)
+  6u  // 6: SourceContext::reportProgress; 5: bulk upserts, objectType; 4: models; 3: the Store
+      // (0.14); 2: fields (0.13)
 #define KALSHI_DIRECT_PLUGIN_SYMBOL "kalshi_direct_plugin"
 
 extern "C" {

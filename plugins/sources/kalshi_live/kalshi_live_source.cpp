@@ -175,10 +175,35 @@ Status KalshiLiveSource::open(SourceContext& context) {
 }
 
 void KalshiLiveSource::queueStreams(const std::vector<std::string>& streams) {
+  paged_streams_queued_ = paged_passes_done_ = 0;
+  progress_done_seconds_ = 0;
   for (const char* stream :
        {"balance", "positions", "orders", "fills", "settlements", "transfers"}) {
-    if (std::find(streams.begin(), streams.end(), stream) != streams.end())
-      pending_streams_.push_back(stream);
+    if (std::find(streams.begin(), streams.end(), stream) == streams.end()) continue;
+    pending_streams_.push_back(stream);
+    const std::string name(stream);
+    if (name == "orders" || name == "fills" || name == "settlements") ++paged_streams_queued_;
+  }
+}
+
+void KalshiLiveSource::reportProgress(const Pass& pass, int64_t oldest_ts) {
+  if (pass.min_ts <= 0) return;  // no start point: the range is unknown
+  const int64_t now = nowSeconds();
+  const auto span = static_cast<uint64_t>(std::max<int64_t>(1, now - pass.min_ts));
+  uint64_t covered = 0;
+  if (pass.done) {
+    covered = span;
+  } else if (oldest_ts > 0) {
+    covered = static_cast<uint64_t>(std::clamp<int64_t>(now - oldest_ts, 0, now - pass.min_ts));
+  }
+  const size_t later = paged_streams_queued_ > paged_passes_done_ + 1
+                           ? paged_streams_queued_ - paged_passes_done_ - 1
+                           : 0;
+  context_->reportProgress(progress_done_seconds_ + covered,
+                           progress_done_seconds_ + span * (1 + later));
+  if (pass.done) {
+    progress_done_seconds_ += span;
+    ++paged_passes_done_;
   }
 }
 
@@ -289,8 +314,10 @@ Status KalshiLiveSource::read(Batch& batch) {
       if (!pass_ || pass_->stream != stream) {
         if (Status started = startPass(stream); !started.isOk()) return started;
         next_state_ = state_;
+        pass_oldest_ts_ = 0;
       }
       status = readPage(*pass_, produced);
+      if (status.isOk()) reportProgress(*pass_, pass_oldest_ts_);
       if (status.isOk() && pass_->done) {
         pass_.reset();
         pending_streams_.pop_front();
@@ -791,6 +818,8 @@ Status KalshiLiveSource::readPage(Pass& pass, Batch& batch) {
       continue;
     }
     pass.pass_max_ts = std::max(pass.pass_max_ts, time);
+    if (time > 0 && !resting)
+      pass_oldest_ts_ = pass_oldest_ts_ == 0 ? time : std::min(pass_oldest_ts_, time);
     if (resting) {
       if (const std::string* id = record.get("order_id").ifString()) pass.resting_seen.insert(*id);
     }

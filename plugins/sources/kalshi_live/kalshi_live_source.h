@@ -229,6 +229,15 @@ class KalshiLiveSource final : public Source {
   StateMap state_;  // what checkpoint() reports
   std::deque<std::string> pending_streams_;
   std::optional<Pass> pass_;
+  // The progress line's measure (SourceContext::reportProgress): seconds of history the paged
+  // streams (orders, fills, settlements) cover, each from its pass's start point to now; the
+  // passes not started yet are taken to span what the current one does. Unknown (nothing
+  // reported) while a pass has no start point (--full).
+  void reportProgress(const Pass& pass, int64_t oldest_ts);
+  size_t paged_streams_queued_ = 0;  // paged streams queued since open/catch-up, passes included
+  size_t paged_passes_done_ = 0;
+  uint64_t progress_done_seconds_ = 0;  // of the passes done
+  int64_t pass_oldest_ts_ = 0;          // the oldest record of the current pass so far
   std::optional<std::vector<int64_t>> subaccounts_;
   struct PositionPass {
     int64_t subaccount;

@@ -21,6 +21,11 @@ void configure(Format format, LogLevel minimum);
 void write(LogLevel level, const std::string& component, const std::string& message);
 bool enabled(LogLevel level);
 
+// A status line held at the bottom of a terminal (the progress line): it is drawn in place
+// ("\r", erase line), and every log line is written above it, the status redrawn after it. An
+// empty line erases it. The caller decides that stderr is a terminal. Thread-safe.
+void setStatusLine(const std::string& line);
+
 // Secrets to scrub from every message and every error line the CLI prints (thread-safe).
 // Strings shorter than 4 characters are ignored (they would redact ordinary words).
 void registerSecret(const std::string& secret);

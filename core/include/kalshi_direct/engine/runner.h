@@ -75,6 +75,20 @@ struct RunReport {
   std::string toJson() const;  // one JSON object
 };
 
+// Where a run is, for a progress line: after each batch the source delivered.
+struct RunProgress {
+  const std::string& stream;    // the last batch's
+  uint64_t batches = 0;         // read from the source (kalshi_live: one per page)
+  uint64_t records_read = 0;    // in all
+  uint64_t stream_records = 0;  // of `stream`
+  uint64_t commits = 0;
+  double seconds = 0;  // since the run started
+  // The active source's counters (kalshi_live: http_requests, http_429).
+  const std::map<std::string, uint64_t>& source_counters;
+  // What the source last said of how far it is (SourceContext::reportProgress; total 0: unknown).
+  uint64_t progress_done = 0, progress_total = 0;
+};
+
 struct RunOptions {
   bool dry_run = false;
   std::function<bool()> stop_requested;  // polled between batches; may be empty
@@ -82,6 +96,9 @@ struct RunOptions {
   // any data): `serve --live` tells the dashboard's change feed at once. May be empty; must not
   // throw (what it throws is ignored).
   std::function<void()> on_commit;
+  // Called on the runner's thread after each batch from the source (cheap: throttle inside). May
+  // be empty; must not throw (what it throws is ignored).
+  std::function<void(const RunProgress&)> on_progress;
 };
 
 RunReport runPipeline(const ResolvedPipeline& pipeline, const Registry& registry,
