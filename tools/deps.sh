@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libpq-dev
   libhowardhinnant-date-dev tzdata
   sqlite3 openssl curl python3 clang-format git
+  help2man dpkg-dev zsh
 )
 # Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
 if [[ "${KD_DEPS_EXTRA:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi

@@ -59,7 +59,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "kalshi-direct: unknown command 'frobnicate' (commands: run, validate, plugins, "
-            "report, positions, serve; see --help)\n");
+            "report, positions, serve, config, init; see --help)\n");
   result = cli({"run", "sync", "--bogus"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "kalshi-direct: unknown option '--bogus' (see kalshi-direct --help)\n");

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "init_command.h"
 #include "kalshi_direct/engine/builtin_plugins.h"
 #include "kalshi_direct/engine/log.h"
 #include "kalshi_direct/engine/pipeline_spec.h"
@@ -23,8 +24,10 @@
 #include "kalshi_direct/json_writer.h"
 #include "kalshi_direct/version.h"
 #include "positions_command.h"
+#include "progress.h"
 #include "report_command.h"
 #include "serve/serve_command.h"
+#include "settings.h"
 
 namespace kalshi_direct {
 namespace cli {
@@ -74,8 +77,17 @@ const char* kUsage =
     "                     live open positions (last known ones when the API is down)\n"
     "  serve [--db PATH] [--port N] [--sync-every 15m] [--token TOKEN]\n"
     "                     the dashboard and its JSON API at http://127.0.0.1:8080/\n"
+    "  config show [--json] [--db PATH]\n"
+    "                     the settings in effect (secrets redacted) and where each came from\n"
+    "  init [--key-id ID] [--key-path PEM] [--base-url URL] [--db PATH] [--timezone ZONE]\n"
+    "                     ask for what is missing, check the key (a balance read) and write\n"
+    "                     the settings file (mode 0600)\n"
     "\n"
     "options for every command:\n"
+    "  --config FILE      the settings file (KEY=VALUE lines; default $KALSHI_DIRECT_CONFIG,\n"
+    "                     ~/.config/kalshi-direct/kalshi-direct.conf, then\n"
+    "                     /etc/kalshi-direct/kalshi-direct.conf). Precedence: flag >\n"
+    "                     environment > file > default\n"
     "  --plugin-dir DIR   load drop-in plugin libraries from DIR (repeatable; also\n"
     "                     KALSHI_DIRECT_PLUGIN_PATH=dir1:dir2)\n"
     "  --verbose          debug logging\n"
@@ -488,10 +500,24 @@ int commandRun(const Arguments& arguments, Registry& registry) {
   RunOptions options;
   options.dry_run = arguments.dry_run;
   options.stop_requested = stopRequested;
+  // Not in a terminal, a progress log line every KALSHI_PROGRESS_INTERVAL (default 5s).
+  int64_t progress_ms = 5000;
+  if (const char* every = std::getenv("KALSHI_PROGRESS_INTERVAL"); every && *every) {
+    std::string error;
+    if (!parseDurationMillis(every, progress_ms, &error) || progress_ms < 100)
+      throw UsageError("KALSHI_PROGRESS_INTERVAL: " +
+                       (error.empty() ? "at least 100ms (e.g. 5s, 1m)" : error));
+  }
+  ProgressLine progress(
+      pipeline.spec.name,
+      ProgressLine::modeFor(arguments.quiet, arguments.log_format == log::Format::kJson),
+      std::chrono::milliseconds(progress_ms));
+  options.on_progress = [&progress](const RunProgress& now) { progress.update(now); };
   int exit_code = kExitOk;
   for (;;) {
     log::debug(pipeline.spec.name, "starting run of " + file);
     const RunReport report = runPipeline(pipeline, registry, options);
+    progress.finish();
     if (arguments.json_output) {
       std::cout << log::redact(report.toJson()) << std::endl;
     } else {
@@ -544,9 +570,44 @@ serve::SyncFactory syncFactory(const std::vector<std::string>& plugin_dirs) {
   };
 }
 
+SettingsFile readSettingsIfAny(const std::optional<std::string>& flag) {
+  const std::string path = locateSettingsFile(flag);
+  return path.empty() ? SettingsFile{} : readSettingsFile(path);
+}
+
 }  // namespace
 
-int main(const std::vector<std::string>& args) {
+int main(const std::vector<std::string>& all_args) {
+  // --config FILE, for every command: where the settings file is (settings.h).
+  std::optional<std::string> config_flag;
+  std::vector<std::string> args;
+  for (size_t i = 0; i < all_args.size(); ++i) {
+    if (all_args[i] == "--config") {
+      if (i + 1 >= all_args.size()) {
+        printError("kalshi-direct: --config needs a value");
+        return kExitConfig;
+      }
+      config_flag = all_args[++i];
+    } else {
+      args.push_back(all_args[i]);
+    }
+  }
+  // init writes the settings file (it reads the old one itself).
+  if (!args.empty() && args[0] == "init") {
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (config_flag) rest.insert(rest.begin(), {"--config", *config_flag});
+    return runInitCommand(rest);
+  }
+  SettingSources settings;
+  try {
+    settings = applySettings(readSettingsIfAny(config_flag));
+  } catch (const SettingsError& error) {
+    printError(std::string("kalshi-direct: ") + error.what());
+    return kExitConfig;
+  }
+  if (!args.empty() && args[0] == "config") {
+    return runConfigCommand(std::vector<std::string>(args.begin() + 1, args.end()), settings);
+  }
   // report, positions and serve parse their own flags.
   if (!args.empty() && (args[0] == "report" || args[0] == "positions" || args[0] == "serve")) {
     // They take the options every command takes, too (plugins matter to serve's sync only).
@@ -614,8 +675,10 @@ int main(const std::vector<std::string>& args) {
       }
       return kExitOk;
     }
-    throw UsageError("unknown command '" + arguments.command +
-                     "' (commands: run, validate, plugins, report, positions, serve; see --help)");
+    throw UsageError(
+        "unknown command '" + arguments.command +
+        "' (commands: run, validate, plugins, report, positions, serve, config, init; see "
+        "--help)");
   } catch (const UsageError& error) {
     printError(std::string("kalshi-direct: ") + error.what());
     return kExitConfig;
