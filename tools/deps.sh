@@ -9,13 +9,16 @@ packages=(
   libgtest-dev libgmock-dev libpq-dev
   libhowardhinnant-date-dev tzdata
   sqlite3 openssl curl python3 clang-format git
-  help2man dpkg-dev zsh
+  help2man dpkg-dev
 )
 # Extra tools for the fuzzing/sanitizer stage of tools/test.sh and the benchmark.
 if [[ "${KD_DEPS_EXTRA:-}" == *fuzz* ]]; then packages+=(clang libclang-rt-14-dev); fi
 if [[ "${KD_DEPS_EXTRA:-}" == *bench* ]]; then packages+=(time gnuplot-nox); fi
 # The PostgreSQL store's tests and benchmark run a throwaway server (tools/pg_cluster.sh).
 if [[ "${KD_DEPS_EXTRA:-}" == *postgres* ]]; then packages+=(postgresql); fi
+# The package's tests: zsh checks its completion; the MinGW-w64 cross compiler checks that the
+# portable layers still compile for Windows (docs/portability.md).
+if [[ "${KD_DEPS_EXTRA:-}" == *package* ]]; then packages+=(zsh g++-mingw-w64-x86-64-posix); fi
 # The dashboard's browser tests and benchmark drive Debian's Chromium (tests/browser/).
 if [[ "${KD_DEPS_EXTRA:-}" == *browser* ]]; then packages+=(chromium fonts-dejavu-core); fi
 # The dashboard's front end (web/) builds with Node.js and npm. A Node.js from elsewhere (e.g.

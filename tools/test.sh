@@ -102,8 +102,9 @@ quiet_build() {
 # ---- stage 1: the normal build and test suite (first, so that a failure shows fast) ----
 start=$SECONDS
 say "stage 1/3 main: build (build/) and ctest"
-# Chromium too: the dashboard's browser test (tests/browser/) drives it.
-if KD_DEPS_EXTRA="${KD_DEPS_EXTRA:-} browser" tools/build.sh; then
+# Chromium too: the dashboard's browser test (tests/browser/) drives it; zsh and MinGW-w64 for
+# the package's tests (tests/package/).
+if KD_DEPS_EXTRA="${KD_DEPS_EXTRA:-} browser package" tools/build.sh; then
   run_ctest main --test-dir build -j"$jobs" --output-on-failure --timeout 600
 else
   say "main: build failed; the sanitize and fuzz stages would fail the same way: skipped"

@@ -89,6 +89,26 @@ TEST_F(ServiceTest, ABadSettingsLineIsOneLineNamingItsPlaceAndNothingRuns) {
   EXPECT_NE(missing.err.find("no settings file"), std::string::npos);
 }
 
+// The category rules from the settings file: KALSHI_CATEGORY_RULES names a YAML file of rules,
+// which replaces the shipped ones in sync and backfill.
+TEST_F(ServiceTest, TheSettingsFileNamesTheCategoryRules) {
+  startSim();
+  const std::string rules = dir_.file("rules.yaml");
+  writeFile(rules,
+            "# mine\n- { client_order_id_prefix: mm-, category: bots }\n"
+            "- { ticker_pattern: \"*\", category: everything }\n");
+  const std::string file = settings("KALSHI_CATEGORY_RULES=" + rules + "\n");
+  ProcessResult result = cli({"run", "backfill", "--full", "--quiet", "--config", file});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(column("SELECT DISTINCT category FROM kalshi_fills ORDER BY 1"),
+            (std::vector<std::string>{"bots", "everything"}));
+  // A bad rule: exit 2, one line naming its line in the rules file.
+  writeFile(rules, "- { client_order_id_prefix: mm-, category: bots }\n- { colour: red }\n");
+  ProcessResult bad = cli({"run", "sync", "--config", file});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(rules + ":2:"), std::string::npos) << bad.err;
+}
+
 // The real API's way: an RSA key pair; the simulator verifies the signatures with the public half.
 TEST_F(ServiceTest, InitChecksTheKeyAndWritesAWorkingPrivateFile) {
   const std::string key = dir_.file("key.pem"), pub = dir_.file("pub.pem");

@@ -4,6 +4,7 @@
 
 #include "categorizer.h"
 #include "kalshi/tables.h"
+#include "rules_file.h"
 
 namespace kalshi_direct {
 namespace builtin {
@@ -25,6 +26,9 @@ class CategorizePnlFactory final : public TransformFactory {
                   "ticker_pattern, client_order_id_prefix, maker (default: the shipped "
                   "weather/crypto/econ/"
                   "market_making mapping)"),
+        OptionSpec("rules_file", OptionType::kString)
+            .help("a YAML file holding the rules (a list shaped like `rules`); when set and not "
+                  "empty it replaces `rules` (the shipped pipelines: $KALSHI_CATEGORY_RULES)"),
         OptionSpec("default", OptionType::kString)
             .defaultValue("other")
             .help("category of what no rule matches"),
@@ -59,7 +63,12 @@ class CategorizePnlFactory final : public TransformFactory {
   }
   Status create(const Options& options, TransformPtr& out) const override {
     std::vector<kalshi::CategoryRule> rules;
-    if (const ConfigValue* given = options.find("rules")) {
+    if (const std::string file = options.getString("rules_file"); !file.empty()) {
+      ConfigValue from_file;
+      if (Status status = kalshi::loadRulesFile(file, from_file); !status.isOk()) return status;
+      if (Status status = kalshi::parseCategoryRules(from_file, rules); !status.isOk())
+        return status;
+    } else if (const ConfigValue* given = options.find("rules")) {
       if (Status status = kalshi::parseCategoryRules(*given, rules); !status.isOk()) return status;
     } else {
       rules = kalshi::defaultCategoryRules(options.getString("market_making_prefix"));
