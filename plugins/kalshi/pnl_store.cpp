@@ -365,6 +365,28 @@ std::map<std::string, Decimal> PnlStore::marketRealized() {
   return realized;
 }
 
+std::map<std::string, Decimal> PnlStore::marketRealized(const std::set<std::string>& tickers) {
+  std::map<std::string, Decimal> realized;
+  StoreStatement& query =
+      statement(realized_of_, "SELECT realized_dollars FROM kalshi_market_pnl WHERE ticker = ?");
+  for (const auto& ticker : tickers) {
+    query.bindText(1, ticker);
+    while (query.step()) realized[ticker] += decimalOr(query.columnText(0));
+    query.reset();
+  }
+  return realized;
+}
+
+std::optional<int64_t> PnlStore::marketOrderCents(const std::string& ticker) {
+  StoreStatement& query =
+      statement(order_cents_of_, "SELECT cents FROM kalshi_market_order_cents WHERE ticker = ?");
+  query.bindText(1, ticker);
+  std::optional<int64_t> cents;
+  if (query.step()) cents = query.columnInt(0);
+  query.reset();
+  return cents;
+}
+
 std::vector<std::pair<std::string, Decimal>> PnlStore::orderPnlOf(const std::string& ticker) {
   std::vector<std::pair<std::string, Decimal>> orders;
   StoreStatement& query = statement(

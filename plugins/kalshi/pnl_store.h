@@ -111,11 +111,14 @@ class PnlStore {
   void beginOrderPnlPass();
   // Each market's realized P&L (kalshi_market_pnl summed over subaccounts and categories).
   std::map<std::string, Decimal> marketRealized();
+  // The same for these markets only (one absent: it has no rows).
+  std::map<std::string, Decimal> marketRealized(const std::set<std::string>& tickers);
   // The orders of a market with their exact P&L, by id.
   std::vector<std::pair<std::string, Decimal>> orderPnlOf(const std::string& ticker);
   void setOrderCents(const std::vector<std::pair<std::string, int64_t>>& cents);
   // kalshi_market_order_cents.
   std::map<std::string, int64_t> marketOrderCents();
+  std::optional<int64_t> marketOrderCents(const std::string& ticker);
   void setMarketOrderCents(const std::map<std::string, int64_t>& changed);
 
   // ---- the snapshot ----
@@ -182,7 +185,8 @@ class PnlStore {
 
   Store& store_;
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
-      fills_of_, order_pnl_of_, order_cents_, fills_between_, settlements_between_;
+      fills_of_, order_pnl_of_, order_cents_, fills_between_, settlements_between_, realized_of_,
+      order_cents_of_;
   BulkUpsertPtr staged_order_pnl_;  // PostgreSQL: into kd_order_pnl, until applyOrderPnl()
   bool order_pnl_staged_ = false;
   std::vector<std::string> dropped_indexes_;  // by beginOrderPnlPass(), until applyOrderPnl()

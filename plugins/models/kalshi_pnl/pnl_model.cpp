@@ -113,6 +113,7 @@ void PnlModel::recomputeMarket(const std::string& ticker,
 
 uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers, bool last_commit) {
   Recompute r(*store_);
+  std::optional<std::map<std::string, Decimal>> realized_before;  // of a few markets
   if (tickers.size() >= kBulkRecomputeMarkets) {
     // Many markets (a backfill): one sorted pass over every fill, with every market's other
     // inputs read at once.
@@ -138,13 +139,43 @@ uint64_t PnlModel::recomputeMarkets(const std::set<std::string>& tickers, bool l
       if (!done.count(ticker)) recomputeMarket(ticker, {}, r);  // settled without fills here
     }
   } else {
+    realized_before = store_->marketRealized(tickers);
     for (const auto& ticker : tickers) recomputeMarket(ticker, store_->fillsOf(ticker), r);
   }
   r.flushOrderPnl();
   ledger_->refreshDaily(r.touched_days);
   refreshEdge(r.touched_days, last_commit);
-  apportionOrderCents(r.market_cents);
+  // The markets' realized P&L did not change (a price moved, a balance check split a day): every
+  // market's share of the account's rounded cents is what it was, so only these markets' orders
+  // go back to their stored cents, without reading every market.
+  if (!realized_before || store_->marketRealized(tickers) != *realized_before ||
+      !restoreOrderCents(r.market_cents)) {
+    apportionOrderCents(r.market_cents);
+  }
   return r.incomplete;
+}
+
+bool PnlModel::restoreOrderCents(const std::map<std::string, int64_t>& recomputed) {
+  std::map<std::string, int64_t> stored;
+  for (const auto& entry : recomputed) {
+    const std::optional<int64_t> cents = store_->marketOrderCents(entry.first);
+    if (!cents) return false;  // never apportioned: the whole account's apportionment
+    stored[entry.first] = *cents;
+  }
+  for (const auto& [ticker, target] : recomputed) {
+    if (stored[ticker] != target) apportionMarketOrders(store_->orderPnlOf(ticker), stored[ticker]);
+  }
+  return true;
+}
+
+void PnlModel::apportionMarketOrders(const std::vector<std::pair<std::string, Decimal>>& orders,
+                                     int64_t cents) {
+  std::vector<Decimal> values;
+  for (const auto& entry : orders) values.push_back(entry.second);
+  const std::vector<int64_t> order_cents = apportionCents(values, cents);
+  std::vector<std::pair<std::string, int64_t>> updates;
+  for (size_t k = 0; k < orders.size(); ++k) updates.emplace_back(orders[k].first, order_cents[k]);
+  store_->setOrderCents(updates);
 }
 
 void PnlModel::refreshEdge(const std::set<DailyKey>& touched, bool last_commit) {
@@ -197,21 +228,13 @@ void PnlModel::apportionOrderCents(const std::map<std::string, int64_t>& recompu
     // market's P&L: orders missing from kalshi_orders leave it at their own sum, rounded).
     const auto orders = store_->orderPnlOf(ticker);
     if (orders.empty()) continue;
-    std::vector<Decimal> values;
     Decimal sum;
-    for (const auto& entry : orders) {
-      values.push_back(entry.second);
-      sum += entry.second;
-    }
+    for (const auto& entry : orders) sum += entry.second;
     const Decimal gap = sum - exact;
     const int64_t target = (gap.sign() < 0 ? -gap : gap) < Decimal(1, 2)
                                ? want
                                : sum.toUnits(2, Rounding::kHalfAwayFromZero);
-    const std::vector<int64_t> order_cents = apportionCents(values, target);
-    std::vector<std::pair<std::string, int64_t>> updates;
-    for (size_t k = 0; k < orders.size(); ++k)
-      updates.emplace_back(orders[k].first, order_cents[k]);
-    store_->setOrderCents(updates);
+    apportionMarketOrders(orders, target);
     changed[ticker] = target;
   }
   store_->setMarketOrderCents(changed);

@@ -87,6 +87,12 @@ class PnlModel final : public Model {
   std::set<std::string> marketsToRecompute();
   // kalshi_orders.pnl_cents: moves the markets' totals (`recomputed`: those just written) so that
   // every market's orders add up to its share of the account's realized P&L in whole cents.
+  // After recomputing markets whose realized P&L did not change: their orders back to their
+  // stored cents (kalshi_market_order_cents). False (nothing changed) when one has none stored.
+  bool restoreOrderCents(const std::map<std::string, int64_t>& recomputed);
+  // Sets a market's orders' whole cents to add up to `cents` (apportionCents over their P&L).
+  void apportionMarketOrders(const std::vector<std::pair<std::string, Decimal>>& orders,
+                             int64_t cents);
   void apportionOrderCents(const std::map<std::string, int64_t>& recomputed);
   // The balance the account state holds, when it is new and live: this run's balance check.
   std::optional<BalanceCheck> newBalanceCheck(bool account_changed);

@@ -40,6 +40,19 @@ class PnlModelTest : public ::testing::Test {
     fills_.open(*store_);
     markets_.open(*store_);
     transfers_.open(*store_);
+    orders_.open(*store_);
+  }
+  // The order a fill of fill() belongs to ("o-" + the fill's id), as kalshi_orders holds it.
+  void order(const std::string& fill_id, const std::string& ticker) {
+    Batch batch;
+    batch.stream = "orders";
+    batch.records.push_back(Record({{"id", Value("o-" + fill_id)},
+                                    {"ticker", Value(ticker)},
+                                    {"side", Value("BUY")},
+                                    {"contract_side", Value("yes")},
+                                    {"status", Value("executed")}}));
+    ASSERT_TRUE(orders_.add(batch).rejected.empty());
+    orders_.flush();
   }
 
   // A fill as normalize_orders and categorize_pnl leave it. `outcome` yes: YES exposure grows
@@ -116,6 +129,7 @@ class PnlModelTest : public ::testing::Test {
   kalshi::RowWriter fills_{kalshi::fillsTable()};
   kalshi::RowWriter markets_{kalshi::marketsTable()};
   kalshi::RowWriter transfers_{kalshi::transfersTable()};
+  kalshi::RowWriter orders_{kalshi::ordersTable()};
 };
 
 // The account, by hand:
@@ -200,6 +214,37 @@ TEST_F(PnlModelTest, ANewAccountStateRecomputesOnlyTheMarketsWhosePricesMoved) {
   EXPECT_EQ(text("SELECT unrealized_dollars FROM kalshi_market_pnl WHERE ticker = 'BTC'"), "1.50");
   EXPECT_EQ(text("SELECT unrealized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
             "2.00");
+}
+
+// Each market's orders hold whole cents that add up to the account's realized P&L rounded once:
+// two markets of -$0.005 each round to -1 cent together, so one of them holds 0. A price that
+// moves recomputes a market without changing its realized P&L: its orders keep the cents the
+// account's apportionment gave them (not their own rounding, -1), whatever path computes it.
+TEST_F(PnlModelTest, APriceThatMovesKeepsTheOrdersCentsAddingUpToTheAccount) {
+  fill("f1", "AAA", "crypto", "yes", "1", "0.40", "0.005", 1);
+  fill("f2", "BBB", "crypto", "yes", "1", "0.40", "0.005", 2);
+  order("f1", "AAA");
+  order("f2", "BBB");
+  lastPrice("AAA", "crypto", "0.50");
+  lastPrice("BBB", "crypto", "0.50");
+  ASSERT_TRUE(run().isOk());
+  const std::string cents =
+      "SELECT group_concat(id || ':' || pnl_cents, ' ') FROM (SELECT * FROM "
+      "kalshi_orders ORDER BY id)";
+  const std::string before = text(cents);
+  ASSERT_EQ(count("SELECT sum(pnl_cents) FROM kalshi_orders"), -1) << before;
+  ASSERT_EQ(count("SELECT realized_pnl_cents FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"), -1);
+  for (const char* price : {"0.55", "0.60"}) {
+    for (const char* ticker : {"AAA", "BBB"}) {
+      counters_.clear();
+      lastPrice(ticker, "crypto", price);
+      ASSERT_TRUE(run().isOk());
+      EXPECT_EQ(counters_["markets_recomputed"], 1u);
+      EXPECT_EQ(text(cents), before) << ticker << " at " << price;
+    }
+  }
+  EXPECT_EQ(text("SELECT unrealized_pnl_dollars FROM kalshi_snapshots ORDER BY id DESC LIMIT 1"),
+            "0.40");
 }
 
 // A market recomputed at each new fill (a live run) keeps only its changed lots' rows up to date:
