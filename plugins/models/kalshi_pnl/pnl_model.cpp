@@ -382,21 +382,29 @@ int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input,
   for (const auto& name : options_.categories) by_category[name];
   Amounts total;
   std::map<int64_t, Amounts> by_subaccount;
-  // (subaccount, ticker) -> (realized before fees, fees)
-  std::map<std::pair<int64_t, std::string>, std::pair<Decimal, Decimal>> computed;
+  PnlStore::SnapshotRow row;
+  row.account = store_->account();  // the kalshi_account sink's; none: only the P&L is known
+  // The positions to reconcile (new, read live): only their markets' figures are kept.
+  std::vector<PnlStore::ReportedPosition> reported;
+  if (account_changed && row.account.source == "live") reported = store_->unsnapshottedPositions();
+  // ticker -> subaccount -> (realized before fees, fees)
+  std::map<std::string, std::map<int64_t, std::pair<Decimal, Decimal>>> computed;
+  for (const auto& position : reported) computed[position.ticker][position.subaccount];
   store_->forEachMarketPnl([&](const std::string& ticker, const std::string& category,
                                int64_t subaccount, const Amounts& amounts) {
     by_category[category] += amounts;
     by_subaccount[subaccount] += amounts;
     total += amounts;
-    auto& market = computed[{subaccount, ticker}];
-    market.first += amounts.realized + amounts.fees;
-    market.second += amounts.fees;
+    if (computed.empty()) return;
+    auto market = computed.find(ticker);
+    if (market == computed.end()) return;
+    auto figures = market->second.find(subaccount);
+    if (figures == market->second.end()) return;
+    figures->second.first += amounts.realized + amounts.fees;
+    figures->second.second += amounts.fees;
   });
 
-  PnlStore::SnapshotRow row;
   row.taken_at = Timestamp::now().toIso8601();
-  row.account = store_->account();  // the kalshi_account sink's; none: only the P&L is known
   row.total_orders = store_->countRows("kalshi_orders");
   row.total_fills = store_->countRows("kalshi_fills");
   row.total = total;
@@ -438,10 +446,11 @@ int64_t PnlModel::writeSnapshot(bool account_changed, bool end_of_input,
     // figures with ours (only when fresh: a fallback's are as old as the state it serves).
     uint64_t differences = 0;
     if (row.account.source == "live") {
-      for (const auto& position : store_->unsnapshottedPositions()) {
-        auto mine = computed.find({position.subaccount, position.ticker});
-        const Decimal realized = mine == computed.end() ? Decimal() : mine->second.first;
-        const Decimal fees = mine == computed.end() ? Decimal() : mine->second.second;
+      for (const auto& position : reported) {
+        // Every reported position has its entry (zero when the market has no P&L rows).
+        const auto& mine = computed[position.ticker][position.subaccount];
+        const Decimal& realized = mine.first;
+        const Decimal& fees = mine.second;
         auto compare = [&](const char* field, const Decimal& ours,
                            const std::optional<Decimal>& theirs) {
           if (!theirs) return;
