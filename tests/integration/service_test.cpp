@@ -155,6 +155,18 @@ TEST_F(ServiceTest, InitChecksTheKeyAndWritesAWorkingPrivateFile) {
   EXPECT_NE(text.find("KALSHI_PRIVATE_KEY_PATH=" + key + "\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("PRIVATE KEY-----"), std::string::npos) << "the key itself never";
 
+  // Run again over a file its admin made group-readable (the package's is root:kalshi-direct
+  // 0640, read by the service): it keeps that mode and any line init does not write.
+  ::chmod(file.c_str(), 0640);
+  writeFile(file, readFile(file) + "KALSHI_RATE_LIMIT=5\n");
+  ::chmod(file.c_str(), 0640);
+  ProcessResult again = cli({"init", "--config", file, "--no-check"}, bare);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0640u);
+  EXPECT_NE(readFile(file).find("KALSHI_RATE_LIMIT=5\n"), std::string::npos);
+  EXPECT_NE(readFile(file).find("KALSHI_API_KEY_ID=kid-4f7e2a\n"), std::string::npos);
+
   // The file works: a backfill with nothing else set.
   ProcessResult sync = cli({"run", "backfill", "--full", "--quiet", "--config", file}, bare);
   ASSERT_EQ(sync.exit_code, 0) << sync.err;

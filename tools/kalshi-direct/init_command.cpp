@@ -86,8 +86,12 @@ bool checkKey(const std::map<std::string, std::string>& values, std::string& mes
   return true;
 }
 
-// Writes `text` to `path` with mode 0600, replacing it at once (a temporary file renamed).
+// Writes `text` to `path` with mode 0600, replacing it at once (a temporary file renamed). A file
+// that exists keeps its mode and group (the package's is root:kalshi-direct 0640: the service
+// reads it), never more than 0640.
 void writePrivately(const std::string& path, const std::string& text) {
+  struct stat existing {};
+  const bool had = ::stat(path.c_str(), &existing) == 0;
   const fs::path target(path);
   if (target.has_parent_path()) {
     fs::create_directories(target.parent_path());
@@ -95,7 +99,13 @@ void writePrivately(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot write '" + temporary + "'");
-  ::fchmod(fd, 0600);  // whatever the umask
+  mode_t mode = 0600;  // whatever the umask
+  if (had) {
+    mode = existing.st_mode & 0640;
+    // A group this user may not give the file: readable by the owner alone.
+    if (::fchown(fd, static_cast<uid_t>(-1), existing.st_gid) != 0) mode &= 0600;
+  }
+  ::fchmod(fd, mode);
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = ::write(fd, text.data() + written, text.size() - written);

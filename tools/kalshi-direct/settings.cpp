@@ -1,5 +1,7 @@
 #include "settings.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -130,8 +132,12 @@ std::string locateSettingsFile(const std::optional<std::string>& flag) {
       throw SettingsError("KALSHI_DIRECT_CONFIG: no settings file '" + named + "'");
     return named;
   }
+  // Found, not named: one this user cannot read is not theirs (the service's
+  // /etc/kalshi-direct/kalshi-direct.conf, root:kalshi-direct 0640, which systemd also reads
+  // itself): skipped.
   for (const std::string& path : {userSettingsPath(), std::string(kSystemFile)}) {
-    if (!path.empty() && fs::is_regular_file(path, ec)) return path;
+    if (!path.empty() && fs::is_regular_file(path, ec) && ::access(path.c_str(), R_OK) == 0)
+      return path;
   }
   return "";
 }

@@ -11,7 +11,7 @@
 // Where (the first that applies): --config FILE; $KALSHI_DIRECT_CONFIG ("none": no file);
 // $XDG_CONFIG_HOME/kalshi-direct/kalshi-direct.conf (~/.config/... when XDG_CONFIG_HOME is unset);
 // /etc/kalshi-direct/kalshi-direct.conf. A file named by --config or $KALSHI_DIRECT_CONFIG must
-// exist; the other two are used when they do.
+// exist; the other two are used when they exist and this user can read them.
 //
 // Precedence: flag > environment > file > default. The file's values go into the process
 // environment for the variables not already set there (or set but empty, as ${VAR:-default}
