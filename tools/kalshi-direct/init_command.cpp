@@ -1,7 +1,5 @@
 #include "init_command.h"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +13,7 @@
 #include <set>
 
 #include "kalshi/api_client.h"
+#include "kalshi/api_parser.h"
 #include "kalshi/auth.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/engine/log.h"
@@ -72,17 +71,22 @@ bool checkKey(const std::map<std::string, std::string>& values, std::string& mes
     message = status.message();
     return false;
   }
-  try {
-    Poco::JSON::Parser parser;
-    const auto object = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
-    if (object && object->has("balance")) {
-      const auto cents = object->getValue<Poco::Int64>("balance");
-      message = "balance $" + Decimal(cents, 2).toString();
-      return true;
-    }
-  } catch (const std::exception&) {
+  // Read as a sync reads it (the one parser of Kalshi's shapes): balance_dollars is exact, the
+  // integer balance (cents) what older answers have.
+  kalshi::PageParser parser;
+  Record balance;
+  std::string error;
+  if (!parser.parseObject(body, nullptr, kalshi::balanceSchema(), balance, error)) {
+    message = "GET /portfolio/balance answered: " + error;
+    return false;
   }
-  message = "the balance answered without a balance";
+  if (const Decimal* dollars = balance.get("balance_dollars").ifDecimal()) {
+    message = "balance $" + dollars->trimmed(2).toString();  // exact: sub-cent digits kept
+  } else if (const int64_t* cents = balance.get("balance").ifInt()) {
+    message = "balance $" + Decimal(*cents, 2).toString();
+  } else {
+    message = "the key works (the answer held no balance)";
+  }
   return true;
 }
 
