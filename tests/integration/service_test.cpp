@@ -2,6 +2,7 @@
 // precedence flag > environment > file > default and `config show`; `init` writing a working file
 // after checking the key against the simulator; the progress line in a pseudo-terminal, as log
 // lines elsewhere, and silenced by --quiet.
+#include <gmock/gmock.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -179,7 +180,8 @@ TEST_F(ServiceTest, ABackfillShowsALiveProgressLineInATerminal) {
   startSim({}, "20000");
   // `script` runs the command in a pseudo-terminal and copies what it wrote.
   auto env = environment();
-  env["KALSHI_RATE_LIMIT"] = "20";  // a few seconds: several progress updates
+  env["KALSHI_RATE_LIMIT"] = "20";       // a few seconds: several progress updates
+  env["KALSHI_PROGRESS_INTERVAL"] = "";  // the default (ctest sets "off")
   const std::string command = std::string(KD_CLI) + " run backfill --days 150";
   ProcessResult shown =
       runProcess({"/usr/bin/script", "-qec", command, "/dev/null"}, dir_.path(), env);
@@ -214,6 +216,17 @@ TEST_F(ServiceTest, WithoutATerminalProgressIsALogLineEveryInterval) {
   EXPECT_TRUE(std::regex_search(result.err, line)) << result.err;
   // --full: where the history starts is unknown, so no ETA.
   EXPECT_EQ(result.err.find("ETA"), std::string::npos) << result.err;
+
+  // "off": no progress line, the other log lines stay; a value that is neither is one line.
+  std::remove(db().c_str());
+  ProcessResult off = cli({"run", "backfill", "--full"},
+                          {{"KALSHI_RATE_LIMIT", "20"}, {"KALSHI_PROGRESS_INTERVAL", "off"}});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.err.find("progress:"), std::string::npos) << off.err;
+  EXPECT_NE(off.out.find("pipeline 'backfill' finished"), std::string::npos) << off.out;
+  ProcessResult bad = cli({"run", "backfill", "--full"}, {{"KALSHI_PROGRESS_INTERVAL", "often"}});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_THAT(bad.err, ::testing::MatchesRegex("[^\n]*KALSHI_PROGRESS_INTERVAL: [^\n]*\n"));
 }
 
 }  // namespace

@@ -500,18 +500,23 @@ int commandRun(const Arguments& arguments, Registry& registry) {
   RunOptions options;
   options.dry_run = arguments.dry_run;
   options.stop_requested = stopRequested;
-  // Not in a terminal, a progress log line every KALSHI_PROGRESS_INTERVAL (default 5s).
+  // Not in a terminal, a progress log line every KALSHI_PROGRESS_INTERVAL (default 5s; "off":
+  // none, the terminal line included).
   int64_t progress_ms = 5000;
+  bool progress_off = false;
   if (const char* every = std::getenv("KALSHI_PROGRESS_INTERVAL"); every && *every) {
     std::string error;
-    if (!parseDurationMillis(every, progress_ms, &error) || progress_ms < 100)
+    if (std::string(every) == "off") {
+      progress_off = true;
+    } else if (!parseDurationMillis(every, progress_ms, &error) || progress_ms < 100) {
       throw UsageError("KALSHI_PROGRESS_INTERVAL: " +
-                       (error.empty() ? "at least 100ms (e.g. 5s, 1m)" : error));
+                       (error.empty() ? "at least 100ms (e.g. 5s, 1m), or off" : error));
+    }
   }
-  ProgressLine progress(
-      pipeline.spec.name,
-      ProgressLine::modeFor(arguments.quiet, arguments.log_format == log::Format::kJson),
-      std::chrono::milliseconds(progress_ms));
+  ProgressLine progress(pipeline.spec.name,
+                        ProgressLine::modeFor(arguments.quiet || progress_off,
+                                              arguments.log_format == log::Format::kJson),
+                        std::chrono::milliseconds(progress_ms));
   options.on_progress = [&progress](const RunProgress& now) { progress.update(now); };
   int exit_code = kExitOk;
   for (;;) {
