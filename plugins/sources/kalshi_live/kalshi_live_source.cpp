@@ -264,9 +264,29 @@ int64_t KalshiLiveSource::stateInt(const std::string& key) const {
   return parseInt(it->second, value) ? value : 0;
 }
 
+uint64_t KalshiLiveSource::tickerKey(const std::string& ticker) {
+  return std::hash<std::string>{}(ticker);
+}
+
+const std::string* KalshiLiveSource::eventSeries(const std::string& event_ticker) const {
+  const auto it = events_.find(tickerKey(event_ticker));
+  return it == events_.end() ? nullptr : &series_names_[it->second];
+}
+
+void KalshiLiveSource::setEventSeries(const std::string& event_ticker,
+                                      const std::string& series_ticker) {
+  const auto [it, added] =
+      series_ids_.try_emplace(series_ticker, static_cast<uint32_t>(series_names_.size()));
+  if (added) series_names_.push_back(series_ticker);
+  events_[tickerKey(event_ticker)] = it->second;
+}
+
 void KalshiLiveSource::releaseCaches() {
-  std::unordered_map<std::string, MarketInfo>().swap(markets_);
-  std::map<std::string, std::string>().swap(events_);
+  std::unordered_map<uint64_t, uint8_t>().swap(markets_);
+  std::unordered_map<std::string, Record>().swap(unemitted_);
+  std::unordered_map<uint64_t, uint32_t>().swap(events_);
+  std::vector<std::string>().swap(series_names_);
+  std::unordered_map<std::string, uint32_t>().swap(series_ids_);
   std::map<std::string, std::string>().swap(series_categories_);
   cache_.reset();
   markets_cache_ = false;
@@ -940,7 +960,7 @@ void KalshiLiveSource::openCacheDb() {
     // looked up page by page (lookUpMarketCache), so memory does not grow with the cache.
     forEachEventSeries(*cache_, [&](const std::string& event, const std::string& series,
                                     const std::string& category) {
-      events_[event] = series;
+      setEventSeries(event, series);
       series_categories_[series] = category;
     });
     markets_cache_ = true;
@@ -955,10 +975,10 @@ void KalshiLiveSource::lookUpMarketCache(const std::vector<std::string>& tickers
   if (!markets_cache_ || tickers.empty()) return;
   try {
     forEachCachedMarket(*cache_, tickers, [&](CachedMarket&& market) {
-      markets_[market.ticker] =
-          MarketInfo{marketRecord(market.ticker, market.event_ticker, market.series_ticker,
-                                  market.series_category, &market.details),
-                     false, false};
+      unemitted_[market.ticker] =
+          marketRecord(market.ticker, market.event_ticker, market.series_ticker,
+                       market.series_category, &market.details);
+      markets_[tickerKey(market.ticker)] = 0;
     });
   } catch (const std::exception& error) {
     context_->log(LogLevel::kWarning,
@@ -1069,7 +1089,7 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
   std::unordered_set<std::string> listed;
   for (const auto& [ticker, market] : found) {
     const std::string& event_ticker = market.get("event_ticker").asString();
-    if (!events_.count(event_ticker) && listed.insert(event_ticker).second)
+    if (!eventSeries(event_ticker) && listed.insert(event_ticker).second)
       events.push_back(event_ticker);
   }
   if (Status status = resolveEvents(events); !status.isOk()) return status;
@@ -1077,16 +1097,18 @@ Status KalshiLiveSource::fetchMarkets(const std::vector<std::string>& tickers) {
   for (const auto& ticker : tickers) {
     auto it = found.find(ticker);
     if (it == found.end()) {
-      markets_[ticker] = MarketInfo{marketRecord(ticker, "", "", "", nullptr), true, false};
+      unemitted_[ticker] = marketRecord(ticker, "", "", "", nullptr);
+      markets_[tickerKey(ticker)] = kMarketFresh;
       continue;
     }
     const std::string event_ticker = it->second.get("event_ticker").asString();
-    const std::string& series_ticker = events_[event_ticker];
+    const std::string* known_series = eventSeries(event_ticker);
+    const std::string series_ticker = known_series ? *known_series : std::string();
     const auto series = series_categories_.find(series_ticker);
     const std::string category =
         series == series_categories_.end() ? std::string() : series->second;
-    markets_[ticker] = MarketInfo{
-        marketRecord(ticker, event_ticker, series_ticker, category, &it->second), true, false};
+    unemitted_[ticker] = marketRecord(ticker, event_ticker, series_ticker, category, &it->second);
+    markets_[tickerKey(ticker)] = kMarketFresh;
   }
   return Status::ok();
 }
@@ -1132,7 +1154,7 @@ Status KalshiLiveSource::resolveEvents(const std::vector<std::string>& event_tic
       series_categories_[series_ticker] =
           have_series && !category.isNull() ? category.asString() : "";
     }
-    events_[event_ticker] = series_ticker;
+    setEventSeries(event_ticker, series_ticker);
   }
   return Status::ok();
 }
@@ -1159,26 +1181,28 @@ Status KalshiLiveSource::resolveMetadataChunk() {
   // Tickers this run has not met yet: the cache first, the API for the rest.
   std::vector<std::string> unmet;
   for (const auto& ticker : chunk) {
-    if (markets_.find(ticker) == markets_.end()) unmet.push_back(ticker);
+    if (markets_.find(tickerKey(ticker)) == markets_.end()) unmet.push_back(ticker);
   }
   lookUpMarketCache(unmet);
   // To fetch: unknown anywhere, or (open positions) not refreshed in this run yet.
   std::vector<std::string> wanted;
   for (const auto& ticker : chunk) {
-    auto it = markets_.find(ticker);
-    if (it == markets_.end() || (needs_refresh_.count(ticker) && !it->second.fresh))
+    auto it = markets_.find(tickerKey(ticker));
+    if (it == markets_.end() || (needs_refresh_.count(ticker) && !(it->second & kMarketFresh)))
       wanted.push_back(ticker);
   }
   if (Status status = fetchMarkets(wanted); !status.isOk()) return status;  // (re-)emitted below
   Batch markets;
   markets.stream = "markets";
   for (const auto& ticker : chunk) {
-    MarketInfo& info = markets_[ticker];
-    if (info.emitted) continue;
+    uint8_t& flags = markets_[tickerKey(ticker)];
+    if (flags & kMarketEmitted) continue;
     // Emitted once per run: the record is not needed after that.
-    markets.records.push_back(std::move(info.record));
-    info.record = Record();
-    info.emitted = true;
+    if (auto record = unemitted_.find(ticker); record != unemitted_.end()) {
+      markets.records.push_back(std::move(record->second));
+      unemitted_.erase(record);
+    }
+    flags |= kMarketEmitted;
   }
   if (!markets.records.empty()) queued_.push_back(Queued{std::move(markets), std::nullopt});
   return Status::ok();

@@ -261,13 +261,22 @@ class KalshiLiveSource final : public Source {
   std::unordered_set<std::string> needs_refresh_;
   std::optional<int64_t> cutoff_trades_ts_, cutoff_orders_ts_;
 
-  struct MarketInfo {
-    Record record;         // the `markets` stream record, until emitted
-    bool fresh = false;    // fetched in this run (not from the cache)
-    bool emitted = false;  // handed out in this run
-  };
-  std::unordered_map<std::string, MarketInfo> markets_;   // tickers this run has met
-  std::map<std::string, std::string> events_;             // event -> series ("" if unknown)
+  // What this run knows of markets, events and series. Markets and events are many (25,000 and
+  // 19,000 at 1,000,000 fills) and live as long as the run, so they are kept by the 64-bit hash
+  // of their ticker (tickerKey) with a byte or an index each, not by a string and a record each;
+  // the records wait in unemitted_ only until they are handed out.
+  static uint64_t tickerKey(const std::string& ticker);
+  enum MarketFlags : uint8_t { kMarketFresh = 1, kMarketEmitted = 2 };
+  // Tickers this run has met: kMarketFresh once fetched in this run (not from the cache),
+  // kMarketEmitted once handed out.
+  std::unordered_map<uint64_t, uint8_t> markets_;
+  std::unordered_map<std::string, Record> unemitted_;  // `markets` records not handed out yet
+  // event -> its series (an index into series_names_; "" when unknown).
+  const std::string* eventSeries(const std::string& event_ticker) const;  // nullptr: not met
+  void setEventSeries(const std::string& event_ticker, const std::string& series_ticker);
+  std::unordered_map<uint64_t, uint32_t> events_;
+  std::vector<std::string> series_names_;
+  std::unordered_map<std::string, uint32_t> series_ids_;
   std::map<std::string, std::string> series_categories_;  // series -> category
   StorePtr cache_;                                        // cache_db, read-only
   bool markets_cache_ = false;                            // cache_ has kalshi_markets

@@ -187,11 +187,11 @@ std::string Categorizer::categorize(const std::string& stream, const Record& rec
     auto [interned, added] = series_index_.try_emplace({info.series_ticker, info.series_category},
                                                        static_cast<uint32_t>(series_.size()));
     if (added) series_.push_back(std::move(info));
-    markets_[*ticker] = interned->second;
+    markets_[hashId(*ticker)] = interned->second;
   }
   const MarketInfo* market = nullptr;
   if (ticker) {
-    auto it = markets_.find(*ticker);
+    auto it = markets_.find(hashId(*ticker));
     if (it != markets_.end()) market = &series_[it->second];
   }
   uint64_t mask = 0;
@@ -234,25 +234,47 @@ void mergeTail(std::vector<T>& items, size_t& sorted) {
 }  // namespace
 
 void Categorizer::RunOrders::add(uint64_t key, uint64_t mask) {
-  seen_.push_back(key);
-  if (mask != 0) masks_.emplace_back(key, mask);
+  uint64_t id = std::find(masks_.begin(), masks_.end(), mask) - masks_.begin();
+  if (id == masks_.size()) {
+    if (masks_.size() < kOverflow) {
+      masks_.push_back(mask);
+    } else {
+      id = kOverflow;
+      overflow_.emplace_back(key, mask);
+    }
+  }
+  entries_.push_back((key & ~uint64_t{0xFF}) | id);
 }
 
-bool Categorizer::RunOrders::seen(uint64_t key) {
-  mergeTail(seen_, seen_sorted_);
-  return std::binary_search(seen_.begin(), seen_.end(), key);
+const uint64_t* Categorizer::RunOrders::find(uint64_t key) {
+  mergeTail(entries_, sorted_);
+  // The key's last entry: an order read once without its client_order_id (a response that left
+  // it out: mask 0) and once with it has two, and the mask is the one that counts.
+  const uint64_t prefix = key & ~uint64_t{0xFF};
+  const auto it = std::upper_bound(entries_.begin(), entries_.end(), prefix | 0xFF);
+  if (it == entries_.begin()) return nullptr;
+  const uint64_t& last = *(it - 1);
+  return (last & ~uint64_t{0xFF}) == prefix ? &last : nullptr;
 }
+
+bool Categorizer::RunOrders::seen(uint64_t key) { return find(key) != nullptr; }
 
 uint64_t Categorizer::RunOrders::mask(uint64_t key) {
-  mergeTail(masks_, masks_sorted_);
-  const auto it = std::lower_bound(masks_.begin(), masks_.end(), std::make_pair(key, uint64_t{0}));
-  return it != masks_.end() && it->first == key ? it->second : 0;
+  const uint64_t* entry = find(key);
+  if (!entry) return 0;
+  const uint64_t id = *entry & 0xFF;
+  if (id != kOverflow) return masks_[id];
+  mergeTail(overflow_, overflow_sorted_);
+  const auto it =
+      std::lower_bound(overflow_.begin(), overflow_.end(), std::make_pair(key, uint64_t{0}));
+  return it != overflow_.end() && it->first == key ? it->second : 0;
 }
 
 void Categorizer::RunOrders::release() {
-  std::vector<uint64_t>().swap(seen_);
-  std::vector<std::pair<uint64_t, uint64_t>>().swap(masks_);
-  seen_sorted_ = masks_sorted_ = 0;
+  std::vector<uint64_t>().swap(entries_);
+  std::vector<std::pair<uint64_t, uint64_t>>().swap(overflow_);
+  masks_.assign(1, 0);
+  sorted_ = overflow_sorted_ = 0;
 }
 
 void Categorizer::lookUpOrders(const Batch& fills) {
@@ -288,7 +310,7 @@ void Categorizer::lookUpOrders(const Batch& fills) {
 }
 
 Status Categorizer::finish(Emitter&) {
-  std::unordered_map<std::string, uint32_t>().swap(markets_);
+  std::unordered_map<uint64_t, uint32_t>().swap(markets_);
   std::vector<MarketInfo>().swap(series_);
   series_index_.clear();
   run_orders_.release();

@@ -92,6 +92,68 @@ TEST_F(CategorizerTest, FillsInheritTheirOrdersClientOrderIdAndTheFirstMatchingR
             "weather");
 }
 
+// The run remembers each order's client_order_id mask in a byte among the run's distinct masks;
+// past 254 of them, in an exact side list. Nine rules, rule i matching client ids whose character
+// i is '1': the 512 ids of nine binary digits give 511 distinct masks, and each fill gets the
+// category of its order's first '1'.
+TEST_F(CategorizerTest, FillsKeepTheirOrdersMaskWhenTheRunHasHundredsOfDistinctMasks) {
+  std::string yaml;
+  for (int rule = 0; rule < 9; ++rule) {
+    yaml += "      - { client_order_id_prefix: [";
+    for (int head = 0; head < (1 << rule); ++head) {
+      std::string prefix;
+      for (int bit = rule - 1; bit >= 0; --bit) prefix += ((head >> bit) & 1) ? '1' : '0';
+      yaml += (head ? ", \"" : "\"") + prefix + "1\"";
+    }
+    yaml += "], category: c" + std::to_string(rule) + " }\n";
+  }
+  Categorizer categorizer(rulesFrom(yaml), "none");
+  auto clientId = [](int pattern) {
+    std::string id;
+    for (int bit = 0; bit < 9; ++bit) id += ((pattern >> bit) & 1) ? '1' : '0';
+    return id + "-q";
+  };
+  auto expected = [](int pattern) {
+    for (int bit = 0; bit < 9; ++bit)
+      if ((pattern >> bit) & 1) return "c" + std::to_string(bit);
+    return std::string("none");
+  };
+  for (int i = 0; i < 512; ++i) {
+    const int pattern = (i * 167) % 512;  // not in mask order
+    ASSERT_EQ(
+        categorizer.categorize("orders", Record{{"id", Value("o-" + std::to_string(pattern))},
+                                                {"client_order_id", Value(clientId(pattern))}}),
+        expected(pattern));
+  }
+  for (int pattern = 0; pattern < 512; ++pattern) {
+    EXPECT_EQ(categorizer.categorize("fills",
+                                     Record{{"order_id", Value("o-" + std::to_string(pattern))}}),
+              expected(pattern))
+        << clientId(pattern);
+  }
+}
+
+// Real responses sometimes leave client_order_id out: an order read once without it and once with
+// it is the market maker's, whichever came first.
+TEST_F(CategorizerTest, AnOrderReadOnceWithoutItsClientOrderIdKeepsItsMask) {
+  learnMarkets(shipped_);
+  const std::string ticker = "KXHIGHNY-26MAR01-T60";
+  shipped_.categorize("orders", Record{{"id", Value("o-late")}, {"ticker", Value(ticker)}});
+  shipped_.categorize("orders", Record{{"id", Value("o-late")},
+                                       {"ticker", Value(ticker)},
+                                       {"client_order_id", Value("mm-quote-1")}});
+  shipped_.categorize("orders", Record{{"id", Value("o-early")},
+                                       {"ticker", Value(ticker)},
+                                       {"client_order_id", Value("mm-quote-2")}});
+  shipped_.categorize("orders", Record{{"id", Value("o-early")}, {"ticker", Value(ticker)}});
+  for (const char* order : {"o-late", "o-early"}) {
+    EXPECT_EQ(
+        shipped_.categorize("fills", Record{{"order_id", Value(order)}, {"ticker", Value(ticker)}}),
+        "market_making")
+        << order;
+  }
+}
+
 TEST_F(CategorizerTest, TickerPatternsSeriesPrefixesAndMakerRules) {
   Categorizer categorizer(
       rulesFrom(R"(      - { maker: true, ticker_pattern: "KXBTC*", category: btc_making }
