@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kalshi/row_writer.h"
+#include "kalshi/tables.h"
 #include "kalshi_direct/decimal.h"
 #include "kalshi_direct/timestamp.h"
 
@@ -92,6 +94,21 @@ void forEachClientOrderId(
                [&](StoreStatement& query) {
                  if (!query.columnIsNull(1)) visit(query.columnText(0), query.columnText(1));
                });
+}
+
+void forEachStagedClientOrderId(
+    Store& store, const std::function<void(const std::string&, const std::string&)>& visit) {
+  const std::string staging = RowWriter::stagingTable(ordersTable());
+  if (!store.tableExists(staging)) return;
+  try {
+    StoreStatementPtr query =
+        store.prepare("SELECT id, client_order_id FROM " + staging +
+                      " WHERE id IS NOT NULL AND client_order_id IS NOT NULL");
+    while (query->step()) visit(query->columnText(0), query->columnText(1));
+  } catch (const StoreError&) {
+    if (!store.tableExists(staging)) return;  // the load ended in between: the rows are stored
+    throw;
+  }
 }
 
 }  // namespace kalshi

@@ -45,5 +45,11 @@ void forEachClientOrderId(Store& store, const std::vector<std::string>& order_id
                           const std::function<void(const std::string& order_id,
                                                    const std::string& client_order_id)>& visit);
 
+// The id and client_order_id of every order a bulk load that stopped left staged
+// (RowWriter::stagingTable of kalshi_orders: not in kalshi_orders until the load ends); none when
+// there is no such table, or it went (its load ended) while being read.
+void forEachStagedClientOrderId(
+    Store& store, const std::function<void(const std::string&, const std::string&)>& visit);
+
 }  // namespace kalshi
 }  // namespace kalshi_direct

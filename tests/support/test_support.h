@@ -35,7 +35,9 @@ class TempDir {
     std::string pattern = (std::filesystem::temp_directory_path() / "kd-test-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
+  // KD_KEEP_TEST_DIRS=1 keeps it (to look at a failed test's databases).
   ~TempDir() {
+    if (const char* keep = std::getenv("KD_KEEP_TEST_DIRS"); keep && *keep == '1') return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }

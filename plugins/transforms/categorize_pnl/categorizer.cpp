@@ -280,12 +280,17 @@ void Categorizer::RunOrders::release() {
 void Categorizer::lookUpOrders(const Batch& fills) {
   looked_up_.clear();
   if (orders_db_.empty()) return;
-  std::vector<std::string> unknown;
-  for (const auto& record : fills.records) {
-    const std::string* order_id = record.get("order_id").ifString();
-    if (order_id && record.get("client_order_id").isNull() && !run_orders_.seen(hashId(*order_id)))
-      unknown.push_back(*order_id);
-  }
+  auto unknownOrders = [&] {
+    std::vector<std::string> unknown;
+    for (const auto& record : fills.records) {
+      const std::string* order_id = record.get("order_id").ifString();
+      if (order_id && record.get("client_order_id").isNull() &&
+          !run_orders_.seen(hashId(*order_id)))
+        unknown.push_back(*order_id);
+    }
+    return unknown;
+  };
+  std::vector<std::string> unknown = unknownOrders();
   if (unknown.empty()) return;
   // A separate read-only connection sees what earlier commits wrote (WAL: it never blocks the
   // run's writer); orders of this run not yet committed are in run_orders_ when they matter.
@@ -298,6 +303,17 @@ void Categorizer::lookUpOrders(const Batch& fills) {
     if (!orders_connection_) return;  // nothing synced there yet: ask again next batch
   }
   Store& database = *orders_connection_;
+  if (!staged_orders_read_) {
+    // Orders a first load that stopped left staged are not in kalshi_orders until the load
+    // ends (a resumed backfill goes on staging): taken as read in this run.
+    staged_orders_read_ = true;
+    forEachStagedClientOrderId(
+        database, [&](const std::string& order_id, const std::string& client_order_id) {
+          run_orders_.add(hashId(order_id), clientOrderMask(client_order_id));
+        });
+    unknown = unknownOrders();
+    if (unknown.empty()) return;
+  }
   if (!orders_table_checked_) {
     if (!database.tableExists("kalshi_orders")) return;  // not yet: ask again next batch
     orders_table_checked_ = true;

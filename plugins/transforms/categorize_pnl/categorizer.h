@@ -112,6 +112,7 @@ class Categorizer final : public Transform {
   StageContext* context_ = nullptr;
   StorePtr orders_connection_;
   bool orders_table_checked_ = false;
+  bool staged_orders_read_ = false;  // forEachStagedClientOrderId, once per run
 };
 
 }  // namespace kalshi

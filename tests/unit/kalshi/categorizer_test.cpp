@@ -209,6 +209,46 @@ TEST_F(CategorizerTest, OrdersNotSeenInThisRunAreLookedUpInTheDatabase) {
   EXPECT_EQ(out.batches[0].records[2].get("category").asString(), "weather");
 }
 
+// A first backfill that stopped leaves its orders in the bulk load's staging table, not in
+// kalshi_orders, until a run ends the load; the run that goes on with it reads their fills.
+TEST_F(CategorizerTest, OrdersStagedByAFirstLoadThatStoppedAreFound) {
+  testing::TempDir dir;
+  const std::string path = dir.file("k.db");
+  {
+    sqlite::Database database(path, sqlite::Database::Mode::kReadWriteCreate);
+    sqlite::exec(database.handle(), ordersTable().create_sql);
+    std::string columns;
+    for (const auto& column : ordersTable().columns)
+      columns += (columns.empty() ? "" : ", ") + column;
+    sqlite::exec(database.handle(),
+                 "CREATE TABLE " + RowWriter::stagingTable(ordersTable()) + " (" + columns + ")");
+    sqlite::exec(database.handle(),
+                 "INSERT INTO " + RowWriter::stagingTable(ordersTable()) +
+                     " (id, ticker, side, contract_side, status, client_order_id) VALUES "
+                     "('staged-mm', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'executed', 'mm-9'),"
+                     "('staged-manual', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'executed', 'me-2')");
+  }
+  Categorizer categorizer(
+      rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
+      - { series_category: "Climate and Weather", category: weather }
+)"),
+      "other", path);
+  ::testing::NiceMock<testing::MockStageContext> context;
+  ASSERT_TRUE(categorizer.open(context).isOk());
+  learnMarkets(categorizer);
+  Batch fills;
+  fills.stream = "fills";
+  for (const char* order : {"staged-mm", "staged-manual"}) {
+    fills.records.push_back(
+        Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
+  }
+  testing::CollectingEmitter out;
+  ASSERT_TRUE(categorizer.process(std::move(fills), out).isOk());
+  ASSERT_EQ(out.batches.size(), 1u);
+  EXPECT_EQ(out.batches[0].records[0].get("category").asString(), "market_making");
+  EXPECT_EQ(out.batches[0].records[1].get("category").asString(), "weather");
+}
+
 TEST(CategoryRulesTest, MistakesAreReportedAtTheirPlace) {
   EXPECT_THAT(
       ruleError("      - { series_categroy: Crypto, category: crypto }\n").message(),
