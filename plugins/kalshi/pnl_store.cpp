@@ -299,38 +299,29 @@ void PnlStore::replaceMarketPnl(const std::string& ticker, const std::vector<Mar
 }
 
 void PnlStore::setOrderPnl(std::vector<OrderPnl>& updates) {
+  if (updates.empty()) return;
   std::sort(updates.begin(), updates.end());
-  if (store_.kind() == "postgresql") {
-    // A round trip per order adds up on a server: the figures go in with COPY into a private
-    // temporary table, applied by applyOrderPnl() with one set-based UPDATE.
-    // (Created afresh each time: a rolled-back transaction takes a table it created with it.)
-    store_.exec(
-        "CREATE TEMP TABLE IF NOT EXISTS kd_order_pnl (id TEXT PRIMARY KEY, pnl_cents BIGINT,"
-        " pnl_dollars NUMERIC)");
-    if (!staged_order_pnl_)
-      staged_order_pnl_ =
-          store_.bulkUpsert("kd_order_pnl", {"id", "pnl_cents", "pnl_dollars"}, {"id"});
-    for (const OrderPnl& order : updates) {
-      staged_order_pnl_->bindText(1, order.order_id);
-      staged_order_pnl_->bindInt(2, order.cents);
-      staged_order_pnl_->bindText(3, order.dollars.toString());
-      staged_order_pnl_->addRow();
-    }
-    staged_order_pnl_->finish();
-    order_pnl_staged_ = order_pnl_staged_ || !updates.empty();
-    return;
-  }
-  StoreStatement& update =
-      statement(order_pnl_,
-                "UPDATE kalshi_orders SET pnl_cents = ?1, pnl_dollars = ?2 WHERE id = ?3 AND "
-                "(pnl_cents IS NOT ?1 OR pnl_dollars IS NOT ?2)");  // unchanged: not rewritten
+  // Staged in a private temporary table (on disk with SQLite: memory does not grow with the
+  // account) and written to kalshi_orders once, by applyOrderPnl(): a pass over every market of
+  // 1,000,000 fills stages 13 times, and writing each time would rewrite the whole table (its
+  // pages, its WAL frames) 13 times. PostgreSQL COPYs into it (a round trip per order adds up on
+  // a server). Created afresh each time: a rolled-back transaction takes a table it created.
+  const bool postgres = store_.kind() == "postgresql";
+  store_.exec(postgres ? "CREATE TEMP TABLE IF NOT EXISTS kd_order_pnl (id TEXT PRIMARY KEY,"
+                         " pnl_cents BIGINT, pnl_dollars NUMERIC)"
+                       : "CREATE TEMP TABLE IF NOT EXISTS kd_order_pnl (id TEXT PRIMARY KEY,"
+                         " pnl_cents INTEGER, pnl_dollars TEXT) WITHOUT ROWID");
+  if (!staged_order_pnl_)
+    staged_order_pnl_ =
+        store_.bulkUpsert("kd_order_pnl", {"id", "pnl_cents", "pnl_dollars"}, {"id"});
   for (const OrderPnl& order : updates) {
-    update.bindInt(1, order.cents);
-    update.bindText(2, order.dollars.toString());
-    update.bindText(3, order.order_id);
-    update.run();
-    update.reset();
+    staged_order_pnl_->bindText(1, order.order_id);
+    staged_order_pnl_->bindInt(2, order.cents);
+    staged_order_pnl_->bindText(3, order.dollars.toString());
+    staged_order_pnl_->addRow();
   }
+  staged_order_pnl_->finish();
+  order_pnl_staged_ = true;
 }
 
 void PnlStore::beginOrderPnlPass() {
@@ -344,12 +335,31 @@ void PnlStore::beginOrderPnlPass() {
 void PnlStore::applyOrderPnl() {
   if (order_pnl_staged_) {
     order_pnl_staged_ = false;
-    // ANALYZE: a temporary table has no statistics, and without them the planner may walk
-    // kalshi_orders' index once per row instead of joining the two.
-    store_.exec(
-        "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars = "
-        "t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT FROM "
-        "t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); TRUNCATE kd_order_pnl");
+    if (store_.kind() == "postgresql") {
+      // ANALYZE: a temporary table has no statistics, and without them the planner may walk
+      // kalshi_orders' index once per row instead of joining the two.
+      store_.exec(
+          "ANALYZE kd_order_pnl; UPDATE kalshi_orders o SET pnl_cents = t.pnl_cents, pnl_dollars "
+          "= t.pnl_dollars FROM kd_order_pnl t WHERE o.id = t.id AND (o.pnl_cents IS DISTINCT "
+          "FROM t.pnl_cents OR o.pnl_dollars IS DISTINCT FROM t.pnl_dollars); TRUNCATE "
+          "kd_order_pnl");
+    } else {
+      // One pass in id order: each page of kalshi_orders (and of its id index) is read and
+      // written once; an order whose figures did not change is not rewritten.
+      StoreStatementPtr staged =
+          store_.prepare("SELECT pnl_cents, pnl_dollars, id FROM kd_order_pnl ORDER BY id");
+      StoreStatement& update =
+          statement(order_pnl_,
+                    "UPDATE kalshi_orders SET pnl_cents = ?1, pnl_dollars = ?2 WHERE id = ?3 AND "
+                    "(pnl_cents IS NOT ?1 OR pnl_dollars IS NOT ?2)");
+      while (staged->step()) {
+        for (int column = 0; column < 3; ++column) update.bindColumn(column + 1, *staged, column);
+        update.run();
+        update.reset();
+      }
+      staged.reset();
+      store_.exec("DELETE FROM kd_order_pnl");
+    }
   }
   if (!dropped_indexes_.empty()) {
     createIndexes(store_, ordersTable(), dropped_indexes_);

@@ -98,11 +98,11 @@ class PnlStore {
     Decimal dollars;
     bool operator<(const OrderPnl& other) const { return order_id < other.order_id; }
   };
-  // Each order's P&L (kalshi_orders.pnl_cents, pnl_dollars). setOrderPnl() may hold them back:
-  // PostgreSQL stages them in a temporary table, so that a pass over every market rewrites
-  // kalshi_orders once (one join: 1M fills, 8 s) rather than once per call (each a scan of the
-  // whole table: 13 calls, 13 s). applyOrderPnl() writes what was held back; read the orders' P&L
-  // only after it. Both run inside the open transaction.
+  // Each order's P&L (kalshi_orders.pnl_cents, pnl_dollars). setOrderPnl() holds them back in a
+  // temporary table, so that a pass over every market rewrites kalshi_orders once rather than
+  // once per call (1M fills: 13 calls; PostgreSQL one join, SQLite one pass in id order).
+  // applyOrderPnl() writes what was held back; read the orders' P&L only after it. Both run
+  // inside the open transaction.
   void setOrderPnl(std::vector<OrderPnl>& updates);
   void applyOrderPnl();
   // Before a pass that rewrites most orders' P&L (a backfill): the index SQLite keeps on it for
@@ -187,7 +187,7 @@ class PnlStore {
   StoreStatementPtr settlements_, prices_, position_category_, remove_pnl_, insert_pnl_, order_pnl_,
       fills_of_, order_pnl_of_, order_cents_, fills_between_, settlements_between_, realized_of_,
       order_cents_of_;
-  BulkUpsertPtr staged_order_pnl_;  // PostgreSQL: into kd_order_pnl, until applyOrderPnl()
+  BulkUpsertPtr staged_order_pnl_;  // into kd_order_pnl, until applyOrderPnl()
   bool order_pnl_staged_ = false;
   std::vector<std::string> dropped_indexes_;  // by beginOrderPnlPass(), until applyOrderPnl()
 };
