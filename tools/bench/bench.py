@@ -700,9 +700,10 @@ plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'kalshi-direct rows/s (orde
                    "peak RSS grows with the account (%s). The fixed part is the same at every size: SQLite's "
                    "16 MiB page cache (and, at the end, its sorter for index builds and the P&L scan), one 8 MiB "
                    "row buffer per table being written, the JSON parser's working memory for a page. What grows is "
-                   "run state: the categorizer's 8 bytes per order of the run (plus 16 per order a "
-                   "client_order_id rule matches) and one entry per market it categorised, the source's "
-                   "entries per market and per event it met (25,000 and 19,000 at 1,000,000 fills). The "
+                   "run state: the categorizer's 8 bytes per order of the run (a 56-bit hash and a byte "
+                   "naming its client_order_id mask) and one 24-byte entry per market, the source's 24-byte "
+                   "entries per market and per event it met, by ticker hash (25,000 and 19,000 at "
+                   "1,000,000 fills). The "
                    "orders-only pipeline (no fills, metadata or snapshot) peaks at %s." % (
                        ", ".join("%.0f MiB at %s" % (x["kd_rss"], f"{x['fills']:,}") for x in rows),
                        ", ".join("%.0f MiB" % x["only_rss"] for x in rows)))
