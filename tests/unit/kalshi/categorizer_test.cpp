@@ -51,6 +51,32 @@ class CategorizerTest : public ::testing::Test {
       - { series_category: [Economics, Financials], category: econ }
 )"),
       "other"};
+  // The categories fills of `orders` (no client_order_id of their own) get in a run that read
+  // none of those orders, with orders_db at `orders_db`: market-making and weather rules.
+  std::vector<std::string> fillCategories(const std::string& orders_db,
+                                          const std::vector<std::string>& orders) {
+    Categorizer categorizer(
+        rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
+      - { series_category: "Climate and Weather", category: weather }
+)"),
+        "other", orders_db);
+    ::testing::NiceMock<testing::MockStageContext> context;  // opens orders_db as the engine does
+    EXPECT_TRUE(categorizer.open(context).isOk());
+    learnMarkets(categorizer);
+    Batch fills;
+    fills.stream = "fills";
+    for (const std::string& order : orders) {
+      fills.records.push_back(
+          Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
+    }
+    testing::CollectingEmitter out;
+    EXPECT_TRUE(categorizer.process(std::move(fills), out).isOk());
+    std::vector<std::string> categories;
+    for (const auto& batch : out.batches)
+      for (const auto& record : batch.records)
+        categories.push_back(record.get("category").asString());
+    return categories;
+  }
   void learnMarkets(Categorizer& categorizer) {
     categorizer.categorize("markets",
                            market("KXHIGHNY-26MAR01-T60", "KXHIGHNY", "Climate and Weather"));
@@ -187,26 +213,8 @@ TEST_F(CategorizerTest, OrdersNotSeenInThisRunAreLookedUpInTheDatabase) {
                  "('old-mm', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'resting', 'mm-7'),"
                  "('old-manual', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'resting', 'me-1')");
   }
-  Categorizer categorizer(
-      rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
-      - { series_category: "Climate and Weather", category: weather }
-)"),
-      "other", path);
-  ::testing::NiceMock<testing::MockStageContext> context;  // opens orders_db as the engine does
-  ASSERT_TRUE(categorizer.open(context).isOk());
-  learnMarkets(categorizer);
-  Batch fills;
-  fills.stream = "fills";
-  for (const char* order : {"old-mm", "old-manual", "never-seen"}) {
-    fills.records.push_back(
-        Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
-  }
-  testing::CollectingEmitter out;
-  ASSERT_TRUE(categorizer.process(std::move(fills), out).isOk());
-  ASSERT_EQ(out.batches.size(), 1u);
-  EXPECT_EQ(out.batches[0].records[0].get("category").asString(), "market_making");
-  EXPECT_EQ(out.batches[0].records[1].get("category").asString(), "weather");
-  EXPECT_EQ(out.batches[0].records[2].get("category").asString(), "weather");
+  EXPECT_THAT(fillCategories(path, {"old-mm", "old-manual", "never-seen"}),
+              ::testing::ElementsAre("market_making", "weather", "weather"));
 }
 
 // A first backfill that stopped leaves its orders in the bulk load's staging table, not in
@@ -228,25 +236,8 @@ TEST_F(CategorizerTest, OrdersStagedByAFirstLoadThatStoppedAreFound) {
                      "('staged-mm', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'executed', 'mm-9'),"
                      "('staged-manual', 'KXHIGHNY-26MAR01-T60', 'BUY', 'yes', 'executed', 'me-2')");
   }
-  Categorizer categorizer(
-      rulesFrom(R"(      - { client_order_id_prefix: "mm-", category: market_making }
-      - { series_category: "Climate and Weather", category: weather }
-)"),
-      "other", path);
-  ::testing::NiceMock<testing::MockStageContext> context;
-  ASSERT_TRUE(categorizer.open(context).isOk());
-  learnMarkets(categorizer);
-  Batch fills;
-  fills.stream = "fills";
-  for (const char* order : {"staged-mm", "staged-manual"}) {
-    fills.records.push_back(
-        Record{{"order_id", Value(order)}, {"ticker", Value("KXHIGHNY-26MAR01-T60")}});
-  }
-  testing::CollectingEmitter out;
-  ASSERT_TRUE(categorizer.process(std::move(fills), out).isOk());
-  ASSERT_EQ(out.batches.size(), 1u);
-  EXPECT_EQ(out.batches[0].records[0].get("category").asString(), "market_making");
-  EXPECT_EQ(out.batches[0].records[1].get("category").asString(), "weather");
+  EXPECT_THAT(fillCategories(path, {"staged-mm", "staged-manual"}),
+              ::testing::ElementsAre("market_making", "weather"));
 }
 
 TEST(CategoryRulesTest, MistakesAreReportedAtTheirPlace) {
