@@ -126,6 +126,7 @@ Status PageGuard::next(const ParsedPage& page, const std::string& path) {
 Status KalshiLiveSource::open(SourceContext& context) {
   context_ = &context;
   state_ = context.committedState();
+  opened_ts_ = nowSeconds();
   AuthenticatorPtr auth;
   std::string warning;
   if (Status status = makeAuthenticator(
@@ -706,10 +707,11 @@ Status KalshiLiveSource::startPass(const std::string& stream) {
       start = stream == "orders" ? stateInt(p + "next_min_ts") : stateInt(p + "max_ts");
     } else {
       int64_t days = 0, millis = 0;
+      // From when the run began: every stream of the run starts at the same point.
       if (parseInt(config_.since, days)) {
-        start = now - days * 86400;  // days <= kMaxSinceDays (plugin.cpp): no overflow
+        start = opened_ts_ - days * 86400;  // days <= kMaxSinceDays (plugin.cpp): no overflow
       } else if (parseDurationMillis(config_.since, millis)) {
-        start = now - millis / 1000;
+        start = opened_ts_ - millis / 1000;
       }
       // A range that reaches back before 1970 covers everything: the whole history, historical
       // tier included (a start <= 0 would otherwise read as "no start" and skip it).

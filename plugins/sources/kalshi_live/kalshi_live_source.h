@@ -238,6 +238,7 @@ class KalshiLiveSource final : public Source {
   size_t paged_passes_done_ = 0;
   uint64_t progress_done_seconds_ = 0;  // of the passes done
   int64_t pass_oldest_ts_ = 0;          // the oldest record of the current pass so far
+  int64_t opened_ts_ = 0;  // when open() ran (unix s): where `since: N` counts back from
   std::optional<std::vector<int64_t>> subaccounts_;
   struct PositionPass {
     int64_t subaccount;
