@@ -14,10 +14,13 @@ namespace kalshi_direct {
 namespace testing {
 namespace {
 
-// Every CLI these tests start reads no settings file of the machine or the user unless a test
-// names one (KALSHI_DIRECT_CONFIG=none; a test overrides it).
-[[maybe_unused]] const bool kNoSettingsFile = [] {
-  return ::setenv("KALSHI_DIRECT_CONFIG", "none", 0) == 0;
+// Every CLI the tests of this binary start (not only these) reads no settings file of the machine
+// or the user unless a test names one (KALSHI_DIRECT_CONFIG=none), and logs no timed progress
+// line (KALSHI_PROGRESS_INTERVAL=off: a slow sanitizer run would add one to the stderr the tests
+// read); a test overrides either, and so does the environment the binary is run in.
+[[maybe_unused]] const bool kQuietCliEnvironment = [] {
+  return ::setenv("KALSHI_DIRECT_CONFIG", "none", 0) == 0 &&
+         ::setenv("KALSHI_PROGRESS_INTERVAL", "off", 0) == 0;
 }();
 
 class ServiceTest : public KalshiCliFixture {
@@ -181,7 +184,7 @@ TEST_F(ServiceTest, ABackfillShowsALiveProgressLineInATerminal) {
   // `script` runs the command in a pseudo-terminal and copies what it wrote.
   auto env = environment();
   env["KALSHI_RATE_LIMIT"] = "20";       // a few seconds: several progress updates
-  env["KALSHI_PROGRESS_INTERVAL"] = "";  // the default (ctest sets "off")
+  env["KALSHI_PROGRESS_INTERVAL"] = "";  // the default (this binary sets "off")
   const std::string command = std::string(KD_CLI) + " run backfill --days 150";
   ProcessResult shown =
       runProcess({"/usr/bin/script", "-qec", command, "/dev/null"}, dir_.path(), env);
